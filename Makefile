@@ -1,0 +1,49 @@
+# Fund center: `make run` (demo site) and `make test` (whole suite).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DEBUG ?= 1
+
+.PHONY: run test install migrate demo lint format bench worker beat clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo --employers 20 --depositors 400 --if-empty
+	$(BIN)/python manage.py demo_users
+
+run: demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install
+	TESTING=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python bench/ledger_post.py
+
+worker: install
+	$(BIN)/celery -A fund_center worker -l info
+
+beat: install
+	$(BIN)/celery -A fund_center beat -l info
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,34 @@
+"""Audit events: written by services in the same transaction as the change they describe."""
+
+import contextvars
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+request_id_var = contextvars.ContextVar("request_id", default="")
+
+
+def _jsonable(value):
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def record(*, actor, action, obj=None, object_type=None, object_id=None, before=None, after=None, comment=""):
+    from core.business_date import today
+    from core.models import AuditEvent
+
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id if object_id is not None else obj.pk
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        object_type=object_type or "",
+        object_id=str(object_id if object_id is not None else ""),
+        before=_jsonable(before),
+        after=_jsonable(after),
+        request_id=request_id_var.get(),
+        comment=comment,
+        business_date=today(),
+    )

@@ -1,0 +1,77 @@
+"""Roles are Django groups (created by a migration). Services check them with ``require_role``."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import Forbidden
+
+CLERK = "counter_clerk"
+REVIEWER = "reviewer"
+APPROVER = "approver"
+LOAN_OFFICER = "loan_officer"
+JUDICIAL_OFFICER = "judicial_officer"
+FINANCE = "finance"
+AUDITOR = "auditor"
+SYSADMIN = "system_admin"
+DEPOSITOR = "depositor"
+EMPLOYER_AGENT = "employer_agent"
+# API clients: their group is their scope.
+BANK_CLIENT = "api_bank"
+COURT_CLIENT = "api_court"
+PARTNER_CLIENT = "api_partner_center"
+
+ROLE_LABELS = {
+    CLERK: _("Counter clerk"),
+    REVIEWER: _("Reviewer"),
+    APPROVER: _("Approver"),
+    LOAN_OFFICER: _("Loan officer"),
+    JUDICIAL_OFFICER: _("Judicial officer"),
+    FINANCE: _("Finance"),
+    AUDITOR: _("Auditor"),
+    SYSADMIN: _("System administrator"),
+    DEPOSITOR: _("Depositor"),
+    EMPLOYER_AGENT: _("Employer agent"),
+    BANK_CLIENT: _("API: bank"),
+    COURT_CLIENT: _("API: court"),
+    PARTNER_CLIENT: _("API: partner center"),
+}
+STAFF_ROLES = (CLERK, REVIEWER, APPROVER, LOAN_OFFICER, JUDICIAL_OFFICER, FINANCE, AUDITOR, SYSADMIN)
+# Roles that may read any depositor's data on staff pages.
+READ_ROLES = STAFF_ROLES
+# Roles that may change accounts at the counter.
+ACCOUNT_WRITE_ROLES = (CLERK, REVIEWER, APPROVER, SYSADMIN)
+
+
+def roles_of(user) -> set[str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    cached = getattr(user, "_role_names", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        if user.is_superuser:
+            cached |= {SYSADMIN}
+        user._role_names = cached
+    return cached
+
+
+def has_role(user, *roles) -> bool:
+    return bool(roles_of(user) & set(roles))
+
+
+def is_staff_user(user) -> bool:
+    return has_role(user, *STAFF_ROLES)
+
+
+def require_role(user, *roles):
+    """Raise Forbidden unless ``user`` has one of ``roles``. ``None`` actor means the system itself."""
+    if user is None:
+        return
+    if not has_role(user, *roles):
+        raise Forbidden(_("Your role does not allow this action."))
+
+
+def add_role(user, role):
+    from django.contrib.auth.models import Group
+
+    user.groups.add(Group.objects.get(name=role))
+    if hasattr(user, "_role_names"):
+        del user._role_names

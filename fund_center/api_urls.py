@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("ledger.api.urls")),
+    path("", include("accounts.api.urls")),
+]

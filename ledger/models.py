@@ -1,0 +1,286 @@
+"""Double-entry ledger: chart of accounts, journal entries and lines, holds, bank accounts,
+bank instructions and statement lines, reconciliation runs.
+
+Balances are cached on :class:`Account` in the account's normal direction (credit-normal accounts:
+credits − debits; debit-normal: debits − credits). Only ``ledger.services`` writes them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from core.money import MoneyField
+
+
+class AccountKind(models.TextChoices):
+    ASSET = "asset", _("Asset")
+    LIABILITY = "liability", _("Liability")
+    EQUITY = "equity", _("Equity")
+    INCOME = "income", _("Income")
+    EXPENSE = "expense", _("Expense")
+
+
+DEBIT_NORMAL = {AccountKind.ASSET, AccountKind.EXPENSE}
+
+
+class Side(models.TextChoices):
+    DEBIT = "D", _("Debit")
+    CREDIT = "C", _("Credit")
+
+
+class Account(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    class Role(models.TextChoices):
+        CONTROL = "control", _("Control account")
+        PERSONAL = "personal", _("Personal fund account")
+        SUSPENSE = "suspense", _("Suspense (暂收未分摊)")
+        BANK = "bank", _("Bank deposit")
+        GENERAL = "general", _("General")
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=10, choices=AccountKind.choices)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.GENERAL)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+                               verbose_name=_("control account"))
+    status = models.CharField(_("status"), max_length=6, choices=Status.choices, default=Status.OPEN)
+    allow_negative = models.BooleanField(_("may go below zero"), default=False)
+    balance = MoneyField(_("balance"), default=0)
+    held = MoneyField(_("held amount"), default=0)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["balance", "held"])
+
+    class Meta:
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(held__gte=0), name="ledger_account_held_not_negative",
+                                   violation_error_message=_("The held amount cannot be negative.")),
+            models.CheckConstraint(
+                condition=models.Q(allow_negative=True) | models.Q(balance__gte=0),
+                name="ledger_account_no_negative_balance",
+                violation_error_message=_("This account cannot have a negative balance."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def debit_normal(self):
+        return self.kind in DEBIT_NORMAL
+
+    @property
+    def available(self):
+        return self.balance - self.held
+
+
+class JournalEntry(models.Model):
+    business_date = models.DateField(_("business date"), db_index=True)
+    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+    business_type = models.CharField(_("business type"), max_length=4, blank=True,
+                                     help_text=_("GJHTQYWLX code, e.g. 01 remittance, 09 interest"))
+    memo = models.CharField(_("memo"), max_length=200)
+    source = models.CharField(_("source"), max_length=80, blank=True, help_text=_("The business record posted"))
+    idempotency_key = models.CharField(_("idempotency key"), max_length=120, null=True, blank=True, unique=True)
+    lines_hash = models.CharField(max_length=64, editable=False)
+    line_count = models.PositiveIntegerField(default=0)
+    total = MoneyField(_("total"), default=0)
+    reversal_of = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="reversed_by", verbose_name=_("reverses"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+", verbose_name=_("posted by"))
+
+    class Meta:
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.business_date} {self.memo}"
+
+
+class JournalLine(models.Model):
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
+    side = models.CharField(_("side"), max_length=1, choices=Side.choices)
+    amount = MoneyField(_("amount"))
+    business_date = models.DateField(_("business date"))
+    memo = models.CharField(_("memo"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("journal line")
+        verbose_name_plural = _("journal lines")
+        indexes = [models.Index(fields=["account", "business_date", "id"], name="line_account_date_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="journal_line_amount_positive",
+                                   violation_error_message=_("A journal line amount must be positive.")),
+            models.CheckConstraint(condition=models.Q(side__in=["D", "C"]), name="journal_line_side_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.side} {self.amount} {self.account_id}"
+
+
+class Hold(models.Model):
+    """An amount of a balance that may not be used (judicial freeze, pending payout, ...)."""
+
+    class Kind(models.TextChoices):
+        JUDICIAL = "judicial", _("Judicial freeze")
+        LOAN_SECURITY = "loan_security", _("Security for a loan")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        RELEASED = "released", _("Released")
+        CONSUMED = "consumed", _("Consumed")
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="holds")
+    amount = MoneyField(_("amount"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    reference = models.CharField(_("reference"), max_length=120)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_on = models.DateField(_("business date"))
+    released_on = models.DateField(_("released on"), null=True, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="hold_amount_positive",
+                                   violation_error_message=_("A hold must be for a positive amount.")),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount} ({self.get_status_display()})"
+
+
+class Bank(models.TextChoices):
+    ICBC = "102", _("Industrial and Commercial Bank of China")
+    ABC = "103", _("Agricultural Bank of China")
+    BOC = "104", _("Bank of China")
+    CCB = "105", _("China Construction Bank")
+    BOCOM = "301", _("Bank of Communications")
+
+
+class BankAccount(models.Model):
+    """One of the center's accounts at an entrusted bank (专户), mapped to a ledger account."""
+
+    class Purpose(models.TextChoices):
+        DEPOSIT = "deposit", _("Deposit collection")
+        SETTLEMENT = "settlement", _("Settlement")
+        LOAN_FUND = "loan_fund", _("Loan fund")
+        VALUE_ADDED = "value_added", _("Value-added income")
+
+    bank = models.CharField(_("bank"), max_length=3, choices=Bank.choices)
+    number = models.CharField(_("account number"), max_length=32, unique=True)
+    name = models.CharField(_("account name"), max_length=120)
+    purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices, default=Purpose.DEPOSIT)
+    ledger_account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="bank_account")
+    opening_balance = MoneyField(_("statement opening balance"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("bank account")
+        verbose_name_plural = _("bank accounts")
+
+    def __str__(self):
+        return f"{self.get_bank_display()} {self.number}"
+
+
+class BankInstruction(models.Model):
+    """An outgoing payment order to a bank. The ledger is posted when it is created."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SETTLED = "settled", _("Settled")
+        FAILED = "failed", _("Failed")
+
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="instructions")
+    amount = MoneyField(_("amount"))
+    payee_name = models.CharField(_("payee name"), max_length=120)
+    payee_account = models.CharField(_("payee account"), max_length=40)
+    payee_bank = models.CharField(_("payee bank"), max_length=120, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=120)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="bank_instruction")
+    created_on = models.DateField(_("business date"))
+    settled_on = models.DateField(_("settled on"), null=True, blank=True)
+    failure_reason = models.CharField(_("failure reason"), max_length=200, blank=True)
+    source = models.CharField(_("source"), max_length=80, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("bank instruction")
+        verbose_name_plural = _("bank instructions")
+        ordering = ["-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="instruction_amount_positive")]
+
+    def __str__(self):
+        return f"{self.reference} {self.amount} {self.get_status_display()}"
+
+
+class BankStatementLine(models.Model):
+    """A line of an entrusted bank's statement, imported from CSV or received through the API."""
+
+    class Direction(models.TextChoices):
+        CREDIT = "C", _("Money in")
+        DEBIT = "D", _("Money out")
+
+    class Match(models.TextChoices):
+        UNMATCHED = "unmatched", _("Unmatched")
+        BOOKED = "booked", _("Booked")
+        SUSPENSE = "suspense", _("Booked to suspense")
+
+    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="statement_lines")
+    bank_reference = models.CharField(_("bank serial number"), max_length=40)
+    value_date = models.DateField(_("value date"))
+    direction = models.CharField(_("direction"), max_length=1, choices=Direction.choices)
+    amount = MoneyField(_("amount"))
+    counterparty_name = models.CharField(_("counterparty"), max_length=120, blank=True)
+    counterparty_account = models.CharField(_("counterparty account"), max_length=40, blank=True)
+    remark = models.CharField(_("remark"), max_length=200, blank=True)
+    match_status = models.CharField(_("match"), max_length=10, choices=Match.choices, default=Match.UNMATCHED)
+    entry = models.ForeignKey(JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    instruction = models.OneToOneField(BankInstruction, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="statement_line")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bank statement line")
+        verbose_name_plural = _("bank statement lines")
+        ordering = ["value_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bank_account", "bank_reference"], name="statement_line_unique_ref",
+                                    violation_error_message=_("This bank serial number was already imported.")),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="statement_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.bank_reference} {self.direction} {self.amount}"
+
+
+class ReconciliationRun(models.Model):
+    business_date = models.DateField(_("business date"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    ok = models.BooleanField(_("all agree"))
+    report = models.JSONField(_("report"))
+
+    class Meta:
+        verbose_name = _("reconciliation run")
+        verbose_name_plural = _("reconciliation runs")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.business_date} {'OK' if self.ok else 'DIFFERENCES'}"

@@ -1,0 +1,43 @@
+"""Reads of the ledger for pages, APIs and jobs."""
+
+from django.db.models import Case, DecimalField, F, Sum, When, Window
+from django.db.models.functions import Coalesce
+
+from core.money import ZERO
+from ledger import chart
+from ledger.models import Account, BankAccount, Hold, JournalLine
+
+
+def account_by_code(code) -> Account:
+    return Account.objects.get(code=code)
+
+
+def lines_with_running_balance(account: Account, limit=200):
+    """The account's latest lines, newest first, each annotated with ``running`` = balance after it."""
+    normal = "D" if account.debit_normal else "C"
+    signed = Case(When(side=normal, then=F("amount")), default=-F("amount"),
+                  output_field=DecimalField(max_digits=18, decimal_places=2))
+    qs = (
+        JournalLine.objects.filter(account=account)
+        .select_related("entry")
+        .annotate(running=Window(expression=Sum(signed), order_by=[F("id").asc()]))
+        .order_by("-id")
+    )
+    return list(qs[:limit])
+
+
+def active_holds(account: Account):
+    return Hold.objects.filter(account=account, status=Hold.Status.ACTIVE).order_by("created_at")
+
+
+def bank_accounts():
+    return BankAccount.objects.select_related("ledger_account").order_by("bank", "number")
+
+
+def general_suspense() -> Account:
+    return Account.objects.get(code=chart.GENERAL_SUSPENSE)
+
+
+def fund_balance_total():
+    return Account.objects.filter(parent__code=chart.HOUSING_FUND).aggregate(
+        s=Coalesce(Sum("balance"), ZERO))["s"]

@@ -1,0 +1,17 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from core import roles
+from core.views_helpers import staff_required
+from ledger.models import ReconciliationRun
+from ledger.reconciliation import reconcile
+
+
+@staff_required(roles.FINANCE, roles.AUDITOR, roles.SYSADMIN)
+def reconciliation(request):
+    if request.method == "POST":
+        report = reconcile(save=True)
+        messages.success(request, "OK" if report["ok"] else "DIFFERENCES")
+        return redirect("ledger:reconciliation")
+    runs = ReconciliationRun.objects.all()[:20]
+    return render(request, "ledger/reconciliation.html", {"runs": runs, "latest": runs[0] if runs else None})

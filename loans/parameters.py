@@ -1,0 +1,46 @@
+"""Loan and overdue parameters (DOMAIN.md §4, §5, §13)."""
+
+import datetime
+
+from core.policy import declare
+
+declare("loans.min_continuous_months", "int", 6, "Continuous deposit months required", min=0)
+declare("loans.flexible_min_continuous_months", "int", 12, "Flexible workers: continuous months", min=0)
+declare("loans.max_loans_used", "int", 2, "Fund loans a family may have used", min=0)
+declare("loans.cap_first_home", "decimal", "600000", "Cap: first home, first loan", min=0)
+declare("loans.cap_second_home", "decimal", "400000", "Cap: first loan for a second home", min=0)
+declare("loans.cap_second_loan", "decimal", "400000", "Cap: second loan", min=0)
+declare("loans.uplift_two_children", "decimal", "0.10", "Uplift for two children", min=0, max=1)
+declare("loans.uplift_three_children", "decimal", "0.20", "Uplift for three or more children", min=0, max=1)
+declare("loans.uplift_green", "decimal", "0.10", "Uplift for green or prefabricated buildings", min=0, max=1)
+declare("loans.uplift_max", "decimal", "0.30", "Highest total uplift", min=0, max=1)
+declare("loans.balance_multiple", "decimal", "15", "Multiple of applicant + spouse balances", min=0)
+declare("loans.income_ratio", "decimal", "0.50", "All monthly debt payments / monthly income", min=0, max=1)
+declare("loans.ltv_first_home", "decimal", "0.80", "Loan-to-value, first home", min=0, max=1)
+declare("loans.ltv_second_home", "decimal", "0.70", "Loan-to-value, second home", min=0, max=1)
+declare("loans.max_term_years", "int", 30, "Longest term (years)", min=1, max=40)
+declare("loans.retirement_extra_years", "int", 5, "Maturity at most this many years after retirement", min=0)
+declare("loans.amount_rounding", "decimal", "1000", "Loan amounts rounded down to (yuan)", min=1)
+declare("loans.fraud_ban_years", "int", 5, "Loan ban after fraud (years)", min=0)
+declare("loans.default_method", "str", "equal_installment", "Default repayment method",
+        choices=("equal_installment", "equal_principal"))
+_RATES = {
+    "first_le5": ("0.0275", "0.026", "0.0235", "0.021"),
+    "first_gt5": ("0.0325", "0.031", "0.0285", "0.026"),
+    "second_le5": ("0.03025", "0.03025", "0.02775", "0.02525"),
+    "second_gt5": ("0.03575", "0.03575", "0.03325", "0.03075"),
+}
+_RATE_DATES = (datetime.date(2015, 8, 26), datetime.date(2022, 10, 1), datetime.date(2024, 5, 18),
+               datetime.date(2025, 5, 8))
+for _bucket, _values in _RATES.items():
+    declare(f"loans.rate.{_bucket}", "decimal", _values[-1], f"Loan rate table: {_bucket.replace('_', ' ')}",
+            min=0, max=1, history=tuple(zip(_RATE_DATES, _values, strict=True)))
+declare("overdue.grace_days", "int", 3, "Grace days before an installment is overdue", min=0, max=31)
+declare("overdue.penalty_mode", "str", "contract_multiple", "Penalty interest mode",
+        choices=("contract_multiple", "fixed_daily", "fixed_amount"))
+declare("overdue.penalty_multiplier", "decimal", "1.5", "Penalty: contract rate multiplier", min=1)
+declare("overdue.penalty_daily_rate", "decimal", "0.00021", "Penalty: fixed daily rate (legacy mode)", min=0)
+declare("overdue.penalty_grace_interest", "bool", False, "Charge penalty interest inside the grace period")
+declare("overdue.fund_deduction_periods", "int", 2, "Overdue periods before deducting from fund accounts", min=1)
+declare("overdue.default_list_consecutive", "int", 3, "Consecutive overdue periods for the default list", min=1)
+declare("overdue.default_list_cumulative", "int", 6, "Cumulative overdue periods for the default list", min=1)

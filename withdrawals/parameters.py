@@ -1,0 +1,19 @@
+"""Withdrawal parameters (DOMAIN.md §3, §13)."""
+
+from core.policy import declare
+
+declare("withdrawals.decision_days", "int", 3, "Days from acceptance to decision", min=1, max=30)
+declare("withdrawals.rent.min_continuous_months", "int", 3, "Rent: continuous deposit months required", min=0)
+declare("withdrawals.rent.monthly_cap", "decimal", "1800", "Rent: yuan per person per month", min=0)
+declare("withdrawals.rent.new_citizen_years", "int", 3,
+        "Rent: first deposit within this many years counts as a new citizen (full monthly deposit)", min=0)
+declare("withdrawals.rent.multi_child_min", "int", 2, "Rent: children for the full-monthly-deposit cap", min=1)
+declare("withdrawals.purchase.window_months", "int", 24, "Purchase: months after contract or title", min=1)
+declare("withdrawals.loan_repayment.lookback_months", "int", 12, "Loan repayment: yearly look-back months", min=1)
+declare("withdrawals.renovation.invoice_share", "decimal", "0.50", "Renovation: share of the invoice", min=0, max=1)
+declare("withdrawals.renovation.cap", "decimal", "150000", "Renovation: cap per home", min=0)
+declare("withdrawals.renovation.interval_years", "int", 10, "Renovation: same home once per N years", min=0)
+declare("withdrawals.property_fee.yearly_cap", "decimal", "3000", "Property fees: yuan per person per year", min=0)
+declare("withdrawals.leaving_job.sealed_months", "int", 6, "Leaving a job: months sealed", min=0)
+declare("withdrawals.min_balance", "decimal", "0", "Balance that must remain after a partial withdrawal", min=0)
+declare("withdrawals.fraud_ban_years", "int", 3, "Withdrawal ban after fraud (years)", min=0)
