@@ -363,3 +363,22 @@ def link_employer_agent(*, actor, user, employer: Employer) -> EmployerAgent:
     roles.add_role(user, roles.EMPLOYER_AGENT)
     audit.record(actor=actor, action="employer.agent", obj=agent, after={"user": user.pk})
     return agent
+
+
+@transaction.atomic
+def open_account_for_person(*, actor, employer: Employer, name, id_number, phone, marital_status, local_hukou,
+                            children, base, employee_ratio=None, employer_ratio=None) -> FundAccount:
+    """Open an account for an employee at the counter: register the person if the ID number is new,
+    otherwise use the depositor on record (the name must match), then open the account."""
+    roles.require_role(actor, *roles.ACCOUNT_WRITE_ROLES)
+    id_number = _validated_id(id_number)
+    depositor = Depositor.objects.filter(id_number=id_number).first()
+    if depositor is None:
+        depositor = register_depositor(actor=actor, name=name, id_number=id_number, phone=phone,
+                                       marital_status=marital_status, local_hukou=local_hukou, children=children)
+    elif depositor.name != (name or "").strip():
+        msg = _("This ID number is registered under another name (%(n)s); check the name and the ID number.") % {
+            "n": depositor.name}
+        raise InvalidInput(msg, code="name_mismatch", fields={"name": [msg]})
+    return open_account(actor=actor, employer=employer, depositor=depositor, base=base,
+                        employee_ratio=employee_ratio, employer_ratio=employer_ratio)

@@ -67,9 +67,9 @@ def check_cached_balances():
 
 def check_fund_control():
     """Σ personal balances + suspense (cached, detail ledger) vs the 住房公积金 subject (general ledger)."""
-    (personal,), = _q("SELECT COALESCE(SUM(balance),0) FROM ledger_account a JOIN ledger_account p "
+    (personal,), = _q("SELECT COALESCE(SUM(a.balance),0) FROM ledger_account a JOIN ledger_account p "
                       "ON p.id = a.parent_id WHERE p.code = %s AND a.role = 'personal'", [chart.HOUSING_FUND])
-    (suspense,), = _q("SELECT COALESCE(SUM(balance),0) FROM ledger_account a JOIN ledger_account p "
+    (suspense,), = _q("SELECT COALESCE(SUM(a.balance),0) FROM ledger_account a JOIN ledger_account p "
                       "ON p.id = a.parent_id WHERE p.code = %s AND a.role = 'suspense'", [chart.HOUSING_FUND])
     (general,), = _q(_signed_sum_sql("a.parent_id = (SELECT id FROM ledger_account WHERE code = %s)"),
                      [chart.HOUSING_FUND])

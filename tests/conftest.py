@@ -4,6 +4,9 @@ from django.contrib.auth.models import Group, User
 from core import roles
 from ledger.reconciliation import check_trial_balance
 
+ROLE_GROUPS = [*roles.STAFF_ROLES, roles.DEPOSITOR, roles.EMPLOYER_AGENT, roles.BANK_CLIENT, roles.COURT_CLIENT,
+               roles.PARTNER_CLIENT]
+
 
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings
@@ -26,10 +29,25 @@ def _trial_balance_stays_zero(request):
     for name in ("db", "transactional_db"):
         if name in names:
             request.getfixturevalue(name)  # set up before us, so torn down after our check
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in names or "live_server" in names or (marker and marker.kwargs.get("transaction")):
+        _reinstall_reference_data()  # a transactional test's flush removed what the migrations installed
     yield
     if uses_db:
         result = check_trial_balance()
         assert result["ok"], result
+
+
+def _reinstall_reference_data():
+    from core import policy
+    from core.models import PolicyValue
+    from ledger.chart import install_chart
+    from ledger.models import Account
+
+    for name in ROLE_GROUPS:
+        Group.objects.get_or_create(name=name)
+    install_chart(Account)
+    policy.install_defaults(PolicyValue)
 
 
 def make_user(username, *role_names, password="pw-Secret-123"):

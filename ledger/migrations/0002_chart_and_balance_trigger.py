@@ -54,12 +54,12 @@ DROP FUNCTION IF EXISTS ledger_lines_immutable();
 
 def create_triggers(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BALANCE_CHECK)
+        schema_editor.execute(BALANCE_CHECK, params=None)
 
 
 def drop_triggers(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 def chart(apps, schema_editor):

@@ -1,0 +1,124 @@
+"""Reads of employers, depositors and fund accounts for the counter pages.
+
+Every selector checks that the viewer may read (``core.roles.READ_ROLES``) and does its own
+``select_related``, so a page cannot cause N+1 queries. Lists show masked ID and phone numbers
+(templates use the ``mask_id``/``mask_phone`` filters); the full ID number appears only on the
+account page, and reading that page is recorded as an audit event.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+
+from accounts.models import AccountEvent, Employer, FundAccount
+from core import audit, roles
+from ledger.selectors import active_holds, lines_with_running_balance
+
+SEARCH_LIMIT = 20
+LEDGER_LINES = 200
+ID_LIKE = re.compile(r"^\d{15}$|^\d{17}[\dX]$")
+
+
+def _require_reader(user):
+    roles.require_role(user, *roles.READ_ROLES)
+
+
+def fund_accounts(user):
+    """All personal fund accounts, with the person, the employer and the ledger account joined."""
+    _require_reader(user)
+    return FundAccount.objects.select_related("depositor", "employer", "ledger_account")
+
+
+def search_depositors(user, q, limit=SEARCH_LIMIT):
+    """Accounts whose holder matches ``q``: name (prefix first, then contains), exact ID number,
+    account number or mobile phone. At most ``limit`` rows; open accounts before closed ones."""
+    _require_reader(user)
+    q = (q or "").strip()
+    if not q:
+        return []
+    upper = q.upper().replace(" ", "")
+    exact = Q(number=upper) | Q(depositor__phone=upper)
+    if ID_LIKE.match(upper):
+        exact |= Q(depositor__id_number=upper)
+        if len(upper) == 15:  # a legacy 15-digit number is stored in its 18-character form
+            exact |= Q(depositor__id_number__startswith=upper[:6] + "19" + upper[6:])
+    match = exact
+    rank = Case(When(exact, then=Value(0)), When(depositor__name__startswith=q, then=Value(1)), default=Value(2),
+                output_field=IntegerField())
+    if not upper.isdigit() and not ID_LIKE.match(upper):
+        match |= Q(depositor__name__icontains=q)
+    closed = Case(When(status__in=FundAccount.CLOSED_STATUSES, then=Value(1)), default=Value(0),
+                  output_field=IntegerField())
+    qs = (
+        FundAccount.objects.filter(match)
+        .select_related("depositor", "employer")
+        .annotate(rank=rank, closed=closed)
+        .order_by("rank", "closed", "depositor__name", "number")
+    )
+    return list(qs[:limit])
+
+
+@dataclass
+class AccountDetail:
+    account: FundAccount
+    events: list
+    holds: list
+    lines: list
+
+    @property
+    def depositor(self):
+        return self.account.depositor
+
+    @property
+    def ledger(self):
+        return self.account.ledger_account
+
+
+def account_detail(user, account: FundAccount) -> AccountDetail:
+    """Everything the account page shows. Records that ``user`` looked at this person's data."""
+    _require_reader(user)
+    events = list(
+        AccountEvent.objects.filter(account=account).select_related("employer", "actor").order_by("-id")
+    )
+    holds = list(active_holds(account.ledger_account))
+    lines = lines_with_running_balance(account.ledger_account, limit=LEDGER_LINES)
+    audit.record(actor=user, action="account.view", obj=account,
+                 after={"number": account.number, "depositor": account.depositor_id})
+    return AccountDetail(account=account, events=events, holds=holds, lines=lines)
+
+
+def employers(user, q=""):
+    """Employers for the list page, with the number of employees by account status."""
+    _require_reader(user)
+    qs = Employer.objects.select_related("suspense_account").annotate(
+        active_count=Count("accounts", filter=Q(accounts__status=FundAccount.Status.NORMAL)),
+        sealed_count=Count("accounts", filter=Q(accounts__status=FundAccount.Status.SEALED)),
+    )
+    q = (q or "").strip()
+    if q:
+        upper = q.upper()
+        qs = qs.filter(Q(name__icontains=q) | Q(account_number=upper) | Q(uscc=upper))
+    return qs.order_by("account_number")
+
+
+def employer_employees(user, employer: Employer):
+    """The employer's personal accounts (active first), with person and ledger balance joined."""
+    _require_reader(user)
+    order = Case(When(status=FundAccount.Status.NORMAL, then=Value(0)),
+                 When(status=FundAccount.Status.SEALED, then=Value(1)), default=Value(2),
+                 output_field=IntegerField())
+    return list(
+        FundAccount.objects.filter(employer=employer)
+        .select_related("depositor", "ledger_account")
+        .annotate(status_order=order)
+        .order_by("status_order", "number")
+    )
+
+
+def status_counts(accounts) -> list[tuple[str, int]]:
+    """[(status label, count), ...] for a list of accounts, in the order of FundAccount.Status."""
+    counts = {}
+    for account in accounts:
+        counts[account.status] = counts.get(account.status, 0) + 1
+    return [(label, counts[value]) for value, label in FundAccount.Status.choices if value in counts]

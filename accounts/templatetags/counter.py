@@ -1,0 +1,81 @@
+"""Template helpers for the counter pages: money, masking, ratios, status labels and role checks."""
+
+from decimal import Decimal
+
+from django import template
+
+from accounts.models import FundAccount
+from core import business_date as business_date_module
+from core import identity, roles
+from core.money import format_yuan
+
+register = template.Library()
+
+# Named groups of roles for templates (the views and services check the same roles).
+ROLE_GROUPS = {
+    "read": roles.READ_ROLES,
+    "account_write": roles.ACCOUNT_WRITE_ROLES,
+    "reconciliation": (roles.FINANCE, roles.AUDITOR, roles.SYSADMIN),
+    "admin": (roles.SYSADMIN,),
+}
+
+
+@register.filter
+def yuan(value):
+    """1234.5 -> '1,234.50'; empty stays empty."""
+    if value is None or value == "":
+        return ""
+    return format_yuan(value)
+
+
+@register.filter
+def mask_id(value):
+    return identity.mask_id_number(value or "")
+
+
+@register.filter
+def mask_phone(value):
+    return identity.mask_phone(value or "")
+
+
+@register.filter
+def percent(ratio):
+    """0.12 -> '12%'."""
+    if ratio is None or ratio == "":
+        return ""
+    return f"{(Decimal(ratio) * 100).normalize():f}%"
+
+
+@register.filter
+def account_status(code):
+    """A fund account status code ('02') -> its label."""
+    if not code:
+        return ""
+    try:
+        return FundAccount.Status(code).label
+    except ValueError:
+        return code
+
+
+@register.filter
+def status_class(code):
+    """Bootstrap colour for an account or employer status code."""
+    return {"01": "success", "02": "warning", "06": "danger"}.get(code, "secondary")
+
+
+@register.simple_tag(takes_context=True)
+def user_can(context, group):
+    """``{% user_can "account_write" as can_write %}``: the user has one of the roles of the group."""
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    return roles.has_role(user, *ROLE_GROUPS[group])
+
+
+@register.simple_tag
+def business_date():
+    return business_date_module.today()
+
+
+@register.filter
+def role_label(role):
+    return roles.ROLE_LABELS.get(role, role)

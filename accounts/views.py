@@ -1,0 +1,111 @@
+"""Counter pages for employers, depositors and personal accounts. Thin: parse, call one service
+(or selector), render; a business error is shown next to the form fields it concerns."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from accounts import forms, selectors, services
+from core import roles
+from core.errors import ApplicationError
+from core.views_helpers import staff_required
+
+READ = roles.READ_ROLES
+WRITE = roles.ACCOUNT_WRITE_ROLES
+
+
+@staff_required(*READ)
+def search(request):
+    q = request.GET.get("q", "").strip()
+    return render(request, "accounts/search.html", {"q": q, "rows": selectors.search_depositors(request.user, q)})
+
+
+@staff_required(*READ)
+def search_results(request):
+    """The rows of the search page, for htmx as the clerk types."""
+    q = request.GET.get("q", "").strip()
+    rows = selectors.search_depositors(request.user, q)
+    return render(request, "accounts/_search_results.html", {"q": q, "rows": rows})
+
+
+@staff_required(*READ)
+def account_detail(request, number):
+    account = get_object_or_404(selectors.fund_accounts(request.user), number=number)
+    detail = selectors.account_detail(request.user, account)
+    return render(request, "accounts/account_detail.html", {"detail": detail, "account": account})
+
+
+@staff_required(*READ)
+def employer_list(request):
+    q = request.GET.get("q", "").strip()
+    page = Paginator(selectors.employers(request.user, q), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/employer_list.html", {"q": q, "page": page})
+
+
+@staff_required(*READ)
+def employer_detail(request, account_number):
+    employer = get_object_or_404(selectors.employers(request.user), account_number=account_number)
+    employees = selectors.employer_employees(request.user, employer)
+    return render(request, "accounts/employer_detail.html", {
+        "employer": employer, "employees": employees, "counts": selectors.status_counts(employees)})
+
+
+@staff_required(*WRITE)
+def employer_new(request):
+    form = forms.EmployerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            employer = services.register_employer(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.show_error(exc)
+        else:
+            messages.success(request, _("Employer %(name)s registered with account number %(number)s.")
+                             % {"name": employer.name, "number": employer.account_number})
+            return redirect("accounts:employer", employer.account_number)
+    return render(request, "accounts/employer_form.html", {"form": form})
+
+
+@staff_required(*WRITE)
+def account_new(request):
+    form = forms.OpenAccountForm(request.POST or None, initial={"employer": request.GET.get("employer", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.open_account_for_person(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.show_error(exc)
+        else:
+            messages.success(request, _("Account %(number)s opened for %(name)s.")
+                             % {"number": account.number, "name": account.depositor.name})
+            return redirect("accounts:account", account.number)
+    return render(request, "accounts/account_form.html", {"form": form})
+
+
+@staff_required(*WRITE)
+def account_seal(request, number):
+    account = get_object_or_404(selectors.fund_accounts(request.user), number=number)
+    form = forms.SealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.seal_account(actor=request.user, account=account, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.show_error(exc)
+        else:
+            messages.success(request, _("Account %(number)s is sealed.") % {"number": account.number})
+            return redirect("accounts:account", account.number)
+    return render(request, "accounts/account_action.html", {"form": form, "account": account, "action": "seal"})
+
+
+@staff_required(*WRITE)
+def account_unseal(request, number):
+    account = get_object_or_404(selectors.fund_accounts(request.user), number=number)
+    form = forms.UnsealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unseal_account(actor=request.user, account=account, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.show_error(exc)
+        else:
+            messages.success(request, _("Account %(number)s is unsealed.") % {"number": account.number})
+            return redirect("accounts:account", account.number)
+    return render(request, "accounts/account_action.html", {"form": form, "account": account, "action": "unseal"})

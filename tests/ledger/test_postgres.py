@@ -1,0 +1,114 @@
+"""PostgreSQL-only behaviour: the deferred balance trigger, immutable lines, row locks under concurrency."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, InternalError, connection, connections, transaction
+
+from ledger.models import Account, JournalEntry
+from ledger.posting import credit, debit, post
+from ledger.reconciliation import run_checks
+from tests import factories
+
+pytestmark = pytest.mark.postgres
+
+
+def _raw_entry(cur, memo):
+    cur.execute(
+        "INSERT INTO ledger_journalentry (business_date, posted_at, business_type, memo, source, lines_hash, "
+        "line_count, total) VALUES (CURRENT_DATE, now(), '', %s, '', 'x', 2, 10) RETURNING id", [memo])
+    return cur.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_raw_sql_unbalanced_entry_fails_at_commit(clerk):
+    acc = factories.account(clerk)
+    bank = factories.bank_account()
+    with pytest.raises((IntegrityError, InternalError)) as info:
+        with transaction.atomic():
+            with connection.cursor() as cur:
+                eid = _raw_entry(cur, "raw unbalanced")
+                cur.execute("INSERT INTO ledger_journalline (entry_id, account_id, side, amount, business_date, memo) "
+                            "VALUES (%s, %s, 'D', 10.00, CURRENT_DATE, ''), (%s, %s, 'C', 9.99, CURRENT_DATE, '')",
+                            [eid, bank.ledger_account_id, eid, acc.ledger_account_id])
+            # still inside the transaction: the check is deferred to commit
+    assert "unbalanced" in str(info.value)
+    assert not JournalEntry.objects.filter(memo="raw unbalanced").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_raw_sql_balanced_entry_commits_and_lines_are_immutable(clerk):
+    acc = factories.account(clerk)
+    bank = factories.bank_account()
+    with transaction.atomic(), connection.cursor() as cur:
+        eid = _raw_entry(cur, "raw balanced")
+        cur.execute("INSERT INTO ledger_journalline (entry_id, account_id, side, amount, business_date, memo) "
+                    "VALUES (%s, %s, 'D', 10.00, CURRENT_DATE, ''), (%s, %s, 'C', 10.00, CURRENT_DATE, '')",
+                    [eid, bank.ledger_account_id, eid, acc.ledger_account_id])
+    assert JournalEntry.objects.filter(pk=eid).exists()
+    with pytest.raises((IntegrityError, InternalError)), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("UPDATE ledger_journalline SET amount = 11 WHERE entry_id = %s", [eid])
+    with pytest.raises((IntegrityError, InternalError)), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DELETE FROM ledger_journalline WHERE entry_id = %s", [eid])
+    # Keep the books consistent for the trial-balance check: the raw lines never updated balances.
+    with connection.cursor() as cur:
+        cur.execute("UPDATE ledger_account SET balance = balance + 10 WHERE id IN (%s, %s)",
+                    [bank.ledger_account_id, acc.ledger_account_id])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_threads_posting_to_one_account_lose_no_update(clerk):
+    acc = factories.account(clerk)
+    bank = factories.bank_account()
+    errors = []
+    per_thread, amount = 25, Decimal("10.01")
+
+    def worker(n):
+        try:
+            for i in range(per_thread):
+                post(lines=[debit(bank.ledger_account_id, amount), credit(acc.ledger_account_id, amount)],
+                     memo="concurrent", idempotency_key=f"t{n}-{i}")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    expected = amount * 8 * per_thread
+    assert Account.objects.get(pk=acc.ledger_account_id).balance == expected == Decimal("2002.00")
+    assert JournalEntry.objects.filter(memo="concurrent").count() == 200
+    # the bank side has no statement lines in this test: only the bank check may differ
+    report = run_checks()
+    assert all(c["ok"] for c in report["checks"] if c["name"] != "bank")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_withdrawals_never_overdraw(clerk):
+    acc = factories.account(clerk)
+    bank = factories.bank_account()
+    factories.deposit(acc, "100.00", bank=bank)
+    results = []
+
+    def worker():
+        try:
+            post(lines=[debit(acc.ledger_account_id, "30.00"), credit(bank.ledger_account_id, "30.00")], memo="out")
+            results.append("ok")
+        except Exception as exc:
+            results.append(type(exc).__name__)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("ok") == 3
+    assert results.count("InsufficientFunds") == 5
+    assert Account.objects.get(pk=acc.ledger_account_id).balance == Decimal("10.00")
