@@ -299,6 +299,18 @@ def transfer_account(*, actor, account: FundAccount, employer: Employer) -> Fund
     return account
 
 
+def _normalised_id(depositor):
+    try:
+        return validate_resident_id(depositor.id_number)
+    except ValidationError:
+        return depositor.id_number.strip().upper()
+
+
+def _same_person(a: Depositor, b: Depositor) -> bool:
+    """The same record, or two records (e.g. a legacy 15-digit ID) of one person."""
+    return a.pk == b.pk or (a.name == b.name and _normalised_id(a) == _normalised_id(b))
+
+
 @transaction.atomic
 def merge_accounts(*, actor, source: FundAccount, target: FundAccount, reason) -> FundAccount:
     """Merge a duplicate account (合并) into the person's main account: move the balance and close it (03)."""
@@ -309,8 +321,8 @@ def merge_accounts(*, actor, source: FundAccount, target: FundAccount, reason) -
     locked = {a.pk: a for a in FundAccount.objects.select_for_update().select_related("depositor")
               .filter(pk__in=[first, second]).order_by("pk")}
     source, target = locked[source.pk], locked[target.pk]
-    if source.depositor.id_number != target.depositor.id_number and source.depositor_id != target.depositor_id:
-        raise InvalidInput(_("Only accounts of the same person (same ID number) can be merged."))
+    if not _same_person(source.depositor, target.depositor):
+        raise InvalidInput(_("Only accounts of the same person (same name and ID number) can be merged."))
     if source.is_closed or target.is_closed:
         raise StateError(_("Both accounts must be open to merge them."))
     ledger_acc = lock_accounts([source.ledger_account_id])[source.ledger_account_id]
