@@ -225,3 +225,5 @@ LOGGING = {
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     AXES_ENABLED = env_bool("AXES_ENABLED", False)
+    # Tests run tasks in-process; a separate test checks the Redis broker itself.
+    CELERY_TASK_ALWAYS_EAGER = True
