@@ -9,7 +9,7 @@ from accounts.models import AccountEvent, Depositor, Employer, EmployerAgent, Fu
 from core import audit, numbering, policy, roles
 from core.business_date import today
 from core.errors import Conflict, InvalidInput, StateError, from_validation_error
-from core.identity import resident_id_facts, validate_resident_id, validate_uscc
+from core.identity import mask_id_number, resident_id_facts, validate_resident_id, validate_uscc
 from ledger import chart
 from ledger import services as ledger_services
 from ledger.models import Account
@@ -158,7 +158,7 @@ def register_depositor(*, actor, name, id_number, phone="", marital_status=Depos
     if spouse is not None:
         link_spouses(actor=actor, a=depositor, b=spouse)
     audit.record(actor=actor, action="depositor.register", obj=depositor,
-                 after={"name": depositor.name, "id_number": id_number})
+                 after={"name": depositor.name, "id_number": mask_id_number(id_number)})
     return depositor
 
 
