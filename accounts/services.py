@@ -225,7 +225,7 @@ def open_account(*, actor, employer: Employer, depositor: Depositor, base, emplo
 
 
 def _lock_account(account):
-    return FundAccount.objects.select_for_update().select_related("depositor", "employer").get(pk=account.pk)
+    return FundAccount.objects.select_for_update(of=("self",)).select_related("depositor", "employer").get(pk=account.pk)
 
 
 @transaction.atomic
@@ -318,7 +318,7 @@ def merge_accounts(*, actor, source: FundAccount, target: FundAccount, reason) -
     if source.pk == target.pk:
         raise InvalidInput(_("An account cannot be merged into itself."))
     first, second = sorted([source.pk, target.pk])
-    locked = {a.pk: a for a in FundAccount.objects.select_for_update().select_related("depositor")
+    locked = {a.pk: a for a in FundAccount.objects.select_for_update(of=("self",)).select_related("depositor")
               .filter(pk__in=[first, second]).order_by("pk")}
     source, target = locked[source.pk], locked[target.pk]
     if not _same_person(source.depositor, target.depositor):

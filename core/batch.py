@@ -32,7 +32,7 @@ def plan(*, job, key, ranges, params=None, actor=None, total=None) -> tuple[Batc
 def run_chunk(chunk_id, work):
     """Run ``work(lo, hi) -> items`` for a pending chunk; mark it done in the same transaction."""
     with transaction.atomic():
-        chunk = BatchChunk.objects.select_for_update().select_related("run").get(pk=chunk_id)
+        chunk = BatchChunk.objects.select_for_update(of=("self",)).select_related("run").get(pk=chunk_id)
         if chunk.status == BatchChunk.Status.DONE:
             return 0
         run = chunk.run

@@ -57,7 +57,7 @@ def check_cached_balances():
         " SELECT l.account_id, SUM(CASE WHEN (l.side = 'D') = (a2.kind IN ('asset','expense'))"
         "  THEN l.amount ELSE -l.amount END) AS total FROM ledger_journalline l"
         "  JOIN ledger_account a2 ON a2.id = l.account_id GROUP BY l.account_id) s ON s.account_id = a.id "
-        "WHERE a.balance <> COALESCE(s.total, 0) ORDER BY a.code"
+        "WHERE ROUND(a.balance, 2) <> ROUND(COALESCE(s.total, 0), 2) ORDER BY a.code"
     )
     diffs = [{"account": code, "cached": str(_dec(bal)), "from_lines": str(_dec(tot))}
              for code, bal, tot in rows[:MAX_LISTED]]

@@ -239,7 +239,7 @@ def import_statement_csv(*, bank_account: BankAccount, file_bytes: bytes, actor=
 @transaction.atomic
 def book_to_suspense(*, line: BankStatementLine, actor=None, suspense: Account | None = None):
     """Book an unmatched incoming statement line: debit the bank, credit suspense (暂收未分摊)."""
-    line = BankStatementLine.objects.select_for_update().select_related("bank_account").get(pk=line.pk)
+    line = BankStatementLine.objects.select_for_update(of=("self",)).select_related("bank_account").get(pk=line.pk)
     if line.match_status != BankStatementLine.Match.UNMATCHED:
         raise StateError(_("This statement line has already been booked."), code="already_booked")
     if line.direction != BankStatementLine.Direction.CREDIT:

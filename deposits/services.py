@@ -1,0 +1,444 @@
+"""Remittances (汇缴) and supplementary payments (补缴): lists, confirmation, matching the money,
+set-based posting, suspense allocation, corrections (错缴更正) and refunds (退缴).
+
+Money enters the center only through bank statement lines: a payment quoting the list's reference
+with the exact amount posts the list; anything else is parked in suspense (暂收未分摊) and a clerk
+allocates it later.
+"""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import rules
+from accounts.calculations import monthly_parts
+from accounts.models import Employer, FundAccount
+from core import audit, policy, roles
+from core.business_date import today
+from core.errors import Conflict, Forbidden, InvalidInput, StateError
+from core.money import ZERO, format_yuan
+from deposits.models import RemittanceLine, RemittanceList
+from ledger import services as ledger_services
+from ledger.models import Account, BankStatementLine
+from ledger.posting import credit, debit, lock_accounts, post
+
+WRITE_ROLES = roles.ACCOUNT_WRITE_ROLES
+
+
+def month_start(value) -> datetime.date:
+    return datetime.date(value.year, value.month, 1)
+
+
+def add_months(month: datetime.date, n: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 + n
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def check_actor(actor, employer: Employer):
+    """Staff with a write role, or an agent of this employer."""
+    if actor is None or roles.has_role(actor, *WRITE_ROLES):
+        return
+    agent = getattr(actor, "employer_agent", None) if roles.has_role(actor, roles.EMPLOYER_AGENT) else None
+    if agent is None or agent.employer_id != employer.pk:
+        raise Forbidden(_("You may only handle your own employer's remittances."))
+
+
+def _lock_list(remittance) -> RemittanceList:
+    return RemittanceList.objects.select_for_update(of=("self",)).select_related("employer").get(pk=remittance.pk)
+
+
+def _require_status(remittance, *statuses):
+    if remittance.status not in statuses:
+        raise StateError(_("The remittance list %(r)s is %(s)s; this action is not possible.")
+                         % {"r": remittance.reference, "s": remittance.get_status_display()})
+
+
+def _line_values(account, month, base, employee_ratio, employer_ratio, rounding):
+    employee, employer = monthly_parts(base, employee_ratio, employer_ratio, rounding)
+    return dict(account=account, month=month, base=base, employee_ratio=employee_ratio,
+                employer_ratio=employer_ratio, employee_amount=employee, employer_amount=employer,
+                amount=employee + employer)
+
+
+def _refresh_totals(remittance):
+    lines = list(remittance.lines.values_list("account_id", "employee_amount", "employer_amount"))
+    remittance.employee_total = sum((x[1] for x in lines), ZERO)
+    remittance.employer_total = sum((x[2] for x in lines), ZERO)
+    remittance.total = remittance.employee_total + remittance.employer_total
+    remittance.headcount = len({x[0] for x in lines})
+    remittance.save(update_fields=["employee_total", "employer_total", "total", "headcount"])
+
+
+def _reference(employer, kind, month):
+    prefix = "HJ" if kind == RemittanceList.Kind.REGULAR else "BJ"
+    base = f"{prefix}{employer.account_number}{month:%Y%m}"
+    if not RemittanceList.objects.filter(reference=base).exists():
+        return base
+    n = RemittanceList.objects.filter(reference__startswith=base).count() + 1
+    return f"{base}-{n}"
+
+
+def _paid_months(account_ids, months):
+    return set(RemittanceLine.objects.filter(account_id__in=account_ids, month__in=months, posted=True)
+               .values_list("account_id", "month"))
+
+
+@transaction.atomic
+def generate_list(*, actor, employer: Employer, month) -> RemittanceList:
+    """The list for a month from the employer's active accounts: base × each ratio, rounded per part."""
+    check_actor(actor, employer)
+    employer = Employer.objects.select_for_update().get(pk=employer.pk)
+    month = month_start(month)
+    if employer.status == Employer.Status.CLOSED:
+        raise StateError(_("The employer is closed."))
+    if month > month_start(today()):
+        raise InvalidInput(_("A list cannot be made for a future month."), fields={"month": [_("Future month.")]})
+    live = employer.remittance_lists.filter(kind=RemittanceList.Kind.REGULAR, month=month,
+                                            status__in=["draft", "confirmed", "posted"]).first()
+    if live:
+        raise Conflict(_("The list for %(m)s already exists: %(r)s (%(s)s).")
+                       % {"m": f"{month:%Y-%m}", "r": live.reference, "s": live.get_status_display()},
+                       code="list_exists")
+    rounding = policy.get("deposits.rounding", on=month)
+    remittance = RemittanceList.objects.create(employer=employer, month=month, kind=RemittanceList.Kind.REGULAR,
+                                               reference=_reference(employer, "1", month),
+                                               created_by=_user(actor))
+    accounts = list(employer.accounts.filter(status=FundAccount.Status.NORMAL).order_by("pk"))
+    paid = _paid_months([a.pk for a in accounts], [month])
+    RemittanceLine.objects.bulk_create([
+        RemittanceLine(remittance=remittance, **_line_values(a, month, a.base, a.employee_ratio, a.employer_ratio,
+                                                             rounding))
+        for a in accounts if (a.pk, month) not in paid
+    ], batch_size=2000)
+    _refresh_totals(remittance)
+    audit.record(actor=actor, action="remittance.generate", obj=remittance,
+                 after={"month": month, "headcount": remittance.headcount, "total": remittance.total})
+    return remittance
+
+
+def _user(actor):
+    return actor if getattr(actor, "pk", None) else None
+
+
+def _account_of_employer(employer, number):
+    account = FundAccount.objects.select_related("depositor").filter(number=str(number).strip()).first()
+    if account is None or account.employer_id != employer.pk:
+        raise InvalidInput(_("Account %(n)s is not an employee account of this employer.") % {"n": number},
+                           code="unknown_employee", fields={"account": [_("Unknown employee.")]})
+    if account.is_closed:
+        raise StateError(_("Account %(n)s is closed.") % {"n": number})
+    return account
+
+
+@transaction.atomic
+def set_line(*, actor, remittance, account_number, base=None, employee_ratio=None, employer_ratio=None,
+             month=None) -> RemittanceLine:
+    """Add an employee to a draft list, or correct a line's base or ratios within the policy bounds."""
+    remittance = _lock_list(remittance)
+    check_actor(actor, remittance.employer)
+    _require_status(remittance, RemittanceList.Status.DRAFT)
+    account = _account_of_employer(remittance.employer, account_number)
+    month = month_start(month or remittance.month)
+    if (account.pk, month) in _paid_months([account.pk], [month]):
+        raise Conflict(_("%(m)s is already paid for account %(n)s.") % {"m": f"{month:%Y-%m}", "n": account.number},
+                       code="month_paid")
+    on = remittance.month
+    base = rules.check_base(base if base is not None else account.base, on=on)
+    employee_ratio = rules.check_ratio(employee_ratio if employee_ratio is not None else account.employee_ratio,
+                                       on=on, field="employee_ratio")
+    employer_ratio = rules.check_ratio(employer_ratio if employer_ratio is not None else account.employer_ratio,
+                                       on=on, field="employer_ratio")
+    values = _line_values(account, month, base, employee_ratio, employer_ratio, policy.get("deposits.rounding", on=on))
+    line, _created = RemittanceLine.objects.update_or_create(remittance=remittance, account=account, month=month,
+                                                             defaults=values)
+    _refresh_totals(remittance)
+    audit.record(actor=actor, action="remittance.set_line", obj=remittance,
+                 after={"account": account.number, "base": base, "amount": line.amount})
+    return line
+
+
+@transaction.atomic
+def remove_line(*, actor, remittance, account_number, month=None):
+    remittance = _lock_list(remittance)
+    check_actor(actor, remittance.employer)
+    _require_status(remittance, RemittanceList.Status.DRAFT)
+    qs = remittance.lines.filter(account__number=account_number)
+    if month:
+        qs = qs.filter(month=month_start(month))
+    deleted, _unused = qs.delete()
+    if not deleted:
+        raise InvalidInput(_("Account %(n)s is not on this list.") % {"n": account_number})
+    _refresh_totals(remittance)
+    audit.record(actor=actor, action="remittance.remove_line", obj=remittance, after={"account": account_number})
+    return remittance
+
+
+@transaction.atomic
+def replace_lines(*, actor, remittance, rows) -> RemittanceList:
+    """Replace a draft list's lines with validated upload rows (see deposits.uploads)."""
+    remittance = _lock_list(remittance)
+    check_actor(actor, remittance.employer)
+    _require_status(remittance, RemittanceList.Status.DRAFT)
+    rounding = policy.get("deposits.rounding", on=remittance.month)
+    remittance.lines.all().delete()
+    RemittanceLine.objects.bulk_create([
+        RemittanceLine(remittance=remittance, **_line_values(r["account"], r.get("month") or remittance.month,
+                                                             r["base"], r["employee_ratio"], r["employer_ratio"],
+                                                             rounding))
+        for r in rows
+    ], batch_size=2000)
+    _refresh_totals(remittance)
+    audit.record(actor=actor, action="remittance.upload", obj=remittance,
+                 after={"rows": len(rows), "total": remittance.total})
+    return remittance
+
+
+@transaction.atomic
+def confirm_list(*, actor, remittance) -> RemittanceList:
+    """Confirm the list: the total becomes the amount due, to be paid quoting the reference."""
+    remittance = _lock_list(remittance)
+    check_actor(actor, remittance.employer)
+    _require_status(remittance, RemittanceList.Status.DRAFT)
+    if not remittance.lines.exists():
+        raise StateError(_("The list has no employees; nothing to confirm."), code="empty_list")
+    remittance.status = RemittanceList.Status.CONFIRMED
+    remittance.confirmed_at = timezone.now()
+    remittance.confirmed_by = _user(actor)
+    remittance.save(update_fields=["status", "confirmed_at", "confirmed_by"])
+    audit.record(actor=actor, action="remittance.confirm", obj=remittance, after={"total": remittance.total})
+    return remittance
+
+
+@transaction.atomic
+def cancel_list(*, actor, remittance) -> RemittanceList:
+    remittance = _lock_list(remittance)
+    check_actor(actor, remittance.employer)
+    _require_status(remittance, RemittanceList.Status.DRAFT, RemittanceList.Status.CONFIRMED)
+    remittance.status = RemittanceList.Status.CANCELLED
+    remittance.save(update_fields=["status"])
+    audit.record(actor=actor, action="remittance.cancel", obj=remittance)
+    return remittance
+
+
+def _post(remittance, *, source_account_id, actor, memo):
+    """One set-based entry: debit the source (bank or suspense), credit every employee's account."""
+    per_account = defaultdict(Decimal)
+    lines = list(remittance.lines.select_related("account").order_by("account_id", "month"))
+    for line in lines:
+        per_account[line.account.ledger_account_id] += line.amount
+    journal = [debit(source_account_id, remittance.total, remittance.reference)]
+    journal += [credit(acc_id, amount, remittance.reference) for acc_id, amount in per_account.items()]
+    entry = post(lines=journal, memo=memo, actor=actor, idempotency_key=f"remittance:{remittance.pk}",
+                 business_type="01" if remittance.kind == RemittanceList.Kind.REGULAR else "02",
+                 source=f"remittance:{remittance.pk}")
+    remittance.lines.update(posted=True)
+    remittance.status = RemittanceList.Status.POSTED
+    remittance.entry = entry
+    remittance.save(update_fields=["status", "entry"])
+    _advance_paid_up_to(remittance)
+    return entry
+
+
+def _advance_paid_up_to(remittance):
+    """Move paid-up-to months forward (set-based) for the accounts and the employer of a posted list."""
+    months = sorted(set(remittance.lines.values_list("month", flat=True)))
+    for month in months:
+        ids = remittance.lines.filter(month=month).values("account_id")
+        FundAccount.objects.filter(pk__in=ids).filter(Q(paid_up_to__isnull=True) | Q(paid_up_to__lt=month)).update(
+            paid_up_to=month)
+    if remittance.kind == RemittanceList.Kind.REGULAR:
+        Employer.objects.filter(pk=remittance.employer_id).filter(
+            Q(paid_up_to__isnull=True) | Q(paid_up_to__lt=remittance.month)).update(paid_up_to=remittance.month)
+
+
+def _check_months_unpaid(remittance):
+    pairs = list(remittance.lines.values_list("account_id", "month"))
+    paid = _paid_months({a for a, _m in pairs}, {m for _a, m in pairs}) & set(pairs)
+    if paid:
+        account_id, month = sorted(paid)[0]
+        number = FundAccount.objects.get(pk=account_id).number
+        raise Conflict(_("%(m)s is already paid for account %(n)s.") % {"m": f"{month:%Y-%m}", "n": number},
+                       code="month_paid")
+
+
+@transaction.atomic
+def pay_from_statement(*, actor, remittance, line: BankStatementLine) -> RemittanceList:
+    """Money arrived on the bank statement for this list: post it."""
+    remittance = _lock_list(remittance)
+    line = BankStatementLine.objects.select_for_update(of=("self",)).select_related("bank_account").get(pk=line.pk)
+    if remittance.status == RemittanceList.Status.POSTED and remittance.paid_by_id == line.pk:
+        return remittance  # the same payment again: nothing more to post
+    _require_status(remittance, RemittanceList.Status.CONFIRMED)
+    if line.match_status != BankStatementLine.Match.UNMATCHED or line.direction != "C":
+        raise StateError(_("This bank line is already booked or is not money received."))
+    if line.amount != remittance.total:
+        raise InvalidInput(_("The payment of %(p)s does not equal the amount due %(d)s.")
+                           % {"p": format_yuan(line.amount), "d": format_yuan(remittance.total)}, code="amount")
+    _check_months_unpaid(remittance)
+    entry = _post(remittance, source_account_id=line.bank_account.ledger_account_id, actor=actor,
+                  memo=_("Remittance %(r)s") % {"r": remittance.reference})
+    line.match_status, line.entry = BankStatementLine.Match.BOOKED, entry
+    line.save(update_fields=["match_status", "entry"])
+    remittance.paid_by = line
+    remittance.save(update_fields=["paid_by"])
+    audit.record(actor=actor, action="remittance.post", obj=remittance,
+                 after={"bank_reference": line.bank_reference, "total": remittance.total})
+    return remittance
+
+
+@transaction.atomic
+def allocate_from_suspense(*, actor, remittance, suspense: Account | None = None) -> RemittanceList:
+    """Post a confirmed list from money parked in suspense (the employer's, or the general one)."""
+    remittance = _lock_list(remittance)
+    roles.require_role(actor, *WRITE_ROLES)
+    _require_status(remittance, RemittanceList.Status.CONFIRMED)
+    suspense = suspense or remittance.employer.suspense_account
+    if suspense.role != Account.Role.SUSPENSE:
+        raise InvalidInput(_("Money can only be allocated from a suspense account."))
+    available = lock_accounts([suspense.pk])[suspense.pk].available
+    if available < remittance.total:
+        raise StateError(_("Suspense holds %(a)s, less than the %(d)s due.")
+                         % {"a": format_yuan(available), "d": format_yuan(remittance.total)},
+                         code="insufficient_funds")
+    _check_months_unpaid(remittance)
+    _post(remittance, source_account_id=suspense.pk, actor=actor,
+          memo=_("Remittance %(r)s allocated from suspense") % {"r": remittance.reference})
+    audit.record(actor=actor, action="remittance.allocate", obj=remittance, after={"suspense": suspense.code})
+    return remittance
+
+
+def match_incoming(*, actor=None) -> dict:
+    """Book every unmatched incoming bank line: a confirmed list whose reference is quoted and whose total
+    equals the amount posts; money from a known employer goes to its suspense; the rest to general suspense."""
+    result = {"posted": 0, "employer_suspense": 0, "general_suspense": 0}
+    lines = BankStatementLine.objects.filter(match_status=BankStatementLine.Match.UNMATCHED, direction="C")
+    for line in lines.order_by("pk"):
+        remittance = _find_list(line)
+        if remittance is not None:
+            pay_from_statement(actor=actor, remittance=remittance, line=line)
+            result["posted"] += 1
+            continue
+        employer = _find_employer(line)
+        ledger_services.book_to_suspense(line=line, actor=actor,
+                                         suspense=employer.suspense_account if employer else None)
+        result["employer_suspense" if employer else "general_suspense"] += 1
+    return result
+
+
+def _find_list(line):
+    text = f"{line.remark} {line.counterparty_name}".upper()
+    for token in text.replace(",", " ").replace("，", " ").split():
+        if token.startswith(("HJ", "BJ")):
+            remittance = RemittanceList.objects.filter(reference=token, status="confirmed").first()
+            if remittance and remittance.total == line.amount:
+                return remittance
+    return None
+
+
+def _find_employer(line):
+    if line.counterparty_name:
+        return Employer.objects.filter(name=line.counterparty_name.strip()).exclude(status="04").first()
+    return None
+
+
+@transaction.atomic
+def supplementary_list(*, actor, employer, months, account_numbers=None, reason) -> RemittanceList:
+    """A supplementary payment (补缴) covering missed months for some or all active employees."""
+    check_actor(actor, employer)
+    if not reason or not str(reason).strip():
+        raise InvalidInput(_("Give the reason for the supplementary payment."), fields={"reason": [_("Required.")]})
+    months = sorted({month_start(m) for m in months})
+    if not months:
+        raise InvalidInput(_("Choose at least one month."), fields={"months": [_("Required.")]})
+    if months[-1] > month_start(today()):
+        raise InvalidInput(_("A supplementary payment cannot cover a future month."))
+    qs = employer.accounts.exclude(status__in=FundAccount.CLOSED_STATUSES)
+    qs = qs.filter(number__in=account_numbers) if account_numbers else qs.filter(status=FundAccount.Status.NORMAL)
+    accounts = list(qs.order_by("pk"))
+    if account_numbers and len(accounts) != len(set(account_numbers)):
+        missing = sorted(set(account_numbers) - {a.number for a in accounts})
+        raise InvalidInput(_("Not employees of this employer: %(n)s.") % {"n": ", ".join(missing)},
+                           code="unknown_employee")
+    paid = _paid_months([a.pk for a in accounts], months)
+    if paid and account_numbers:
+        account_id, month = sorted(paid)[0]
+        number = next(a.number for a in accounts if a.pk == account_id)
+        raise Conflict(_("%(m)s is already paid for account %(n)s.") % {"m": f"{month:%Y-%m}", "n": number},
+                       code="month_paid")
+    rounding = policy.get("deposits.rounding", on=months[0])
+    remittance = RemittanceList.objects.create(
+        employer=employer, month=months[0], kind=RemittanceList.Kind.SUPPLEMENTARY, reason=str(reason).strip(),
+        reference=_reference(employer, "2", months[0]), created_by=_user(actor))
+    RemittanceLine.objects.bulk_create([
+        RemittanceLine(remittance=remittance, **_line_values(a, m, a.base, a.employee_ratio, a.employer_ratio,
+                                                             rounding))
+        for a in accounts for m in months if (a.pk, m) not in paid
+    ], batch_size=2000)
+    _refresh_totals(remittance)
+    if not remittance.headcount:
+        raise Conflict(_("Every chosen month is already paid; there is nothing to pay."), code="month_paid")
+    audit.record(actor=actor, action="remittance.supplementary", obj=remittance,
+                 after={"months": [f"{m:%Y-%m}" for m in months], "total": remittance.total})
+    return remittance
+
+
+@transaction.atomic
+def reverse_list(*, actor, remittance, reason) -> RemittanceList:
+    """Correct a wrong remittance (错缴更正): take the credits back from the employees' accounts into the
+    employer's suspense, from where a corrected list is allocated or the money refunded (退缴)."""
+    roles.require_role(actor, *WRITE_ROLES)
+    remittance = _lock_list(remittance)
+    _require_status(remittance, RemittanceList.Status.POSTED)
+    if not reason or not str(reason).strip():
+        raise InvalidInput(_("Give the reason for the correction."), fields={"reason": [_("Required.")]})
+    per_account = defaultdict(Decimal)
+    for acc_id, amount in remittance.lines.values_list("account__ledger_account_id", "amount"):
+        per_account[acc_id] += amount
+    journal = [debit(acc_id, amount, remittance.reference) for acc_id, amount in per_account.items()]
+    journal.append(credit(remittance.employer.suspense_account_id, remittance.total, remittance.reference))
+    entry = post(lines=journal, memo=_("Correction of remittance %(r)s: %(why)s")
+                 % {"r": remittance.reference, "why": reason}, actor=actor,
+                 idempotency_key=f"remittance-reversal:{remittance.pk}", business_type="73",
+                 source=f"remittance:{remittance.pk}")
+    remittance.lines.update(posted=False)
+    remittance.status = RemittanceList.Status.REVERSED
+    remittance.reversal_entry = entry
+    remittance.save(update_fields=["status", "reversal_entry"])
+    _recompute_paid_up_to(remittance)
+    audit.record(actor=actor, action="remittance.reverse", obj=remittance, after={"reason": reason})
+    return remittance
+
+
+def _recompute_paid_up_to(remittance):
+    ids = list(remittance.lines.values_list("account_id", flat=True).distinct())
+    latest = dict(RemittanceLine.objects.filter(account_id__in=ids, posted=True).values("account_id")
+                  .annotate(m=Max("month")).values_list("account_id", "m"))
+    by_month = defaultdict(list)  # one UPDATE per distinct month, not per account
+    for account_id in ids:
+        by_month[latest.get(account_id)].append(account_id)
+    for month, account_ids in by_month.items():
+        FundAccount.objects.filter(pk__in=account_ids).update(paid_up_to=month)
+    if remittance.kind == RemittanceList.Kind.REGULAR:
+        last = (RemittanceList.objects.filter(employer_id=remittance.employer_id, kind="1", status="posted")
+                .aggregate(m=Max("month"))["m"])
+        Employer.objects.filter(pk=remittance.employer_id).update(paid_up_to=last)
+
+
+@transaction.atomic
+def refund_suspense(*, actor, employer, amount, payee_account, payee_name, reason):
+    """Refund an overpayment (退缴) from the employer's suspense to its bank account."""
+    roles.require_role(actor, *WRITE_ROLES)
+    amount = Decimal(str(amount))
+    if amount <= 0:
+        raise InvalidInput(_("The amount must be greater than zero."), fields={"amount": [_("Must be positive.")]})
+    bank = ledger_services.default_bank_account()
+    return ledger_services.create_payment(
+        from_account=employer.suspense_account, amount=amount, bank_account=bank, payee_name=payee_name,
+        payee_account=payee_account, purpose=_("Refund of overpayment: %(r)s") % {"r": reason}, actor=actor,
+        business_type="05", source=f"employer:{employer.pk}")
+
