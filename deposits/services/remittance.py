@@ -23,6 +23,7 @@ from core.business_date import today
 from core.errors import Conflict, Forbidden, InvalidInput, StateError
 from core.money import ZERO, format_yuan
 from deposits.models import RemittanceLine, RemittanceList
+from deposits.uploads import parse_remittance_rows
 from ledger import services as ledger_services
 from ledger.models import Account, BankStatementLine
 from ledger.posting import credit, debit, lock_accounts, post
@@ -442,3 +443,11 @@ def refund_suspense(*, actor, employer, amount, payee_account, payee_name, reaso
         payee_account=payee_account, purpose=_("Refund of overpayment: %(r)s") % {"r": reason}, actor=actor,
         business_type="05", source=f"employer:{employer.pk}")
 
+
+
+@transaction.atomic
+def upload_list(*, actor, remittance, filename, data) -> RemittanceList:
+    """Replace a draft list from an uploaded file; nothing changes unless every row is valid."""
+    check_actor(actor, remittance.employer)
+    rows = parse_remittance_rows(employer=remittance.employer, month=remittance.month, filename=filename, data=data)
+    return replace_lines(actor=actor, remittance=remittance, rows=rows)

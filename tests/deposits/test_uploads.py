@@ -1,0 +1,99 @@
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+from openpyxl import load_workbook
+
+from core.business_date import set_business_date
+from core.errors import InvalidInput
+from deposits import uploads
+from deposits.models import RemittanceLine
+from deposits.services import remittance as services
+from tests import factories
+
+NOV = datetime.date(2026, 11, 1)
+
+
+@pytest.fixture(autouse=True)
+def setup(db):
+    set_business_date(actor=None, date=datetime.date(2026, 11, 20))
+    with translation.override("zh-hans"):
+        yield
+
+
+@pytest.fixture
+def draft(clerk):
+    emp = factories.employer(clerk)
+    a = factories.account(clerk, emp, name="甲", base="9000")
+    b = factories.account(clerk, emp, name="乙", base="5000")
+    rem = services.generate_list(actor=clerk, employer=emp, month=NOV)
+    return rem, a, b
+
+
+def csv_bytes(rows, encoding="utf-8-sig"):
+    text = "\n".join([",".join(uploads.HEADERS)] + [",".join(map(str, r)) for r in rows]) + "\n"
+    return text.encode(encoding)
+
+
+def test_template_round_trip_xlsx(clerk, draft):
+    rem, a, b = draft
+    data = uploads.template_xlsx(rem)
+    ws = load_workbook(io.BytesIO(data)).active
+    assert [c.value for c in ws[1]] == uploads.HEADERS
+    assert [c.value for c in ws[2]] == [a.number, "甲", "9000.00", "12", "12"]
+    services.upload_list(actor=clerk, remittance=rem, filename="list.xlsx", data=data)
+    rem.refresh_from_db()
+    assert rem.total == Decimal("3360.00")  # (9000 + 5000) × 24%
+
+
+def test_csv_upload_replaces_lines(clerk, draft):
+    rem, a, b = draft
+    services.upload_list(actor=clerk, remittance=rem, filename="list.csv",
+                         data=csv_bytes([[a.number, "甲", "10000.00", 10, 12]], encoding="gb18030"))
+    rem.refresh_from_db()
+    line = rem.lines.get()
+    assert (line.account_id, line.employee_amount, line.employer_amount) == (a.pk, Decimal("1000.00"),
+                                                                           Decimal("1200.00"))
+    assert rem.total == Decimal("2200.00") and rem.headcount == 1
+
+
+def test_every_bad_row_is_reported_and_nothing_changes(clerk, draft):
+    rem, a, b = draft
+    before = list(RemittanceLine.objects.values_list("account_id", "amount"))
+    bad = csv_bytes([
+        [a.number, "甲", "40000", 12, 12],
+        ["1019999999999", "无名", "5000", 12, 12],
+        [b.number, "错名", "abc", 4, 7.5],
+        [a.number, "甲", "5000", 12, 12],
+    ])
+    with pytest.raises(InvalidInput) as info:
+        services.upload_list(actor=clerk, remittance=rem, filename="list.csv", data=bad)
+    rows = info.value.fields["rows"]
+    assert rows == [
+        "第 2 行，缴存基数：40000 超出 2330 至 32969 的范围",
+        "第 3 行，个人账号：1019999999999 不是本单位职工",
+        "第 4 行，姓名：与账户户名乙不符",
+        "第 4 行，缴存基数：不是数字",
+        "第 4 行，个人缴存比例(%)：4% 超出 5% 至 12% 的范围",
+        "第 4 行，单位缴存比例(%)：必须是整数百分比",
+        "第 5 行，个人账号：在文件中重复出现",
+    ]
+    assert "6" in info.value.message or "7" in info.value.message
+    assert list(RemittanceLine.objects.values_list("account_id", "amount")) == before
+
+
+@pytest.mark.parametrize("filename,data,code", [
+    ("list.txt", b"x", "bad_format"),
+    ("list.xlsx", b"not a zip", "bad_file"),
+    ("list.csv", "个人账号,姓名\n".encode(), "columns"),
+    ("list.csv", b"\xff\xfe\x00\x00garbage\x00", "encoding"),
+    ("list.csv", b"", "empty_file"),
+])
+def test_wrong_format_or_encoding(clerk, draft, filename, data, code):
+    rem, _a, _b = draft
+    with pytest.raises(InvalidInput) as info:
+        services.upload_list(actor=clerk, remittance=rem, filename=filename, data=data)
+    assert info.value.code == code
+    assert rem.lines.count() == 2
