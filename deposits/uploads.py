@@ -105,7 +105,11 @@ def parse_remittance_rows(*, employer, month, filename, data):
 
     Returns the rows for ``remittance.replace_lines``; raises InvalidInput whose ``fields["rows"]`` lists
     every problem as "第 N 行 列名：原因"."""
-    table = read_table(filename, data)
+    return validate_table(employer=employer, month=month, table=read_table(filename, data))
+
+
+def validate_table(*, employer, month, table):
+    """Validate rows of cells (header first, the template's columns) as a remittance list."""
     header = [h.replace(" ", "") for h in table[0]]
     missing = [h for h in HEADERS if h not in header]
     if missing:

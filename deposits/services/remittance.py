@@ -23,7 +23,7 @@ from core.business_date import today
 from core.errors import Conflict, Forbidden, InvalidInput, StateError
 from core.money import ZERO, format_yuan
 from deposits.models import RemittanceLine, RemittanceList
-from deposits.uploads import parse_remittance_rows
+from deposits.uploads import parse_remittance_rows, validate_table
 from ledger import services as ledger_services
 from ledger.models import Account, BankStatementLine
 from ledger.posting import credit, debit, lock_accounts, post
@@ -450,4 +450,12 @@ def upload_list(*, actor, remittance, filename, data) -> RemittanceList:
     """Replace a draft list from an uploaded file; nothing changes unless every row is valid."""
     check_actor(actor, remittance.employer)
     rows = parse_remittance_rows(employer=remittance.employer, month=remittance.month, filename=filename, data=data)
+    return replace_lines(actor=actor, remittance=remittance, rows=rows)
+
+
+@transaction.atomic
+def replace_from_table(*, actor, remittance, table) -> RemittanceList:
+    """Replace a draft list from rows given through the API (same checks as an upload)."""
+    check_actor(actor, remittance.employer)
+    rows = validate_table(employer=remittance.employer, month=remittance.month, table=table)
     return replace_lines(actor=actor, remittance=remittance, rows=rows)

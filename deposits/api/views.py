@@ -1,0 +1,108 @@
+"""API for an employer's payroll system: submit and confirm the monthly remittance list.
+
+Authenticated as an employer agent (token); every call is scoped to that agent's employer."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core import roles
+from core.permissions import HasRole
+from deposits.models import RemittanceList
+from deposits.services import remittance as services
+from deposits.uploads import HEADERS
+
+
+class LineSerializer(serializers.Serializer):
+    account = serializers.CharField(source="account.number")
+    name = serializers.CharField(source="account.depositor.name", read_only=True)
+    month = serializers.DateField(format="%Y-%m", read_only=True)
+    base = serializers.DecimalField(max_digits=18, decimal_places=2)
+    employee_ratio = serializers.DecimalField(max_digits=12, decimal_places=8)
+    employer_ratio = serializers.DecimalField(max_digits=12, decimal_places=8)
+    employee_amount = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    employer_amount = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2, read_only=True)
+
+
+class RemittanceSerializer(serializers.ModelSerializer):
+    employer = serializers.CharField(source="employer.account_number")
+    month = serializers.DateField(format="%Y-%m")
+    lines = LineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RemittanceList
+        fields = ["reference", "employer", "kind", "month", "status", "headcount", "employee_total",
+                  "employer_total", "total", "lines"]
+
+
+class CreateSerializer(serializers.Serializer):
+    month = serializers.DateField(input_formats=["%Y-%m", "%Y-%m-%d"], help_text="YYYY-MM")
+
+
+class InputLine(serializers.Serializer):
+    account = serializers.CharField(max_length=20)
+    name = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    base = serializers.CharField(max_length=20)
+    employee_ratio_percent = serializers.CharField(max_length=10)
+    employer_ratio_percent = serializers.CharField(max_length=10)
+
+
+class LinesSerializer(serializers.Serializer):
+    lines = InputLine(many=True, allow_empty=False, max_length=50000)
+
+
+def _employer(request):
+    agent = getattr(request.user, "employer_agent", None)
+    return agent.employer
+
+
+class EmployerScoped(APIView):
+    permission_classes = [HasRole.of(roles.EMPLOYER_AGENT)]
+
+    def get_list(self, request, reference):
+        return get_object_or_404(RemittanceList.objects.select_related("employer"), reference=reference,
+                                 employer=_employer(request))
+
+    def respond(self, remittance, code=status.HTTP_200_OK):
+        remittance = RemittanceList.objects.prefetch_related("lines__account__depositor").get(pk=remittance.pk)
+        return Response(RemittanceSerializer(remittance).data, status=code)
+
+
+class RemittanceCreate(EmployerScoped):
+    @extend_schema(request=CreateSerializer, responses={201: RemittanceSerializer})
+    def post(self, request):
+        """Generate the month's list from the employer's active accounts."""
+        ser = CreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        remittance = services.generate_list(actor=request.user, employer=_employer(request),
+                                            month=ser.validated_data["month"])
+        return self.respond(remittance, status.HTTP_201_CREATED)
+
+
+class RemittanceDetail(EmployerScoped):
+    @extend_schema(responses=RemittanceSerializer)
+    def get(self, request, reference):
+        return self.respond(self.get_list(request, reference))
+
+
+class RemittanceLines(EmployerScoped):
+    @extend_schema(request=LinesSerializer, responses=RemittanceSerializer)
+    def put(self, request, reference):
+        """Replace the draft list's lines; every line is checked and nothing changes if one is wrong."""
+        remittance = self.get_list(request, reference)
+        ser = LinesSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        table = [HEADERS] + [[ln["account"], ln.get("name", ""), ln["base"], ln["employee_ratio_percent"],
+                              ln["employer_ratio_percent"]] for ln in ser.validated_data["lines"]]
+        return self.respond(services.replace_from_table(actor=request.user, remittance=remittance, table=table))
+
+
+class RemittanceConfirm(EmployerScoped):
+    @extend_schema(request=None, responses=RemittanceSerializer)
+    def post(self, request, reference):
+        """Confirm the list: its total becomes the amount due, paid quoting the reference."""
+        remittance = self.get_list(request, reference)
+        return self.respond(services.confirm_list(actor=request.user, remittance=remittance))
