@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +20,7 @@ CENTER_DEFAULT = _("In percent, e.g. 12. Leave empty for the center's default.")
 
 
 def _label(model, name):
-    return model._meta.get_field(name).verbose_name
+    return capfirst(model._meta.get_field(name).verbose_name)
 
 
 def _percent_field(label, help_text=EMPLOYER_DEFAULT):
@@ -96,7 +97,7 @@ class OpenAccountForm(CounterForm):
     percent_fields = ("employee_ratio", "employer_ratio")
 
     employer = forms.CharField(label=_("Employer account number"), max_length=20)
-    name = forms.CharField(label=_label(Depositor, "name"), max_length=60)
+    name = forms.CharField(label=_("Name"), max_length=60)
     id_number = forms.CharField(label=_label(Depositor, "id_number"), max_length=30)
     phone = forms.CharField(label=_label(Depositor, "phone"), max_length=20, required=False)
     marital_status = forms.ChoiceField(label=_label(Depositor, "marital_status"), choices=Depositor.Marital.choices)

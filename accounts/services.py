@@ -225,7 +225,8 @@ def open_account(*, actor, employer: Employer, depositor: Depositor, base, emplo
 
 
 def _lock_account(account):
-    return FundAccount.objects.select_for_update(of=("self",)).select_related("depositor", "employer").get(pk=account.pk)
+    return (FundAccount.objects.select_for_update(of=("self",)).select_related("depositor", "employer")
+            .get(pk=account.pk))
 
 
 @transaction.atomic

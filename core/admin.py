@@ -1,6 +1,6 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django import forms
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import policy

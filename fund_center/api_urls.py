@@ -2,6 +2,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("ledger.api.urls")),
-    path("", include("accounts.api.urls")),
     path("", include("deposits.api.urls")),
 ]

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+
+from fund_center.beat import BEAT_SCHEDULE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -200,7 +202,7 @@ CELERY_TASK_TIME_LIMIT = 3600
 CELERY_TASK_SOFT_TIME_LIMIT = 3300
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-from fund_center.beat import BEAT_SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402
+CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

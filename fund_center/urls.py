@@ -12,6 +12,7 @@ urlpatterns = [
     path("counter/", include("core.urls")),
     path("counter/", include("accounts.urls")),
     path("counter/ledger/", include("ledger.urls")),
+    path("", include("portal.urls")),
     path("api/v1/", include("fund_center.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,8 +1,16 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from ledger.models import (Account, BankAccount, BankInstruction, BankStatementLine, Hold, JournalEntry, JournalLine,
-                           ReconciliationRun)
+from ledger.models import (
+    Account,
+    BankAccount,
+    BankInstruction,
+    BankStatementLine,
+    Hold,
+    JournalEntry,
+    JournalLine,
+    ReconciliationRun,
+)
 
 
 class ReadOnlyMixin:

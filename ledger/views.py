@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.utils.translation import gettext as _
 from django.shortcuts import redirect, render
 
 from core import roles
@@ -11,7 +12,10 @@ from ledger.reconciliation import reconcile
 def reconciliation(request):
     if request.method == "POST":
         report = reconcile(save=True)
-        messages.success(request, "OK" if report["ok"] else "DIFFERENCES")
+        if report["ok"]:
+            messages.success(request, _("The three ledgers agree."))
+        else:
+            messages.error(request, _("The reconciliation found differences; see the report below."))
         return redirect("ledger:reconciliation")
     runs = ReconciliationRun.objects.all()[:20]
     return render(request, "ledger/reconciliation.html", {"runs": runs, "latest": runs[0] if runs else None})

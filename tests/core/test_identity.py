@@ -4,8 +4,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from core.identity import (is_valid_account_number, luhn_ok, mask_id_number, mask_phone, mod11_2_check_char,
-                           resident_id_facts, validate_resident_id, validate_uscc)
+from core.identity import (
+    is_valid_account_number,
+    luhn_ok,
+    mask_id_number,
+    mask_phone,
+    mod11_2_check_char,
+    resident_id_facts,
+    validate_resident_id,
+    validate_uscc,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,8 @@ from accounts import services as account_services
 from accounts.models import Employer, FundAccount
 from core.business_date import set_business_date
 from core.errors import Conflict, Forbidden, InvalidInput, StateError
-from deposits.services import remittance as services
 from deposits.models import RemittanceList
+from deposits.services import remittance as services
 from ledger import chart
 from ledger.models import Account, BankInstruction, BankStatementLine, JournalEntry
 from ledger.reconciliation import run_checks

@@ -1,4 +1,0 @@
-from django.urls import path
-
-urlpatterns: list = [
-]

@@ -1,0 +1,22 @@
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+
+from portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("portal/login/", views.DepositorLoginView.as_view(), name="login"),
+    path("portal/logout/", LogoutView.as_view(next_page="/portal/login/"), name="logout"),
+    path("portal/", views.home, name="home"),
+    path("portal/profile/", views.profile, name="profile"),
+    path("portal/accounts/<str:number>/deposits/", views.deposits, name="deposits"),
+    path("employer/login/", views.EmployerLoginView.as_view(), name="employer_login"),
+    path("employer/logout/", LogoutView.as_view(next_page="/employer/login/"), name="employer_logout"),
+    path("employer/", views.employer_home, name="employer_home"),
+    path("employer/remittances/new/", views.employer_generate, name="employer_generate"),
+    path("employer/remittances/<str:reference>/", views.employer_remittance, name="employer_remittance"),
+    path("employer/remittances/<str:reference>/template/", views.employer_template, name="employer_template"),
+    path("employer/remittances/<str:reference>/upload/", views.employer_upload, name="employer_upload"),
+    path("employer/remittances/<str:reference>/line/", views.employer_line, name="employer_line"),
+    path("employer/remittances/<str:reference>/confirm/", views.employer_confirm, name="employer_confirm"),
+]

@@ -1,0 +1,122 @@
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from accounts import services as account_services
+from core.business_date import set_business_date
+from deposits.models import RemittanceList
+from deposits.services import remittance
+from ledger.services import import_statement
+from tests import factories
+from tests.conftest import make_user
+
+NOV = datetime.date(2026, 11, 1)
+
+
+@pytest.fixture
+def world(clerk):
+    set_business_date(actor=None, date=datetime.date(2026, 11, 20))
+    emp = factories.employer(clerk)
+    a = factories.account(clerk, emp, name="甲", base="9000")
+    b = factories.account(clerk, emp, name="乙", base="5000")
+    for account in (a, b):
+        user = make_user(account.depositor.id_number, "depositor")
+        account.depositor.user = user
+        account.depositor.save(update_fields=["user"])
+    agent = make_user("agent1", "employer_agent")
+    account_services.link_employer_agent(actor=clerk, user=agent, employer=emp)
+    return emp, a, b, agent
+
+
+def login_depositor(account):
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    resp = client.post("/portal/login/", {"username": account.depositor.id_number.lower(), "password": "pw-Secret-123"})
+    assert resp.status_code == 302 and resp.url == "/portal/"
+    return client
+
+
+def test_depositor_sees_own_balance_and_deposits(world, clerk):
+    emp, a, b, agent = world
+    rem = remittance.generate_list(actor=clerk, employer=emp, month=NOV)
+    remittance.confirm_list(actor=clerk, remittance=rem)
+    bank = factories.bank_account()
+    (line,) = import_statement(bank_account=bank, rows=[{"bank_reference": "P1", "value_date": "2026-11-15",
+                                                        "direction": "C", "amount": str(rem.total),
+                                                        "remark": rem.reference}])
+    remittance.pay_from_statement(actor=clerk, remittance=rem, line=line)
+    client = login_depositor(a)
+    page = client.get("/portal/").content.decode()
+    assert "2,160.00" in page  # 9,000 × 24%
+    assert "2026-11" in page and a.number in page
+    page = client.get(f"/portal/accounts/{a.number}/deposits/").content.decode()
+    assert "1,080.00" in page and "2,160.00" in page
+    # another depositor's pages are not reachable
+    assert client.get(f"/portal/accounts/{b.number}/deposits/").status_code == 404
+    profile = client.get("/portal/profile/").content.decode()
+    assert a.depositor.id_number not in profile and a.depositor.id_number[:3] + "***" in profile
+
+
+def test_wrong_password_and_bad_id_number(world):
+    emp, a, b, agent = world
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    resp = client.post("/portal/login/", {"username": a.depositor.id_number, "password": "nope"})
+    assert resp.status_code == 200 and "_auth_user_id" not in client.session
+    resp = client.post("/portal/login/", {"username": "12345", "password": "x"})
+    assert "身份证号码应为 18 位" in resp.content.decode()
+
+
+def test_staff_and_agents_cannot_use_depositor_portal(world, clerk):
+    emp, a, b, agent = world
+    client = Client()
+    client.force_login(clerk)
+    assert client.get("/portal/").status_code == 403
+    client.force_login(agent)
+    assert client.get("/portal/").status_code == 403
+    assert Client().get("/portal/").status_code == 302
+
+
+def test_employer_portal_generate_upload_confirm(world):
+    emp, a, b, agent = world
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(agent)
+    resp = client.post("/employer/remittances/new/", {"month": "2026-11"})
+    rem = RemittanceList.objects.get(employer=emp)
+    assert resp.url == f"/employer/remittances/{rem.reference}/"
+    xlsx = client.get(f"/employer/remittances/{rem.reference}/template/").content
+    ws = load_workbook(io.BytesIO(xlsx)).active
+    ws["C2"] = "10000.00"
+    out = io.BytesIO()
+    ws.parent.save(out)
+    out.seek(0)
+    out.name = "list.xlsx"
+    client.post(f"/employer/remittances/{rem.reference}/upload/", {"file": out})
+    rem.refresh_from_db()
+    assert rem.total == Decimal("3600.00")
+    bad = io.BytesIO("个人账号,姓名,缴存基数,个人缴存比例(%),单位缴存比例(%)\nX1,某,1,12,12\n".encode())
+    bad.name = "bad.csv"
+    resp = client.post(f"/employer/remittances/{rem.reference}/upload/", {"file": bad}, follow=True)
+    assert "第 2 行，个人账号：X1 不是本单位职工" in resp.content.decode()
+    rem.refresh_from_db()
+    assert rem.total == Decimal("3600.00")
+    client.post(f"/employer/remittances/{rem.reference}/confirm/")
+    rem.refresh_from_db()
+    assert rem.status == "confirmed"
+    page = client.get("/employer/").content.decode()
+    assert "3,600.00" in page
+
+
+def test_employer_portal_scoped(world, clerk):
+    emp, a, b, agent = world
+    other = factories.employer(clerk, name="别家")
+    factories.account(clerk, other, name="丙")
+    theirs = remittance.generate_list(actor=clerk, employer=other, month=NOV)
+    client = Client()
+    client.force_login(agent)
+    assert client.get(f"/employer/remittances/{theirs.reference}/").status_code == 404
+    assert client.get(f"/employer/remittances/{theirs.reference}/template/").status_code == 404
+    client.force_login(make_user("someone", "depositor"))
+    assert client.get("/employer/").status_code == 403
