@@ -140,3 +140,68 @@ class BatchChunk(models.Model):
 
     def __str__(self):
         return f"{self.run_id}[{self.lo}-{self.hi}] {self.status}"
+
+
+class CaseTransition(models.Model):
+    """One step of a case's workflow (any case type: withdrawal, loan, judicial request, ...): who moved it
+    from which state to which, when, with what comment. Written only by :func:`core.workflow.apply`."""
+
+    case_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("case type"))
+    case_id = models.PositiveBigIntegerField(_("case id"))
+    action = models.CharField(_("action"), max_length=30)
+    from_state = models.CharField(_("from state"), max_length=20, blank=True)
+    to_state = models.CharField(_("to state"), max_length=20)
+    step = models.CharField(_("step"), max_length=20, blank=True,
+                            help_text=_("accept, review or approve: the steps that must be taken by different people."))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+", verbose_name=_("by"))
+    rule = models.CharField(_("automatic rule"), max_length=80, blank=True,
+                            help_text=_("Set when the system took the step by rule (auto-approval)."))
+    comment = models.TextField(_("comment"), blank=True)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    business_date = models.DateField(_("business date"))
+
+    class Meta:
+        verbose_name = _("case transition")
+        verbose_name_plural = _("case transitions")
+        ordering = ["case_type", "case_id", "id"]
+        indexes = [models.Index(fields=["case_type", "case_id"], name="case_transition_case_idx")]
+
+    def __str__(self):
+        return f"{self.case_type_id}#{self.case_id} {self.from_state}->{self.to_state} ({self.action})"
+
+
+class Notification(models.Model):
+    """Outbox of messages to people (depositors, staff): SMS, e-mail and the portal inbox. A sender
+    (setting ``NOTIFICATION_SENDERS``) delivers it after the transaction commits and sets ``sent_at``."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        EMAIL = "email", _("E-mail")
+        INBOX = "inbox", _("Portal inbox")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="notifications", verbose_name=_("recipient user"))
+    recipient_type = models.ForeignKey("contenttypes.ContentType", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+", verbose_name=_("recipient type"))
+    recipient_id = models.PositiveBigIntegerField(_("recipient id"), null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    address = models.CharField(_("address"), max_length=200, blank=True, help_text=_("Phone number or e-mail."))
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    key = models.CharField(_("key"), max_length=120, unique=True, null=True, blank=True,
+                           help_text=_("Makes a job that runs twice write one message."))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["recipient_type", "recipient_id"], name="notification_recipient_idx")]
+
+    def __str__(self):
+        return f"{self.channel} {self.subject}"

@@ -23,3 +23,7 @@ declare("interest.method", "str", "A", "A: daily products; B: carried-over balan
         choices=("A", "B"))
 declare("interest.day_basis", "int", 360, "Day basis of the daily rate", choices=(360, 365))
 declare("interest.settlement_month_day", "str", "06-30", "Settlement date (month-day)")
+declare("deposits.deferral_max_months", "int", 12, "Deferral or ratio reduction: longest period of one application "
+        "(renewable)", min=1, max=36)
+declare("deposits.deferral_counts_as_continuous", "bool", True,
+        "Months an approved deferral covers count as continuous deposit months (loans, withdrawals)")

@@ -8,4 +8,20 @@ BEAT_SCHEDULE = {
         "task": "ledger.reconcile",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Daily, after midnight: end deferral / ratio-reduction periods that are over and start approved ones
+    # whose first month has come (缓缴、降低比例), then apply the annual base adjustment on July 1 (基数调整).
+    "deposits-deferral-periods-daily": {
+        "task": "deposits.deferral_periods",
+        "schedule": crontab(hour=0, minute=20),
+    },
+    "deposits-base-adjustments-daily": {
+        "task": "deposits.apply_base_adjustments",
+        "schedule": crontab(hour=0, minute=40),
+    },
+    # Monthly on the 6th: employers' arrears (欠缴) and reminders (催缴). By then the deadline (payday ≤ 28
+    # + 5 days) of every employer's previous month has passed; the job is idempotent, so a rerun is harmless.
+    "deposits-detect-arrears-monthly": {
+        "task": "deposits.detect_arrears",
+        "schedule": crontab(day_of_month=6, hour=3, minute=0),
+    },
 }

@@ -12,6 +12,7 @@ urlpatterns = [
     path("counter/", include("core.urls")),
     path("counter/", include("accounts.urls")),
     path("counter/ledger/", include("ledger.urls")),
+    path("counter/deposits/", include("deposits.urls")),
     path("", include("portal.urls")),
     path("api/v1/", include("fund_center.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -215,3 +215,199 @@ def reverse(*, entry, actor=None, memo=None, business_date=None):
         idempotency_key=f"reversal:{entry.pk}", business_date=business_date, business_type=entry.business_type,
         source=entry.source, reversal_of=entry,
     )
+
+
+# --- set-based posting -----------------------------------------------------------------------------
+
+SET_TABLE = "ledger_post_set_lines"
+
+
+def _opposite(side):
+    if side not in (Side.DEBIT, Side.CREDIT):
+        raise InvalidInput(_("A line must be a debit or a credit."), code="bad_side")
+    return Side.CREDIT if side == Side.DEBIT else Side.DEBIT
+
+
+@transaction.atomic
+def post_set(*, memo, business_type, idempotency_key, business_date, counter_account_id, counter_side,
+             select_sql=None, params=(), rows=None, lock_sql=None, lock_params=(), actor=None, source="",
+             line_memo=""):
+    """Post ONE balanced entry whose lines come from a set: a batch posting (year-end interest, ...).
+
+    The lines are the rows ``(account_id, amount)`` of ``select_sql`` (with ``params``), or ``rows`` given as
+    Python pairs, all on the side opposite to ``counter_side``; one more line on ``counter_account_id`` takes
+    their total. Returns the entry, or ``None`` when the set is empty (nothing is posted).
+
+    On PostgreSQL the lines never travel through Python: the set is materialised once in a temporary table,
+    the accounts are locked in primary-key order, their state is re-checked under the lock (open? not a
+    control account? enough available balance for debits?), the lines are written with one INSERT … SELECT
+    and the cached balances with one UPDATE … FROM the entry's grouped lines; the deferred trigger checks
+    the balance at commit. ``lock_sql`` (a SELECT of ledger account ids, with ``lock_params``) locks those
+    accounts and the counter account *before* ``select_sql`` runs, so amounts computed from the accounts'
+    lines cannot be changed by a concurrent posting; every line must then be on a locked account.
+    Elsewhere (SQLite) the rows are read and posted through :func:`post`.
+
+    Idempotency is that of :func:`post`: the same key with the same lines returns the first entry; with
+    other lines it is a conflict. A closed account anywhere in the set refuses the whole entry.
+    """
+    if not idempotency_key:
+        raise InvalidInput(_("A set posting needs an idempotency key."), code="idempotency_key_required")
+    if (select_sql is None) == (rows is None):
+        raise InvalidInput(_("Give either a SELECT or rows for a set posting."), code="bad_set")
+    side = _opposite(counter_side)
+    bdate = business_date or today()
+    if connection.vendor != "postgresql":
+        return _post_set_fallback(memo=memo, business_type=business_type, idempotency_key=idempotency_key,
+                                  business_date=bdate, counter_account_id=counter_account_id,
+                                  counter_side=counter_side, side=side, select_sql=select_sql, params=params,
+                                  rows=rows, actor=actor, source=source, line_memo=line_memo)
+    if rows is not None:
+        rows = list(rows)
+        select_sql = "SELECT * FROM unnest(%s::bigint[], %s::numeric[]) AS t(account_id, amount)"
+        params = [[int(a) for a, _m in rows], [to_decimal(m) for _a, m in rows]]
+    with connection.cursor() as cur:
+        # The statements below handle thousands of rows each but are estimated as expensive (numeric
+        # expressions, aggregates), so PostgreSQL would JIT-compile them: that costs more than running them.
+        cur.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+        jit = cur.fetchone()[0]
+        if lock_sql:
+            cur.execute(f"SELECT id FROM ledger_account WHERE id IN (SELECT k.* FROM ({lock_sql}) AS k "
+                        "UNION ALL SELECT %s) ORDER BY id FOR UPDATE", [*lock_params, counter_account_id])
+        cur.execute(f"DROP TABLE IF EXISTS {SET_TABLE}")
+        cur.execute(f"CREATE TEMPORARY TABLE {SET_TABLE} ON COMMIT DROP AS "
+                    f"SELECT s.account_id::bigint AS account_id, s.amount::numeric AS amount "
+                    f"FROM ({select_sql}) AS s(account_id, amount)", list(params))
+        entry = _post_set_pg(cur, memo=memo, business_type=business_type, idempotency_key=idempotency_key,
+                             business_date=bdate, counter_account_id=counter_account_id, side=side,
+                             counter_side=counter_side, lock_sql=lock_sql, lock_params=lock_params, actor=actor,
+                             source=source, line_memo=line_memo)
+        # On an error the rollback of this atomic block removes the table with everything else.
+        cur.execute(f"DROP TABLE {SET_TABLE}")
+        cur.execute("SELECT set_config('jit', %s, true)", [jit])
+    return entry
+
+
+def _set_digest(cur, side, counter_account_id, counter_side, total):
+    """:func:`lines_hash` of the set's lines plus the counter line, computed in SQL."""
+    cur.execute(
+        "SELECT encode(sha256(convert_to(string_agg(s, E'\\n' ORDER BY s COLLATE \"C\"), 'UTF8')), 'hex') FROM ("
+        f" SELECT account_id::text || '|' || %s || '|' || amount::numeric(18,2)::text AS s FROM {SET_TABLE}"
+        " UNION ALL SELECT %s::bigint::text || '|' || %s || '|' || %s::numeric(18,2)::text) AS x",
+        [side, counter_account_id, counter_side, total])
+    return cur.fetchone()[0]
+
+
+def _post_set_pg(cur, *, memo, business_type, idempotency_key, business_date, counter_account_id, side,
+                 counter_side, lock_sql, lock_params, actor, source, line_memo):
+    cur.execute(f"ANALYZE {SET_TABLE}")
+    cur.execute(
+        f"SELECT count(*), COALESCE(sum(amount), 0), "
+        f"count(*) FILTER (WHERE account_id IS NULL OR amount IS NULL OR amount <= 0 OR amount <> round(amount, 2)) "
+        f"FROM {SET_TABLE}")
+    count, total, bad = cur.fetchone()
+    if bad:
+        raise InvalidInput(_("Every line amount must be greater than zero, in yuan with at most two decimal places."),
+                           code="bad_amount")
+    digest = _set_digest(cur, side, counter_account_id, counter_side, total) if count else ""
+    found = _existing(idempotency_key, digest)
+    if found is not None:
+        return found
+    if not count:
+        return None
+
+    if lock_sql:
+        cur.execute(f"SELECT count(*) FROM {SET_TABLE} t WHERE t.account_id NOT IN (SELECT k.* FROM ({lock_sql}) AS k)",
+                    list(lock_params))
+        if cur.fetchone()[0]:
+            raise InvalidInput(_("A line of the set is on an account that was not locked."), code="unlocked_account")
+    else:
+        cur.execute(f"SELECT id FROM ledger_account WHERE id IN (SELECT account_id FROM {SET_TABLE} UNION ALL "
+                    "SELECT %s) ORDER BY id FOR UPDATE", [counter_account_id])
+    found = _existing(idempotency_key, digest)  # posted by another transaction while we waited for the locks?
+    if found is not None:
+        return found
+
+    # State under the lock: the first unknown or offending account of the set, if any.
+    cur.execute(
+        "SELECT g.account_id, a.id IS NULL, a.code, a.status <> 'open', a.parent_id IS NULL AND a.role = 'control',"
+        " a.balance, a.held, x.delta"
+        f" FROM (SELECT account_id, SUM(amount) AS amount FROM {SET_TABLE} GROUP BY account_id) AS g"
+        " LEFT JOIN ledger_account a ON a.id = g.account_id, LATERAL ("
+        "  SELECT CASE WHEN (%s = 'D') = (a.kind IN ('asset', 'expense')) THEN g.amount ELSE -g.amount END AS delta"
+        " ) AS x "
+        "WHERE a.id IS NULL OR a.status <> 'open' OR (a.parent_id IS NULL AND a.role = 'control')"
+        " OR (x.delta < 0 AND NOT a.allow_negative AND a.balance + x.delta < GREATEST(a.held, 0)) "
+        "ORDER BY g.account_id LIMIT 1", [side])
+    offending = cur.fetchone()
+    if offending:
+        account_id, unknown, code, closed, control, balance, held, delta = offending
+        if unknown:
+            raise InvalidInput(_("Unknown ledger account(s): %(ids)s.") % {"ids": [account_id]},
+                               code="unknown_account")
+        if closed:
+            raise StateError(_("Ledger account %(a)s is closed.") % {"a": code}, code="account_closed")
+        if control:
+            raise StateError(_("Control account %(a)s takes no direct postings.") % {"a": code},
+                             code="control_account")
+        raise InsufficientFunds(
+            _("Account %(a)s: available balance %(v)s is less than %(n)s.")
+            % {"a": code, "v": format_yuan(balance - held), "n": format_yuan(-delta)})
+    counter = Account.objects.get(pk=counter_account_id)
+    counter_delta = total if (counter_side == Side.DEBIT) == counter.debit_normal else -total
+    if counter.status != Account.Status.OPEN:
+        raise StateError(_("Ledger account %(a)s is closed.") % {"a": counter.code}, code="account_closed")
+    if counter.parent_id is None and counter.role == Account.Role.CONTROL:
+        raise StateError(_("Control account %(a)s takes no direct postings.") % {"a": counter.code},
+                         code="control_account")
+    if counter_delta < 0 and not counter.allow_negative and counter.balance + counter_delta < counter.held:
+        raise InsufficientFunds(
+            _("Account %(a)s: available balance %(v)s is less than %(n)s.")
+            % {"a": counter.code, "v": format_yuan(counter.available), "n": format_yuan(-counter_delta)})
+
+    try:
+        with transaction.atomic():
+            entry = JournalEntry.objects.create(
+                business_date=business_date, memo=memo[:200], source=source[:80], business_type=business_type,
+                idempotency_key=idempotency_key, lines_hash=digest, line_count=count + 1, total=total,
+                actor=actor if getattr(actor, "pk", None) else None)
+    except IntegrityError as exc:
+        raise Conflict(_("The idempotency key %(k)s was already used.") % {"k": idempotency_key},
+                       code="idempotency_conflict") from exc
+    cur.execute(
+        "INSERT INTO ledger_journalline (entry_id, account_id, side, amount, business_date, memo) "
+        f"SELECT %s, account_id, %s, amount, %s, %s FROM {SET_TABLE} ORDER BY account_id",
+        [entry.pk, side, business_date, line_memo[:120]])
+    cur.execute("INSERT INTO ledger_journalline (entry_id, account_id, side, amount, business_date, memo) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                [entry.pk, counter_account_id, counter_side, total, business_date, line_memo[:120]])
+    cur.execute(
+        "UPDATE ledger_account AS a"
+        " SET balance = a.balance + CASE WHEN a.kind IN ('asset', 'expense') THEN g.net ELSE -g.net END FROM ("
+        "  SELECT l.account_id, SUM(CASE WHEN l.side = 'D' THEN l.amount ELSE -l.amount END) AS net"
+        "  FROM ledger_journalline l WHERE l.entry_id = %s GROUP BY l.account_id) AS g "
+        "WHERE a.id = g.account_id", [entry.pk])
+    return entry
+
+
+def _post_set_fallback(*, memo, business_type, idempotency_key, business_date, counter_account_id, counter_side,
+                       side, select_sql, params, rows, actor, source, line_memo):
+    """Without PostgreSQL: read the set and post it through :func:`post` (same checks and idempotency)."""
+    if rows is None:
+        with connection.cursor() as cur:
+            cur.execute(select_sql, list(params))
+            rows = cur.fetchall()
+    lines = []
+    for account_id, amount in rows:
+        if isinstance(amount, float):  # SQLite returns REAL for numeric expressions: back to the exact fen
+            amount = Decimal(repr(amount))
+        lines.append(Line(int(account_id), side, to_decimal(amount), line_memo[:120]))
+    if not lines:
+        if idempotency_key and JournalEntry.objects.filter(idempotency_key=idempotency_key).exists():
+            raise Conflict(
+                _("The idempotency key %(k)s was already used for a different posting.") % {"k": idempotency_key},
+                code="idempotency_conflict")
+        return None
+    total = sum((ln.amount for ln in lines), Decimal(0))
+    lines.append(Line(int(counter_account_id), counter_side, total, line_memo[:120]))
+    return post(lines=lines, memo=memo, actor=actor, idempotency_key=idempotency_key, business_date=business_date,
+                business_type=business_type, source=source)

@@ -110,8 +110,26 @@ def check_banks():
             "differences": [r for r in results if not r["ok"]]}
 
 
+INTEREST_BUSINESS_TYPES = ("09", "98")  # 年终结息, 销户结息
+
+
+def check_interest():
+    """Interest credited to personal accounts (business types 09 and 98, net of reversals) equals the balance
+    of 住房公积金利息支出 (DOMAIN.md §9.2)."""
+    (posted,), = _q(
+        "SELECT COALESCE(SUM(CASE WHEN l.side = 'C' THEN l.amount ELSE -l.amount END), 0) "
+        "FROM ledger_journalline l JOIN ledger_journalentry e ON e.id = l.entry_id "
+        "JOIN ledger_account a ON a.id = l.account_id "
+        "WHERE e.business_type IN (%s, %s) AND a.role = 'personal'", list(INTEREST_BUSINESS_TYPES))
+    expense = Account.objects.filter(code=chart.FUND_INTEREST_EXPENSE).values_list("balance", flat=True).first()
+    posted, expense = _dec(posted), _dec(expense)
+    ok = posted == expense
+    return {"name": "interest", "title": "个人账户结息 = 住房公积金利息支出", "left": str(posted),
+            "right": str(expense), "ok": ok, "differences": [] if ok else [{"difference": str(posted - expense)}]}
+
+
 def run_checks():
-    checks = [check_trial_balance(), check_cached_balances(), check_fund_control(), check_banks()]
+    checks = [check_trial_balance(), check_cached_balances(), check_fund_control(), check_banks(), check_interest()]
     return {"business_date": str(today()), "ok": all(c["ok"] for c in checks), "checks": checks}
 
 

@@ -8,13 +8,16 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from core import audit
+from core import audit, roles
 from core.business_date import today
 from core.errors import InvalidInput, StateError
 from core.money import FEN, format_yuan, to_decimal
 from ledger import chart
 from ledger.models import Account, BankAccount, BankInstruction, BankStatementLine, Hold
 from ledger.posting import credit, debit, lock_accounts, post, reverse
+
+# Who may import bank statements and book them: finance, counter staff, and banks through the API.
+STATEMENT_ROLES = (roles.FINANCE, roles.BANK_CLIENT, *roles.ACCOUNT_WRITE_ROLES)
 
 
 def open_sub_account(*, parent_code, code, name, role, opened_on=None) -> Account:
@@ -201,6 +204,7 @@ def _parse_statement_row(row, rownum):
 def import_statement(*, bank_account: BankAccount, rows, actor=None):
     """Import statement lines (dicts with STATEMENT_COLUMNS). All rows valid, or nothing is imported.
     Lines whose serial number is already known are skipped, so a re-import is harmless."""
+    roles.require_role(actor, *STATEMENT_ROLES)
     errors, parsed = [], []
     for i, row in enumerate(rows, start=2):
         row_errors, data = _parse_statement_row(row, i)
@@ -239,6 +243,7 @@ def import_statement_csv(*, bank_account: BankAccount, file_bytes: bytes, actor=
 @transaction.atomic
 def book_to_suspense(*, line: BankStatementLine, actor=None, suspense: Account | None = None):
     """Book an unmatched incoming statement line: debit the bank, credit suspense (暂收未分摊)."""
+    roles.require_role(actor, *STATEMENT_ROLES)
     line = BankStatementLine.objects.select_for_update(of=("self",)).select_related("bank_account").get(pk=line.pk)
     if line.match_status != BankStatementLine.Match.UNMATCHED:
         raise StateError(_("This statement line has already been booked."), code="already_booked")

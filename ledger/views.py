@@ -1,6 +1,6 @@
 from django.contrib import messages
-from django.utils.translation import gettext as _
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from core import roles
 from core.views_helpers import staff_required

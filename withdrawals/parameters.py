@@ -17,3 +17,12 @@ declare("withdrawals.property_fee.yearly_cap", "decimal", "3000", "Property fees
 declare("withdrawals.leaving_job.sealed_months", "int", 6, "Leaving a job: months sealed", min=0)
 declare("withdrawals.min_balance", "decimal", "0", "Balance that must remain after a partial withdrawal", min=0)
 declare("withdrawals.fraud_ban_years", "int", 3, "Withdrawal ban after fraud (years)", min=0)
+declare("withdrawals.fraud_loan_ban_years", "int", 5, "Loan ban after withdrawal fraud (years)", min=0)
+declare("withdrawals.rules_2026_from", "str", "2026-09-20",
+        "First application date under the 2026 regulation (国令第844号): rent without the income threshold, "
+        "renovation, property fees and other approved housing consumption")
+declare("withdrawals.rent.income_share", "decimal", "0.05",
+        "Rent before the 2026 rules: the rent must exceed this share of the family wage income", min=0, max=1)
+declare("withdrawals.auto_approve_reasons", "json", ["07", "21", "06"],
+        "Reason codes that online applications may have approved by rule when every data check passes")
+declare("withdrawals.auto_approve_max", "decimal", "30000", "Largest amount approved by rule", min=0)

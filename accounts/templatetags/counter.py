@@ -15,6 +15,7 @@ register = template.Library()
 ROLE_GROUPS = {
     "read": roles.READ_ROLES,
     "account_write": roles.ACCOUNT_WRITE_ROLES,
+    "statement_write": (*roles.ACCOUNT_WRITE_ROLES, roles.FINANCE),  # import and match bank statements
     "reconciliation": (roles.FINANCE, roles.AUDITOR, roles.SYSADMIN),
     "admin": (roles.SYSADMIN,),
 }

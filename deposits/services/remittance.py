@@ -7,6 +7,7 @@ allocates it later.
 """
 
 import datetime
+import re
 from collections import defaultdict
 from decimal import Decimal
 
@@ -20,8 +21,10 @@ from accounts.calculations import monthly_parts
 from accounts.models import Employer, FundAccount
 from core import audit, policy, roles
 from core.business_date import today
-from core.errors import Conflict, Forbidden, InvalidInput, StateError
+from core.errors import ApplicationError, Conflict, Forbidden, InvalidInput, StateError
 from core.money import ZERO, format_yuan
+from deposits import rules as deposit_rules
+from deposits import selectors
 from deposits.models import RemittanceLine, RemittanceList
 from deposits.uploads import parse_remittance_rows, validate_table
 from ledger import services as ledger_services
@@ -29,6 +32,7 @@ from ledger.models import Account, BankStatementLine
 from ledger.posting import credit, debit, lock_accounts, post
 
 WRITE_ROLES = roles.ACCOUNT_WRITE_ROLES
+STATEMENT_ROLES = (*roles.ACCOUNT_WRITE_ROLES, roles.FINANCE)
 
 
 def month_start(value) -> datetime.date:
@@ -99,6 +103,7 @@ def generate_list(*, actor, employer: Employer, month) -> RemittanceList:
         raise StateError(_("The employer is closed."))
     if month > month_start(today()):
         raise InvalidInput(_("A list cannot be made for a future month."), fields={"month": [_("Future month.")]})
+    deposit_rules.check_month_not_deferred(employer, month)
     live = employer.remittance_lists.filter(kind=RemittanceList.Kind.REGULAR, month=month,
                                             status__in=["draft", "confirmed", "posted"]).first()
     if live:
@@ -111,9 +116,10 @@ def generate_list(*, actor, employer: Employer, month) -> RemittanceList:
                                                created_by=_user(actor))
     accounts = list(employer.accounts.filter(status=FundAccount.Status.NORMAL).order_by("pk"))
     paid = _paid_months([a.pk for a in accounts], [month])
+    bases = selectors.bases_in_force([a.pk for a in accounts], [month])  # annual adjustment (DOMAIN.md §1.2)
     RemittanceLine.objects.bulk_create([
-        RemittanceLine(remittance=remittance, **_line_values(a, month, a.base, a.employee_ratio, a.employer_ratio,
-                                                             rounding))
+        RemittanceLine(remittance=remittance, **_line_values(a, month, bases.get((a.pk, month), a.base),
+                                                             a.employee_ratio, a.employer_ratio, rounding))
         for a in accounts if (a.pk, month) not in paid
     ], batch_size=2000)
     _refresh_totals(remittance)
@@ -252,9 +258,22 @@ def _advance_paid_up_to(remittance):
         ids = remittance.lines.filter(month=month).values("account_id")
         FundAccount.objects.filter(pk__in=ids).filter(Q(paid_up_to__isnull=True) | Q(paid_up_to__lt=month)).update(
             paid_up_to=month)
-    if remittance.kind == RemittanceList.Kind.REGULAR:
-        Employer.objects.filter(pk=remittance.employer_id).filter(
-            Q(paid_up_to__isnull=True) | Q(paid_up_to__lt=remittance.month)).update(paid_up_to=remittance.month)
+    _refresh_employer_paid_up_to(remittance.employer_id)
+
+
+def _refresh_employer_paid_up_to(employer_id):
+    """The employer's paid-up-to month (缴至年月): the end of the unbroken run of months with a posted monthly
+    list, from its first one, so paying a later month never hides an unpaid earlier one. Supplementary
+    payments for months after it are counted by arrears detection month by month."""
+    months = sorted(set(RemittanceList.objects.filter(employer_id=employer_id, kind=RemittanceList.Kind.REGULAR,
+                                                      status=RemittanceList.Status.POSTED)
+                        .values_list("month", flat=True)))
+    paid_up_to = None
+    for month in months:
+        if paid_up_to is not None and month != add_months(paid_up_to, 1):
+            break
+        paid_up_to = month
+    Employer.objects.filter(pk=employer_id).update(paid_up_to=paid_up_to)
 
 
 def _check_months_unpaid(remittance):
@@ -270,6 +289,7 @@ def _check_months_unpaid(remittance):
 @transaction.atomic
 def pay_from_statement(*, actor, remittance, line: BankStatementLine) -> RemittanceList:
     """Money arrived on the bank statement for this list: post it."""
+    roles.require_role(actor, *STATEMENT_ROLES)
     remittance = _lock_list(remittance)
     line = BankStatementLine.objects.select_for_update(of=("self",)).select_related("bank_account").get(pk=line.pk)
     if remittance.status == RemittanceList.Status.POSTED and remittance.paid_by_id == line.pk:
@@ -315,29 +335,37 @@ def allocate_from_suspense(*, actor, remittance, suspense: Account | None = None
 
 def match_incoming(*, actor=None) -> dict:
     """Book every unmatched incoming bank line: a confirmed list whose reference is quoted and whose total
-    equals the amount posts; money from a known employer goes to its suspense; the rest to general suspense."""
-    result = {"posted": 0, "employer_suspense": 0, "general_suspense": 0}
+    equals the amount posts; money from a known employer goes to its suspense; the rest to general suspense.
+    A line whose list cannot be posted (e.g. a month paid meanwhile) is parked in suspense and reported."""
+    roles.require_role(actor, *STATEMENT_ROLES)
+    result = {"posted": 0, "employer_suspense": 0, "general_suspense": 0, "problems": []}
     lines = BankStatementLine.objects.filter(match_status=BankStatementLine.Match.UNMATCHED, direction="C")
     for line in lines.order_by("pk"):
         remittance = _find_list(line)
         if remittance is not None:
-            pay_from_statement(actor=actor, remittance=remittance, line=line)
-            result["posted"] += 1
-            continue
-        employer = _find_employer(line)
+            try:
+                with transaction.atomic():
+                    pay_from_statement(actor=actor, remittance=remittance, line=line)
+                result["posted"] += 1
+                continue
+            except ApplicationError as exc:
+                result["problems"].append(f"{line.bank_reference}: {exc.message}")
+        employer = _find_employer(line) or (remittance.employer if remittance else None)
         ledger_services.book_to_suspense(line=line, actor=actor,
                                          suspense=employer.suspense_account if employer else None)
         result["employer_suspense" if employer else "general_suspense"] += 1
     return result
 
 
+REFERENCE_RE = re.compile(r"(?:HJ|BJ)[0-9X]{6,30}(?:-\d+)?")
+
+
 def _find_list(line):
     text = f"{line.remark} {line.counterparty_name}".upper()
-    for token in text.replace(",", " ").replace("，", " ").split():
-        if token.startswith(("HJ", "BJ")):
-            remittance = RemittanceList.objects.filter(reference=token, status="confirmed").first()
-            if remittance and remittance.total == line.amount:
-                return remittance
+    for token in REFERENCE_RE.findall(text):
+        remittance = RemittanceList.objects.filter(reference=token, status="confirmed").first()
+        if remittance and remittance.total == line.amount:
+            return remittance
     return None
 
 
@@ -375,9 +403,10 @@ def supplementary_list(*, actor, employer, months, account_numbers=None, reason)
     remittance = RemittanceList.objects.create(
         employer=employer, month=months[0], kind=RemittanceList.Kind.SUPPLEMENTARY, reason=str(reason).strip(),
         reference=_reference(employer, "2", months[0]), created_by=_user(actor))
+    bases = selectors.bases_in_force([a.pk for a in accounts], months)  # annual adjustment (DOMAIN.md §1.2)
     RemittanceLine.objects.bulk_create([
-        RemittanceLine(remittance=remittance, **_line_values(a, m, a.base, a.employee_ratio, a.employer_ratio,
-                                                             rounding))
+        RemittanceLine(remittance=remittance, **_line_values(a, m, bases.get((a.pk, m), a.base), a.employee_ratio,
+                                                             a.employer_ratio, rounding))
         for a in accounts for m in months if (a.pk, m) not in paid
     ], batch_size=2000)
     _refresh_totals(remittance)
@@ -424,10 +453,7 @@ def _recompute_paid_up_to(remittance):
         by_month[latest.get(account_id)].append(account_id)
     for month, account_ids in by_month.items():
         FundAccount.objects.filter(pk__in=account_ids).update(paid_up_to=month)
-    if remittance.kind == RemittanceList.Kind.REGULAR:
-        last = (RemittanceList.objects.filter(employer_id=remittance.employer_id, kind="1", status="posted")
-                .aggregate(m=Max("month"))["m"])
-        Employer.objects.filter(pk=remittance.employer_id).update(paid_up_to=last)
+    _refresh_employer_paid_up_to(remittance.employer_id)
 
 
 @transaction.atomic

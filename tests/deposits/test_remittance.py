@@ -81,9 +81,9 @@ def test_remittance_posts_exactly_the_list_once(clerk, emp, bank):
     rem.refresh_from_db()
     assert rem.total == Decimal("1726.20")  # 1,400.00 + 326.20
     services.confirm_list(actor=clerk, remittance=rem)
-    line = receive(bank, "B1", rem.total, remark=f"公积金 {rem.reference}")
-    result = services.match_incoming()
-    assert result == {"posted": 1, "employer_suspense": 0, "general_suspense": 0}
+    line = receive(bank, "B1", rem.total, remark=f"公积金{rem.reference}款")  # no spaces around it
+    result = services.match_incoming(actor=clerk)
+    assert result == {"posted": 1, "employer_suspense": 0, "general_suspense": 0, "problems": []}
     rem.refresh_from_db()
     assert rem.status == "posted" and rem.paid_by_id == line.pk
     for ln in rem.lines.select_related("account"):
@@ -102,7 +102,8 @@ def test_unmatched_payment_goes_to_suspense_and_allocation_empties_it(clerk, emp
     services.confirm_list(actor=clerk, remittance=rem)
     receive(bank, "B2", rem.total, remark="十一月公积金", name=emp.name)  # no reference quoted
     receive(bank, "B3", "50.00", remark="?", name="不认识的公司")
-    assert services.match_incoming() == {"posted": 0, "employer_suspense": 1, "general_suspense": 1}
+    assert services.match_incoming(actor=clerk) == {"posted": 0, "employer_suspense": 1, "general_suspense": 1,
+                                                     "problems": []}
     assert Account.objects.get(pk=emp.suspense_account_id).balance == rem.total
     assert Account.objects.get(code=chart.GENERAL_SUSPENSE).balance == Decimal("50.00")
     assert run_checks()["ok"]
@@ -212,3 +213,42 @@ def test_statement_line_only_posts_once_across_lists(clerk, emp, bank):
     services.confirm_list(actor=clerk, remittance=sup)
     with pytest.raises(StateError):
         services.pay_from_statement(actor=clerk, remittance=sup, line=BankStatementLine.objects.get(pk=line.pk))
+
+
+def test_match_parks_a_payment_whose_list_cannot_post_and_goes_on(clerk, emp, bank):
+    rem = services.generate_list(actor=clerk, employer=emp, month=NOV)
+    services.confirm_list(actor=clerk, remittance=rem)
+    number = rem.lines.first().account.number
+    sup = services.supplementary_list(actor=clerk, employer=emp, months=[NOV], account_numbers=[number],
+                                      reason="重复")
+    sup.refresh_from_db()
+    services.confirm_list(actor=clerk, remittance=sup)
+    receive(bank, "M1", rem.total, remark=rem.reference)
+    receive(bank, "M2", sup.total, remark=sup.reference)
+    result = services.match_incoming(actor=clerk)
+    assert result["posted"] == 1 and result["employer_suspense"] == 1
+    assert result["problems"][0].startswith("M2: ") and "2026-11" in result["problems"][0]
+    assert Account.objects.get(pk=emp.suspense_account_id).balance == sup.total
+    assert run_checks()["ok"]
+
+
+def test_statement_roles_required(emp, bank, auditor):
+    with pytest.raises(Forbidden):
+        services.match_incoming(actor=auditor)
+    with pytest.raises(Forbidden):
+        import_statement(bank_account=bank, rows=[], actor=auditor)
+
+
+def test_employer_paid_up_to_stops_at_the_first_unpaid_month(clerk, emp, bank):
+    oct_, sep = datetime.date(2026, 10, 1), datetime.date(2026, 9, 1)
+    for month in (sep, NOV):
+        rem = services.generate_list(actor=clerk, employer=emp, month=month)
+        services.confirm_list(actor=clerk, remittance=rem)
+        services.pay_from_statement(actor=clerk, remittance=rem, line=receive(bank, f"E{month:%m}", rem.total))
+    assert Employer.objects.get(pk=emp.pk).paid_up_to == sep  # October is still unpaid
+    rem = services.generate_list(actor=clerk, employer=emp, month=oct_)
+    services.confirm_list(actor=clerk, remittance=rem)
+    services.pay_from_statement(actor=clerk, remittance=rem, line=receive(bank, "E10", rem.total))
+    assert Employer.objects.get(pk=emp.pk).paid_up_to == NOV
+    services.reverse_list(actor=clerk, remittance=rem, reason="错缴")
+    assert Employer.objects.get(pk=emp.pk).paid_up_to == sep

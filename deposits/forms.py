@@ -1,0 +1,160 @@
+"""Counter forms for remittance lists and bank statements. They parse the input; the services decide.
+
+``show_error`` puts an ApplicationError's message above the form, its per-field messages under the
+fields, and keeps the row problems of an upload (``fields["rows"]``) for the page to list."""
+
+import datetime
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import CounterForm, employer_by_number
+from core.money import format_yuan
+from deposits.models import RemittanceList
+from ledger.models import BankAccount, BankStatementLine
+
+MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+MAX_SUPPLEMENTARY_MONTHS = 120
+
+
+def month_field(label, required=True, help_text=""):
+    return forms.DateField(label=label, required=required, input_formats=["%Y-%m", "%Y-%m-%d"], widget=MONTH_INPUT,
+                           help_text=help_text,
+                           error_messages={"invalid": _("Enter a month as YYYY-MM.")})
+
+
+def months_from_to(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    months, month = [], datetime.date(first.year, first.month, 1)
+    while month <= last:
+        months.append(month)
+        month = datetime.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return months
+
+
+class DepositForm(CounterForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row_errors = []
+
+    def show_error(self, exc):
+        """The message above the form, each field message under its field, upload rows kept for the page."""
+        self.add_error(None, exc.message)
+        for name, messages in (exc.fields or {}).items():
+            if name in self.fields:
+                for message in messages:
+                    self.add_error(name, message)
+        self.row_errors = list((exc.fields or {}).get("rows", []))
+
+
+class FilterForm(CounterForm):
+    q = forms.CharField(label=_("Employer or reference"), required=False, max_length=120)
+    month = month_field(_("Month"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All statuses")), *RemittanceList.Status.choices])
+    kind = forms.ChoiceField(label=_("Kind"), required=False,
+                             choices=[("", _("All kinds")), *RemittanceList.Kind.choices])
+
+
+class GenerateForm(DepositForm):
+    month = month_field(_("Month"))
+
+
+class UploadForm(DepositForm):
+    file = forms.FileField(label=_("Filled-in list (.xlsx or .csv)"))
+
+
+class LineForm(DepositForm):
+    percent_fields = ("employee_ratio", "employer_ratio")
+
+    account = forms.CharField(label=_("Personal account number"), max_length=20)
+    month = month_field(_("Month covered"), required=False,
+                        help_text=_("Only for supplementary lists; empty: the list's month."))
+    base = forms.DecimalField(label=_("Deposit base"), required=False, min_value=0, max_digits=18, decimal_places=2,
+                              help_text=_("Empty: the account's base."))
+    employee_ratio = forms.DecimalField(label=_("Employee ratio (%)"), required=False, min_value=0, max_value=100,
+                                        decimal_places=2, help_text=_("Empty: the account's ratio."))
+    employer_ratio = forms.DecimalField(label=_("Employer ratio (%)"), required=False, min_value=0, max_value=100,
+                                        decimal_places=2, help_text=_("Empty: the account's ratio."))
+
+    def clean_account(self):
+        return self.cleaned_data["account"].strip()
+
+
+class RemoveLineForm(DepositForm):
+    account = forms.CharField(max_length=20, widget=forms.HiddenInput)
+    month = forms.DateField(required=False, widget=forms.HiddenInput)
+
+
+class PaymentForm(DepositForm):
+    """The bank line that paid the list. The list shows the lines of the same amount; any unmatched
+    incoming line is accepted here so that the service, not the form, judges the amount."""
+
+    line = forms.ModelChoiceField(label=_("Incoming bank line"), queryset=BankStatementLine.objects.none(),
+                                  empty_label=_("Choose the bank line"))
+
+    def __init__(self, *args, queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if queryset is not None:
+            self.fields["line"].queryset = queryset
+
+    def show_candidates(self, lines):
+        """The lines offered in the drop-down (those of the list's amount)."""
+        self.fields["line"].choices = [("", _("Choose the bank line")), *[(c.pk, bank_line_label(c)) for c in lines]]
+
+
+def bank_line_label(line) -> str:
+    parts = [line.value_date.isoformat(), line.bank_reference, format_yuan(line.amount), line.counterparty_name,
+             line.remark]
+    return " · ".join(p for p in parts if p)
+
+
+class AllocateForm(DepositForm):
+    EMPLOYER, GENERAL = "employer", "general"
+    source = forms.ChoiceField(label=_("Take the money from"), initial=EMPLOYER,
+                               widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                               choices=[(EMPLOYER, _("The employer's suspense")),
+                                        (GENERAL, _("The general suspense (payer unknown)"))])
+
+
+class ReverseForm(DepositForm):
+    reason = forms.CharField(label=_("Reason for the correction"), required=False, max_length=200,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SupplementaryForm(DepositForm):
+    month_from = month_field(_("From month"))
+    month_to = month_field(_("To month"), required=False, help_text=_("Empty: the same month."))
+    accounts = forms.CharField(label=_("Personal account numbers"), required=False,
+                               widget=forms.Textarea(attrs={"rows": 2}),
+                               help_text=_("Separated by spaces, commas or new lines. Empty: every active employee."))
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=200,
+                             help_text=_("For example: missed when the employee joined."))
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("month_from"), data.get("month_to") or data.get("month_from")
+        if first and last:
+            if last < first:
+                self.add_error("month_to", _("The last month cannot be before the first month."))
+            elif len(months_from_to(first, last)) > MAX_SUPPLEMENTARY_MONTHS:
+                self.add_error("month_to", _("At most %(n)d months at a time.") % {"n": MAX_SUPPLEMENTARY_MONTHS})
+            else:
+                data["months"] = months_from_to(first, last)
+        data["account_numbers"] = [n.upper() for n in re.split(r"[\s,，;；、]+", data.get("accounts") or "") if n]
+        return data
+
+
+class StatementImportForm(DepositForm):
+    bank_account = forms.ModelChoiceField(label=_("Center bank account"), empty_label=None,
+                                          queryset=BankAccount.objects.order_by("bank", "number"))
+    file = forms.FileField(label=_("Statement file (.csv)"))
+
+
+class SuspenseForm(DepositForm):
+    employer = forms.CharField(label=_("Employer account number"), required=False, max_length=20,
+                               help_text=_("Empty: the general suspense."))
+
+    def clean_employer(self):
+        value = (self.cleaned_data.get("employer") or "").strip()
+        return employer_by_number(value) if value else None

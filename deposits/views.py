@@ -1,0 +1,301 @@
+"""Counter pages for remittance lists (汇缴/补缴 清册) and the center's bank statements.
+
+Thin: parse a form, call one service, and on success say so and redirect; on a business error show the
+page again with the service's message above the form and under the fields it names (an upload lists every
+bad row). The services check the roles again."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import selectors as account_selectors
+from core import roles
+from core.errors import ApplicationError
+from core.money import format_yuan
+from core.views_helpers import staff_required
+from deposits import forms, selectors, uploads
+from deposits.services import remittance as services
+from ledger import selectors as ledger_selectors
+from ledger import services as ledger_services
+
+READ = roles.READ_ROLES
+WRITE = roles.ACCOUNT_WRITE_ROLES
+STATEMENT_WRITE = (*roles.ACCOUNT_WRITE_ROLES, roles.FINANCE)  # finance also imports and matches statements
+LISTS_PER_PAGE = 50
+LINES_PER_PAGE = 200
+CANDIDATES_SHOWN = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- remittance lists ----------------------------------------------------------------------------------
+
+@staff_required(*READ)
+def remittance_list(request):
+    form = forms.FilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(selectors.remittance_lists(filters, viewer=request.user), LISTS_PER_PAGE).get_page(
+        request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "deposits/remittance_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+def _remittance(request, reference):
+    return get_object_or_404(selectors.remittance_for_page(viewer=request.user), reference=reference)
+
+
+def _detail(request, remittance, **bound):
+    """The list's page; ``bound`` holds the form that failed, shown with its errors instead of an empty one.
+    Its message (and an upload's row problems) go above everything, so they show whatever the list's state."""
+    candidates = []
+    if remittance.status == remittance.Status.CONFIRMED:
+        candidates = list(selectors.payment_candidates(remittance, viewer=request.user)[:CANDIDATES_SHOWN])
+    failed = next(iter(bound.values()), None)
+    pay_form = bound.pop("pay_form", None) or forms.PaymentForm()
+    pay_form.show_candidates(candidates)
+    return render(request, "deposits/remittance_detail.html", {
+        "remittance": remittance, "employer": remittance.employer,
+        "lines": Paginator(selectors.remittance_lines(remittance), LINES_PER_PAGE).get_page(request.GET.get("page")),
+        "candidates": candidates, "general_suspense": selectors.general_suspense_balance(),
+        "upload_form": forms.UploadForm(), "line_form": forms.LineForm(), "allocate_form": forms.AllocateForm(),
+        "reverse_form": forms.ReverseForm(), "pay_form": pay_form, "failed": failed, **bound,
+    })
+
+
+@staff_required(*READ)
+def remittance_detail(request, reference):
+    return _detail(request, _remittance(request, reference))
+
+
+def _act(request, reference, form_name, form, call, success):
+    """With a valid form, run ``call(remittance, cleaned_data)`` (one service call). Success: a message built by
+    ``success(result)`` and back to the list's page. Otherwise the page again with the form's errors."""
+    remittance = _remittance(request, reference)
+    if form.is_valid():
+        try:
+            result = call(remittance, form.cleaned_data)
+        except ApplicationError as exc:
+            form.show_error(exc)
+        else:
+            messages.success(request, success(result))
+            return redirect("deposits:remittance", reference)
+    return _detail(request, remittance, **{form_name: form})
+
+
+@staff_required(*WRITE)
+@require_POST
+def remittance_upload(request, reference):
+    def call(remittance, data):
+        upload = data["file"]
+        return services.upload_list(actor=request.user, remittance=remittance, filename=upload.name,
+                                    data=upload.read())
+
+    return _act(request, reference, "upload_form", forms.UploadForm(request.POST, request.FILES), call,
+                lambda r: _("The file was loaded: %(n)d employees, total %(t)s yuan.")
+                % {"n": r.headcount, "t": format_yuan(r.total)})
+
+
+@staff_required(*WRITE)
+@require_POST
+def remittance_line(request, reference):
+    def call(remittance, data):
+        return services.set_line(actor=request.user, remittance=remittance, account_number=data["account"],
+                                 base=data["base"], employee_ratio=data["employee_ratio"],
+                                 employer_ratio=data["employer_ratio"], month=data["month"])
+
+    return _act(request, reference, "line_form", forms.LineForm(request.POST), call,
+                lambda line: _("Account %(n)s: %(m)s, %(a)s yuan.")
+                % {"n": line.account.number, "m": f"{line.month:%Y-%m}", "a": format_yuan(line.amount)})
+
+
+@staff_required(*WRITE)
+@require_POST
+def remittance_remove_line(request, reference):
+    def call(remittance, data):
+        return services.remove_line(actor=request.user, remittance=remittance, account_number=data["account"],
+                                    month=data["month"])
+
+    form = forms.RemoveLineForm(request.POST)
+    return _act(request, reference, "action_form", form, call,
+                lambda r: _("Account %(n)s was removed from the list.") % {"n": form.cleaned_data["account"]})
+
+
+@staff_required(*WRITE)
+@require_POST
+def remittance_confirm(request, reference):
+    return _act(request, reference, "action_form", forms.DepositForm(request.POST),
+                lambda remittance, _data: services.confirm_list(actor=request.user, remittance=remittance),
+                lambda r: _("The list is confirmed: %(t)s yuan are due, quoting %(ref)s.")
+                % {"t": format_yuan(r.total), "ref": r.reference})
+
+
+@staff_required(*WRITE)
+@require_POST
+def remittance_cancel(request, reference):
+    return _act(request, reference, "action_form", forms.DepositForm(request.POST),
+                lambda remittance, _data: services.cancel_list(actor=request.user, remittance=remittance),
+                lambda r: _("The list %(ref)s is cancelled.") % {"ref": r.reference})
+
+
+@staff_required(*WRITE)
+@require_POST
+def remittance_pay(request, reference):
+    form = forms.PaymentForm(request.POST, queryset=selectors.unmatched_incoming(viewer=request.user))
+    return _act(request, reference, "pay_form", form,
+                lambda remittance, data: services.pay_from_statement(actor=request.user, remittance=remittance,
+                                                                     line=data["line"]),
+                lambda r: _("The payment is recorded and %(t)s yuan are credited to %(n)d employees.")
+                % {"t": format_yuan(r.total), "n": r.headcount})
+
+
+@staff_required(*WRITE)
+@require_POST
+def remittance_allocate(request, reference):
+    def call(remittance, data):
+        general = data["source"] == forms.AllocateForm.GENERAL
+        return services.allocate_from_suspense(actor=request.user, remittance=remittance,
+                                               suspense=ledger_selectors.general_suspense() if general else None)
+
+    return _act(request, reference, "allocate_form", forms.AllocateForm(request.POST), call,
+                lambda r: _("%(t)s yuan were allocated from suspense and credited to %(n)d employees.")
+                % {"t": format_yuan(r.total), "n": r.headcount})
+
+
+@staff_required(*WRITE)
+@require_POST
+def remittance_reverse(request, reference):
+    return _act(request, reference, "reverse_form", forms.ReverseForm(request.POST),
+                lambda remittance, data: services.reverse_list(actor=request.user, remittance=remittance,
+                                                               reason=data["reason"]),
+                lambda r: _("The list is corrected: %(t)s yuan went back to the employer's suspense.")
+                % {"t": format_yuan(r.total)})
+
+
+@staff_required(*READ)
+def remittance_download(request, reference):
+    remittance = _remittance(request, reference)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(uploads.template_csv(remittance), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{remittance.reference}.csv"'
+    else:
+        response = HttpResponse(uploads.template_xlsx(remittance), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{remittance.reference}.xlsx"'
+    return response
+
+
+# --- lists made for an employer ------------------------------------------------------------------------
+
+def _employer(request, account_number):
+    return get_object_or_404(account_selectors.employers(request.user), account_number=account_number)
+
+
+@staff_required(*WRITE)
+@require_POST
+def employer_generate(request, account_number):
+    employer = _employer(request, account_number)
+    form = forms.GenerateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the month of the list."))
+        return redirect("accounts:employer", employer.account_number)
+    try:
+        remittance = services.generate_list(actor=request.user, employer=employer, month=form.cleaned_data["month"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("accounts:employer", employer.account_number)
+    messages.success(request, _("The list for %(m)s is made: %(n)d employees, %(t)s yuan.")
+                     % {"m": f"{remittance.month:%Y-%m}", "n": remittance.headcount,
+                        "t": format_yuan(remittance.total)})
+    return redirect("deposits:remittance", remittance.reference)
+
+
+@staff_required(*WRITE)
+def employer_supplementary(request, account_number):
+    employer = _employer(request, account_number)
+    form = forms.SupplementaryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            remittance = services.supplementary_list(actor=request.user, employer=employer, months=data["months"],
+                                                     account_numbers=data["account_numbers"], reason=data["reason"])
+        except ApplicationError as exc:
+            form.show_error(exc)
+        else:
+            messages.success(request, _("The supplementary list %(ref)s is made: %(t)s yuan.")
+                             % {"ref": remittance.reference, "t": format_yuan(remittance.total)})
+            return redirect("deposits:remittance", remittance.reference)
+    return render(request, "deposits/supplementary.html", {"employer": employer, "form": form})
+
+
+# --- bank statements -----------------------------------------------------------------------------------
+
+def _bank_page(request, import_form=None):
+    return render(request, "deposits/bank.html", {
+        "banks": selectors.bank_overview(viewer=request.user),
+        "suspense_balances": selectors.employer_suspense_balances(viewer=request.user),
+        "general_suspense": selectors.general_suspense_balance(),
+        "import_form": import_form or forms.StatementImportForm(),
+    })
+
+
+@staff_required(*READ)
+def bank(request):
+    return _bank_page(request)
+
+
+@staff_required(*STATEMENT_WRITE)
+@require_POST
+def bank_import(request):
+    form = forms.StatementImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            created = ledger_services.import_statement_csv(bank_account=form.cleaned_data["bank_account"],
+                                                           file_bytes=form.cleaned_data["file"].read(),
+                                                           actor=request.user)
+        except ApplicationError as exc:
+            form.show_error(exc)
+        else:
+            messages.success(request, _("%(n)d statement lines imported (lines already imported are skipped).")
+                             % {"n": len(created)})
+            return redirect("deposits:bank")
+    return _bank_page(request, import_form=form)
+
+
+@staff_required(*STATEMENT_WRITE)
+@require_POST
+def bank_match(request):
+    try:
+        result = services.match_incoming(actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Matching done: %(p)d lists posted, %(e)d payments to employers' suspense, "
+                                    "%(g)d to the general suspense.")
+                         % {"p": result["posted"], "e": result["employer_suspense"], "g": result["general_suspense"]})
+    return redirect("deposits:bank")
+
+
+@staff_required(*STATEMENT_WRITE)
+@require_POST
+def bank_suspense(request, pk):
+    line = get_object_or_404(selectors.bank_lines(viewer=request.user), pk=pk)
+    form = forms.SuspenseForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("deposits:bank")
+    employer = form.cleaned_data["employer"]
+    try:
+        ledger_services.book_to_suspense(line=line, actor=request.user,
+                                         suspense=employer.suspense_account if employer else None)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Bank line %(r)s (%(a)s yuan) is booked to %(s)s.")
+                         % {"r": line.bank_reference, "a": format_yuan(line.amount),
+                            "s": _("the suspense of %(e)s") % {"e": employer.name} if employer
+                            else _("the general suspense")})
+    return redirect("deposits:bank")

@@ -1,0 +1,135 @@
+"""ledger.posting.post_set: one balanced entry from a set of (account, amount) rows."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+
+from core.errors import Conflict, InsufficientFunds, InvalidInput, StateError
+from ledger import chart
+from ledger import services as ledger_services
+from ledger.models import Account, JournalEntry, JournalLine
+from ledger.posting import Line, lines_hash, post_set
+from ledger.reconciliation import run_checks
+from tests import factories
+
+D = Decimal
+
+
+@pytest.fixture
+def three(clerk):
+    emp = factories.employer(clerk)
+    return [factories.account(clerk, emp, name=n) for n in ("甲", "乙", "丙")]
+
+
+def _expense():
+    return Account.objects.get(code=chart.FUND_INTEREST_EXPENSE)
+
+
+def _select(ids):
+    """(account id, amount) rows 10.50, 20.50, 30.50, ... from a VALUES list (PostgreSQL or SQLite)."""
+    values = ", ".join(["(%s, %s)"] * len(ids)) or "(0, 0)"
+    params = [v for i, acc in enumerate(ids) for v in (acc, D(f"{10 * (i + 1)}.50"))]
+    if connection.vendor == "postgresql":
+        return f"SELECT CAST(a AS BIGINT), CAST(m AS NUMERIC) FROM (VALUES {values}) AS t(a, m)", params
+    return f"SELECT column1, column2 FROM (VALUES {values})", params
+
+
+def _post(ids, key="set:1", **kw):
+    sql, params = _select(ids)
+    args = dict(memo="set posting", business_type="09", idempotency_key=key, business_date=None,
+                counter_account_id=_expense().pk, counter_side="D", select_sql=sql, params=params, line_memo="x")
+    args.update(kw)
+    return post_set(**args)
+
+
+def _balances(accounts):
+    return [Account.objects.get(pk=a.ledger_account_id).balance for a in accounts]
+
+
+def test_posts_one_balanced_entry_from_a_select(three):
+    ids = [a.ledger_account_id for a in three]
+    entry = _post(ids)
+    assert entry.line_count == 4 and entry.total == D("61.50") and entry.business_type == "09"
+    lines = list(entry.lines.order_by("account_id"))
+    assert {(ln.account_id, ln.side, ln.amount) for ln in lines} == {
+        (ids[0], "C", D("10.50")), (ids[1], "C", D("20.50")), (ids[2], "C", D("30.50")),
+        (_expense().pk, "D", D("61.50"))}
+    assert entry.lines_hash == lines_hash([Line(ln.account_id, ln.side, ln.amount) for ln in lines])
+    assert _balances(three) == [D("10.50"), D("20.50"), D("30.50")]
+    assert _expense().balance == D("61.50")
+    assert run_checks()["ok"]
+
+
+def test_idempotent_retry_posts_nothing(three):
+    ids = [a.ledger_account_id for a in three]
+    first = _post(ids)
+    lines_before = JournalLine.objects.count()
+    again = _post(ids)
+    assert again.pk == first.pk
+    assert JournalLine.objects.count() == lines_before
+    assert _balances(three) == [D("10.50"), D("20.50"), D("30.50")]
+    with pytest.raises(Conflict):
+        _post(ids[:2])  # same key, other lines
+
+
+def test_a_closed_account_refuses_the_whole_entry(three, clerk):
+    closed = factories.account(clerk, name="丁")
+    ledger_services.close_account(account=closed.ledger_account)
+    ids = [a.ledger_account_id for a in three] + [closed.ledger_account_id]
+    entries, lines = JournalEntry.objects.count(), JournalLine.objects.count()
+    with pytest.raises(StateError) as info:
+        _post(ids)
+    assert info.value.code == "account_closed"
+    assert (JournalEntry.objects.count(), JournalLine.objects.count()) == (entries, lines)
+    assert _balances(three) == [0, 0, 0] and _expense().balance == 0
+    assert not JournalEntry.objects.filter(idempotency_key="set:1").exists()
+
+
+def test_empty_set_posts_nothing(three):
+    assert _post([], select_sql="SELECT id, 1 FROM ledger_account WHERE id < 0", params=[]) is None
+    assert not JournalEntry.objects.filter(idempotency_key="set:1").exists()
+
+
+def test_rows_and_debits_with_balance_check(three):
+    ids = [a.ledger_account_id for a in three]
+    _post(ids)
+    entry = post_set(memo="reverse part", business_type="09", idempotency_key="set:2", business_date=None,
+                     counter_account_id=_expense().pk, counter_side="C", rows=[(ids[0], D("10.00"))])
+    assert entry.total == D("10.00") and _balances(three)[0] == D("0.50")
+    with pytest.raises(InsufficientFunds):
+        post_set(memo="too much", business_type="09", idempotency_key="set:3", business_date=None,
+                 counter_account_id=_expense().pk, counter_side="C", rows=[(ids[1], D("20.51"))])
+    with pytest.raises(InvalidInput):
+        post_set(memo="bad", business_type="09", idempotency_key="set:4", business_date=None,
+                 counter_account_id=_expense().pk, counter_side="D", rows=[(ids[1], D("1.001"))])
+    with pytest.raises(InvalidInput):
+        post_set(memo="bad", business_type="09", idempotency_key="set:5", business_date=None,
+                 counter_account_id=_expense().pk, counter_side="D", rows=[(ids[1], D("-1.00"))])
+    assert run_checks()["ok"]
+
+
+@pytest.mark.postgres
+def test_lines_outside_the_locked_set_are_refused(three):
+    ids = [a.ledger_account_id for a in three]
+    with pytest.raises(InvalidInput) as info:
+        _post(ids, lock_sql="SELECT id FROM ledger_account WHERE id = %s", lock_params=[ids[0]])
+    assert info.value.code == "unlocked_account"
+    entry = _post(ids, lock_sql="SELECT id FROM ledger_account WHERE id BETWEEN %s AND %s",
+                  lock_params=[min(ids), max(ids)])
+    assert entry.line_count == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_commits_through_the_deferred_balance_trigger(clerk):
+    emp = factories.employer(clerk)
+    accounts = [factories.account(clerk, emp, name=n) for n in ("甲", "乙")]
+    ids = [a.ledger_account_id for a in accounts]
+    with transaction.atomic():
+        entry = _post(ids, key="set:commit")
+    assert JournalEntry.objects.filter(pk=entry.pk).exists()
+    with transaction.atomic():
+        assert _post(ids, key="set:commit").pk == entry.pk  # a retry after the commit posts nothing
+    assert JournalLine.objects.filter(entry=entry).count() == 3
+    assert run_checks()["ok"]

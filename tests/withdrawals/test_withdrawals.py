@@ -1,0 +1,436 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from accounts import services as account_services
+from accounts.models import FundAccount
+from core import roles, workflow
+from core.errors import ApplicationError, Forbidden, InvalidInput, StateError
+from core.models import CaseTransition, Notification
+from ledger import services as ledger_services
+from ledger.models import Account, BankInstruction, JournalEntry
+from ledger.reconciliation import run_checks
+from tests import factories
+from tests.conftest import make_user
+from tests.withdrawals.conftest import CARD, card_for, doc, on, paid_months, prop
+from withdrawals import rules, services
+from withdrawals.models import DocumentType as Doc
+from withdrawals.models import FraudBan, Reason, WithdrawalApplication
+
+D = Decimal
+day = datetime.date
+S = WithdrawalApplication.State
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    with translation.override("zh-hans"):
+        yield
+
+
+def balance(acc):
+    return Account.objects.get(pk=acc.ledger_account_id).balance
+
+
+def counter(staff, acc, reason, amount, facts=None, docs=None, card=CARD, name="张三", actor=None):
+    rule = rules.rule_for(reason, day(2026, 10, 12))
+    docs = docs if docs is not None else [(d, doc()) for d in (rule.evidence if rule else ())]
+    return services.apply(actor=actor or staff["clerk"], account=acc, reason=reason, amount=amount,
+                          facts=facts or {}, payee_card=card, payee_name=name, documents=docs)
+
+
+def maximum(acc, reason, facts, when=None):
+    out = rules.evaluate(reason=reason, account=acc, on=when or day(2026, 10, 12), facts=facts)
+    return out
+
+
+def snapshot(acc):
+    return (balance(acc), WithdrawalApplication.objects.count(), JournalEntry.objects.count(),
+            CaseTransition.objects.count(), BankInstruction.objects.count())
+
+
+def through(staff, app, pay=True):
+    app = services.review(actor=staff["reviewer"], application=app)
+    return services.approve(actor=staff["approver"], application=app, pay_now=pay)
+
+
+# --- each reason: eligible, refused, maximum ----------------------------------------------------------
+
+def test_rent_maximum_and_refusals(staff, funded):
+    out = maximum(funded, Reason.RENT, {"monthly_rent": "2500", "months": 3})
+    assert out.eligible and out.maximum == D("5400.00")  # ¥1,800 × 3
+    assert maximum(funded, Reason.RENT, {"monthly_rent": "1500", "months": 2}).maximum == D("3000.00")
+    assert maximum(funded, Reason.RENT, {"monthly_rent": "2500", "public_rental": True}).maximum == D("2500")
+    before = snapshot(funded)
+    with pytest.raises(InvalidInput) as exc:
+        counter(staff, funded, Reason.RENT, "5400.01", {"monthly_rent": "2500", "months": 3})
+    assert "超过" in exc.value.message and "5,400.00" in exc.value.message
+    assert snapshot(funded) == before
+    app = counter(staff, funded, Reason.RENT, "5400", {"monthly_rent": "2500", "months": 3})
+    assert app.state == S.ACCEPTED and app.decision_due == day(2026, 10, 15)
+    # a home in the registry (the spouse's) refuses rent
+    spouse = factories.person(staff["clerk"], name="李梅")
+    account_services.link_spouses(actor=staff["clerk"], a=funded.depositor, b=spouse)
+    prop(spouse)
+    out = maximum(FundAccount.objects.get(pk=funded.pk), Reason.RENT, {"monthly_rent": "2500"})
+    assert not out.eligible and "不动产" in out.refusals[0] or "住房" in out.refusals[0]
+
+
+def test_rent_needs_continuous_deposits_and_new_citizen_cap(staff):
+    on(day(2026, 8, 3))
+    acc = factories.account(staff["clerk"], name="王五", base="20000")  # new citizen: opened this year
+    on(day(2026, 10, 12))
+    paid_months(acc, [day(2026, 8, 1), day(2026, 9, 1)], amount="4800")
+    out = maximum(acc, Reason.RENT, {"monthly_rent": "5000"})
+    assert not out.eligible and "3" in out.refusals[0]
+    paid_months(acc, [day(2026, 7, 1)], amount="4800")
+    out = maximum(acc, Reason.RENT, {"monthly_rent": "5000"})
+    assert out.eligible and out.maximum == acc.monthly_total == D("4800.00")  # the full monthly deposit
+
+
+def test_2026_switch_by_date(staff, funded):
+    facts = {"monthly_rent": "1000"}
+    before = maximum(funded, Reason.RENT, facts, when=day(2026, 9, 19))
+    assert not before.eligible and "收入" in before.refusals[0]
+    low = maximum(funded, Reason.RENT, {**facts, "family_income": "30000"}, when=day(2026, 9, 19))
+    assert not low.eligible and "5%" in low.refusals[0]
+    ok = maximum(funded, Reason.RENT, {**facts, "family_income": "15000"}, when=day(2026, 9, 19))
+    assert ok.eligible and ok.maximum == D("1000")
+    assert maximum(funded, Reason.RENT, facts, when=day(2026, 9, 20)).eligible
+    for reason in (Reason.RENOVATION, Reason.PROPERTY_FEE, Reason.OTHER_HOUSING):
+        assert rules.rule_for(reason, day(2026, 9, 19)) is None
+        assert rules.rule_for(reason, day(2026, 9, 20)) is not None
+    out = maximum(funded, Reason.PROPERTY_FEE, {"fee": "100"}, when=day(2026, 9, 19))
+    assert not out.eligible and "2026-09-19" in out.refusals[0]
+    # an application keeps the rules of its own date
+    on(day(2026, 9, 19))
+    with pytest.raises(InvalidInput):
+        counter(staff, funded, Reason.RENT, "1000", {"monthly_rent": "1000", "family_income": "30000"})
+
+
+def test_purchase(staff, funded):
+    prop(funded.depositor, cert="FC-9", price=D("1000000"), loan_amount=D("970000"))
+    out = maximum(funded, Reason.PURCHASE, {"property": "FC-9"})
+    assert out.eligible and out.maximum == D("30000")
+    app = through(staff, counter(staff, funded, Reason.PURCHASE, "20000", {"property": "FC-9"}))
+    assert app.state == S.PAID
+    assert maximum(funded, Reason.PURCHASE, {"property": "FC-9"}).maximum == D("10000")
+    assert not maximum(funded, Reason.PURCHASE, {"property": "NOPE"}).eligible
+    old = prop(funded.depositor, cert="FC-OLD", contract_date=day(2024, 1, 1), registration_date=day(2024, 2, 1))
+    out = maximum(funded, Reason.PURCHASE, {"property": old.certificate_number})
+    assert not out.eligible and "24" in out.refusals[0]
+
+
+def test_renovation_share_cap_and_interval(staff, funded):
+    prop(funded.depositor, cert="FC-R")
+    out = maximum(funded, Reason.RENOVATION, {"property": "FC-R", "invoice": "40000"})
+    assert out.maximum == D("20000.00")
+    factories.deposit(funded, "300000")
+    assert maximum(funded, Reason.RENOVATION, {"property": "FC-R", "invoice": "400000"}).maximum == D("150000")
+    through(staff, counter(staff, funded, Reason.RENOVATION, "20000", {"property": "FC-R", "invoice": "40000"}))
+    out = maximum(funded, Reason.RENOVATION, {"property": "FC-R", "invoice": "40000"})
+    assert not out.eligible and "10" in out.refusals[0]
+
+
+def test_property_fee_yearly_cap(staff, funded):
+    prop(funded.depositor, cert="FC-P")
+    assert maximum(funded, Reason.PROPERTY_FEE, {"property": "FC-P", "fee": "5000"}).maximum == D("3000")
+    through(staff, counter(staff, funded, Reason.PROPERTY_FEE, "2000", {"property": "FC-P", "fee": "2000"}))
+    assert maximum(funded, Reason.PROPERTY_FEE, {"property": "FC-P", "fee": "5000"}).maximum == D("1000")
+    assert not maximum(funded, Reason.PROPERTY_FEE, {"property": "NONE", "fee": "100"}).eligible
+
+
+def test_loan_repayment_illness_lift_min_living(staff, funded):
+    assert maximum(funded, Reason.LOAN_REPAYMENT, {"repaid": "36000"}).maximum == D("36000")
+    assert maximum(funded, Reason.LOAN_REPAYMENT, {"repaid": "80000"}).maximum == D("50000")  # available
+    assert not maximum(funded, Reason.LOAN_REPAYMENT, {}).eligible
+    assert maximum(funded, Reason.ILLNESS, {"medical_cost": "12000.50", "patient": "child"}).maximum == D("12000.50")
+    assert not maximum(funded, Reason.ILLNESS, {"medical_cost": "100", "patient": "friend"}).eligible
+    parent = factories.person(staff["clerk"], name="张父")
+    prop(parent, cert="FC-PARENT")
+    facts = {"property": "FC-PARENT", "owner_id_number": parent.id_number, "owner_relation": "spouse_parent",
+             "share_cost": "18000"}
+    out = maximum(funded, Reason.LIFT, facts)
+    assert out.eligible and out.maximum == D("18000") and Doc.RELATION_PROOF in out.evidence
+    assert not maximum(funded, Reason.LIFT, {**facts, "owner_relation": "friend"}).eligible
+    assert maximum(funded, Reason.MIN_LIVING, {}).maximum == D("50000")
+
+
+def test_closing_reasons_and_leaving_job(staff, funded):
+    out = maximum(funded, Reason.EMIGRATION, {})
+    assert out.eligible and out.closes_account and out.maximum == D("50000")
+    assert not maximum(funded, Reason.RETIREMENT, {"retired_on": "2027-01-01"}).eligible
+    assert maximum(funded, Reason.RETIREMENT, {"retired_on": "2026-10-01"}).eligible
+    assert not maximum(funded, Reason.DISABILITY, {}).eligible
+    assert not maximum(funded, Reason.DEATH, {"heirs": [{"name": "甲", "share": "0.5"}]}).eligible
+    out = maximum(funded, Reason.LEAVING_JOB, {})
+    assert not out.eligible and "封存" in out.refusals[0]
+    on(day(2026, 3, 1))
+    account_services.seal_account(actor=staff["clerk"], account=funded, reason="离职")
+    on(day(2026, 10, 12))
+    funded.refresh_from_db()
+    assert "户籍" in maximum(funded, Reason.LEAVING_JOB, {}).refusals[0]
+    funded.depositor.local_hukou = False
+    funded.depositor.save()
+    funded.refresh_from_db()
+    assert maximum(funded, Reason.LEAVING_JOB, {}).eligible
+    ledger_services.place_hold(account=funded.ledger_account, amount="100", kind="judicial", reference="法院")
+    out = maximum(funded, Reason.LEAVING_JOB, {})
+    assert not out.eligible and "冻结" in out.refusals[0]
+
+
+# --- workflow, four eyes, roles ------------------------------------------------------------------------
+
+def test_full_counter_flow_history_and_notifications(staff, funded):
+    app = counter(staff, funded, Reason.ILLNESS, "8000", {"medical_cost": "8000"})
+    app = services.review(actor=staff["reviewer"], application=app, comment="材料齐全")
+    assert app.effect["balance_before"] == "50000.00" and app.effect["balance_after"] == "42000.00"
+    assert app.effect["lines"][0]["side"] == "D" and app.effect["check"]["eligible"]
+    app = services.approve(actor=staff["approver"], application=app)
+    assert app.state == S.PAID and balance(funded) == D("42000.00")
+    assert app.instruction.payee_account == CARD and app.instruction.amount == D("8000")
+    ledger_services.simulate_bank()
+    assert services.sync_bank() == {"settled": 1, "failed": 0}
+    app.refresh_from_db()
+    assert app.state == S.CLOSED
+    steps = [(t.action, t.to_state, t.actor_id) for t in workflow.history(app)]
+    assert steps == [("accept", "accepted", staff["clerk"].pk), ("review", "reviewed", staff["reviewer"].pk),
+                     ("approve", "approved", staff["approver"].pk), ("pay", "paid", None), ("settle", "closed", None)]
+    subjects = set(Notification.objects.filter(recipient_id=funded.depositor_id).values_list("subject", flat=True))
+    assert len(subjects) == 3  # received, approved, paid
+    assert run_checks()["ok"]
+
+
+def test_four_eyes_roles_and_order(staff, funded):
+    allround = staff["allround"]
+    app = counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"}, actor=allround)
+    before = snapshot(funded)
+    with pytest.raises(Forbidden) as exc:
+        services.review(actor=allround, application=app)
+    assert "不同" in exc.value.message
+    with pytest.raises(Forbidden):
+        services.review(actor=staff["clerk2"], application=app)  # a clerk cannot review
+    with pytest.raises(StateError) as exc:
+        services.approve(actor=staff["approver"], application=app)  # out of order
+    assert "不允许" in exc.value.message or "不能" in exc.value.message
+    assert snapshot(funded) == before and WithdrawalApplication.objects.get(pk=app.pk).state == S.ACCEPTED
+    app = services.review(actor=staff["reviewer"], application=app)
+    with pytest.raises(Forbidden):
+        services.approve(actor=allround, application=app)  # the acceptor cannot approve
+    reviewer_approver = make_user("w_ra", roles.REVIEWER, roles.APPROVER)
+    app2 = counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"})
+    app2 = services.review(actor=reviewer_approver, application=app2)
+    with pytest.raises(Forbidden):
+        services.approve(actor=reviewer_approver, application=app2)
+    assert services.approve(actor=staff["approver"], application=app).state == S.PAID
+
+
+def test_online_auto_approval_only_when_rule_allows(staff, funded):
+    user = make_user("dep_zs", roles.DEPOSITOR)
+    funded.depositor.user = user
+    funded.depositor.save()
+    app = services.apply(actor=user, account=funded, reason=Reason.RENT, amount="1800",
+                         facts={"monthly_rent": "2000"}, payee_card=CARD, payee_name="张三",
+                         documents=[(Doc.LEASE, doc())])
+    assert app.state == S.PAID and app.auto_rule.startswith("auto:07")
+    t = CaseTransition.objects.get(case_id=app.pk, action="auto_approve")
+    assert t.actor is None and t.rule == app.auto_rule
+    prop(funded.depositor, cert="FC-X")
+    app2 = services.apply(actor=user, account=funded, reason=Reason.PURCHASE, amount="1000",
+                          facts={"property": "FC-X"}, payee_card=CARD, payee_name="张三",
+                          documents=[(Doc.PURCHASE_CONTRACT, doc()), (Doc.INVOICE, doc())])
+    assert app2.state == S.SUBMITTED  # purchase is never approved by rule
+    app2 = services.cancel(actor=user, application=app2)
+    assert app2.state == S.CANCELLED
+    app3 = services.apply(actor=user, account=funded, reason=Reason.ILLNESS, amount="500",
+                          facts={"medical_cost": "500"}, payee_card=CARD, payee_name="张三",
+                          documents=[(Doc.MEDICAL, doc())])
+    app3 = services.accept(actor=staff["clerk"], application=app3)
+    app3 = through(staff, app3)
+    with pytest.raises(StateError):
+        services.cancel(actor=user, application=app3)  # too late after approval
+    other = make_user("someone", roles.DEPOSITOR)
+    app4 = services.apply(actor=user, account=funded, reason=Reason.ILLNESS, amount="500",
+                          facts={"medical_cost": "500"}, payee_card=CARD, payee_name="张三",
+                          documents=[(Doc.MEDICAL, doc())])
+    with pytest.raises(Forbidden):
+        services.cancel(actor=other, application=app4)
+    assert run_checks()["ok"]
+
+
+def test_return_reject_and_resubmit(staff, funded):
+    app = counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"})
+    with pytest.raises(InvalidInput):
+        services.reject(actor=staff["reviewer"], application=app, reason=" ")
+    app = services.return_for_documents(actor=staff["reviewer"], application=app, reason="请补充诊断证明")
+    assert app.state == S.RETURNED
+    app = services.resubmit(actor=staff["clerk"], application=app)
+    app = services.reject(actor=staff["reviewer"], application=app, reason="非本人医疗费用")
+    assert app.state == S.REJECTED and app.refusal_reason == "非本人医疗费用"
+    with pytest.raises(StateError):
+        services.review(actor=staff["reviewer"], application=app)
+
+
+# --- bad input: clear Chinese message, nothing changes ---------------------------------------------------
+
+def test_bad_input_changes_nothing(staff, funded):
+    ledger_services.place_hold(account=funded.ledger_account, amount="45000", kind="judicial", reference="法院冻结")
+    before = snapshot(funded)
+    cases = [
+        (dict(amount="6000"), "可用余额"),
+        (dict(card="6222021000000001234"), "卡号"),
+        (dict(name="李四"), "本人"),
+        (dict(card=card_for("622202999999999"), name="王五"), "本人"),
+        (dict(docs=[]), "缺少"),
+        (dict(amount="-5"), "金额"),
+    ]
+    for kw, text in cases:
+        amount = kw.pop("amount", "1000")
+        with pytest.raises(ApplicationError) as exc:
+            counter(staff, funded, Reason.ILLNESS, amount, {"medical_cost": "9000"}, **kw)
+        assert text in exc.value.message, (kw, exc.value.message)
+        assert snapshot(funded) == before
+    with pytest.raises(InvalidInput) as exc:
+        counter(staff, funded, Reason.ILLNESS, "4500", {"medical_cost": "4000"})
+    assert "最高" in exc.value.message
+    with pytest.raises(Forbidden):
+        counter(staff, funded, Reason.ILLNESS, "100", {"medical_cost": "9000"}, actor=staff["reviewer"])
+    assert snapshot(funded) == before
+
+
+def test_hold_placed_after_review_is_respected(staff, funded):
+    app = services.review(actor=staff["reviewer"], application=counter(
+        staff, funded, Reason.ILLNESS, "30000", {"medical_cost": "30000"}))
+    ledger_services.place_hold(account=funded.ledger_account, amount="30000", kind="judicial", reference="法院")
+    before = snapshot(funded)
+    with pytest.raises(InvalidInput):
+        services.approve(actor=staff["approver"], application=app)
+    assert snapshot(funded) == before and WithdrawalApplication.objects.get(pk=app.pk).state == S.REVIEWED
+
+
+# --- payment failure ----------------------------------------------------------------------------------------
+
+def test_failed_payment_reverses_and_reopens(staff, funded):
+    app = through(staff, counter(staff, funded, Reason.ILLNESS, "1234.56", {"medical_cost": "2000"}))
+    assert balance(funded) == D("48765.44")
+    ledger_services.simulate_bank(fail_accounts=[CARD])
+    assert services.sync_bank() == {"settled": 0, "failed": 1}
+    app.refresh_from_db()
+    assert app.state == S.APPROVED and balance(funded) == D("50000.00")
+    new_card = card_for("621700000000000")
+    app = services.change_card(actor=staff["clerk"], application=app, payee_card=new_card, payee_name="张三")
+    app = services.pay(actor=staff["finance"], application=app)
+    assert app.state == S.PAID and app.payments == 2 and balance(funded) == D("48765.44")
+    services.settle_payment(application=app)
+    assert WithdrawalApplication.objects.get(pk=app.pk).state == S.CLOSED
+    assert run_checks()["ok"]
+
+
+# --- closing withdrawal (DOMAIN.md §2.4) ---------------------------------------------------------------------
+
+def test_closing_withdrawal_pays_balance_plus_interest_and_closes(staff):
+    from tests.deposits.test_interest import domain_account
+
+    emp = factories.employer(staff["clerk"])
+    acc = domain_account(staff["clerk"], emp)
+    factories.deposit(factories.account(staff["clerk"], emp, name="李四"), "1000")  # other money in the bank
+    on(day(2026, 1, 20))
+    app = services.apply(actor=staff["clerk"], account=acc, reason=Reason.RETIREMENT, amount=None,
+                         facts={"retired_on": "2026-01-01"}, payee_card=CARD, payee_name="张三",
+                         documents=[(Doc.RETIREMENT_CERT, doc())])
+    assert app.amount_requested == D("64482.33") and app.closes_account
+    app = services.review(actor=staff["reviewer"], application=app)
+    assert app.effect["closing_interest"] == "482.33" and app.effect["balance_after"] == "0.00"
+    app = services.approve(actor=staff["approver"], application=app)
+    assert app.amount_approved == D("64482.33") and app.interest_paid == D("482.33")
+    assert app.instruction.amount == D("64482.33") and balance(acc) == 0
+    app = services.settle_payment(application=app)
+    acc.refresh_from_db()
+    assert app.state == S.CLOSED and acc.status == FundAccount.Status.CLOSED_WITHDRAWN
+    assert run_checks()["ok"]
+
+
+# --- fraud ------------------------------------------------------------------------------------------------
+
+def test_fraud_bans_later_applications(staff, funded):
+    open_app = counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"})
+    with pytest.raises(Forbidden):
+        services.record_fraud(actor=staff["clerk"], depositor=funded.depositor, reason="伪造合同")
+    bans = services.record_fraud(actor=staff["approver"], depositor=funded.depositor, reason="伪造购房合同")
+    assert {(b.kind, b.ends_on) for b in bans} == {("withdrawal", day(2029, 10, 11)), ("loan", day(2031, 10, 11))}
+    assert WithdrawalApplication.objects.get(pk=open_app.pk).state == S.REJECTED
+    with pytest.raises(InvalidInput) as exc:
+        counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"})
+    assert "2029-10-11" in exc.value.message
+    assert services.is_banned(funded.depositor, FraudBan.Kind.LOAN)
+    on(day(2029, 10, 12))
+    assert not services.is_banned(funded.depositor, FraudBan.Kind.WITHDRAWAL)
+
+
+def test_property_import(staff):
+    admin = make_user("w_admin", roles.SYSADMIN)
+    person = factories.person(staff["clerk"], name="赵六")
+    data = ("certificate_number,owner_id_number,owner_name,address,area,registration_date,contract_date,price,"
+            f"loan_amount,cancelled_on\nC1,{person.id_number},赵六,人民路1号,88.5,2026-01-02,,900000,500000,\n"
+            f"C2,{person.id_number},赵六,人民路2号,60,,2026-03-01,,0,\n").encode("gb18030")
+    assert services.import_property_records(actor=admin, file_bytes=data) == {"new": 2, "updated": 0}
+    assert services.import_property_records(actor=admin, file_bytes=data) == {"new": 0, "updated": 2}
+    with pytest.raises(InvalidInput):
+        services.import_property_records(actor=admin, file_bytes=b"certificate_number,owner_id_number\nX,1\n")
+
+
+def test_queues_deadline_and_visibility(staff, funded):
+    from withdrawals import selectors
+
+    app = counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"})
+    assert [a.pk for a in selectors.queue(viewer=staff["reviewer"])] == [app.pk]
+    assert not selectors.queue(viewer=staff["approver"]).exists()
+    assert not selectors.overdue().exists()
+    on(day(2026, 10, 16))
+    assert list(selectors.overdue()) == [app]
+    assert selectors.queue(viewer=staff["reviewer"]).get().overdue
+    page = selectors.case_page(viewer=staff["reviewer"], pk=app.pk)
+    assert page["actions"] == ["review", "return", "reject"] and page["effect"]["amount"] == "1000.00"
+    assert [h.action for h in page["history"]] == ["accept"]
+    stranger = make_user("dep_other", roles.DEPOSITOR)
+    assert not selectors.applications(viewer=stranger).exists()
+    reasons = {o["reason"] for o in selectors.options(on=day(2026, 9, 19))}
+    assert Reason.RENOVATION not in reasons and Reason.RENT in reasons
+
+
+@pytest.mark.urls("tests.withdrawals.api_urls")
+def test_api_status_is_depositor_scoped(staff, funded, client):
+    from rest_framework.test import APIClient
+
+    user = make_user("dep_api", roles.DEPOSITOR)
+    funded.depositor.user = user
+    funded.depositor.save()
+    app = counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"})
+    api = APIClient()
+    api.force_authenticate(user)
+    data = api.get("/api/v1/depositor/withdrawals/").json()
+    assert [r["number"] for r in data["results"]] == [app.number] and data["results"][0]["state"] == "accepted"
+    assert api.get(f"/api/v1/depositor/withdrawals/{app.number}/").json()["card_tail"] == CARD[-4:]
+    other = make_user("dep_api2", roles.DEPOSITOR)
+    api.force_authenticate(other)
+    assert api.get("/api/v1/depositor/withdrawals/").json()["results"] == []
+    resp = api.get(f"/api/v1/depositor/withdrawals/{app.number}/")
+    assert resp.status_code == 404 and set(resp.json()) == {"code", "message", "fields"}
+    api.force_authenticate(staff["clerk"])
+    assert api.get("/api/v1/depositor/withdrawals/").status_code == 403
+
+
+def test_property_import_command(staff, tmp_path):
+    from django.core.management import call_command
+
+    from withdrawals.models import PropertyRecord
+
+    make_user("w_admin2", roles.SYSADMIN)
+    person = factories.person(staff["clerk"], name="孙八")
+    path = tmp_path / "registry.csv"
+    path.write_text("certificate_number,owner_id_number,owner_name,address,area,price\n"
+                    f"C9,{person.id_number},孙八,人民路9号,70.25,800000\n", encoding="utf-8")
+    call_command("import_property_records", str(path), "--user", "w_admin2")
+    assert PropertyRecord.objects.get(certificate_number="C9").area == D("70.25")

@@ -1,0 +1,35 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from withdrawals.models import FraudBan, PropertyRecord, StandingInstruction, WithdrawalApplication
+
+
+@admin.register(WithdrawalApplication)
+class WithdrawalApplicationAdmin(SimpleHistoryAdmin):
+    list_display = ("number", "reason", "state", "amount_requested", "amount_approved", "application_date",
+                    "decision_due")
+    list_filter = ("state", "reason", "channel")
+    search_fields = ("number", "depositor__name")
+    raw_id_fields = ("account", "depositor", "instruction", "interest_entry", "property_record", "standing")
+
+    def has_change_permission(self, request, obj=None):  # states change only through the services
+        return False
+
+
+@admin.register(PropertyRecord)
+class PropertyRecordAdmin(SimpleHistoryAdmin):
+    list_display = ("certificate_number", "owner_name", "address", "area", "registration_date", "price")
+    search_fields = ("certificate_number", "owner_id_number", "owner_name")
+
+
+@admin.register(FraudBan)
+class FraudBanAdmin(SimpleHistoryAdmin):
+    list_display = ("depositor", "kind", "starts_on", "ends_on")
+    raw_id_fields = ("depositor", "application", "created_by")
+
+
+@admin.register(StandingInstruction)
+class StandingInstructionAdmin(SimpleHistoryAdmin):
+    list_display = ("account", "kind", "monthly_amount", "status", "last_month")
+    list_filter = ("kind", "status")
+    raw_id_fields = ("account", "created_by")

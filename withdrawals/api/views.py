@@ -1,0 +1,50 @@
+"""Depositor-scoped API: the status of one's own withdrawal applications (DOMAIN.md §3; issue 4 "API")."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView, RetrieveAPIView
+
+from core import roles
+from core.permissions import HasRole
+from withdrawals import selectors
+from withdrawals.models import WithdrawalApplication
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    reason_label = serializers.CharField(source="get_reason_display", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    account = serializers.CharField(source="account.number", read_only=True)
+    card_tail = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WithdrawalApplication
+        fields = ["number", "account", "reason", "reason_label", "state", "state_label", "channel",
+                  "application_date", "amount_requested", "amount_approved", "decision_due", "refusal_reason",
+                  "card_tail"]
+
+    def get_card_tail(self, obj) -> str:
+        return obj.payee_card[-4:]
+
+
+class MyApplications(ListAPIView):
+    """The caller's own withdrawal applications, newest first."""
+
+    permission_classes = [HasRole.of(roles.DEPOSITOR)]
+    serializer_class = ApplicationSerializer
+
+    def get_queryset(self):
+        return selectors.applications(viewer=self.request.user).filter(
+            depositor__user=self.request.user).order_by("-id")
+
+
+class MyApplication(RetrieveAPIView):
+    permission_classes = [HasRole.of(roles.DEPOSITOR)]
+    serializer_class = ApplicationSerializer
+    lookup_field = "number"
+
+    @extend_schema(responses=ApplicationSerializer)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.applications(viewer=self.request.user).filter(depositor__user=self.request.user)

@@ -1,0 +1,234 @@
+"""Withdrawal applications (提取), their documents, property records from the real-estate registry, fraud
+bans and standing monthly withdrawals (DOMAIN.md §3)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Depositor, FundAccount
+from core.money import MoneyField
+from ledger.models import BankInstruction, JournalEntry
+
+
+class Reason(models.TextChoices):
+    """JGJ/T 320-style codes (DOMAIN.md §3.6); 2x and 3x are local codes for the 2026 and local grounds."""
+
+    PURCHASE = "01", _("Buying a home")
+    BUILD = "02", _("Building, rebuilding or major repair of a home")
+    RETIREMENT = "03", _("Retirement")
+    DISABILITY = "04", _("Loss of working capacity and end of employment")
+    EMIGRATION = "05", _("Emigration for settlement")
+    LOAN_REPAYMENT = "06", _("Repaying a home loan")
+    RENT = "07", _("Paying rent")
+    DEATH = "08", _("Death or declared death")
+    ILLNESS = "09", _("Serious illness")
+    RENOVATION = "20", _("Renovating one's own home")
+    PROPERTY_FEE = "21", _("Property-management fees")
+    OTHER_HOUSING = "22", _("Other housing consumption approved by the State Council")
+    LIFT = "31", _("Lift installation in an existing building")
+    MIN_LIVING = "32", _("Minimum living allowance")
+    LEAVING_JOB = "33", _("Leaving a job")
+
+
+class DocumentType(models.TextChoices):
+    ID_CARD = "id_card", _("Identity card")
+    LEASE = "lease", _("Lease contract")
+    PURCHASE_CONTRACT = "purchase_contract", _("Purchase contract or title certificate")
+    INVOICE = "invoice", _("Invoice")
+    LOAN_STATEMENT = "loan_statement", _("Loan repayment statement")
+    BUILD_PERMIT = "build_permit", _("Building or repair permit")
+    RETIREMENT_CERT = "retirement_cert", _("Retirement certificate")
+    DISABILITY_CERT = "disability_cert", _("Disability assessment and end of employment")
+    EMIGRATION_PROOF = "emigration_proof", _("Proof of emigration")
+    DEATH_CERT = "death_cert", _("Death certificate and proof of inheritance")
+    MEDICAL = "medical", _("Diagnosis and medical invoices")
+    LIFT_AGREEMENT = "lift_agreement", _("Lift installation agreement and cost sharing")
+    RELATION_PROOF = "relation_proof", _("Proof of family relation")
+    MIN_LIVING_CERT = "min_living_cert", _("Minimum living allowance certificate")
+    APPROVAL = "approval", _("Approval document")
+    OTHER = "other", _("Other")
+
+
+class WithdrawalApplication(models.Model):
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted online")
+        ACCEPTED = "accepted", _("Accepted")
+        REVIEWED = "reviewed", _("Reviewed")
+        APPROVED = "approved", _("Approved")
+        PAID = "paid", _("Paid, awaiting the bank")
+        CLOSED = "closed", _("Completed")
+        RETURNED = "returned", _("Returned for more documents")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Channel(models.TextChoices):
+        COUNTER = "counter", _("Counter")
+        ONLINE = "online", _("Online")
+        STANDING = "standing", _("Standing instruction")
+
+    number = models.CharField(_("application number"), max_length=30, unique=True)
+    account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="withdrawals",
+                                verbose_name=_("account"))
+    depositor = models.ForeignKey(Depositor, on_delete=models.PROTECT, related_name="withdrawals",
+                                  verbose_name=_("depositor"))
+    reason = models.CharField(_("reason"), max_length=2, choices=Reason.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.COUNTER)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, db_index=True)
+    application_date = models.DateField(_("application date"),
+                                        help_text=_("The rules and policy in force on this date apply."))
+    facts = models.JSONField(_("declared facts"), default=dict, blank=True)
+    amount_requested = MoneyField(_("amount requested"))
+    amount_approved = MoneyField(_("amount approved"), null=True, blank=True)
+    interest_paid = MoneyField(_("closing interest"), default=0)
+    closes_account = models.BooleanField(_("closes the account"), default=False)
+    effect = models.JSONField(_("computed effect"), default=dict, blank=True)
+    property_record = models.ForeignKey("PropertyRecord", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="withdrawals", verbose_name=_("property"))
+    payee_card = models.CharField(_("payee card number"), max_length=19)
+    payee_name = models.CharField(_("payee name"), max_length=60)
+    payee_bank = models.CharField(_("payee bank"), max_length=120, blank=True)
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    decision_due = models.DateField(_("decision due"), null=True, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    auto_rule = models.CharField(_("auto-approval rule"), max_length=80, blank=True)
+    refusal_reason = models.TextField(_("reason for refusal or return"), blank=True)
+    instruction = models.ForeignKey(BankInstruction, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("bank instruction"))
+    interest_entry = models.ForeignKey(JournalEntry, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+", verbose_name=_("closing interest entry"))
+    payments = models.PositiveSmallIntegerField(_("payment attempts"), default=0)
+    standing = models.ForeignKey("StandingInstruction", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="withdrawals", verbose_name=_("standing instruction"))
+    period = models.DateField(_("month (standing)"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("withdrawal application")
+        verbose_name_plural = _("withdrawal applications")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_requested__gt=0), name="withdrawal_amount_positive",
+                                   violation_error_message=_("The amount must be greater than zero.")),
+            models.UniqueConstraint(fields=["standing", "period"], name="one_standing_withdrawal_per_month",
+                                    condition=models.Q(standing__isnull=False),
+                                    violation_error_message=_("This month was already withdrawn.")),
+        ]
+        indexes = [models.Index(fields=["account", "reason", "state"], name="withdrawal_acc_reason_state")]
+
+    def __str__(self):
+        return f"{self.number} {self.get_reason_display()} {self.amount_requested}"
+
+
+class WithdrawalDocument(models.Model):
+    application = models.ForeignKey(WithdrawalApplication, on_delete=models.CASCADE, related_name="documents")
+    doc_type = models.CharField(_("document type"), max_length=20, choices=DocumentType.choices)
+    file = models.FileField(_("file"), upload_to="withdrawals/%Y/%m/")
+    sha256 = models.CharField(max_length=64, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("withdrawal document")
+        verbose_name_plural = _("withdrawal documents")
+        ordering = ["application", "id"]
+
+    def __str__(self):
+        return f"{self.application_id} {self.get_doc_type_display()}"
+
+
+class PropertyRecord(models.Model):
+    """A home registered in the city, as received from the real-estate registry by data sharing."""
+
+    certificate_number = models.CharField(_("certificate or contract number"), max_length=60, unique=True)
+    owner_id_number = models.CharField(_("owner ID number"), max_length=18, db_index=True)
+    owner_name = models.CharField(_("owner name"), max_length=60)
+    address = models.CharField(_("address"), max_length=200)
+    area = models.DecimalField(_("area (m²)"), max_digits=10, decimal_places=2)
+    registration_date = models.DateField(_("registration date"), null=True, blank=True)
+    contract_date = models.DateField(_("contract date"), null=True, blank=True)
+    price = MoneyField(_("price"), null=True, blank=True)
+    loan_amount = MoneyField(_("loan amount"), default=0)
+    cancelled_on = models.DateField(_("contract cancelled on"), null=True, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("property record")
+        verbose_name_plural = _("property records")
+        ordering = ["owner_id_number", "id"]
+
+    def __str__(self):
+        return f"{self.certificate_number} {self.address}"
+
+
+class FraudBan(models.Model):
+    class Kind(models.TextChoices):
+        WITHDRAWAL = "withdrawal", _("Withdrawals")
+        LOAN = "loan", _("Loans")
+
+    depositor = models.ForeignKey(Depositor, on_delete=models.PROTECT, related_name="fraud_bans",
+                                  verbose_name=_("person"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    reason = models.TextField(_("reason"))
+    application = models.ForeignKey(WithdrawalApplication, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("application"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("by"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("fraud ban")
+        verbose_name_plural = _("fraud bans")
+        ordering = ["-starts_on"]
+
+    def __str__(self):
+        return f"{self.depositor_id} {self.kind} {self.starts_on}–{self.ends_on}"
+
+
+class StandingInstruction(models.Model):
+    """Monthly rent or loan-offset withdrawal (按月提取)."""
+
+    class Kind(models.TextChoices):
+        RENT = "rent", _("Monthly rent")
+        LOAN_OFFSET = "loan_offset", _("Monthly loan repayment offset")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        STOPPED = "stopped", _("Stopped")
+
+    account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="standing_withdrawals",
+                                verbose_name=_("account"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    monthly_amount = MoneyField(_("monthly amount"), help_text=_("Monthly rent or installment."))
+    payee_card = models.CharField(_("payee card number"), max_length=19)
+    payee_name = models.CharField(_("payee name"), max_length=60)
+    starts_on = models.DateField(_("first month"))
+    ends_on = models.DateField(_("last month"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE,
+                              db_index=True)
+    stop_reason = models.CharField(_("stop reason"), max_length=200, blank=True)
+    last_month = models.DateField(_("last month paid"), null=True, blank=True)
+    facts = models.JSONField(_("declared facts"), default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("by"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("standing withdrawal")
+        verbose_name_plural = _("standing withdrawals")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(monthly_amount__gt=0), name="standing_amount_positive",
+                                   violation_error_message=_("The monthly amount must be greater than zero.")),
+        ]
+
+    def __str__(self):
+        return f"{self.account_id} {self.get_kind_display()} {self.monthly_amount}"

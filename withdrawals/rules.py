@@ -1,0 +1,495 @@
+"""Eligibility rules per withdrawal reason (DOMAIN.md §3, §13).
+
+One rule class per reason: eligibility (refusals in Chinese through gettext), the maximum amount, the evidence
+required, whether it closes the account, intervals and yearly caps. Rules read the policy in force on the
+application date (``Context.p``) and are effective-dated themselves: :func:`rule_set` returns the rules in force
+on a date (before the 2026 switch the rent ground needs rent above a share of income, and renovation, property
+fees and other approved housing consumption do not exist).
+
+A :class:`Context` is built once per check by :func:`build_context` (all the reads), so a rule is plain code.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
+
+from accounts.models import FundAccount
+from core import policy
+from core.money import ZERO, format_yuan, round_money, to_decimal
+from withdrawals.models import DocumentType as Doc
+from withdrawals.models import FraudBan, PropertyRecord, Reason, WithdrawalApplication
+
+# States whose money is spent or committed: they count against caps and intervals.
+COUNTING_STATES = ("approved", "paid", "closed")
+
+
+def add_months(day: datetime.date, n: int) -> datetime.date:
+    index = day.year * 12 + day.month - 1 + n
+    year, month = index // 12, index % 12 + 1
+    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31,
+            30, 31][month - 1]
+    return datetime.date(year, month, min(day.day, last))
+
+
+def month_start(day):
+    return datetime.date(day.year, day.month, 1)
+
+
+def continuous_months(account, until_month) -> int:
+    """From the deposits app (DOMAIN.md §1.6)."""
+    from deposits.selectors import continuous_months as deposits_continuous
+
+    return deposits_continuous(account, until_month)
+
+
+@dataclass
+class Context:
+    on: datetime.date
+    account: FundAccount
+    p: dict  # policy snapshot "withdrawals." as of ``on``
+    balance: Decimal
+    held: Decimal
+    facts: dict
+    application_id: int | None = None
+    property_ids: dict = field(default_factory=dict)  # owner id numbers of applicant (+spouse)
+    properties: list = field(default_factory=list)  # PropertyRecords of applicant and spouse, not cancelled
+    closing_interest: Decimal = ZERO
+
+    @property
+    def depositor(self):
+        return self.account.depositor
+
+    @property
+    def available(self) -> Decimal:
+        return self.balance - self.held
+
+    def fact_money(self, name) -> Decimal | None:
+        value = self.facts.get(name)
+        if value in (None, ""):
+            return None
+        try:
+            return round_money(to_decimal(value))
+        except (ValueError, TypeError):
+            return None
+
+    def withdrawn(self, reasons, since=None, depositors=None, property_id=None) -> Decimal:
+        """Money approved or paid for ``reasons`` (other applications only), optionally since a date."""
+        qs = WithdrawalApplication.objects.filter(reason__in=reasons, state__in=COUNTING_STATES)
+        qs = qs.filter(depositor_id__in=depositors) if depositors else qs.filter(account_id=self.account.pk)
+        if since:
+            qs = qs.filter(application_date__gte=since)
+        if property_id:
+            qs = qs.filter(property_record_id=property_id)
+        if self.application_id:
+            qs = qs.exclude(pk=self.application_id)
+        return qs.aggregate(s=Sum("amount_approved"))["s"] or ZERO
+
+    def household(self):
+        ids = [self.depositor.pk]
+        if self.depositor.spouse_id:
+            ids.append(self.depositor.spouse_id)
+        return ids
+
+    def property(self):
+        """The home the application is about (facts["property"] = certificate number) owned by the household."""
+        cert = (self.facts.get("property") or "").strip()
+        for rec in self.properties:
+            if rec.certificate_number == cert:
+                return rec
+        return None
+
+
+@dataclass
+class Outcome:
+    reason: str
+    eligible: bool = True
+    refusals: list = field(default_factory=list)
+    maximum: Decimal = ZERO
+    passed: list = field(default_factory=list)
+    evidence: tuple = ()
+    closes_account: bool = False
+    auto_approvable: bool = False
+    property_id: int | None = None
+
+    def refuse(self, message):
+        self.eligible = False
+        self.refusals.append(str(message))
+
+    def ok(self, message):
+        self.passed.append(str(message))
+
+    def as_dict(self):
+        return {"reason": self.reason, "eligible": self.eligible, "refusals": self.refusals,
+                "maximum": str(self.maximum), "passed": self.passed, "evidence": list(self.evidence),
+                "closes_account": self.closes_account, "auto_approvable": self.auto_approvable}
+
+
+class Rule:
+    reason: str = ""
+    evidence: tuple = ()
+    closes_account = False
+    auto_approvable = False  # may be approved by rule when every data check passes (and the policy lists it)
+
+    def evaluate(self, ctx: Context) -> Outcome:
+        out = Outcome(self.reason, evidence=self.evidence, closes_account=self.closes_account,
+                      auto_approvable=self.auto_approvable)
+        self.common(ctx, out)
+        self.check(ctx, out)
+        out.maximum = max(min(out.maximum, self.ceiling(ctx)), ZERO) if out.eligible else ZERO
+        return out
+
+    def ceiling(self, ctx):
+        """Partial withdrawals keep the minimum balance and never touch held money."""
+        return ctx.available - ctx.p["withdrawals.min_balance"]
+
+    def common(self, ctx: Context, out: Outcome):
+        if ctx.account.is_closed:
+            out.refuse(_("The account is closed."))
+        bans = FraudBan.objects.filter(depositor=ctx.depositor, kind=FraudBan.Kind.WITHDRAWAL,
+                                       starts_on__lte=ctx.on, ends_on__gte=ctx.on).order_by("-ends_on").first()
+        if bans:
+            out.refuse(_("Withdrawals are banned until %(d)s because of an earlier fraudulent withdrawal.")
+                       % {"d": bans.ends_on})
+        else:
+            out.ok(_("No fraud ban"))
+
+    def check(self, ctx: Context, out: Outcome):  # pragma: no cover - every rule overrides it
+        raise NotImplementedError
+
+
+class ClosingRule(Rule):
+    closes_account = True
+
+    def ceiling(self, ctx):
+        return ctx.balance + ctx.closing_interest
+
+    def check(self, ctx, out):
+        if ctx.held > 0:
+            out.refuse(_("Part of the balance is frozen (%(h)s); the account cannot be closed.")
+                       % {"h": format_yuan(ctx.held)})
+        self.condition(ctx, out)
+        out.maximum = ctx.balance + ctx.closing_interest
+
+    def condition(self, ctx, out):
+        pass
+
+
+class Rent(Rule):
+    reason = Reason.RENT
+    evidence = (Doc.LEASE,)
+    auto_approvable = True
+
+    def check(self, ctx, out):
+        p = ctx.p
+        if any(True for _r in ctx.properties):
+            out.refuse(_("The real-estate registry shows a home in the city owned by the applicant or the spouse."))
+        else:
+            out.ok(_("No home in the city (registry checked)"))
+        needed = p["withdrawals.rent.min_continuous_months"]
+        months = continuous_months(ctx.account, add_months(month_start(ctx.on), -1))
+        if months < needed:
+            out.refuse(_("Deposits must be continuous for at least %(n)d months before the application; "
+                         "there are %(m)d.") % {"n": needed, "m": months})
+        else:
+            out.ok(_("%(m)d continuous months of deposits") % {"m": months})
+        rent = ctx.fact_money("monthly_rent")
+        n = int(ctx.facts.get("months") or 1)
+        if rent is None or rent <= 0:
+            out.refuse(_("Give the monthly rent."))
+            return
+        if not 1 <= n <= 12:
+            out.refuse(_("A rent withdrawal covers 1 to 12 months."))
+            return
+        monthly_cap = self.monthly_cap(ctx)
+        if ctx.facts.get("public_rental"):
+            monthly_cap = rent
+        per_month = min(rent, monthly_cap)
+        yearly_left = 12 * monthly_cap - ctx.withdrawn([Reason.RENT], since=add_months(ctx.on, -12))
+        out.maximum = min(per_month * n, max(yearly_left, ZERO))
+        out.ok(_("Cap %(c)s a month") % {"c": format_yuan(monthly_cap)})
+
+    def monthly_cap(self, ctx):
+        p = ctx.p
+        first = ctx.account.opened_on
+        new_citizen = first >= add_months(ctx.on, -12 * p["withdrawals.rent.new_citizen_years"])
+        many_children = ctx.depositor.children >= p["withdrawals.rent.multi_child_min"]
+        if new_citizen or many_children:
+            return max(ctx.account.monthly_total, p["withdrawals.rent.monthly_cap"])
+        return p["withdrawals.rent.monthly_cap"]
+
+
+class RentBefore2026(Rent):
+    """Before 2026-09-20: the rent must exceed a share of the family wage income (2019 regulation)."""
+
+    auto_approvable = False
+
+    def check(self, ctx, out):
+        super().check(ctx, out)
+        rent, income = ctx.fact_money("monthly_rent"), ctx.fact_money("family_income")
+        share = ctx.p["withdrawals.rent.income_share"]
+        if income is None or income <= 0:
+            out.refuse(_("Give the family's monthly wage income."))
+        elif rent is not None and rent <= income * share:
+            out.refuse(_("Before 2026-09-20 the rent must exceed %(s)s%% of the family wage income.")
+                       % {"s": (share * 100).normalize()})
+        else:
+            out.ok(_("Rent above the income threshold"))
+
+
+class Purchase(Rule):
+    reason = Reason.PURCHASE
+    evidence = (Doc.PURCHASE_CONTRACT, Doc.INVOICE)
+
+    def check(self, ctx, out):
+        rec = ctx.property()
+        if rec is None:
+            out.refuse(_("The real-estate registry has no home with this contract or certificate number owned by "
+                         "the applicant or the spouse."))
+            return
+        out.property_id = rec.pk
+        out.ok(_("Home found in the registry"))
+        start = rec.contract_date or rec.registration_date
+        window = ctx.p["withdrawals.purchase.window_months"]
+        if start is None or add_months(start, window) < ctx.on:
+            out.refuse(_("The purchase must be within %(n)d months of the contract or title.") % {"n": window})
+        if rec.price is None:
+            out.refuse(_("The registry has no price for this home."))
+            return
+        own_part = rec.price - rec.loan_amount
+        used = ctx.withdrawn([Reason.PURCHASE], depositors=ctx.household(), property_id=rec.pk)
+        out.maximum = own_part - used
+        out.ok(_("Self-paid part %(p)s, already withdrawn %(u)s") % {"p": format_yuan(own_part),
+                                                                    "u": format_yuan(used)})
+
+
+class Build(Rule):
+    reason = Reason.BUILD
+    evidence = (Doc.BUILD_PERMIT, Doc.INVOICE)
+
+    def check(self, ctx, out):
+        cost = ctx.fact_money("cost")
+        if cost is None or cost <= 0:
+            out.refuse(_("Give the cost of the building work."))
+            return
+        out.maximum = cost - ctx.withdrawn([Reason.BUILD], since=add_months(ctx.on, -12))
+
+
+class LoanRepayment(Rule):
+    reason = Reason.LOAN_REPAYMENT
+    evidence = (Doc.LOAN_STATEMENT,)
+    auto_approvable = True
+
+    def check(self, ctx, out):
+        repaid = ctx.fact_money("repaid")
+        if repaid is None or repaid <= 0:
+            out.refuse(_("Give the principal and interest repaid in the last 12 months."))
+            return
+        since = add_months(ctx.on, -ctx.p["withdrawals.loan_repayment.lookback_months"])
+        out.maximum = repaid - ctx.withdrawn([Reason.LOAN_REPAYMENT], since=since)
+        out.ok(_("Repaid %(r)s in the look-back period") % {"r": format_yuan(repaid)})
+
+
+class Renovation(Rule):
+    reason = Reason.RENOVATION
+    evidence = (Doc.PURCHASE_CONTRACT, Doc.INVOICE)
+
+    def check(self, ctx, out):
+        rec = ctx.property()
+        if rec is None:
+            out.refuse(_("Renovation: the home must be registered to the applicant or the spouse."))
+            return
+        out.property_id = rec.pk
+        years = ctx.p["withdrawals.renovation.interval_years"]
+        since = add_months(ctx.on, -12 * years)
+        if ctx.withdrawn([Reason.RENOVATION], since=since, depositors=ctx.household(), property_id=rec.pk) > 0:
+            out.refuse(_("This home already had a renovation withdrawal in the last %(n)d years.") % {"n": years})
+        invoice = ctx.fact_money("invoice")
+        if invoice is None or invoice <= 0:
+            out.refuse(_("Give the renovation invoice amount."))
+            return
+        share, cap = ctx.p["withdrawals.renovation.invoice_share"], ctx.p["withdrawals.renovation.cap"]
+        out.maximum = min(round_money(invoice * share), cap)
+        out.ok(_("Own home; %(s)s of the invoice, at most %(c)s") % {"s": share, "c": format_yuan(cap)})
+
+
+class PropertyFee(Rule):
+    reason = Reason.PROPERTY_FEE
+    evidence = (Doc.INVOICE,)
+    auto_approvable = True
+
+    def check(self, ctx, out):
+        rec = ctx.property()
+        if rec is None:
+            out.refuse(_("Property fees: the home must be registered to the applicant or the spouse."))
+            return
+        out.property_id = rec.pk
+        fee = ctx.fact_money("fee")
+        if fee is None or fee <= 0:
+            out.refuse(_("Give the property fee paid."))
+            return
+        cap = ctx.p["withdrawals.property_fee.yearly_cap"]
+        used = ctx.withdrawn([Reason.PROPERTY_FEE], since=datetime.date(ctx.on.year, 1, 1))
+        out.maximum = min(fee, cap - used)
+        out.ok(_("Own home; yearly cap %(c)s, used %(u)s") % {"c": format_yuan(cap), "u": format_yuan(used)})
+
+
+class OtherHousing(Rule):
+    reason = Reason.OTHER_HOUSING
+    evidence = (Doc.APPROVAL, Doc.INVOICE)
+
+    def check(self, ctx, out):
+        amount = ctx.fact_money("cost")
+        if amount is None or amount <= 0:
+            out.refuse(_("Give the cost of the housing consumption."))
+            return
+        out.maximum = amount
+
+
+class Lift(Rule):
+    reason = Reason.LIFT
+    evidence = (Doc.LIFT_AGREEMENT, Doc.INVOICE)
+
+    def check(self, ctx, out):
+        owner = (ctx.facts.get("owner_id_number") or "").strip().upper()
+        cert = (ctx.facts.get("property") or "").strip()
+        rec = PropertyRecord.objects.filter(certificate_number=cert, cancelled_on=None).first()
+        own = rec is not None and rec.owner_id_number.upper() in ctx.property_ids.values()
+        parents = rec is not None and owner and rec.owner_id_number.upper() == owner and ctx.facts.get(
+            "owner_relation") in ("parent", "spouse_parent")
+        if not (own or parents):
+            out.refuse(_("Lift installation: the home must belong to the applicant, the spouse or a parent of "
+                         "either spouse, as the registry shows."))
+            return
+        if parents and Doc.RELATION_PROOF not in out.evidence:
+            out.evidence = (*out.evidence, Doc.RELATION_PROOF)
+        out.property_id = rec.pk
+        share = ctx.fact_money("share_cost")
+        if share is None or share <= 0:
+            out.refuse(_("Give the household's share of the lift cost."))
+            return
+        out.maximum = share - ctx.withdrawn([Reason.LIFT], depositors=ctx.household(), property_id=rec.pk)
+        out.ok(_("Home found in the registry"))
+
+
+class Illness(Rule):
+    reason = Reason.ILLNESS
+    evidence = (Doc.MEDICAL,)
+
+    def check(self, ctx, out):
+        cost = ctx.fact_money("medical_cost")
+        if cost is None or cost <= 0:
+            out.refuse(_("Give the self-paid medical cost."))
+            return
+        if ctx.facts.get("patient", "self") not in ("self", "spouse", "child"):
+            out.refuse(_("Only the applicant's, the spouse's or a child's medical cost counts."))
+        out.maximum = cost
+
+
+class MinimumLiving(Rule):
+    reason = Reason.MIN_LIVING
+    evidence = (Doc.MIN_LIVING_CERT,)
+
+    def check(self, ctx, out):
+        out.maximum = ctx.available
+
+
+class Retirement(ClosingRule):
+    reason = Reason.RETIREMENT
+    evidence = (Doc.RETIREMENT_CERT,)
+
+    def condition(self, ctx, out):
+        retired = ctx.facts.get("retired_on")
+        if not retired or datetime.date.fromisoformat(str(retired)) > ctx.on:
+            out.refuse(_("Give the retirement date; it must not be in the future."))
+
+
+class Disability(ClosingRule):
+    reason = Reason.DISABILITY
+    evidence = (Doc.DISABILITY_CERT,)
+
+    def condition(self, ctx, out):
+        if not ctx.facts.get("employment_ended"):
+            out.refuse(_("The employment relationship must have ended."))
+
+
+class Emigration(ClosingRule):
+    reason = Reason.EMIGRATION
+    evidence = (Doc.EMIGRATION_PROOF,)
+
+
+class Death(ClosingRule):
+    reason = Reason.DEATH
+    evidence = (Doc.DEATH_CERT,)
+
+    def condition(self, ctx, out):
+        heirs = ctx.facts.get("heirs") or []
+        total = sum((to_decimal(h.get("share", "0")) for h in heirs), Decimal(0))
+        if not heirs or total != 1:
+            out.refuse(_("List the heirs or legatees with shares that add up to 1."))
+
+
+class LeavingJob(ClosingRule):
+    reason = Reason.LEAVING_JOB
+
+    def condition(self, ctx, out):
+        acc = ctx.account
+        months = ctx.p["withdrawals.leaving_job.sealed_months"]
+        if acc.status != FundAccount.Status.SEALED or acc.sealed_on is None:
+            out.refuse(_("Leaving a job: the account must be sealed."))
+        elif add_months(acc.sealed_on, months) > ctx.on:
+            out.refuse(_("Leaving a job: the account must have been sealed for at least %(n)d months.")
+                       % {"n": months})
+        if ctx.depositor.local_hukou:
+            out.refuse(_("Leaving a job: only for people whose household registration is outside the city."))
+        if FundAccount.objects.filter(depositor=ctx.depositor, status=FundAccount.Status.NORMAL).exclude(
+                pk=acc.pk).exists():
+            out.refuse(_("Leaving a job: the person deposits again elsewhere."))
+
+
+RULES_ALWAYS = [Purchase, Build, LoanRepayment, Lift, Illness, MinimumLiving, Retirement, Disability,
+                Emigration, Death, LeavingJob]
+RULES_FROM_2026 = [Rent, Renovation, PropertyFee, OtherHousing]
+RULES_BEFORE_2026 = [RentBefore2026]
+
+
+def switch_date(on=None) -> datetime.date:
+    return datetime.date.fromisoformat(policy.get("withdrawals.rules_2026_from", on=on))
+
+
+def rule_set(on: datetime.date) -> dict:
+    """{reason: Rule} in force on ``on``."""
+    classes = RULES_ALWAYS + (RULES_FROM_2026 if on >= switch_date(on) else RULES_BEFORE_2026)
+    return {cls.reason: cls() for cls in classes}
+
+
+def rule_for(reason, on) -> Rule | None:
+    return rule_set(on).get(reason)
+
+
+def build_context(*, account: FundAccount, on, facts, application_id=None, closing_interest=ZERO) -> Context:
+    from ledger.models import Account
+
+    acc = Account.objects.values("balance", "held").get(pk=account.ledger_account_id)
+    depositor = account.depositor
+    ids = {"self": depositor.id_number.upper()}
+    if depositor.spouse_id:
+        ids["spouse"] = depositor.spouse.id_number.upper()
+    props = list(PropertyRecord.objects.filter(
+        Q(owner_id_number__in=list(ids.values())), cancelled_on=None))
+    return Context(on=on, account=account, p=policy.snapshot("withdrawals.", on=on), balance=acc["balance"],
+                   held=acc["held"], facts=facts or {}, application_id=application_id, property_ids=ids,
+                   properties=props, closing_interest=closing_interest)
+
+
+def evaluate(*, reason, account, on, facts, application_id=None, closing_interest=ZERO) -> Outcome:
+    rule = rule_for(reason, on)
+    if rule is None:
+        out = Outcome(reason)
+        out.refuse(_("This withdrawal reason is not available on %(d)s.") % {"d": on})
+        return out
+    ctx = build_context(account=account, on=on, facts=facts, application_id=application_id,
+                        closing_interest=closing_interest)
+    return rule.evaluate(ctx)

@@ -1,0 +1,84 @@
+"""Reads of the withdrawals app for counter pages, the portal, the API and tasks."""
+
+from django.db.models import BooleanField, Case, Value, When
+
+from core import roles, workflow
+from core.business_date import today
+from withdrawals import rules
+from withdrawals.models import Reason, StandingInstruction, WithdrawalApplication
+
+W = WithdrawalApplication
+QUEUE_OF_ROLE = {roles.CLERK: (W.State.SUBMITTED, W.State.RETURNED), roles.REVIEWER: (W.State.ACCEPTED,),
+                 roles.APPROVER: (W.State.REVIEWED,), roles.FINANCE: (W.State.APPROVED, W.State.PAID)}
+OPEN_STATES = (W.State.SUBMITTED, W.State.ACCEPTED, W.State.REVIEWED, W.State.RETURNED)
+
+
+def _visible(qs, viewer):
+    """Staff see every case; a depositor only their own; anyone else nothing. ``None``: the system."""
+    if viewer is None or roles.has_role(viewer, *roles.READ_ROLES):
+        return qs
+    if roles.has_role(viewer, roles.DEPOSITOR):
+        return qs.filter(depositor__user=viewer)
+    return qs.none()
+
+
+def applications(*, viewer, state=None, reason=None):
+    on = today()
+    qs = W.objects.select_related("account", "depositor", "instruction").annotate(
+        overdue=Case(When(state__in=OPEN_STATES[1:3], decision_due__lt=on, then=Value(True)), default=Value(False),
+                     output_field=BooleanField()))
+    if state:
+        qs = qs.filter(state=state)
+    if reason:
+        qs = qs.filter(reason=reason)
+    return _visible(qs, viewer).order_by("decision_due", "id")
+
+
+def queue(*, viewer):
+    """The cases waiting for the viewer's role (受理, 审核, 审批 or payment), oldest deadline first; overdue ones
+    are flagged (``overdue``)."""
+    states = [s for role, sts in QUEUE_OF_ROLE.items() if roles.has_role(viewer, role) for s in sts]
+    return applications(viewer=viewer).filter(state__in=states)
+
+
+def overdue(on=None):
+    """Accepted or reviewed cases past the 3-day decision deadline."""
+    return W.objects.filter(state__in=(W.State.ACCEPTED, W.State.REVIEWED), decision_due__lt=on or today())
+
+
+def case_page(*, viewer, pk) -> dict:
+    """Everything a case page shows: the case, its documents, its history, the live computed effect and the
+    actions the viewer may take now."""
+    from withdrawals import services
+
+    app = applications(viewer=viewer).get(pk=pk)
+    live = services.compute_effect(app) if app.state in OPEN_STATES else app.effect
+    return {"application": app, "documents": list(app.documents.all()), "history": list(workflow.history(app)),
+            "effect": live, "actions": [t.action for t in workflow_actions(app, viewer)]}
+
+
+def workflow_actions(app, viewer):
+    from withdrawals.services import FLOW
+
+    return FLOW.actions_for(app, viewer)
+
+
+def options(*, on=None) -> list[dict]:
+    """For the portal's form: each reason in force on the date, with the documents needed."""
+    on = on or today()
+    out = []
+    for reason, rule in rules.rule_set(on).items():
+        out.append({"reason": reason, "label": str(Reason(reason).label), "evidence": list(rule.evidence),
+                    "closes_account": rule.closes_account})
+    return out
+
+
+def standing_instructions(*, viewer, account=None):
+    qs = StandingInstruction.objects.select_related("account__depositor")
+    if account is not None:
+        qs = qs.filter(account=account)
+    if viewer is None or roles.has_role(viewer, *roles.READ_ROLES):
+        return qs
+    if roles.has_role(viewer, roles.DEPOSITOR):
+        return qs.filter(account__depositor__user=viewer)
+    return qs.none()
