@@ -5,9 +5,11 @@ Used by ``manage.py seed_demo`` and by the benchmarks. Two steps:
 1. :func:`build_plan` generates everything in Python from a seeded ``random.Random`` (same seed, same
    data): Chinese names, valid resident ID numbers and unified social credit codes, couples, bases
    and ratios, account statuses and the months each account was paid for.
-2. :func:`load` writes the plan set-based: PostgreSQL ``COPY`` (``bulk_create`` on SQLite) for master
-   data in one transaction, then the postings per chunk of employers, each chunk in its own
-   transaction: journal entries, journal lines, bank statement lines, one set-based balance update.
+2. :func:`load` writes the plan set-based, PostgreSQL ``COPY`` (``bulk_create`` on SQLite), never one
+   ``save()`` per row: the depositors in one transaction, then one transaction per chunk of employers
+   with everything that belongs to them: their suspense and personal ledger accounts (inserted with the
+   balances their postings give them), the employers, fund accounts and account events, the journal
+   entries and lines, the bank's statement lines, and one UPDATE of the bank ledger accounts' balances.
 
 Every chunk leaves the books consistent (entries balanced, cached balances equal to their lines, bank
 statement matching the bank ledger account), so an interrupted load never breaks reconciliation.

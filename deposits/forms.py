@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import CounterForm, employer_by_number
 from core.money import format_yuan
-from deposits.models import RemittanceList
+from deposits.models import ArrearsRecord, BaseAdjustment, DeferralApplication, RemittanceList
 from ledger.models import BankAccount, BankStatementLine
 
 MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
@@ -158,3 +158,104 @@ class SuspenseForm(DepositForm):
     def clean_employer(self):
         value = (self.cleaned_data.get("employer") or "").strip()
         return employer_by_number(value) if value else None
+
+
+# --- arrears, deferral and ratio reduction, flexible workers, base adjustment ------------------------------
+
+class ArrearsFilterForm(CounterForm):
+    employer_number = forms.CharField(label=_("Employer account number"), required=False, max_length=20)
+    name = forms.CharField(label=_("Employer name"), required=False, max_length=120)
+    month_from = month_field(_("From month"), required=False)
+    month_to = month_field(_("To month"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All statuses")), *ArrearsRecord.Status.choices])
+
+
+class DeferralQueueForm(CounterForm):
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All statuses")), *DeferralApplication.Status.choices])
+    kind = forms.ChoiceField(label=_("Kind"), required=False,
+                             choices=[("", _("All kinds")), *DeferralApplication.Kind.choices])
+
+
+class DecisionForm(DepositForm):
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=500,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DeferralApplyForm(DepositForm):
+    """An employer's application. The evidence is optional here so that the service gives its own reason."""
+
+    percent_fields = ("employee_ratio", "employer_ratio")
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=DeferralApplication.Kind.choices)
+    month_from = month_field(_("First month"))
+    month_to = month_field(_("Last month"))
+    employee_ratio = forms.DecimalField(label=_("Reduced employee ratio (%)"), required=False, min_value=0,
+                                        max_value=100, decimal_places=2, help_text=_("Only for a ratio reduction."))
+    employer_ratio = forms.DecimalField(label=_("Reduced employer ratio (%)"), required=False, min_value=0,
+                                        max_value=100, decimal_places=2, help_text=_("Only for a ratio reduction."))
+    reason = forms.CharField(label=_("Difficulties of the employer"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    decision_date = forms.DateField(label=_("Date of the workers' congress or union decision"),
+                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    evidence = forms.FileField(label=_("Decision of the workers' congress or union (PDF, JPG or PNG)"),
+                               required=False)
+
+
+class FlexibleRegisterForm(DepositForm):
+    percent_fields = ("ratio",)
+
+    name = forms.CharField(label=_("Name"), max_length=50)
+    id_number = forms.CharField(label=_("ID number"), max_length=18)
+    phone = forms.CharField(label=_("Mobile phone"), required=False, max_length=20)
+    base = forms.DecimalField(label=_("Declared base"), min_value=0, max_digits=18, decimal_places=2)
+    ratio = forms.DecimalField(label=_("Combined ratio (%)"), min_value=0, max_value=100, decimal_places=2,
+                               help_text=_("The person pays both sides, 10% to 24% of the base."))
+
+
+class FlexibleSelfForm(DepositForm):
+    """A depositor continuing a sealed account as a flexible worker."""
+
+    percent_fields = ("ratio",)
+
+    base = forms.DecimalField(label=_("Declared base"), min_value=0, max_digits=18, decimal_places=2)
+    ratio = forms.DecimalField(label=_("Combined ratio (%)"), min_value=0, max_value=100, decimal_places=2,
+                               help_text=_("You pay both sides, 10% to 24% of the base."))
+
+
+class FlexibleDepositForm(DepositForm):
+    account = forms.CharField(label=_("Personal account number"), max_length=20)
+    month_from = month_field(_("From month"))
+    month_to = month_field(_("To month"), required=False, help_text=_("Empty: the same month."))
+    line = forms.ModelChoiceField(label=_("Incoming bank line"), queryset=BankStatementLine.objects.none(),
+                                  empty_label=_("Choose the bank line"))
+
+    def __init__(self, *args, queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if queryset is not None:
+            self.fields["line"].queryset = queryset
+            self.fields["line"].label_from_instance = bank_line_label
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("month_from"), data.get("month_to") or data.get("month_from")
+        if first and last:
+            if last < first:
+                self.add_error("month_to", _("The last month cannot be before the first month."))
+            elif len(months_from_to(first, last)) > MAX_SUPPLEMENTARY_MONTHS:
+                self.add_error("month_to", _("At most %(n)d months at a time.") % {"n": MAX_SUPPLEMENTARY_MONTHS})
+            else:
+                data["months"] = months_from_to(first, last)
+        data["account"] = (data.get("account") or "").strip().upper()
+        return data
+
+
+class BaseFileForm(DepositForm):
+    file = forms.FileField(label=_("Filled-in base file (.xlsx or .csv)"))
+
+
+class BaseAdjustmentFilterForm(CounterForm):
+    employer_number = forms.CharField(label=_("Employer account number"), required=False, max_length=20)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("All statuses")), *BaseAdjustment.Status.choices])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deposits import views
+from deposits import more_views, views
 
 app_name = "deposits"
 urlpatterns = [
@@ -22,4 +22,17 @@ urlpatterns = [
     path("bank/import/", views.bank_import, name="bank_import"),
     path("bank/match/", views.bank_match, name="bank_match"),
     path("bank/lines/<int:pk>/suspense/", views.bank_suspense, name="bank_suspense"),
+    path("arrears/", more_views.arrears, name="arrears"),
+    path("arrears/detect/", more_views.arrears_detect, name="arrears_detect"),
+    path("deferrals/", more_views.deferral_queue, name="deferrals"),
+    path("deferrals/<int:pk>/", more_views.deferral_case, name="deferral"),
+    path("deferrals/<int:pk>/evidence/", more_views.deferral_evidence, name="deferral_evidence"),
+    path("deferrals/<int:pk>/review/", more_views.deferral_review, name="deferral_review"),
+    path("deferrals/<int:pk>/approve/", more_views.deferral_approve, name="deferral_approve"),
+    path("deferrals/<int:pk>/reject/", more_views.deferral_reject, name="deferral_reject"),
+    path("flexible/", more_views.flexible, name="flexible"),
+    path("flexible/register/", more_views.flexible_register, name="flexible_register"),
+    path("flexible/deposit/", more_views.flexible_deposit, name="flexible_deposit"),
+    path("base-adjustments/", more_views.base_adjustments, name="base_adjustments"),
+    path("base-adjustments/<int:pk>/", more_views.base_adjustment, name="base_adjustment"),
 ]

@@ -3,4 +3,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("ledger.api.urls")),
     path("", include("deposits.api.urls")),
+    path("", include("withdrawals.api.urls")),
 ]

@@ -24,4 +24,14 @@ BEAT_SCHEDULE = {
         "task": "deposits.detect_arrears",
         "schedule": crontab(day_of_month=6, hour=3, minute=0),
     },
+    # Monthly on the 1st: standing rent and loan-offset withdrawals (按月提取) for the month; idempotent.
+    "withdrawals-standing-monthly": {
+        "task": "withdrawals.run_standing",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
+    # Daily: pick up what the bank settled or refused and close or reopen the withdrawal cases.
+    "withdrawals-sync-bank-daily": {
+        "task": "withdrawals.sync_bank",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }

@@ -71,7 +71,8 @@ def lines_hash(lines) -> str:
 
 
 def _existing(idempotency_key, digest):
-    entry = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
+    found = list(JournalEntry.objects.filter(idempotency_key=idempotency_key).order_by()[:1])  # unique index
+    entry = found[0] if found else None
     if entry is not None and entry.lines_hash != digest:
         raise Conflict(
             _("The idempotency key %(k)s was already used for a different posting.") % {"k": idempotency_key},
@@ -95,25 +96,65 @@ def lock_accounts(account_ids):
     return accounts
 
 
-def _apply_balances(deltas: dict, accounts: dict):
-    """Write new balances: one UPDATE … FROM unnest() on PostgreSQL, bulk_update elsewhere."""
-    if not deltas:
-        return
+class _Locked:
+    """The columns of a locked ledger account that a posting needs (cheaper than a full model instance)."""
+
+    __slots__ = ("pk", "code", "kind", "role", "parent_id", "status", "allow_negative", "balance", "held")
+    FIELDS = ("id", "code", "kind", "role", "parent_id", "status", "allow_negative", "balance", "held")
+
+    def __init__(self, row):
+        for name, value in zip(self.__slots__, row, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def debit_normal(self):
+        return self.kind in ("asset", "expense")
+
+
+def _lock_rows(account_ids):
+    """Lock the rows in primary-key order with one plain query (the hot path of every posting)."""
+    ids = sorted(set(account_ids))
+    rows = {}
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    columns = ", ".join(_Locked.FIELDS)
+    with connection.cursor() as cur:
+        for start in range(0, len(ids), 10000):
+            chunk = ids[start:start + 10000]
+            marks = ", ".join(["%s"] * len(chunk))
+            cur.execute(f"SELECT {columns} FROM ledger_account WHERE id IN ({marks}) ORDER BY id{lock}", chunk)
+            for row in cur.fetchall():
+                rows[row[0]] = _Locked(row)
+    missing = set(ids) - set(rows)
+    if missing:
+        raise InvalidInput(_("Unknown ledger account(s): %(ids)s.") % {"ids": sorted(missing)[:5]},
+                           code="unknown_account")
+    for row in rows.values():  # SQLite returns numbers as float or str: make money Decimal again
+        row.balance, row.held = to_decimal(str(row.balance)).quantize(FEN), to_decimal(str(row.held)).quantize(FEN)
+    return rows
+
+
+def _write_lines(entry, lines, bdate, deltas, accounts):
+    """Insert the lines and move the cached balances: one statement on PostgreSQL."""
     if connection.vendor == "postgresql":
         ids = list(deltas)
-        amounts = [deltas[i] for i in ids]
         with connection.cursor() as cur:
             cur.execute(
-                "UPDATE ledger_account AS a SET balance = a.balance + v.delta "
-                "FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, delta) WHERE a.id = v.id",
-                [ids, amounts],
+                "WITH ins AS (INSERT INTO ledger_journalline (entry_id, account_id, side, amount, business_date, memo)"
+                " SELECT %s, u.a, u.s, u.m, %s, u.t FROM unnest(%s::bigint[], %s::varchar[], %s::numeric[],"
+                " %s::varchar[]) AS u(a, s, m, t)) "
+                "UPDATE ledger_account AS acc SET balance = acc.balance + v.delta "
+                "FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, delta) WHERE acc.id = v.id",
+                [entry.pk, bdate, [ln.account_id for ln in lines], [str(ln.side) for ln in lines],
+                 [ln.amount for ln in lines], [ln.memo[:120] for ln in lines], ids, [deltas[i] for i in ids]],
             )
     else:
-        changed = []
-        for acc_id, delta in deltas.items():
-            acc = accounts[acc_id]
-            changed.append(Account(pk=acc_id, balance=acc.balance + delta))
-        Account.objects.bulk_update(changed, ["balance"], batch_size=500)
+        JournalLine.objects.bulk_create(
+            [JournalLine(entry=entry, account_id=ln.account_id, side=ln.side, amount=ln.amount, business_date=bdate,
+                         memo=ln.memo[:120]) for ln in lines],
+            batch_size=LINE_BATCH,
+        )
+        Account.objects.bulk_update([Account(pk=i, balance=accounts[i].balance + d) for i, d in deltas.items()],
+                                    ["balance"], batch_size=500)
     for acc_id, delta in deltas.items():
         accounts[acc_id].balance += delta
 
@@ -129,13 +170,9 @@ def post(*, lines, memo, actor=None, idempotency_key=None, business_date=None, b
     lines = list(lines)
     total = _check_lines(lines)
     digest = lines_hash(lines)
-    if idempotency_key:
-        found = _existing(idempotency_key, digest)
-        if found is not None:
-            return found
 
-    accounts = lock_accounts(ln.account_id for ln in lines)
-    if idempotency_key:  # another transaction may have posted it while we waited for the locks
+    accounts = _lock_rows(ln.account_id for ln in lines)
+    if idempotency_key:  # checked under the locks, so a concurrent retry sees the first posting
         found = _existing(idempotency_key, digest)
         if found is not None:
             return found
@@ -177,23 +214,18 @@ def post(*, lines, memo, actor=None, idempotency_key=None, business_date=None, b
 
     bdate = business_date or today()
     try:
-        with transaction.atomic():
-            entry = JournalEntry.objects.create(
-                business_date=bdate, memo=memo[:200], source=source[:80], business_type=business_type,
-                idempotency_key=idempotency_key, lines_hash=digest, line_count=len(lines), total=total,
-                reversal_of=reversal_of, actor=actor if getattr(actor, "pk", None) else None,
-            )
+        # No savepoint of its own: a failure here ends post()'s own atomic block, which is rolled back.
+        entry = JournalEntry.objects.create(
+            business_date=bdate, memo=memo[:200], source=source[:80], business_type=business_type,
+            idempotency_key=idempotency_key, lines_hash=digest, line_count=len(lines), total=total,
+            reversal_of=reversal_of, actor=actor if getattr(actor, "pk", None) else None,
+        )
     except IntegrityError as exc:
-        if reversal_of is not None and JournalEntry.objects.filter(reversal_of=reversal_of).exists():
+        if reversal_of is not None and "reversal_of" in str(exc):
             raise StateError(_("This entry has already been reversed."), code="already_reversed") from exc
         raise Conflict(_("The idempotency key %(k)s was already used.") % {"k": idempotency_key},
                        code="idempotency_conflict") from exc
-    JournalLine.objects.bulk_create(
-        [JournalLine(entry=entry, account_id=ln.account_id, side=ln.side, amount=ln.amount, business_date=bdate,
-                     memo=ln.memo[:120]) for ln in lines],
-        batch_size=LINE_BATCH,
-    )
-    _apply_balances(dict(deltas), accounts)
+    _write_lines(entry, lines, bdate, dict(deltas), accounts)
     return entry
 
 
@@ -266,10 +298,13 @@ def post_set(*, memo, business_type, idempotency_key, business_date, counter_acc
         select_sql = "SELECT * FROM unnest(%s::bigint[], %s::numeric[]) AS t(account_id, amount)"
         params = [[int(a) for a, _m in rows], [to_decimal(m) for _a, m in rows]]
     with connection.cursor() as cur:
-        # The statements below handle thousands of rows each but are estimated as expensive (numeric
-        # expressions, aggregates), so PostgreSQL would JIT-compile them: that costs more than running them.
-        cur.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
-        jit = cur.fetchone()[0]
+        # The statements below touch thousands of rows among millions, by primary key. Left to itself the
+        # planner JIT-compiles them (their numeric aggregates look expensive), which costs more than running
+        # them, and prefers scanning the whole account table to thousands of index lookups (random_page_cost
+        # 4 assumes the pages are on a spinning disk). Both settings are restored at the end.
+        cur.execute("SELECT current_setting('jit'), current_setting('random_page_cost'), "
+                    "set_config('jit', 'off', true), set_config('random_page_cost', '1.1', true)")
+        jit, page_cost = cur.fetchone()[:2]
         if lock_sql:
             cur.execute(f"SELECT id FROM ledger_account WHERE id IN (SELECT k.* FROM ({lock_sql}) AS k "
                         "UNION ALL SELECT %s) ORDER BY id FOR UPDATE", [*lock_params, counter_account_id])
@@ -283,7 +318,7 @@ def post_set(*, memo, business_type, idempotency_key, business_date, counter_acc
                              source=source, line_memo=line_memo)
         # On an error the rollback of this atomic block removes the table with everything else.
         cur.execute(f"DROP TABLE {SET_TABLE}")
-        cur.execute("SELECT set_config('jit', %s, true)", [jit])
+        cur.execute("SELECT set_config('jit', %s, true), set_config('random_page_cost', %s, true)", [jit, page_cost])
     return entry
 
 
@@ -380,12 +415,16 @@ def _post_set_pg(cur, *, memo, business_type, idempotency_key, business_date, co
     cur.execute("INSERT INTO ledger_journalline (entry_id, account_id, side, amount, business_date, memo) "
                 "VALUES (%s, %s, %s, %s, %s, %s)",
                 [entry.pk, counter_account_id, counter_side, total, business_date, line_memo[:120]])
+    # The entry's lines grouped by account (read from the set table they were inserted from: its statistics
+    # give the planner the exact row count, so it looks the accounts up by primary key).
     cur.execute(
         "UPDATE ledger_account AS a"
         " SET balance = a.balance + CASE WHEN a.kind IN ('asset', 'expense') THEN g.net ELSE -g.net END FROM ("
-        "  SELECT l.account_id, SUM(CASE WHEN l.side = 'D' THEN l.amount ELSE -l.amount END) AS net"
-        "  FROM ledger_journalline l WHERE l.entry_id = %s GROUP BY l.account_id) AS g "
-        "WHERE a.id = g.account_id", [entry.pk])
+        "  SELECT account_id, SUM(net) AS net FROM ("
+        f"   SELECT account_id, CASE WHEN %s = 'D' THEN amount ELSE -amount END AS net FROM {SET_TABLE}"
+        "    UNION ALL SELECT %s, CASE WHEN %s = 'D' THEN %s ELSE -%s END) AS u"
+        "  GROUP BY account_id) AS g "
+        "WHERE a.id = g.account_id", [side, counter_account_id, counter_side, total, total])
     return entry
 
 

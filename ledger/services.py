@@ -6,6 +6,7 @@ import io
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from core import audit, roles
@@ -119,6 +120,22 @@ def create_payment(*, from_account: Account, amount, bank_account: BankAccount, 
     )
     audit.record(actor=actor, action="ledger.payment.create", obj=instruction,
                  after={"amount": amount, "payee": payee_name})
+    return instruction
+
+
+@transaction.atomic
+def record_batch_payment(*, entry, bank_account: BankAccount, amount, count, reference, purpose, source="",
+                         actor=None) -> BankInstruction:
+    """One batch payment order (批量代付) for an entry already posted through the posting service that credits
+    ``bank_account`` with ``amount`` (e.g. a chunk of standing withdrawals, each case keeping its payee)."""
+    credited = entry.lines.filter(account=bank_account.ledger_account, side="C").aggregate(s=Sum("amount"))["s"]
+    if credited != to_decimal(amount):
+        raise InvalidInput(_("The batch amount does not equal what the entry pays out of the bank."))
+    instruction = BankInstruction.objects.create(
+        reference=reference, bank_account=bank_account, amount=amount,
+        payee_name=_("Batch payment: %(n)d payees") % {"n": count}, payee_account="BATCH", purpose=purpose[:120],
+        entry=entry, created_on=entry.business_date, source=source)
+    audit.record(actor=actor, action="ledger.payment.batch", obj=instruction, after={"amount": amount, "count": count})
     return instruction
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from portal import views
+from portal import deposit_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -19,4 +19,12 @@ urlpatterns = [
     path("employer/remittances/<str:reference>/upload/", views.employer_upload, name="employer_upload"),
     path("employer/remittances/<str:reference>/line/", views.employer_line, name="employer_line"),
     path("employer/remittances/<str:reference>/confirm/", views.employer_confirm, name="employer_confirm"),
+    path("employer/deferrals/", deposit_views.employer_deferrals, name="employer_deferrals"),
+    path("employer/deferrals/<int:pk>/", deposit_views.employer_deferral, name="employer_deferral"),
+    path("employer/deferrals/<int:pk>/evidence/", deposit_views.employer_deferral_evidence,
+         name="employer_deferral_evidence"),
+    path("employer/bases/", deposit_views.employer_bases, name="employer_bases"),
+    path("employer/bases/template/", deposit_views.employer_base_template, name="employer_base_template"),
+    path("employer/bases/<int:pk>/", deposit_views.employer_base, name="employer_base"),
+    path("portal/flexible/", deposit_views.flexible, name="flexible"),
 ]

@@ -5,7 +5,7 @@ from django.db.models import BooleanField, Case, Value, When
 from core import roles, workflow
 from core.business_date import today
 from withdrawals import rules
-from withdrawals.models import Reason, StandingInstruction, WithdrawalApplication
+from withdrawals.models import DocumentType, Reason, StandingInstruction, WithdrawalApplication
 
 W = WithdrawalApplication
 QUEUE_OF_ROLE = {roles.CLERK: (W.State.SUBMITTED, W.State.RETURNED), roles.REVIEWER: (W.State.ACCEPTED,),
@@ -54,7 +54,8 @@ def case_page(*, viewer, pk) -> dict:
     app = applications(viewer=viewer).get(pk=pk)
     live = services.compute_effect(app) if app.state in OPEN_STATES else app.effect
     return {"application": app, "documents": list(app.documents.all()), "history": list(workflow.history(app)),
-            "effect": live, "actions": [t.action for t in workflow_actions(app, viewer)]}
+            "effect": live, "actions": [t.action for t in workflow_actions(app, viewer)],
+            "buttons": [(t.action, str(t.label or t.action)) for t in workflow_actions(app, viewer)]}
 
 
 def workflow_actions(app, viewer):
@@ -69,6 +70,7 @@ def options(*, on=None) -> list[dict]:
     out = []
     for reason, rule in rules.rule_set(on).items():
         out.append({"reason": reason, "label": str(Reason(reason).label), "evidence": list(rule.evidence),
+                    "documents": [str(DocumentType(d).label) for d in rule.evidence],
                     "closes_account": rule.closes_account})
     return out
 

@@ -236,10 +236,9 @@ def _pay_chunk(run_id, month, lo, hi, candidates, skipped, p):
                      rows=[(r["account__ledger_account_id"], amount) for r, amount in pay],
                      source=f"standing:{tag}", line_memo=memo)
     # ONE batch payment order (批量代付) for the chunk; each application carries its payee card.
-    instruction = BankInstruction.objects.create(
-        reference=f"BAT{month:%Y%m}{lo:010d}", bank_account=bank, amount=total,
-        payee_name=_("Batch payment: %(n)d standing withdrawals") % {"n": len(pay)}, payee_account="BATCH",
-        purpose=memo[:120], entry=entry, created_on=on, source=f"standing:{tag}:{lo}-{hi}")
+    instruction = ledger_services.record_batch_payment(
+        entry=entry, bank_account=bank, amount=total, count=len(pay), reference=f"BAT{month:%Y%m}{lo:010d}",
+        purpose=memo, source=f"standing:{tag}:{lo}-{hi}")
     first = numbering.reserve("withdrawal", len(pay))
     numbers = [f"TQ{on:%Y%m%d}{first + i:08d}" for i in range(len(pay))]
     insert = _insert_pg if connection.vendor == "postgresql" else _insert_orm

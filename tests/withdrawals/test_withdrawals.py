@@ -400,7 +400,6 @@ def test_queues_deadline_and_visibility(staff, funded):
     assert Reason.RENOVATION not in reasons and Reason.RENT in reasons
 
 
-@pytest.mark.urls("tests.withdrawals.api_urls")
 def test_api_status_is_depositor_scoped(staff, funded, client):
     from rest_framework.test import APIClient
 
@@ -434,3 +433,91 @@ def test_property_import_command(staff, tmp_path):
                     f"C9,{person.id_number},孙八,人民路9号,70.25,800000\n", encoding="utf-8")
     call_command("import_property_records", str(path), "--user", "w_admin2")
     assert PropertyRecord.objects.get(certificate_number="C9").area == D("70.25")
+
+
+def test_counter_pages_three_people(staff, funded, client):
+    client.force_login(staff["clerk"])
+    resp = client.post("/counter/withdrawals/new/", {
+        "account": funded.number, "reason": Reason.ILLNESS, "amount": "800", "payee_card": CARD,
+        "payee_name": "张三", "medical_cost": "800", "patient": "self", "doc_type": Doc.MEDICAL,
+        "documents": [doc("a.pdf")]})
+    app = WithdrawalApplication.objects.get()
+    assert resp.status_code == 302 and app.state == S.ACCEPTED and app.documents.count() == 1
+    bad = client.post("/counter/withdrawals/new/", {
+        "account": funded.number, "reason": Reason.ILLNESS, "amount": "800", "payee_card": "123",
+        "payee_name": "张三", "medical_cost": "800", "patient": "self", "doc_type": Doc.MEDICAL})
+    assert "银行卡号无效" in bad.content.decode() and WithdrawalApplication.objects.count() == 1
+    client.post(f"/counter/withdrawals/{app.number}/review/", {"comment": "x"})  # a clerk may not review
+    assert WithdrawalApplication.objects.get().state == S.ACCEPTED
+    client.force_login(staff["reviewer"])
+    page = client.get("/counter/withdrawals/").content.decode()
+    assert app.number in page
+    page = client.get(f"/counter/withdrawals/{app.number}/").content.decode()
+    assert "49,200" in page or "49200" in page
+    client.post(f"/counter/withdrawals/{app.number}/review/", {"comment": "审核通过"})
+    client.force_login(staff["approver"])
+    client.post(f"/counter/withdrawals/{app.number}/approve/", {"comment": "同意"})
+    assert WithdrawalApplication.objects.get().state == S.PAID and balance(funded) == D("49200.00")
+    page = client.get(f"/counter/withdrawals/{app.number}/").content.decode()
+    assert "审核通过" in page and "同意" in page
+
+
+def test_portal_apply_follow_cancel_and_standing(staff, funded, client):
+    user = make_user("dep_portal", roles.DEPOSITOR)
+    funded.depositor.user = user
+    funded.depositor.save()
+    client.force_login(user)
+    page = client.get("/portal/withdrawals/apply/").content.decode()
+    assert "房屋租赁合同" in page and "装修自住住房" in page
+    client.post("/portal/withdrawals/apply/", {
+        "reason": Reason.RENT, "amount": "1800", "payee_card": CARD, "payee_name": "张三", "monthly_rent": "2000",
+        "patient": "self", "doc_type": Doc.LEASE, "documents": [doc("lease.pdf")]})
+    rent = WithdrawalApplication.objects.get()
+    assert rent.state == S.PAID and balance(funded) == D("48200.00")
+    client.post("/portal/withdrawals/apply/", {
+        "reason": Reason.ILLNESS, "amount": "500", "payee_card": CARD, "payee_name": "张三", "medical_cost": "500",
+        "patient": "self", "doc_type": Doc.MEDICAL, "documents": [doc("m.pdf")]})
+    ill = WithdrawalApplication.objects.get(reason=Reason.ILLNESS)
+    assert ill.state == S.SUBMITTED
+    page = client.get("/portal/withdrawals/").content.decode()
+    assert rent.number in page and "已支付" in page and "网上已提交" in page
+    client.post(f"/portal/withdrawals/{ill.number}/cancel/")
+    assert WithdrawalApplication.objects.get(pk=ill.pk).state == S.CANCELLED
+    client.post("/portal/standing/new/", {"kind": "rent", "monthly_amount": "1500", "payee_card": CARD,
+                                          "payee_name": "张三"})
+    from withdrawals.models import StandingInstruction
+
+    si = StandingInstruction.objects.get()
+    client.post(f"/portal/standing/{si.pk}/stop/")
+    assert StandingInstruction.objects.get().status == "stopped"
+    assert run_checks()["ok"]
+
+
+def test_death_pays_heirs_by_shares_and_retries_only_the_failed_heir(staff, funded):
+    card_a, card_b = card_for("621700000000001"), card_for("621700000000002")
+    heirs = [{"name": "张一", "card": card_a, "share": "0.3333"}, {"name": "张二", "card": card_b, "share": "0.6667"}]
+    with pytest.raises(InvalidInput):
+        counter(staff, funded, Reason.DEATH, None, {"heirs": heirs}, card=CARD, name="张三")  # not an heir
+    bad = [{**heirs[0], "card": "6217000000000019999"}, heirs[1]]
+    with pytest.raises(InvalidInput):
+        counter(staff, funded, Reason.DEATH, None, {"heirs": bad}, card=card_a, name="张一")
+    factories.deposit(factories.account(staff["clerk"], name="李四"), "5000")  # other money in the bank
+    app = counter(staff, funded, Reason.DEATH, None, {"heirs": heirs}, card=card_a, name="张一")
+    app = through(staff, app)
+    total = app.amount_approved
+    assert total == D("50000") + app.interest_paid and app.interest_paid > 0
+    first = (total * D("0.3333")).quantize(D("0.01"))
+    split = [(h["name"], D(h["amount"])) for h in app.effect["heirs_split"]]
+    assert split == [("张一", first), ("张二", total - first)] and balance(funded) == 0
+    ledger_services.simulate_bank(fail_accounts=[card_b])
+    assert services.sync_bank() == {"settled": 0, "failed": 1}
+    app.refresh_from_db()
+    assert app.state == S.APPROVED and balance(funded) == total - first
+    app = services.pay(actor=staff["finance"], application=app)
+    assert [i.payee_account for i in services.attempt_instructions(app)] == [card_b]
+    ledger_services.simulate_bank()
+    services.sync_bank()
+    app.refresh_from_db()
+    funded.refresh_from_db()
+    assert app.state == S.CLOSED and funded.status == FundAccount.Status.CLOSED_WITHDRAWN
+    assert run_checks()["ok"]

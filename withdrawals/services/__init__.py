@@ -1,29 +1,27 @@
-"""Every write of the withdrawals app (DOMAIN.md §3): applications, the 受理 → 审核 → 审批 → 支付 → 办结 workflow
-(:mod:`core.workflow`), payouts through bank instructions, closing withdrawals, fraud bans, property records.
-
-Standing monthly withdrawals are in :mod:`withdrawals.standing`.
+"""Every write of the withdrawals app (DOMAIN.md §3): applications and the 受理 → 审核 → 审批 → 支付 → 办结 workflow
+(:mod:`core.workflow`) here; payouts, settlement and closing withdrawals in :mod:`.payout`; fraud bans and the
+real-estate registry in :mod:`.registry` (all re-exported here). Standing monthly withdrawals are in
+:mod:`withdrawals.standing`.
 """
 
-import csv
 import datetime
 import hashlib
-import io
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
-from accounts import services as account_services
 from accounts.models import FundAccount
 from core import audit, numbering, policy, roles, workflow
 from core.business_date import today
-from core.errors import Forbidden, InvalidInput, StateError
+from core.errors import ApplicationError, Forbidden, InvalidInput, StateError
 from core.identity import luhn_ok
 from core.money import FEN, ZERO, format_yuan, to_decimal
 from ledger import services as ledger_services
-from ledger.models import Account, BankInstruction
+from ledger.models import Account
 from ledger.posting import lock_accounts
 from withdrawals import rules
-from withdrawals.models import FraudBan, PropertyRecord, Reason, WithdrawalApplication, WithdrawalDocument
+from withdrawals.models import Reason, WithdrawalApplication, WithdrawalDocument
 
 W = WithdrawalApplication
 S = W.State
@@ -35,26 +33,26 @@ FLOW = workflow.Workflow(
     applicant_of=lambda case: case.depositor.user if case.depositor_id else None,
     transitions=[
         workflow.Transition("accept", (S.SUBMITTED,), S.ACCEPTED, (roles.CLERK,), step=workflow.ACCEPT,
-                            label=_("accept")),
+                            label=_l("accept")),
         workflow.Transition("review", (S.ACCEPTED,), S.REVIEWED, (roles.REVIEWER,), step=workflow.REVIEW,
-                            label=_("review")),
+                            label=_l("review")),
         workflow.Transition("approve", (S.REVIEWED,), S.APPROVED, (roles.APPROVER,), step=workflow.APPROVE,
-                            label=_("approve")),
+                            label=_l("approve")),
         workflow.Transition("auto_approve", (S.SUBMITTED, S.ACCEPTED), S.APPROVED, system=True,
-                            step=workflow.APPROVE, label=_("approve by rule")),
+                            step=workflow.APPROVE, label=_l("approve by rule")),
         workflow.Transition("return", (S.SUBMITTED, S.ACCEPTED, S.REVIEWED), S.RETURNED, STAFF_ACTIONS,
-                            label=_("return for documents")),
+                            label=_l("return for documents")),
         workflow.Transition("resubmit", (S.RETURNED,), S.ACCEPTED, (roles.CLERK,), applicant=True,
-                            label=_("resubmit")),
+                            label=_l("resubmit")),
         workflow.Transition("reject", (S.SUBMITTED, S.ACCEPTED, S.REVIEWED, S.RETURNED), S.REJECTED, STAFF_ACTIONS,
-                            system=True, label=_("reject")),
+                            system=True, label=_l("reject")),
         workflow.Transition("cancel", (S.SUBMITTED, S.ACCEPTED, S.REVIEWED, S.RETURNED), S.CANCELLED,
-                            (roles.CLERK,), applicant=True, label=_("cancel")),
+                            (roles.CLERK,), applicant=True, label=_l("cancel")),
         workflow.Transition("pay", (S.APPROVED,), S.PAID, (roles.APPROVER, roles.FINANCE), system=True,
-                            label=_("pay")),
-        workflow.Transition("settle", (S.PAID,), S.CLOSED, (roles.FINANCE,), system=True, label=_("complete")),
+                            label=_l("pay")),
+        workflow.Transition("settle", (S.PAID,), S.CLOSED, (roles.FINANCE,), system=True, label=_l("complete")),
         workflow.Transition("payment_failed", (S.PAID,), S.APPROVED, (roles.FINANCE,), system=True,
-                            label=_("payment failed")),
+                            label=_l("payment failed")),
     ],
 )
 
@@ -82,6 +80,23 @@ def check_card(*, card, name, depositor):
         raise InvalidInput(_("The card holder's name must be the depositor's own name; money is only paid to "
                              "the depositor's own card."), fields={"payee_name": [_("Not the depositor.")]},
                            code="not_own_card")
+    return card
+
+
+def _check_heirs(facts, payee_card, payee_name):
+    """Death: the money goes to the heirs or legatees by their shares; each heir's card is Luhn-checked and the
+    contact payee must be one of them."""
+    heirs = facts.get("heirs") or []
+    for heir in heirs:
+        card = str(heir.get("card", "")).replace(" ", "")
+        if not luhn_ok(card) or not str(heir.get("name", "")).strip():
+            raise InvalidInput(_("The bank card number of heir %(n)s is not valid.") % {"n": heir.get("name", "?")},
+                               fields={"heirs": [_("Check the card number.")]}, code="bad_card")
+        heir["card"] = card
+    card = (payee_card or "").replace(" ", "")
+    if heirs and not any(h["card"] == card and h["name"].strip() == (payee_name or "").strip() for h in heirs):
+        raise InvalidInput(_("The payee must be one of the heirs, with the heir's own card."),
+                           fields={"payee_name": [_("Not an heir.")]}, code="not_own_card")
     return card
 
 
@@ -181,7 +196,10 @@ def apply(*, actor, account: FundAccount, reason, amount=None, facts=None, payee
         raise InvalidInput(_("Unknown withdrawal reason."), fields={"reason": [_("Unknown reason.")]})
     account = FundAccount.objects.select_related("depositor", "depositor__spouse").get(pk=account.pk)
     depositor = account.depositor
-    card = check_card(card=payee_card, name=payee_name, depositor=depositor)
+    if reason == Reason.DEATH:
+        card = _check_heirs(facts or {}, payee_card, payee_name)
+    else:
+        card = check_card(card=payee_card, name=payee_name, depositor=depositor)
     on = today()
     facts = dict(facts or {})
     outcome = _evaluate(None, account=account, reason=reason, on=on, facts=facts)
@@ -230,7 +248,11 @@ def _try_auto_approve(app, outcome):
                          comment=_("Approved by rule: every data check passed."),
                          effect=lambda case: _approve_effect(case, rule_name=rule_name))
     _notify_approved(app)
-    return pay(actor=None, application=app)
+    try:
+        with transaction.atomic():
+            return pay(actor=None, application=app)
+    except ApplicationError:  # e.g. the center's bank account: the case stays approved for finance to pay
+        return W.objects.get(pk=app.pk)
 
 
 @transaction.atomic
@@ -377,189 +399,24 @@ def cancel(*, actor, application, comment="") -> WithdrawalApplication:
     return workflow.apply(FLOW, application, action="cancel", actor=actor, comment=comment)
 
 
-# --- payout -------------------------------------------------------------------------------------------
 
-def _pay_effect(app, actor):
-    account = FundAccount.objects.select_related("ledger_account").get(pk=app.account_id)
-    bank = ledger_services.default_bank_account()
-    if app.closes_account:
-        from deposits.interest import post_closing_interest
+# The payout and registry services (imported last: they use the workflow and helpers above).
+from withdrawals.services.payout import (  # noqa: E402
+    attempt_instructions,
+    change_card,
+    fail_payment,
+    pay,
+    settle_payment,
+    sync_bank,
+)
+from withdrawals.services.registry import (  # noqa: E402
+    PROPERTY_COLUMNS,
+    import_property_records,
+    is_banned,
+    record_fraud,
+)
 
-        entry = post_closing_interest(account=account, closing_date=today(), actor=actor)
-        if entry is not None:
-            app.interest_entry = entry
-            app.interest_paid = entry.total
-        ledger = lock_accounts([account.ledger_account_id])[account.ledger_account_id]
-        if ledger.held > 0:
-            raise StateError(_("Part of the balance is frozen; the account cannot be closed."), code="frozen")
-        amount = ledger.balance
-        app.amount_approved = amount
-    else:
-        amount = app.amount_approved
-    if amount <= 0:
-        raise StateError(_("There is nothing to pay."), code="nothing_to_pay")
-    app.payments += 1
-    purpose = _("Withdrawal %(n)s %(r)s") % {"n": app.number, "r": app.get_reason_display()}
-    app.instruction = ledger_services.create_payment(
-        from_account=account.ledger_account, amount=amount, bank_account=bank, payee_name=app.payee_name,
-        payee_account=app.payee_card, payee_bank=app.payee_bank, purpose=purpose[:120], actor=actor,
-        idempotency_key=f"withdrawal:{app.pk}:{app.payments}", source=f"withdrawal:{app.pk}",
-        business_type="12" if app.closes_account else "11")
-
-
-@transaction.atomic
-def pay(*, actor, application) -> WithdrawalApplication:
-    """支付: debit the personal account and queue the bank instruction to the depositor's own card. Holds are
-    respected by the posting service (the available balance never goes below the held amount)."""
-    app = workflow.apply(FLOW, application, action="pay", actor=actor, effect=lambda case: _pay_effect(case, actor))
-    _notify(app, _("Withdrawal paid"), _("%(a)s of your withdrawal %(n)s has been sent to your card ending %(c)s.")
-            % {"a": format_yuan(app.amount_approved), "n": app.number, "c": app.payee_card[-4:]},
-            f"paid:{app.payments}")
-    return app
-
-
-@transaction.atomic
-def settle_payment(*, application, bank_reference=None, actor=None) -> WithdrawalApplication:
-    """The bank paid (办结). A closing withdrawal closes the account (status 05) now."""
-    app = W.objects.select_related("instruction").get(pk=application.pk)
-    if app.instruction and app.instruction.status == BankInstruction.Status.PENDING:
-        ledger_services.settle_instruction(instruction=app.instruction,
-                                           bank_reference=bank_reference or f"BANK{app.instruction.pk:010d}",
-                                           actor=actor)
-
-    def effect(case):
-        if case.closes_account:
-            account_services.close_account(actor=actor, account=case.account,
-                                           status=FundAccount.Status.CLOSED_WITHDRAWN,
-                                           reason=_("Closing withdrawal %(n)s") % {"n": case.number})
-
-    return workflow.apply(FLOW, app, action="settle", actor=actor, effect=effect)
-
-
-@transaction.atomic
-def fail_payment(*, application, reason, actor=None) -> WithdrawalApplication:
-    """The bank refused: the posting is reversed (the balance is exactly what it was) and the case reopens
-    (back to approved) so it can be paid again, e.g. to a corrected card."""
-    app = W.objects.select_related("instruction").get(pk=application.pk)
-    if app.instruction and app.instruction.status == BankInstruction.Status.PENDING:
-        ledger_services.fail_instruction(instruction=app.instruction, reason=reason, actor=actor)
-    app = workflow.apply(FLOW, app, action="payment_failed", actor=actor, comment=reason)
-    _notify(app, _("Withdrawal payment failed"), _("The bank could not pay withdrawal %(n)s: %(r)s")
-            % {"n": app.number, "r": reason}, f"failed:{app.payments}")
-    return app
-
-
-@transaction.atomic
-def change_card(*, actor, application, payee_card, payee_name) -> WithdrawalApplication:
-    app = W.objects.select_for_update().select_related("depositor").get(pk=application.pk)
-    if app.state != S.APPROVED:
-        raise StateError(_("The card can only be changed before payment."), code="invalid_state")
-    if not (_is_applicant(actor, app.account) or roles.has_role(actor, roles.CLERK)):
-        raise Forbidden(_("Your role does not allow this action."), code="wrong_role")
-    app.payee_card = check_card(card=payee_card, name=payee_name, depositor=app.depositor)
-    app.payee_name = payee_name.strip()
-    app.save(update_fields=["payee_card", "payee_name", "updated_at"])
-    audit.record(actor=actor, action="withdrawal.change_card", obj=app, after={"card": app.payee_card[-4:]})
-    return app
-
-
-def sync_bank(*, actor=None) -> dict:
-    """Move paid cases whose instruction the bank settled or failed (e.g. by ``simulate_bank``)."""
-    done = {"settled": 0, "failed": 0}
-    for app in W.objects.filter(state=S.PAID, standing=None).select_related("instruction"):
-        status = app.instruction.status if app.instruction else None
-        if status == BankInstruction.Status.SETTLED:
-            settle_payment(application=app, actor=actor)
-            done["settled"] += 1
-        elif status == BankInstruction.Status.FAILED:
-            fail_payment(application=app, reason=app.instruction.failure_reason, actor=actor)
-            done["failed"] += 1
-    return done
-
-
-# --- fraud --------------------------------------------------------------------------------------------
-
-@transaction.atomic
-def record_fraud(*, actor, depositor, reason, application=None) -> list[FraudBan]:
-    """A fraud finding (2026 Art. 41): 3-year withdrawal ban and 5-year loan ban from today; an open
-    application of the person is rejected."""
-    roles.require_role(actor, roles.APPROVER, roles.REVIEWER)
-    if not (reason or "").strip():
-        raise InvalidInput(_("Give the reason for the fraud finding."), fields={"reason": [_("Required.")]})
-    on = today()
-    bans = []
-    for kind, key in ((FraudBan.Kind.WITHDRAWAL, "withdrawals.fraud_ban_years"),
-                      (FraudBan.Kind.LOAN, "withdrawals.fraud_loan_ban_years")):
-        years = policy.get(key, on=on)
-        until = rules.add_months(on, 12 * years) - datetime.timedelta(days=1)
-        bans.append(FraudBan.objects.create(depositor=depositor, kind=kind, starts_on=on, ends_on=until,
-                                            reason=reason, application=application, created_by=actor))
-    audit.record(actor=actor, action="withdrawal.fraud", obj=depositor, after={"reason": reason},
-                 comment=reason)
-    for app in W.objects.filter(depositor=depositor, state__in=(S.SUBMITTED, S.ACCEPTED, S.REVIEWED, S.RETURNED)):
-        reject(actor=None, application=app, reason=_("Fraud finding: %(r)s") % {"r": reason})
-    return bans
-
-
-def is_banned(depositor, kind, on=None) -> bool:
-    on = on or today()
-    return FraudBan.objects.filter(depositor=depositor, kind=kind, starts_on__lte=on, ends_on__gte=on).exists()
-
-
-# --- property records (real-estate registry) --------------------------------------------------------------
-
-PROPERTY_COLUMNS = ["certificate_number", "owner_id_number", "owner_name", "address", "area", "registration_date",
-                    "contract_date", "price", "loan_amount", "cancelled_on"]
-
-
-def _date(text):
-    text = (text or "").strip()
-    return datetime.date.fromisoformat(text) if text else None
-
-
-@transaction.atomic
-def import_property_records(*, actor, file_bytes: bytes) -> dict:
-    """Import the registry's CSV (UTF-8 or GB18030). All rows valid or nothing is imported; a known certificate
-    number updates its record, so a re-import is harmless."""
-    roles.require_role(actor, roles.SYSADMIN, roles.APPROVER)
-    try:
-        text = file_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = file_bytes.decode("gb18030", errors="strict")
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in PROPERTY_COLUMNS[:5] if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InvalidInput(_("The file lacks the column(s): %(c)s.") % {"c": ", ".join(missing)}, code="columns")
-    rows, errors = [], []
-    for i, row in enumerate(reader, start=2):
-        try:
-            rows.append(dict(
-                certificate_number=row["certificate_number"].strip(),
-                owner_id_number=row["owner_id_number"].strip().upper(), owner_name=row["owner_name"].strip(),
-                address=row["address"].strip(), area=to_decimal(row["area"]),
-                registration_date=_date(row.get("registration_date")), contract_date=_date(row.get("contract_date")),
-                price=to_decimal(row["price"]) if (row.get("price") or "").strip() else None,
-                loan_amount=to_decimal(row.get("loan_amount") or "0"), cancelled_on=_date(row.get("cancelled_on"))))
-            if not rows[-1]["certificate_number"] or not rows[-1]["owner_id_number"]:
-                raise ValueError
-        except (ValueError, TypeError, KeyError):
-            errors.append(_("row %(r)d: invalid value") % {"r": i})
-    if errors:
-        raise InvalidInput(errors[0], fields={"rows": errors}, code="bad_file")
-    known = {r.certificate_number: r for r in PropertyRecord.objects.filter(
-        certificate_number__in=[r["certificate_number"] for r in rows])}
-    new, changed = [], []
-    for data in rows:
-        rec = known.get(data["certificate_number"])
-        if rec is None:
-            new.append(PropertyRecord(**data))
-        else:
-            for k, v in data.items():
-                setattr(rec, k, v)
-            changed.append(rec)
-    PropertyRecord.objects.bulk_create(new, batch_size=1000)
-    if changed:
-        PropertyRecord.objects.bulk_update(changed, PROPERTY_COLUMNS[1:], batch_size=1000)
-    audit.record(actor=actor, action="withdrawal.property_import", object_type="withdrawals.propertyrecord",
-                 object_id="", after={"new": len(new), "updated": len(changed)})
-    return {"new": len(new), "updated": len(changed)}
+__all__ = ["FLOW", "PROPERTY_COLUMNS", "accept", "add_document", "apply", "approve", "attempt_instructions",
+           "cancel", "change_card", "check_card", "compute_effect", "fail_payment", "import_property_records",
+           "is_banned", "missing_documents", "pay", "record_fraud", "reject", "resubmit", "return_for_documents",
+           "review", "settle_payment", "sync_bank"]

@@ -1,0 +1,141 @@
+"""Portal pages for deferral and ratio reduction and the annual base adjustment (employer agents) and for
+continuing a sealed account as a flexible worker (depositors). Every lookup starts from the logged-in user;
+the services check the roles again."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.models import FundAccount
+from core.business_date import today
+from core.errors import ApplicationError
+from core.money import format_yuan
+from deposits import forms, selectors
+from deposits.more_views import XLSX, deferral_context, evidence_response
+from deposits.services import base_adjustment as base_services
+from deposits.services import deferral as deferral_services
+from deposits.services import flexible as flexible_services
+from portal import selectors as portal_selectors
+from portal.views import agent_required, depositor_required
+
+# --- deferral and ratio reduction (employer agents) -----------------------------------------------------
+
+def _deferral_page(request, employer, form):
+    return render(request, "portal/employer_deferrals.html", {
+        "employer": employer, "form": form, "portal": "employer",
+        "applications": selectors.deferral_applications({"employer": employer}, viewer=request.user)[:50],
+        "outstanding": selectors.outstanding_deferred_months(employer),
+    })
+
+
+@agent_required
+def employer_deferrals(request):
+    employer = portal_selectors.employer_of(request.user)
+    form = forms.DeferralApplyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            application = deferral_services.submit_application(
+                actor=request.user, employer=employer, kind=data["kind"], month_from=data["month_from"],
+                month_to=data["month_to"], reason=data["reason"], evidence=data["evidence"],
+                decision_date=data["decision_date"], employee_ratio=data["employee_ratio"],
+                employer_ratio=data["employer_ratio"])
+        except ApplicationError as exc:
+            form.show_error(exc)
+        else:
+            messages.success(request, _("The application is submitted; the center will review it."))
+            return redirect("portal:employer_deferral", application.pk)
+    return _deferral_page(request, employer, form)
+
+
+def _own_application(request, pk):
+    employer = portal_selectors.employer_of(request.user)
+    application = selectors.deferral_applications({"employer": employer}, viewer=request.user).filter(pk=pk).first()
+    if application is None:
+        raise Http404
+    return employer, application
+
+
+@agent_required
+def employer_deferral(request, pk):
+    employer, application = _own_application(request, pk)
+    context = deferral_context(application, "portal:employer_deferral_evidence")
+    return render(request, "portal/employer_deferral.html", {**context, "employer": employer, "portal": "employer"})
+
+
+@agent_required
+def employer_deferral_evidence(request, pk):
+    return evidence_response(_own_application(request, pk)[1])
+
+
+# --- annual base adjustment (employer agents) ----------------------------------------------------------
+
+def _bases_page(request, employer, form):
+    return render(request, "portal/employer_bases.html", {
+        "employer": employer, "form": form, "portal": "employer",
+        "adjustments": employer.base_adjustments.select_related("submitted_by").order_by("-id")[:20],
+        "year_start": base_services.year_start(today()),
+    })
+
+
+@agent_required
+def employer_bases(request):
+    employer = portal_selectors.employer_of(request.user)
+    form = forms.BaseFileForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            adjustment = base_services.submit_base_file(actor=request.user, employer=employer, filename=upload.name,
+                                                        data=upload.read())
+        except ApplicationError as exc:
+            form.show_error(exc)
+        else:
+            messages.success(request, _("The bases of %(n)d employees are accepted; %(c)d were raised to the floor "
+                                        "or lowered to the cap.") % {"n": adjustment.line_count,
+                                                                     "c": adjustment.clamped_count})
+            return redirect("portal:employer_base", adjustment.pk)
+    return _bases_page(request, employer, form)
+
+
+@agent_required
+def employer_base(request, pk):
+    employer = portal_selectors.employer_of(request.user)
+    adjustment = employer.base_adjustments.filter(pk=pk).first()
+    if adjustment is None:
+        raise Http404
+    return render(request, "portal/employer_base.html", {
+        "employer": employer, "adjustment": adjustment, "clamped": selectors.clamped_lines(adjustment),
+        "portal": "employer"})
+
+
+@agent_required
+def employer_base_template(request):
+    employer = portal_selectors.employer_of(request.user)
+    response = HttpResponse(base_services.template_xlsx(employer), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="bases-{employer.account_number}.xlsx"'
+    return response
+
+
+# --- flexible deposits (depositors) ----------------------------------------------------------------------
+
+@depositor_required
+def flexible(request):
+    account = portal_selectors.current_account(request.user)
+    form = forms.FlexibleSelfForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = flexible_services.register_flexible(actor=request.user, base=form.cleaned_data["base"],
+                                                          ratio=form.cleaned_data["ratio"])
+        except ApplicationError as exc:
+            form.show_error(exc)
+        else:
+            messages.success(request, _("Your account %(n)s continues as a flexible worker's account: %(a)s yuan "
+                                        "a month.") % {"n": account.number, "a": format_yuan(account.monthly_total)})
+            return redirect("portal:flexible")
+    return render(request, "portal/flexible.html", {
+        "account": account, "form": form,
+        "can_switch": account.status == FundAccount.Status.SEALED,
+        "is_flexible": account.kind == FundAccount.Kind.FLEXIBLE and not account.is_closed,
+        "deposits": account.flexible_deposits.order_by("-id")[:24],
+    })

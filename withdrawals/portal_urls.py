@@ -1,0 +1,12 @@
+from django.urls import path
+
+from withdrawals import portal_views as views
+
+app_name = "withdrawals_portal"
+urlpatterns = [
+    path("withdrawals/", views.my_withdrawals, name="list"),
+    path("withdrawals/apply/", views.apply, name="apply"),
+    path("withdrawals/<str:number>/cancel/", views.cancel, name="cancel"),
+    path("standing/new/", views.standing_new, name="standing_new"),
+    path("standing/<int:pk>/stop/", views.standing_stop, name="standing_stop"),
+]

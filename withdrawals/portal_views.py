@@ -1,0 +1,98 @@
+"""Depositor self-service pages for withdrawals (/portal/withdrawals/...): apply online (reason, maximum and
+documents needed, uploads), follow the status, cancel before approval, set up or stop a standing withdrawal.
+Only the depositor's own data; every write is a service call."""
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_POST
+
+from core.errors import ApplicationError
+from portal import selectors as portal_selectors
+from portal.views import depositor_required
+from withdrawals import forms, selectors, services, standing
+from withdrawals.models import StandingInstruction
+
+
+class PortalApplicationForm(forms.ApplicationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["account"]
+
+
+class StandingForm(django_forms.Form):
+    kind = django_forms.ChoiceField(label=_l("Kind"), choices=StandingInstruction.Kind.choices)
+    monthly_amount = django_forms.CharField(label=_l("Monthly rent or installment"), max_length=20)
+    payee_card = django_forms.CharField(label=_l("Bank card number"), max_length=23)
+    payee_name = django_forms.CharField(label=_l("Card holder"), max_length=60)
+
+
+@depositor_required
+def my_withdrawals(request):
+    account = portal_selectors.current_account(request.user)
+    return render(request, "withdrawals/portal_list.html", {
+        "account": account, "portal": "depositor", "rows": selectors.applications(viewer=request.user)
+        .filter(depositor__user=request.user).order_by("-id"),
+        "standing": selectors.standing_instructions(viewer=request.user).filter(status="active"),
+        "standing_form": StandingForm()})
+
+
+@depositor_required
+def apply(request):
+    account = portal_selectors.current_account(request.user)
+    form = PortalApplicationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        docs = [(data["doc_type"], f) for f in request.FILES.getlist("documents")]
+        try:
+            app = services.apply(actor=request.user, account=account, reason=data["reason"],
+                                 amount=data["amount"] or None, facts=form.facts(), payee_card=data["payee_card"],
+                                 payee_name=data["payee_name"], documents=docs)
+            messages.success(request, _("Application %(n)s: %(s)s") % {"n": app.number,
+                                                                       "s": app.get_state_display()})
+            return redirect("withdrawals_portal:list")
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+    return render(request, "withdrawals/portal_apply.html", {
+        "account": account, "portal": "depositor", "form": form, "options": selectors.options()})
+
+
+@depositor_required
+@require_POST
+def cancel(request, number):
+    app = get_object_or_404(selectors.applications(viewer=request.user).filter(depositor__user=request.user),
+                            number=number)
+    try:
+        services.cancel(actor=request.user, application=app)
+        messages.success(request, _("The application was cancelled."))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("withdrawals_portal:list")
+
+
+@depositor_required
+@require_POST
+def standing_new(request):
+    account = portal_selectors.current_account(request.user)
+    form = StandingForm(request.POST)
+    if form.is_valid():
+        try:
+            standing.create_standing(actor=request.user, account=account, **form.cleaned_data)
+            messages.success(request, _("The standing withdrawal is set up."))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    return redirect("withdrawals_portal:list")
+
+
+@depositor_required
+@require_POST
+def standing_stop(request, pk):
+    instr = get_object_or_404(selectors.standing_instructions(viewer=request.user), pk=pk)
+    try:
+        standing.stop_standing(actor=request.user, instruction=instr, reason=_("Stopped by the depositor"))
+        messages.success(request, _("The standing withdrawal is stopped."))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("withdrawals_portal:list")

@@ -1,0 +1,76 @@
+"""Counter pages for withdrawals: the queue per role, the case page (history, documents, computed effect,
+actions) and the acceptance of a new application with scanned documents. Thin: parse, call one service."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.models import FundAccount
+from core import roles
+from core.errors import ApplicationError
+from core.views_helpers import staff_required
+from withdrawals import forms, selectors, services
+
+ACTIONS = {
+    "review": lambda user, app, c: services.review(actor=user, application=app, comment=c),
+    "approve": lambda user, app, c: services.approve(actor=user, application=app, comment=c),
+    "return": lambda user, app, c: services.return_for_documents(actor=user, application=app, reason=c),
+    "reject": lambda user, app, c: services.reject(actor=user, application=app, reason=c),
+    "cancel": lambda user, app, c: services.cancel(actor=user, application=app, comment=c),
+    "accept": lambda user, app, c: services.accept(actor=user, application=app, comment=c),
+    "resubmit": lambda user, app, c: services.resubmit(actor=user, application=app, comment=c),
+    "pay": lambda user, app, c: services.pay(actor=user, application=app),
+}
+
+
+@staff_required()
+def queue(request):
+    return render(request, "withdrawals/queue.html", {"rows": selectors.queue(viewer=request.user)})
+
+
+@staff_required()
+def case(request, number):
+    try:
+        app = selectors.applications(viewer=request.user).get(number=number)
+    except Exception as exc:
+        raise Http404 from exc
+    page = selectors.case_page(viewer=request.user, pk=app.pk)
+    return render(request, "withdrawals/case.html", {**page, "form": forms.DecisionForm()})
+
+
+@staff_required(roles.CLERK, roles.REVIEWER, roles.APPROVER, roles.FINANCE)
+def act(request, number, action):
+    if request.method != "POST" or action not in ACTIONS:
+        raise Http404
+    app = selectors.applications(viewer=request.user).filter(number=number).first()
+    if app is None:
+        raise Http404
+    form = forms.DecisionForm(request.POST)
+    form.is_valid()
+    try:
+        ACTIONS[action](request.user, app, form.cleaned_data.get("comment", ""))
+        messages.success(request, _("Done."))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("withdrawals:case", number=number)
+
+
+@staff_required(roles.CLERK)
+def new(request):
+    form = forms.ApplicationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        account = FundAccount.objects.filter(number=data["account"]).first()
+        if account is None:
+            form.add_error("account", _("No such account."))
+        else:
+            docs = [(data["doc_type"], f) for f in request.FILES.getlist("documents")]
+            try:
+                app = services.apply(actor=request.user, account=account, reason=data["reason"],
+                                     amount=data["amount"] or None, facts=form.facts(),
+                                     payee_card=data["payee_card"], payee_name=data["payee_name"], documents=docs)
+                return redirect("withdrawals:case", number=app.number)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+    return render(request, "withdrawals/new.html", {"form": form})
