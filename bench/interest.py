@@ -176,7 +176,8 @@ def build(n):
             rows = execute(
                 "INSERT INTO ledger_journalline (entry_id, account_id, side, amount, business_date, memo) "
                 f"SELECT %s + g %% 28, %s + g, %s, {amount_sql}, {date_sql}, '' FROM generate_series(0, %s - 1) g "
-                f"WHERE g %% 100 <> 99 AND {which}", [first_entry, led, side, n])
+                f"WHERE g %% 100 <> 99 AND {which} ORDER BY g %% 28, g",  # each entry's lines together
+                [first_entry, led, side, n])
             bank_side = "D" if side == "C" else "C"
             execute(
                 "INSERT INTO ledger_journalline (entry_id, account_id, side, amount, business_date, memo) "

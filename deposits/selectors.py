@@ -156,8 +156,12 @@ def bases_in_force(account_ids, months) -> dict:
     """``{(account_id, month): base}`` where the base of a month differs from the account's current base
     because of an annual adjustment: a waiting adjustment already in force for the month (the daily job has
     not run yet), or an applied one that starts after the month (a late list for an earlier month)."""
-    account_ids, months = list(account_ids), sorted({_month_start(m) for m in months})
-    if not account_ids or not months:
+    if not hasattr(account_ids, "query"):  # a queryset of ids is used as a subquery
+        account_ids = list(account_ids)
+        if not account_ids:
+            return {}
+    months = sorted({_month_start(m) for m in months})
+    if not months:
         return {}
     lines = (BaseAdjustmentLine.objects
              .filter(account_id__in=account_ids, adjustment__employer_id=F("account__employer_id"))

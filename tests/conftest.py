@@ -23,15 +23,22 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _trial_balance_stays_zero(request):
-    """After every test that used the database, debits equal credits and balances agree."""
+    """After every test that used the database, debits equal credits and balances agree.
+
+    A transactional test (browser tests, concurrency tests) ends with a flush that also removes what the
+    migrations installed (roles, chart of accounts, policy); it is put back, outside any test transaction,
+    before the next test that uses the database."""
     names = set(request.fixturenames)
-    uses_db = bool(names & {"db", "transactional_db"}) or request.node.get_closest_marker("django_db")
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = bool(names & {"db", "transactional_db", "live_server"}) or marker
+    if uses_db:
+        request.getfixturevalue("django_db_setup")
+        with request.getfixturevalue("django_db_blocker").unblock():
+            if not Group.objects.filter(name=roles.CLERK).exists():
+                _reinstall_reference_data()
     for name in ("db", "transactional_db"):
         if name in names:
             request.getfixturevalue(name)  # set up before us, so torn down after our check
-    marker = request.node.get_closest_marker("django_db")
-    if "transactional_db" in names or "live_server" in names or (marker and marker.kwargs.get("transaction")):
-        _reinstall_reference_data()  # a transactional test's flush removed what the migrations installed
     yield
     if uses_db:
         result = check_trial_balance()

@@ -11,8 +11,8 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Max, Q
+from django.db import connection, transaction
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -64,8 +64,9 @@ def _require_status(remittance, *statuses):
 
 
 def _line_values(account, month, base, employee_ratio, employer_ratio, rounding):
+    """Field values of a line; ``account`` is a FundAccount or its id."""
     employee, employer = monthly_parts(base, employee_ratio, employer_ratio, rounding)
-    return dict(account=account, month=month, base=base, employee_ratio=employee_ratio,
+    return dict(account_id=getattr(account, "pk", account), month=month, base=base, employee_ratio=employee_ratio,
                 employer_ratio=employer_ratio, employee_amount=employee, employer_amount=employer,
                 amount=employee + employer)
 
@@ -114,18 +115,42 @@ def generate_list(*, actor, employer: Employer, month) -> RemittanceList:
     remittance = RemittanceList.objects.create(employer=employer, month=month, kind=RemittanceList.Kind.REGULAR,
                                                reference=_reference(employer, "1", month),
                                                created_by=_user(actor))
-    accounts = list(employer.accounts.filter(status=FundAccount.Status.NORMAL).order_by("pk"))
-    paid = _paid_months([a.pk for a in accounts], [month])
-    bases = selectors.bases_in_force([a.pk for a in accounts], [month])  # annual adjustment (DOMAIN.md §1.2)
-    RemittanceLine.objects.bulk_create([
-        RemittanceLine(remittance=remittance, **_line_values(a, month, bases.get((a.pk, month), a.base),
-                                                             a.employee_ratio, a.employer_ratio, rounding))
-        for a in accounts if (a.pk, month) not in paid
-    ], batch_size=2000)
+    active = employer.accounts.filter(status=FundAccount.Status.NORMAL)
+    ids = active.values("pk")  # a subquery, not a list of thousands of ids
+    bases = selectors.bases_in_force(ids, [month])  # annual adjustment (DOMAIN.md §1.2)
+    if connection.vendor != "postgresql" or bases:
+        rows = list(active.order_by("pk").values_list("pk", "base", "employee_ratio", "employer_ratio"))
+        paid = _paid_months(ids, [month])
+    if connection.vendor == "postgresql" and not bases:
+        _insert_lines_sql(remittance, employer, month, rounding)
+    else:
+        RemittanceLine.objects.bulk_create([
+            RemittanceLine(remittance=remittance, **_line_values(pk, month, bases.get((pk, month), base), er, rr,
+                                                                 rounding))
+            for pk, base, er, rr in rows if (pk, month) not in paid
+        ], batch_size=5000)
     _refresh_totals(remittance)
     audit.record(actor=actor, action="remittance.generate", obj=remittance,
                  after={"month": month, "headcount": remittance.headcount, "total": remittance.total})
     return remittance
+
+
+def _insert_lines_sql(remittance, employer, month, rounding):
+    """The month's lines in one INSERT … SELECT: each part rounded half-up separately, as monthly_parts does
+    (numeric arithmetic is exact; ROUND on numeric rounds halves away from zero)."""
+    places = 0 if rounding == "yuan" else 2
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO deposits_remittanceline (remittance_id, account_id, month, base, employee_ratio,"
+            " employer_ratio, employee_amount, employer_amount, amount, posted)"
+            " SELECT %s, a.id, %s, a.base, a.employee_ratio, a.employer_ratio, p.ee, p.er, p.ee + p.er, false"
+            " FROM accounts_fundaccount a"
+            " CROSS JOIN LATERAL (SELECT ROUND(a.base * a.employee_ratio, %s) AS ee,"
+            "                            ROUND(a.base * a.employer_ratio, %s) AS er) p"
+            " WHERE a.employer_id = %s AND a.status = %s AND p.ee + p.er > 0"
+            " AND NOT EXISTS (SELECT 1 FROM deposits_remittanceline x WHERE x.account_id = a.id AND x.month = %s"
+            "                 AND x.posted)",
+            [remittance.pk, month, places, places, employer.pk, FundAccount.Status.NORMAL, month])
 
 
 def _user(actor):
@@ -235,9 +260,9 @@ def cancel_list(*, actor, remittance) -> RemittanceList:
 def _post(remittance, *, source_account_id, actor, memo):
     """One set-based entry: debit the source (bank or suspense), credit every employee's account."""
     per_account = defaultdict(Decimal)
-    lines = list(remittance.lines.select_related("account").order_by("account_id", "month"))
-    for line in lines:
-        per_account[line.account.ledger_account_id] += line.amount
+    for ledger_account_id, amount in remittance.lines.order_by("account_id", "month").values_list(
+            "account__ledger_account_id", "amount"):
+        per_account[ledger_account_id] += amount
     journal = [debit(source_account_id, remittance.total, remittance.reference)]
     journal += [credit(acc_id, amount, remittance.reference) for acc_id, amount in per_account.items()]
     entry = post(lines=journal, memo=memo, actor=actor, idempotency_key=f"remittance:{remittance.pk}",
@@ -277,11 +302,12 @@ def _refresh_employer_paid_up_to(employer_id):
 
 
 def _check_months_unpaid(remittance):
-    pairs = list(remittance.lines.values_list("account_id", "month"))
-    paid = _paid_months({a for a, _m in pairs}, {m for _a, m in pairs}) & set(pairs)
-    if paid:
-        account_id, month = sorted(paid)[0]
-        number = FundAccount.objects.get(pk=account_id).number
+    """Refuse a list that covers an account-month another posted line already paid (one join, no id lists)."""
+    clash = (RemittanceLine.objects.filter(posted=True).exclude(remittance=remittance)
+             .filter(Exists(remittance.lines.filter(account_id=OuterRef("account_id"), month=OuterRef("month"))))
+             .values_list("account__number", "month").first())
+    if clash:
+        number, month = clash
         raise Conflict(_("%(m)s is already paid for account %(n)s.") % {"m": f"{month:%Y-%m}", "n": number},
                        code="month_paid")
 
