@@ -1,6 +1,6 @@
 from django.urls import path
 
-from deposits import more_views, views
+from deposits import interest_views, more_views, views
 
 app_name = "deposits"
 urlpatterns = [
@@ -35,4 +35,8 @@ urlpatterns = [
     path("flexible/deposit/", more_views.flexible_deposit, name="flexible_deposit"),
     path("base-adjustments/", more_views.base_adjustments, name="base_adjustments"),
     path("base-adjustments/<int:pk>/", more_views.base_adjustment, name="base_adjustment"),
+    path("interest/", interest_views.settlement, name="interest_settlement"),
+    path("interest/progress/", interest_views.settlement_progress, name="interest_progress"),
+    path("interest/settle/", interest_views.settlement_start, name="interest_settle"),
+    path("accounts/<str:number>/interest/", interest_views.account_interest, name="account_interest"),
 ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("portal/", views.home, name="home"),
     path("portal/profile/", views.profile, name="profile"),
     path("portal/accounts/<str:number>/deposits/", views.deposits, name="deposits"),
+    path("portal/accounts/<str:number>/interest/", views.interest, name="interest"),
     path("employer/login/", views.EmployerLoginView.as_view(), name="employer_login"),
     path("employer/logout/", LogoutView.as_view(next_page="/employer/login/"), name="employer_logout"),
     path("employer/", views.employer_home, name="employer_home"),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core import roles
 from core.errors import ApplicationError
+from deposits import interest as deposit_interest
 from deposits import uploads
 from deposits.services import remittance as remittance_services
 from portal import selectors
@@ -184,3 +185,15 @@ def employer_confirm(request, reference):
     return _remittance_action(
         request, reference, lambda r: remittance_services.confirm_list(actor=request.user, remittance=r),
         _("The list is confirmed. Pay the total to the center's account quoting the payment reference."))
+
+
+@depositor_required
+def interest(request, number):
+    account = selectors.account_of(request.user, number)
+    year = request.GET.get("year")
+    try:
+        result = deposit_interest.interest_breakdown(account, year=int(year) if year else None)
+    except (ApplicationError, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", _("Choose a valid year.")))
+        result = deposit_interest.interest_breakdown(account)
+    return render(request, "portal/interest.html", {"account": account, "result": result})

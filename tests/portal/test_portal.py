@@ -120,3 +120,45 @@ def test_employer_portal_scoped(world, clerk):
     assert client.get(f"/employer/remittances/{theirs.reference}/template/").status_code == 404
     client.force_login(make_user("someone", "depositor"))
     assert client.get("/employer/").status_code == 403
+
+
+def test_interest_breakdown_pages(world, clerk, finance):
+    """The DOMAIN.md §2.3 account: the depositor and the staff see the same re-performable breakdown."""
+    from core.business_date import set_business_date as set_day
+    from ledger.posting import credit, debit, post
+
+    emp, a, b, agent = world
+    bank = factories.bank_account()
+    movements = [(datetime.date(2025, 7, 1), "50000.00")] + [
+        (datetime.date(2025 + (m > 12), (m - 1) % 12 + 1, 10), "2000.00") for m in range(7, 19)]
+    for day, amount in movements:
+        entry = post(lines=[debit(bank.ledger_account, amount), credit(a.ledger_account, amount)], memo="deposit",
+                     business_date=day)
+        factories.bank_received(bank, entry)
+    entry = post(lines=[debit(a.ledger_account, "10000.00"), credit(bank.ledger_account, "10000.00")],
+                 memo="withdrawal", business_date=datetime.date(2026, 3, 15))
+    from ledger.models import BankStatementLine
+
+    BankStatementLine.objects.create(bank_account=bank, bank_reference="W1", value_date=entry.business_date,
+                                     direction="D", amount=Decimal("10000.00"), match_status="booked", entry=entry)
+    set_day(actor=None, date=datetime.date(2026, 7, 1))
+    client = login_depositor(a)
+    page = client.get(f"/portal/accounts/{a.number}/interest/?year=2026").content.decode()
+    assert "21,682,000.00" in page and "903.42" in page
+    assert client.get(f"/portal/accounts/{b.number}/interest/").status_code == 404
+    staff = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    staff.force_login(clerk)
+    page = staff.get(f"/counter/deposits/accounts/{a.number}/interest/?year=2026").content.decode()
+    assert "903.42" in page
+    staff.force_login(finance)
+    resp = staff.post("/counter/deposits/interest/settle/", {"year": "2026"}, follow=True)
+    assert "2026" in resp.content.decode()
+    from ledger.models import Account
+
+    assert Account.objects.get(pk=a.ledger_account_id).balance == Decimal("64903.42")
+    resp = staff.post("/counter/deposits/interest/settle/", {"year": "2026"}, follow=True)
+    assert "已结息" in resp.content.decode()
+    assert Account.objects.get(pk=a.ledger_account_id).balance == Decimal("64903.42")
+    assert "100%" in staff.get("/counter/deposits/interest/progress/").content.decode()
+    staff.force_login(clerk)
+    assert staff.post("/counter/deposits/interest/settle/", {"year": "2026"}).status_code == 403

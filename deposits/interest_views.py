@@ -1,0 +1,61 @@
+"""Staff pages for interest: the annual settlement with its progress bar, and an account's breakdown."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import FundAccount
+from core import roles
+from core.errors import ApplicationError
+from core.models import BatchRun
+from core.views_helpers import staff_required
+from deposits import interest
+from deposits.tasks import settle_interest as settle_interest_task
+
+SETTLE_ROLES = (roles.FINANCE, roles.SYSADMIN)
+
+
+def _runs():
+    return BatchRun.objects.filter(job=interest.JOB).order_by("-id")[:10]
+
+
+@staff_required()
+def settlement(request):
+    return render(request, "deposits/interest_settlement.html", {
+        "runs": _runs(), "can_settle": roles.has_role(request.user, *SETTLE_ROLES)})
+
+
+@staff_required()
+def settlement_progress(request):
+    """The progress bars, polled by htmx while a run is going."""
+    return render(request, "deposits/_interest_runs.html", {"runs": _runs()})
+
+
+@staff_required(*SETTLE_ROLES)
+@require_POST
+def settlement_start(request):
+    try:
+        year = int(request.POST.get("year", ""))
+    except ValueError:
+        messages.error(request, _("Enter the year whose June 30 settlement to run, e.g. 2026."))
+        return redirect("deposits:interest_settlement")
+    result = settle_interest_task.delay(year=year, actor_id=request.user.pk)
+    outcome = result.get() if result.ready() else None
+    if outcome and outcome.get("already_settled"):
+        messages.info(request, _("Interest for %(y)d is already settled; nothing was posted.") % {"y": year})
+    else:
+        messages.success(request, _("The settlement for %(y)d has started.") % {"y": year})
+    return redirect("deposits:interest_settlement")
+
+
+@staff_required()
+def account_interest(request, number):
+    account = get_object_or_404(FundAccount.objects.select_related("depositor", "ledger_account"), number=number)
+    year = request.GET.get("year")
+    try:
+        result = interest.interest_breakdown(account, year=int(year) if year else None)
+    except (ApplicationError, ValueError) as exc:
+        messages.error(request, getattr(exc, "message", _("Choose a valid year.")))
+        result = interest.interest_breakdown(account)
+    return render(request, "deposits/account_interest.html", {"account": account, "result": result})
