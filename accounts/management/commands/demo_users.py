@@ -135,7 +135,8 @@ class Command(BaseCommand):
         self.stdout.write("-" * (width_role + width_user + 30))
         for role, username, note in rows:
             self.stdout.write(_pad(role, width_role) + _pad(username, width_user) + note)
-        self.stdout.write("Staff: http://127.0.0.1:8000/   Admin: http://127.0.0.1:8000/admin/")
+        self.stdout.write("Staff: http://127.0.0.1:8000/counter/   Depositors: http://127.0.0.1:8000/portal/   "
+                          "Employers: http://127.0.0.1:8000/employer/   Admin: http://127.0.0.1:8000/admin/")
 
 
 def _width(text):
