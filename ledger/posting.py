@@ -72,14 +72,17 @@ def lines_hash(lines) -> str:
 
 
 def _existing(idempotency_key, digest):
-    found = list(JournalEntry.objects.filter(idempotency_key=idempotency_key).order_by()[:1])  # unique index
-    entry = found[0] if found else None
-    if entry is not None and entry.lines_hash != digest:
+    with connection.cursor() as cur:  # a plain query on the unique index: this runs on every keyed posting
+        cur.execute("SELECT id, lines_hash FROM ledger_journalentry WHERE idempotency_key = %s", [idempotency_key])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    if row[1] != digest:
         raise Conflict(
             _("The idempotency key %(k)s was already used for a different posting.") % {"k": idempotency_key},
             code="idempotency_conflict",
         )
-    return entry
+    return JournalEntry.objects.get(pk=row[0])
 
 
 def lock_accounts(account_ids):
