@@ -390,3 +390,14 @@ def post_closing_interest(*, account: FundAccount, closing_date: datetime.date, 
                  after={"closing_date": closing_date, "interest": result.interest, "product": result.product,
                         "entry": entry.pk})
     return entry
+
+
+def breakdown_for_page(account, year_text):
+    """The breakdown for a page's ``?year=`` parameter: (result, error message or None). A bad year shows the
+    current interest year with the message."""
+    try:
+        return interest_breakdown(account, year=int(year_text) if year_text else None), None
+    except ValueError:
+        return interest_breakdown(account), _("Choose a valid year.")
+    except InvalidInput as exc:
+        return interest_breakdown(account), exc.message

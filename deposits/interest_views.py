@@ -7,7 +7,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import FundAccount
 from core import roles
-from core.errors import ApplicationError
 from core.models import BatchRun
 from core.views_helpers import staff_required
 from deposits import interest
@@ -52,10 +51,7 @@ def settlement_start(request):
 @staff_required()
 def account_interest(request, number):
     account = get_object_or_404(FundAccount.objects.select_related("depositor", "ledger_account"), number=number)
-    year = request.GET.get("year")
-    try:
-        result = interest.interest_breakdown(account, year=int(year) if year else None)
-    except (ApplicationError, ValueError) as exc:
-        messages.error(request, getattr(exc, "message", _("Choose a valid year.")))
-        result = interest.interest_breakdown(account)
+    result, problem = interest.breakdown_for_page(account, request.GET.get("year"))
+    if problem:
+        messages.error(request, problem)
     return render(request, "deposits/account_interest.html", {"account": account, "result": result})

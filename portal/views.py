@@ -190,10 +190,7 @@ def employer_confirm(request, reference):
 @depositor_required
 def interest(request, number):
     account = selectors.account_of(request.user, number)
-    year = request.GET.get("year")
-    try:
-        result = deposit_interest.interest_breakdown(account, year=int(year) if year else None)
-    except (ApplicationError, ValueError) as exc:
-        messages.error(request, getattr(exc, "message", _("Choose a valid year.")))
-        result = deposit_interest.interest_breakdown(account)
+    result, problem = deposit_interest.breakdown_for_page(account, request.GET.get("year"))
+    if problem:
+        messages.error(request, problem)
     return render(request, "portal/interest.html", {"account": account, "result": result})
