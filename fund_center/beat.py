@@ -34,4 +34,10 @@ BEAT_SCHEDULE = {
         "task": "withdrawals.sync_bank",
         "schedule": crontab(hour=3, minute=0),
     },
+    # July 1, after midnight: the annual interest settlement (结息) for the interest year that ended on June 30.
+    # Idempotent and resumable: a settled year posts nothing.
+    "deposits-interest-settlement-yearly": {
+        "task": "deposits.settle_interest",
+        "schedule": crontab(month_of_year=7, day_of_month=1, hour=0, minute=30),
+    },
 }
