@@ -33,8 +33,11 @@ def env_bool(name, default=False):
 DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("TESTING", False) or "pytest" in sys.modules
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# Management commands (makemigrations, check, ...) may run without a key; the web server and the Celery
+# workers refuse to start without one when DEBUG is off, and `check --deploy` flags the placeholder.
+MANAGEMENT_COMMAND = os.path.basename(sys.argv[0]) == "manage.py"
 if not SECRET_KEY:
-    if DEBUG or TESTING:
+    if DEBUG or TESTING or MANAGEMENT_COMMAND:
         SECRET_KEY = "insecure-development-key-do-not-use-in-production"
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")

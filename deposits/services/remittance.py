@@ -118,12 +118,11 @@ def generate_list(*, actor, employer: Employer, month) -> RemittanceList:
     active = employer.accounts.filter(status=FundAccount.Status.NORMAL)
     ids = active.values("pk")  # a subquery, not a list of thousands of ids
     bases = selectors.bases_in_force(ids, [month])  # annual adjustment (DOMAIN.md §1.2)
-    if connection.vendor != "postgresql" or bases:
-        rows = list(active.order_by("pk").values_list("pk", "base", "employee_ratio", "employer_ratio"))
-        paid = _paid_months(ids, [month])
     if connection.vendor == "postgresql" and not bases:
         _insert_lines_sql(remittance, employer, month, rounding)
     else:
+        rows = active.order_by("pk").values_list("pk", "base", "employee_ratio", "employer_ratio")
+        paid = _paid_months(ids, [month])
         RemittanceLine.objects.bulk_create([
             RemittanceLine(remittance=remittance, **_line_values(pk, month, bases.get((pk, month), base), er, rr,
                                                                  rounding))
@@ -147,7 +146,7 @@ def _insert_lines_sql(remittance, employer, month, rounding):
             " FROM accounts_fundaccount a"
             " CROSS JOIN LATERAL (SELECT ROUND(a.base * a.employee_ratio, %s) AS ee,"
             "                            ROUND(a.base * a.employer_ratio, %s) AS er) p"
-            " WHERE a.employer_id = %s AND a.status = %s AND p.ee + p.er > 0"
+            " WHERE a.employer_id = %s AND a.status = %s"
             " AND NOT EXISTS (SELECT 1 FROM deposits_remittanceline x WHERE x.account_id = a.id AND x.month = %s"
             "                 AND x.posted)",
             [remittance.pk, month, places, places, employer.pk, FundAccount.Status.NORMAL, month])
