@@ -8,7 +8,9 @@ fc_bench), created and migrated when missing (``--recreate`` starts from an empt
 
 (a) single postings per second: sequential calls of ``post`` with two lines, a bank ledger account and
     a personal fund ledger account (cycling over 1,000 accounts; deposits first, then withdrawals that
-    go through the available-balance check), each in its own transaction with an idempotency key;
+    go through the available-balance check), each in its own transaction with an idempotency key; then
+    the same inside a caller's ``transaction.atomic()`` block (how a service that also writes its own
+    records posts: BEGIN, a savepoint and COMMIT round trips more);
 (b) the time to post one entry of 10,000 lines (1 bank debit + 9,999 credits to different personal
     accounts).
 
@@ -112,7 +114,11 @@ def prepare(lines):
     return bank.ledger_account_id, personal
 
 
-def single_postings(n, bank, personal, run):
+def single_postings(n, bank, personal, run, in_transaction=False):
+    from contextlib import nullcontext
+
+    from django.db import transaction
+
     from ledger.posting import credit, debit, post
 
     amount, back = Decimal("100.00"), Decimal("50.00")
@@ -123,8 +129,9 @@ def single_postings(n, bank, personal, run):
             lines = [debit(bank, amount), credit(acc, amount)]
         else:  # a withdrawal: checks the available balance under the lock
             lines = [debit(acc, back), credit(bank, back)]
-        post(lines=lines, memo="benchmark", idempotency_key=f"bench:{run}:{i}", business_type="01",
-             source="bench")
+        with transaction.atomic() if in_transaction else nullcontext():
+            post(lines=lines, memo="benchmark", idempotency_key=f"bench:{run}:{i}", business_type="01",
+                 source="bench")
     return time.perf_counter() - started
 
 
@@ -144,7 +151,8 @@ def big_entry(lines, bank, personal, run):
 class Profiler:
     """Times every SQL statement (by kind) and every commit of the default connection."""
 
-    KINDS = (("core_businessday", "SELECT business date"),
+    KINDS = (("ledger_post_entry", "SELECT ledger_post_entry(…) (lock, check, write)"),
+             ("core_businessday", "SELECT business date"),
              ("FOR UPDATE", "SELECT … FOR UPDATE (lock accounts)"),
              ("idempotency_key\" =", "SELECT entry by idempotency key"),
              ("INSERT INTO \"ledger_journalentry\"", "INSERT entry"),
@@ -231,6 +239,9 @@ def main():
     verdict = "OK" if rate >= TARGET_POSTINGS_PER_S else "MISSED"
     print(f"(a) single postings: {args.postings} in {seconds:.2f} s = {rate:,.0f} postings/s "
           f"({seconds * 1000 / args.postings:.2f} ms each)   target >= {TARGET_POSTINGS_PER_S}/s  {verdict}")
+    seconds = single_postings(args.postings, bank, personal, run + "t", in_transaction=True)
+    rate = args.postings / seconds
+    print(f"    inside a caller's transaction: {rate:,.0f} postings/s ({seconds * 1000 / args.postings:.2f} ms each)")
 
     seconds = big_entry(args.lines, bank, personal, run)
     verdict = "OK" if seconds <= TARGET_BIG_ENTRY_S else "MISSED"

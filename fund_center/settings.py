@@ -119,9 +119,12 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool("DB_SERVER_SIDE_BINDING", True):
-    # Server-side binding lets psycopg prepare the statements a connection repeats (postings, lookups),
-    # which saves the planning time on every call.
+    # Server-side binding and prepared statements: a connection parses and plans the statements it repeats
+    # (postings, lookups) once. Django leaves preparing off for connection poolers in transaction mode: set
+    # DB_PREPARE_THRESHOLD to an empty value behind such a pooler.
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    _threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5").strip()
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = int(_threshold) if _threshold else None
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
     DATABASES["default"]["CONN_MAX_AGE"] = 0

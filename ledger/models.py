@@ -88,7 +88,7 @@ class JournalEntry(models.Model):
                                      help_text=_("GJHTQYWLX code, e.g. 01 remittance, 09 interest"))
     memo = models.CharField(_("memo"), max_length=200)
     source = models.CharField(_("source"), max_length=80, blank=True, help_text=_("The business record posted"))
-    idempotency_key = models.CharField(_("idempotency key"), max_length=120, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=120, null=True, blank=True)
     lines_hash = models.CharField(max_length=64, editable=False)
     line_count = models.PositiveIntegerField(default=0)
     total = MoneyField(_("total"), default=0)
@@ -101,6 +101,9 @@ class JournalEntry(models.Model):
         verbose_name = _("journal entry")
         verbose_name_plural = _("journal entries")
         ordering = ["-id"]
+        # A constraint rather than unique=True: the same unique index without the second, pattern-matching
+        # index Django adds for a unique CharField (every posting would maintain it for nothing).
+        constraints = [models.UniqueConstraint(fields=["idempotency_key"], name="journal_entry_idempotency_key")]
 
     def __str__(self):
         return f"#{self.pk} {self.business_date} {self.memo}"
@@ -108,7 +111,8 @@ class JournalEntry(models.Model):
 
 class JournalLine(models.Model):
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
+    # Indexed by line_account_date_idx, which starts with the account: no index of its own.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines", db_index=False)
     side = models.CharField(_("side"), max_length=1, choices=Side.choices)
     amount = MoneyField(_("amount"))
     business_date = models.DateField(_("business date"))

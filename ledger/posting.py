@@ -2,7 +2,8 @@
 
 ``post`` validates that debits equal credits, locks the ledger accounts in primary-key order,
 re-checks state under the lock (open? enough available balance?), writes the entry and its lines
-with bulk inserts and updates the cached balances in one statement. An idempotency key makes a
+and updates the cached balances. On PostgreSQL all of it is one call of the database function
+``ledger_post_entry`` (migration 0004); elsewhere the same steps run through the ORM. An idempotency key makes a
 retried posting return the first entry; the same key with other lines is a conflict.
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from core.business_date import today
@@ -140,100 +141,18 @@ def _lock_rows(account_ids):
     return rows
 
 
-def _write_lines(entry, lines, bdate, deltas, accounts):
-    """Insert the lines and move the cached balances through the ORM (databases other than PostgreSQL)."""
-    JournalLine.objects.bulk_create(
-        [JournalLine(entry=entry, account_id=ln.account_id, side=ln.side, amount=ln.amount, business_date=bdate,
-                     memo=ln.memo[:120]) for ln in lines],
-        batch_size=LINE_BATCH,
+def _insufficient(code, balance, held, delta):
+    return InsufficientFunds(
+        _("Account %(a)s: available balance %(v)s is less than %(n)s.")
+        % {"a": code, "v": format_yuan(balance - held), "n": format_yuan(-delta)},
+        fields={"amount": [_("Not enough available balance.")]},
     )
-    Account.objects.bulk_update([Account(pk=i, balance=accounts[i].balance + d) for i, d in deltas.items()],
-                                ["balance"], batch_size=500)
-    for acc_id, delta in deltas.items():
-        accounts[acc_id].balance += delta
 
 
-ENTRY_COLUMNS = ("business_date, posted_at, business_type, memo, source, idempotency_key, lines_hash, line_count,"
-                 " total, reversal_of_id, actor_id")
-
-
-def _entry_values(business_date, reversal_of, fields):
-    return [business_date, settings.TIME_ZONE, fields["business_type"], fields["memo"], fields["source"],
-            fields["idempotency_key"], fields["lines_hash"], fields["line_count"], fields["total"],
-            reversal_of.pk if reversal_of is not None else None, fields["actor_id"]]
-
-
-# The business date when none is given: the stored one, else today in the center's time zone.
-ENTRY_VALUES_SQL = ("VALUES (COALESCE(%s::date, (SELECT current FROM core_businessday WHERE id = 1),"
-                    " (now() AT TIME ZONE %s)::date), now(), %s, %s, %s, %s, %s, %s, %s, %s, %s)")
-
-
-def _insert_entry_and_lines(*, business_date, reversal_of, lines, deltas, accounts, **fields):
-    """Insert the entry and its lines and move the cached balances. On PostgreSQL this is one statement
-    (data-modifying CTEs): the busiest path of the system makes one round trip here."""
-    if connection.vendor != "postgresql":
-        entry = JournalEntry.objects.create(business_date=business_date or today(), reversal_of=reversal_of,
-                                            **fields)
-        _write_lines(entry, lines, entry.business_date, deltas, accounts)
-        return entry
-    ids = list(deltas)
-    with connection.cursor() as cur:
-        cur.execute(
-            f"WITH e AS (INSERT INTO ledger_journalentry ({ENTRY_COLUMNS}) {ENTRY_VALUES_SQL}"
-            " RETURNING id, business_date, posted_at),"
-            " ins AS (INSERT INTO ledger_journalline (entry_id, account_id, side, amount, business_date, memo)"
-            " SELECT e.id, u.a, u.s, u.m, e.business_date, u.t FROM e, unnest(%s::bigint[], %s::varchar[],"
-            " %s::numeric[], %s::varchar[]) AS u(a, s, m, t)),"
-            " upd AS (UPDATE ledger_account AS acc SET balance = acc.balance + v.delta"
-            " FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, delta) WHERE acc.id = v.id)"
-            " SELECT id, business_date, posted_at FROM e",
-            [*_entry_values(business_date, reversal_of, fields),
-             [ln.account_id for ln in lines], [str(ln.side) for ln in lines], [ln.amount for ln in lines],
-             [ln.memo[:120] for ln in lines], ids, [deltas[i] for i in ids]])
-        pk, bdate, posted_at = cur.fetchone()
-    for acc_id, delta in deltas.items():
-        accounts[acc_id].balance += delta
-    return JournalEntry(pk=pk, business_date=bdate, posted_at=posted_at, reversal_of=reversal_of, **fields)
-
-
-@transaction.atomic
-def post(*, lines, memo, actor=None, idempotency_key=None, business_date=None, business_type="", source="",
-         reversal_of=None, consume_holds=(), check_available=True):
-    """Post a balanced journal entry and return it.
-
-    ``consume_holds``: ids of holds on the posted accounts that this entry uses up (e.g. a court
-    deduction against its freeze); they are released under the same lock before the balance check.
-    """
-    lines = list(lines)
-    total = _check_lines(lines)
-    digest = lines_hash(lines)
-
-    accounts = _lock_rows(ln.account_id for ln in lines)
-    if idempotency_key:  # checked under the locks, so a concurrent retry sees the first posting
-        found = _existing(idempotency_key, digest)
-        if found is not None:
-            return found
-
-    deltas = defaultdict(Decimal)
-    for ln in lines:
-        acc = accounts[ln.account_id]
-        sign = 1 if (ln.side == Side.DEBIT) == acc.debit_normal else -1
-        deltas[ln.account_id] += sign * ln.amount
-
-    if consume_holds:
-        holds = list(Hold.objects.select_for_update().filter(pk__in=list(consume_holds)))
-        for hold in holds:
-            if hold.status != Hold.Status.ACTIVE or hold.account_id not in accounts:
-                raise StateError(_("Hold %(h)s is not active on an account of this entry.") % {"h": hold.pk})
-        for hold in holds:
-            accounts[hold.account_id].held -= hold.amount
-        Hold.objects.filter(pk__in=[h.pk for h in holds]).update(
-            status=Hold.Status.CONSUMED, released_on=business_date or today())
-        for acc_id in {h.account_id for h in holds}:
-            Account.objects.filter(pk=acc_id).update(held=accounts[acc_id].held)
-
-    for acc_id, delta in deltas.items():
-        acc = accounts[acc_id]
+def _check_accounts(accounts, deltas, check_available):
+    """The checks under the lock, for the ORM path (``ledger_post_entry`` makes the same ones on PostgreSQL)."""
+    for acc_id in sorted(deltas):
+        acc, delta = accounts[acc_id], deltas[acc_id]
         if acc.status != Account.Status.OPEN:
             raise StateError(_("Ledger account %(a)s is closed.") % {"a": acc.code}, code="account_closed")
         if acc.parent_id is None and acc.role == Account.Role.CONTROL:
@@ -241,28 +160,131 @@ def post(*, lines, memo, actor=None, idempotency_key=None, business_date=None, b
                              code="control_account")
         new_balance = acc.balance + delta
         if delta < 0 and not acc.allow_negative and check_available and new_balance < acc.held:
-            raise InsufficientFunds(
-                _("Account %(a)s: available balance %(v)s is less than %(n)s.")
-                % {"a": acc.code, "v": format_yuan(acc.balance - acc.held), "n": format_yuan(-delta)},
-                fields={"amount": [_("Not enough available balance.")]},
-            )
+            raise _insufficient(acc.code, acc.balance, acc.held, delta)
         if new_balance < 0 and not acc.allow_negative:
             raise InsufficientFunds(_("Account %(a)s would go below zero.") % {"a": acc.code})
 
-    actor_id = actor.pk if getattr(actor, "pk", None) else None
+
+def _post_orm(*, business_date, reversal_of, lines, accounts, check_available, **fields):
+    """Write the entry, its lines and the cached balances through the ORM (databases other than PostgreSQL)."""
+    deltas = defaultdict(Decimal)
+    for ln in lines:
+        sign = 1 if (ln.side == Side.DEBIT) == accounts[ln.account_id].debit_normal else -1
+        deltas[ln.account_id] += sign * ln.amount
+    _check_accounts(accounts, deltas, check_available)
+    entry = JournalEntry.objects.create(business_date=business_date or today(), reversal_of=reversal_of, **fields)
+    JournalLine.objects.bulk_create(
+        [JournalLine(entry=entry, account_id=ln.account_id, side=ln.side, amount=ln.amount,
+                     business_date=entry.business_date, memo=ln.memo[:120]) for ln in lines],
+        batch_size=LINE_BATCH,
+    )
+    Account.objects.bulk_update([Account(pk=i, balance=accounts[i].balance + d) for i, d in deltas.items()],
+                                ["balance"], batch_size=500)
+    return entry
+
+
+POST_ENTRY_SQL = ("SELECT * FROM ledger_post_entry(%s::date, %s, %s, %s, %s, %s, %s, %s::numeric, %s::bigint,"
+                  " %s::bigint, %s, %s::bigint[], %s::text[], %s::numeric[], %s::text[])")
+
+
+def _post_pg(*, business_date, reversal_of, lines, check_available, **fields):
+    """Post through ``ledger_post_entry`` (migration 0004): lock, idempotency, checks and writes in one call,
+    the busiest path of the system. It writes nothing when a check fails; the failure is raised here."""
     try:
-        # No savepoint of its own: a failure here ends post()'s own atomic block, which is rolled back.
-        entry = _insert_entry_and_lines(
-            business_date=business_date, reversal_of=reversal_of, lines=lines, deltas=dict(deltas),
-            accounts=accounts, memo=memo[:200], source=source[:80], business_type=business_type,
-            idempotency_key=idempotency_key, lines_hash=digest, line_count=len(lines), total=total,
-            actor_id=actor_id)
+        with connection.cursor() as cur:
+            cur.execute(POST_ENTRY_SQL, [
+                business_date, settings.TIME_ZONE, fields["business_type"], fields["memo"], fields["source"],
+                fields["idempotency_key"], fields["lines_hash"], fields["total"],
+                reversal_of.pk if reversal_of is not None else None, fields["actor_id"], check_available,
+                [ln.account_id for ln in lines], [str(ln.side) for ln in lines], [ln.amount for ln in lines],
+                [ln.memo[:120] for ln in lines]])
+            outcome, pk, bdate, posted_at, account_id, code, balance, held, delta = cur.fetchone()
+    except DatabaseError:
+        if connection.in_atomic_block:  # the caller's transaction is aborted: make Django refuse to go on in it
+            transaction.set_rollback(True)
+        raise
+    if outcome == "posted":
+        return JournalEntry(pk=pk, business_date=bdate, posted_at=posted_at, reversal_of=reversal_of, **fields)
+    if outcome == "existing":
+        return JournalEntry.objects.get(pk=pk)
+    if outcome == "reversed":
+        raise StateError(_("This entry has already been reversed."), code="already_reversed")
+    if outcome == "conflict":
+        raise Conflict(
+            _("The idempotency key %(k)s was already used for a different posting.") % {"k": fields["idempotency_key"]},
+            code="idempotency_conflict")
+    if outcome == "unknown":
+        raise InvalidInput(_("Unknown ledger account(s): %(ids)s.") % {"ids": [account_id]}, code="unknown_account")
+    if outcome == "closed":
+        raise StateError(_("Ledger account %(a)s is closed.") % {"a": code}, code="account_closed")
+    if outcome == "control":
+        raise StateError(_("Control account %(a)s takes no direct postings.") % {"a": code}, code="control_account")
+    if outcome == "insufficient":
+        raise _insufficient(code, balance, held, delta)
+    raise InsufficientFunds(_("Account %(a)s would go below zero.") % {"a": code})
+
+
+def _consume_holds(accounts, hold_ids, business_date):
+    holds = list(Hold.objects.select_for_update().filter(pk__in=list(hold_ids)))
+    for hold in holds:
+        if hold.status != Hold.Status.ACTIVE or hold.account_id not in accounts:
+            raise StateError(_("Hold %(h)s is not active on an account of this entry.") % {"h": hold.pk})
+    for hold in holds:
+        accounts[hold.account_id].held -= hold.amount
+    Hold.objects.filter(pk__in=[h.pk for h in holds]).update(
+        status=Hold.Status.CONSUMED, released_on=business_date or today())
+    for acc_id in {h.account_id for h in holds}:
+        Account.objects.filter(pk=acc_id).update(held=accounts[acc_id].held)
+
+
+def post(*, lines, memo, actor=None, idempotency_key=None, business_date=None, business_type="", source="",
+         reversal_of=None, consume_holds=(), check_available=True):
+    """Post a balanced journal entry and return it.
+
+    ``consume_holds``: ids of holds on the posted accounts that this entry uses up (e.g. a court
+    deduction against its freeze); they are released under the same lock before the balance check.
+
+    On PostgreSQL (without holds to consume) the posting is one statement: outside any transaction it is its
+    own transaction (no BEGIN and COMMIT round trips); inside one it needs no savepoint, since a refused
+    posting writes nothing and leaves the caller's transaction usable.
+    """
+    lines = list(lines)
+    total = _check_lines(lines)
+    digest = lines_hash(lines)
+    idempotency_key = idempotency_key or None
+    fields = {"memo": memo[:200], "source": source[:80], "business_type": business_type,
+              "idempotency_key": idempotency_key, "lines_hash": digest, "line_count": len(lines), "total": total,
+              "actor_id": actor.pk if getattr(actor, "pk", None) else None}
+    pg = connection.vendor == "postgresql"
+    if pg and not consume_holds:
+        return _post_pg(business_date=business_date, reversal_of=reversal_of, lines=lines,
+                        check_available=check_available, **fields)
+    try:
+        with transaction.atomic():
+            return _post_in_transaction(pg, business_date=business_date, reversal_of=reversal_of, lines=lines,
+                                        consume_holds=consume_holds, check_available=check_available, **fields)
     except IntegrityError as exc:
         if reversal_of is not None and "reversal_of" in str(exc):
             raise StateError(_("This entry has already been reversed."), code="already_reversed") from exc
         raise Conflict(_("The idempotency key %(k)s was already used.") % {"k": idempotency_key},
                        code="idempotency_conflict") from exc
-    return entry
+
+
+def _post_in_transaction(pg, *, business_date, reversal_of, lines, consume_holds, check_available, **fields):
+    accounts = None
+    if consume_holds or not pg:
+        accounts = _lock_rows(ln.account_id for ln in lines)
+        if fields["idempotency_key"]:  # checked under the locks, so a concurrent retry sees the first posting
+            found = _existing(fields["idempotency_key"], fields["lines_hash"])
+            if found is not None:
+                return found
+        if consume_holds:
+            _consume_holds(accounts, consume_holds, business_date)
+    if pg:  # locks again (a no-op for rows this transaction holds) and checks with the holds consumed
+        return _post_pg(business_date=business_date, reversal_of=reversal_of, lines=lines,
+                        check_available=check_available, **fields)
+    return _post_orm(business_date=business_date, reversal_of=reversal_of, lines=lines, accounts=accounts,
+                     check_available=check_available, **fields)
 
 
 @transaction.atomic

@@ -1,3 +1,5 @@
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -12,8 +14,8 @@ class ApplicationForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=Reason.choices)
     amount = forms.CharField(label=_("Amount (blank: whole balance for a closing withdrawal)"), max_length=20,
                              required=False)
-    payee_card = forms.CharField(label=_("Bank card number"), max_length=23)
-    payee_name = forms.CharField(label=_("Card holder"), max_length=60)
+    payee_card = forms.CharField(label=_("Bank card number"), max_length=23, required=False)
+    payee_name = forms.CharField(label=_("Card holder"), max_length=60, required=False)
     monthly_rent = forms.CharField(label=_("Monthly rent"), required=False)
     months = forms.CharField(label=_("Months of rent"), required=False)
     family_income = forms.CharField(label=_("Family monthly wage income"), required=False)
@@ -30,12 +32,50 @@ class ApplicationForm(forms.Form):
     owner_relation = forms.ChoiceField(label=_("Owner is"), required=False, choices=[
         ("", "—"), ("parent", _("Applicant's parent")), ("spouse_parent", _("Spouse's parent"))])
     retired_on = forms.DateField(label=_("Retirement date"), required=False)
-    doc_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
-    documents = forms.FileField(label=_("Scanned documents"), required=False)
+    heirs = forms.CharField(
+        label=_("Heirs or legatees (death): one per line, name, bank card number, share"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "李四,6222020200000000009,0.5"}))
+    no_heirs = forms.BooleanField(
+        label=_("Death: there is no heir or legatee (the balance goes to value-added income)"), required=False)
+
+    def clean_heirs(self):
+        heirs = []
+        for number, line in enumerate((self.cleaned_data.get("heirs") or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.replace("，", ",").split(",")]
+            try:
+                share = Decimal(parts[2]) if len(parts) == 3 else None
+            except InvalidOperation:
+                share = None
+            if share is None or not parts[0] or not parts[1] or not share.is_finite() or share <= 0:
+                raise forms.ValidationError(
+                    _("Line %(n)d: write the heir's name, bank card number and share, separated by commas."),
+                    params={"n": number})
+            heirs.append({"name": parts[0], "card": parts[1], "share": str(share)})
+        return heirs
 
     def facts(self):
         data = self.cleaned_data
-        return {k: (str(data[k]) if k == "retired_on" else data[k]) for k in FACT_FIELDS if data.get(k)}
+        facts = {k: (str(data[k]) if k == "retired_on" else data[k]) for k in FACT_FIELDS if data.get(k)}
+        if data.get("heirs"):
+            facts["heirs"] = data["heirs"]
+        if data.get("no_heirs"):
+            facts["no_heirs"] = True
+        return facts
+
+
+def uploaded_documents(files):
+    """[(document type, file)] from the form's upload inputs, one input per document type (``doc_<type>``)."""
+    return [(doc_type, upload) for doc_type in DocumentType.values for upload in files.getlist(f"doc_{doc_type}")]
+
+
+def form_context(options):
+    """What the application templates need besides the form: the upload inputs (one per document type) and,
+    for the page's script, the documents each reason in force needs."""
+    return {"document_inputs": [{"name": f"doc_{value}", "value": value, "label": label}
+                                for value, label in DocumentType.choices],
+            "evidence_by_reason": {o["reason"]: [str(d) for d in o["evidence"]] for o in options}}
 
 
 class DecisionForm(forms.Form):

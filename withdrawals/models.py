@@ -42,6 +42,7 @@ class DocumentType(models.TextChoices):
     DISABILITY_CERT = "disability_cert", _("Disability assessment and end of employment")
     EMIGRATION_PROOF = "emigration_proof", _("Proof of emigration")
     DEATH_CERT = "death_cert", _("Death certificate and proof of inheritance")
+    NO_HEIR_PROOF = "no_heir_proof", _("Proof that there is no heir or legatee (notarial or court document)")
     MEDICAL = "medical", _("Diagnosis and medical invoices")
     LIFT_AGREEMENT = "lift_agreement", _("Lift installation agreement and cost sharing")
     RELATION_PROOF = "relation_proof", _("Proof of family relation")

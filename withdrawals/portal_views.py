@@ -13,13 +13,17 @@ from core.errors import ApplicationError
 from portal import selectors as portal_selectors
 from portal.views import depositor_required
 from withdrawals import forms, selectors, services, standing
-from withdrawals.models import StandingInstruction
+from withdrawals.models import Reason, StandingInstruction
 
 
 class PortalApplicationForm(forms.ApplicationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["account"]
+        # Death is applied for by the heirs at the counter, never from the depositor's own login.
+        for name in ("no_heirs", "heirs"):
+            del self.fields[name]
+        self.fields["reason"].choices = [c for c in self.fields["reason"].choices if c[0] != Reason.DEATH]
 
 
 class StandingForm(django_forms.Form):
@@ -45,7 +49,7 @@ def apply(request):
     form = PortalApplicationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        docs = [(data["doc_type"], f) for f in request.FILES.getlist("documents")]
+        docs = forms.uploaded_documents(request.FILES)
         try:
             app = services.apply(actor=request.user, account=account, reason=data["reason"],
                                  amount=data["amount"] or None, facts=form.facts(), payee_card=data["payee_card"],
@@ -55,8 +59,10 @@ def apply(request):
             return redirect("withdrawals_portal:list")
         except ApplicationError as exc:
             form.add_error(None, exc.message)
+    options = selectors.options()
     return render(request, "withdrawals/portal_apply.html", {
-        "account": account, "portal": "depositor", "form": form, "options": selectors.options()})
+        "account": account, "portal": "depositor", "form": form, "options": options,
+        **forms.form_context(options)})
 
 
 @depositor_required

@@ -426,6 +426,11 @@ class Death(ClosingRule):
 
     def condition(self, ctx, out):
         heirs = ctx.facts.get("heirs") or []
+        if ctx.facts.get("no_heirs"):  # the balance goes to value-added income (Regulations Art. 24 para. 3)
+            if heirs:
+                out.refuse(_("Either list the heirs or state that there is none, not both."))
+            out.evidence = (*out.evidence, Doc.NO_HEIR_PROOF)
+            return
         total = sum((to_decimal(h.get("share", "0")) for h in heirs), Decimal(0))
         if not heirs or total != 1:
             out.refuse(_("List the heirs or legatees with shares that add up to 1."))

@@ -65,7 +65,7 @@ def new(request):
         if account is None:
             form.add_error("account", _("No such account."))
         else:
-            docs = [(data["doc_type"], f) for f in request.FILES.getlist("documents")]
+            docs = forms.uploaded_documents(request.FILES)
             try:
                 app = services.apply(actor=request.user, account=account, reason=data["reason"],
                                      amount=data["amount"] or None, facts=form.facts(),
@@ -73,4 +73,4 @@ def new(request):
                 return redirect("withdrawals:case", number=app.number)
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
-    return render(request, "withdrawals/new.html", {"form": form})
+    return render(request, "withdrawals/new.html", {"form": form, **forms.form_context(selectors.options())})

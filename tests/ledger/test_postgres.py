@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, InternalError, connection, connections, transaction
 
+from core.errors import Conflict, InsufficientFunds, StateError
 from ledger.models import Account, JournalEntry
-from ledger.posting import credit, debit, post
+from ledger.posting import credit, debit, post, reverse
 from ledger.reconciliation import run_checks
 from tests import factories
 
@@ -112,3 +113,56 @@ def test_concurrent_withdrawals_never_overdraw(clerk):
     assert results.count("ok") == 3
     assert results.count("InsufficientFunds") == 5
     assert Account.objects.get(pk=acc.ledger_account_id).balance == Decimal("10.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_posting_outside_a_transaction_is_one_atomic_statement(clerk):
+    """Outside any transaction a posting is one statement: refused, it writes nothing; retried, it returns
+    the first entry without posting twice."""
+    acc = factories.account(clerk)
+    bank = factories.bank_account()
+    assert connection.get_autocommit()
+    first = post(lines=[debit(bank.ledger_account_id, "80.00"), credit(acc.ledger_account_id, "80.00")],
+                 memo="in", idempotency_key="top-level-1", actor=clerk)
+    again = post(lines=[debit(bank.ledger_account_id, "80.00"), credit(acc.ledger_account_id, "80.00")],
+                 memo="in", idempotency_key="top-level-1", actor=clerk)
+    assert again.pk == first.pk and again.actor_id == clerk.pk
+    entries = JournalEntry.objects.count()
+    with pytest.raises(InsufficientFunds):
+        post(lines=[debit(acc.ledger_account_id, "80.01"), credit(bank.ledger_account_id, "80.01")], memo="out")
+    assert JournalEntry.objects.count() == entries
+    assert Account.objects.get(pk=acc.ledger_account_id).balance == Decimal("80.00")
+    assert Account.objects.get(pk=bank.ledger_account_id).balance == Decimal("80.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_posting_leaves_the_callers_transaction_usable(clerk):
+    acc = factories.account(clerk)
+    bank = factories.bank_account()
+    with transaction.atomic():
+        post(lines=[debit(bank.ledger_account_id, "50.00"), credit(acc.ledger_account_id, "50.00")], memo="in",
+             idempotency_key="caller-in")
+        with pytest.raises(InsufficientFunds):
+            post(lines=[debit(acc.ledger_account_id, "60.00"), credit(bank.ledger_account_id, "60.00")], memo="out")
+        with pytest.raises(Conflict):
+            post(lines=[debit(bank.ledger_account_id, "1.00"), credit(acc.ledger_account_id, "1.00")], memo="x",
+                 idempotency_key="caller-in")
+        # the caller goes on in the same transaction
+        post(lines=[debit(acc.ledger_account_id, "20.00"), credit(bank.ledger_account_id, "20.00")], memo="out")
+    assert Account.objects.get(pk=acc.ledger_account_id).balance == Decimal("30.00")
+    assert list(JournalEntry.objects.order_by("id").values_list("memo", flat=True)) == ["in", "out"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_reversal_under_another_key_is_refused(clerk):
+    acc = factories.account(clerk)
+    bank = factories.bank_account()
+    factories.deposit(acc, "10.00", bank=bank)
+    entry = post(lines=[debit(bank.ledger_account_id, "5.00"), credit(acc.ledger_account_id, "5.00")], memo="in")
+    reverse(entry=entry)
+    with pytest.raises(StateError) as info:
+        post(lines=[debit(acc.ledger_account_id, "5.00"), credit(bank.ledger_account_id, "5.00")], memo="again",
+             idempotency_key="another-key", reversal_of=entry)
+    assert info.value.code == "already_reversed"
+    assert Account.objects.get(pk=acc.ledger_account_id).balance == Decimal("10.00")
+    assert not JournalEntry.objects.filter(memo="again").exists()

@@ -439,13 +439,12 @@ def test_counter_pages_three_people(staff, funded, client):
     client.force_login(staff["clerk"])
     resp = client.post("/counter/withdrawals/new/", {
         "account": funded.number, "reason": Reason.ILLNESS, "amount": "800", "payee_card": CARD,
-        "payee_name": "张三", "medical_cost": "800", "patient": "self", "doc_type": Doc.MEDICAL,
-        "documents": [doc("a.pdf")]})
+        "payee_name": "张三", "medical_cost": "800", "patient": "self", f"doc_{Doc.MEDICAL}": [doc("a.pdf")]})
     app = WithdrawalApplication.objects.get()
     assert resp.status_code == 302 and app.state == S.ACCEPTED and app.documents.count() == 1
     bad = client.post("/counter/withdrawals/new/", {
         "account": funded.number, "reason": Reason.ILLNESS, "amount": "800", "payee_card": "123",
-        "payee_name": "张三", "medical_cost": "800", "patient": "self", "doc_type": Doc.MEDICAL})
+        "payee_name": "张三", "medical_cost": "800", "patient": "self"})
     assert "银行卡号无效" in bad.content.decode() and WithdrawalApplication.objects.count() == 1
     client.post(f"/counter/withdrawals/{app.number}/review/", {"comment": "x"})  # a clerk may not review
     assert WithdrawalApplication.objects.get().state == S.ACCEPTED
@@ -471,12 +470,12 @@ def test_portal_apply_follow_cancel_and_standing(staff, funded, client):
     assert "房屋租赁合同" in page and "装修自住住房" in page
     client.post("/portal/withdrawals/apply/", {
         "reason": Reason.RENT, "amount": "1800", "payee_card": CARD, "payee_name": "张三", "monthly_rent": "2000",
-        "patient": "self", "doc_type": Doc.LEASE, "documents": [doc("lease.pdf")]})
+        "patient": "self", f"doc_{Doc.LEASE}": [doc("lease.pdf")]})
     rent = WithdrawalApplication.objects.get()
     assert rent.state == S.PAID and balance(funded) == D("48200.00")
     client.post("/portal/withdrawals/apply/", {
         "reason": Reason.ILLNESS, "amount": "500", "payee_card": CARD, "payee_name": "张三", "medical_cost": "500",
-        "patient": "self", "doc_type": Doc.MEDICAL, "documents": [doc("m.pdf")]})
+        "patient": "self", f"doc_{Doc.MEDICAL}": [doc("m.pdf")]})
     ill = WithdrawalApplication.objects.get(reason=Reason.ILLNESS)
     assert ill.state == S.SUBMITTED
     page = client.get("/portal/withdrawals/").content.decode()
@@ -521,3 +520,48 @@ def test_death_pays_heirs_by_shares_and_retries_only_the_failed_heir(staff, fund
     funded.refresh_from_db()
     assert app.state == S.CLOSED and funded.status == FundAccount.Status.CLOSED_WITHDRAWN
     assert run_checks()["ok"]
+
+
+def test_death_without_heirs_moves_the_balance_to_value_added_income(staff, funded, client):
+    from ledger import chart
+
+    value_added = Account.objects.get(code=chart.VALUE_ADDED)
+    before_income, before = value_added.balance, snapshot(funded)
+    docs = [(Doc.DEATH_CERT, doc()), (Doc.NO_HEIR_PROOF, doc())]
+    with pytest.raises(InvalidInput) as exc:  # heirs listed and "no heir" at once
+        counter(staff, funded, Reason.DEATH, None, {"no_heirs": True, "heirs": [
+            {"name": "张一", "card": card_for("621700000000001"), "share": "1"}]}, card="", name="", docs=docs)
+    assert exc.value.code == "no_heirs"
+    with pytest.raises(InvalidInput) as exc:  # the proof that nobody inherits is missing
+        counter(staff, funded, Reason.DEATH, None, {"no_heirs": True}, card="", name="",
+                docs=[(Doc.DEATH_CERT, doc())])
+    assert exc.value.code == "missing_document"
+    assert snapshot(funded) == before
+
+    app = counter(staff, funded, Reason.DEATH, None, {"no_heirs": True}, card="", name="", docs=docs)
+    app = services.review(actor=staff["reviewer"], application=app)
+    assert app.effect["lines"][-1] == {"account": chart.VALUE_ADDED, "side": "C", "amount": app.effect["amount"]}
+    app = services.approve(actor=staff["approver"], application=app)
+    funded.refresh_from_db()
+    value_added.refresh_from_db()
+    total = D("50000.00") + app.interest_paid
+    assert app.interest_paid > 0 and app.amount_approved == total
+    assert app.state == S.CLOSED and app.instruction is None and balance(funded) == 0
+    assert funded.status == FundAccount.Status.CLOSED_WITHDRAWN
+    assert value_added.balance - before_income == total
+    assert not BankInstruction.objects.filter(source=f"withdrawal:{app.pk}").exists()
+    assert run_checks()["ok"]
+
+    # the counter form: the "no heir" box and one upload per document
+    client.force_login(staff["clerk"])
+    other = factories.account(staff["clerk"], name="王五")
+    factories.deposit(other, "300.00")
+    resp = client.post("/counter/withdrawals/new/", {
+        "account": other.number, "reason": Reason.DEATH, "no_heirs": "on",
+        f"doc_{Doc.DEATH_CERT}": [doc("death.pdf")], f"doc_{Doc.NO_HEIR_PROOF}": [doc("court.pdf")]})
+    assert resp.status_code == 302
+    case = WithdrawalApplication.objects.get(account=other)
+    assert case.facts == {"no_heirs": True} and sorted(case.documents.values_list("doc_type", flat=True)) == [
+        Doc.DEATH_CERT, Doc.NO_HEIR_PROOF]
+    page = client.get("/counter/withdrawals/new/").content.decode()
+    assert 'name="doc_no_heir_proof"' in page and "evidence-by-reason" in page

@@ -17,6 +17,7 @@ from core.business_date import today
 from core.errors import ApplicationError, Forbidden, InvalidInput, StateError
 from core.identity import luhn_ok
 from core.money import FEN, ZERO, format_yuan, to_decimal
+from ledger import chart
 from ledger import services as ledger_services
 from ledger.models import Account
 from ledger.posting import lock_accounts
@@ -83,10 +84,20 @@ def check_card(*, card, name, depositor):
     return card
 
 
+def no_heirs(app) -> bool:
+    """A death case with no heir or legatee: the balance goes to value-added income, not to a bank card."""
+    return app.reason == Reason.DEATH and bool(app.facts.get("no_heirs"))
+
+
 def _check_heirs(facts, payee_card, payee_name):
     """Death: the money goes to the heirs or legatees by their shares; each heir's card is Luhn-checked and the
-    contact payee must be one of them."""
+    contact payee must be one of them. With no heir or legatee there is no payee at all."""
     heirs = facts.get("heirs") or []
+    if facts.get("no_heirs"):
+        if heirs or (payee_card or "").strip():
+            raise InvalidInput(_("With no heir or legatee nobody is paid: leave the heirs and the card empty."),
+                               fields={"heirs": [_("Must be empty.")]}, code="no_heirs")
+        return ""
     for heir in heirs:
         card = str(heir.get("card", "")).replace(" ", "")
         if not luhn_ok(card) or not str(heir.get("name", "")).strip():
@@ -197,6 +208,9 @@ def apply(*, actor, account: FundAccount, reason, amount=None, facts=None, payee
     account = FundAccount.objects.select_related("depositor", "depositor__spouse").get(pk=account.pk)
     depositor = account.depositor
     if reason == Reason.DEATH:
+        if online:
+            raise Forbidden(_("A withdrawal after death is applied for by the heirs at the counter."),
+                            code="wrong_role")
         card = _check_heirs(facts or {}, payee_card, payee_name)
     else:
         card = check_card(card=payee_card, name=payee_name, depositor=depositor)
@@ -213,7 +227,8 @@ def apply(*, actor, account: FundAccount, reason, amount=None, facts=None, payee
         number=_number(), account=account, depositor=depositor, reason=reason, state=S.SUBMITTED if online
         else S.ACCEPTED, channel=W.Channel.ONLINE if online else W.Channel.COUNTER, application_date=on, facts=facts,
         amount_requested=amount, closes_account=outcome.closes_account, property_record_id=outcome.property_id,
-        payee_card=card, payee_name=payee_name.strip(), payee_bank=payee_bank, effect={"check": outcome.as_dict()})
+        payee_card=card, payee_name=(payee_name or "").strip(), payee_bank=payee_bank,
+        effect={"check": outcome.as_dict()})
     _save_documents(app, documents, actor)
     _require_documents(app, outcome)
     if online:
@@ -274,7 +289,10 @@ def compute_effect(app, outcome=None) -> dict:
     outcome = outcome or _evaluate(app, account=app.account, reason=app.reason, on=app.application_date,
                                    facts=app.facts)
     ledger = Account.objects.get(pk=app.account.ledger_account_id)
-    bank = ledger_services.default_bank_account()
+    if no_heirs(app):
+        counter_code = chart.VALUE_ADDED
+    else:
+        counter_code = ledger_services.default_bank_account().ledger_account.code
     amount = outcome.maximum if app.closes_account else (app.amount_approved or app.amount_requested)
     interest = outcome.maximum - ledger.balance if app.closes_account else ZERO
     lines = []
@@ -282,7 +300,7 @@ def compute_effect(app, outcome=None) -> dict:
         lines += [{"account": "501", "side": "D", "amount": str(interest)},
                   {"account": ledger.code, "side": "C", "amount": str(interest)}]
     lines += [{"account": ledger.code, "side": "D", "amount": str(amount)},
-              {"account": bank.ledger_account.code, "side": "C", "amount": str(amount)}]
+              {"account": counter_code, "side": "C", "amount": str(amount)}]
     return {"amount": str(amount), "balance_before": str(ledger.balance), "held": str(ledger.held),
             "available": str(ledger.balance - ledger.held), "closing_interest": str(interest),
             "balance_after": str(ledger.balance + interest - amount), "lines": lines, "check": outcome.as_dict(),
@@ -418,5 +436,5 @@ from withdrawals.services.registry import (  # noqa: E402
 
 __all__ = ["FLOW", "PROPERTY_COLUMNS", "accept", "add_document", "apply", "approve", "attempt_instructions",
            "cancel", "change_card", "check_card", "compute_effect", "fail_payment", "import_property_records",
-           "is_banned", "missing_documents", "pay", "record_fraud", "reject", "resubmit", "return_for_documents",
-           "review", "settle_payment", "sync_bank"]
+           "is_banned", "missing_documents", "no_heirs", "pay", "record_fraud", "reject", "resubmit",
+           "return_for_documents", "review", "settle_payment", "sync_bank"]

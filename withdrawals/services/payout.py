@@ -12,11 +12,12 @@ from core import audit, roles, workflow
 from core.business_date import today
 from core.errors import Forbidden, StateError
 from core.money import ZERO, format_yuan, round_money, to_decimal
+from ledger import chart
 from ledger import services as ledger_services
-from ledger.models import BankInstruction
-from ledger.posting import lock_accounts
+from ledger.models import Account, BankInstruction
+from ledger.posting import credit, debit, lock_accounts, post
 from withdrawals.models import Reason, WithdrawalApplication
-from withdrawals.services import FLOW, _is_applicant, _notify, check_card
+from withdrawals.services import FLOW, _is_applicant, _notify, check_card, no_heirs
 
 W = WithdrawalApplication
 S = W.State
@@ -63,6 +64,9 @@ def _pay_effect(app, actor):
         raise StateError(_("There is nothing to pay."), code="nothing_to_pay")
     app.payments += 1
     purpose = _("Withdrawal %(n)s %(r)s") % {"n": app.number, "r": app.get_reason_display()}
+    if no_heirs(app):
+        _to_value_added(app, account, amount, purpose, actor)
+        return
     if app.reason == Reason.DEATH:
         _pay_heirs(app, account, bank, purpose, actor)
         return
@@ -71,6 +75,16 @@ def _pay_effect(app, actor):
         payee_account=app.payee_card, payee_bank=app.payee_bank, purpose=purpose[:120], actor=actor,
         idempotency_key=f"withdrawal:{app.pk}:{app.payments}", source=f"withdrawal:{app.pk}",
         business_type="12" if app.closes_account else "11")
+
+
+def _to_value_added(app, account, amount, purpose, actor):
+    """Death with no heir or legatee: the balance becomes value-added income (Regulations Art. 24 para. 3).
+    No money leaves the center, so there is no bank instruction."""
+    value_added = Account.objects.get(code=chart.VALUE_ADDED)
+    post(lines=[debit(account.ledger_account_id, amount), credit(value_added.pk, amount)], memo=purpose[:200],
+         actor=actor, idempotency_key=f"withdrawal:{app.pk}:{app.payments}", business_type="12",
+         source=f"withdrawal:{app.pk}")
+    app.instruction = None
 
 
 def _pay_heirs(app, account, bank, purpose, actor):
@@ -97,6 +111,8 @@ def pay(*, actor, application) -> WithdrawalApplication:
     """支付: debit the personal account and queue the bank instruction to the depositor's own card. Holds are
     respected by the posting service (the available balance never goes below the held amount)."""
     app = workflow.apply(FLOW, application, action="pay", actor=actor, effect=lambda case: _pay_effect(case, actor))
+    if no_heirs(app):  # nothing for a bank to pay: completed at once, the account closes
+        return settle_payment(application=app, actor=None)
     _notify(app, _("Withdrawal paid"), _("%(a)s of your withdrawal %(n)s has been sent to your card ending %(c)s.")
             % {"a": format_yuan(app.amount_approved), "n": app.number, "c": app.payee_card[-4:]},
             f"paid:{app.payments}")
