@@ -6,7 +6,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
@@ -27,10 +27,10 @@ class PortalApplicationForm(forms.ApplicationForm):
 
 
 class StandingForm(django_forms.Form):
-    kind = django_forms.ChoiceField(label=_l("Kind"), choices=StandingInstruction.Kind.choices)
-    monthly_amount = django_forms.CharField(label=_l("Monthly rent or installment"), max_length=20)
-    payee_card = django_forms.CharField(label=_l("Bank card number"), max_length=23)
-    payee_name = django_forms.CharField(label=_l("Card holder"), max_length=60)
+    kind = django_forms.ChoiceField(label=gettext_lazy("Kind"), choices=StandingInstruction.Kind.choices)
+    monthly_amount = django_forms.CharField(label=gettext_lazy("Monthly rent or installment"), max_length=20)
+    payee_card = django_forms.CharField(label=gettext_lazy("Bank card number"), max_length=23)
+    payee_name = django_forms.CharField(label=gettext_lazy("Card holder"), max_length=60)
 
 
 @depositor_required

@@ -9,7 +9,7 @@ import hashlib
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from accounts.models import FundAccount
 from core import audit, numbering, policy, roles, workflow
@@ -34,26 +34,27 @@ FLOW = workflow.Workflow(
     applicant_of=lambda case: case.depositor.user if case.depositor_id else None,
     transitions=[
         workflow.Transition("accept", (S.SUBMITTED,), S.ACCEPTED, (roles.CLERK,), step=workflow.ACCEPT,
-                            label=_l("accept")),
+                            label=gettext_lazy("accept")),
         workflow.Transition("review", (S.ACCEPTED,), S.REVIEWED, (roles.REVIEWER,), step=workflow.REVIEW,
-                            label=_l("review")),
+                            label=gettext_lazy("review")),
         workflow.Transition("approve", (S.REVIEWED,), S.APPROVED, (roles.APPROVER,), step=workflow.APPROVE,
-                            label=_l("approve")),
+                            label=gettext_lazy("approve")),
         workflow.Transition("auto_approve", (S.SUBMITTED, S.ACCEPTED), S.APPROVED, system=True,
-                            step=workflow.APPROVE, label=_l("approve by rule")),
+                            step=workflow.APPROVE, label=gettext_lazy("approve by rule")),
         workflow.Transition("return", (S.SUBMITTED, S.ACCEPTED, S.REVIEWED), S.RETURNED, STAFF_ACTIONS,
-                            label=_l("return for documents")),
+                            label=gettext_lazy("return for documents")),
         workflow.Transition("resubmit", (S.RETURNED,), S.ACCEPTED, (roles.CLERK,), applicant=True,
-                            label=_l("resubmit")),
+                            label=gettext_lazy("resubmit")),
         workflow.Transition("reject", (S.SUBMITTED, S.ACCEPTED, S.REVIEWED, S.RETURNED), S.REJECTED, STAFF_ACTIONS,
-                            system=True, label=_l("reject")),
+                            system=True, label=gettext_lazy("reject")),
         workflow.Transition("cancel", (S.SUBMITTED, S.ACCEPTED, S.REVIEWED, S.RETURNED), S.CANCELLED,
-                            (roles.CLERK,), applicant=True, label=_l("cancel")),
+                            (roles.CLERK,), applicant=True, label=gettext_lazy("cancel")),
         workflow.Transition("pay", (S.APPROVED,), S.PAID, (roles.APPROVER, roles.FINANCE), system=True,
-                            label=_l("pay")),
-        workflow.Transition("settle", (S.PAID,), S.CLOSED, (roles.FINANCE,), system=True, label=_l("complete")),
+                            label=gettext_lazy("pay")),
+        workflow.Transition("settle", (S.PAID,), S.CLOSED, (roles.FINANCE,), system=True,
+                            label=gettext_lazy("complete")),
         workflow.Transition("payment_failed", (S.PAID,), S.APPROVED, (roles.FINANCE,), system=True,
-                            label=_l("payment failed")),
+                            label=gettext_lazy("payment failed")),
     ],
 )
 
