@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from withdrawals.models import FraudBan, PropertyRecord, StandingInstruction, WithdrawalApplication
+from withdrawals.models import FraudBan, PropertyRecord, Recovery, StandingInstruction, WithdrawalApplication
 
 
 @admin.register(WithdrawalApplication)
@@ -33,3 +33,14 @@ class StandingInstructionAdmin(SimpleHistoryAdmin):
     list_display = ("account", "kind", "monthly_amount", "status", "last_month")
     list_filter = ("kind", "status")
     raw_id_fields = ("account", "created_by")
+
+
+@admin.register(Recovery)
+class RecoveryAdmin(SimpleHistoryAdmin):
+    list_display = ("application", "depositor", "amount_due", "amount_recovered", "status", "ordered_on")
+    list_filter = ("status",)
+    search_fields = ("application__number", "depositor__name")
+    raw_id_fields = ("application", "depositor", "created_by")
+
+    def has_change_permission(self, request, obj=None):  # amounts change only as receipts are applied
+        return False

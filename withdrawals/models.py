@@ -140,6 +140,10 @@ class WithdrawalDocument(models.Model):
     def __str__(self):
         return f"{self.application_id} {self.get_doc_type_display()}"
 
+    @property
+    def filename(self):
+        return self.file.name.rsplit("/", 1)[-1]
+
 
 class PropertyRecord(models.Model):
     """A home registered in the city, as received from the real-estate registry by data sharing."""
@@ -191,6 +195,46 @@ class FraudBan(models.Model):
 
     def __str__(self):
         return f"{self.depositor_id} {self.kind} {self.starts_on}–{self.ends_on}"
+
+
+class Recovery(models.Model):
+    """The order to return money withdrawn by fraud (责令退回, 2026 Art. 41) and what has come back so far.
+    The money returns to the person's fund account as bank receipts are applied to it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Outstanding")
+        RECOVERED = "recovered", _("Recovered in full")
+
+    application = models.OneToOneField(WithdrawalApplication, on_delete=models.PROTECT, related_name="recovery",
+                                       verbose_name=_("application"))
+    depositor = models.ForeignKey(Depositor, on_delete=models.PROTECT, related_name="recoveries",
+                                  verbose_name=_("person"))
+    amount_due = MoneyField(_("amount to return"))
+    amount_recovered = MoneyField(_("amount returned"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    reason = models.TextField(_("reason"))
+    ordered_on = models.DateField(_("ordered on"))
+    recovered_on = models.DateField(_("recovered on"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("fraud recovery")
+        verbose_name_plural = _("fraud recoveries")
+        ordering = ["-ordered_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_recovered__gte=0)
+                                   & models.Q(amount_recovered__lte=models.F("amount_due")),
+                                   name="recovery_within_amount_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.application_id} {self.amount_recovered}/{self.amount_due}"
+
+    @property
+    def outstanding(self):
+        return self.amount_due - self.amount_recovered
 
 
 class StandingInstruction(models.Model):

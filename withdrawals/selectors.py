@@ -4,8 +4,9 @@ from django.db.models import BooleanField, Case, Value, When
 
 from core import roles, workflow
 from core.business_date import today
+from ledger.models import BankStatementLine
 from withdrawals import rules
-from withdrawals.models import DocumentType, Reason, StandingInstruction, WithdrawalApplication
+from withdrawals.models import DocumentType, Reason, Recovery, StandingInstruction, WithdrawalApplication
 
 W = WithdrawalApplication
 QUEUE_OF_ROLE = {roles.CLERK: (W.State.SUBMITTED, W.State.RETURNED), roles.REVIEWER: (W.State.ACCEPTED,),
@@ -53,9 +54,19 @@ def case_page(*, viewer, pk) -> dict:
 
     app = applications(viewer=viewer).get(pk=pk)
     live = services.compute_effect(app) if app.state in OPEN_STATES else app.effect
+    recovery = Recovery.objects.filter(application=app).first()
+    receipts = []
+    if recovery is not None and recovery.status == Recovery.Status.OPEN and roles.has_role(viewer, roles.FINANCE):
+        # Money received and not yet booked, the person's own transfers first.
+        receipts = list(BankStatementLine.objects.filter(
+            match_status=BankStatementLine.Match.UNMATCHED, direction=BankStatementLine.Direction.CREDIT,
+            amount__lte=recovery.outstanding).order_by("-value_date", "-id")[:200])
+        receipts.sort(key=lambda line: line.counterparty_name != app.depositor.name)
     return {"application": app, "documents": list(app.documents.all()), "history": list(workflow.history(app)),
             "effect": live, "actions": [t.action for t in workflow_actions(app, viewer)],
-            "buttons": [(t.action, str(t.label or t.action)) for t in workflow_actions(app, viewer)]}
+            "buttons": [(t.action, str(t.label or t.action)) for t in workflow_actions(app, viewer)],
+            "recovery": recovery, "receipts": receipts,
+            "can_record_fraud": recovery is None and roles.has_role(viewer, roles.REVIEWER, roles.APPROVER)}
 
 
 def workflow_actions(app, viewer):

@@ -7,5 +7,8 @@ urlpatterns = [
     path("withdrawals/", views.queue, name="queue"),
     path("withdrawals/new/", views.new, name="new"),
     path("withdrawals/<str:number>/", views.case, name="case"),
+    path("withdrawals/<str:number>/documents/<int:pk>/", views.document, name="document"),
+    path("withdrawals/<str:number>/fraud/", views.fraud, name="fraud"),
+    path("withdrawals/<str:number>/recovery/", views.recovery_receipt, name="recovery_receipt"),
     path("withdrawals/<str:number>/<str:action>/", views.act, name="act"),
 ]

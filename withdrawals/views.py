@@ -2,15 +2,18 @@
 actions) and the acceptance of a new application with scanned documents. Thin: parse, call one service."""
 
 from django.contrib import messages
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.models import FundAccount
-from core import roles
+from core import audit, roles
 from core.errors import ApplicationError
 from core.views_helpers import staff_required
+from ledger.models import BankStatementLine
 from withdrawals import forms, selectors, services
+from withdrawals.models import Recovery
 
 ACTIONS = {
     "review": lambda user, app, c: services.review(actor=user, application=app, comment=c),
@@ -74,3 +77,50 @@ def new(request):
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
     return render(request, "withdrawals/new.html", {"form": form, **forms.form_context(selectors.options())})
+
+
+def _case_or_404(request, number):
+    app = selectors.applications(viewer=request.user).filter(number=number).first()
+    if app is None:
+        raise Http404
+    return app
+
+
+@staff_required()
+def document(request, number, pk):
+    """A scanned document of the case, for the staff who may see the case; every opening is audited."""
+    app = _case_or_404(request, number)
+    doc = get_object_or_404(app.documents, pk=pk)
+    audit.record(actor=request.user, action="withdrawal.document.view", obj=app, after={"document": doc.pk})
+    return FileResponse(doc.file.open("rb"), as_attachment=False, filename=doc.filename)
+
+
+@staff_required(roles.REVIEWER, roles.APPROVER)
+@require_POST
+def fraud(request, number):
+    """A fraud finding on the case: the bans of the 2026 rules and, when money was paid, the order to return it."""
+    app = _case_or_404(request, number)
+    try:
+        services.record_fraud(actor=request.user, depositor=app.depositor, reason=request.POST.get("reason", ""),
+                              application=app)
+        messages.success(request, _("The fraud finding was recorded."))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("withdrawals:case", number=number)
+
+
+@staff_required(roles.FINANCE)
+@require_POST
+def recovery_receipt(request, number):
+    app = _case_or_404(request, number)
+    recovery = get_object_or_404(Recovery, application=app)
+    line = BankStatementLine.objects.filter(pk=request.POST.get("statement_line") or 0).first()
+    if line is None:
+        messages.error(request, _("Choose the bank receipt of the money returned."))
+        return redirect("withdrawals:case", number=number)
+    try:
+        recovery = services.apply_recovery_receipt(actor=request.user, recovery=recovery, statement_line=line)
+        messages.success(request, _("Applied; %(o)s is still owed.") % {"o": recovery.outstanding})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("withdrawals:case", number=number)

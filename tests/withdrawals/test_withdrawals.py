@@ -565,3 +565,60 @@ def test_death_without_heirs_moves_the_balance_to_value_added_income(staff, fund
         Doc.DEATH_CERT, Doc.NO_HEIR_PROOF]
     page = client.get("/counter/withdrawals/new/").content.decode()
     assert 'name="doc_no_heir_proof"' in page and "evidence-by-reason" in page
+
+
+def test_fraud_on_a_paid_withdrawal_orders_the_money_back_and_receipts_restore_the_balance(staff, funded, client):
+    from withdrawals.models import Recovery
+
+    app = through(staff, counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"}))
+    ledger_services.simulate_bank()
+    services.sync_bank()
+    assert balance(funded) == D("49000.00")
+    other = factories.account(staff["clerk"], name="李四")
+    with pytest.raises(InvalidInput):  # the case must be the person's
+        services.record_fraud(actor=staff["approver"], depositor=other.depositor, reason="伪造", application=app)
+
+    client.force_login(staff["approver"])
+    page = client.get(f"/counter/withdrawals/{app.number}/").content.decode()
+    assert "记录骗提认定" in page
+    client.post(f"/counter/withdrawals/{app.number}/fraud/", {"reason": "诊断证明系伪造"})
+    recovery = Recovery.objects.get(application=app)
+    assert (recovery.amount_due, recovery.amount_recovered, recovery.status) == (D("1000.00"), 0, "open")
+    assert FraudBan.objects.filter(depositor=funded.depositor).count() == 2
+    assert Notification.objects.filter(key=f"withdrawal:{app.pk}:recovery:inbox").exists()
+
+    bank = ledger_services.default_bank_account()
+    lines = ledger_services.import_statement(bank_account=bank, actor=staff["finance"], rows=[
+        {"bank_reference": "RET001", "value_date": "2026-10-12", "direction": "C", "amount": "600.00",
+         "counterparty_name": "张三", "counterparty_account": CARD, "remark": "退回提取款"},
+        {"bank_reference": "RET002", "value_date": "2026-10-12", "direction": "C", "amount": "900.00",
+         "counterparty_name": "张三", "counterparty_account": CARD, "remark": "退回提取款"}])
+    with pytest.raises(ApplicationError):  # a reviewer does not book bank receipts
+        services.apply_recovery_receipt(actor=staff["reviewer"], recovery=recovery, statement_line=lines[0])
+    client.force_login(staff["finance"])
+    page = client.get(f"/counter/withdrawals/{app.number}/").content.decode()
+    assert "RET001" in page and "RET002" in page
+    client.post(f"/counter/withdrawals/{app.number}/recovery/", {"statement_line": lines[0].pk})
+    page = client.get(f"/counter/withdrawals/{app.number}/").content.decode()
+    assert "RET002" not in page  # only receipts that do not exceed what is still owed
+    recovery.refresh_from_db()
+    assert (recovery.amount_recovered, recovery.outstanding, recovery.status) == (D("600.00"), D("400.00"), "open")
+    assert balance(funded) == D("49600.00")
+    before = snapshot(funded)
+    with pytest.raises(InvalidInput) as exc:  # more than is still owed
+        services.apply_recovery_receipt(actor=staff["finance"], recovery=recovery, statement_line=lines[1])
+    assert exc.value.code == "above_outstanding" and snapshot(funded) == before
+    with pytest.raises(StateError):  # a receipt is used once
+        services.apply_recovery_receipt(actor=staff["finance"], recovery=recovery, statement_line=lines[0])
+    last = ledger_services.import_statement(bank_account=bank, actor=staff["finance"], rows=[
+        {"bank_reference": "RET003", "value_date": "2026-10-13", "direction": "C", "amount": "400.00",
+         "counterparty_name": "张三", "counterparty_account": CARD, "remark": "退回提取款"}])[0]
+    recovery = services.apply_recovery_receipt(actor=staff["finance"], recovery=recovery, statement_line=last)
+    assert (recovery.status, recovery.outstanding) == ("recovered", 0) and balance(funded) == D("50000.00")
+    # the 900.00 receipt is someone else's business: booked to suspense, the books agree
+    ledger_services.book_to_suspense(line=lines[1], actor=staff["finance"])
+    assert run_checks()["ok"]
+    page = client.get(f"/counter/withdrawals/{app.number}/").content.decode()
+    assert "已全部退回" in page
+    doc_page = client.get(f"/counter/withdrawals/{app.number}/documents/{app.documents.first().pk}/")
+    assert doc_page.status_code == 200 and b"".join(doc_page.streaming_content).startswith(b"%PDF")

@@ -430,12 +430,14 @@ from withdrawals.services.payout import (  # noqa: E402
 )
 from withdrawals.services.registry import (  # noqa: E402
     PROPERTY_COLUMNS,
+    apply_recovery_receipt,
     import_property_records,
     is_banned,
     record_fraud,
 )
 
-__all__ = ["FLOW", "PROPERTY_COLUMNS", "accept", "add_document", "apply", "approve", "attempt_instructions",
+__all__ = ["FLOW", "PROPERTY_COLUMNS", "accept", "add_document", "apply", "apply_recovery_receipt", "approve",
+           "attempt_instructions",
            "cancel", "change_card", "check_card", "compute_effect", "fail_payment", "import_property_records",
            "is_banned", "missing_documents", "no_heirs", "pay", "record_fraud", "reject", "resubmit",
            "return_for_documents", "review", "settle_payment", "sync_bank"]

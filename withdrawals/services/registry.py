@@ -1,4 +1,5 @@
-"""Fraud findings (2026 Art. 41 bans) and the real-estate registry's property records."""
+"""Fraud findings (2026 Art. 41: bans, and the order to return what was withdrawn) and the real-estate
+registry's property records."""
 
 import csv
 import datetime
@@ -7,12 +8,14 @@ import io
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core import audit, policy, roles
+from core import audit, policy, roles, workflow
 from core.business_date import today
-from core.errors import InvalidInput
-from core.money import to_decimal
+from core.errors import InvalidInput, StateError
+from core.money import format_yuan, to_decimal
+from ledger.models import BankStatementLine
+from ledger.posting import credit, debit, post
 from withdrawals import rules
-from withdrawals.models import FraudBan, PropertyRecord, WithdrawalApplication
+from withdrawals.models import FraudBan, PropertyRecord, Recovery, WithdrawalApplication
 from withdrawals.services import reject
 
 W = WithdrawalApplication
@@ -24,6 +27,8 @@ def record_fraud(*, actor, depositor, reason, application=None) -> list[FraudBan
     """A fraud finding (2026 Art. 41): 3-year withdrawal ban and 5-year loan ban from today; an open
     application of the person is rejected."""
     roles.require_role(actor, roles.APPROVER, roles.REVIEWER)
+    if application is not None and application.depositor_id != depositor.pk:
+        raise InvalidInput(_("The application is not the person's."), code="wrong_person")
     if not (reason or "").strip():
         raise InvalidInput(_("Give the reason for the fraud finding."), fields={"reason": [_("Required.")]})
     on = today()
@@ -38,7 +43,69 @@ def record_fraud(*, actor, depositor, reason, application=None) -> list[FraudBan
                  comment=reason)
     for app in W.objects.filter(depositor=depositor, state__in=(S.SUBMITTED, S.ACCEPTED, S.REVIEWED, S.RETURNED)):
         reject(actor=None, application=app, reason=_("Fraud finding: %(r)s") % {"r": reason})
+    if application is not None and application.state in (S.PAID, S.CLOSED):
+        _order_return(actor=actor, application=application, reason=reason, on=on)
     return bans
+
+
+def _order_return(*, actor, application, reason, on):
+    """责令退回: the person must return what the fraudulent withdrawal paid out."""
+    if application.depositor_id is None or Recovery.objects.filter(application=application).exists():
+        return
+    due = application.amount_approved or application.amount_requested
+    recovery = Recovery.objects.create(application=application, depositor=application.depositor, amount_due=due,
+                                       reason=reason, ordered_on=on, created_by=actor)
+    audit.record(actor=actor, action="withdrawal.recovery.order", obj=application, after={"amount_due": due})
+    dep = application.depositor
+    workflow.notify(
+        subject=_("Order to return a withdrawal"),
+        body=_("Withdrawal %(n)s was found to be fraudulent: return %(a)s to the center's account. Withdrawals "
+               "are banned for 3 years and fund loans for 5 years.") % {"n": application.number,
+                                                                       "a": format_yuan(due)},
+        user=dep.user, recipient=dep, channels=["inbox", "sms"] if dep.phone else ["inbox"], address=dep.phone,
+        key=f"withdrawal:{application.pk}:recovery")
+    return recovery
+
+
+@transaction.atomic
+def apply_recovery_receipt(*, actor, recovery, statement_line) -> Recovery:
+    """Money returned by the person has arrived at the center's bank (an incoming, unmatched statement line):
+    it goes back into the person's fund account and reduces what is still owed. Nothing more than is owed
+    is taken, and a line is used once."""
+    roles.require_role(actor, roles.FINANCE)  # booking bank receipts is the finance department's
+    recovery = Recovery.objects.select_for_update().select_related("application__account").get(pk=recovery.pk)
+    line = (BankStatementLine.objects.select_for_update(of=("self",)).select_related("bank_account")
+            .get(pk=statement_line.pk))
+    if line.match_status != BankStatementLine.Match.UNMATCHED:
+        raise StateError(_("This statement line has already been booked."), code="already_booked")
+    if line.direction != BankStatementLine.Direction.CREDIT:
+        raise StateError(_("Only money received can be applied to a recovery."), code="not_incoming")
+    if recovery.status != Recovery.Status.OPEN:
+        raise StateError(_("This recovery has been settled in full."), code="recovered")
+    if line.amount > recovery.outstanding:
+        raise InvalidInput(_("The receipt of %(a)s is more than the %(o)s still owed.")
+                           % {"a": format_yuan(line.amount), "o": format_yuan(recovery.outstanding)},
+                           fields={"statement_line": [_("More than is owed.")]}, code="above_outstanding")
+    account = recovery.application.account
+    if account.is_closed:
+        raise StateError(_("The fund account is closed: reopen it before the money can be returned to it."),
+                         code="account_closed")
+    entry = post(
+        lines=[debit(line.bank_account.ledger_account_id, line.amount), credit(account.ledger_account_id, line.amount)],
+        memo=_("Return of fraudulent withdrawal %(n)s (%(r)s)") % {"n": recovery.application.number,
+                                                                  "r": line.bank_reference},
+        actor=actor, idempotency_key=f"statement:{line.pk}", business_date=line.value_date, business_type="11",
+        source=f"recovery:{recovery.pk}")
+    line.match_status = BankStatementLine.Match.BOOKED
+    line.entry = entry
+    line.save(update_fields=["match_status", "entry"])
+    recovery.amount_recovered += line.amount
+    if recovery.outstanding == 0:
+        recovery.status, recovery.recovered_on = Recovery.Status.RECOVERED, today()
+    recovery.save(update_fields=["amount_recovered", "status", "recovered_on"])
+    audit.record(actor=actor, action="withdrawal.recovery.receipt", obj=recovery.application,
+                 after={"amount": line.amount, "outstanding": recovery.outstanding, "line": line.bank_reference})
+    return recovery
 
 
 def is_banned(depositor, kind, on=None) -> bool:
