@@ -65,15 +65,31 @@ class ApplicationForm(forms.Form):
         return facts
 
 
+def preview_context(form, account, services):
+    """The preview fragment's context: the outcome of the form's facts for the account, or what is wrong."""
+    from core.errors import ApplicationError
+
+    if account is None:
+        return {"problem": _("Enter the personal account number first.")}
+    if not form.is_valid():
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        return {"problem": errors[0] if errors else _("Check the form.")}
+    try:
+        outcome = services.preview(account=account, reason=form.cleaned_data["reason"], facts=form.facts())
+    except ApplicationError as exc:
+        return {"problem": exc.message}
+    return {"outcome": outcome, "documents": [DocumentType(d).label for d in outcome.evidence]}
+
+
 def uploaded_documents(files):
     """[(document type, file)] from the form's upload inputs, one input per document type (``doc_<type>``)."""
     return [(doc_type, upload) for doc_type in DocumentType.values for upload in files.getlist(f"doc_{doc_type}")]
 
 
-def form_context(options):
+def form_context(options, preview_url):
     """What the application templates need besides the form: the upload inputs (one per document type) and,
     for the page's script, the documents each reason in force needs."""
-    return {"document_inputs": [{"name": f"doc_{value}", "value": value, "label": label}
+    return {"preview_url": preview_url, "document_inputs": [{"name": f"doc_{value}", "value": value, "label": label}
                                 for value, label in DocumentType.choices],
             "evidence_by_reason": {o["reason"]: [str(d) for d in o["evidence"]] for o in options}}
 

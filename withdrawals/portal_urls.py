@@ -6,6 +6,7 @@ app_name = "withdrawals_portal"
 urlpatterns = [
     path("withdrawals/", views.my_withdrawals, name="list"),
     path("withdrawals/apply/", views.apply, name="apply"),
+    path("withdrawals/preview/", views.preview, name="preview"),
     path("withdrawals/<str:number>/cancel/", views.cancel, name="cancel"),
     path("standing/new/", views.standing_new, name="standing_new"),
     path("standing/<int:pk>/stop/", views.standing_stop, name="standing_stop"),

@@ -5,6 +5,7 @@ Only the depositor's own data; every write is a service call."""
 from django import forms as django_forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -62,7 +63,7 @@ def apply(request):
     options = selectors.options()
     return render(request, "withdrawals/portal_apply.html", {
         "account": account, "portal": "depositor", "form": form, "options": options,
-        **forms.form_context(options)})
+        **forms.form_context(options, reverse("withdrawals_portal:preview"))})
 
 
 @depositor_required
@@ -102,3 +103,12 @@ def standing_stop(request, pk):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("withdrawals_portal:list")
+
+
+@depositor_required
+@require_POST
+def preview(request):
+    """htmx: the maximum and the checks for what the depositor has filled in so far."""
+    account = portal_selectors.current_account(request.user)
+    form = PortalApplicationForm(request.POST)
+    return render(request, "withdrawals/_preview.html", forms.preview_context(form, account, services))

@@ -6,6 +6,7 @@ app_name = "withdrawals"
 urlpatterns = [
     path("withdrawals/", views.queue, name="queue"),
     path("withdrawals/new/", views.new, name="new"),
+    path("withdrawals/preview/", views.preview, name="preview"),
     path("withdrawals/<str:number>/", views.case, name="case"),
     path("withdrawals/<str:number>/documents/<int:pk>/", views.document, name="document"),
     path("withdrawals/<str:number>/fraud/", views.fraud, name="fraud"),

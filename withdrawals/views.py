@@ -4,6 +4,7 @@ actions) and the acceptance of a new application with scanned documents. Thin: p
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -76,7 +77,8 @@ def new(request):
                 return redirect("withdrawals:case", number=app.number)
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
-    return render(request, "withdrawals/new.html", {"form": form, **forms.form_context(selectors.options())})
+    return render(request, "withdrawals/new.html",
+                  {"form": form, **forms.form_context(selectors.options(), reverse("withdrawals:preview"))})
 
 
 def _case_or_404(request, number):
@@ -84,6 +86,15 @@ def _case_or_404(request, number):
     if app is None:
         raise Http404
     return app
+
+
+@staff_required(roles.CLERK)
+@require_POST
+def preview(request):
+    """htmx: the maximum and the checks for the application being filled in at the counter."""
+    form = forms.ApplicationForm(request.POST)
+    account = FundAccount.objects.filter(number=(request.POST.get("account") or "").strip()).first()
+    return render(request, "withdrawals/_preview.html", forms.preview_context(form, account, services))
 
 
 @staff_required()

@@ -66,6 +66,9 @@ def test_depositor_applies_online_and_three_people_take_it_through(page, live_se
     page.locator("#id_payee_name").fill("张三")
     page.locator("#id_monthly_rent").fill("2000")
     page.locator("#id_months").fill("3")
+    page.get_by_role("button", name="查看是否符合条件及可提取额度").click()  # htmx: the rules on the facts so far
+    expect(page.locator("#preview-maximum")).to_have_text("5,400.00")  # 3 months at the ¥1,800 cap
+    expect(page.locator("#preview")).to_contain_text("房屋租赁合同")
     page.locator("#id_doc_lease").set_input_files(files=[{"name": "lease.pdf", "mimeType": "application/pdf",
                                                           "buffer": b"%PDF-1.4 lease"}])
     page.get_by_role("button", name="提交").click()

@@ -622,3 +622,25 @@ def test_fraud_on_a_paid_withdrawal_orders_the_money_back_and_receipts_restore_t
     assert "已全部退回" in page
     doc_page = client.get(f"/counter/withdrawals/{app.number}/documents/{app.documents.first().pk}/")
     assert doc_page.status_code == 200 and b"".join(doc_page.streaming_content).startswith(b"%PDF")
+
+
+def test_preview_shows_the_maximum_or_the_refusals_and_writes_nothing(staff, funded, client):
+    client.force_login(staff["clerk"])
+    before = snapshot(funded)
+    page = client.post("/counter/withdrawals/preview/", {
+        "account": funded.number, "reason": Reason.RENT, "monthly_rent": "1500", "months": "2"}).content.decode()
+    assert 'id="preview-maximum">3,000.00<' in page and "房屋租赁合同" in page
+    prop(funded.depositor)  # the registry shows a home in the city
+    page = client.post("/counter/withdrawals/preview/", {
+        "account": funded.number, "reason": Reason.RENT, "monthly_rent": "1500", "months": "2"}).content.decode()
+    assert "不符合条件" in page and "不动产登记信息显示" in page
+    page = client.post("/counter/withdrawals/preview/", {"account": "nope", "reason": Reason.RENT}).content.decode()
+    assert "请先填写个人账号" in page
+    assert snapshot(funded) == before
+    user = make_user("dep_preview", roles.DEPOSITOR)
+    funded.depositor.user = user
+    funded.depositor.save()
+    client.force_login(user)
+    page = client.post("/portal/withdrawals/preview/", {"reason": Reason.ILLNESS, "medical_cost": "800",
+                                                        "patient": "self"}).content.decode()
+    assert 'id="preview-maximum">800.00<' in page

@@ -191,6 +191,15 @@ def _is_applicant(actor, account):
 
 # --- applying ----------------------------------------------------------------------------------------
 
+def preview(*, account: FundAccount, reason, facts=None):
+    """What an application with these facts would get today (eligibility and why, the maximum, the documents
+    needed), as the depositor or the clerk fills in the form. Writes nothing."""
+    if reason not in Reason.values:
+        raise InvalidInput(_("Unknown withdrawal reason."), fields={"reason": [_("Unknown reason.")]})
+    account = FundAccount.objects.select_related("depositor", "depositor__spouse").get(pk=account.pk)
+    return _evaluate(None, account=account, reason=reason, on=today(), facts=dict(facts or {}))
+
+
 @transaction.atomic
 def apply(*, actor, account: FundAccount, reason, amount=None, facts=None, payee_card, payee_name, payee_bank="",
           documents=(), comment="") -> WithdrawalApplication:
@@ -439,5 +448,5 @@ from withdrawals.services.registry import (  # noqa: E402
 __all__ = ["FLOW", "PROPERTY_COLUMNS", "accept", "add_document", "apply", "apply_recovery_receipt", "approve",
            "attempt_instructions",
            "cancel", "change_card", "check_card", "compute_effect", "fail_payment", "import_property_records",
-           "is_banned", "missing_documents", "no_heirs", "pay", "record_fraud", "reject", "resubmit",
+           "is_banned", "missing_documents", "no_heirs", "pay", "preview", "record_fraud", "reject", "resubmit",
            "return_for_documents", "review", "settle_payment", "sync_bank"]
