@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from core import audit, roles
 from core.business_date import today
 from core.errors import InvalidInput, StateError
-from core.money import FEN, format_yuan, to_decimal
+from core.money import FEN, ZERO, format_yuan, to_decimal
 from ledger import chart
 from ledger.models import Account, BankAccount, BankInstruction, BankStatementLine, Hold
 from ledger.posting import credit, debit, lock_accounts, post, reverse
@@ -140,14 +140,19 @@ def record_batch_payment(*, entry, bank_account: BankAccount, amount, count, ref
 
 
 @transaction.atomic
-def settle_instruction(*, instruction: BankInstruction, bank_reference, value_date=None, actor=None):
-    """The bank paid: record its statement line and mark the instruction settled."""
+def settle_instruction(*, instruction: BankInstruction, bank_reference, value_date=None, actor=None, paid=None):
+    """The bank paid: record its statement line and mark the instruction settled. ``paid``: for a batch the bank
+    paid only in part, what left the account (the caller posts the rest back where it came from)."""
     instruction = BankInstruction.objects.select_for_update().get(pk=instruction.pk)
     if instruction.status != BankInstruction.Status.PENDING:
         raise StateError(_("Instruction %(r)s is not pending.") % {"r": instruction.reference})
+    paid = instruction.amount if paid is None else to_decimal(paid)
+    if not ZERO < paid <= instruction.amount:
+        raise InvalidInput(_("The amount paid must be more than zero and at most the instruction's %(a)s.")
+                           % {"a": instruction.amount}, code="bad_amount")
     line = BankStatementLine.objects.create(
         bank_account=instruction.bank_account, bank_reference=bank_reference, value_date=value_date or today(),
-        direction=BankStatementLine.Direction.DEBIT, amount=instruction.amount,
+        direction=BankStatementLine.Direction.DEBIT, amount=paid,
         counterparty_name=instruction.payee_name, counterparty_account=instruction.payee_account,
         remark=instruction.reference, match_status=BankStatementLine.Match.BOOKED, entry=instruction.entry,
         instruction=instruction,

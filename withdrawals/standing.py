@@ -27,7 +27,7 @@ from core.models import BatchRun, CaseTransition, Notification
 from core.money import ZERO, format_yuan
 from ledger import services as ledger_services
 from ledger.models import BankInstruction, Side
-from ledger.posting import lock_accounts, post_set
+from ledger.posting import credit, debit, lock_accounts, post, post_set
 from withdrawals import rules
 from withdrawals import services as svc
 from withdrawals.models import Reason, StandingInstruction, WithdrawalApplication
@@ -343,12 +343,35 @@ def _merge_result(run_id, paid, total, skipped, stopped):
 # --- the bank's answer for a batch ------------------------------------------------------------------------
 
 @transaction.atomic
-def settle_batch(*, instruction, bank_reference=None, actor=None) -> int:
-    """The bank paid a batch: settle the instruction and complete its applications (办结)."""
+def settle_batch(*, instruction, bank_reference=None, actor=None, failed=None) -> int:
+    """The bank paid a batch: settle the instruction and complete its applications (办结).
+
+    ``failed``: {application id: the bank's reason} for the payees the bank could not pay (a closed card, a name
+    that does not match). It paid the others; each failed payee's amount is posted back to the fund account
+    it came from and the case reopens (approved) to be paid again on its own, e.g. to a corrected card."""
+    failed = {int(k): str(v) for k, v in (failed or {}).items()}
+    returned = list(W.objects.select_for_update().select_related("account")
+                    .filter(instruction=instruction, state=W.State.PAID, pk__in=list(failed)).order_by("pk"))
+    if len(returned) != len(failed):
+        raise InvalidInput(_("Some of the failed payees are not unpaid cases of this batch."), code="not_in_batch")
+    if returned and instruction.status != BankInstruction.Status.PENDING:
+        raise StateError(_("The bank has already answered for this batch."), code="invalid_state")
+    total_returned = sum((app.amount_approved for app in returned), ZERO)
     if instruction.status == BankInstruction.Status.PENDING:
         ledger_services.settle_instruction(instruction=instruction,
                                            bank_reference=bank_reference or f"BANK{instruction.pk:010d}",
-                                           actor=actor)
+                                           actor=actor, paid=instruction.amount - total_returned)
+    bank_ledger = instruction.bank_account.ledger_account_id
+    for app in returned:
+        amount = app.amount_approved
+        post(lines=[debit(bank_ledger, amount), credit(app.account.ledger_account_id, amount)],
+             memo=_("Withdrawal %(n)s returned by the bank: %(r)s") % {"n": app.number, "r": failed[app.pk]},
+             actor=actor, idempotency_key=f"withdrawal:{app.pk}:returned:{app.payments}", business_type="11",
+             source=f"withdrawal:{app.pk}")
+        svc._notify(app, _("Withdrawal payment failed"), _("The bank could not pay withdrawal %(n)s: %(r)s")
+                    % {"n": app.number, "r": failed[app.pk]}, f"failed:{app.payments}")
+    for app in returned:
+        _move_batch(instruction, W.State.APPROVED, "payment_failed", actor, failed[app.pk], ids=[app.pk])
     return _move_batch(instruction, W.State.CLOSED, "settle", actor, "")
 
 
@@ -361,9 +384,11 @@ def fail_batch(*, instruction, reason, actor=None) -> int:
     return _move_batch(instruction, W.State.APPROVED, "payment_failed", actor, reason)
 
 
-def _move_batch(instruction, to_state, action, actor, comment):
-    ids = list(W.objects.select_for_update().filter(instruction=instruction, state=W.State.PAID)
-               .values_list("pk", flat=True))
+def _move_batch(instruction, to_state, action, actor, comment, ids=None):
+    cases = W.objects.select_for_update().filter(instruction=instruction, state=W.State.PAID)
+    if ids is not None:
+        cases = cases.filter(pk__in=ids)
+    ids = list(cases.values_list("pk", flat=True))
     W.objects.filter(pk__in=ids).update(state=to_state, updated_at=timezone.now())
     ct = ContentType.objects.get_for_model(W)
     on = today()

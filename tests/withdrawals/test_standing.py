@@ -85,3 +85,38 @@ def test_standing_setup_checks_and_stop(staff, funded):
     with pytest.raises(InvalidInput):
         standing.create_standing(actor=staff["clerk"], account=funded, kind=SI.Kind.RENT, monthly_amount="2500",
                                  payee_card=CARD, payee_name="张三")
+
+
+def test_a_batch_paid_except_one_payee_returns_that_amount_and_reopens_only_that_case(staff, funded):
+    clerk = staff["clerk"]
+    on(day(2020, 1, 6))
+    other = factories.account(clerk, name="李四")
+    on(day(2026, 10, 12))
+    paid_months(other, [day(2026, m, 1) for m in range(5, 11)])
+    for account, name in ((funded, "张三"), (other, "李四")):
+        standing.create_standing(actor=clerk, account=account, kind=SI.Kind.RENT, monthly_amount="1500",
+                                 payee_card=CARD, payee_name=name)
+    on(day(2026, 11, 5))
+    assert standing.run_standing(month=day(2026, 11, 1))["paid"] == 2
+    batch = BankInstruction.objects.get()
+    assert batch.amount == D("3000.00") and balance(other) == D("10500.00")
+    mine = WithdrawalApplication.objects.get(account=funded)
+    theirs = WithdrawalApplication.objects.get(account=other)
+    with pytest.raises(InvalidInput):  # not a case of this batch
+        standing.settle_batch(instruction=batch, failed={theirs.pk + 999: "x"})
+    assert standing.settle_batch(instruction=batch, failed={theirs.pk: "收款账户已销户"}) == 1
+    batch.refresh_from_db()
+    assert batch.status == "settled" and batch.statement_line.amount == D("1500.00")
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.state, theirs.state) == ("closed", "approved")
+    assert balance(funded) == D("48500.00") and balance(other) == D("12000.00")  # back where it was
+    assert CaseTransition.objects.filter(case_id=theirs.pk, action="payment_failed", comment="收款账户已销户").exists()
+    assert run_checks()["ok"]
+    # paid again on its own, to the corrected card
+    theirs = services.pay(actor=staff["finance"], application=theirs)
+    assert theirs.state == "paid" and balance(other) == D("10500.00")
+    ledger_services.simulate_bank()
+    services.sync_bank()
+    theirs.refresh_from_db()
+    assert theirs.state == "closed" and run_checks()["ok"]

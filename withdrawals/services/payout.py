@@ -167,7 +167,9 @@ def change_card(*, actor, application, payee_card, payee_name) -> WithdrawalAppl
 def sync_bank(*, actor=None) -> dict:
     """Move paid cases whose instruction the bank settled or failed (e.g. by ``simulate_bank``)."""
     done = {"settled": 0, "failed": 0}
-    for app in W.objects.filter(state=S.PAID, standing=None):
+    # Cases paid by their own instruction (batches of standing withdrawals: withdrawals.standing.sync_bank),
+    # including a standing month's case paid again on its own after the bank returned it.
+    for app in W.objects.filter(state=S.PAID).exclude(instruction__payee_account="BATCH"):
         statuses = dict(attempt_instructions(app).values_list("status", "failure_reason"))
         if not statuses or BankInstruction.Status.PENDING in statuses:
             continue
