@@ -33,6 +33,7 @@ from accounts.models import AccountEvent, Depositor, EconomicType, Employer, Fun
 from core import audit, numbering, policy
 from core.business_date import today as business_today
 from core.identity import organisation_code_check_char, resident_id_check_char, uscc_check_char
+from deposits.models import RemittanceLine, RemittanceList
 from ledger import chart
 from ledger import services as ledger_services
 from ledger.models import Account, Bank, BankAccount, BankInstruction, BankStatementLine, JournalEntry, JournalLine
@@ -701,6 +702,11 @@ LINE_COLUMNS = ("entry_id", "account_id", "side", "amount", "business_date", "me
 LINE_FMT = "%d\t%d\t%s\t%s\t%s\t%s\n"  # values are ints, dates, Decimals and our own memos: nothing to escape
 STATEMENT_COLUMNS = ("bank_account_id", "bank_reference", "value_date", "direction", "amount", "counterparty_name",
                      "counterparty_account", "remark", "match_status", "entry_id", "instruction_id", "imported_at")
+REMITTANCE_COLUMNS = ("id", "employer_id", "kind", "month", "status", "reference", "employee_total",
+                      "employer_total", "total", "headcount", "reason", "created_at", "confirmed_at", "entry_id")
+REMITTANCE_LINE_COLUMNS = ("remittance_id", "account_id", "month", "base", "employee_ratio", "employer_ratio",
+                           "employee_amount", "employer_amount", "amount", "posted")
+REMITTANCE_LINE_FMT = "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n"  # numbers, dates and True: nothing to escape
 INSTRUCTION_COLUMNS = ("id", "reference", "bank_account_id", "amount", "payee_name", "payee_account", "payee_bank",
                        "purpose", "status", "entry_id", "created_on", "settled_on", "failure_reason", "source")
 
@@ -722,10 +728,11 @@ def _load_postings(plan, employers, writer, banks, rng, tz):
         remittances += [(emp, m, paying[m]) for m in sorted(paying)]
 
     entry_ids = writer.ids(JournalEntry, len(remittances) + len(withdrawals))
+    list_ids = writer.ids(RemittanceList, len(remittances))
     instruction_ids = writer.ids(BankInstruction, len(withdrawals))
-    entries, lines, statement, instructions = [], [], [], []
+    entries, lines, statement, instructions, lists, list_lines = [], [], [], [], [], []
     deltas = defaultdict(Decimal)
-    for entry_id, (emp, m, accs) in zip(entry_ids, remittances, strict=False):
+    for entry_id, list_id, (emp, m, accs) in zip(entry_ids, list_ids, remittances, strict=False):
         bdate, month = emp.remit_days[m], months[m]
         yyyymm = f"{month:%Y%m}"
         label = f"{month.year}年{month.month:02d}月汇缴"
@@ -736,6 +743,12 @@ def _load_postings(plan, employers, writer, banks, rng, tz):
             lines.append((entry_id, acc.ledger_pk, "C", acc.monthly, bdate, label))
             pairs.append((acc.ledger_pk, "C", acc.monthly))
             total += acc.monthly
+            part = acc.monthly / 2  # both sides have the employer's ratio, each part rounded the same way
+            list_lines.append((list_id, acc.pk, month, acc.base, emp.ratio, emp.ratio, part, part, acc.monthly, True))
+        # The employer's list for the month (汇缴清册), posted by this entry: what continuity and arrears read.
+        lists.append((list_id, emp.pk, RemittanceList.Kind.REGULAR, month, RemittanceList.Status.POSTED,
+                      f"S{emp.number}{yyyymm}", total / 2, total / 2, total, len(accs), "", _at(bdate, tz),
+                      _at(bdate, tz), entry_id))
         lines.append((entry_id, bank.ledger_account_id, "D", total, bdate, emp.name[:120]))
         pairs.append((bank.ledger_account_id, "D", total))
         deltas[bank.ledger_account_id] += total  # bank deposits are debit-normal
@@ -769,6 +782,8 @@ def _load_postings(plan, employers, writer, banks, rng, tz):
     writer.insert(JournalLine, LINE_COLUMNS, lines, fmt=LINE_FMT)
     writer.insert(BankInstruction, INSTRUCTION_COLUMNS, instructions)
     writer.insert(BankStatementLine, STATEMENT_COLUMNS, statement)
+    writer.insert(RemittanceList, REMITTANCE_COLUMNS, lists)
+    writer.insert(RemittanceLine, REMITTANCE_LINE_COLUMNS, list_lines, fmt=REMITTANCE_LINE_FMT)
     return deltas
 
 

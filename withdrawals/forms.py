@@ -5,8 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from withdrawals.models import DocumentType, Reason
 
-FACT_FIELDS = ("monthly_rent", "months", "family_income", "property", "invoice", "fee", "cost", "repaid",
-               "medical_cost", "patient", "share_cost", "owner_id_number", "owner_relation", "retired_on")
+FACT_FIELDS = ("monthly_rent", "months", "public_rental", "family_income", "property", "invoice", "fee", "cost",
+               "repaid", "medical_cost", "patient", "share_cost", "owner_id_number", "owner_relation", "retired_on",
+               "employment_ended")
+# The fields shown for a reason are those its rule reads (rules.Rule.fields); these are always shown.
+COMMON_FIELDS = ("account", "reason", "amount", "payee_card", "payee_name")
 
 
 class ApplicationForm(forms.Form):
@@ -18,6 +21,7 @@ class ApplicationForm(forms.Form):
     payee_name = forms.CharField(label=_("Card holder"), max_length=60, required=False)
     monthly_rent = forms.CharField(label=_("Monthly rent"), required=False)
     months = forms.CharField(label=_("Months of rent"), required=False)
+    public_rental = forms.BooleanField(label=_("Public rental housing (the actual rent counts)"), required=False)
     family_income = forms.CharField(label=_("Family monthly wage income"), required=False)
     property = forms.CharField(label=_("Certificate or contract number of the home"), required=False)
     invoice = forms.CharField(label=_("Invoice amount"), required=False)
@@ -32,6 +36,7 @@ class ApplicationForm(forms.Form):
     owner_relation = forms.ChoiceField(label=_("Owner is"), required=False, choices=[
         ("", "—"), ("parent", _("Applicant's parent")), ("spouse_parent", _("Spouse's parent"))])
     retired_on = forms.DateField(label=_("Retirement date"), required=False)
+    employment_ended = forms.BooleanField(label=_("The employment relationship has ended"), required=False)
     heirs = forms.CharField(
         label=_("Heirs or legatees (death): one per line, name, bank card number, share"), required=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "李四,6222020200000000009,0.5"}))
@@ -88,10 +93,11 @@ def uploaded_documents(files):
 
 def form_context(options, preview_url):
     """What the application templates need besides the form: the upload inputs (one per document type) and,
-    for the page's script, the documents each reason in force needs."""
-    return {"preview_url": preview_url, "document_inputs": [{"name": f"doc_{value}", "value": value, "label": label}
-                                for value, label in DocumentType.choices],
-            "evidence_by_reason": {o["reason"]: [str(d) for d in o["evidence"]] for o in options}}
+    for the page's script, the documents and the facts each reason in force needs."""
+    inputs = [{"name": f"doc_{value}", "value": value, "label": label} for value, label in DocumentType.choices]
+    needs = {o["reason"]: {"docs": [str(d) for d in o["evidence"]], "fields": o["fields"]} for o in options}
+    return {"preview_url": preview_url, "common_fields": COMMON_FIELDS, "document_inputs": inputs,
+            "reason_needs": needs}
 
 
 class DecisionForm(forms.Form):

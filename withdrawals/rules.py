@@ -130,6 +130,7 @@ class Outcome:
 class Rule:
     reason: str = ""
     evidence: tuple = ()
+    fields: tuple = ()  # the application form's fact fields this ground reads (the form shows only these)
     closes_account = False
     auto_approvable = False  # may be approved by rule when every data check passes (and the policy lists it)
 
@@ -179,6 +180,7 @@ class ClosingRule(Rule):
 
 class Rent(Rule):
     reason = Reason.RENT
+    fields = ("monthly_rent", "months", "public_rental")
     evidence = (Doc.LEASE,)
     auto_approvable = True
 
@@ -224,6 +226,8 @@ class Rent(Rule):
 class RentBefore2026(Rent):
     """Before 2026-09-20: the rent must exceed a share of the family wage income (2019 regulation)."""
 
+    fields = (*Rent.fields, "family_income")
+
     auto_approvable = False
 
     def check(self, ctx, out):
@@ -241,6 +245,7 @@ class RentBefore2026(Rent):
 
 class Purchase(Rule):
     reason = Reason.PURCHASE
+    fields = ("property",)
     evidence = (Doc.PURCHASE_CONTRACT, Doc.INVOICE)
 
     def check(self, ctx, out):
@@ -267,6 +272,7 @@ class Purchase(Rule):
 
 class Build(Rule):
     reason = Reason.BUILD
+    fields = ("cost",)
     evidence = (Doc.BUILD_PERMIT, Doc.INVOICE)
 
     def check(self, ctx, out):
@@ -279,6 +285,7 @@ class Build(Rule):
 
 class LoanRepayment(Rule):
     reason = Reason.LOAN_REPAYMENT
+    fields = ("repaid",)
     evidence = (Doc.LOAN_STATEMENT,)
     auto_approvable = True
 
@@ -294,6 +301,7 @@ class LoanRepayment(Rule):
 
 class Renovation(Rule):
     reason = Reason.RENOVATION
+    fields = ("property", "invoice")
     evidence = (Doc.PURCHASE_CONTRACT, Doc.INVOICE)
 
     def check(self, ctx, out):
@@ -317,6 +325,7 @@ class Renovation(Rule):
 
 class PropertyFee(Rule):
     reason = Reason.PROPERTY_FEE
+    fields = ("property", "fee")
     evidence = (Doc.INVOICE,)
     auto_approvable = True
 
@@ -338,6 +347,7 @@ class PropertyFee(Rule):
 
 class OtherHousing(Rule):
     reason = Reason.OTHER_HOUSING
+    fields = ("cost",)
     evidence = (Doc.APPROVAL, Doc.INVOICE)
 
     def check(self, ctx, out):
@@ -350,6 +360,7 @@ class OtherHousing(Rule):
 
 class Lift(Rule):
     reason = Reason.LIFT
+    fields = ("property", "share_cost", "owner_id_number", "owner_relation")
     evidence = (Doc.LIFT_AGREEMENT, Doc.INVOICE)
 
     def check(self, ctx, out):
@@ -376,6 +387,7 @@ class Lift(Rule):
 
 class Illness(Rule):
     reason = Reason.ILLNESS
+    fields = ("medical_cost", "patient")
     evidence = (Doc.MEDICAL,)
 
     def check(self, ctx, out):
@@ -398,6 +410,7 @@ class MinimumLiving(Rule):
 
 class Retirement(ClosingRule):
     reason = Reason.RETIREMENT
+    fields = ("retired_on",)
     evidence = (Doc.RETIREMENT_CERT,)
 
     def condition(self, ctx, out):
@@ -408,6 +421,7 @@ class Retirement(ClosingRule):
 
 class Disability(ClosingRule):
     reason = Reason.DISABILITY
+    fields = ("employment_ended",)
     evidence = (Doc.DISABILITY_CERT,)
 
     def condition(self, ctx, out):
@@ -422,6 +436,7 @@ class Emigration(ClosingRule):
 
 class Death(ClosingRule):
     reason = Reason.DEATH
+    fields = ("heirs", "no_heirs")
     evidence = (Doc.DEATH_CERT,)
 
     def condition(self, ctx, out):

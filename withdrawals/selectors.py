@@ -82,7 +82,7 @@ def options(*, on=None) -> list[dict]:
     for reason, rule in rules.rule_set(on).items():
         out.append({"reason": reason, "label": str(Reason(reason).label), "evidence": list(rule.evidence),
                     "documents": [str(DocumentType(d).label) for d in rule.evidence],
-                    "closes_account": rule.closes_account})
+                    "closes_account": rule.closes_account, "fields": list(rule.fields)})
     return out
 
 

@@ -213,3 +213,24 @@ def test_demo_users_is_idempotent(seeded):
     assert EmployerAgent.objects.count() == User.objects.filter(username__startswith="agent").count() >= 2
     bank = User.objects.get(username="bank_api")
     assert bank.groups.filter(name=roles.BANK_CLIENT).exists() and Token.objects.filter(user=bank).exists()
+
+
+def test_remittance_lists_match_the_postings_and_give_continuity(seeded):
+    from deposits.models import RemittanceLine, RemittanceList
+    from deposits.selectors import continuous_months
+
+    lists = list(RemittanceList.objects.select_related("entry"))
+    assert lists and all(rl.status == "posted" and rl.kind == "1" for rl in lists)
+    for rl in lists:
+        lines = list(rl.lines.all())
+        assert len(lines) == rl.headcount and sum(ln.amount for ln in lines) == rl.total == rl.entry.total
+        assert rl.employee_total + rl.employer_total == rl.total
+        assert all(ln.posted and ln.month == rl.month and ln.employee_amount + ln.employer_amount == ln.amount
+                   for ln in lines)
+        credited = dict(JournalLine.objects.filter(entry=rl.entry, side="C").values_list("account_id", "amount"))
+        assert {ln.account.ledger_account_id: ln.amount for ln in lines} == credited
+    # a depositor paid every month of the window has that many continuous months before today's month
+    normal = FundAccount.objects.filter(status=FundAccount.Status.NORMAL).first()
+    paid = RemittanceLine.objects.filter(account=normal, posted=True).order_by("month")
+    last = paid.last().month
+    assert continuous_months(normal, last) == paid.filter(month__lte=last).count() >= 1

@@ -564,7 +564,7 @@ def test_death_without_heirs_moves_the_balance_to_value_added_income(staff, fund
     assert case.facts == {"no_heirs": True} and sorted(case.documents.values_list("doc_type", flat=True)) == [
         Doc.DEATH_CERT, Doc.NO_HEIR_PROOF]
     page = client.get("/counter/withdrawals/new/").content.decode()
-    assert 'name="doc_no_heir_proof"' in page and "evidence-by-reason" in page
+    assert 'name="doc_no_heir_proof"' in page and "reason-needs" in page
 
 
 def test_fraud_on_a_paid_withdrawal_orders_the_money_back_and_receipts_restore_the_balance(staff, funded, client):
@@ -644,3 +644,21 @@ def test_preview_shows_the_maximum_or_the_refusals_and_writes_nothing(staff, fun
     page = client.post("/portal/withdrawals/preview/", {"reason": Reason.ILLNESS, "medical_cost": "800",
                                                         "patient": "self"}).content.decode()
     assert 'id="preview-maximum">800.00<' in page
+
+
+def test_counter_form_shows_the_facts_each_reason_reads_and_takes_them(staff, funded, client):
+    client.force_login(staff["clerk"])
+    page = client.get("/counter/withdrawals/new/").content.decode()
+    import json
+    import re
+
+    needs = json.loads(re.search(r'id="reason-needs" type="application/json">(.*?)</script>', page, re.S).group(1))
+    assert needs[Reason.RENT]["fields"] == ["monthly_rent", "months", "public_rental"]
+    assert needs[Reason.DISABILITY] == {"docs": [Doc.DISABILITY_CERT], "fields": ["employment_ended"]}
+    assert 'data-fact="employment_ended"' in page and 'data-fact="account"' not in page
+    resp = client.post("/counter/withdrawals/new/", {
+        "account": funded.number, "reason": Reason.DISABILITY, "payee_card": CARD, "payee_name": "张三",
+        "employment_ended": "on", f"doc_{Doc.DISABILITY_CERT}": [doc("d.pdf")]})
+    assert resp.status_code == 302
+    app = WithdrawalApplication.objects.get(reason=Reason.DISABILITY)
+    assert app.facts == {"employment_ended": True} and app.closes_account and app.state == S.ACCEPTED
