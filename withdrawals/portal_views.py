@@ -60,7 +60,7 @@ def apply(request):
             return redirect("withdrawals_portal:list")
         except ApplicationError as exc:
             form.add_error(None, exc.message)
-    options = selectors.options()
+    options = [o for o in selectors.options() if o["reason"] != Reason.DEATH]
     return render(request, "withdrawals/portal_apply.html", {
         "account": account, "portal": "depositor", "form": form, "options": options,
         **forms.form_context(options, reverse("withdrawals_portal:preview"))})
