@@ -83,7 +83,8 @@ def preview_context(form, account, services):
         outcome = services.preview(account=account, reason=form.cleaned_data["reason"], facts=form.facts())
     except ApplicationError as exc:
         return {"problem": exc.message}
-    return {"outcome": outcome, "documents": [DocumentType(d).label for d in outcome.evidence]}
+    return {"outcome": outcome, "documents": [DocumentType(d).label for d in outcome.evidence],
+            "doc_values": [str(d) for d in outcome.evidence]}
 
 
 def uploaded_documents(files):
