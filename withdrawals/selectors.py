@@ -65,8 +65,16 @@ def case_page(*, viewer, pk) -> dict:
     return {"application": app, "documents": list(app.documents.all()), "history": list(workflow.history(app)),
             "effect": live, "actions": [t.action for t in workflow_actions(app, viewer)],
             "buttons": [(t.action, str(t.label or t.action)) for t in workflow_actions(app, viewer)],
-            "recovery": recovery, "receipts": receipts,
+            "recovery": recovery, "receipts": receipts, "clock": _clock(app),
             "can_record_fraud": recovery is None and roles.has_role(viewer, roles.REVIEWER, roles.APPROVER)}
+
+
+def _clock(app):
+    """While a decision is pending: {"left": days until it is due} or {"overdue": days past it}; else None."""
+    if app.decision_due is None or app.state not in (W.State.ACCEPTED, W.State.REVIEWED):
+        return None
+    days = (app.decision_due - today()).days
+    return {"left": days} if days >= 0 else {"overdue": -days}
 
 
 def workflow_actions(app, viewer):

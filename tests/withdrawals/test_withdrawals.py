@@ -394,6 +394,9 @@ def test_queues_deadline_and_visibility(staff, funded):
     page = selectors.case_page(viewer=staff["reviewer"], pk=app.pk)
     assert page["actions"] == ["review", "return", "reject"] and page["effect"]["amount"] == "1000.00"
     assert [h.action for h in page["history"]] == ["accept"]
+    assert page["clock"] == {"overdue": 1}  # accepted on 10-12, due 10-15
+    on(day(2026, 10, 14))
+    assert selectors.case_page(viewer=staff["reviewer"], pk=app.pk)["clock"] == {"left": 1}
     stranger = make_user("dep_other", roles.DEPOSITOR)
     assert not selectors.applications(viewer=stranger).exists()
     reasons = {o["reason"] for o in selectors.options(on=day(2026, 9, 19))}
