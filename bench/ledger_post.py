@@ -153,7 +153,7 @@ def big_entry(lines, bank, personal, run):
 class Profiler:
     """Times every SQL statement (by kind) and every commit of the default connection."""
 
-    KINDS = (("ledger_post_entry", "SELECT ledger_post_entry(…) (lock, check, write)"),
+    KINDS = (("ledger_post_entry", "ledger_post_entry(…): lock, check, write"),
              ("core_businessday", "SELECT business date"),
              ("FOR UPDATE", "SELECT … FOR UPDATE (lock accounts)"),
              ("idempotency_key\" =", "SELECT entry by idempotency key"),
