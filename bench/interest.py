@@ -30,15 +30,15 @@ three-ledger reconciliation (``--no-check`` skips it).
 
 import argparse
 import datetime
-import os
 import sys
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import bench_database_url, ensure_database, setup_django  # noqa: E402
 
 YEAR = 2026
 START, SETTLE = datetime.date(YEAR - 1, 7, 1), datetime.date(YEAR, 6, 30)
@@ -56,34 +56,6 @@ def parse_args():
     if args.small:
         args.accounts, args.chunk_size = 2_000, 500
     return args
-
-
-def database_urls(database):
-    url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit("bench/interest.py needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/any_db")
-    return urlunsplit(parts._replace(path="/" + database)), urlunsplit(parts._replace(path="/postgres"))
-
-
-def recreate_database(admin_url, database):
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-
-
-def setup_django(url):
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fund_center.settings")
-    os.environ.setdefault("DEBUG", "1")  # no SECRET_KEY needed; query logging is switched off below
-    import django
-    from django.conf import settings
-
-    django.setup()
-    settings.DEBUG = False  # Django keeps every query in connection.queries when DEBUG is on
 
 
 class Clock:
@@ -270,11 +242,10 @@ class _Rollback(Exception):
 
 def main():
     args = parse_args()
-    url, admin_url = database_urls(args.database)
-    recreate_database(admin_url, args.database)
+    url, admin_url = bench_database_url(args.database)
+    ensure_database(admin_url, args.database, recreate=True)
+    print(f"database {args.database}: migrate", flush=True)
     setup_django(url)
-
-    from django.core.management import call_command
 
     from core.models import BusinessDay
     from deposits import interest
@@ -282,8 +253,6 @@ def main():
     from ledger.models import Account
     from ledger.reconciliation import format_report, run_checks
 
-    print(f"database {args.database}: migrate", flush=True)
-    call_command("migrate", verbosity=0)
     print(f"build {args.accounts:,} accounts with a year of movements (set-based SQL)", flush=True)
     t0 = time.perf_counter()
     build(args.accounts)

@@ -19,17 +19,17 @@ fc_bench), created and migrated when missing (``--recreate`` starts from an empt
 """
 
 import argparse
-import os
 import sys
 import time
 import uuid
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import bench_database_url, ensure_database, setup_django  # noqa: E402
 
 TARGET_POSTINGS_PER_S = 500
 TARGET_BIG_ENTRY_S = 2.0
@@ -53,45 +53,9 @@ def parse_args():
     return args
 
 
-def bench_database_url(database):
-    url = os.environ.get("DATABASE_URL", "")
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit("bench/ledger_post.py needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/any_db")
-    return urlunsplit(parts._replace(path="/" + database)), urlunsplit(parts._replace(path="/postgres"))
-
-
-def ensure_database(admin_url, database, recreate):
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
-        if exists and recreate:
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(database)))
-            exists = None
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-            print(f"created database {database}")
-
-
 def async_commit(sender, connection, **kwargs):
     with connection.cursor() as cur:
         cur.execute("SET synchronous_commit = off")
-
-
-def setup_django(url):
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fund_center.settings")
-    os.environ.setdefault("DEBUG", "1")  # no SECRET_KEY needed; query logging is switched off below
-    import django
-    from django.conf import settings
-
-    django.setup()
-    settings.DEBUG = False  # Django keeps every query in connection.queries when DEBUG is on
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def prepare(lines):

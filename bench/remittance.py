@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ledger_post import bench_database_url, ensure_database, setup_django  # noqa: E402
+from bench.common import bench_database_url, ensure_database, setup_django  # noqa: E402
 
 TARGET_S = 3.0
 

@@ -1,0 +1,44 @@
+"""What every benchmark needs: its own PostgreSQL database next to the one DATABASE_URL names, and Django set
+up in it with query logging off and the schema migrated."""
+
+import os
+import sys
+from urllib.parse import urlsplit, urlunsplit
+
+
+def bench_database_url(database):
+    """(URL of ``database`` on the server DATABASE_URL names, URL of that server's ``postgres`` database)."""
+    url = os.environ.get("DATABASE_URL", "")
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
+        sys.exit(f"{sys.argv[0]} needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/any_db")
+    return urlunsplit(parts._replace(path="/" + database)), urlunsplit(parts._replace(path="/postgres"))
+
+
+def ensure_database(admin_url, database, recreate):
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+        if exists and recreate:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(database)))
+            exists = None
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+            print(f"created database {database}")
+
+
+def setup_django(url):
+    """Django in the benchmark's database, migrated."""
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fund_center.settings")
+    os.environ.setdefault("DEBUG", "1")  # no SECRET_KEY needed; query logging is switched off below
+    import django
+    from django.conf import settings
+
+    django.setup()
+    settings.DEBUG = False  # Django keeps every query in connection.queries when DEBUG is on
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
