@@ -32,6 +32,19 @@ def months_from_to(first: datetime.date, last: datetime.date) -> list[datetime.d
     return months
 
 
+
+def _clean_month_range(form, data):
+    """month_from … month_to (one month when the end is blank) into ``data["months"]``, at most
+    MAX_SUPPLEMENTARY_MONTHS of them."""
+    first, last = data.get("month_from"), data.get("month_to") or data.get("month_from")
+    if first and last:
+        if last < first:
+            form.add_error("month_to", _("The last month cannot be before the first month."))
+        elif len(months_from_to(first, last)) > MAX_SUPPLEMENTARY_MONTHS:
+            form.add_error("month_to", _("At most %(n)d months at a time.") % {"n": MAX_SUPPLEMENTARY_MONTHS})
+        else:
+            data["months"] = months_from_to(first, last)
+
 class DepositForm(CounterForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -133,14 +146,7 @@ class SupplementaryForm(DepositForm):
 
     def clean(self):
         data = super().clean()
-        first, last = data.get("month_from"), data.get("month_to") or data.get("month_from")
-        if first and last:
-            if last < first:
-                self.add_error("month_to", _("The last month cannot be before the first month."))
-            elif len(months_from_to(first, last)) > MAX_SUPPLEMENTARY_MONTHS:
-                self.add_error("month_to", _("At most %(n)d months at a time.") % {"n": MAX_SUPPLEMENTARY_MONTHS})
-            else:
-                data["months"] = months_from_to(first, last)
+        _clean_month_range(self, data)
         data["account_numbers"] = [n.upper() for n in re.split(r"[\s,，;；、]+", data.get("accounts") or "") if n]
         return data
 
@@ -239,14 +245,7 @@ class FlexibleDepositForm(DepositForm):
 
     def clean(self):
         data = super().clean()
-        first, last = data.get("month_from"), data.get("month_to") or data.get("month_from")
-        if first and last:
-            if last < first:
-                self.add_error("month_to", _("The last month cannot be before the first month."))
-            elif len(months_from_to(first, last)) > MAX_SUPPLEMENTARY_MONTHS:
-                self.add_error("month_to", _("At most %(n)d months at a time.") % {"n": MAX_SUPPLEMENTARY_MONTHS})
-            else:
-                data["months"] = months_from_to(first, last)
+        _clean_month_range(self, data)
         data["account"] = (data.get("account") or "").strip().upper()
         return data
 

@@ -141,28 +141,39 @@ def _lock_rows(account_ids):
     return rows
 
 
-def _insufficient(code, balance, held, delta):
-    return InsufficientFunds(
-        _("Account %(a)s: available balance %(v)s is less than %(n)s.")
-        % {"a": code, "v": format_yuan(balance - held), "n": format_yuan(-delta)},
-        fields={"amount": [_("Not enough available balance.")]},
-    )
+def _refusal(kind, *, account_id=None, code="", balance=None, held=None, delta=None):
+    """The error for a posting refused under the lock, whichever path found it (the ORM checks below,
+    ``ledger_post_entry`` on PostgreSQL, a set posting): unknown, closed, control, insufficient, negative."""
+    if kind == "unknown":
+        return InvalidInput(_("Unknown ledger account(s): %(ids)s.") % {"ids": [account_id]}, code="unknown_account")
+    if kind == "closed":
+        return StateError(_("Ledger account %(a)s is closed.") % {"a": code}, code="account_closed")
+    if kind == "control":
+        return StateError(_("Control account %(a)s takes no direct postings.") % {"a": code}, code="control_account")
+    if kind == "insufficient":
+        return InsufficientFunds(
+            _("Account %(a)s: available balance %(v)s is less than %(n)s.")
+            % {"a": code, "v": format_yuan(balance - held), "n": format_yuan(-delta)},
+            fields={"amount": [_("Not enough available balance.")]})
+    return InsufficientFunds(_("Account %(a)s would go below zero.") % {"a": code})
 
 
 def _check_accounts(accounts, deltas, check_available):
     """The checks under the lock, for the ORM path (``ledger_post_entry`` makes the same ones on PostgreSQL)."""
     for acc_id in sorted(deltas):
         acc, delta = accounts[acc_id], deltas[acc_id]
-        if acc.status != Account.Status.OPEN:
-            raise StateError(_("Ledger account %(a)s is closed.") % {"a": acc.code}, code="account_closed")
-        if acc.parent_id is None and acc.role == Account.Role.CONTROL:
-            raise StateError(_("Control account %(a)s takes no direct postings.") % {"a": acc.code},
-                             code="control_account")
         new_balance = acc.balance + delta
-        if delta < 0 and not acc.allow_negative and check_available and new_balance < acc.held:
-            raise _insufficient(acc.code, acc.balance, acc.held, delta)
-        if new_balance < 0 and not acc.allow_negative:
-            raise InsufficientFunds(_("Account %(a)s would go below zero.") % {"a": acc.code})
+        if acc.status != Account.Status.OPEN:
+            kind = "closed"
+        elif acc.parent_id is None and acc.role == Account.Role.CONTROL:
+            kind = "control"
+        elif delta < 0 and not acc.allow_negative and check_available and new_balance < acc.held:
+            kind = "insufficient"
+        elif new_balance < 0 and not acc.allow_negative:
+            kind = "negative"
+        else:
+            continue
+        raise _refusal(kind, code=acc.code, balance=acc.balance, held=acc.held, delta=delta)
 
 
 def _post_orm(*, business_date, reversal_of, lines, accounts, check_available, **fields):
@@ -213,15 +224,7 @@ def _post_pg(*, business_date, reversal_of, lines, check_available, **fields):
         raise Conflict(
             _("The idempotency key %(k)s was already used for a different posting.") % {"k": fields["idempotency_key"]},
             code="idempotency_conflict")
-    if outcome == "unknown":
-        raise InvalidInput(_("Unknown ledger account(s): %(ids)s.") % {"ids": [account_id]}, code="unknown_account")
-    if outcome == "closed":
-        raise StateError(_("Ledger account %(a)s is closed.") % {"a": code}, code="account_closed")
-    if outcome == "control":
-        raise StateError(_("Control account %(a)s takes no direct postings.") % {"a": code}, code="control_account")
-    if outcome == "insufficient":
-        raise _insufficient(code, balance, held, delta)
-    raise InsufficientFunds(_("Account %(a)s would go below zero.") % {"a": code})
+    raise _refusal(outcome, account_id=account_id, code=code, balance=balance, held=held, delta=delta)
 
 
 def _consume_holds(accounts, hold_ids, business_date):
@@ -434,28 +437,11 @@ def _post_set_pg(cur, *, memo, business_type, idempotency_key, business_date, co
     offending = cur.fetchone()
     if offending:
         account_id, unknown, code, closed, control, balance, held, delta = offending
-        if unknown:
-            raise InvalidInput(_("Unknown ledger account(s): %(ids)s.") % {"ids": [account_id]},
-                               code="unknown_account")
-        if closed:
-            raise StateError(_("Ledger account %(a)s is closed.") % {"a": code}, code="account_closed")
-        if control:
-            raise StateError(_("Control account %(a)s takes no direct postings.") % {"a": code},
-                             code="control_account")
-        raise InsufficientFunds(
-            _("Account %(a)s: available balance %(v)s is less than %(n)s.")
-            % {"a": code, "v": format_yuan(balance - held), "n": format_yuan(-delta)})
+        kind = "unknown" if unknown else "closed" if closed else "control" if control else "insufficient"
+        raise _refusal(kind, account_id=account_id, code=code, balance=balance, held=held, delta=delta)
     counter = Account.objects.get(pk=counter_account_id)
     counter_delta = total if (counter_side == Side.DEBIT) == counter.debit_normal else -total
-    if counter.status != Account.Status.OPEN:
-        raise StateError(_("Ledger account %(a)s is closed.") % {"a": counter.code}, code="account_closed")
-    if counter.parent_id is None and counter.role == Account.Role.CONTROL:
-        raise StateError(_("Control account %(a)s takes no direct postings.") % {"a": counter.code},
-                         code="control_account")
-    if counter_delta < 0 and not counter.allow_negative and counter.balance + counter_delta < counter.held:
-        raise InsufficientFunds(
-            _("Account %(a)s: available balance %(v)s is less than %(n)s.")
-            % {"a": counter.code, "v": format_yuan(counter.available), "n": format_yuan(-counter_delta)})
+    _check_accounts({counter.pk: counter}, {counter.pk: counter_delta}, check_available=True)
 
     try:
         with transaction.atomic():
