@@ -34,6 +34,7 @@ from deposits.models import (
 )
 from ledger import chart
 from ledger.models import Account, BankAccount, BankStatementLine
+from ledger.selectors import unmatched_incoming
 
 
 def _month_start(value) -> datetime.date:
@@ -359,13 +360,6 @@ def remittance_lines(remittance):
 
 def bank_lines(*, viewer=None):
     return _staff_only(BankStatementLine.objects.select_related("bank_account"), viewer)
-
-
-def unmatched_incoming(*, viewer=None):
-    """Money received on the center's bank accounts that is not booked yet."""
-    return _staff_only(BankStatementLine.objects.filter(match_status=BankStatementLine.Match.UNMATCHED,
-                                                        direction=BankStatementLine.Direction.CREDIT)
-                       .select_related("bank_account"), viewer)
 
 
 def payment_candidates(remittance, *, viewer=None):

@@ -3,9 +3,10 @@
 from django.db.models import Case, DecimalField, F, Sum, When, Window
 from django.db.models.functions import Coalesce
 
+from core import roles
 from core.money import ZERO
 from ledger import chart
-from ledger.models import Account, BankAccount, Hold, JournalLine
+from ledger.models import Account, BankAccount, BankStatementLine, Hold, JournalLine
 
 
 def account_by_code(code) -> Account:
@@ -41,3 +42,11 @@ def general_suspense() -> Account:
 def fund_balance_total():
     return Account.objects.filter(parent__code=chart.HOUSING_FUND).aggregate(
         s=Coalesce(Sum("balance"), ZERO))["s"]
+
+
+def unmatched_incoming(*, viewer=None):
+    """Money received on the center's bank accounts that is not booked yet (staff, or the system, only)."""
+    if viewer is not None and not roles.has_role(viewer, *roles.READ_ROLES):
+        return BankStatementLine.objects.none()
+    return BankStatementLine.objects.filter(match_status=BankStatementLine.Match.UNMATCHED,
+                                            direction=BankStatementLine.Direction.CREDIT).select_related("bank_account")

@@ -262,15 +262,28 @@ def import_statement_csv(*, bank_account: BankAccount, file_bytes: bytes, actor=
     return import_statement(bank_account=bank_account, rows=list(reader), actor=actor)
 
 
-@transaction.atomic
-def book_to_suspense(*, line: BankStatementLine, actor=None, suspense: Account | None = None):
-    """Book an unmatched incoming statement line: debit the bank, credit suspense (暂收未分摊)."""
-    roles.require_role(actor, *STATEMENT_ROLES)
+def lock_receipt(line: BankStatementLine) -> BankStatementLine:
+    """Lock an incoming statement line that is not booked yet (money received, waiting to be used), or refuse.
+    Whoever uses it posts it and then calls :func:`mark_booked` in the same transaction."""
     line = BankStatementLine.objects.select_for_update(of=("self",)).select_related("bank_account").get(pk=line.pk)
     if line.match_status != BankStatementLine.Match.UNMATCHED:
         raise StateError(_("This statement line has already been booked."), code="already_booked")
     if line.direction != BankStatementLine.Direction.CREDIT:
-        raise StateError(_("Only money received can be booked to suspense."), code="not_incoming")
+        raise StateError(_("This bank line is already booked or is not money received."), code="not_incoming")
+    return line
+
+
+def mark_booked(line: BankStatementLine, entry, status=BankStatementLine.Match.BOOKED):
+    line.match_status, line.entry = status, entry
+    line.save(update_fields=["match_status", "entry"])
+    return line
+
+
+@transaction.atomic
+def book_to_suspense(*, line: BankStatementLine, actor=None, suspense: Account | None = None):
+    """Book an unmatched incoming statement line: debit the bank, credit suspense (暂收未分摊)."""
+    roles.require_role(actor, *STATEMENT_ROLES)
+    line = lock_receipt(line)
     suspense = suspense or Account.objects.get(code=chart.GENERAL_SUSPENSE)
     entry = post(
         lines=[debit(line.bank_account.ledger_account, line.amount), credit(suspense, line.amount)],
@@ -278,7 +291,4 @@ def book_to_suspense(*, line: BankStatementLine, actor=None, suspense: Account |
         actor=actor, idempotency_key=f"statement:{line.pk}", business_date=line.value_date, business_type="01",
         source=f"statement:{line.pk}",
     )
-    line.match_status = BankStatementLine.Match.SUSPENSE
-    line.entry = entry
-    line.save(update_fields=["match_status", "entry"])
-    return line
+    return mark_booked(line, entry, BankStatementLine.Match.SUSPENSE)

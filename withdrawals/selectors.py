@@ -4,7 +4,7 @@ from django.db.models import BooleanField, Case, Value, When
 
 from core import roles, workflow
 from core.business_date import today
-from ledger.models import BankStatementLine
+from ledger.selectors import unmatched_incoming
 from withdrawals import rules
 from withdrawals.models import DocumentType, Reason, Recovery, StandingInstruction, WithdrawalApplication
 
@@ -58,9 +58,8 @@ def case_page(*, viewer, pk) -> dict:
     receipts = []
     if recovery is not None and recovery.status == Recovery.Status.OPEN and roles.has_role(viewer, roles.FINANCE):
         # Money received and not yet booked, the person's own transfers first.
-        receipts = list(BankStatementLine.objects.filter(
-            match_status=BankStatementLine.Match.UNMATCHED, direction=BankStatementLine.Direction.CREDIT,
-            amount__lte=recovery.outstanding).order_by("-value_date", "-id")[:200])
+        receipts = list(unmatched_incoming(viewer=viewer).filter(amount__lte=recovery.outstanding)
+                        .order_by("-value_date", "-id")[:200])
         receipts.sort(key=lambda line: line.counterparty_name != app.depositor.name)
     return {"application": app, "documents": list(app.documents.all()), "history": list(workflow.history(app)),
             "effect": live, "actions": [t.action for t in workflow_actions(app, viewer)],

@@ -361,16 +361,16 @@ def settle_batch(*, instruction, bank_reference=None, actor=None, failed=None) -
         ledger_services.settle_instruction(instruction=instruction,
                                            bank_reference=bank_reference or f"BANK{instruction.pk:010d}",
                                            actor=actor, paid=instruction.amount - total_returned)
-    bank_ledger = instruction.bank_account.ledger_account_id
+    if returned:  # one entry gives every returned amount back to its fund account
+        post(lines=[debit(instruction.bank_account.ledger_account_id, total_returned)]
+             + [credit(app.account.ledger_account_id, app.amount_approved, app.number) for app in returned],
+             memo=_("Batch %(b)s: %(n)d payments returned by the bank") % {"b": instruction.reference,
+                                                                          "n": len(returned)},
+             actor=actor, idempotency_key=f"batch:{instruction.pk}:returned", business_type="11",
+             source=f"instruction:{instruction.pk}")
     for app in returned:
-        amount = app.amount_approved
-        post(lines=[debit(bank_ledger, amount), credit(app.account.ledger_account_id, amount)],
-             memo=_("Withdrawal %(n)s returned by the bank: %(r)s") % {"n": app.number, "r": failed[app.pk]},
-             actor=actor, idempotency_key=f"withdrawal:{app.pk}:returned:{app.payments}", business_type="11",
-             source=f"withdrawal:{app.pk}")
         svc._notify(app, _("Withdrawal payment failed"), _("The bank could not pay withdrawal %(n)s: %(r)s")
                     % {"n": app.number, "r": failed[app.pk]}, f"failed:{app.payments}")
-    for app in returned:
         _move_batch(instruction, W.State.APPROVED, "payment_failed", actor, failed[app.pk], ids=[app.pk])
     return _move_batch(instruction, W.State.CLOSED, "settle", actor, "")
 

@@ -33,6 +33,7 @@ from deposits.models import FlexibleDeposit, FlexibleDepositMonth
 from deposits.selectors import covered_months
 from deposits.services.common import user_or_none
 from deposits.services.remittance import month_start
+from ledger import services as ledger_services
 from ledger.models import Account, BankStatementLine, JournalLine, Side
 from ledger.posting import credit, debit, post
 
@@ -227,8 +228,7 @@ def flexible_deposit(*, actor, account, months, statement_line) -> FlexibleDepos
                  memo=_("Flexible worker deposit %(r)s") % {"r": reference}, actor=actor,
                  idempotency_key=f"flexible:{line.pk}", business_type="01", source=f"account:{account.pk}")
     if line.match_status == BankStatementLine.Match.UNMATCHED:
-        line.match_status, line.entry = BankStatementLine.Match.BOOKED, entry
-        line.save(update_fields=["match_status", "entry"])
+        ledger_services.mark_booked(line, entry)
     deposit = FlexibleDeposit.objects.create(account=account, reference=reference, statement_line=line, entry=entry,
                                              month_from=months[0], month_to=months[-1], months=len(months),
                                              amount=total, created_by=user_or_none(actor))

@@ -316,20 +316,17 @@ def pay_from_statement(*, actor, remittance, line: BankStatementLine) -> Remitta
     """Money arrived on the bank statement for this list: post it."""
     roles.require_role(actor, *STATEMENT_ROLES)
     remittance = _lock_list(remittance)
-    line = BankStatementLine.objects.select_for_update(of=("self",)).select_related("bank_account").get(pk=line.pk)
     if remittance.status == RemittanceList.Status.POSTED and remittance.paid_by_id == line.pk:
         return remittance  # the same payment again: nothing more to post
     _require_status(remittance, RemittanceList.Status.CONFIRMED)
-    if line.match_status != BankStatementLine.Match.UNMATCHED or line.direction != "C":
-        raise StateError(_("This bank line is already booked or is not money received."))
+    line = ledger_services.lock_receipt(line)
     if line.amount != remittance.total:
         raise InvalidInput(_("The payment of %(p)s does not equal the amount due %(d)s.")
                            % {"p": format_yuan(line.amount), "d": format_yuan(remittance.total)}, code="amount")
     _check_months_unpaid(remittance)
     entry = _post(remittance, source_account_id=line.bank_account.ledger_account_id, actor=actor,
                   memo=_("Remittance %(r)s") % {"r": remittance.reference})
-    line.match_status, line.entry = BankStatementLine.Match.BOOKED, entry
-    line.save(update_fields=["match_status", "entry"])
+    ledger_services.mark_booked(line, entry)
     remittance.paid_by = line
     remittance.save(update_fields=["paid_by"])
     audit.record(actor=actor, action="remittance.post", obj=remittance,

@@ -8,15 +8,15 @@ import io
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core import audit, policy, roles, workflow
+from core import audit, policy, roles
 from core.business_date import today
 from core.errors import InvalidInput, StateError
 from core.money import format_yuan, to_decimal
-from ledger.models import BankStatementLine
+from ledger import services as ledger_services
 from ledger.posting import credit, debit, post
 from withdrawals import rules
 from withdrawals.models import FraudBan, PropertyRecord, Recovery, WithdrawalApplication
-from withdrawals.services import reject
+from withdrawals.services import _notify, reject
 
 W = WithdrawalApplication
 S = W.State
@@ -56,14 +56,10 @@ def _order_return(*, actor, application, reason, on):
     recovery = Recovery.objects.create(application=application, depositor=application.depositor, amount_due=due,
                                        reason=reason, ordered_on=on, created_by=actor)
     audit.record(actor=actor, action="withdrawal.recovery.order", obj=application, after={"amount_due": due})
-    dep = application.depositor
-    workflow.notify(
-        subject=_("Order to return a withdrawal"),
-        body=_("Withdrawal %(n)s was found to be fraudulent: return %(a)s to the center's account. Withdrawals "
-               "are banned for 3 years and fund loans for 5 years.") % {"n": application.number,
-                                                                       "a": format_yuan(due)},
-        user=dep.user, recipient=dep, channels=["inbox", "sms"] if dep.phone else ["inbox"], address=dep.phone,
-        key=f"withdrawal:{application.pk}:recovery")
+    _notify(application, _("Order to return a withdrawal"),
+            _("Withdrawal %(n)s was found to be fraudulent: return %(a)s to the center's account. Withdrawals are "
+              "banned for 3 years and fund loans for 5 years.") % {"n": application.number, "a": format_yuan(due)},
+            "recovery")
     return recovery
 
 
@@ -74,12 +70,7 @@ def apply_recovery_receipt(*, actor, recovery, statement_line) -> Recovery:
     is taken, and a line is used once."""
     roles.require_role(actor, roles.FINANCE)  # booking bank receipts is the finance department's
     recovery = Recovery.objects.select_for_update().select_related("application__account").get(pk=recovery.pk)
-    line = (BankStatementLine.objects.select_for_update(of=("self",)).select_related("bank_account")
-            .get(pk=statement_line.pk))
-    if line.match_status != BankStatementLine.Match.UNMATCHED:
-        raise StateError(_("This statement line has already been booked."), code="already_booked")
-    if line.direction != BankStatementLine.Direction.CREDIT:
-        raise StateError(_("Only money received can be applied to a recovery."), code="not_incoming")
+    line = ledger_services.lock_receipt(statement_line)
     if recovery.status != Recovery.Status.OPEN:
         raise StateError(_("This recovery has been settled in full."), code="recovered")
     if line.amount > recovery.outstanding:
@@ -96,9 +87,7 @@ def apply_recovery_receipt(*, actor, recovery, statement_line) -> Recovery:
                                                                   "r": line.bank_reference},
         actor=actor, idempotency_key=f"statement:{line.pk}", business_date=line.value_date, business_type="11",
         source=f"recovery:{recovery.pk}")
-    line.match_status = BankStatementLine.Match.BOOKED
-    line.entry = entry
-    line.save(update_fields=["match_status", "entry"])
+    ledger_services.mark_booked(line, entry)
     recovery.amount_recovered += line.amount
     if recovery.outstanding == 0:
         recovery.status, recovery.recovered_on = Recovery.Status.RECOVERED, today()
