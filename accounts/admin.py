@@ -27,6 +27,10 @@ class EmployerAdmin(SimpleHistoryAdmin):
     def suspense_balance(self, obj):
         return obj.suspense_account.balance
 
+    def has_change_permission(self, request, obj=None):
+        # Changes go through the counter's employer pages (the service checks the ratio bounds and audits them).
+        return False
+
 
 @admin.register(Depositor)
 class DepositorAdmin(SimpleHistoryAdmin):

@@ -93,6 +93,30 @@ class EmployerForm(CounterForm):
         return validate_uscc(self.cleaned_data["uscc"])
 
 
+class EmployerChangeForm(EmployerForm):
+    """The registered facts that may change (the USCC may not: a new code is a new registration)."""
+
+    def __init__(self, *args, employer, **kwargs):
+        initial = {name: getattr(employer, name) for name in self.base_fields if name != "uscc"}
+        for name in self.percent_fields:
+            initial[name] = (initial[name] * HUNDRED).normalize()
+        super().__init__(*args, initial=initial, **kwargs)
+        del self.fields["uscc"]
+        for name in self.percent_fields:
+            self.fields[name].required = True
+            self.fields[name].help_text = _("In percent, e.g. 12.")
+        self.employer = employer
+
+    def changes(self):
+        """Only what differs from the employer as it is."""
+        return {name: value for name, value in self.cleaned_data.items()
+                if value != getattr(self.employer, name)}
+
+
+class EmployerCloseForm(CounterForm):
+    reason = forms.CharField(label=_("Reason for closing"), max_length=200)
+
+
 class OpenAccountForm(CounterForm):
     percent_fields = ("employee_ratio", "employer_ratio")
 

@@ -13,4 +13,6 @@ urlpatterns: list = [
     path("employers/", views.employer_list, name="employers"),
     path("employers/new/", views.employer_new, name="employer_new"),
     path("employers/<str:account_number>/", views.employer_detail, name="employer"),
+    path("employers/<str:account_number>/edit/", views.employer_edit, name="employer_edit"),
+    path("employers/<str:account_number>/close/", views.employer_close, name="employer_close"),
 ]

@@ -67,6 +67,39 @@ def employer_new(request):
 
 
 @staff_required(*WRITE)
+def employer_edit(request, account_number):
+    employer = get_object_or_404(selectors.employers(request.user), account_number=account_number)
+    form = forms.EmployerChangeForm(request.POST or None, employer=employer)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        try:
+            if changes:
+                services.change_employer(actor=request.user, employer=employer, **changes)
+        except ApplicationError as exc:
+            form.show_error(exc)
+        else:
+            messages.success(request, _("Employer %(name)s: %(n)d change(s) saved.")
+                             % {"name": employer.name, "n": len(changes)})
+            return redirect("accounts:employer", employer.account_number)
+    return render(request, "accounts/employer_form.html", {"form": form, "employer": employer})
+
+
+@staff_required(*WRITE)
+def employer_close(request, account_number):
+    employer = get_object_or_404(selectors.employers(request.user), account_number=account_number)
+    form = forms.EmployerCloseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.close_employer(actor=request.user, employer=employer, reason=form.cleaned_data["reason"])
+        except ApplicationError as exc:
+            form.show_error(exc)
+        else:
+            messages.success(request, _("Employer %(name)s is closed.") % {"name": employer.name})
+            return redirect("accounts:employer", employer.account_number)
+    return render(request, "accounts/employer_form.html", {"form": form, "employer": employer, "closing": True})
+
+
+@staff_required(*WRITE)
 def account_new(request):
     form = forms.OpenAccountForm(request.POST or None, initial={"employer": request.GET.get("employer", "")})
     if request.method == "POST" and form.is_valid():

@@ -444,3 +444,50 @@ def test_reconciliation_page_runs_and_lists_checks(client, finance, clerk, accou
     assert "试算平衡" in html and "银行存款账实相符" in html
     client.force_login(clerk)
     assert client.get(reverse("ledger:reconciliation")).status_code == 403
+
+
+# --- change and close an employer ----------------------------------------------------------------------------------
+
+def employer_change_post(employer, **changes):
+    data = {"name": employer.name, "address": employer.address, "legal_representative": employer.legal_representative,
+            "contact_name": employer.contact_name, "contact_phone": employer.contact_phone,
+            "economic_type": employer.economic_type, "industry": employer.industry, "payday": str(employer.payday),
+            "bank": employer.bank, "employer_ratio": "12", "employee_ratio": "12"}
+    return {**data, **changes}
+
+
+def test_change_employer_saves_only_what_changed_and_audits_it(staff_client, employer):
+    url = reverse("accounts:employer_edit", args=[employer.account_number])
+    page = staff_client.get(url).content.decode()
+    assert 'value="示范科技有限公司"' in page and 'value="12"' in page and "uscc" not in page
+    response = staff_client.post(url, employer_change_post(employer, address="示范市人民路99号", employer_ratio="10"))
+    assert response.status_code == 302
+    employer.refresh_from_db()
+    assert (employer.address, employer.employer_ratio, employer.employee_ratio) == (
+        "示范市人民路99号", Decimal("0.10"), Decimal("0.12"))
+    event = AuditEvent.objects.filter(action="employer.change").latest("id")
+    assert set(event.after) == {"address", "employer_ratio"}
+
+
+def test_change_employer_refuses_a_ratio_outside_the_bounds_and_changes_nothing(staff_client, employer):
+    url = reverse("accounts:employer_edit", args=[employer.account_number])
+    response = staff_client.post(url, employer_change_post(employer, address="别处", employee_ratio="13"))
+    assert response.status_code == 200 and response.context["form"].errors["employee_ratio"]
+    assert "13%" in response.content.decode()
+    employer.refresh_from_db()
+    assert (employer.address, employer.employee_ratio) == ("示范市人民路1号", Decimal("0.12"))
+
+
+def test_close_employer_refused_with_active_employees_then_closed(staff_client, clerk, employer, account):
+    url = reverse("accounts:employer_close", args=[employer.account_number])
+    response = staff_client.post(url, {"reason": "单位注销"})
+    assert response.status_code == 200 and "仍有 1 个正常缴存的职工账户" in response.content.decode()
+    employer.refresh_from_db()
+    assert employer.status != Employer.Status.CLOSED
+    services.seal_account(actor=clerk, account=account, reason="离职")
+    response = staff_client.post(url, {"reason": "单位注销"})
+    assert response.status_code == 302
+    employer.refresh_from_db()
+    assert (employer.status, employer.close_reason) == (Employer.Status.CLOSED, "单位注销")
+    page = staff_client.get(response["Location"]).content.decode()
+    assert reverse("accounts:employer_close", args=[employer.account_number]) not in page
