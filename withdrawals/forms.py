@@ -70,9 +70,10 @@ class ApplicationForm(forms.Form):
         return facts
 
 
-def preview_context(form, account, services):
+def preview_context(form, account):
     """The preview fragment's context: the outcome of the form's facts for the account, or what is wrong."""
     from core.errors import ApplicationError
+    from withdrawals import services
 
     if account is None:
         return {"problem": _("Enter the personal account number first.")}

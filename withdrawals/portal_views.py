@@ -111,4 +111,4 @@ def preview(request):
     """htmx: the maximum and the checks for what the depositor has filled in so far."""
     account = portal_selectors.current_account(request.user)
     form = PortalApplicationForm(request.POST)
-    return render(request, "withdrawals/_preview.html", forms.preview_context(form, account, services))
+    return render(request, "withdrawals/_preview.html", forms.preview_context(form, account))

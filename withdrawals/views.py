@@ -94,7 +94,7 @@ def preview(request):
     """htmx: the maximum and the checks for the application being filled in at the counter."""
     form = forms.ApplicationForm(request.POST)
     account = FundAccount.objects.filter(number=(request.POST.get("account") or "").strip()).first()
-    return render(request, "withdrawals/_preview.html", forms.preview_context(form, account, services))
+    return render(request, "withdrawals/_preview.html", forms.preview_context(form, account))
 
 
 @staff_required()
