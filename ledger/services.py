@@ -123,6 +123,9 @@ def create_payment(*, from_account: Account, amount, bank_account: BankAccount, 
     return instruction
 
 
+BATCH_PAYEE = "BATCH"  # the payee account of a batch instruction: the payees are on the business records
+
+
 @transaction.atomic
 def record_batch_payment(*, entry, bank_account: BankAccount, amount, count, reference, purpose, source="",
                          actor=None) -> BankInstruction:
@@ -133,7 +136,7 @@ def record_batch_payment(*, entry, bank_account: BankAccount, amount, count, ref
         raise InvalidInput(_("The batch amount does not equal what the entry pays out of the bank."))
     instruction = BankInstruction.objects.create(
         reference=reference, bank_account=bank_account, amount=amount,
-        payee_name=_("Batch payment: %(n)d payees") % {"n": count}, payee_account="BATCH", purpose=purpose[:120],
+        payee_name=_("Batch payment: %(n)d payees") % {"n": count}, payee_account=BATCH_PAYEE, purpose=purpose[:120],
         entry=entry, created_on=entry.business_date, source=source)
     audit.record(actor=actor, action="ledger.payment.batch", obj=instruction, after={"amount": amount, "count": count})
     return instruction

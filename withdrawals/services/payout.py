@@ -169,7 +169,7 @@ def sync_bank(*, actor=None) -> dict:
     done = {"settled": 0, "failed": 0}
     # Cases paid by their own instruction (batches of standing withdrawals: withdrawals.standing.sync_bank),
     # including a standing month's case paid again on its own after the bank returned it.
-    for app in W.objects.filter(state=S.PAID).exclude(instruction__payee_account="BATCH"):
+    for app in W.objects.filter(state=S.PAID).exclude(instruction__payee_account=ledger_services.BATCH_PAYEE):
         statuses = dict(attempt_instructions(app).values_list("status", "failure_reason"))
         if not statuses or BankInstruction.Status.PENDING in statuses:
             continue
