@@ -215,6 +215,21 @@ class AccountEvent(models.Model):
     def __str__(self):
         return f"{self.account_id} {self.get_business_type_display()} {self.business_date}"
 
+    @staticmethod
+    def _status_label(code):
+        try:
+            return FundAccount.Status(code).label if code else ""
+        except ValueError:
+            return code
+
+    @property
+    def from_status_label(self):
+        return self._status_label(self.from_status)
+
+    @property
+    def to_status_label(self):
+        return self._status_label(self.to_status)
+
 
 class EmployerAgent(models.Model):
     """A portal user acting for an employer (单位经办人)."""

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from core import views
+from core.views import auth, home
 
 app_name = "core"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("login/", views.StaffLoginView.as_view(), name="login"),
-    path("logout/", views.logout_view, name="logout"),
+    path("", home.home, name="home"),
+    path("login/", auth.StaffLoginView.as_view(), name="login"),
+    path("logout/", auth.logout_view, name="logout"),
 ]

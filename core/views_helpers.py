@@ -1,9 +1,10 @@
-"""Helpers shared by staff views: role checks and turning ApplicationError into a page message."""
+"""Helpers shared by staff and portal pages: role checks and file downloads."""
 
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponse
 
 from core import roles
 
@@ -24,3 +25,10 @@ def staff_required(*allowed):
         return wrapper
 
     return decorator
+
+
+def file_download(field_file):
+    """The stored file as an attachment named like the file; 404 when nothing is stored."""
+    if not field_file:
+        return HttpResponse(status=404)
+    return FileResponse(field_file.open("rb"), as_attachment=True, filename=field_file.name.rsplit("/", 1)[-1])

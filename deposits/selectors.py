@@ -420,3 +420,17 @@ def general_suspense_balance():
 def employer_remittances(employer, *, viewer=None, limit=24):
     """An employer's latest remittance lists, for its counter page."""
     return list(remittance_lists({"employer": employer}, viewer=viewer)[:limit])
+
+
+def deferral_case(application) -> dict:
+    """What the case pages (counter and employer portal) show: the effect, the history and the ratios before."""
+    employer = application.employer
+    transitions = list(application.transitions.select_related("actor").order_by("id"))
+    labels = dict(DeferralApplication.Status.choices)
+    for step in transitions:
+        step.label = labels.get(step.to_status, step.to_status)
+    return {
+        "application": application, "effect": deferral_effect(application), "transitions": transitions,
+        "ratios_before": (application.previous_employee_ratio or employer.employee_ratio,
+                          application.previous_employer_ratio or employer.employer_ratio),
+    }

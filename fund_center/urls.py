@@ -14,7 +14,7 @@ urlpatterns = [
     path("counter/ledger/", include("ledger.urls")),
     path("counter/deposits/", include("deposits.urls")),
     path("counter/", include("withdrawals.urls")),
-    path("portal/", include("withdrawals.portal_urls")),
+    path("portal/", include("portal.withdrawal_urls")),
     path("", include("portal.urls")),
     path("api/v1/", include("fund_center.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from ledger import views
+from ledger.views import reconciliation
 
 app_name = "ledger"
 urlpatterns = [
-    path("reconciliation/", views.reconciliation, name="reconciliation"),
+    path("reconciliation/", reconciliation.reconciliation, name="reconciliation"),
 ]

@@ -1,6 +1,8 @@
+"""The depositor's withdrawal pages under /portal/ (their own URL namespace, ``withdrawals_portal``)."""
+
 from django.urls import path
 
-from withdrawals import portal_views as views
+from portal.views import withdrawals as views
 
 app_name = "withdrawals_portal"
 urlpatterns = [

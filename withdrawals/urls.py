@@ -1,6 +1,6 @@
 from django.urls import path
 
-from withdrawals import views
+from withdrawals.views import applications as views
 
 app_name = "withdrawals"
 urlpatterns = [

@@ -1,8 +1,7 @@
-"""Counter pages for employers, depositors and personal accounts. Thin: parse, call one service
-(or selector), render; a business error is shown next to the form fields it concerns."""
+"""Counter pages for depositors and their personal fund accounts: search, open, seal, unseal. Thin:
+parse, call one service (or selector), render; a business error is shown next to the form fields it concerns."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -34,69 +33,6 @@ def account_detail(request, number):
     account = get_object_or_404(selectors.fund_accounts(request.user), number=number)
     detail = selectors.account_detail(request.user, account)
     return render(request, "accounts/account_detail.html", {"detail": detail, "account": account})
-
-
-@staff_required(*READ)
-def employer_list(request):
-    q = request.GET.get("q", "").strip()
-    page = Paginator(selectors.employers(request.user, q), 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/employer_list.html", {"q": q, "page": page})
-
-
-@staff_required(*READ)
-def employer_detail(request, account_number):
-    employer = get_object_or_404(selectors.employers(request.user), account_number=account_number)
-    employees = selectors.employer_employees(request.user, employer)
-    return render(request, "accounts/employer_detail.html", {
-        "employer": employer, "employees": employees, "counts": selectors.status_counts(employees)})
-
-
-@staff_required(*WRITE)
-def employer_new(request):
-    form = forms.EmployerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            employer = services.register_employer(actor=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            form.show_error(exc)
-        else:
-            messages.success(request, _("Employer %(name)s registered with account number %(number)s.")
-                             % {"name": employer.name, "number": employer.account_number})
-            return redirect("accounts:employer", employer.account_number)
-    return render(request, "accounts/employer_form.html", {"form": form})
-
-
-@staff_required(*WRITE)
-def employer_edit(request, account_number):
-    employer = get_object_or_404(selectors.employers(request.user), account_number=account_number)
-    form = forms.EmployerChangeForm(request.POST or None, employer=employer)
-    if request.method == "POST" and form.is_valid():
-        changes = form.changes()
-        try:
-            if changes:
-                services.change_employer(actor=request.user, employer=employer, **changes)
-        except ApplicationError as exc:
-            form.show_error(exc)
-        else:
-            messages.success(request, _("Employer %(name)s: %(n)d change(s) saved.")
-                             % {"name": employer.name, "n": len(changes)})
-            return redirect("accounts:employer", employer.account_number)
-    return render(request, "accounts/employer_form.html", {"form": form, "employer": employer})
-
-
-@staff_required(*WRITE)
-def employer_close(request, account_number):
-    employer = get_object_or_404(selectors.employers(request.user), account_number=account_number)
-    form = forms.EmployerCloseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.close_employer(actor=request.user, employer=employer, reason=form.cleaned_data["reason"])
-        except ApplicationError as exc:
-            form.show_error(exc)
-        else:
-            messages.success(request, _("Employer %(name)s is closed.") % {"name": employer.name})
-            return redirect("accounts:employer", employer.account_number)
-    return render(request, "accounts/employer_form.html", {"form": form, "employer": employer, "closing": True})
 
 
 @staff_required(*WRITE)

@@ -1,10 +1,9 @@
-from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+"""Staff login and logout."""
 
-from core import roles
+from django.contrib.auth import logout
+from django.contrib.auth.views import LoginView
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
 
 
 class StaffLoginView(LoginView):
@@ -16,10 +15,3 @@ class StaffLoginView(LoginView):
 def logout_view(request):
     logout(request)
     return redirect("core:login")
-
-
-@login_required
-def home(request):
-    if not roles.is_staff_user(request.user):
-        return render(request, "core/no_access.html", status=403)
-    return render(request, "core/home.html")

@@ -1,4 +1,4 @@
-"""Counter pages for remittance lists (汇缴/补缴 清册) and the center's bank statements.
+"""Counter pages for remittance lists (汇缴/补缴 清册), and the lists the counter makes for an employer.
 
 Thin: parse a form, call one service, and on success say so and redirect; on a business error show the
 page again with the service's message above the form and under the fields it names (an upload lists every
@@ -19,18 +19,14 @@ from core.views_helpers import staff_required
 from deposits import forms, selectors, uploads
 from deposits.services import remittance as services
 from ledger import selectors as ledger_selectors
-from ledger import services as ledger_services
 
 READ = roles.READ_ROLES
 WRITE = roles.ACCOUNT_WRITE_ROLES
-STATEMENT_WRITE = (*roles.ACCOUNT_WRITE_ROLES, roles.FINANCE)  # finance also imports and matches statements
 LISTS_PER_PAGE = 50
 LINES_PER_PAGE = 200
 CANDIDATES_SHOWN = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-
-# --- remittance lists ----------------------------------------------------------------------------------
 
 @staff_required(*READ)
 def remittance_list(request):
@@ -227,75 +223,3 @@ def employer_supplementary(request, account_number):
                              % {"ref": remittance.reference, "t": format_yuan(remittance.total)})
             return redirect("deposits:remittance", remittance.reference)
     return render(request, "deposits/supplementary.html", {"employer": employer, "form": form})
-
-
-# --- bank statements -----------------------------------------------------------------------------------
-
-def _bank_page(request, import_form=None):
-    return render(request, "deposits/bank.html", {
-        "banks": selectors.bank_overview(viewer=request.user),
-        "suspense_balances": selectors.employer_suspense_balances(viewer=request.user),
-        "general_suspense": selectors.general_suspense_balance(),
-        "import_form": import_form or forms.StatementImportForm(),
-    })
-
-
-@staff_required(*READ)
-def bank(request):
-    return _bank_page(request)
-
-
-@staff_required(*STATEMENT_WRITE)
-@require_POST
-def bank_import(request):
-    form = forms.StatementImportForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            created = ledger_services.import_statement_csv(bank_account=form.cleaned_data["bank_account"],
-                                                           file_bytes=form.cleaned_data["file"].read(),
-                                                           actor=request.user)
-        except ApplicationError as exc:
-            form.show_error(exc)
-        else:
-            messages.success(request, _("%(n)d statement lines imported (lines already imported are skipped).")
-                             % {"n": len(created)})
-            return redirect("deposits:bank")
-    return _bank_page(request, import_form=form)
-
-
-@staff_required(*STATEMENT_WRITE)
-@require_POST
-def bank_match(request):
-    try:
-        result = services.match_incoming(actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Matching done: %(p)d lists posted, %(e)d payments to employers' suspense, "
-                                    "%(g)d to the general suspense.")
-                         % {"p": result["posted"], "e": result["employer_suspense"], "g": result["general_suspense"]})
-    return redirect("deposits:bank")
-
-
-@staff_required(*STATEMENT_WRITE)
-@require_POST
-def bank_suspense(request, pk):
-    line = get_object_or_404(selectors.bank_lines(viewer=request.user), pk=pk)
-    form = forms.SuspenseForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("deposits:bank")
-    employer = form.cleaned_data["employer"]
-    try:
-        ledger_services.book_to_suspense(line=line, actor=request.user,
-                                         suspense=employer.suspense_account if employer else None)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Bank line %(r)s (%(a)s yuan) is booked to %(s)s.")
-                         % {"r": line.bank_reference, "a": format_yuan(line.amount),
-                            "s": _("the suspense of %(e)s") % {"e": employer.name} if employer
-                            else _("the general suspense")})
-    return redirect("deposits:bank")

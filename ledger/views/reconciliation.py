@@ -1,3 +1,5 @@
+"""The three-ledger reconciliation page (三账平衡)."""
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _

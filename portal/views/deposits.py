@@ -5,19 +5,22 @@ the services check the roles again."""
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import FundAccount
 from core.business_date import today
 from core.errors import ApplicationError
 from core.money import format_yuan
+from core.views_helpers import file_download
 from deposits import forms, selectors
-from deposits.more_views import XLSX, deferral_context, evidence_response
 from deposits.services import base_adjustment as base_services
 from deposits.services import deferral as deferral_services
 from deposits.services import flexible as flexible_services
 from portal import selectors as portal_selectors
-from portal.views import agent_required, depositor_required
+from portal.views.auth import agent_required, depositor_required
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # --- deferral and ratio reduction (employer agents) -----------------------------------------------------
 
@@ -60,13 +63,14 @@ def _own_application(request, pk):
 @agent_required
 def employer_deferral(request, pk):
     employer, application = _own_application(request, pk)
-    context = deferral_context(application, "portal:employer_deferral_evidence")
-    return render(request, "portal/employer_deferral.html", {**context, "employer": employer, "portal": "employer"})
+    return render(request, "portal/employer_deferral.html", {
+        **selectors.deferral_case(application), "employer": employer, "portal": "employer",
+        "evidence_url": reverse("portal:employer_deferral_evidence", args=[application.pk])})
 
 
 @agent_required
 def employer_deferral_evidence(request, pk):
-    return evidence_response(_own_application(request, pk)[1])
+    return file_download(_own_application(request, pk)[1].evidence)
 
 
 # --- annual base adjustment (employer agents) ----------------------------------------------------------

@@ -1,84 +1,18 @@
-"""Self-service pages for depositors (/portal/) and employer agents (/employer/). They call services
-and selectors of the other apps and show only the user's own data."""
-
-from functools import wraps
+"""Self-service pages for employer agents (/employer/): home and the monthly remittance lists. They call
+the deposits services and show only the agent's own employer."""
 
 from django.contrib import messages
-from django.contrib.auth.views import LoginView, redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core import roles
 from core.errors import ApplicationError
-from deposits import interest as deposit_interest
 from deposits import uploads
 from deposits.services import remittance as remittance_services
 from portal import selectors
-from portal.forms import DepositorLoginForm, LineForm, MonthForm, UploadForm
-
-
-def role_required(role, login_url):
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), login_url)
-            if not roles.has_role(request.user, role):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-depositor_required = role_required(roles.DEPOSITOR, "portal:login")
-agent_required = role_required(roles.EMPLOYER_AGENT, "portal:employer_login")
-
-
-class DepositorLoginView(LoginView):
-    template_name = "portal/login.html"
-    authentication_form = DepositorLoginForm
-    redirect_authenticated_user = False
-    extra_context = {"portal": "depositor"}
-
-    def get_default_redirect_url(self):
-        return "/portal/"
-
-
-class EmployerLoginView(LoginView):
-    template_name = "portal/login.html"
-    extra_context = {"portal": "employer"}
-
-    def get_default_redirect_url(self):
-        return "/employer/"
-
-
-@depositor_required
-def home(request):
-    account = selectors.current_account(request.user)
-    return render(request, "portal/home.html", {
-        "account": account, "depositor": account.depositor, "holds": selectors.holds(account),
-        "deposits": selectors.deposit_history(account, limit=12),
-    })
-
-
-@depositor_required
-def deposits(request, number):
-    account = selectors.account_of(request.user, number)
-    return render(request, "portal/deposits.html", {
-        "account": account, "deposits": selectors.deposit_history(account),
-        "lines": selectors.ledger_history(account),
-    })
-
-
-@depositor_required
-def profile(request):
-    return render(request, "portal/profile.html", {"depositor": selectors.depositor_of(request.user),
-                                                   "accounts": selectors.accounts_of(request.user)})
+from portal.forms import LineForm, MonthForm, UploadForm
+from portal.views.auth import agent_required
 
 
 def _show_error(request, exc: ApplicationError):
@@ -185,12 +119,3 @@ def employer_confirm(request, reference):
     return _remittance_action(
         request, reference, lambda r: remittance_services.confirm_list(actor=request.user, remittance=r),
         _("The list is confirmed. Pay the total to the center's account quoting the payment reference."))
-
-
-@depositor_required
-def interest(request, number):
-    account = selectors.account_of(request.user, number)
-    result, problem = deposit_interest.breakdown_for_page(account, request.GET.get("year"))
-    if problem:
-        messages.error(request, problem)
-    return render(request, "portal/interest.html", {"account": account, "result": result})

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
 from portal import selectors as portal_selectors
-from portal.views import depositor_required
+from portal.views.auth import depositor_required
 from withdrawals import forms, selectors, services, standing
 from withdrawals.models import Reason, StandingInstruction
 
@@ -37,7 +37,7 @@ class StandingForm(django_forms.Form):
 @depositor_required
 def my_withdrawals(request):
     account = portal_selectors.current_account(request.user)
-    return render(request, "withdrawals/portal_list.html", {
+    return render(request, "portal/withdrawals.html", {
         "account": account, "portal": "depositor", "rows": selectors.applications(viewer=request.user)
         .filter(depositor__user=request.user).order_by("-id"),
         "standing": selectors.standing_instructions(viewer=request.user).filter(status="active"),
@@ -61,7 +61,7 @@ def apply(request):
         except ApplicationError as exc:
             form.add_error(None, exc.message)
     options = [o for o in selectors.options() if o["reason"] != Reason.DEATH]
-    return render(request, "withdrawals/portal_apply.html", {
+    return render(request, "portal/withdrawal_apply.html", {
         "account": account, "portal": "depositor", "form": form, "options": options,
         **forms.form_context(options, reverse("withdrawals_portal:preview"))})
 

@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 from accounts.models import Employer, FundAccount
 from core import roles
 from core.business_date import set_business_date
-from deposits import views
 from deposits.models import RemittanceLine, RemittanceList
 from deposits.services import remittance as services
+from deposits.views import remittances as views
 from ledger import chart
 from ledger.models import Account, BankStatementLine, JournalEntry
 from ledger.reconciliation import run_checks

@@ -1,10 +1,9 @@
-"""Template helpers for the counter pages: money, masking, ratios, status labels and role checks."""
+"""Template helpers shared by the staff and portal pages: money, masking, ratios, status colours and role checks."""
 
 from decimal import Decimal
 
 from django import template
 
-from accounts.models import FundAccount
 from core import business_date as business_date_module
 from core import identity, roles
 from core.money import format_yuan
@@ -45,17 +44,6 @@ def percent(ratio):
     if ratio is None or ratio == "":
         return ""
     return f"{(Decimal(ratio) * 100).normalize():f}%"
-
-
-@register.filter
-def account_status(code):
-    """A fund account status code ('02') -> its label."""
-    if not code:
-        return ""
-    try:
-        return FundAccount.Status(code).label
-    except ValueError:
-        return code
 
 
 @register.filter

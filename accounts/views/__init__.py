@@ -1,0 +1,1 @@
+"""Counter pages for employers, depositors and personal accounts, one module per page group."""

@@ -1,0 +1,1 @@
+"""Staff pages of the core app, one module per page group."""

@@ -1,0 +1,1 @@
+"""Counter pages for deposits, one module per page group."""

@@ -1,0 +1,87 @@
+"""Counter pages for the center's bank statements: import, matching, booking to suspense."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import roles
+from core.errors import ApplicationError
+from core.money import format_yuan
+from core.views_helpers import staff_required
+from deposits import forms, selectors
+from deposits.services import remittance as services
+from ledger import services as ledger_services
+
+READ = roles.READ_ROLES
+STATEMENT_WRITE = (*roles.ACCOUNT_WRITE_ROLES, roles.FINANCE)  # finance also imports and matches statements
+
+
+def _bank_page(request, import_form=None):
+    return render(request, "deposits/bank.html", {
+        "banks": selectors.bank_overview(viewer=request.user),
+        "suspense_balances": selectors.employer_suspense_balances(viewer=request.user),
+        "general_suspense": selectors.general_suspense_balance(),
+        "import_form": import_form or forms.StatementImportForm(),
+    })
+
+
+@staff_required(*READ)
+def bank(request):
+    return _bank_page(request)
+
+
+@staff_required(*STATEMENT_WRITE)
+@require_POST
+def bank_import(request):
+    form = forms.StatementImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            created = ledger_services.import_statement_csv(bank_account=form.cleaned_data["bank_account"],
+                                                           file_bytes=form.cleaned_data["file"].read(),
+                                                           actor=request.user)
+        except ApplicationError as exc:
+            form.show_error(exc)
+        else:
+            messages.success(request, _("%(n)d statement lines imported (lines already imported are skipped).")
+                             % {"n": len(created)})
+            return redirect("deposits:bank")
+    return _bank_page(request, import_form=form)
+
+
+@staff_required(*STATEMENT_WRITE)
+@require_POST
+def bank_match(request):
+    try:
+        result = services.match_incoming(actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Matching done: %(p)d lists posted, %(e)d payments to employers' suspense, "
+                                    "%(g)d to the general suspense.")
+                         % {"p": result["posted"], "e": result["employer_suspense"], "g": result["general_suspense"]})
+    return redirect("deposits:bank")
+
+
+@staff_required(*STATEMENT_WRITE)
+@require_POST
+def bank_suspense(request, pk):
+    line = get_object_or_404(selectors.bank_lines(viewer=request.user), pk=pk)
+    form = forms.SuspenseForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("deposits:bank")
+    employer = form.cleaned_data["employer"]
+    try:
+        ledger_services.book_to_suspense(line=line, actor=request.user,
+                                         suspense=employer.suspense_account if employer else None)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Bank line %(r)s (%(a)s yuan) is booked to %(s)s.")
+                         % {"r": line.bank_reference, "a": format_yuan(line.amount),
+                            "s": _("the suspense of %(e)s") % {"e": employer.name} if employer
+                            else _("the general suspense")})
+    return redirect("deposits:bank")

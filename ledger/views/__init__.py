@@ -1,0 +1,1 @@
+"""Staff pages of the ledger, one module per page group."""

@@ -1,0 +1,1 @@
+"""Self-service pages for depositors and employer agents, one module per page group."""

@@ -1,0 +1,42 @@
+"""Self-service pages for depositors (/portal/): home, deposit history, profile, interest. They show only
+the logged-in depositor's own data."""
+
+from django.contrib import messages
+from django.shortcuts import render
+
+from deposits import interest as deposit_interest
+from portal import selectors
+from portal.views.auth import depositor_required
+
+
+@depositor_required
+def home(request):
+    account = selectors.current_account(request.user)
+    return render(request, "portal/home.html", {
+        "account": account, "depositor": account.depositor, "holds": selectors.holds(account),
+        "deposits": selectors.deposit_history(account, limit=12),
+    })
+
+
+@depositor_required
+def deposits(request, number):
+    account = selectors.account_of(request.user, number)
+    return render(request, "portal/deposits.html", {
+        "account": account, "deposits": selectors.deposit_history(account),
+        "lines": selectors.ledger_history(account),
+    })
+
+
+@depositor_required
+def profile(request):
+    return render(request, "portal/profile.html", {"depositor": selectors.depositor_of(request.user),
+                                                   "accounts": selectors.accounts_of(request.user)})
+
+
+@depositor_required
+def interest(request, number):
+    account = selectors.account_of(request.user, number)
+    result, problem = deposit_interest.breakdown_for_page(account, request.GET.get("year"))
+    if problem:
+        messages.error(request, problem)
+    return render(request, "portal/interest.html", {"account": account, "result": result})

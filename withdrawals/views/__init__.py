@@ -1,0 +1,1 @@
+"""Counter pages for withdrawal applications, one module per page group."""
