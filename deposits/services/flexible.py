@@ -85,7 +85,7 @@ def _find_or_register(actor, *, name, id_number, phone, marital_status, local_hu
     if not id_number:
         msg = _("Give the ID number of the person.")
         raise InvalidInput(msg, code="required", fields={"id_number": [msg]})
-    id_number = account_services._validated_id(id_number)
+    id_number = account_services.validated_id(id_number)
     found = Depositor.objects.filter(id_number=id_number).first()
     if found is None:
         return account_services.register_depositor(actor=actor, name=name, id_number=id_number, phone=phone,
@@ -140,7 +140,7 @@ def register_flexible(*, actor, base, ratio, depositor=None, name="", id_number=
             account = FundAccount.objects.create(
                 number=number, depositor=depositor, employer=None, kind=FundAccount.Kind.FLEXIBLE, base=base,
                 employee_ratio=ratio, employer_ratio=ZERO_RATIO, opened_on=on,
-                ledger_account=account_services._open_ledger_account(number, depositor.name, on))
+                ledger_account=account_services.open_ledger_account(number, depositor.name, on))
     except IntegrityError as exc:  # a concurrent registration of the same person
         raise Conflict(_("%(n)s already has an open account.") % {"n": depositor.name},
                        code="account_exists") from exc

@@ -197,7 +197,7 @@ def test_merge_moves_balance_and_closes_duplicate(clerk):
     dup = FundAccount.objects.create(number="101000099990", depositor=legacy, employer=emp, base="8000",
                                      employee_ratio="0.12", employer_ratio="0.12", opened_on=main.opened_on,
                                      status=FundAccount.Status.SEALED,
-                                     ledger_account=services._open_ledger_account("101000099990", "王五",
+                                     ledger_account=services.open_ledger_account("101000099990", "王五",
                                                                                   main.opened_on))
     factories.deposit(dup, "321.09")
     factories.deposit(main, "1000.00")

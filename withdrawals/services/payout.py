@@ -17,7 +17,8 @@ from ledger import services as ledger_services
 from ledger.models import Account, BankInstruction
 from ledger.posting import credit, debit, lock_accounts, post
 from withdrawals.models import Reason, WithdrawalApplication
-from withdrawals.services import FLOW, _is_applicant, _notify, check_card, no_heirs
+from withdrawals.services.common import _is_applicant, _notify, check_card, no_heirs
+from withdrawals.services.flow import FLOW
 
 W = WithdrawalApplication
 S = W.State

@@ -16,7 +16,8 @@ from ledger import services as ledger_services
 from ledger.posting import credit, debit, post
 from withdrawals import rules
 from withdrawals.models import FraudBan, PropertyRecord, Recovery, WithdrawalApplication
-from withdrawals.services import _notify, reject
+from withdrawals.services.common import _notify
+from withdrawals.services.steps import reject
 
 W = WithdrawalApplication
 S = W.State
