@@ -1,0 +1,1 @@
+"""Forms of the ledger's staff pages; the reconciliation page posts no fields, so there are none yet."""

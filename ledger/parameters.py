@@ -1,0 +1,1 @@
+"""Policy parameters of the ledger (``ledger.*``, declared with ``core.policy.declare``); it has none yet."""
