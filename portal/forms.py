@@ -3,6 +3,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from core.identity import validate_resident_id
+from withdrawals import forms as withdrawal_forms
+from withdrawals.models import Reason, StandingInstruction
 
 
 class DepositorLoginForm(AuthenticationForm):
@@ -28,3 +30,22 @@ class UploadForm(forms.Form):
 class LineForm(forms.Form):
     account = forms.CharField(label=_("Personal account number"), max_length=20)
     base = forms.DecimalField(label=_("Deposit base"), max_digits=18, decimal_places=2, required=False)
+
+
+class PortalApplicationForm(withdrawal_forms.ApplicationForm):
+    """The counter's withdrawal application form, for the depositor's own account (no death cases)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["account"]
+        # Death is applied for by the heirs at the counter, never from the depositor's own login.
+        for name in ("no_heirs", "heirs"):
+            del self.fields[name]
+        self.fields["reason"].choices = [c for c in self.fields["reason"].choices if c[0] != Reason.DEATH]
+
+
+class StandingForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=StandingInstruction.Kind.choices)
+    monthly_amount = forms.CharField(label=_("Monthly rent or installment"), max_length=20)
+    payee_card = forms.CharField(label=_("Bank card number"), max_length=23)
+    payee_name = forms.CharField(label=_("Card holder"), max_length=60)

@@ -2,36 +2,18 @@
 documents needed, uploads), follow the status, cancel before approval, set up or stop a standing withdrawal.
 Only the depositor's own data; every write is a service call."""
 
-from django import forms as django_forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
 from portal import selectors as portal_selectors
+from portal.forms import PortalApplicationForm, StandingForm
 from portal.views.auth import depositor_required
 from withdrawals import forms, selectors, services, standing
-from withdrawals.models import Reason, StandingInstruction
-
-
-class PortalApplicationForm(forms.ApplicationForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        del self.fields["account"]
-        # Death is applied for by the heirs at the counter, never from the depositor's own login.
-        for name in ("no_heirs", "heirs"):
-            del self.fields[name]
-        self.fields["reason"].choices = [c for c in self.fields["reason"].choices if c[0] != Reason.DEATH]
-
-
-class StandingForm(django_forms.Form):
-    kind = django_forms.ChoiceField(label=gettext_lazy("Kind"), choices=StandingInstruction.Kind.choices)
-    monthly_amount = django_forms.CharField(label=gettext_lazy("Monthly rent or installment"), max_length=20)
-    payee_card = django_forms.CharField(label=gettext_lazy("Bank card number"), max_length=23)
-    payee_name = django_forms.CharField(label=gettext_lazy("Card holder"), max_length=60)
+from withdrawals.models import Reason
 
 
 @depositor_required
