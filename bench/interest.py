@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark of the year-end interest settlement (deposits.interest.settle_interest) on PostgreSQL.
+"""Benchmark of the year-end interest settlement (deposits.services.interest.settle_interest) on PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/any_db python bench/interest.py --accounts 1000000
     python bench/interest.py --small          # CI size: 2,000 accounts
@@ -198,7 +198,7 @@ def baseline(settings):
     """Plain SQL, one transaction, rolled back: returns (seconds, accounts credited, total)."""
     from django.db import connection, transaction
 
-    from deposits import interest
+    from deposits.services import interest
     from ledger import chart
 
     terms = interest.interest_terms(START, SETTLE + datetime.timedelta(days=1))
@@ -248,7 +248,7 @@ def main():
     setup_django(url)
 
     from core.models import BusinessDay
-    from deposits import interest
+    from deposits.services import interest
     from ledger import chart
     from ledger.models import Account
     from ledger.reconciliation import format_report, run_checks

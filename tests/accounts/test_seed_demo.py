@@ -33,11 +33,10 @@ def seed(**options):
 @pytest.fixture
 def seeded(db):
     output = seed()
-    if connection.vendor == "postgresql":
-        # The test runs inside a transaction that is never committed: fire the deferred checks now
-        # (the balance trigger on every entry, the foreign keys of the COPYed rows).
-        with connection.cursor() as cur:
-            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    # The test runs inside a transaction that is never committed: fire the deferred checks now
+    # (the balance trigger on every entry, the foreign keys of the COPYed rows).
+    with connection.cursor() as cur:
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
     return output
 
 
