@@ -171,7 +171,7 @@ def build(n):
     with transaction.atomic():
         execute(
             "UPDATE ledger_account AS a SET balance = s.total FROM ("
-            " SELECT l.account_id, SUM(CASE WHEN (l.side = 'D') = (acc.kind IN ('asset', 'expense'))"
+            " SELECT l.account_id, SUM(CASE WHEN (l.side = 'D') = acc.debit_normal"
             "  THEN l.amount ELSE -l.amount END) AS total"
             " FROM ledger_journalline l JOIN ledger_account acc ON acc.id = l.account_id GROUP BY l.account_id) AS s "
             "WHERE a.id = s.account_id")
@@ -223,7 +223,7 @@ def baseline(settings):
             total = cur.fetchone()[0]
             cur.execute(  # the balances of the credited accounts and of 501, from the entry's grouped lines
                 "UPDATE ledger_account AS a"
-                " SET balance = a.balance + CASE WHEN a.kind IN ('asset', 'expense') THEN g.net ELSE -g.net END"
+                " SET balance = a.balance + CASE WHEN a.debit_normal THEN g.net ELSE -g.net END"
                 " FROM (SELECT account_id, SUM(CASE WHEN side = 'D' THEN amount ELSE -amount END) AS net"
                 "  FROM ledger_journalline WHERE entry_id = %s GROUP BY account_id) AS g "
                 "WHERE a.id = g.account_id", [entry])

@@ -140,8 +140,9 @@ def main():
     setup_django(url)
     from core.business_date import today
     from core.models import BusinessDay
-    from withdrawals import rules, standing
+    from withdrawals import rules
     from withdrawals.models import WithdrawalApplication
+    from withdrawals.services import standing
 
     seed(args.instructions)
     month = rules.add_months(rules.month_start(today()), 1)

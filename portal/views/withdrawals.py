@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 from core.errors import ApplicationError
 from portal import selectors as portal_selectors
 from portal.views.auth import depositor_required
-from withdrawals import forms, selectors, services, standing
+from withdrawals import forms, selectors, services
 from withdrawals.models import Reason, StandingInstruction
+from withdrawals.services import standing
 
 
 class PortalApplicationForm(forms.ApplicationForm):
