@@ -53,6 +53,9 @@ def _forget_dead_processes(data_dir: Path):
         handles.write_text(json.dumps(alive))
 
 
+_started = {}  # socket directory: data directory, of the embedded servers this process uses
+
+
 def start(data_dir: Path, *, disposable=False):
     """Start (or attach to) the embedded server on ``data_dir``; return the pgserver handle."""
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset (e.g. as root in CI)
@@ -64,6 +67,7 @@ def start(data_dir: Path, *, disposable=False):
     if data_dir.exists():
         _forget_dead_processes(data_dir)
     server = pgserver.get_server(data_dir, cleanup_mode="stop")
+    _started[socket_dir(server)] = data_dir
     if disposable:
         _configure(server, DISPOSABLE_SETTINGS)
     return server
@@ -110,3 +114,17 @@ def database_url(*, testing: bool) -> str:
     server = start(test_data_dir(), disposable=True) if testing else start(RUN_DATA_DIR)
     ensure_database(server)
     return url(server)
+
+
+def describe(connection) -> str:
+    """Which server a connection runs on, e.g. "PostgreSQL 16.2, embedded (.pgdata)" or "PostgreSQL 15.20,
+    service (127.0.0.1:5432)"."""
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        version = cur.fetchone()[0].split()[0]
+    host, port = connection.settings_dict.get("HOST") or "", connection.settings_dict.get("PORT") or ""
+    if host in _started:
+        data_dir = _started[host]
+        where = data_dir.relative_to(BASE_DIR) if data_dir.is_relative_to(BASE_DIR) else data_dir
+        return f"PostgreSQL {version}, embedded ({where})"
+    return f"PostgreSQL {version}, service ({host}{':' if port else ''}{port})"

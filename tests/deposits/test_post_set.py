@@ -5,11 +5,11 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from core.errors import Conflict, InsufficientFunds, InvalidInput, StateError
+from core.errors import ApplicationError, Conflict, InsufficientFunds, InvalidInput, StateError
 from ledger import chart
 from ledger import services as ledger_services
 from ledger.models import Account, JournalEntry, JournalLine
-from ledger.posting import Line, lines_hash, post_set
+from ledger.posting import Line, credit, debit, lines_hash, post, post_set
 from ledger.reconciliation import run_checks
 from tests import factories
 
@@ -115,6 +115,51 @@ def test_lines_outside_the_locked_set_are_refused(three):
     entry = _post(ids, lock_sql="SELECT id FROM ledger_account WHERE id BETWEEN %s AND %s",
                   lock_params=[min(ids), max(ids)])
     assert entry.line_count == 4
+
+
+def _single(account_id, amount, key, **kw):
+    return post(lines=[debit(account_id, amount), credit(_expense().pk, amount)], memo="single",
+                idempotency_key=key, **kw)
+
+
+def _batch(account_id, amount, key, **kw):
+    return post_set(memo="batch", business_type="09", idempotency_key=key, business_date=None,
+                    counter_account_id=_expense().pk, counter_side="C", rows=[(account_id, amount)], **kw)
+
+
+def _refusal(call):
+    with pytest.raises(ApplicationError) as info:
+        call()
+    return type(info.value), info.value.code, str(info.value.message), info.value.fields
+
+
+def test_a_batch_is_refused_exactly_like_a_single_posting(three, clerk):
+    """One function checks both: available = balance − active holds, check_available, closed and control."""
+    ids = [a.ledger_account_id for a in three]
+    _post(ids)  # balances 10.50, 20.50, 30.50
+    ledger_services.place_hold(account=Account.objects.get(pk=ids[0]), amount=D("5.00"), kind="judicial",
+                               reference="court 1")
+    entries = JournalEntry.objects.count()
+    # 6.00 of 10.50 with 5.00 held: only 5.50 is available
+    single, batch = _refusal(lambda: _single(ids[0], D("6.00"), "s:1")), _refusal(lambda: _batch(ids[0], D("6.00"),
+                                                                                               "b:1"))
+    assert single == batch
+    assert single[0] is InsufficientFunds and "5.50" in single[2] and "6.00" in single[2]
+    # more than the balance itself: refused even without the available-balance check
+    assert _refusal(lambda: _single(ids[0], D("10.51"), "s:2", check_available=False)) == _refusal(
+        lambda: _batch(ids[0], D("10.51"), "b:2", check_available=False))
+    fund = Account.objects.get(code=chart.HOUSING_FUND)  # a control account takes no direct postings
+    assert _refusal(lambda: _single(fund.pk, D("1.00"), "s:3")) == _refusal(lambda: _batch(fund.pk, D("1.00"), "b:3"))
+    assert _refusal(lambda: _single(fund.pk, D("1.00"), "s:3"))[1] == "control_account"
+    assert JournalEntry.objects.count() == entries
+    assert _balances(three) == [D("10.50"), D("20.50"), D("30.50")]
+    # without the available-balance check (a court deduction against its own freeze) both may use held money
+    _single(ids[0], D("6.00"), "s:4", check_available=False)
+    _batch(ids[1], D("20.00"), "b:4", check_available=False)
+    ledger_services.place_hold(account=Account.objects.get(pk=ids[2]), amount=D("30.00"), kind="judicial",
+                               reference="court 2")
+    _batch(ids[2], D("30.50"), "b:5", check_available=False)
+    assert _balances(three) == [D("4.50"), D("0.50"), D("0.00")]
 
 
 @pytest.mark.django_db(transaction=True)
