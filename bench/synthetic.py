@@ -613,7 +613,7 @@ def _load_chunk(plan, employers, writer, banks, fund, rng, tz, now):
         _load_employers(plan, employers, writer, fund, now)
         deltas = _load_postings(plan, employers, writer, banks, rng, tz)
         writer.add_balances(deltas)  # the bank ledger accounts
-    if writer.pg and not connection.in_atomic_block:
+    if not connection.in_atomic_block:
         # The balance trigger marks each checked entry in a custom setting; PostgreSQL < 16 keeps those in a
         # sorted array per session, so a fresh session per chunk keeps the commit-time check fast.
         connection.close()
