@@ -65,7 +65,8 @@ def start(data_dir: Path, *, disposable=False):
     data_dir = Path(data_dir)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     if data_dir.exists():
-        _forget_dead_processes(data_dir)
+        with pgserver.PostgresServer._lock:  # the lock under which pgserver itself reads and writes that file
+            _forget_dead_processes(data_dir)
     server = pgserver.get_server(data_dir, cleanup_mode="stop")
     _started[socket_dir(server)] = data_dir
     if disposable:
