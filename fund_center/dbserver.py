@@ -2,8 +2,9 @@
 
 The ``pgserver`` package ships the PostgreSQL binaries in its wheel and runs a private server on a data
 directory, listening on a Unix socket inside that directory only (no TCP port, so it never collides with a
-PostgreSQL service on the machine). Run as root, it runs the server as a dedicated system user (PostgreSQL
-refuses to run as root), so it needs neither root nor Docker, and works as root too.
+PostgreSQL service on the machine). It needs neither root nor Docker, and works as root too: PostgreSQL refuses
+to run as root, so pgserver then runs it as the system user ``pgserver`` (created with ``useradd`` on first use)
+and lets that user traverse the data directory's parent folders (o+rx).
 
 * ``make run`` and the benchmarks use ``.pgdata/`` beside ``manage.py`` (git-ignored, removed by
   ``make clean``): the demo data survives a restart.

@@ -122,7 +122,7 @@ POST_ENTRY_SQL = ("SELECT * FROM ledger_post_entry(%s::date, %s, %s, %s, %s, %s,
                   " %s::bigint, %s, %s::bigint[], %s::text[], %s::numeric[], %s::text[])")
 
 
-def _post_pg(*, business_date, reversal_of, lines, check_available, **fields):
+def _post_entry(*, business_date, reversal_of, lines, check_available, **fields):
     """Post through ``ledger_post_entry``: lock, idempotency, checks and writes in one call, the busiest path of
     the system. It writes nothing when a check fails; the failure is raised here."""
     params = [business_date, settings.TIME_ZONE, fields["business_type"], fields["memo"], fields["source"],
@@ -189,7 +189,7 @@ def post(*, lines, memo, actor=None, idempotency_key=None, business_date=None, b
               "idempotency_key": idempotency_key, "lines_hash": digest, "line_count": len(lines), "total": total,
               "actor_id": actor.pk if getattr(actor, "pk", None) else None}
     if not consume_holds:
-        return _post_pg(business_date=business_date, reversal_of=reversal_of, lines=lines,
+        return _post_entry(business_date=business_date, reversal_of=reversal_of, lines=lines,
                         check_available=check_available, **fields)
     with transaction.atomic():
         accounts = lock_accounts(ln.account_id for ln in lines)
@@ -199,7 +199,7 @@ def post(*, lines, memo, actor=None, idempotency_key=None, business_date=None, b
                 return found
         _consume_holds(accounts, consume_holds, business_date)
         # ledger_post_entry locks again (a no-op for rows this transaction holds) and checks with the holds consumed
-        return _post_pg(business_date=business_date, reversal_of=reversal_of, lines=lines,
+        return _post_entry(business_date=business_date, reversal_of=reversal_of, lines=lines,
                         check_available=check_available, **fields)
 
 
