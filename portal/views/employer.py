@@ -9,7 +9,6 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
 from deposits import uploads
-from deposits.services import interest as deposit_interest
 from deposits.services import remittance as remittance_services
 from portal import selectors
 from portal.forms import LineForm, MonthForm, UploadForm
