@@ -102,8 +102,8 @@ def lock_accounts(account_ids):
 
 
 def _refusal(kind, *, account_id=None, code="", balance=None, held=None, delta=None):
-    """The error for a posting ``ledger_post_entry`` refused under the lock (``ledger_account_refusal``):
-    unknown, closed, control, insufficient, negative."""
+    """The error for a posting ``ledger_post_entry`` refused under the lock: unknown, closed, control,
+    insufficient, negative."""
     if kind == "unknown":
         return InvalidInput(_("Unknown ledger account(s): %(ids)s.") % {"ids": [account_id]}, code="unknown_account")
     if kind == "closed":

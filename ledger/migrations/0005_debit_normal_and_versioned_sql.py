@@ -1,7 +1,7 @@
 """Which accounts are debit-normal becomes one generated column of the ledger account, and the ledger's SQL
 moves into versioned files (ledger/sql) that this migration loads: the journal's guards (balance trigger,
-immutable lines) and the posting (``ledger_post_entry`` with ``ledger_account_refusal``, shared by single and
-batch postings)."""
+immutable lines) and the posting (``ledger_post_entry``, which single and batch postings now share, so both
+meet the same refusals)."""
 
 from django.db import migrations, models
 

@@ -3,38 +3,9 @@
 --
 -- ledger_post_entry is the one posting of the ledger: ledger.posting.post calls it with an entry's lines, and
 -- ledger.posting.post_set with a batch's lines aggregated from a set in SQL. Both thereby take the same locks
--- and meet the same refusals (ledger_account_refusal): unknown, closed or control account, available balance
--- (balance - active holds) too low when check_available, balance below zero.
+-- and meet the same refusals: unknown, closed or control account, available balance (balance - active holds)
+-- too low when check_available, balance below zero.
 -- Which accounts are debit-normal is the generated column ledger_account.debit_normal.
-
-CREATE OR REPLACE FUNCTION public.ledger_account_refusal(p_accounts bigint[], p_net numeric[],
-    p_check_available boolean, OUT o_outcome text, OUT o_account_id bigint, OUT o_code text,
-    OUT o_balance numeric, OUT o_held numeric, OUT o_delta numeric)
- RETURNS record
- LANGUAGE plpgsql
- STABLE
-AS $function$
-BEGIN
-    -- The first account (in id order) that refuses the change, or a row of NULLs. p_accounts holds each
-    -- account once, p_net its net debit (debits - credits); the change to its balance follows its normal side.
-    SELECT CASE WHEN a.id IS NULL THEN 'unknown'
-                WHEN a.status <> 'open' THEN 'closed'
-                WHEN a.parent_id IS NULL AND a.role = 'control' THEN 'control'
-                WHEN d.delta < 0 AND NOT a.allow_negative AND p_check_available AND a.balance + d.delta < a.held
-                    THEN 'insufficient'
-                ELSE 'negative' END,
-           v.id, a.code, a.balance, a.held, d.delta
-      INTO o_outcome, o_account_id, o_code, o_balance, o_held, o_delta
-      FROM unnest(p_accounts, p_net) AS v(id, net)
-      LEFT JOIN ledger_account a ON a.id = v.id
-     CROSS JOIN LATERAL (SELECT CASE WHEN a.debit_normal THEN v.net ELSE -v.net END AS delta) AS d
-     WHERE a.id IS NULL OR a.status <> 'open' OR (a.parent_id IS NULL AND a.role = 'control')
-        OR (d.delta < 0 AND NOT a.allow_negative AND p_check_available AND a.balance + d.delta < a.held)
-        OR (a.balance + d.delta < 0 AND NOT a.allow_negative)
-     ORDER BY v.id
-     LIMIT 1;
-END;
-$function$;
 
 CREATE OR REPLACE FUNCTION public.ledger_post_entry(p_business_date date, p_time_zone text,
     p_business_type text, p_memo text, p_source text, p_key text, p_hash text, p_total numeric,
@@ -47,13 +18,10 @@ CREATE OR REPLACE FUNCTION public.ledger_post_entry(p_business_date date, p_time
 AS $function$
 DECLARE
     v_hash text;
-    v_ids bigint[];
-    v_net numeric[];
 BEGIN
     -- The one posting of the ledger, for a single entry and for a batch (ledger.posting.post_set) alike:
-    -- lock the accounts in primary-key order, honour the idempotency key, refuse through
-    -- ledger_account_refusal, then write the entry, its lines and the cached balances. It writes nothing
-    -- when it refuses, and says which check and which account.
+    -- lock the accounts in primary-key order, honour the idempotency key, refuse, then write the entry, its
+    -- lines and the cached balances. It writes nothing when it refuses, and says which check and which account.
     PERFORM 1 FROM ledger_account WHERE id = ANY(p_accounts) ORDER BY id FOR UPDATE;
 
     -- A posting with this key already? (Read after the locks: a concurrent retry has committed by now.)
@@ -65,14 +33,27 @@ BEGIN
         END IF;
     END IF;
 
-    -- Each account's net debit, and the state of every account under the lock.
-    SELECT array_agg(u.a ORDER BY u.a), array_agg(u.net ORDER BY u.a) INTO v_ids, v_net
-      FROM (SELECT t.a, sum(CASE WHEN t.s = 'D' THEN t.m ELSE -t.m END) AS net
-              FROM unnest(p_accounts, p_sides, p_amounts) AS t(a, s, m) GROUP BY t.a) AS u;
-    SELECT r.o_outcome, r.o_account_id, r.o_code, r.o_balance, r.o_held, r.o_delta
+    -- The refusals, under the lock: the first account (in id order) that is unknown, closed, a control account,
+    -- short of available balance (balance - active holds) when p_check_available, or that would go below zero.
+    -- The change to an account's balance follows its normal side (the generated column debit_normal).
+    SELECT CASE WHEN a.id IS NULL THEN 'unknown'
+                WHEN a.status <> 'open' THEN 'closed'
+                WHEN a.parent_id IS NULL AND a.role = 'control' THEN 'control'
+                WHEN d.delta < 0 AND NOT a.allow_negative AND p_check_available AND a.balance + d.delta < a.held
+                    THEN 'insufficient'
+                ELSE 'negative' END,
+           u.id, a.code, a.balance, a.held, d.delta
       INTO o_outcome, o_account_id, o_code, o_balance, o_held, o_delta
-      FROM ledger_account_refusal(v_ids, v_net, p_check_available) AS r;
-    IF o_outcome IS NOT NULL THEN
+      FROM (SELECT t.a AS id, sum(CASE WHEN t.s = 'D' THEN t.m ELSE -t.m END) AS net
+              FROM unnest(p_accounts, p_sides, p_amounts) AS t(a, s, m) GROUP BY t.a) AS u
+      LEFT JOIN ledger_account a ON a.id = u.id
+     CROSS JOIN LATERAL (SELECT CASE WHEN a.debit_normal THEN u.net ELSE -u.net END AS delta) AS d
+     WHERE a.id IS NULL OR a.status <> 'open' OR (a.parent_id IS NULL AND a.role = 'control')
+        OR (d.delta < 0 AND NOT a.allow_negative AND p_check_available AND a.balance + d.delta < a.held)
+        OR (a.balance + d.delta < 0 AND NOT a.allow_negative)
+     ORDER BY u.id
+     LIMIT 1;
+    IF FOUND THEN
         RETURN;
     END IF;
 
@@ -95,8 +76,10 @@ BEGIN
     SELECT o_entry_id, u.a, u.s, u.m, o_business_date, u.t
       FROM unnest(p_accounts, p_sides, p_amounts, p_memos) AS u(a, s, m, t);
 
-    UPDATE ledger_account AS acc SET balance = acc.balance + CASE WHEN acc.debit_normal THEN v.net ELSE -v.net END
-      FROM unnest(v_ids, v_net) AS v(id, net) WHERE acc.id = v.id;
+    UPDATE ledger_account AS acc SET balance = acc.balance + CASE WHEN acc.debit_normal THEN u.net ELSE -u.net END
+      FROM (SELECT t.a AS id, sum(CASE WHEN t.s = 'D' THEN t.m ELSE -t.m END) AS net
+              FROM unnest(p_accounts, p_sides, p_amounts) AS t(a, s, m) GROUP BY t.a) AS u
+     WHERE acc.id = u.id;
 
     o_outcome := 'posted';
 END;
