@@ -1,4 +1,5 @@
-# Fund center: `make run` (demo site) and `make test` (whole suite).
+# Fund center: `make run` (demo site) and `make test` (whole suite). Without DATABASE_URL both run on an
+# embedded PostgreSQL server (pgserver): data in .pgdata/ for `make run`, in a temporary folder for the tests.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -26,6 +27,7 @@ demo: migrate
 run: demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The test database is kept between runs (--reuse-db); PYTEST_ARGS=--create-db builds it afresh.
 test: install
 	TESTING=1 $(BIN)/pytest $(PYTEST_ARGS)
 
@@ -47,4 +49,4 @@ beat: install
 	$(BIN)/celery -A fund_center beat -l info
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) .pgdata staticfiles

@@ -1,5 +1,6 @@
-"""What every benchmark needs: its own PostgreSQL database next to the one DATABASE_URL names, and Django set
-up in it with query logging off and the schema migrated."""
+"""What every benchmark needs: its own PostgreSQL database on the server DATABASE_URL names (with DATABASE_URL
+unset: the embedded server of ``make run``, data in .pgdata/), and Django set up in it with query logging off
+and the schema migrated. Every benchmark prints which server it ran on."""
 
 import os
 import sys
@@ -8,7 +9,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 def bench_database_url(database):
     """(URL of ``database`` on the server DATABASE_URL names, URL of that server's ``postgres`` database)."""
-    url = os.environ.get("DATABASE_URL", "")
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        from fund_center import dbserver
+
+        server = dbserver.start(dbserver.RUN_DATA_DIR)
+        return dbserver.url(server, database), dbserver.admin_url(server)
     parts = urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql", "pgsql"):
         sys.exit(f"{sys.argv[0]} needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/any_db")
@@ -40,5 +46,9 @@ def setup_django(url):
     django.setup()
     settings.DEBUG = False  # Django keeps every query in connection.queries when DEBUG is on
     from django.core.management import call_command
+    from django.db import connection
 
+    from fund_center import dbserver
+
+    print(f"server: {dbserver.describe(connection)}", flush=True)
     call_command("migrate", verbosity=0)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark of the year-end interest settlement (deposits.interest.settle_interest) on PostgreSQL.
+"""Benchmark of the year-end interest settlement (deposits.services.interest.settle_interest) on PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/any_db python bench/interest.py --accounts 1000000
     python bench/interest.py --small          # CI size: 2,000 accounts
@@ -171,7 +171,7 @@ def build(n):
     with transaction.atomic():
         execute(
             "UPDATE ledger_account AS a SET balance = s.total FROM ("
-            " SELECT l.account_id, SUM(CASE WHEN (l.side = 'D') = (acc.kind IN ('asset', 'expense'))"
+            " SELECT l.account_id, SUM(CASE WHEN (l.side = 'D') = acc.debit_normal"
             "  THEN l.amount ELSE -l.amount END) AS total"
             " FROM ledger_journalline l JOIN ledger_account acc ON acc.id = l.account_id GROUP BY l.account_id) AS s "
             "WHERE a.id = s.account_id")
@@ -198,7 +198,7 @@ def baseline(settings):
     """Plain SQL, one transaction, rolled back: returns (seconds, accounts credited, total)."""
     from django.db import connection, transaction
 
-    from deposits import interest
+    from deposits.services import interest
     from ledger import chart
 
     terms = interest.interest_terms(START, SETTLE + datetime.timedelta(days=1))
@@ -223,7 +223,7 @@ def baseline(settings):
             total = cur.fetchone()[0]
             cur.execute(  # the balances of the credited accounts and of 501, from the entry's grouped lines
                 "UPDATE ledger_account AS a"
-                " SET balance = a.balance + CASE WHEN a.kind IN ('asset', 'expense') THEN g.net ELSE -g.net END"
+                " SET balance = a.balance + CASE WHEN a.debit_normal THEN g.net ELSE -g.net END"
                 " FROM (SELECT account_id, SUM(CASE WHEN side = 'D' THEN amount ELSE -amount END) AS net"
                 "  FROM ledger_journalline WHERE entry_id = %s GROUP BY account_id) AS g "
                 "WHERE a.id = g.account_id", [entry])
@@ -248,7 +248,7 @@ def main():
     setup_django(url)
 
     from core.models import BusinessDay
-    from deposits import interest
+    from deposits.services import interest
     from ledger import chart
     from ledger.models import Account
     from ledger.reconciliation import format_report, run_checks

@@ -6,7 +6,7 @@
 Runs in its own database (``--database``, default fc_bench_withdrawals), created and migrated when missing.
 Seeds depositors with 4 months of remittances (bench/synthetic.py) when there are too few, sets up one standing
 rent instruction per normal account (bulk insert: benchmark data), then times
-:func:`withdrawals.standing.run_standing` for the month after the last remittance month and prints
+:func:`withdrawals.services.standing.run_standing` for the month after the last remittance month and prints
 withdrawals per second. Target: 100,000 instructions in ≤ 60 s. A second run of the same month is timed too
 (it must pay nothing).
 """
@@ -140,8 +140,9 @@ def main():
     setup_django(url)
     from core.business_date import today
     from core.models import BusinessDay
-    from withdrawals import rules, standing
+    from withdrawals import rules
     from withdrawals.models import WithdrawalApplication
+    from withdrawals.services import standing
 
     seed(args.instructions)
     month = rules.add_months(rules.month_start(today()), 1)

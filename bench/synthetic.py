@@ -5,7 +5,7 @@ Used by ``manage.py seed_demo`` and by the benchmarks. Two steps:
 1. :func:`build_plan` generates everything in Python from a seeded ``random.Random`` (same seed, same
    data): Chinese names, valid resident ID numbers and unified social credit codes, couples, bases
    and ratios, account statuses and the months each account was paid for.
-2. :func:`load` writes the plan set-based, PostgreSQL ``COPY`` (``bulk_create`` on SQLite), never one
+2. :func:`load` writes the plan set-based with PostgreSQL's ``COPY``, never one
    ``save()`` per row: the depositors in one transaction, then one transaction per chunk of employers
    with everything that belongs to them: their suspense and personal ledger accounts (inserted with the
    balances their postings give them), the employers, fund accounts and account events, the journal
@@ -426,10 +426,9 @@ def _copy_text(value) -> str:
 
 
 class Writer:
-    """Inserts rows (tuples in ``columns`` order): COPY on PostgreSQL, bulk_create elsewhere."""
+    """Inserts rows (tuples in ``columns`` order) with COPY."""
 
     def __init__(self):
-        self.pg = connection.vendor == "postgresql"
         self.counts = defaultdict(int)
         self.seconds = defaultdict(float)  # time spent per table, and in commits
 
@@ -439,16 +438,8 @@ class Writer:
             return []
         table = model._meta.db_table
         with connection.cursor() as cur:
-            if self.pg:
-                cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                            [table, n])
-                return [r[0] for r in cur.fetchall()]
-            cur.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
-            top = cur.fetchone()[0]
-            cur.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-            row = cur.fetchone()
-            top = max(top, row[0] if row else 0)
-        return list(range(top + 1, top + 1 + n))
+            cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n])
+            return [r[0] for r in cur.fetchall()]
 
     def insert(self, model, columns, rows, fmt=None):
         """``fmt``: a %-format for one row when no value needs escaping (fast path for journal lines)."""
@@ -456,11 +447,7 @@ class Writer:
             return
         started = time.perf_counter()
         self.counts[model._meta.label] += len(rows)
-        if self.pg:
-            self._copy(model, columns, rows, fmt)
-        else:
-            objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
-            model.objects.bulk_create(objs, batch_size=500)
+        self._copy(model, columns, rows, fmt)
         self.seconds[model._meta.object_name] += time.perf_counter() - started
 
     def _copy(self, model, columns, rows, fmt):
@@ -474,27 +461,24 @@ class Writer:
                     cp.write("".join(["\t".join([_copy_text(v) for v in row]) + "\n" for row in part]))
 
     def add_balances(self, deltas: dict):
-        """Add ``deltas`` {ledger account id: amount in the normal direction} to the cached balances."""
+        """Add ``deltas`` {ledger account id: net debit (debits − credits)} to the cached balances, each in its
+        account's normal direction (the account's ``debit_normal`` column)."""
         deltas = {k: v for k, v in deltas.items() if v}
         if not deltas:
             return
         started = time.perf_counter()
         ids = sorted(deltas)
-        if self.pg:
-            with connection.cursor() as cur:
-                cur.cursor.execute(
-                    "UPDATE ledger_account AS a SET balance = a.balance + v.delta "
-                    "FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, delta) WHERE a.id = v.id",
-                    [ids, [deltas[i] for i in ids]])
-        else:
-            current = dict(Account.objects.select_for_update().filter(pk__in=ids).values_list("pk", "balance"))
-            Account.objects.bulk_update([Account(pk=i, balance=current[i] + deltas[i]) for i in ids], ["balance"],
-                                        batch_size=200)
+        with connection.cursor() as cur:
+            cur.cursor.execute(
+                "UPDATE ledger_account AS a SET balance = a.balance"
+                " + CASE WHEN a.debit_normal THEN v.net ELSE -v.net END "
+                "FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, net) WHERE a.id = v.id",
+                [ids, [deltas[i] for i in ids]])
         self.seconds["balance update"] += time.perf_counter() - started
 
     @contextmanager
     def transaction(self):
-        """transaction.atomic(). On PostgreSQL, when it is the outermost block, the deferred checks are fired
+        """transaction.atomic(). When it is the outermost block, the deferred checks are fired
         one kind at a time before the commit so that each is timed: the balance trigger on journal lines,
         then the foreign keys, then the commit itself (WAL flush)."""
         outermost = not connection.in_atomic_block
@@ -502,7 +486,7 @@ class Writer:
         atomic.__enter__()
         try:
             yield
-            if self.pg and outermost:
+            if outermost:
                 with connection.cursor() as cur:
                     if self._has_balance_trigger(cur):
                         started = time.perf_counter()
@@ -629,7 +613,7 @@ def _load_chunk(plan, employers, writer, banks, fund, rng, tz, now):
         _load_employers(plan, employers, writer, fund, now)
         deltas = _load_postings(plan, employers, writer, banks, rng, tz)
         writer.add_balances(deltas)  # the bank ledger accounts
-    if writer.pg and not connection.in_atomic_block:
+    if not connection.in_atomic_block:
         # The balance trigger marks each checked entry in a custom setting; PostgreSQL < 16 keeps those in a
         # sorted array per session, so a fresh session per chunk keeps the commit-time check fast.
         connection.close()
@@ -751,7 +735,7 @@ def _load_postings(plan, employers, writer, banks, rng, tz):
                       _at(bdate, tz), entry_id))
         lines.append((entry_id, bank.ledger_account_id, "D", total, bdate, emp.name[:120]))
         pairs.append((bank.ledger_account_id, "D", total))
-        deltas[bank.ledger_account_id] += total  # bank deposits are debit-normal
+        deltas[bank.ledger_account_id] += total  # net debit
         entries.append((entry_id, bdate, _at(bdate, tz), "01", f"{emp.name} {label}"[:200],
                         f"remittance:{emp.number}:{yyyymm}", f"seed:{emp.number}:{yyyymm}", _entry_hash(pairs),
                         len(accs) + 1, total, None, None))

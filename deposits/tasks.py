@@ -5,7 +5,8 @@ from celery import group, shared_task
 from core import batch
 from core.business_date import today
 from core.models import BatchRun
-from deposits import calculations, interest
+from deposits import calculations
+from deposits.services import interest
 
 
 @shared_task(name="deposits.settle_interest", time_limit=600, soft_time_limit=540)

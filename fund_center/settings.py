@@ -1,6 +1,6 @@
 """Settings, read from the environment.
 
-DATABASE_URL   database (default: SQLite file db.sqlite3 beside manage.py)
+DATABASE_URL   PostgreSQL database (default: an embedded server, see fund_center/dbserver.py)
 REDIS_URL      Redis, used as cache and Celery broker when set
 CELERY_BROKER_URL  overrides the broker; with neither set, Celery tasks run eagerly
 SECRET_KEY, DEBUG, ALLOWED_HOSTS, CENTER_CODE, CENTER_NAME
@@ -112,27 +112,35 @@ TEMPLATES = [
 ]
 WSGI_APPLICATION = "fund_center.wsgi.application"
 
+_database_url = os.environ.get("DATABASE_URL", "").strip()
+if not _database_url:  # no server named: start (or attach to) the embedded PostgreSQL server
+    from fund_center import dbserver
+
+    _database_url = dbserver.database_url(testing=TESTING)
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
-    )
+    "default": dj_database_url.parse(_database_url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))
 }
-if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool("DB_SERVER_SIDE_BINDING", True):
+if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://...).")
+if env_bool("DB_SERVER_SIDE_BINDING", True):
     # Server-side binding and prepared statements: a connection parses and plans the statements it repeats
     # (postings, lookups) once. Django leaves preparing off for connection poolers in transaction mode: set
     # DB_PREPARE_THRESHOLD to an empty value behind such a pooler.
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
     _threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5").strip()
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = int(_threshold) if _threshold else None
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+
+def redis_caches(url):
+    """The cache settings with Redis at ``url`` (also used by the Redis tests)."""
+    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = redis_caches(REDIS_URL)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -231,7 +239,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
 }
 
 if TESTING:

@@ -21,7 +21,6 @@ class AccountKind(models.TextChoices):
     EXPENSE = "expense", _("Expense")
 
 
-DEBIT_NORMAL = {AccountKind.ASSET, AccountKind.EXPENSE}
 
 
 class Side(models.TextChoices):
@@ -44,6 +43,11 @@ class Account(models.Model):
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=10, choices=AccountKind.choices)
+    # The one statement of which accounts are debit-normal (assets and expenses): a column the database computes
+    # from the kind, read alike by the posting functions (ledger/sql), reports and Python.
+    debit_normal = models.GeneratedField(
+        expression=models.Q(kind__in=[AccountKind.ASSET, AccountKind.EXPENSE]),
+        output_field=models.BooleanField(_("debit-normal")), db_persist=True)
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.GENERAL)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
                                verbose_name=_("control account"))
@@ -53,7 +57,7 @@ class Account(models.Model):
     held = MoneyField(_("held amount"), default=0)
     opened_on = models.DateField(_("opened on"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["balance", "held"])
+    history = HistoricalRecords(excluded_fields=["balance", "held", "debit_normal"])
 
     class Meta:
         verbose_name = _("ledger account")
@@ -71,10 +75,6 @@ class Account(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name}"
-
-    @property
-    def debit_normal(self):
-        return self.kind in DEBIT_NORMAL
 
     @property
     def available(self):

@@ -1,25 +1,25 @@
 """The one posting service. Nothing else changes a ledger balance.
 
-``post`` validates that debits equal credits, locks the ledger accounts in primary-key order,
-re-checks state under the lock (open? enough available balance?), writes the entry and its lines
-and updates the cached balances. On PostgreSQL all of it is one call of the database function
-``ledger_post_entry`` (migration 0004); elsewhere the same steps run through the ORM. An idempotency key makes a
-retried posting return the first entry; the same key with other lines is a conflict.
+``post`` validates that debits equal credits; the database function ``ledger_post_entry`` (ledger/sql/posting.sql)
+then locks the ledger accounts in primary-key order, re-checks their state under the lock (open? not a control
+account? enough available balance?), writes the entry and its lines and updates the cached balances, in one
+call. ``post_set`` (a batch: interest, remittances, standing withdrawals) calls the same function with lines
+aggregated from a set in SQL, so both meet exactly the same refusals. An idempotency key makes a retried posting
+return the first entry; the same key with other lines is a conflict.
 """
 
 import hashlib
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
 from core.business_date import today
 from core.errors import Conflict, InsufficientFunds, InvalidInput, StateError
 from core.money import FEN, format_yuan, to_decimal
-from ledger.models import Account, Hold, JournalEntry, JournalLine, Side
+from ledger.models import Account, Hold, JournalEntry, Side
 
 LINE_BATCH = 5000
 
@@ -101,49 +101,9 @@ def lock_accounts(account_ids):
     return accounts
 
 
-class _Locked:
-    """The columns of a locked ledger account that a posting needs (cheaper than a full model instance)."""
-
-    __slots__ = ("pk", "code", "kind", "role", "parent_id", "status", "allow_negative", "balance", "held")
-    FIELDS = ("id", "code", "kind", "role", "parent_id", "status", "allow_negative", "balance", "held")
-
-    def __init__(self, row):
-        for name, value in zip(self.__slots__, row, strict=True):
-            setattr(self, name, value)
-
-    @property
-    def debit_normal(self):
-        return self.kind in ("asset", "expense")
-
-
-def _lock_rows(account_ids):
-    """Lock the rows in primary-key order with one plain query (the hot path of every posting)."""
-    ids = sorted(set(account_ids))
-    rows = {}
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    columns = ", ".join(_Locked.FIELDS)
-    with connection.cursor() as cur:
-        for start in range(0, len(ids), 10000):
-            chunk = ids[start:start + 10000]
-            if connection.vendor == "postgresql":  # one array parameter, however many accounts
-                cur.execute(f"SELECT {columns} FROM ledger_account WHERE id = ANY(%s) ORDER BY id{lock}", [chunk])
-            else:
-                marks = ", ".join(["%s"] * len(chunk))
-                cur.execute(f"SELECT {columns} FROM ledger_account WHERE id IN ({marks}) ORDER BY id{lock}", chunk)
-            for row in cur.fetchall():
-                rows[row[0]] = _Locked(row)
-    missing = set(ids) - set(rows)
-    if missing:
-        raise InvalidInput(_("Unknown ledger account(s): %(ids)s.") % {"ids": sorted(missing)[:5]},
-                           code="unknown_account")
-    for row in rows.values():  # SQLite returns numbers as float or str: make money Decimal again
-        row.balance, row.held = to_decimal(str(row.balance)).quantize(FEN), to_decimal(str(row.held)).quantize(FEN)
-    return rows
-
-
 def _refusal(kind, *, account_id=None, code="", balance=None, held=None, delta=None):
-    """The error for a posting refused under the lock, whichever path found it (the ORM checks below,
-    ``ledger_post_entry`` on PostgreSQL, a set posting): unknown, closed, control, insufficient, negative."""
+    """The error for a posting ``ledger_post_entry`` refused under the lock: unknown, closed, control,
+    insufficient, negative."""
     if kind == "unknown":
         return InvalidInput(_("Unknown ledger account(s): %(ids)s.") % {"ids": [account_id]}, code="unknown_account")
     if kind == "closed":
@@ -158,57 +118,27 @@ def _refusal(kind, *, account_id=None, code="", balance=None, held=None, delta=N
     return InsufficientFunds(_("Account %(a)s would go below zero.") % {"a": code})
 
 
-def _check_accounts(accounts, deltas, check_available):
-    """The checks under the lock, for the ORM path (``ledger_post_entry`` makes the same ones on PostgreSQL)."""
-    for acc_id in sorted(deltas):
-        acc, delta = accounts[acc_id], deltas[acc_id]
-        new_balance = acc.balance + delta
-        if acc.status != Account.Status.OPEN:
-            kind = "closed"
-        elif acc.parent_id is None and acc.role == Account.Role.CONTROL:
-            kind = "control"
-        elif delta < 0 and not acc.allow_negative and check_available and new_balance < acc.held:
-            kind = "insufficient"
-        elif new_balance < 0 and not acc.allow_negative:
-            kind = "negative"
-        else:
-            continue
-        raise _refusal(kind, code=acc.code, balance=acc.balance, held=acc.held, delta=delta)
-
-
-def _post_orm(*, business_date, reversal_of, lines, accounts, check_available, **fields):
-    """Write the entry, its lines and the cached balances through the ORM (databases other than PostgreSQL)."""
-    deltas = defaultdict(Decimal)
-    for ln in lines:
-        sign = 1 if (ln.side == Side.DEBIT) == accounts[ln.account_id].debit_normal else -1
-        deltas[ln.account_id] += sign * ln.amount
-    _check_accounts(accounts, deltas, check_available)
-    entry = JournalEntry.objects.create(business_date=business_date or today(), reversal_of=reversal_of, **fields)
-    JournalLine.objects.bulk_create(
-        [JournalLine(entry=entry, account_id=ln.account_id, side=ln.side, amount=ln.amount,
-                     business_date=entry.business_date, memo=ln.memo[:120]) for ln in lines],
-        batch_size=LINE_BATCH,
-    )
-    Account.objects.bulk_update([Account(pk=i, balance=accounts[i].balance + d) for i, d in deltas.items()],
-                                ["balance"], batch_size=500)
-    return entry
-
-
 POST_ENTRY_SQL = ("SELECT * FROM ledger_post_entry(%s::date, %s, %s, %s, %s, %s, %s, %s::numeric, %s::bigint,"
                   " %s::bigint, %s, %s::bigint[], %s::text[], %s::numeric[], %s::text[])")
 
 
-def _post_pg(*, business_date, reversal_of, lines, check_available, **fields):
-    """Post through ``ledger_post_entry`` (migration 0004): lock, idempotency, checks and writes in one call,
-    the busiest path of the system. It writes nothing when a check fails; the failure is raised here."""
+def _post_entry(*, business_date, reversal_of, lines, check_available, **fields):
+    """Post through ``ledger_post_entry``: lock, idempotency, checks and writes in one call, the busiest path of
+    the system. It writes nothing when a check fails; the failure is raised here."""
+    params = [business_date, settings.TIME_ZONE, fields["business_type"], fields["memo"], fields["source"],
+              fields["idempotency_key"], fields["lines_hash"], fields["total"],
+              reversal_of.pk if reversal_of is not None else None, fields["actor_id"], check_available,
+              [ln.account_id for ln in lines], [str(ln.side) for ln in lines], [ln.amount for ln in lines],
+              [ln.memo[:120] for ln in lines]]
+    return _run_post_entry(POST_ENTRY_SQL, params, reversal_of=reversal_of, fields=fields)
+
+
+def _run_post_entry(sql, params, *, reversal_of, fields):
+    """Run a statement returning the row of ``ledger_post_entry`` and turn its outcome into the entry or the
+    application error."""
     try:
         with connection.cursor() as cur:
-            cur.execute(POST_ENTRY_SQL, [
-                business_date, settings.TIME_ZONE, fields["business_type"], fields["memo"], fields["source"],
-                fields["idempotency_key"], fields["lines_hash"], fields["total"],
-                reversal_of.pk if reversal_of is not None else None, fields["actor_id"], check_available,
-                [ln.account_id for ln in lines], [str(ln.side) for ln in lines], [ln.amount for ln in lines],
-                [ln.memo[:120] for ln in lines]])
+            cur.execute(sql, params)
             outcome, pk, bdate, posted_at, account_id, code, balance, held, delta = cur.fetchone()
     except DatabaseError:
         if connection.in_atomic_block:  # the caller's transaction is aborted: make Django refuse to go on in it
@@ -247,9 +177,9 @@ def post(*, lines, memo, actor=None, idempotency_key=None, business_date=None, b
     ``consume_holds``: ids of holds on the posted accounts that this entry uses up (e.g. a court
     deduction against its freeze); they are released under the same lock before the balance check.
 
-    On PostgreSQL (without holds to consume) the posting is one statement: outside any transaction it is its
-    own transaction (no BEGIN and COMMIT round trips); inside one it needs no savepoint, since a refused
-    posting writes nothing and leaves the caller's transaction usable.
+    Without holds to consume the posting is one statement: outside any transaction it is its own transaction
+    (no BEGIN and COMMIT round trips); inside one it needs no savepoint, since a refused posting writes nothing
+    and leaves the caller's transaction usable.
     """
     lines = list(lines)
     total = _check_lines(lines)
@@ -258,36 +188,19 @@ def post(*, lines, memo, actor=None, idempotency_key=None, business_date=None, b
     fields = {"memo": memo[:200], "source": source[:80], "business_type": business_type,
               "idempotency_key": idempotency_key, "lines_hash": digest, "line_count": len(lines), "total": total,
               "actor_id": actor.pk if getattr(actor, "pk", None) else None}
-    pg = connection.vendor == "postgresql"
-    if pg and not consume_holds:
-        return _post_pg(business_date=business_date, reversal_of=reversal_of, lines=lines,
+    if not consume_holds:
+        return _post_entry(business_date=business_date, reversal_of=reversal_of, lines=lines,
                         check_available=check_available, **fields)
-    try:
-        with transaction.atomic():
-            return _post_in_transaction(pg, business_date=business_date, reversal_of=reversal_of, lines=lines,
-                                        consume_holds=consume_holds, check_available=check_available, **fields)
-    except IntegrityError as exc:
-        if reversal_of is not None and "reversal_of" in str(exc):
-            raise StateError(_("This entry has already been reversed."), code="already_reversed") from exc
-        raise Conflict(_("The idempotency key %(k)s was already used.") % {"k": idempotency_key},
-                       code="idempotency_conflict") from exc
-
-
-def _post_in_transaction(pg, *, business_date, reversal_of, lines, consume_holds, check_available, **fields):
-    accounts = None
-    if consume_holds or not pg:
-        accounts = _lock_rows(ln.account_id for ln in lines)
-        if fields["idempotency_key"]:  # checked under the locks, so a concurrent retry sees the first posting
-            found = _existing(fields["idempotency_key"], fields["lines_hash"])
+    with transaction.atomic():
+        accounts = lock_accounts(ln.account_id for ln in lines)
+        if idempotency_key:  # checked under the locks, so a concurrent retry sees the first posting
+            found = _existing(idempotency_key, digest)
             if found is not None:
                 return found
-        if consume_holds:
-            _consume_holds(accounts, consume_holds, business_date)
-    if pg:  # locks again (a no-op for rows this transaction holds) and checks with the holds consumed
-        return _post_pg(business_date=business_date, reversal_of=reversal_of, lines=lines,
+        _consume_holds(accounts, consume_holds, business_date)
+        # ledger_post_entry locks again (a no-op for rows this transaction holds) and checks with the holds consumed
+        return _post_entry(business_date=business_date, reversal_of=reversal_of, lines=lines,
                         check_available=check_available, **fields)
-    return _post_orm(business_date=business_date, reversal_of=reversal_of, lines=lines, accounts=accounts,
-                     check_available=check_available, **fields)
 
 
 @transaction.atomic
@@ -324,24 +237,24 @@ def _opposite(side):
 @transaction.atomic
 def post_set(*, memo, business_type, idempotency_key, business_date, counter_account_id, counter_side,
              select_sql=None, params=(), rows=None, lock_sql=None, lock_params=(), actor=None, source="",
-             line_memo=""):
+             line_memo="", check_available=True):
     """Post ONE balanced entry whose lines come from a set: a batch posting (year-end interest, ...).
 
     The lines are the rows ``(account_id, amount)`` of ``select_sql`` (with ``params``), or ``rows`` given as
     Python pairs, all on the side opposite to ``counter_side``; one more line on ``counter_account_id`` takes
     their total. Returns the entry, or ``None`` when the set is empty (nothing is posted).
 
-    On PostgreSQL the lines never travel through Python: the set is materialised once in a temporary table,
-    the accounts are locked in primary-key order, their state is re-checked under the lock (open? not a
-    control account? enough available balance for debits?), the lines are written with one INSERT … SELECT
-    and the cached balances with one UPDATE … FROM the entry's grouped lines; the deferred trigger checks
-    the balance at commit. ``lock_sql`` (a SELECT of ledger account ids, with ``lock_params``) locks those
-    accounts and the counter account *before* ``select_sql`` runs, so amounts computed from the accounts'
-    lines cannot be changed by a concurrent posting; every line must then be on a locked account.
-    Elsewhere (SQLite) the rows are read and posted through :func:`post`.
+    The lines never travel through Python: the set is materialised once in a temporary table, and its lines,
+    aggregated into arrays in SQL, go to ``ledger_post_entry``, the function behind :func:`post`. So a batch
+    takes the same locks (primary-key order) and meets exactly the same refusals as a single posting, with the
+    same ``check_available``: a closed or control account, an available balance (balance − active holds) too
+    low, a balance below zero anywhere in the set refuses the whole entry. ``lock_sql`` (a SELECT of ledger
+    account ids, with ``lock_params``) locks those accounts and the counter account *before* ``select_sql``
+    runs, so amounts computed from the accounts' lines cannot be changed by a concurrent posting; every line
+    must then be on a locked account.
 
     Idempotency is that of :func:`post`: the same key with the same lines returns the first entry; with
-    other lines it is a conflict. A closed account anywhere in the set refuses the whole entry.
+    other lines it is a conflict.
     """
     if not idempotency_key:
         raise InvalidInput(_("A set posting needs an idempotency key."), code="idempotency_key_required")
@@ -349,11 +262,6 @@ def post_set(*, memo, business_type, idempotency_key, business_date, counter_acc
         raise InvalidInput(_("Give either a SELECT or rows for a set posting."), code="bad_set")
     side = _opposite(counter_side)
     bdate = business_date or today()
-    if connection.vendor != "postgresql":
-        return _post_set_fallback(memo=memo, business_type=business_type, idempotency_key=idempotency_key,
-                                  business_date=bdate, counter_account_id=counter_account_id,
-                                  counter_side=counter_side, side=side, select_sql=select_sql, params=params,
-                                  rows=rows, actor=actor, source=source, line_memo=line_memo)
     if rows is not None:
         rows = list(rows)
         select_sql = "SELECT * FROM unnest(%s::bigint[], %s::numeric[]) AS t(account_id, amount)"
@@ -376,7 +284,7 @@ def post_set(*, memo, business_type, idempotency_key, business_date, counter_acc
         entry = _post_set_pg(cur, memo=memo, business_type=business_type, idempotency_key=idempotency_key,
                              business_date=bdate, counter_account_id=counter_account_id, side=side,
                              counter_side=counter_side, lock_sql=lock_sql, lock_params=lock_params, actor=actor,
-                             source=source, line_memo=line_memo)
+                             source=source, line_memo=line_memo, check_available=check_available)
         # On an error the rollback of this atomic block removes the table with everything else.
         cur.execute(f"DROP TABLE {SET_TABLE}")
         cur.execute("SELECT set_config('jit', %s, true), set_config('random_page_cost', %s, true)", [jit, page_cost])
@@ -393,8 +301,16 @@ def _set_digest(cur, side, counter_account_id, counter_side, total):
     return cur.fetchone()[0]
 
 
+SET_POST_ENTRY_SQL = (
+    "SELECT p.* FROM (SELECT array_agg(account_id ORDER BY account_id) || %s::bigint AS a,"
+    " array_agg(%s::text) || %s::text AS s, array_agg(amount ORDER BY account_id) || %s::numeric AS m,"
+    f" array_fill(%s::text, ARRAY[count(*)::int + 1]) AS t FROM {SET_TABLE}) AS x,"
+    " LATERAL ledger_post_entry(%s::date, %s, %s, %s, %s, %s, %s, %s::numeric, NULL::bigint, %s::bigint, %s,"
+    " x.a, x.s, x.m, x.t) AS p")
+
+
 def _post_set_pg(cur, *, memo, business_type, idempotency_key, business_date, counter_account_id, side,
-                 counter_side, lock_sql, lock_params, actor, source, line_memo):
+                 counter_side, lock_sql, lock_params, actor, source, line_memo, check_available):
     cur.execute(f"ANALYZE {SET_TABLE}")
     cur.execute(
         f"SELECT count(*), COALESCE(sum(amount), 0), "
@@ -410,87 +326,15 @@ def _post_set_pg(cur, *, memo, business_type, idempotency_key, business_date, co
         return found
     if not count:
         return None
-
     if lock_sql:
         cur.execute(f"SELECT count(*) FROM {SET_TABLE} t WHERE t.account_id NOT IN (SELECT k.* FROM ({lock_sql}) AS k)",
                     list(lock_params))
         if cur.fetchone()[0]:
             raise InvalidInput(_("A line of the set is on an account that was not locked."), code="unlocked_account")
-    else:
-        cur.execute(f"SELECT id FROM ledger_account WHERE id IN (SELECT account_id FROM {SET_TABLE} UNION ALL "
-                    "SELECT %s) ORDER BY id FOR UPDATE", [counter_account_id])
-    found = _existing(idempotency_key, digest)  # posted by another transaction while we waited for the locks?
-    if found is not None:
-        return found
-
-    # State under the lock: the first unknown or offending account of the set, if any.
-    cur.execute(
-        "SELECT g.account_id, a.id IS NULL, a.code, a.status <> 'open', a.parent_id IS NULL AND a.role = 'control',"
-        " a.balance, a.held, x.delta"
-        f" FROM (SELECT account_id, SUM(amount) AS amount FROM {SET_TABLE} GROUP BY account_id) AS g"
-        " LEFT JOIN ledger_account a ON a.id = g.account_id, LATERAL ("
-        "  SELECT CASE WHEN (%s = 'D') = (a.kind IN ('asset', 'expense')) THEN g.amount ELSE -g.amount END AS delta"
-        " ) AS x "
-        "WHERE a.id IS NULL OR a.status <> 'open' OR (a.parent_id IS NULL AND a.role = 'control')"
-        " OR (x.delta < 0 AND NOT a.allow_negative AND a.balance + x.delta < GREATEST(a.held, 0)) "
-        "ORDER BY g.account_id LIMIT 1", [side])
-    offending = cur.fetchone()
-    if offending:
-        account_id, unknown, code, closed, control, balance, held, delta = offending
-        kind = "unknown" if unknown else "closed" if closed else "control" if control else "insufficient"
-        raise _refusal(kind, account_id=account_id, code=code, balance=balance, held=held, delta=delta)
-    counter = Account.objects.get(pk=counter_account_id)
-    counter_delta = total if (counter_side == Side.DEBIT) == counter.debit_normal else -total
-    _check_accounts({counter.pk: counter}, {counter.pk: counter_delta}, check_available=True)
-
-    try:
-        with transaction.atomic():
-            entry = JournalEntry.objects.create(
-                business_date=business_date, memo=memo[:200], source=source[:80], business_type=business_type,
-                idempotency_key=idempotency_key, lines_hash=digest, line_count=count + 1, total=total,
-                actor=actor if getattr(actor, "pk", None) else None)
-    except IntegrityError as exc:
-        raise Conflict(_("The idempotency key %(k)s was already used.") % {"k": idempotency_key},
-                       code="idempotency_conflict") from exc
-    cur.execute(
-        "INSERT INTO ledger_journalline (entry_id, account_id, side, amount, business_date, memo) "
-        f"SELECT %s, account_id, %s, amount, %s, %s FROM {SET_TABLE} ORDER BY account_id",
-        [entry.pk, side, business_date, line_memo[:120]])
-    cur.execute("INSERT INTO ledger_journalline (entry_id, account_id, side, amount, business_date, memo) "
-                "VALUES (%s, %s, %s, %s, %s, %s)",
-                [entry.pk, counter_account_id, counter_side, total, business_date, line_memo[:120]])
-    # The entry's lines grouped by account (read from the set table they were inserted from: its statistics
-    # give the planner the exact row count, so it looks the accounts up by primary key).
-    cur.execute(
-        "UPDATE ledger_account AS a"
-        " SET balance = a.balance + CASE WHEN a.kind IN ('asset', 'expense') THEN g.net ELSE -g.net END FROM ("
-        "  SELECT account_id, SUM(net) AS net FROM ("
-        f"   SELECT account_id, CASE WHEN %s = 'D' THEN amount ELSE -amount END AS net FROM {SET_TABLE}"
-        "    UNION ALL SELECT %s, CASE WHEN %s = 'D' THEN %s ELSE -%s END) AS u"
-        "  GROUP BY account_id) AS g "
-        "WHERE a.id = g.account_id", [side, counter_account_id, counter_side, total, total])
-    return entry
-
-
-def _post_set_fallback(*, memo, business_type, idempotency_key, business_date, counter_account_id, counter_side,
-                       side, select_sql, params, rows, actor, source, line_memo):
-    """Without PostgreSQL: read the set and post it through :func:`post` (same checks and idempotency)."""
-    if rows is None:
-        with connection.cursor() as cur:
-            cur.execute(select_sql, list(params))
-            rows = cur.fetchall()
-    lines = []
-    for account_id, amount in rows:
-        if isinstance(amount, float):  # SQLite returns REAL for numeric expressions: back to the exact fen
-            amount = Decimal(repr(amount))
-        lines.append(Line(int(account_id), side, to_decimal(amount), line_memo[:120]))
-    if not lines:
-        if idempotency_key and JournalEntry.objects.filter(idempotency_key=idempotency_key).exists():
-            raise Conflict(
-                _("The idempotency key %(k)s was already used for a different posting.") % {"k": idempotency_key},
-                code="idempotency_conflict")
-        return None
-    total = sum((ln.amount for ln in lines), Decimal(0))
-    lines.append(Line(int(counter_account_id), counter_side, total, line_memo[:120]))
-    return post(lines=lines, memo=memo, actor=actor, idempotency_key=idempotency_key, business_date=business_date,
-                business_type=business_type, source=source)
+    fields = {"memo": memo[:200], "source": source[:80], "business_type": business_type,
+              "idempotency_key": idempotency_key, "lines_hash": digest, "line_count": count + 1, "total": total,
+              "actor_id": actor.pk if getattr(actor, "pk", None) else None}
+    return _run_post_entry(SET_POST_ENTRY_SQL, [
+        counter_account_id, side, counter_side, total, line_memo[:120],
+        business_date, settings.TIME_ZONE, business_type, fields["memo"], fields["source"], idempotency_key, digest,
+        total, fields["actor_id"], check_available], reversal_of=None, fields=fields)

@@ -28,7 +28,7 @@ def _dec(v):
 
 def _signed_sum_sql(where):
     return (
-        "SELECT COALESCE(SUM(CASE WHEN (l.side = 'D') = (a.kind IN ('asset','expense')) "
+        "SELECT COALESCE(SUM(CASE WHEN (l.side = 'D') = a.debit_normal "
         "THEN l.amount ELSE -l.amount END), 0) FROM ledger_journalline l "
         f"JOIN ledger_account a ON a.id = l.account_id WHERE {where}"
     )
@@ -38,8 +38,8 @@ def check_trial_balance():
     (debits, credits), = _q("SELECT COALESCE(SUM(CASE WHEN side='D' THEN amount END),0), "
                             "COALESCE(SUM(CASE WHEN side='C' THEN amount END),0) FROM ledger_journalline")
     (dr_bal, cr_bal), = _q(
-        "SELECT COALESCE(SUM(CASE WHEN kind IN ('asset','expense') THEN balance END),0), "
-        "COALESCE(SUM(CASE WHEN kind NOT IN ('asset','expense') THEN balance END),0) FROM ledger_account")
+        "SELECT COALESCE(SUM(CASE WHEN debit_normal THEN balance END),0), "
+        "COALESCE(SUM(CASE WHEN NOT debit_normal THEN balance END),0) FROM ledger_account")
     debits, credits, dr_bal, cr_bal = map(_dec, (debits, credits, dr_bal, cr_bal))
     differences = []
     if debits != credits:
@@ -54,7 +54,7 @@ def check_cached_balances():
     """Every account's cached balance equals the sum of its lines (detail ledger integrity)."""
     rows = _q(
         "SELECT a.code, a.balance, COALESCE(s.total, 0) FROM ledger_account a LEFT JOIN ("
-        " SELECT l.account_id, SUM(CASE WHEN (l.side = 'D') = (a2.kind IN ('asset','expense'))"
+        " SELECT l.account_id, SUM(CASE WHEN (l.side = 'D') = a2.debit_normal"
         "  THEN l.amount ELSE -l.amount END) AS total FROM ledger_journalline l"
         "  JOIN ledger_account a2 ON a2.id = l.account_id GROUP BY l.account_id) s ON s.account_id = a.id "
         "WHERE ROUND(a.balance, 2) <> ROUND(COALESCE(s.total, 0), 2) ORDER BY a.code"

@@ -1,24 +1,59 @@
+import hashlib
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group, User
 
 from core import roles
 from ledger.reconciliation import check_trial_balance
 
+ROOT = Path(__file__).resolve().parent.parent
 ROLE_GROUPS = [*roles.STAFF_ROLES, roles.DEPOSITOR, roles.EMPLOYER_AGENT, roles.BANK_CLIENT, roles.COURT_CLIENT,
                roles.PARTNER_CLIENT]
 
 
-def pytest_collection_modifyitems(config, items):
-    from django.conf import settings
+def schema_fingerprint() -> str:
+    """A digest of everything that shapes the test database: every migration and every versioned SQL file.
 
-    vendor = settings.DATABASES["default"]["ENGINE"]
-    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); running on SQLite")
-    skip_redis = pytest.mark.skip(reason="needs Redis (set REDIS_URL)")
-    for item in items:
-        if "postgres" in item.keywords and "postgresql" not in vendor:
-            item.add_marker(skip_pg)
-        if "redis" in item.keywords and not settings.REDIS_URL:
-            item.add_marker(skip_redis)
+    The test database is kept between runs (``--reuse-db``); Django then applies new migrations, but not a
+    migration or an SQL file that changed after it was applied. A database whose fingerprint differs is
+    created afresh, as with ``--create-db``."""
+    digest = hashlib.sha256()
+    for path in sorted([*ROOT.glob("*/migrations/*.py"), *ROOT.glob("*/sql/*.sql")]):
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _stored_fingerprint(name):
+    """(the fingerprint written on the test database,) or None when the test database does not exist."""
+    from django.db import connection
+
+    with connection._nodb_cursor() as cur:
+        cur.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name])
+        return cur.fetchone()  # None when there is no such database
+
+
+@pytest.fixture(scope="session")
+def django_db_createdb(request, django_db_modify_db_settings, django_db_blocker):
+    """Create the test database afresh with ``--create-db``, or when its schema fingerprint is stale."""
+    if request.config.getvalue("create_db"):
+        return True
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        stored = _stored_fingerprint(connection.creation._get_test_db_name())
+    return stored is not None and stored[0] != f"schema {schema_fingerprint()}"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's set-up, then the schema fingerprint written on the test database for the next run."""
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cur:
+        cur.execute(f"COMMENT ON DATABASE {connection.ops.quote_name(connection.settings_dict['NAME'])}"
+                    f" IS 'schema {schema_fingerprint()}'")
 
 
 @pytest.fixture(autouse=True)

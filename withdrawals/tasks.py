@@ -11,7 +11,7 @@ from core.business_date import today
 def run_standing(month=None, chunk_size=5000):
     """The month's standing withdrawals (rent, loan offset). ``month``: ISO date, by default the business
     date's month. A finished month does nothing; an interrupted one resumes."""
-    from withdrawals import standing
+    from withdrawals.services import standing
 
     month = datetime.date.fromisoformat(month) if month else today()
     result = standing.run_standing(month=month, chunk_size=int(chunk_size))
@@ -23,6 +23,7 @@ def run_standing(month=None, chunk_size=5000):
 @shared_task(name="withdrawals.sync_bank", time_limit=600, soft_time_limit=540)
 def sync_bank():
     """Complete or reopen the withdrawals whose bank instructions the bank answered."""
-    from withdrawals import services, standing
+    from withdrawals import services
+    from withdrawals.services import standing
 
     return {"single": services.sync_bank(), "standing": standing.sync_bank()}

@@ -115,41 +115,44 @@ def generate_list(*, actor, employer: Employer, month) -> RemittanceList:
     remittance = RemittanceList.objects.create(employer=employer, month=month, kind=RemittanceList.Kind.REGULAR,
                                                reference=_reference(employer, "1", month),
                                                created_by=_user(actor))
-    active = employer.accounts.filter(status=FundAccount.Status.NORMAL)
-    ids = active.values("pk")  # a subquery, not a list of thousands of ids
-    bases = selectors.bases_in_force(ids, [month])  # annual adjustment (DOMAIN.md §1.2)
-    if connection.vendor == "postgresql" and not bases:
-        _insert_lines_sql(remittance, employer, month, rounding)
-    else:
-        rows = active.order_by("pk").values_list("pk", "base", "employee_ratio", "employer_ratio")
-        paid = _paid_months(ids, [month])
-        RemittanceLine.objects.bulk_create([
-            RemittanceLine(remittance=remittance, **_line_values(pk, month, bases.get((pk, month), base), er, rr,
-                                                                 rounding))
-            for pk, base, er, rr in rows if (pk, month) not in paid
-        ], batch_size=5000)
+    ids = employer.accounts.filter(status=FundAccount.Status.NORMAL).values("pk")  # a subquery, not a list of ids
+    _insert_lines(remittance, ids, [month], rounding)
     _refresh_totals(remittance)
     audit.record(actor=actor, action="remittance.generate", obj=remittance,
                  after={"month": month, "headcount": remittance.headcount, "total": remittance.total})
     return remittance
 
 
-def _insert_lines_sql(remittance, employer, month, rounding):
-    """The month's lines in one INSERT … SELECT: each part rounded half-up separately, as monthly_parts does
-    (numeric arithmetic is exact; ROUND on numeric rounds halves away from zero)."""
+def _insert_lines(remittance, account_ids, months, rounding):
+    """The lines of ``account_ids`` (a queryset of ids or a list) for ``months`` in one INSERT … SELECT, without
+    the account-months already paid: the base of the month (:func:`selectors.bases_in_force`, an annual
+    adjustment, else the account's base) times each ratio, each part rounded half-up separately as
+    :func:`accounts.calculations.monthly_parts` does (numeric arithmetic is exact; ROUND on numeric rounds
+    halves away from zero)."""
+    bases = selectors.bases_in_force(account_ids, months)  # annual adjustment (DOMAIN.md §1.2)
+    keys = sorted(bases)
+    if hasattr(account_ids, "query"):
+        id_sql, id_params = account_ids.query.sql_with_params()
+    else:
+        id_sql, id_params = "SELECT unnest(%s::bigint[])", [list(account_ids)]
     places = 0 if rounding == "yuan" else 2
     with connection.cursor() as cur:
         cur.execute(
             "INSERT INTO deposits_remittanceline (remittance_id, account_id, month, base, employee_ratio,"
             " employer_ratio, employee_amount, employer_amount, amount, posted)"
-            " SELECT %s, a.id, %s, a.base, a.employee_ratio, a.employer_ratio, p.ee, p.er, p.ee + p.er, false"
-            " FROM accounts_fundaccount a"
-            " CROSS JOIN LATERAL (SELECT ROUND(a.base * a.employee_ratio, %s) AS ee,"
-            "                            ROUND(a.base * a.employer_ratio, %s) AS er) p"
-            " WHERE a.employer_id = %s AND a.status = %s"
-            " AND NOT EXISTS (SELECT 1 FROM deposits_remittanceline x WHERE x.account_id = a.id AND x.month = %s"
-            "                 AND x.posted)",
-            [remittance.pk, month, places, places, employer.pk, FundAccount.Status.NORMAL, month])
+            " SELECT %s, a.id, m.month, p.base, a.employee_ratio, a.employer_ratio, p.ee, p.er, p.ee + p.er, false"
+            " FROM accounts_fundaccount a CROSS JOIN unnest(%s::date[]) AS m(month)"
+            " LEFT JOIN unnest(%s::bigint[], %s::date[], %s::numeric[]) AS b(account_id, month, base)"
+            "  ON b.account_id = a.id AND b.month = m.month"
+            " CROSS JOIN LATERAL (SELECT COALESCE(b.base, a.base) AS base) AS q"
+            " CROSS JOIN LATERAL (SELECT q.base, ROUND(q.base * a.employee_ratio, %s) AS ee,"
+            "                            ROUND(q.base * a.employer_ratio, %s) AS er) p"
+            f" WHERE a.id IN ({id_sql})"
+            " AND NOT EXISTS (SELECT 1 FROM deposits_remittanceline x WHERE x.account_id = a.id AND x.month = m.month"
+            "                 AND x.posted)"
+            " ORDER BY a.id, m.month",
+            [remittance.pk, list(months), [k[0] for k in keys], [k[1] for k in keys], [bases[k] for k in keys],
+             places, places, *id_params])
 
 
 def _user(actor):
@@ -425,12 +428,7 @@ def supplementary_list(*, actor, employer, months, account_numbers=None, reason)
     remittance = RemittanceList.objects.create(
         employer=employer, month=months[0], kind=RemittanceList.Kind.SUPPLEMENTARY, reason=str(reason).strip(),
         reference=_reference(employer, "2", months[0]), created_by=_user(actor))
-    bases = selectors.bases_in_force([a.pk for a in accounts], months)  # annual adjustment (DOMAIN.md §1.2)
-    RemittanceLine.objects.bulk_create([
-        RemittanceLine(remittance=remittance, **_line_values(a, m, bases.get((a.pk, m), a.base), a.employee_ratio,
-                                                             a.employer_ratio, rounding))
-        for a in accounts for m in months if (a.pk, m) not in paid
-    ], batch_size=2000)
+    _insert_lines(remittance, [a.pk for a in accounts], months, rounding)
     _refresh_totals(remittance)
     if not remittance.headcount:
         raise Conflict(_("Every chosen month is already paid; there is nothing to pay."), code="month_paid")

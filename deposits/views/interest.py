@@ -9,7 +9,7 @@ from accounts.models import FundAccount
 from core import roles
 from core.models import BatchRun
 from core.views_helpers import staff_required
-from deposits import interest
+from deposits.services import interest
 from deposits.tasks import settle_interest as settle_interest_task
 
 SETTLE_ROLES = (roles.FINANCE, roles.SYSADMIN)

@@ -1,4 +1,4 @@
-"""Install the chart of accounts; on PostgreSQL, a deferred constraint trigger that rejects any
+"""Install the chart of accounts, a deferred constraint trigger that rejects any
 unbalanced journal entry at commit and a trigger that makes journal lines immutable."""
 
 from django.db import migrations
@@ -53,13 +53,11 @@ DROP FUNCTION IF EXISTS ledger_lines_immutable();
 
 
 def create_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BALANCE_CHECK, params=None)
+    schema_editor.execute(BALANCE_CHECK, params=None)
 
 
 def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
+    schema_editor.execute(DROP, params=None)
 
 
 def chart(apps, schema_editor):

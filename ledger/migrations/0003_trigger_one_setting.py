@@ -28,8 +28,7 @@ $$ LANGUAGE plpgsql;
 
 
 def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FUNCTION, params=None)
+    schema_editor.execute(FUNCTION, params=None)
 
 
 class Migration(migrations.Migration):

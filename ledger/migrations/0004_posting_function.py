@@ -96,15 +96,13 @@ $$ LANGUAGE plpgsql;
 
 
 def create_function(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FUNCTION, params=None)
-        schema_editor.execute("ALTER TABLE ledger_account SET (fillfactor = 80)", params=None)
+    schema_editor.execute(FUNCTION, params=None)
+    schema_editor.execute("ALTER TABLE ledger_account SET (fillfactor = 80)", params=None)
 
 
 def drop_function(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP FUNCTION IF EXISTS ledger_post_entry", params=None)
-        schema_editor.execute("ALTER TABLE ledger_account RESET (fillfactor)", params=None)
+    schema_editor.execute("DROP FUNCTION IF EXISTS ledger_post_entry", params=None)
+    schema_editor.execute("ALTER TABLE ledger_account RESET (fillfactor)", params=None)
 
 
 class Migration(migrations.Migration):

@@ -4,7 +4,7 @@ the logged-in depositor's own data."""
 from django.contrib import messages
 from django.shortcuts import render
 
-from deposits import interest as deposit_interest
+from deposits.services import interest as deposit_interest
 from portal import selectors
 from portal.views.auth import depositor_required
 

@@ -12,8 +12,9 @@ from core.errors import ApplicationError
 from portal import selectors as portal_selectors
 from portal.forms import PortalApplicationForm, StandingForm
 from portal.views.auth import depositor_required
-from withdrawals import forms, selectors, services, standing
+from withdrawals import forms, selectors, services
 from withdrawals.models import Reason
+from withdrawals.services import standing
 
 
 @depositor_required

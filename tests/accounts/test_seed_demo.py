@@ -33,11 +33,10 @@ def seed(**options):
 @pytest.fixture
 def seeded(db):
     output = seed()
-    if connection.vendor == "postgresql":
-        # The test runs inside a transaction that is never committed: fire the deferred checks now
-        # (the balance trigger on every entry, the foreign keys of the COPYed rows).
-        with connection.cursor() as cur:
-            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    # The test runs inside a transaction that is never committed: fire the deferred checks now
+    # (the balance trigger on every entry, the foreign keys of the COPYed rows).
+    with connection.cursor() as cur:
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
     return output
 
 
@@ -47,11 +46,10 @@ def months_between(first: datetime.date, last: datetime.date) -> int:
 
 def signed_sums():
     """{ledger account id: Σ lines in the account's normal direction}."""
-    kinds = dict(Account.objects.values_list("pk", "kind"))
+    debit_normal = dict(Account.objects.values_list("pk", "debit_normal"))
     sums = defaultdict(Decimal)
     for account_id, side, amount in JournalLine.objects.values_list("account_id", "side", "amount"):
-        debit_normal = kinds[account_id] in ("asset", "expense")
-        sums[account_id] += amount if (side == "D") == debit_normal else -amount
+        sums[account_id] += amount if (side == "D") == debit_normal[account_id] else -amount
     return sums
 
 

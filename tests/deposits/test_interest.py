@@ -14,8 +14,8 @@ from accounts import services as account_services
 from accounts.models import FundAccount
 from core.errors import StateError
 from core.models import BatchRun, BusinessDay, PolicyValue
-from deposits import interest
 from deposits import tasks as deposit_tasks
+from deposits.services import interest
 from ledger import chart
 from ledger.models import Account, BankStatementLine, JournalEntry, JournalLine
 from ledger.posting import credit, debit, post
@@ -274,7 +274,6 @@ def random_book(actor, n=40, seed=7):
     return accounts
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize(("basis", "rate_change"), [(360, None), (365, None), (360, ("2026-01-01", "0.0175")),
                                                     (360, ("2025-07-01", "0.02"))])
 def test_sql_matches_the_calculations(clerk, basis, rate_change):
@@ -295,7 +294,6 @@ def test_sql_matches_the_calculations(clerk, basis, rate_change):
     assert result.total == sum(by_sql.values()) and result.accounts == len(by_sql)
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_settlement_commits_through_the_balance_trigger(clerk):
     accounts = random_book(clerk, n=12, seed=3)

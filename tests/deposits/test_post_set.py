@@ -3,13 +3,13 @@
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
-from core.errors import Conflict, InsufficientFunds, InvalidInput, StateError
+from core.errors import ApplicationError, Conflict, InsufficientFunds, InvalidInput, StateError
 from ledger import chart
 from ledger import services as ledger_services
 from ledger.models import Account, JournalEntry, JournalLine
-from ledger.posting import Line, lines_hash, post_set
+from ledger.posting import Line, credit, debit, lines_hash, post, post_set
 from ledger.reconciliation import run_checks
 from tests import factories
 
@@ -27,12 +27,10 @@ def _expense():
 
 
 def _select(ids):
-    """(account id, amount) rows 10.50, 20.50, 30.50, ... from a VALUES list (PostgreSQL or SQLite)."""
+    """(account id, amount) rows 10.50, 20.50, 30.50, ... from a VALUES list."""
     values = ", ".join(["(%s, %s)"] * len(ids)) or "(0, 0)"
     params = [v for i, acc in enumerate(ids) for v in (acc, D(f"{10 * (i + 1)}.50"))]
-    if connection.vendor == "postgresql":
-        return f"SELECT CAST(a AS BIGINT), CAST(m AS NUMERIC) FROM (VALUES {values}) AS t(a, m)", params
-    return f"SELECT column1, column2 FROM (VALUES {values})", params
+    return f"SELECT CAST(a AS BIGINT), CAST(m AS NUMERIC) FROM (VALUES {values}) AS t(a, m)", params
 
 
 def _post(ids, key="set:1", **kw):
@@ -109,7 +107,6 @@ def test_rows_and_debits_with_balance_check(three):
     assert run_checks()["ok"]
 
 
-@pytest.mark.postgres
 def test_lines_outside_the_locked_set_are_refused(three):
     ids = [a.ledger_account_id for a in three]
     with pytest.raises(InvalidInput) as info:
@@ -120,7 +117,51 @@ def test_lines_outside_the_locked_set_are_refused(three):
     assert entry.line_count == 4
 
 
-@pytest.mark.postgres
+def _single(account_id, amount, key, **kw):
+    return post(lines=[debit(account_id, amount), credit(_expense().pk, amount)], memo="single",
+                idempotency_key=key, **kw)
+
+
+def _batch(account_id, amount, key, **kw):
+    return post_set(memo="batch", business_type="09", idempotency_key=key, business_date=None,
+                    counter_account_id=_expense().pk, counter_side="C", rows=[(account_id, amount)], **kw)
+
+
+def _refusal(call):
+    with pytest.raises(ApplicationError) as info:
+        call()
+    return type(info.value), info.value.code, str(info.value.message), info.value.fields
+
+
+def test_a_batch_is_refused_exactly_like_a_single_posting(three, clerk):
+    """One function checks both: available = balance − active holds, check_available, closed and control."""
+    ids = [a.ledger_account_id for a in three]
+    _post(ids)  # balances 10.50, 20.50, 30.50
+    ledger_services.place_hold(account=Account.objects.get(pk=ids[0]), amount=D("5.00"), kind="judicial",
+                               reference="court 1")
+    entries = JournalEntry.objects.count()
+    # 6.00 of 10.50 with 5.00 held: only 5.50 is available
+    single, batch = _refusal(lambda: _single(ids[0], D("6.00"), "s:1")), _refusal(lambda: _batch(ids[0], D("6.00"),
+                                                                                               "b:1"))
+    assert single == batch
+    assert single[0] is InsufficientFunds and "5.50" in single[2] and "6.00" in single[2]
+    # more than the balance itself: refused even without the available-balance check
+    assert _refusal(lambda: _single(ids[0], D("10.51"), "s:2", check_available=False)) == _refusal(
+        lambda: _batch(ids[0], D("10.51"), "b:2", check_available=False))
+    fund = Account.objects.get(code=chart.HOUSING_FUND)  # a control account takes no direct postings
+    assert _refusal(lambda: _single(fund.pk, D("1.00"), "s:3")) == _refusal(lambda: _batch(fund.pk, D("1.00"), "b:3"))
+    assert _refusal(lambda: _single(fund.pk, D("1.00"), "s:3"))[1] == "control_account"
+    assert JournalEntry.objects.count() == entries
+    assert _balances(three) == [D("10.50"), D("20.50"), D("30.50")]
+    # without the available-balance check (a court deduction against its own freeze) both may use held money
+    _single(ids[0], D("6.00"), "s:4", check_available=False)
+    _batch(ids[1], D("20.00"), "b:4", check_available=False)
+    ledger_services.place_hold(account=Account.objects.get(pk=ids[2]), amount=D("30.00"), kind="judicial",
+                               reference="court 2")
+    _batch(ids[2], D("30.50"), "b:5", check_available=False)
+    assert _balances(three) == [D("4.50"), D("0.50"), D("0.00")]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_commits_through_the_deferred_balance_trigger(clerk):
     emp = factories.employer(clerk)

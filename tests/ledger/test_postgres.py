@@ -1,4 +1,4 @@
-"""PostgreSQL-only behaviour: the deferred balance trigger, immutable lines, row locks under concurrency."""
+"""Database-level behaviour: the deferred balance trigger, immutable lines, row locks under concurrency."""
 
 import threading
 from decimal import Decimal
@@ -11,8 +11,6 @@ from ledger.models import Account, JournalEntry
 from ledger.posting import credit, debit, post, reverse
 from ledger.reconciliation import run_checks
 from tests import factories
-
-pytestmark = pytest.mark.postgres
 
 
 def _raw_entry(cur, memo):

@@ -1,4 +1,4 @@
-"""PostgreSQL: approvals and payouts racing on one account, and a freeze placed concurrently."""
+"""Concurrency: approvals and payouts racing on one account, and a freeze placed concurrently."""
 
 import threading
 from decimal import Decimal
@@ -15,7 +15,7 @@ from tests.withdrawals.conftest import CARD, doc
 from withdrawals import services
 from withdrawals.models import DocumentType, Reason, WithdrawalApplication
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal
 
 

@@ -10,8 +10,9 @@ from ledger.models import Account, BankInstruction
 from ledger.reconciliation import run_checks
 from tests import factories
 from tests.withdrawals.conftest import CARD, on, paid_months, prop
-from withdrawals import services, standing, tasks
+from withdrawals import services, tasks
 from withdrawals.models import StandingInstruction, WithdrawalApplication
+from withdrawals.services import standing
 
 D = Decimal
 day = datetime.date

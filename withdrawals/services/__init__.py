@@ -2,10 +2,10 @@
 (:mod:`.flow`, on :mod:`core.workflow`), applying (:mod:`.applications`), the workflow steps 受理 → 审核 → 审批
 (:mod:`.steps`), payouts, settlement and closing withdrawals (:mod:`.payout`), fraud bans and the real-estate
 registry (:mod:`.registry`), with the checks they share in :mod:`.common`. This module only re-exports them.
-Standing monthly withdrawals are in :mod:`withdrawals.standing`."""
+Standing monthly withdrawals are in :mod:`.standing`."""
 
 from withdrawals.services.applications import add_document, apply, preview
-from withdrawals.services.common import (  # the private helpers are used by withdrawals.standing
+from withdrawals.services.common import (  # the private helpers are used by .standing
     _is_applicant,
     _money,
     _notify,

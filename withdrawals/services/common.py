@@ -67,7 +67,7 @@ def _check_heirs(facts, payee_card, payee_name):
 
 def _closing_interest(account, on):
     from deposits import calculations as calc
-    from deposits.interest import interest_breakdown
+    from deposits.services.interest import interest_breakdown
 
     if account.is_closed:
         return ZERO

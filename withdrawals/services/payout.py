@@ -46,7 +46,7 @@ def _pay_effect(app, actor):
     account = FundAccount.objects.select_related("ledger_account").get(pk=app.account_id)
     bank = ledger_services.default_bank_account()
     if app.closes_account:
-        from deposits.interest import post_closing_interest
+        from deposits.services.interest import post_closing_interest
 
         if app.interest_entry_id is None and app.payments == 0:  # a retried payout posts no second interest
             entry = post_closing_interest(account=account, closing_date=today(), actor=actor)
@@ -168,7 +168,7 @@ def change_card(*, actor, application, payee_card, payee_name) -> WithdrawalAppl
 def sync_bank(*, actor=None) -> dict:
     """Move paid cases whose instruction the bank settled or failed (e.g. by ``simulate_bank``)."""
     done = {"settled": 0, "failed": 0}
-    # Cases paid by their own instruction (batches of standing withdrawals: withdrawals.standing.sync_bank),
+    # Cases paid by their own instruction (batches of standing withdrawals: withdrawals.services.standing.sync_bank),
     # including a standing month's case paid again on its own after the bank returned it.
     for app in W.objects.filter(state=S.PAID).exclude(instruction__payee_account=ledger_services.BATCH_PAYEE):
         statuses = dict(attempt_instructions(app).values_list("status", "failure_reason"))

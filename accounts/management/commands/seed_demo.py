@@ -5,6 +5,7 @@ from django.db import connection
 
 from accounts.models import Depositor
 from bench import synthetic
+from fund_center import dbserver
 
 
 class Command(BaseCommand):
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         if months < 1:
             raise CommandError("Give at least one month.")
         self.stdout.write(f"Seeding {employers} employers, {depositors} depositors, {months} months "
-                          f"on {connection.vendor} (seed {options['seed']}) ...")
+                          f"on {dbserver.describe(connection)} (seed {options['seed']}) ...")
         started = time.perf_counter()
         result = synthetic.generate(employers=employers, depositors=depositors, months=months, seed=options["seed"],
                                     out=self.stdout.write)

@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from core.money import format_yuan
-from deposits.interest import settle_interest
+from deposits.services.interest import settle_interest
 
 
 class Command(BaseCommand):

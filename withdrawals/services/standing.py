@@ -20,14 +20,14 @@ from django.utils.translation import gettext as _
 
 from accounts.calculations import monthly_parts
 from accounts.models import FundAccount
-from core import audit, batch, numbering, policy, roles, workflow
+from core import audit, batch, numbering, policy, roles
 from core.business_date import today
 from core.errors import Forbidden, InvalidInput, StateError
-from core.models import BatchRun, CaseTransition, Notification
-from core.money import ZERO, format_yuan
+from core.models import BatchRun, CaseTransition
+from core.money import ZERO
 from ledger import services as ledger_services
 from ledger.models import BankInstruction, Side
-from ledger.posting import credit, debit, lock_accounts, post, post_set
+from ledger.posting import credit, debit, post, post_set
 from withdrawals import rules
 from withdrawals import services as svc
 from withdrawals.models import Reason, StandingInstruction, WithdrawalApplication
@@ -119,8 +119,6 @@ def _flags(month, lo, hi, need) -> dict:
     """{instruction id: (covered months of the last ``need``, owns a home, banned, month already done)} for the
     instructions of an id range: one statement, no id lists."""
     first, last = rules.add_months(month, -max(need, 1)), rules.add_months(month, -1)
-    if connection.vendor != "postgresql":  # SQLite stores dates as text
-        month, first, last = month.isoformat(), first.isoformat(), last.isoformat()
     sql = (
         "SELECT si.id,"
         " (SELECT count(*) FROM (SELECT rl.month FROM deposits_remittanceline rl WHERE rl.account_id = fa.id"
@@ -201,10 +199,7 @@ def _above_income_share(r, p):
 
 def _lock_and_read(ledger_ids) -> dict:
     """Lock the ledger accounts in primary-key order (as the posting service does) and return their available
-    balances; one statement on PostgreSQL."""
-    if connection.vendor != "postgresql":
-        accounts = lock_accounts(ledger_ids)
-        return {pk: acc.balance - acc.held for pk, acc in accounts.items()}
+    balances, in one statement."""
     with connection.cursor() as cur:
         cur.execute("SELECT id, balance - held FROM ledger_account WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
                     [sorted(set(ledger_ids))])
@@ -241,12 +236,11 @@ def _pay_chunk(run_id, month, lo, hi, candidates, skipped, p):
         purpose=memo, source=f"standing:{tag}:{lo}-{hi}")
     first = numbering.reserve("withdrawal", len(pay))
     numbers = [f"TQ{on:%Y%m%d}{first + i:08d}" for i in range(len(pay))]
-    insert = _insert_pg if connection.vendor == "postgresql" else _insert_orm
-    insert(pay, numbers, month, on, instruction)
+    _insert_cases(pay, numbers, month, on, instruction)
     with connection.cursor() as cur:
         cur.execute("UPDATE withdrawals_standinginstruction SET last_month = %s WHERE id IN"
                     " (SELECT standing_id FROM withdrawals_withdrawalapplication WHERE instruction_id = %s)",
-                    [month if connection.vendor == "postgresql" else month.isoformat(), instruction.pk])
+                    [month, instruction.pk])
     audit.record(actor=None, action="withdrawal.standing.batch", obj=instruction,
                  after={"month": month, "count": len(pay), "total": total, "entry": entry.pk})
     return len(pay), total
@@ -259,37 +253,9 @@ def _texts(month):
     return comment, str(_("Withdrawal paid")), body
 
 
-def _insert_orm(pay, numbers, month, on, instruction):
-    """SQLite and other databases: bulk inserts through the ORM."""
-    apps = [W(number=numbers[i], account_id=r["account_id"], depositor_id=r["account__depositor_id"],
-              reason=REASON_OF[r["kind"]], channel=W.Channel.STANDING, state=W.State.PAID, application_date=on,
-              facts={"month": month.isoformat()}, amount_requested=amount, amount_approved=amount,
-              payee_card=r["payee_card"], payee_name=r["payee_name"], accepted_on=on, decided_on=on,
-              auto_rule=f"standing:{r['kind']}", payments=1, standing_id=r["id"], period=month,
-              instruction=instruction)
-            for i, (r, amount) in enumerate(pay)]
-    W.objects.bulk_create(apps, batch_size=2000)
-    apps = list(W.objects.filter(instruction=instruction).order_by("pk"))
-    ct = ContentType.objects.get_for_model(W)
-    comment, subject, body = _texts(month)
-    trans = []
-    for a in apps:
-        trans += [CaseTransition(case_type=ct, case_id=a.pk, action="create", from_state="",
-                                 to_state=W.State.APPROVED, step=workflow.APPROVE, rule=a.auto_rule,
-                                 business_date=on, comment=comment),
-                  CaseTransition(case_type=ct, case_id=a.pk, action="pay", from_state=W.State.APPROVED,
-                                 to_state=W.State.PAID, business_date=on)]
-    CaseTransition.objects.bulk_create(trans, batch_size=5000)
-    dep_ct = ContentType.objects.get(app_label="accounts", model="depositor")
-    Notification.objects.bulk_create([
-        Notification(recipient_type=dep_ct, recipient_id=a.depositor_id, channel=Notification.Channel.INBOX,
-                     subject=subject, key=f"withdrawal:{a.pk}:paid:1:inbox", sent_at=timezone.now(),
-                     body=body.replace("{a}", format_yuan(a.amount_approved)).replace("{c}", a.payee_card[-4:]))
-        for a in apps], batch_size=5000)
-
-
-def _insert_pg(pay, numbers, month, on, instruction):
-    """PostgreSQL: one INSERT … SELECT FROM unnest() per table; the history rows are derived in SQL."""
+def _insert_cases(pay, numbers, month, on, instruction):
+    """The month's applications, their transitions and the depositors' notices: one INSERT … SELECT FROM
+    unnest() per table; the history rows are derived in SQL."""
     ct = ContentType.objects.get_for_model(W).pk
     dep_ct = ContentType.objects.get(app_label="accounts", model="depositor").pk
     comment, subject, body = _texts(month)

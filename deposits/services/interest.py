@@ -9,13 +9,15 @@ without crediting any account twice, and a second run for the same year posts no
 
 How a chunk's interest is computed (set-based, never one query per account):
 
-* PostgreSQL, method A (any number of rate changes): in SQL, in the statement that feeds the posting.
+* Method A (any number of rate changes): in SQL, in the statement that feeds the posting.
   With W(t) = Σ of the daily rates from day t to the end of the period, the product-times-rate of an
   account is opening × W(start) + Σ amount × W(date of the line); divided by the day basis and rounded
   half-up to the fen. The opening balance is the cached balance minus the lines dated from the start of
   the year (the cached balance is itself reconciled with the lines every night).
-* Otherwise (method B, or SQLite whose numbers are binary floats): one aggregated query per chunk (the
-  net movement of each account per day) and :mod:`deposits.calculations` in Python.
+* Method B (carried-over balance plus current-year products; a withdrawal draws on the current year's
+  deposits first, so each account's sub-balances depend on the order of its movements): one aggregated query
+  per chunk (the net movement of each account per day) and :mod:`deposits.calculations` in Python, the only
+  implementation of method B.
 
 :mod:`deposits.calculations` is the reference; the tests compare the SQL with it.
 """
@@ -152,7 +154,7 @@ _YEAR_END_LINE = ("l.business_date = %s AND EXISTS (SELECT 1 FROM ledger_journal
 
 
 def interest_select_sql(lo: int, hi: int, terms: Terms):
-    """(SQL, params): rows (ledger account id, interest > 0) of the chunk's accounts, method A, PostgreSQL.
+    """(SQL, params): rows (ledger account id, interest > 0) of the chunk's accounts, method A.
 
     For each rate segment k = [a_k, b_k) of n_k days at rate r_k, the product-times-rate of the segment is
     r_k × (balance × n_k − Σ amount × min(max(day − a_k, 0), n_k)) over the account's lines from the start
@@ -185,28 +187,22 @@ def interest_select_sql(lo: int, hi: int, terms: Terms):
 
 def _chunk_movements(lo: int, hi: int, terms: Terms):
     """One aggregated query: {ledger account id: (cached balance, [(day, net amount, is year-end interest)])}."""
-    pg = connection.vendor == "postgresql"
-    amount = "l.amount" if pg else "CAST(ROUND(l.amount * 100) AS INTEGER)"  # SQLite: exact integer fen
-    balance = "a.balance" if pg else "CAST(ROUND(a.balance * 100) AS INTEGER)"
     sql = (
-        f"SELECT a.id, {balance}, m.business_date, m.excluded, SUM(m.signed)"
+        "SELECT a.id, a.balance, m.business_date, m.excluded, SUM(m.signed)"
         " FROM accounts_fundaccount f JOIN ledger_account a ON a.id = f.ledger_account_id"
         " LEFT JOIN (SELECT l.account_id, l.business_date,"
-        f"  CASE WHEN {_YEAR_END_LINE} THEN 1 ELSE 0 END AS excluded, {_SIGNED.format(a=amount)} AS signed"
+        f"  {_YEAR_END_LINE} AS excluded, {_SIGNED.format(a='l.amount')} AS signed"
         "  FROM ledger_journalline l WHERE l.business_date >= %s) AS m ON m.account_id = a.id"
         f" WHERE f.id BETWEEN %s AND %s AND f.status NOT IN ({', '.join(['%s'] * len(CLOSED))})"
         " GROUP BY a.id, a.balance, m.business_date, m.excluded ORDER BY a.id, m.business_date"
     )
-    scale = Decimal(1) if pg else Decimal("0.01")
     out = {}
     with connection.cursor() as cur:
         cur.execute(sql, [terms.settlement_day, terms.start, lo, hi, *CLOSED])
-        for acc_id, bal, day, excluded, total in cur.fetchall():
-            entry = out.setdefault(acc_id, (Decimal(bal) * scale, []))
+        for acc_id, balance, day, excluded, total in cur.fetchall():
+            entry = out.setdefault(acc_id, (balance, []))
             if day is not None:
-                if isinstance(day, str):
-                    day = datetime.date.fromisoformat(day[:10])
-                entry[1].append((day, Decimal(total) * scale, bool(excluded)))
+                entry[1].append((day, total, excluded))
     return out
 
 
@@ -231,7 +227,8 @@ def interest_amounts_sql(lo: int, hi: int, terms: Terms) -> dict:
 
 
 def uses_sql(terms: Terms) -> bool:
-    return connection.vendor == "postgresql" and terms.method == "A"
+    """Method A is computed in SQL; method B in Python (see the module's docstring)."""
+    return terms.method == "A"
 
 
 # --- the year-end settlement ------------------------------------------------------------------------
