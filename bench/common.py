@@ -11,7 +11,7 @@ def bench_database_url(database):
     """(URL of ``database`` on the server DATABASE_URL names, URL of that server's ``postgres`` database)."""
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
-        from fund_center import dbserver
+        from core import dbserver
 
         server = dbserver.start(dbserver.RUN_DATA_DIR)
         return dbserver.url(server, database), dbserver.admin_url(server)
@@ -48,7 +48,7 @@ def setup_django(url):
     from django.core.management import call_command
     from django.db import connection
 
-    from fund_center import dbserver
+    from core import dbserver
 
     print(f"server: {dbserver.describe(connection)}", flush=True)
     call_command("migrate", verbosity=0)

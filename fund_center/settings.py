@@ -1,6 +1,6 @@
 """Settings, read from the environment.
 
-DATABASE_URL   PostgreSQL database (default: an embedded server, see fund_center/dbserver.py)
+DATABASE_URL   PostgreSQL database (default: an embedded server, see core/dbserver.py)
 REDIS_URL      Redis, used as cache and Celery broker when set
 CELERY_BROKER_URL  overrides the broker; with neither set, Celery tasks run eagerly
 SECRET_KEY, DEBUG, ALLOWED_HOSTS, CENTER_CODE, CENTER_NAME
@@ -114,7 +114,7 @@ WSGI_APPLICATION = "fund_center.wsgi.application"
 
 _database_url = os.environ.get("DATABASE_URL", "").strip()
 if not _database_url:  # no server named: start (or attach to) the embedded PostgreSQL server
-    from fund_center import dbserver
+    from core import dbserver
 
     _database_url = dbserver.database_url(testing=TESTING)
 DATABASES = {

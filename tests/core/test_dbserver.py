@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fund_center import dbserver
+from core import dbserver
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -14,7 +14,7 @@ import django
 django.setup()
 from django.conf import settings
 from django.db import connection
-from fund_center import dbserver
+from core import dbserver
 with connection.cursor() as cur:
     cur.execute("SELECT 41 + 1")
     answer = cur.fetchone()[0]

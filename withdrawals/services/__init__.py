@@ -5,11 +5,7 @@ registry (:mod:`.registry`), with the checks they share in :mod:`.common`. This 
 Standing monthly withdrawals are in :mod:`.standing`."""
 
 from withdrawals.services.applications import add_document, apply, preview
-from withdrawals.services.common import (  # the private helpers are used by .standing
-    _is_applicant,
-    _money,
-    _notify,
-    _refuse_if_ineligible,
+from withdrawals.services.common import (
     check_card,
     missing_documents,
     no_heirs,

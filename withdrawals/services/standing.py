@@ -29,8 +29,8 @@ from ledger import services as ledger_services
 from ledger.models import BankInstruction, Side
 from ledger.posting import credit, debit, post, post_set
 from withdrawals import rules
-from withdrawals import services as svc
 from withdrawals.models import Reason, StandingInstruction, WithdrawalApplication
+from withdrawals.services import common as svc
 
 W = WithdrawalApplication
 SI = StandingInstruction

@@ -5,7 +5,7 @@ from django.db import connection
 
 from accounts.models import Depositor
 from bench import synthetic
-from fund_center import dbserver
+from core import dbserver
 
 
 class Command(BaseCommand):
