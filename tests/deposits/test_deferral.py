@@ -10,8 +10,8 @@ from accounts.models import AccountEvent, Employer, FundAccount
 from core import roles, workflow
 from core.business_date import set_business_date
 from core.errors import Conflict, Forbidden, InvalidInput, StateError
-from deposits import selectors, tasks
 from core.models import AuditEvent, CaseTransition
+from deposits import selectors, tasks
 from deposits.models import DeferralApplication, DeferredMonth, RemittanceList
 from deposits.services import deferral
 from deposits.services import remittance as remit
