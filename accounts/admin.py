@@ -3,6 +3,7 @@ move through the account lifecycle services (open, seal, unseal, transfer, merge
 employer pages. Depositors' personal details and employer agents stay editable here."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import AccountEvent, Depositor, Employer, EmployerAgent, FundAccount
@@ -22,7 +23,7 @@ class EmployerAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     readonly_fields = ("suspense_balance",)
     show_full_result_count = False
 
-    @admin.display(description="暂收未分摊")
+    @admin.display(description=_("Unallocated money"))
     def suspense_balance(self, obj):
         return obj.suspense_account.balance
 
@@ -48,11 +49,11 @@ class FundAccountAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     inlines = [AccountEventInline]
     show_full_result_count = False
 
-    @admin.display(description="余额")
+    @admin.display(description=_("Balance"))
     def balance(self, obj):
         return obj.ledger_account.balance
 
-    @admin.display(description="可用余额")
+    @admin.display(description=_("Available balance"))
     def available(self, obj):
         return obj.ledger_account.available
 

@@ -209,6 +209,10 @@ def test_review_and_approval_with_four_eyes(agent, emp, reviewer, approver):
     assert application.status == "reviewed"
     assert [(t.action, t.actor.username, t.comment) for t in workflow.history(application)][-1] == (
         "review", "both", "材料齐全")
+    # the engine offers each person only the steps left to them: the reviewer may not approve as well
+    case_url = f"/counter/deposits/deferrals/{application.pk}/"
+    assert 'id="decision"' not in html(both.get(case_url))
+    assert "审批通过" in html(appr.get(case_url)).split('id="decision"')[1]
     response = both.post(f"/counter/deposits/deferrals/{application.pk}/approve/", {"comment": "同意"})
     assert response.status_code == 200 and "同一笔业务的受理、审核、审批必须由三个不同的人办理" in html(response)
     application.refresh_from_db()
