@@ -1,8 +1,8 @@
 """Deferral applications move onto the common workflow engine (core.workflow).
 
 Their steps, kept so far in DeferralTransition rows and in the application's reviewed_by / approved_by /
-comment fields, are copied into core.CaseTransition (the one history of workflow steps); then the old table
-and fields go. An application without step rows (none is expected) gets its steps from those fields.
+comment fields, are copied into core.CaseTransition (the one history of workflow steps); migration 0004 then
+drops the old table and fields. An application without step rows (none is expected) gets its steps from those fields.
 """
 
 from django.db import migrations
@@ -80,6 +80,8 @@ def copy_steps_back(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    """Data only; 0004 drops the old table and fields in its own transaction (so that, migrating back, the
+    fields and their indexes exist before the steps are copied back)."""
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
@@ -89,63 +91,4 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(copy_steps, copy_steps_back),
-        migrations.RemoveField(
-            model_name='deferralapplication',
-            name='approved_by',
-        ),
-        migrations.RemoveField(
-            model_name='deferralapplication',
-            name='decided_at',
-        ),
-        migrations.RemoveField(
-            model_name='deferralapplication',
-            name='decision_comment',
-        ),
-        migrations.RemoveField(
-            model_name='deferralapplication',
-            name='review_comment',
-        ),
-        migrations.RemoveField(
-            model_name='deferralapplication',
-            name='reviewed_at',
-        ),
-        migrations.RemoveField(
-            model_name='deferralapplication',
-            name='reviewed_by',
-        ),
-        migrations.RemoveField(
-            model_name='deferralapplication',
-            name='submitted_by',
-        ),
-        migrations.RemoveField(
-            model_name='historicaldeferralapplication',
-            name='approved_by',
-        ),
-        migrations.RemoveField(
-            model_name='historicaldeferralapplication',
-            name='decided_at',
-        ),
-        migrations.RemoveField(
-            model_name='historicaldeferralapplication',
-            name='decision_comment',
-        ),
-        migrations.RemoveField(
-            model_name='historicaldeferralapplication',
-            name='review_comment',
-        ),
-        migrations.RemoveField(
-            model_name='historicaldeferralapplication',
-            name='reviewed_at',
-        ),
-        migrations.RemoveField(
-            model_name='historicaldeferralapplication',
-            name='reviewed_by',
-        ),
-        migrations.RemoveField(
-            model_name='historicaldeferralapplication',
-            name='submitted_by',
-        ),
-        migrations.DeleteModel(
-            name='DeferralTransition',
-        ),
     ]

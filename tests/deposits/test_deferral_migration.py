@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("deposits", "0002_deferral_base_adjustment_arrears_flexible")]
-AFTER = [("deposits", "0003_deferral_on_common_workflow")]
+AFTER = [("deposits", "0004_drop_deferral_step_fields")]
 
 
 def _migrate(targets):
@@ -66,5 +66,15 @@ def test_steps_are_copied_into_case_transitions():
         assert rejected_at == datetime.datetime(2026, 11, 21, 9, 0, tzinfo=datetime.UTC)
         old_fields = {f.name for f in new.get_model("deposits", "DeferralApplication")._meta.fields}
         assert not old_fields & {"submitted_by", "reviewed_by", "approved_by", "review_comment", "decided_at"}
+
+        # and back: the steps return to their own table and fields
+        old = _migrate(BEFORE)
+        back = old.get_model("deposits", "DeferralApplication").objects.get(pk=fields_only.pk)
+        assert (back.submitted_by.username, back.reviewed_by.username, back.review_comment) == (
+            "m-agent", "m-rev", "材料不全")
+        assert list(old.get_model("deposits", "DeferralTransition").objects.filter(application_id=with_rows.pk)
+                    .order_by("id").values_list("to_status", "actor__username")) == [
+            ("submitted", "m-agent"), ("reviewed", "m-rev"), ("approved", "m-appr")]
+        assert not CaseTransition.objects.filter(case_type__model="deferralapplication").exists()
     finally:
         _migrate(leaf)
