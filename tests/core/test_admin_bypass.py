@@ -127,9 +127,16 @@ def test_admin_refuses_every_bypass(admin_client, records, name):
 
 
 def test_every_money_or_workflow_admin_uses_the_read_only_mixin():
-    guarded = [Employer, FundAccount, Account, BankAccount, DeferralApplication, WithdrawalApplication]
-    for model in guarded:
-        assert isinstance(site._registry[model], ReadOnlyAdminMixin), model
+    from core.models import AuditEvent, BatchRun, CaseTransition, NumberSequence
+    from deposits.models import ArrearsRecord, BaseAdjustment, FlexibleDeposit, RemittanceList
+    from ledger.models import BankInstruction, BankStatementLine, Hold, JournalEntry, ReconciliationRun
+    from withdrawals.models import FraudBan, Recovery, StandingInstruction
+
+    guarded = [Employer, FundAccount, Account, BankAccount, JournalEntry, Hold, BankInstruction, BankStatementLine,
+               ReconciliationRun, DeferralApplication, RemittanceList, BaseAdjustment, ArrearsRecord,
+               FlexibleDeposit, WithdrawalApplication, StandingInstruction, Recovery, FraudBan, AuditEvent,
+               CaseTransition, BatchRun, NumberSequence]
+    assert [m.__name__ for m in guarded if not isinstance(site._registry.get(m), ReadOnlyAdminMixin)] == []
 
 
 # --- policy values -------------------------------------------------------------------------------------
@@ -199,3 +206,10 @@ def test_the_business_date_set_in_admin_goes_through_its_service(admin_client):
     event = AuditEvent.objects.filter(action="business_date.set").latest("id")
     assert (event.actor.username, event.before, event.after) == ("root", {"date": "2026-11-20"},
                                                                  {"date": "2026-11-23"})
+
+
+def test_a_case_page_in_admin_shows_its_workflow_steps(admin_client, records):
+    application = records["deferral"]
+    page = admin_client.get(admin_url(application, "change", application.pk)).content.decode()
+    steps = page.split("流程环节")[1][:400]
+    assert "submit: — → submitted (agent)" in steps
