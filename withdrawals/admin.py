@@ -1,6 +1,7 @@
 """Withdrawal applications, standing instructions, recoveries and fraud bans are read-only in admin
-(core.readonly_admin): they move through the workflow and payout services. The real-estate registry extract
-(reference data, no money) stays editable."""
+(core.readonly_admin): they move through the workflow and payout services. So is the real-estate registry
+extract: its prices and areas set withdrawal maximums, and it changes only by the audited import
+(``import_property_records``)."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
@@ -20,7 +21,7 @@ class WithdrawalApplicationAdmin(ReadOnlyAdminMixin, WorkflowStepsMixin, SimpleH
 
 
 @admin.register(PropertyRecord)
-class PropertyRecordAdmin(SimpleHistoryAdmin):
+class PropertyRecordAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("certificate_number", "owner_name", "address", "area", "registration_date", "price")
     search_fields = ("certificate_number", "owner_id_number", "owner_name")
 

@@ -130,12 +130,12 @@ def test_every_money_or_workflow_admin_uses_the_read_only_mixin():
     from core.models import AuditEvent, BatchRun, CaseTransition, NumberSequence
     from deposits.models import ArrearsRecord, BaseAdjustment, FlexibleDeposit, RemittanceList
     from ledger.models import BankInstruction, BankStatementLine, Hold, JournalEntry, ReconciliationRun
-    from withdrawals.models import FraudBan, Recovery, StandingInstruction
+    from withdrawals.models import FraudBan, PropertyRecord, Recovery, StandingInstruction
 
     guarded = [Employer, FundAccount, Account, BankAccount, JournalEntry, Hold, BankInstruction, BankStatementLine,
                ReconciliationRun, DeferralApplication, RemittanceList, BaseAdjustment, ArrearsRecord,
-               FlexibleDeposit, WithdrawalApplication, StandingInstruction, Recovery, FraudBan, AuditEvent,
-               CaseTransition, BatchRun, NumberSequence]
+               FlexibleDeposit, WithdrawalApplication, StandingInstruction, Recovery, FraudBan, PropertyRecord,
+               AuditEvent, CaseTransition, BatchRun, NumberSequence]
     assert [m.__name__ for m in guarded if not isinstance(site._registry.get(m), ReadOnlyAdminMixin)] == []
 
 
