@@ -27,7 +27,6 @@ class ReadOnlyInlineMixin:
 
     can_delete = False
     extra = 0
-    max_num = 0
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -42,6 +41,9 @@ class ReadOnlyInlineMixin:
 class NoRevertMixin:
     """With ``SimpleHistoryAdmin``: a historical version can be looked at, never saved back (simple_history
     would save the posted version for anyone allowed to *view* the history). A change is made as a change."""
+
+    def revert_disabled(self, request, obj=None):  # no "Revert" button
+        return True
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":

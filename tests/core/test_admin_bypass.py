@@ -213,3 +213,10 @@ def test_a_case_page_in_admin_shows_its_workflow_steps(admin_client, records):
     page = admin_client.get(admin_url(application, "change", application.pk)).content.decode()
     steps = page.split("流程环节")[1][:400]
     assert "submit: — → submitted (agent)" in steps
+
+
+def test_an_account_page_in_admin_lists_its_lifecycle_read_only(admin_client, records):
+    account = records["fund account"]
+    page = admin_client.get(admin_url(account, "change", account.pk)).content.decode()
+    events = page.split('id="events-group"')[1]
+    assert "开户" in events and 'name="events-0-reason"' not in events and "<select" not in events
