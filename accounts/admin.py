@@ -1,35 +1,31 @@
+"""Employers and personal fund accounts are read-only in admin (core.readonly_admin): they carry money and
+move through the account lifecycle services (open, seal, unseal, transfer, merge, close) and the counter's
+employer pages. Depositors' personal details and employer agents stay editable here."""
+
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import AccountEvent, Depositor, Employer, EmployerAgent, FundAccount
+from core.readonly_admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin
 
 
-class AccountEventInline(admin.TabularInline):
+class AccountEventInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = AccountEvent
-    extra = 0
-    can_delete = False
     readonly_fields = ("business_type", "from_status", "to_status", "employer", "business_date", "reason", "actor")
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Employer)
-class EmployerAdmin(SimpleHistoryAdmin):
+class EmployerAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("account_number", "name", "uscc", "status", "economic_type", "bank", "paid_up_to")
     list_filter = ("status", "economic_type", "bank")
     search_fields = ("account_number", "name", "uscc")
-    readonly_fields = ("account_number", "uscc", "suspense_account", "status", "opened_on", "closed_on",
-                       "suspense_balance")
+    readonly_fields = ("suspense_balance",)
     show_full_result_count = False
 
-    @admin.display(description="暂收未分摊")
+    @admin.display(description=_("Unallocated money"))
     def suspense_balance(self, obj):
         return obj.suspense_account.balance
-
-    def has_change_permission(self, request, obj=None):
-        # Changes go through the counter's employer pages (the service checks the ratio bounds and audits them).
-        return False
 
 
 @admin.register(Depositor)
@@ -43,22 +39,21 @@ class DepositorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(FundAccount)
-class FundAccountAdmin(SimpleHistoryAdmin):
+class FundAccountAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("number", "depositor", "employer", "status", "base", "balance", "paid_up_to")
     list_filter = ("status", "kind")
     search_fields = ("number", "depositor__name", "depositor__id_number")
     list_select_related = ("depositor", "employer", "ledger_account")
     raw_id_fields = ("depositor", "employer", "merged_into")
-    readonly_fields = ("number", "ledger_account", "balance", "available", "status", "opened_on", "sealed_on",
-                       "closed_on", "merged_into")
+    readonly_fields = ("balance", "available")
     inlines = [AccountEventInline]
     show_full_result_count = False
 
-    @admin.display(description="余额")
+    @admin.display(description=_("Balance"))
     def balance(self, obj):
         return obj.ledger_account.balance
 
-    @admin.display(description="可用余额")
+    @admin.display(description=_("Available balance"))
     def available(self, obj):
         return obj.ledger_account.available
 

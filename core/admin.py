@@ -1,22 +1,52 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import policy
-from core.models import AuditEvent, BatchChunk, BatchRun, BusinessDay, NumberSequence, PolicyValue
+from core.business_date import set_business_date, today
+from core.models import AuditEvent, BatchChunk, BatchRun, BusinessDay, CaseTransition, NumberSequence, PolicyValue
+from core.readonly_admin import NoRevertMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin
+
+REASON_REQUIRED = gettext_lazy("Give the reason for the change (e.g. the policy document).")
 
 
 class PolicyValueForm(forms.ModelForm):
-    key = forms.ChoiceField(choices=())
+    """A new policy value, or a change of one not yet in force: it takes effect after the business date and
+    says why. A value in force is read-only (see :class:`PolicyValueAdmin`)."""
+
+    key = forms.ChoiceField(label=gettext_lazy("parameter"), choices=())
 
     class Meta:
         model = PolicyValue
-        fields = ["key", "effective_from", "value", "note"]
+        fields = ["key", "effective_from", "value", "reason", "note"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["key"].choices = [(k, f"{k} — {p.description}") for k, p in sorted(policy.load_all().items())]
+        if "key" in self.fields:  # not on the read-only page of a value in force
+            self.fields["key"].choices = [(k, f"{k} — {p.description}")
+                                          for k, p in sorted(policy.load_all().items())]
+        if "reason" in self.fields:
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = REASON_REQUIRED
+
+    def clean_effective_from(self):
+        date = self.cleaned_data["effective_from"]
+        on = today()
+        if date is not None and date <= on:
+            raise ValidationError(
+                _("A new value must take effect after the business date (%(d)s); a value in force is never "
+                  "changed, it is replaced by a new value from a later date.") % {"d": on.isoformat()},
+                code="not_in_future")
+        return date
+
+    def clean_reason(self):
+        reason = (self.cleaned_data.get("reason") or "").strip()
+        if not reason:
+            raise ValidationError(REASON_REQUIRED, code="reason_required")
+        return reason
 
     def clean(self):
         data = super().clean()
@@ -29,58 +59,86 @@ class PolicyValueForm(forms.ModelForm):
         return data
 
 
-@admin.register(PolicyValue)
-class PolicyValueAdmin(SimpleHistoryAdmin):
-    form = PolicyValueForm
-    list_display = ("key", "effective_from", "value", "description", "note")
-    list_filter = ("effective_from",)
-    search_fields = ("key", "value", "note")
-    date_hierarchy = "effective_from"
+def in_force(obj) -> bool:
+    return obj is not None and obj.effective_from <= today()
 
-    @admin.display(description="description")
+
+@admin.register(PolicyValue)
+class PolicyValueAdmin(NoRevertMixin, SimpleHistoryAdmin):
+    """Values in force are read-only; a new value needs a future effective date and a reason. Only a value not
+    yet in force may be corrected or withdrawn (deleted), one at a time."""
+
+    form = PolicyValueForm
+    list_display = ("key", "effective_from", "value", "description", "reason", "note")
+    list_filter = ("effective_from",)
+    search_fields = ("key", "value", "note", "reason")
+    date_hierarchy = "effective_from"
+    history_list_display = ["effective_from", "value", "reason"]
+
+    @admin.display(description=gettext_lazy("description"))
     def description(self, obj):
         param = policy.load_all().get(obj.key)
         return param.description if param else "?"
 
+    def has_change_permission(self, request, obj=None):
+        return not in_force(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # never in bulk (the action would reach values in force), never a value in force
+        return obj is not None and not in_force(obj) and super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = form.cleaned_data["reason"][:100]  # simple_history's change reason column
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(BusinessDay)
-class BusinessDayAdmin(SimpleHistoryAdmin):
+class BusinessDayAdmin(NoRevertMixin, SimpleHistoryAdmin):
+    """The business date is set through its service (audited), here as anywhere else."""
+
     list_display = ("current", "updated_at")
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "actor", "action", "object_type", "object_id", "request_id")
-    list_filter = ("action", "object_type")
-    search_fields = ("object_id", "request_id", "action")
-    readonly_fields = [f.name for f in AuditEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        set_business_date(actor=request.user, date=obj.current)
 
-class BatchChunkInline(admin.TabularInline):
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "actor", "action", "object_type", "object_id", "request_id")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_id", "request_id", "action")
+
+
+@admin.register(CaseTransition)
+class CaseTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("at", "case_type", "case_id", "action", "from_state", "to_state", "step", "actor", "rule")
+    list_filter = ("case_type", "action", "step")
+    search_fields = ("=case_id", "action", "comment")
+    list_select_related = ("case_type", "actor")
+
+
+class BatchChunkInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = BatchChunk
-    extra = 0
     readonly_fields = ("lo", "hi", "status", "items", "error", "finished_at")
-    can_delete = False
 
 
 @admin.register(BatchRun)
-class BatchRunAdmin(admin.ModelAdmin):
+class BatchRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("job", "key", "status", "processed", "total", "started_at", "finished_at")
     list_filter = ("job", "status")
-    readonly_fields = [f.name for f in BatchRun._meta.fields]
     inlines = [BatchChunkInline]
 
 
 @admin.register(NumberSequence)
-class NumberSequenceAdmin(admin.ModelAdmin):
+class NumberSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Numbers are never reused: the counters are only read here."""
+
     list_display = ("name", "last_value")
-    readonly_fields = ("name", "last_value")

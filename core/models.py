@@ -5,12 +5,18 @@ from simple_history.models import HistoricalRecords
 
 
 class PolicyValue(models.Model):
-    """One value of a policy parameter, in force from ``effective_from`` until the next value."""
+    """One value of a policy parameter, in force from ``effective_from`` until the next value.
+
+    A value in force (``effective_from`` on or before the business date) is never edited: a change is a new
+    value with a later effective date and a reason (core/admin.py), so every past calculation can be redone."""
 
     key = models.CharField(_("parameter"), max_length=100, db_index=True)
     effective_from = models.DateField(_("effective from"))
     value = models.TextField(_("value"), help_text=_("Stored as text; parsed by the parameter's declared type."))
     note = models.CharField(_("note"), max_length=200, blank=True)
+    reason = models.TextField(_("reason for the change"), blank=True,
+                              help_text=_("Why the value changes (e.g. the policy document); required for a new "
+                                          "value."))
     history = HistoricalRecords()
 
     class Meta:

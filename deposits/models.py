@@ -102,8 +102,9 @@ class RemittanceLine(models.Model):
 class DeferralApplication(models.Model):
     """An employer's application to defer deposits or lower its ratios for a period (≤ 12 months, renewable).
 
-    Workflow: submitted → reviewed → approved / rejected; the submitter, the reviewer and the approver are
-    three different people. Every transition is also a :class:`DeferralTransition` row (who, when, comment).
+    Workflow (:data:`deposits.services.deferral.FLOW` on :mod:`core.workflow`): submitted → reviewed →
+    approved / rejected; the submitter, the reviewer and the approver are three different people. Who took
+    each step, when and with what comment is the case's :class:`core.models.CaseTransition` history.
     """
 
     class Kind(models.TextChoices):
@@ -129,17 +130,7 @@ class DeferralApplication(models.Model):
     decision_date = models.DateField(_("date of the decision"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED,
                               db_index=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+", verbose_name=_("submitted by"))
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("reviewed by"))
-    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    review_comment = models.TextField(_("review comment"), blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name=_("decided by"))
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_comment = models.TextField(_("decision comment"), blank=True)
     # Set when the period starts (on approval, or by the daily job for a later first month) and ends.
     started_on = models.DateField(_("period started on"), null=True, blank=True)
     ended_on = models.DateField(_("period ended on"), null=True, blank=True)
@@ -165,27 +156,6 @@ class DeferralApplication(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.employer_id} {self.month_from:%Y-%m}–{self.month_to:%Y-%m}"
-
-
-class DeferralTransition(models.Model):
-    """One step of a deferral application's workflow: who, when, from which state to which, and why."""
-
-    application = models.ForeignKey(DeferralApplication, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(_("from status"), max_length=10, blank=True)
-    to_status = models.CharField(_("to status"), max_length=10)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+", verbose_name=_("by"))
-    comment = models.TextField(_("comment"), blank=True)
-    business_date = models.DateField(_("business date"))
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("deferral application step")
-        verbose_name_plural = _("deferral application steps")
-        ordering = ["application", "id"]
-
-    def __str__(self):
-        return f"{self.application_id} {self.from_status}→{self.to_status}"
 
 
 class DeferredMonth(models.Model):

@@ -19,7 +19,7 @@ from django.db.models.functions import RowNumber, TruncMonth
 
 from accounts.calculations import monthly_parts
 from accounts.models import AccountEvent, Employer, FundAccount
-from core import policy, roles
+from core import policy, roles, workflow
 from core.business_date import today
 from core.money import ZERO
 from deposits.models import (
@@ -106,14 +106,23 @@ def arrears_by_employer(filters=None, *, viewer=None):
 
 def deferral_applications(filters=None, *, viewer=None):
     f = filters or {}
-    qs = _visible(DeferralApplication.objects.select_related("employer", "submitted_by", "reviewed_by",
-                                                             "approved_by"), viewer)
+    qs = _visible(DeferralApplication.objects.select_related("employer"), viewer)
     for key in ("status", "kind"):
         if f.get(key):
             qs = qs.filter(**{key: f[key]})
     if f.get("employer"):
         qs = qs.filter(employer_id=getattr(f["employer"], "pk", f["employer"]))
     return qs.order_by("-id")
+
+
+def deferral_history(application) -> list:
+    """The application's workflow steps (core.models.CaseTransition), oldest first, each with the ``label`` of
+    the status it led to."""
+    labels = dict(DeferralApplication.Status.choices)
+    steps = list(workflow.history(application))
+    for step in steps:
+        step.label = labels.get(step.to_state, step.to_state)
+    return steps
 
 
 def outstanding_deferred_months(employer, *, on=None):
@@ -425,12 +434,9 @@ def employer_remittances(employer, *, viewer=None, limit=24):
 def deferral_case(application) -> dict:
     """What the case pages (counter and employer portal) show: the effect, the history and the ratios before."""
     employer = application.employer
-    transitions = list(application.transitions.select_related("actor").order_by("id"))
-    labels = dict(DeferralApplication.Status.choices)
-    for step in transitions:
-        step.label = labels.get(step.to_status, step.to_status)
     return {
-        "application": application, "effect": deferral_effect(application), "transitions": transitions,
+        "application": application, "effect": deferral_effect(application),
+        "transitions": deferral_history(application),
         "ratios_before": (application.previous_employee_ratio or employer.employee_ratio,
                           application.previous_employer_ratio or employer.employer_ratio),
     }

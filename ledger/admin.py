@@ -1,6 +1,11 @@
+"""Ledger models in admin: all read-only (core.readonly_admin); money moves only through the posting service,
+bank instructions and statements. An account's overdraft permission (``allow_negative``) and a bank account's
+statement opening balance are shown, never edited here."""
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.readonly_admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin
 from ledger.models import (
     Account,
     BankAccount,
@@ -13,34 +18,16 @@ from ledger.models import (
 )
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Account)
-class AccountAdmin(SimpleHistoryAdmin):
-    list_display = ("code", "name", "kind", "role", "status", "balance", "held")
-    list_filter = ("kind", "role", "status")
+class AccountAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ("code", "name", "kind", "role", "status", "allow_negative", "balance", "held")
+    list_filter = ("kind", "role", "status", "allow_negative")
     search_fields = ("code", "name")
-    readonly_fields = ("balance", "held", "code", "kind", "role", "parent", "status", "opened_on", "closed_on")
     list_select_related = ("parent",)
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class JournalLineInline(ReadOnlyMixin, admin.TabularInline):
+class JournalLineInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = JournalLine
     fields = ("account", "side", "amount", "memo")
     readonly_fields = fields
@@ -48,7 +35,7 @@ class JournalLineInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(JournalEntry)
-class JournalEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class JournalEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "business_date", "business_type", "memo", "total", "line_count", "actor")
     list_filter = ("business_type", "business_date")
     search_fields = ("memo", "idempotency_key", "source")
@@ -57,7 +44,7 @@ class JournalEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Hold)
-class HoldAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class HoldAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("account", "amount", "kind", "status", "reference", "created_on")
     list_filter = ("kind", "status")
     search_fields = ("reference", "account__code")
@@ -65,20 +52,19 @@ class HoldAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 
 
 @admin.register(BankAccount)
-class BankAccountAdmin(SimpleHistoryAdmin):
-    list_display = ("bank", "number", "name", "purpose", "ledger_account")
-    readonly_fields = ("ledger_account",)
+class BankAccountAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ("bank", "number", "name", "purpose", "ledger_account", "opening_balance")
 
 
 @admin.register(BankInstruction)
-class BankInstructionAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class BankInstructionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("reference", "amount", "payee_name", "status", "created_on", "settled_on")
     list_filter = ("status",)
     search_fields = ("reference", "payee_name", "payee_account")
 
 
 @admin.register(BankStatementLine)
-class BankStatementLineAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class BankStatementLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("bank_reference", "bank_account", "value_date", "direction", "amount", "counterparty_name",
                     "match_status")
     list_filter = ("direction", "match_status", "bank_account")
@@ -86,5 +72,5 @@ class BankStatementLineAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ReconciliationRun)
-class ReconciliationRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReconciliationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("business_date", "created_at", "ok")

@@ -5,6 +5,11 @@ deposits or to lower its ratios (not below the policy minimum, 5%) for at most
 ``deposits.deferral_max_months`` months (12), renewable. The center reviews and approves it; the employer
 agent (or a clerk for it) who submits, the reviewer and the approver are three different people.
 
+The application is a case of the common workflow engine (:mod:`core.workflow`, :data:`FLOW`): submitting is
+the case's first step (counted as 受理 for the four-eyes rule), then 审核 by a reviewer and 审批 by an approver,
+either of whom may reject it. The engine applies each step under a row lock, refuses a person who already
+took another step, and records it as a :class:`core.models.CaseTransition` (and an audit event).
+
 Effects of an approved application, from its first month (at once, or by the daily job
 :func:`start_due_periods` for a later first month) to its end (:func:`end_expired_periods`):
 
@@ -21,19 +26,18 @@ import os
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import rules as account_rules
 from accounts.models import Employer, FundAccount
-from core import audit, policy, roles
+from core import audit, policy, roles, workflow
 from core.business_date import today
-from core.errors import Conflict, Forbidden, InvalidInput, StateError
+from core.errors import Conflict, InvalidInput, StateError
 from deposits import rules
 from deposits.models import (
     DeferralAccountRatio,
     DeferralApplication,
-    DeferralTransition,
     DeferredMonth,
     RemittanceList,
 )
@@ -48,22 +52,28 @@ LIVE = (DeferralApplication.Status.SUBMITTED, DeferralApplication.Status.REVIEWE
 Status = DeferralApplication.Status
 Kind = DeferralApplication.Kind
 
+FLOW = workflow.Workflow(
+    name="deferral",
+    states=dict(Status.choices),
+    state_field="status",
+    transitions=[
+        # submitting is the first step (workflow.start, step 受理): an employer's agent or a clerk for it
+        workflow.Transition("review", (Status.SUBMITTED,), Status.REVIEWED, (roles.REVIEWER,),
+                            step=workflow.REVIEW, label=gettext_lazy("review")),
+        workflow.Transition("reject_review", (Status.SUBMITTED,), Status.REJECTED, (roles.REVIEWER,),
+                            step=workflow.REVIEW, label=gettext_lazy("reject at review")),
+        workflow.Transition("approve", (Status.REVIEWED,), Status.APPROVED, (roles.APPROVER,),
+                            step=workflow.APPROVE, label=gettext_lazy("approve")),
+        workflow.Transition("reject", (Status.REVIEWED,), Status.REJECTED, (roles.APPROVER,),
+                            step=workflow.APPROVE, label=gettext_lazy("reject")),
+    ],
+)
 
-def _step(application, from_status, actor, comment=""):
-    DeferralTransition.objects.create(application=application, from_status=from_status or "",
-                                      to_status=application.status, actor=user_or_none(actor), comment=comment or "",
-                                      business_date=today())
 
-
-def _lock(application) -> DeferralApplication:
-    return (DeferralApplication.objects.select_for_update(of=("self",)).select_related("employer")
-            .get(pk=application.pk))
-
-
-def _require_status(application, *statuses):
-    if application.status not in statuses:
-        raise StateError(_("The application is %(s)s; this step is not possible.")
-                         % {"s": application.get_status_display()}, code="invalid_state")
+def submitted_by(application):
+    """The person who submitted the application (the first step of its history), or None."""
+    first = workflow.history(application).filter(action="submit").first()
+    return first.actor if first else None
 
 
 def _check_evidence(evidence):
@@ -168,79 +178,36 @@ def submit_application(*, actor, employer, kind, month_from, month_to, reason, e
     _check_no_overlap(employer, month_from, month_to)
     application = DeferralApplication.objects.create(
         employer=employer, kind=kind, month_from=month_from, month_to=month_to, employee_ratio=employee_ratio,
-        employer_ratio=employer_ratio, reason=str(reason).strip(), evidence=evidence, decision_date=decision_date,
-        submitted_by=user_or_none(actor))
-    _step(application, "", actor)
+        employer_ratio=employer_ratio, reason=str(reason).strip(), evidence=evidence, decision_date=decision_date)
+    workflow.start(FLOW, application, state=Status.SUBMITTED, actor=user_or_none(actor), action="submit",
+                   step=workflow.ACCEPT)
     audit.record(actor=actor, action="deferral.submit", obj=application,
                  after={"kind": kind, "from": month_from, "to": month_to, "employee_ratio": employee_ratio,
                         "employer_ratio": employer_ratio, "evidence": application.evidence.name})
     return application
 
 
-def _require_person(actor, role):
-    if user_or_none(actor) is None:
-        raise Forbidden(_("A member of staff must do this step."))
-    roles.require_role(actor, role)
-
-
-def _four_eyes(actor, *earlier):
-    if any(person is not None and person.pk == actor.pk for person in earlier):
-        raise Forbidden(_("The same person cannot submit, review and approve one application; another member of "
-                          "staff must do this step."), code="four_eyes")
-
-
 @transaction.atomic
 def review_application(*, actor, application, comment="") -> DeferralApplication:
     """The center's review (审核): a reviewer who did not submit the application."""
-    application = _lock(application)
-    _require_person(actor, roles.REVIEWER)
-    _require_status(application, Status.SUBMITTED)
-    _four_eyes(actor, application.submitted_by)
-    _check_employer(application.employer)
-    application.status = Status.REVIEWED
-    application.reviewed_by, application.reviewed_at = actor, timezone.now()
-    application.review_comment = comment or ""
-    application.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"])
-    _step(application, Status.SUBMITTED, actor, comment)
-    audit.record(actor=actor, action="deferral.review", obj=application, after={"comment": comment})
-    return application
+    return workflow.apply(FLOW, application, action="review", actor=user_or_none(actor), comment=comment,
+                          effect=lambda case: _check_employer(case.employer))
 
 
 @transaction.atomic
 def reject_application(*, actor, application, comment) -> DeferralApplication:
     """Refuse the application: by the reviewer at review, or by the approver after review."""
-    application = _lock(application)
-    _require_status(application, Status.SUBMITTED, Status.REVIEWED)
     if not comment or not str(comment).strip():
         msg = _("Give the reason for the rejection.")
         raise InvalidInput(msg, code="comment_required", fields={"comment": [msg]})
-    before = application.status
-    if before == Status.SUBMITTED:
-        _require_person(actor, roles.REVIEWER)
-        _four_eyes(actor, application.submitted_by)
-        application.reviewed_by, application.reviewed_at = actor, timezone.now()
-        application.review_comment = comment
-    else:
-        _require_person(actor, roles.APPROVER)
-        _four_eyes(actor, application.submitted_by, application.reviewed_by)
-        application.approved_by, application.decided_at = actor, timezone.now()
-        application.decision_comment = comment
-    application.status = Status.REJECTED
-    application.save()
-    _step(application, before, actor, comment)
-    audit.record(actor=actor, action="deferral.reject", obj=application, before={"status": before},
-                 after={"status": Status.REJECTED, "comment": comment})
-    return application
+    current = DeferralApplication.objects.select_for_update().get(pk=application.pk)
+    action = "reject" if current.status == Status.REVIEWED else "reject_review"
+    return workflow.apply(FLOW, current, action=action, actor=user_or_none(actor), comment=str(comment).strip())
 
 
-@transaction.atomic
-def approve_application(*, actor, application, comment="") -> DeferralApplication:
-    """Approval (审批) by an approver who neither submitted nor reviewed it; re-checked against current data.
-    A period that has begun takes effect at once."""
-    application = _lock(application)
-    _require_person(actor, roles.APPROVER)
-    _require_status(application, Status.REVIEWED)
-    _four_eyes(actor, application.submitted_by, application.reviewed_by)
+def _approve_effect(application):
+    """Re-check the application against current data under the employer's lock; a deferral reserves its
+    months."""
     employer = Employer.objects.select_for_update().get(pk=application.employer_id)
     _check_employer(employer)
     on = today()
@@ -254,13 +221,16 @@ def approve_application(*, actor, application, comment="") -> DeferralApplicatio
         DeferredMonth.objects.bulk_create([
             DeferredMonth(application=application, employer=employer, month=m)
             for m in months_between(application.month_from, application.month_to)])
-    application.status = Status.APPROVED
-    application.approved_by, application.decided_at = actor, timezone.now()
-    application.decision_comment = comment or ""
-    application.save(update_fields=["status", "approved_by", "decided_at", "decision_comment"])
-    _step(application, Status.REVIEWED, actor, comment)
-    audit.record(actor=actor, action="deferral.approve", obj=application, after={"comment": comment})
-    _end_expired(on, actor=actor, employer_id=employer.pk)  # a finished earlier period first (renewals)
+
+
+@transaction.atomic
+def approve_application(*, actor, application, comment="") -> DeferralApplication:
+    """Approval (审批) by an approver who neither submitted nor reviewed it; re-checked against current data.
+    A period that has begun takes effect at once."""
+    application = workflow.apply(FLOW, application, action="approve", actor=user_or_none(actor), comment=comment,
+                                 effect=_approve_effect)
+    on = today()
+    _end_expired(on, actor=actor, employer_id=application.employer_id)  # a finished earlier period first
     if application.month_from <= month_start(on):
         _start(application, on, actor)
     return application

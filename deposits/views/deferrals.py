@@ -47,13 +47,12 @@ def _application(request, pk):
 
 
 def _case(request, application, form=None):
-    user = request.user
+    actions = {t.action for t in deferral_services.FLOW.actions_for(application, request.user)}
     return render(request, "deposits/deferral_case.html", {
         **selectors.deferral_case(application),
         "evidence_url": reverse("deposits:deferral_evidence", args=[application.pk]),
         "form": form or forms.DecisionForm(),
-        "can_review": application.status == Status.SUBMITTED and roles.has_role(user, roles.REVIEWER),
-        "can_approve": application.status == Status.REVIEWED and roles.has_role(user, roles.APPROVER),
+        "can_review": "review" in actions, "can_approve": "approve" in actions,
     })
 
 

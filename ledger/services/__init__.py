@@ -2,7 +2,7 @@
 sub_accounts, holds, bank_accounts, instructions (payments out) and statements (money in, suspense).
 The public services are re-exported here, so ``ledger.services.place_hold`` names them."""
 
-from ledger.services.bank_accounts import create_bank_account, default_bank_account
+from ledger.services.bank_accounts import change_opening_balance, create_bank_account, default_bank_account
 from ledger.services.holds import place_hold, release_hold
 from ledger.services.instructions import (
     BATCH_PAYEE,
@@ -21,11 +21,12 @@ from ledger.services.statements import (
     lock_receipt,
     mark_booked,
 )
-from ledger.services.sub_accounts import close_account, open_sub_account
+from ledger.services.sub_accounts import close_account, open_sub_account, set_overdraft
 
 __all__ = [
-    "BATCH_PAYEE", "STATEMENT_COLUMNS", "STATEMENT_ROLES", "book_to_suspense", "close_account", "create_bank_account",
+    "BATCH_PAYEE", "STATEMENT_COLUMNS", "STATEMENT_ROLES", "book_to_suspense", "change_opening_balance",
+    "close_account", "create_bank_account",
     "create_payment", "default_bank_account", "fail_instruction", "import_statement", "import_statement_csv",
     "lock_receipt", "mark_booked", "open_sub_account", "place_hold", "record_batch_payment", "release_hold",
-    "settle_instruction", "simulate_bank",
+    "set_overdraft", "settle_instruction", "simulate_bank",
 ]

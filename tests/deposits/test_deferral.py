@@ -7,11 +7,12 @@ from django.utils import translation
 
 from accounts import services as account_services
 from accounts.models import AccountEvent, Employer, FundAccount
-from core import roles
+from core import roles, workflow
 from core.business_date import set_business_date
 from core.errors import Conflict, Forbidden, InvalidInput, StateError
+from core.models import AuditEvent, CaseTransition
 from deposits import selectors, tasks
-from deposits.models import DeferralApplication, DeferralTransition, DeferredMonth, RemittanceList
+from deposits.models import DeferralApplication, DeferredMonth, RemittanceList
 from deposits.services import deferral
 from deposits.services import remittance as remit
 from ledger.reconciliation import run_checks
@@ -82,7 +83,7 @@ def test_evidence_is_required(agent, emp):
     with pytest.raises(InvalidInput) as info:
         submit(agent, emp, evidence=evidence("决议.exe"))
     assert "PDF" in info.value.message
-    assert DeferralApplication.objects.count() == 0 and DeferralTransition.objects.count() == 0
+    assert DeferralApplication.objects.count() == 0 and CaseTransition.objects.count() == 0
 
 
 def test_period_and_dates_are_checked(agent, emp):
@@ -110,13 +111,13 @@ def test_submitter_reviewer_and_approver_must_differ(clerk, agent, emp, approver
     app = submit(allrounder, emp)
     with pytest.raises(Forbidden) as info:
         deferral.review_application(actor=allrounder, application=app)
-    assert info.value.code == "four_eyes" and "同一人" in info.value.message
+    assert info.value.code == "four_eyes" and "三个不同的人" in info.value.message
     with pytest.raises(Forbidden):  # a clerk is not a reviewer
         deferral.review_application(actor=clerk, application=app)
     with pytest.raises(StateError):  # not reviewed yet
         deferral.approve_application(actor=approver, application=app)
     app.refresh_from_db()
-    assert app.status == "submitted" and app.reviewed_by is None
+    assert app.status == "submitted" and workflow.step_actors(app) == {"accept": {allrounder.pk}}
     reviewer_and_approver = make_user("ra", roles.REVIEWER, roles.APPROVER)
     deferral.review_application(actor=reviewer_and_approver, application=app)
     with pytest.raises(Forbidden):  # reviewed it
@@ -130,10 +131,12 @@ def test_submitter_reviewer_and_approver_must_differ(clerk, agent, emp, approver
     assert Employer.objects.get(pk=emp.pk).status == "01"
     deferral.approve_application(actor=approver, application=app)
     app.refresh_from_db()
-    assert (app.submitted_by, app.reviewed_by, app.approved_by) == (allrounder, reviewer_and_approver, approver)
-    steps = list(app.transitions.values_list("from_status", "to_status", "actor__username"))
-    assert steps == [("", "submitted", "allrounder"), ("submitted", "reviewed", "ra"),
-                     ("reviewed", "approved", "approver1")]
+    assert deferral.submitted_by(app) == allrounder
+    assert workflow.step_actors(app) == {"accept": {allrounder.pk}, "review": {reviewer_and_approver.pk},
+                                         "approve": {approver.pk}}
+    steps = list(workflow.history(app).values_list("action", "from_state", "to_state", "actor__username"))
+    assert steps == [("submit", "", "submitted", "allrounder"), ("review", "submitted", "reviewed", "ra"),
+                     ("approve", "reviewed", "approved", "approver1")]
 
 
 def test_rejection_needs_a_reason_and_the_right_role(agent, emp, reviewer, approver):
@@ -144,7 +147,9 @@ def test_rejection_needs_a_reason_and_the_right_role(agent, emp, reviewer, appro
         deferral.reject_application(actor=approver, application=app, comment="不符合条件")
     deferral.reject_application(actor=reviewer, application=app, comment="未提供财务报表")
     app.refresh_from_db()
-    assert app.status == "rejected" and app.review_comment == "未提供财务报表"
+    assert app.status == "rejected"
+    assert list(workflow.history(app).values_list("action", "step", "actor", "comment"))[-1] == (
+        "reject_review", "review", reviewer.pk, "未提供财务报表")
     with pytest.raises(StateError):
         deferral.approve_application(actor=approver, application=app)
     # a rejected application does not block a new one for the same months
@@ -239,3 +244,55 @@ def test_ratio_reduction_lowers_and_restores_ratios(clerk, agent, emp, reviewer,
     assert ratios == {"甲": (Decimal("0.12"), Decimal("0.12")), "乙": (Decimal("0.08"), Decimal("0.08")),
                       "丙": (Decimal("0.12"), Decimal("0.12"))}
     assert AccountEvent.objects.filter(business_type="70").count() == 5
+
+
+# --- four eyes through the common workflow engine (core.workflow) ------------------------------------------
+
+def test_four_eyes_through_the_common_engine(clerk, agent, emp, reviewer, approver):
+    """Submit (受理), review (审核) and approval (审批) are steps of core.workflow: the engine refuses a person
+    who took another step, shows each person only the actions left to them, and records every step once."""
+    staff = make_user("staff3", roles.CLERK, roles.REVIEWER, roles.APPROVER)
+    app = submit(staff, emp)
+    assert [t.action for t in deferral.FLOW.actions_for(app, staff)] == []  # submitted it: no review for them
+    assert [t.action for t in deferral.FLOW.actions_for(app, reviewer)] == ["review", "reject_review"]
+    assert deferral.FLOW.actions_for(app, approver) == []  # not reviewed yet
+    for call in (deferral.review_application, deferral.reject_application):
+        with pytest.raises(Forbidden) as info:
+            call(actor=staff, application=app, comment="自己审核")
+        assert info.value.code == "four_eyes"
+    app.refresh_from_db()
+    assert app.status == "submitted" and workflow.history(app).count() == 1
+
+    app = deferral.review_application(actor=reviewer, application=app, comment="材料齐全")
+    assert [t.action for t in deferral.FLOW.actions_for(app, approver)] == ["approve", "reject"]
+    assert deferral.FLOW.actions_for(app, staff) == []  # submitted it: may not approve or reject either
+    with pytest.raises(Forbidden) as info:  # the submitter, although an approver
+        deferral.approve_application(actor=staff, application=app, comment="同意")
+    assert info.value.code == "four_eyes"
+    with pytest.raises(Forbidden) as info:  # the reviewer has no approver role
+        deferral.reject_application(actor=reviewer, application=app, comment="不同意")
+    assert info.value.code == "wrong_role"
+    app.refresh_from_db()
+    assert app.status == "reviewed" and DeferredMonth.objects.count() == 0
+
+    deferral.reject_application(actor=approver, application=app, comment="经营状况已好转")
+    app.refresh_from_db()
+    assert app.status == "rejected"
+    rows = list(CaseTransition.objects.filter(case_id=app.pk, case_type__model="deferralapplication")
+                .order_by("id").values_list("action", "from_state", "to_state", "step", "actor__username", "comment"))
+    assert rows == [("submit", "", "submitted", "accept", "staff3", ""),
+                    ("review", "submitted", "reviewed", "review", "reviewer1", "材料齐全"),
+                    ("reject", "reviewed", "rejected", "approve", "approver1", "经营状况已好转")]
+    # one audit event per action, written by the engine for the steps it applied
+    actions = list(AuditEvent.objects.filter(object_type="deposits.deferralapplication", object_id=str(app.pk))
+                   .order_by("id").values_list("action", flat=True))
+    assert actions == ["deferral.submit", "deferral.review", "deferral.reject"]
+    with pytest.raises(StateError):  # a decided case takes no further step
+        deferral.approve_application(actor=approver, application=app)
+
+
+def test_the_counter_page_history_comes_from_the_engine(agent, emp, reviewer, approver):
+    app = approved(agent, reviewer, approver, emp)
+    steps = selectors.deferral_history(app)
+    assert [(s.label, s.actor.username, s.comment) for s in steps] == [
+        ("已提交", "agent", ""), ("已审核", "reviewer1", "材料齐全"), ("已批准", "approver1", "同意")]
