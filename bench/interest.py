@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import bench_database_url, ensure_database, setup_django  # noqa: E402
+from core.actors import system_actor  # noqa: E402
 
 YEAR = 2026
 START, SETTLE = datetime.date(YEAR - 1, 7, 1), datetime.date(YEAR, 6, 30)
@@ -102,7 +103,8 @@ def build(n):
 
     clock = Clock()
     with transaction.atomic():
-        bank = ledger_services.create_bank_account(bank="102", number="110000000099", name="基准测试归集户")
+        bank = ledger_services.create_bank_account(bank="102", number="110000000099", name="基准测试归集户",
+                                                    actor=system_actor())
         fund_id = Account.objects.get(code=chart.HOUSING_FUND).pk
         dep, led, acc = next_id("accounts_depositor"), next_id("ledger_account"), next_id("accounts_fundaccount")
         execute(
@@ -274,13 +276,13 @@ def main():
 
     print(f"settle_interest(year={YEAR}, chunk_size={args.chunk_size:,})", flush=True)
     t0 = time.perf_counter()
-    result = interest.settle_interest(year=YEAR, chunk_size=args.chunk_size)
+    result = interest.settle_interest(year=YEAR, chunk_size=args.chunk_size, actor=system_actor())
     settle_s = time.perf_counter() - t0
     print(f"  {settle_s:.2f} s, {result.accounts:,} accounts credited in {result.entries} entries, total "
           f"{result.total}", flush=True)
 
     t0 = time.perf_counter()
-    again = interest.settle_interest(year=YEAR, chunk_size=args.chunk_size)
+    again = interest.settle_interest(year=YEAR, chunk_size=args.chunk_size, actor=system_actor())
     rerun_s = time.perf_counter() - t0
 
     ratio = settle_s / base_s

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import bench_database_url, ensure_database, setup_django  # noqa: E402
+from core.actors import system_actor  # noqa: E402
 
 TARGET_POSTINGS_PER_S = 500
 TARGET_BIG_ENTRY_S = 2.0
@@ -69,12 +70,14 @@ def prepare(lines):
     if have < need:
         started = time.perf_counter()
         depositors = need - have + need // 10  # some end up closed
-        synthetic.generate(employers=max(1, depositors // 50), depositors=depositors, months=1, seed=have + 1)
+        synthetic.generate(employers=max(1, depositors // 50), depositors=depositors, months=1, seed=have + 1,
+                           actor=system_actor())
         print(f"seeded {depositors} depositors with one month of remittances in {time.perf_counter() - started:.1f} s")
     try:
         bank = services.default_bank_account(BankAccount.Purpose.DEPOSIT)
     except Exception:  # noqa: BLE001 - no bank account yet
-        bank = services.create_bank_account(bank="102", number="BENCH0001", name="benchmark")
+        bank = services.create_bank_account(bank="102", number="BENCH0001", name="benchmark",
+                                              actor=system_actor())
     personal = list(Account.objects.filter(role=Account.Role.PERSONAL, status=Account.Status.OPEN)
                     .order_by("pk").values_list("pk", flat=True)[:need])
     return bank.ledger_account_id, personal
@@ -97,7 +100,7 @@ def single_postings(n, bank, personal, run, in_transaction=False):
             lines = [debit(acc, back), credit(bank, back)]
         with transaction.atomic() if in_transaction else nullcontext():
             post(lines=lines, memo="benchmark", idempotency_key=f"bench:{run}:{i}", business_type="01",
-                 source="bench")
+                 actor=system_actor(), source="bench")
     return time.perf_counter() - started
 
 
@@ -108,7 +111,7 @@ def big_entry(lines, bank, personal, run):
     entry_lines = [debit(bank, one * (lines - 1))] + [credit(acc, one) for acc in personal[:lines - 1]]
     started = time.perf_counter()
     entry = post(lines=entry_lines, memo="benchmark: one big entry", idempotency_key=f"bench:{run}:big",
-                 business_type="01", source="bench")
+                 actor=system_actor(), business_type="01", source="bench")
     elapsed = time.perf_counter() - started
     assert entry.line_count == lines
     return elapsed

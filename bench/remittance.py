@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import bench_database_url, ensure_database, setup_django  # noqa: E402
+from core.actors import system_actor  # noqa: E402
 
 TARGET_S = 3.0
 
@@ -51,7 +52,7 @@ def main():
     seed = random.randrange(1, 10**9)
     started = time.perf_counter()
     before = set(Employer.objects.values_list("pk", flat=True))
-    synthetic.generate(employers=1, depositors=args.employees, months=1, seed=seed)
+    synthetic.generate(employers=1, depositors=args.employees, months=1, seed=seed, actor=system_actor())
     (employer,) = Employer.objects.exclude(pk__in=before)
     print(f"loaded employer {employer.account_number} with {employer.accounts.count():,} employees "
           f"in {time.perf_counter() - started:.1f} s")
@@ -61,20 +62,20 @@ def main():
 
     timings = {}
     t = time.perf_counter()
-    rem = remittance.generate_list(actor=None, employer=employer, month=month)
+    rem = remittance.generate_list(actor=system_actor(), employer=employer, month=month)
     timings["generate the list"] = time.perf_counter() - t
     t = time.perf_counter()
-    remittance.confirm_list(actor=None, remittance=rem)
+    remittance.confirm_list(actor=system_actor(), remittance=rem)
     timings["confirm"] = time.perf_counter() - t
     rem.refresh_from_db()
     bank = default_bank_account()
     t = time.perf_counter()
-    (line,) = import_statement(bank_account=bank, actor=None, rows=[{
+    (line,) = import_statement(bank_account=bank, actor=system_actor(), rows=[{
         "bank_reference": f"BENCH{seed}", "value_date": str(today()), "direction": "C", "amount": str(rem.total),
         "remark": rem.reference, "counterparty_name": employer.name}])
     timings["bank line arrives"] = time.perf_counter() - t
     t = time.perf_counter()
-    remittance.pay_from_statement(actor=None, remittance=rem, line=line)
+    remittance.pay_from_statement(actor=system_actor(), remittance=rem, line=line)
     timings["post the list"] = time.perf_counter() - t
     rem = RemittanceList.objects.get(pk=rem.pk)
     total = sum(timings.values())

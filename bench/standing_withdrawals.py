@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import bench_database_url, ensure_database, setup_django  # noqa: E402
+from core.actors import system_actor  # noqa: E402
 
 TARGET_S = 60.0
 
@@ -62,7 +63,8 @@ def seed(n):
     if have < n:
         started = time.perf_counter()
         depositors = int((n - have) * 1.25)
-        synthetic.generate(employers=max(1, depositors // 50), depositors=depositors, months=4, seed=have + 7)
+        synthetic.generate(employers=max(1, depositors // 50), depositors=depositors, months=4, seed=have + 7,
+                           actor=system_actor())
         print(f"seeded {depositors} depositors with 4 months of remittances in {time.perf_counter() - started:.1f} s")
     return RemittanceLine
 
@@ -113,7 +115,8 @@ def fund_bank(n):
     if bank.ledger_account.balance < need:
         income = Account.objects.get(code=chart.DEPOSIT_INTEREST_INCOME)
         amount = need - bank.ledger_account.balance
-        post(lines=[debit(bank.ledger_account, amount), credit(income, amount)], memo="benchmark: bank interest",
+        post(actor=system_actor(), lines=[debit(bank.ledger_account, amount), credit(income, amount)],
+             memo="benchmark: bank interest",
              business_type="99", source="bench")
 
 
@@ -159,7 +162,7 @@ def main():
         profiler = cProfile.Profile()
         profiler.enable()
     started = time.perf_counter()
-    result = standing.run_standing(month=month, chunk_size=args.chunk)
+    result = standing.run_standing(month=month, chunk_size=args.chunk, actor=system_actor())
     elapsed = time.perf_counter() - started
     if profiler:
         import pstats
@@ -174,7 +177,7 @@ def main():
           f"(target {args.instructions:,} in ≤ {TARGET_S:.0f} s: "
           f"{'met' if elapsed * args.instructions / max(handled, 1) <= TARGET_S else 'NOT met'})")
     started = time.perf_counter()
-    again = standing.run_standing(month=month, chunk_size=args.chunk)
+    again = standing.run_standing(month=month, chunk_size=args.chunk, actor=system_actor())
     print(f"second run of the same month: paid {again['paid'] - paid} more in {time.perf_counter() - started:.2f} s")
 
 

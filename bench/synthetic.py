@@ -511,7 +511,7 @@ class Writer:
         return self._trigger
 
 
-def _bank_accounts(banks, actor=None):
+def _bank_accounts(banks, actor):
     """The center's deposit-collection account at each entrusted bank, created if missing."""
     center = policy.get("center.name")
     out = {}
@@ -546,7 +546,7 @@ def _entry_hash(pairs) -> str:
     return hashlib.sha256("\n".join(canon).encode()).hexdigest()
 
 
-def load(plan: Plan, *, out=None, actor=None) -> dict:
+def load(plan: Plan, *, actor, out=None) -> dict:
     """Write the plan to the database. Returns {"counts": {...}, "timings": {...}}."""
     say = out or (lambda msg: None)
     writer = Writer()
@@ -782,7 +782,7 @@ def existing_values():
                 taken_names=set(Employer.objects.values_list("name", flat=True)))
 
 
-def generate(*, employers, depositors, months=DEFAULT_MONTHS, seed=1, out=None, actor=None) -> dict:
+def generate(*, employers, depositors, months=DEFAULT_MONTHS, seed=1, out=None, actor) -> dict:
     """Build and load a data set; returns the result of :func:`load` plus the plan's sizes."""
     t0 = time.perf_counter()
     plan = build_plan(employers=employers, depositors=depositors, months=months, seed=seed, **existing_values())

@@ -19,7 +19,7 @@ def id_ranges(queryset, size):
 
 
 @transaction.atomic
-def plan(*, job, key, ranges, params=None, actor=None, total=None) -> tuple[BatchRun, bool]:
+def plan(*, job, key, ranges, params=None, actor, total=None) -> tuple[BatchRun, bool]:
     """Create the run and its chunks, or return the existing run with the same key. -> (run, created)"""
     run, created = BatchRun.objects.get_or_create(
         key=key, defaults={"job": job, "params": params or {}, "started_by": actor if getattr(actor, "pk", None)

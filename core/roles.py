@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from core.actors import is_system
 from core.errors import Forbidden
 
 CLERK = "counter_clerk"
@@ -62,10 +63,11 @@ def is_staff_user(user) -> bool:
 
 
 def require_role(user, *roles):
-    """Raise Forbidden unless ``user`` has one of ``roles``. ``None`` actor means the system itself."""
-    if user is None:
+    """Raise Forbidden unless ``user`` has one of ``roles`` or is the system actor. A missing actor (``None``)
+    or an anonymous user is refused: access fails closed."""
+    if is_system(user):
         return
-    if not has_role(user, *roles):
+    if user is None or not has_role(user, *roles):
         raise Forbidden(_("Your role does not allow this action."))
 
 

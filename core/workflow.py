@@ -40,7 +40,7 @@ class Transition:
     roles: tuple = ()  # staff roles that may take it
     step: str = ""  # a four-eyes step (accept, review, approve) or ""
     applicant: bool = False  # the applicant (the case's own portal user) may take it
-    system: bool = False  # the system (actor None) may take it, e.g. by rule or on a bank notice
+    system: bool = False  # the system actor (core.actors) may take it, e.g. by rule or on a bank notice
     label: str = ""
 
 
@@ -60,10 +60,13 @@ class Workflow:
 
     def is_applicant(self, case, actor) -> bool:
         user = self.applicant_of(case)
-        return actor is not None and user is not None and getattr(user, "pk", None) == getattr(actor, "pk", None)
+        return (actor is not None and user is not None and getattr(actor, "pk", None) is not None
+                and user.pk == actor.pk)
 
     def may(self, case, t: Transition, actor) -> bool:
-        if actor is None:
+        if actor is None:  # a missing actor is refused; the system acts as its own user
+            return False
+        if roles.is_system(actor):
             return t.system
         if t.applicant and self.is_applicant(case, actor):
             return True
@@ -104,7 +107,7 @@ def step_actors(case) -> dict:
 
 
 def _four_eyes_conflict(case, t: Transition, actor) -> bool:
-    if not t.step or actor is None or case.pk is None:
+    if not t.step or actor is None or roles.is_system(actor) or case.pk is None:
         return False
     taken = step_actors(case)
     return any(actor.pk in ids for step, ids in taken.items() if step != t.step)
@@ -140,7 +143,7 @@ def apply(workflow: Workflow, case, *, action, actor, comment="", rule="", effec
     if _four_eyes_conflict(locked, t, actor):
         raise Forbidden(_("Acceptance, review and approval of one case must be done by three different people; "
                           "you already took another step of this case."), code="four_eyes")
-    if actor is None and t.system and t.step and not rule:
+    if roles.is_system(actor) and t.step and not rule:
         raise StateError(_("An automatic step must name the rule that allowed it."), code="rule_required")
     if effect is not None:
         effect(locked)

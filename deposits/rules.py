@@ -7,8 +7,8 @@ from core.errors import Forbidden, StateError
 
 
 def check_employer_actor(actor, employer):
-    """Staff with an account-writing role, an agent of this employer, or the system (``None``)."""
-    if actor is None or roles.has_role(actor, *roles.ACCOUNT_WRITE_ROLES):
+    """Staff with an account-writing role, an agent of this employer, or the system actor."""
+    if roles.is_system(actor) or roles.has_role(actor, *roles.ACCOUNT_WRITE_ROLES):
         return
     agent = getattr(actor, "employer_agent", None) if roles.has_role(actor, roles.EMPLOYER_AGENT) else None
     if agent is None or agent.employer_id != employer.pk:

@@ -3,6 +3,7 @@
 from celery import group, shared_task
 
 from core import batch
+from core.actors import system_actor
 from core.business_date import today
 from core.models import BatchRun
 from deposits import calculations
@@ -21,7 +22,7 @@ def settle_interest(year=None, chunk_size=10000, actor_id=None):
 
     if year is None:
         year = calculations.interest_year(today())[0].year  # the year ending on the June 30 before
-    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else system_actor()
     run, created = interest.plan_settlement(year=int(year), actor=actor, chunk_size=int(chunk_size))
     if run.status == BatchRun.Status.DONE:
         return {"run": run.pk, "year": int(year), "already_settled": True, "chunks": 0}
@@ -56,8 +57,8 @@ def deferral_periods(on=None):
     from deposits.services import deferral
 
     day = _day(on)
-    ended = deferral.end_expired_periods(on=day)
-    started = deferral.start_due_periods(on=day)
+    ended = deferral.end_expired_periods(on=day, actor=system_actor())
+    started = deferral.start_due_periods(on=day, actor=system_actor())
     return {"on": str(day), "ended": ended, "started": started}
 
 
@@ -66,7 +67,7 @@ def apply_base_adjustments(on=None):
     """Daily: write the new bases of the deposit year that has begun into the accounts (基数调整)."""
     from deposits.services import base_adjustment
 
-    return _json(base_adjustment.apply_due_adjustments(on=_day(on)))
+    return _json(base_adjustment.apply_due_adjustments(on=_day(on), actor=system_actor()))
 
 
 @shared_task(name="deposits.detect_arrears", time_limit=3600, soft_time_limit=3540)
@@ -74,4 +75,4 @@ def detect_arrears(on=None):
     """Monthly: record employers' arrears (欠缴) and queue the reminders (催缴). Safe to run twice."""
     from deposits.services import arrears
 
-    return _json(arrears.detect_arrears(on=_day(on)))
+    return _json(arrears.detect_arrears(on=_day(on), actor=system_actor()))

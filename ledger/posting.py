@@ -170,7 +170,7 @@ def _consume_holds(accounts, hold_ids, business_date):
         Account.objects.filter(pk=acc_id).update(held=accounts[acc_id].held)
 
 
-def post(*, lines, memo, actor=None, idempotency_key=None, business_date=None, business_type="", source="",
+def post(*, lines, memo, actor, idempotency_key=None, business_date=None, business_type="", source="",
          reversal_of=None, consume_holds=(), check_available=True):
     """Post a balanced journal entry and return it.
 
@@ -204,7 +204,7 @@ def post(*, lines, memo, actor=None, idempotency_key=None, business_date=None, b
 
 
 @transaction.atomic
-def reverse(*, entry, actor=None, memo=None, business_date=None):
+def reverse(*, entry, actor, memo=None, business_date=None):
     """Post the mirror of ``entry`` (冲正) and link the two. An entry is reversed at most once."""
     entry = JournalEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.reversal_of_id is not None:
@@ -236,7 +236,7 @@ def _opposite(side):
 
 @transaction.atomic
 def post_set(*, memo, business_type, idempotency_key, business_date, counter_account_id, counter_side,
-             select_sql=None, params=(), rows=None, lock_sql=None, lock_params=(), actor=None, source="",
+             select_sql=None, params=(), rows=None, lock_sql=None, lock_params=(), actor, source="",
              line_memo="", check_available=True):
     """Post ONE balanced entry whose lines come from a set: a batch posting (year-end interest, ...).
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from accounts import services as account_services
 from accounts.models import Employer
+from core.actors import system_actor
 from core.identity import organisation_code_check_char, resident_id_check_char, uscc_check_char
 from ledger import services as ledger_services
 from ledger.models import BankAccount, BankStatementLine
@@ -47,14 +48,16 @@ def account(actor, emp: Employer = None, name="张三", base="10000", **kw):
 
 def bank_account(number="110000000001"):
     existing = BankAccount.objects.filter(number=number).first()
-    return existing or ledger_services.create_bank_account(bank="102", number=number, name="示范中心归集户")
+    return existing or ledger_services.create_bank_account(actor=system_actor(),
+                                                           bank="102", number=number, name="示范中心归集户")
 
 
 def deposit(fund_account, amount, key=None, bank=None):
     """Credit a personal account from the bank (as a remittance would)."""
     bank = bank or bank_account()
     amount = Decimal(amount)
-    entry = post(lines=[debit(bank.ledger_account, amount), credit(fund_account.ledger_account, amount)],
+    entry = post(actor=system_actor(),
+                 lines=[debit(bank.ledger_account, amount), credit(fund_account.ledger_account, amount)],
                  memo="test deposit", idempotency_key=key, business_type="01")
     bank_received(bank, entry)
     return entry

@@ -4,6 +4,7 @@ import datetime
 
 from celery import shared_task
 
+from core.actors import system_actor
 from core.business_date import today
 
 
@@ -14,7 +15,7 @@ def run_standing(month=None, chunk_size=5000):
     from withdrawals.services import standing
 
     month = datetime.date.fromisoformat(month) if month else today()
-    result = standing.run_standing(month=month, chunk_size=int(chunk_size))
+    result = standing.run_standing(month=month, chunk_size=int(chunk_size), actor=system_actor())
     return {"run": result["run"], "status": result["status"], "paid": result.get("paid", 0),
             "amount": result.get("amount", "0"), "skipped": len(result.get("skipped", [])),
             "stopped": len(result.get("stopped", []))}
@@ -26,4 +27,5 @@ def sync_bank():
     from withdrawals import services
     from withdrawals.services import standing
 
-    return {"single": services.sync_bank(), "standing": standing.sync_bank()}
+    actor = system_actor()
+    return {"single": services.sync_bank(actor=actor), "standing": standing.sync_bank(actor=actor)}

@@ -62,7 +62,7 @@ def _reminder_text(employer, records):
 
 
 @transaction.atomic
-def detect_arrears(*, on=None, actor=None) -> dict:
+def detect_arrears(*, on=None, actor) -> dict:
     """Find, store and remind employers' arrears as of the business date ``on``. Idempotent."""
     on = on or today()
     p = policy.snapshot("deposits.", on=on)

@@ -224,7 +224,7 @@ def submit_base_file(*, actor, employer, filename, data, effective_from=None) ->
                                   source=filename)
 
 
-def _apply(due, *, on, actor=None) -> dict:
+def _apply(due, *, on, actor) -> dict:
     """Write the bases of the ``due`` adjustments into the accounts, set-based: a few statements whatever
     the number of accounts. An account takes the line of the latest due adjustment of its current employer."""
     due = due.select_for_update(of=("self",))
@@ -251,7 +251,7 @@ def _apply(due, *, on, actor=None) -> dict:
 
 
 @transaction.atomic
-def apply_due_adjustments(*, on=None, actor=None) -> dict:
+def apply_due_adjustments(*, on=None, actor) -> dict:
     """Daily job: apply every waiting adjustment whose deposit year has begun. Safe to run twice."""
     on = on or today()
     due = BaseAdjustment.objects.filter(status=BaseAdjustment.Status.PENDING, effective_from__lte=on)

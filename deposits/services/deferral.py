@@ -244,7 +244,7 @@ def _reason(application, ending=False):
         "from": f"{application.month_from:%Y-%m}", "to": f"{application.month_to:%Y-%m}"}
 
 
-def _start(application, on, actor=None):
+def _start(application, on, actor):
     employer = Employer.objects.select_for_update().get(pk=application.employer_id)
     if application.kind == Kind.DEFERRAL:
         previous = employer.status if employer.status != Employer.Status.DEFERRED else Employer.Status.NORMAL
@@ -278,7 +278,7 @@ def _start(application, on, actor=None):
     audit.record(actor=actor, action="deferral.start", obj=application, after=after)
 
 
-def _end(application, on, actor=None):
+def _end(application, on, actor):
     employer = Employer.objects.select_for_update().get(pk=application.employer_id)
     if application.kind == Kind.DEFERRAL:
         still_deferred = DeferralApplication.objects.filter(
@@ -313,7 +313,7 @@ def _end(application, on, actor=None):
     audit.record(actor=actor, action="deferral.end", obj=application, after=after)
 
 
-def _end_expired(on, *, actor=None, employer_id=None) -> int:
+def _end_expired(on, *, actor, employer_id=None) -> int:
     due = DeferralApplication.objects.filter(status=Status.APPROVED, started_on__isnull=False,
                                              ended_on__isnull=True, month_to__lt=month_start(on))
     if employer_id is not None:
@@ -326,14 +326,14 @@ def _end_expired(on, *, actor=None, employer_id=None) -> int:
 
 
 @transaction.atomic
-def end_expired_periods(*, on=None, actor=None) -> int:
+def end_expired_periods(*, on=None, actor) -> int:
     """Daily job: end every approved period whose last month is over (restore the employer's status or the
     ratios). Safe to run twice: an ended period is not ended again. Returns the number ended."""
     return _end_expired(on or today(), actor=actor)
 
 
 @transaction.atomic
-def start_due_periods(*, on=None, actor=None) -> int:
+def start_due_periods(*, on=None, actor) -> int:
     """Daily job: start approved periods whose first month has come. Ends expired periods first, so that a
     renewal starting the month after its predecessor finds the employer's own status. Safe to run twice."""
     on = on or today()

@@ -74,7 +74,7 @@ def check_terms(*, base, ratio, on=None) -> tuple[Decimal, Decimal, Decimal]:
 
 
 def _check_registrant(actor, depositor):
-    if actor is None or roles.has_role(actor, *roles.ACCOUNT_WRITE_ROLES):
+    if roles.is_system(actor) or roles.has_role(actor, *roles.ACCOUNT_WRITE_ROLES):
         return
     own = getattr(actor, "depositor", None) if roles.has_role(actor, roles.DEPOSITOR) else None
     if own is None or depositor is None or own.pk != depositor.pk:

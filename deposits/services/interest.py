@@ -256,7 +256,7 @@ def _interest_memo(terms: Terms):
     return _("Year-end interest %(start)s – %(end)s") % {"start": terms.start, "end": terms.end - ONE_DAY}
 
 
-def plan_settlement(*, year: int, actor=None, chunk_size=10000) -> tuple[BatchRun, bool]:
+def plan_settlement(*, year: int, actor, chunk_size=10000) -> tuple[BatchRun, bool]:
     """The batch run of the settlement of ``year`` (created once, with its chunks and frozen terms)."""
     year = int(year)
     existing = BatchRun.objects.filter(key=run_key(year)).first()
@@ -342,7 +342,7 @@ def _report(run, *, already_settled, resumed, chunks_run) -> Settlement:
                       total=Decimal(result.get("total", "0")))
 
 
-def settle_interest(*, year: int, actor=None, chunk_size=10000) -> Settlement:
+def settle_interest(*, year: int, actor, chunk_size=10000) -> Settlement:
     """Post the year-end interest of ``year`` for every non-closed personal account (run in this process).
 
     A second call for the same year posts nothing and reports ``already_settled``; a call after a run
@@ -360,7 +360,7 @@ def settle_interest(*, year: int, actor=None, chunk_size=10000) -> Settlement:
 # --- interest before a closure ----------------------------------------------------------------------
 
 @transaction.atomic
-def post_closing_interest(*, account: FundAccount, closing_date: datetime.date, actor=None):
+def post_closing_interest(*, account: FundAccount, closing_date: datetime.date, actor):
     """Post the interest from July 1 to the day before ``closing_date`` (DOMAIN.md §2.4, business type 98).
 
     Call it before paying out and closing the account. Returns the entry, or ``None`` when no interest is

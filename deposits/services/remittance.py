@@ -46,7 +46,7 @@ def add_months(month: datetime.date, n: int) -> datetime.date:
 
 def check_actor(actor, employer: Employer):
     """Staff with a write role, or an agent of this employer."""
-    if actor is None or roles.has_role(actor, *WRITE_ROLES):
+    if roles.is_system(actor) or roles.has_role(actor, *WRITE_ROLES):
         return
     agent = getattr(actor, "employer_agent", None) if roles.has_role(actor, roles.EMPLOYER_AGENT) else None
     if agent is None or agent.employer_id != employer.pk:
@@ -358,7 +358,7 @@ def allocate_from_suspense(*, actor, remittance, suspense: Account | None = None
     return remittance
 
 
-def match_incoming(*, actor=None) -> dict:
+def match_incoming(*, actor) -> dict:
     """Book every unmatched incoming bank line: a confirmed list whose reference is quoted and whose total
     equals the amount posts; money from a known employer goes to its suspense; the rest to general suspense.
     A line whose list cannot be posted (e.g. a month paid meanwhile) is parked in suspense and reported."""

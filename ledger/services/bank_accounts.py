@@ -13,7 +13,7 @@ from ledger.services.sub_accounts import open_sub_account, require_person_with_r
 
 @transaction.atomic
 def create_bank_account(*, bank, number, name, purpose=BankAccount.Purpose.DEPOSIT, opening_balance=0,
-                        actor=None) -> BankAccount:
+                        actor) -> BankAccount:
     ledger_account = open_sub_account(parent_code=chart.BANK_DEPOSITS, code=f"{chart.BANK_DEPOSITS}-{number}",
                                       name=f"{name} {number}", role=Account.Role.BANK)
     bank_account = BankAccount.objects.create(bank=bank, number=number, name=name, purpose=purpose,

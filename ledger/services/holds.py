@@ -12,7 +12,7 @@ from ledger.posting import lock_accounts
 
 
 @transaction.atomic
-def place_hold(*, account: Account, amount, kind, reference, actor=None, partial=False) -> Hold:
+def place_hold(*, account: Account, amount, kind, reference, actor, partial=False) -> Hold:
     """Hold ``amount`` of the available balance. With ``partial``, hold what is available up to amount."""
     amount = to_decimal(amount)
     if amount <= 0 or amount != amount.quantize(FEN):
@@ -37,7 +37,7 @@ def place_hold(*, account: Account, amount, kind, reference, actor=None, partial
 
 
 @transaction.atomic
-def release_hold(*, hold: Hold, actor=None) -> Hold:
+def release_hold(*, hold: Hold, actor) -> Hold:
     hold = Hold.objects.select_for_update().get(pk=hold.pk)
     acc = lock_accounts([hold.account_id])[hold.account_id]
     if hold.status != Hold.Status.ACTIVE:

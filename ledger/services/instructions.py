@@ -16,7 +16,7 @@ from ledger.posting import credit, debit, post, reverse
 
 @transaction.atomic
 def create_payment(*, from_account: Account, amount, bank_account: BankAccount, payee_name, payee_account,
-                   payee_bank="", purpose, actor=None, idempotency_key=None, source="", business_type="",
+                   payee_bank="", purpose, actor, idempotency_key=None, source="", business_type="",
                    consume_holds=()) -> BankInstruction:
     """Pay money out of the center: debit ``from_account``, credit the bank, and queue the bank instruction."""
     amount = to_decimal(amount)
@@ -42,7 +42,7 @@ BATCH_PAYEE = "BATCH"  # the payee account of a batch instruction: the payees ar
 
 @transaction.atomic
 def record_batch_payment(*, entry, bank_account: BankAccount, amount, count, reference, purpose, source="",
-                         actor=None) -> BankInstruction:
+                         actor) -> BankInstruction:
     """One batch payment order (批量代付) for an entry already posted through the posting service that credits
     ``bank_account`` with ``amount`` (e.g. a chunk of standing withdrawals, each case keeping its payee)."""
     credited = entry.lines.filter(account=bank_account.ledger_account, side="C").aggregate(s=Sum("amount"))["s"]
@@ -57,7 +57,7 @@ def record_batch_payment(*, entry, bank_account: BankAccount, amount, count, ref
 
 
 @transaction.atomic
-def settle_instruction(*, instruction: BankInstruction, bank_reference, value_date=None, actor=None, paid=None):
+def settle_instruction(*, instruction: BankInstruction, bank_reference, value_date=None, actor, paid=None):
     """The bank paid: record its statement line and mark the instruction settled. ``paid``: for a batch the bank
     paid only in part, what left the account (the caller posts the rest back where it came from)."""
     instruction = BankInstruction.objects.select_for_update().get(pk=instruction.pk)
@@ -82,7 +82,7 @@ def settle_instruction(*, instruction: BankInstruction, bank_reference, value_da
 
 
 @transaction.atomic
-def fail_instruction(*, instruction: BankInstruction, reason, actor=None):
+def fail_instruction(*, instruction: BankInstruction, reason, actor):
     """The bank refused the payment: reverse the posting so the money is back where it was."""
     instruction = BankInstruction.objects.select_for_update().get(pk=instruction.pk)
     if instruction.status != BankInstruction.Status.PENDING:
@@ -95,7 +95,7 @@ def fail_instruction(*, instruction: BankInstruction, reason, actor=None):
     return instruction
 
 
-def simulate_bank(*, fail_accounts=(), actor=None):
+def simulate_bank(*, fail_accounts=(), actor):
     """The demo's bank: settles every pending instruction, failing those paid to ``fail_accounts``.
     Each instruction is settled in its own transaction. Returns (settled, failed)."""
     settled = failed = 0

@@ -49,7 +49,7 @@ def _parse_statement_row(row, rownum):
 
 
 @transaction.atomic
-def import_statement(*, bank_account: BankAccount, rows, actor=None):
+def import_statement(*, bank_account: BankAccount, rows, actor):
     """Import statement lines (dicts with STATEMENT_COLUMNS). All rows valid, or nothing is imported.
     Lines whose serial number is already known are skipped, so a re-import is harmless."""
     roles.require_role(actor, *STATEMENT_ROLES)
@@ -73,7 +73,7 @@ def import_statement(*, bank_account: BankAccount, rows, actor=None):
     return created
 
 
-def import_statement_csv(*, bank_account: BankAccount, file_bytes: bytes, actor=None):
+def import_statement_csv(*, bank_account: BankAccount, file_bytes: bytes, actor):
     try:
         text = file_bytes.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -106,7 +106,7 @@ def mark_booked(line: BankStatementLine, entry, status=BankStatementLine.Match.B
 
 
 @transaction.atomic
-def book_to_suspense(*, line: BankStatementLine, actor=None, suspense: Account | None = None):
+def book_to_suspense(*, line: BankStatementLine, actor, suspense: Account | None = None):
     """Book an unmatched incoming statement line: debit the bank, credit suspense (暂收未分摊)."""
     roles.require_role(actor, *STATEMENT_ROLES)
     line = lock_receipt(line)

@@ -18,7 +18,7 @@ def open_sub_account(*, parent_code, code, name, role, opened_on=None) -> Accoun
 
 
 @transaction.atomic
-def close_account(*, account: Account, actor=None) -> Account:
+def close_account(*, account: Account, actor) -> Account:
     acc = lock_accounts([account.pk])[account.pk]
     if acc.status == Account.Status.CLOSED:
         return acc

@@ -6,6 +6,7 @@ from django.utils import translation
 from accounts import services
 from accounts.calculations import clamp_base, monthly_parts
 from accounts.models import AccountEvent, Depositor, Employer, FundAccount
+from core.actors import system_actor
 from core.errors import Conflict, Forbidden, InvalidInput, StateError
 from core.identity import is_valid_account_number
 from core.models import AuditEvent
@@ -177,7 +178,8 @@ def test_employer_closure_refused_with_active_employees(clerk):
 def test_employer_closure_refused_with_suspense_money(clerk):
     emp = factories.employer(clerk)
     bank = factories.bank_account()
-    entry = post(lines=[debit(bank.ledger_account, "800.00"), credit(emp.suspense_account, "800.00")],
+    entry = post(actor=system_actor(),
+                 lines=[debit(bank.ledger_account, "800.00"), credit(emp.suspense_account, "800.00")],
                  memo="unallocated")
     factories.bank_received(bank, entry)
     with pytest.raises(StateError) as info:

@@ -8,6 +8,7 @@ from django.urls import reverse
 from accounts import services
 from accounts.models import AccountEvent, Depositor, Employer, FundAccount
 from core import roles
+from core.actors import system_actor
 from core.models import AuditEvent
 from ledger.models import Hold, JournalEntry
 from ledger.posting import credit, debit, post
@@ -50,12 +51,14 @@ def second_account(clerk, employer):
 
 @pytest.fixture
 def bank(db):
-    return create_bank_account(bank="102", number="6222000011112222", name="示范市住房公积金管理中心归集户")
+    return create_bank_account(actor=system_actor(),
+                               bank="102", number="6222000011112222", name="示范市住房公积金管理中心归集户")
 
 
 def deposit(bank, account, amount, memo="汇缴 2026年10月"):
     amount = Decimal(amount)
-    return post(lines=[debit(bank.ledger_account, amount), credit(account.ledger_account, amount)], memo=memo)
+    return post(actor=system_actor(),
+                lines=[debit(bank.ledger_account, amount), credit(account.ledger_account, amount)], memo=memo)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 import pytest
 
 from core import batch
+from core.actors import system_actor
 from core.models import AuditEvent, BatchRun
 
 
@@ -14,8 +15,8 @@ def test_plan_is_idempotent_and_resume_skips_done_chunks(db):
     qs = _events(10)
     ranges = batch.id_ranges(qs, 4)
     assert [hi - lo for lo, hi in ranges] == [3, 3, 1]
-    run, created = batch.plan(job="demo", key="demo:2026", ranges=ranges, total=10)
-    again, created_again = batch.plan(job="demo", key="demo:2026", ranges=ranges, total=10)
+    run, created = batch.plan(actor=system_actor(), job="demo", key="demo:2026", ranges=ranges, total=10)
+    again, created_again = batch.plan(actor=system_actor(), job="demo", key="demo:2026", ranges=ranges, total=10)
     assert created and not created_again and again.pk == run.pk
 
     seen = []

@@ -6,6 +6,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
+from core.actors import system_actor
 from core.business_date import set_business_date
 from deposits.models import RemittanceList
 from tests import factories
@@ -14,7 +15,7 @@ from tests.conftest import make_user
 
 @pytest.fixture
 def setup(clerk):
-    set_business_date(actor=None, date=datetime.date(2026, 11, 20))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
     emp = factories.employer(clerk)
     a = factories.account(clerk, emp, name="甲", base="9000")
     b = factories.account(clerk, emp, name="乙", base="5000")

@@ -8,6 +8,7 @@ from django.utils import translation
 from accounts import services as account_services
 from accounts.models import FundAccount
 from core import roles
+from core.actors import system_actor
 from core.business_date import set_business_date
 from core.models import Notification, PolicyValue
 from deposits import selectors, tasks
@@ -32,13 +33,13 @@ def setup(db, settings, tmp_path):
 
 
 def on(day):
-    set_business_date(actor=None, date=day)
+    set_business_date(actor=system_actor(), date=day)
 
 
 def pay(actor, rem):
     """Confirm a list and receive its exact amount from the bank."""
     remit.confirm_list(actor=actor, remittance=rem)
-    (line,) = import_statement(bank_account=factories.bank_account(), rows=[{
+    (line,) = import_statement(actor=system_actor(), bank_account=factories.bank_account(), rows=[{
         "bank_reference": f"R{next(_refs)}", "value_date": "2026-08-12", "direction": "C", "amount": str(rem.total)}])
     return remit.pay_from_statement(actor=actor, remittance=rem, line=line)
 
@@ -91,20 +92,20 @@ def test_detection_is_exact_idempotent_and_reminds_once(clerk, emp, emp2):
     assert reminder.body.startswith("催缴通知：示范科技有限公司（单位账号 ")
     assert "有 3 个月未足额缴存住房公积金：2026-09、2026-10、2026-11，欠缴金额合计 ¥4,918.44。" in reminder.body
 
-    again = arrears.detect_arrears()
+    again = arrears.detect_arrears(actor=system_actor())
     assert (again["new"], again["updated"], again["cleared"], again["reminders"]) == (0, 0, 0, 0)
     assert ArrearsRecord.objects.count() == 4 and Notification.objects.count() == 4
 
 
 def test_payments_clear_and_reduce_arrears(clerk, emp, emp2):
     on(datetime.date(2026, 11, 20))
-    arrears.detect_arrears()
+    arrears.detect_arrears(actor=system_actor())
     pay(clerk, remit.supplementary_list(actor=clerk, employer=emp, months=[SEP], reason="补缴九月"))
     jia = FundAccount.objects.get(depositor__name="甲")
     pay(clerk, remit.supplementary_list(actor=clerk, employer=emp, months=[OCT], account_numbers=[jia.number],
                                         reason="补缴十月"))
     on(datetime.date(2026, 11, 21))
-    result = arrears.detect_arrears()
+    result = arrears.detect_arrears(actor=system_actor())
     assert (result["new"], result["updated"], result["cleared"], result["reminders"]) == (0, 1, 1, 0)
     assert records()[("示范科技有限公司", SEP)][4] == "cleared"
     assert ArrearsRecord.objects.get(employer=emp, month=SEP).cleared_on == datetime.date(2026, 11, 21)
@@ -114,7 +115,7 @@ def test_payments_clear_and_reduce_arrears(clerk, emp, emp2):
 
     # a month later: December is overdue for the first employer, November for the second
     on(datetime.date(2026, 12, 20))
-    result = arrears.detect_arrears()
+    result = arrears.detect_arrears(actor=system_actor())
     assert (result["new"], result["reminders"], result["amount_due"]) == (2, 4, Decimal("6005.16"))
     assert sorted(m for (name, m), r in records().items() if r[4] == "open") == [OCT, OCT, NOV, NOV, DEC]
     assert Notification.objects.count() == 8
@@ -130,14 +131,14 @@ def test_deferred_months_are_not_arrears(clerk, emp2):
     deferral.review_application(actor=make_user("r", roles.REVIEWER), application=app)
     deferral.approve_application(actor=make_user("a", roles.APPROVER), application=app)
     on(datetime.date(2027, 1, 20))
-    arrears.detect_arrears()
+    arrears.detect_arrears(actor=system_actor())
     assert sorted(m for (_n, m) in records()) == [OCT]  # Nov and Dec deferred; January not due until Feb 2
     assert [d.month for d in selectors.outstanding_deferred_months(emp2)] == [NOV, DEC]
 
 
 def test_arrears_list_and_summary_respect_the_viewer(clerk, emp, emp2, auditor):
     on(datetime.date(2026, 11, 20))
-    arrears.detect_arrears()
+    arrears.detect_arrears(actor=system_actor())
     agent = make_user("agent", roles.EMPLOYER_AGENT)
     account_services.link_employer_agent(actor=clerk, user=agent, employer=emp2)
     assert selectors.arrears_list({"status": "open"}, viewer=auditor).count() == 4
@@ -181,7 +182,7 @@ def test_deferred_months_count_as_continuous_by_policy(clerk, emp):
     deferral.review_application(actor=make_user("r", roles.REVIEWER), application=app)
     deferral.approve_application(actor=make_user("a", roles.APPROVER), application=app)
     on(datetime.date(2027, 2, 10))
-    deferral.end_expired_periods()
+    deferral.end_expired_periods(actor=system_actor())
     pay(clerk, remit.generate_list(actor=clerk, employer=emp, month=FEB))
     assert selectors.continuous_months(jia, FEB) == 7  # Aug–Nov paid, Dec–Jan deferred, Feb paid
     assert selectors.deposit_gaps(jia, AUG, FEB) == []

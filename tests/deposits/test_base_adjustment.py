@@ -7,6 +7,7 @@ from django.utils import translation
 from accounts import services as account_services
 from accounts.models import AccountEvent, FundAccount
 from core import roles
+from core.actors import system_actor
 from core.business_date import set_business_date
 from core.errors import Forbidden, InvalidInput
 from core.models import AuditEvent
@@ -22,7 +23,7 @@ JUNE, JULY = datetime.date(2026, 6, 1), datetime.date(2026, 7, 1)
 
 @pytest.fixture(autouse=True)
 def setup(db):
-    set_business_date(actor=None, date=datetime.date(2026, 6, 15))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 6, 15))
     with translation.override("zh-hans"):
         yield
 
@@ -67,15 +68,16 @@ def test_bases_are_clamped_reported_and_applied_on_july_1(agent, emp):
                       ("丙", Decimal("45000.00"), Decimal("30000.00"), Decimal("32969.00"), "cap")]
     assert bases(emp) == {"甲": Decimal("8000.00"), "乙": Decimal("2330.00"), "丙": Decimal("30000.00")}
 
-    assert services.apply_due_adjustments(on=datetime.date(2026, 6, 30)) == {"adjustments": 0, "accounts": 0}
-    set_business_date(actor=None, date=datetime.date(2026, 7, 1))
+    assert services.apply_due_adjustments(actor=system_actor(),
+                                          on=datetime.date(2026, 6, 30)) == {"adjustments": 0, "accounts": 0}
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 7, 1))
     assert tasks.apply_base_adjustments() == {"adjustments": 1, "accounts": 3, "changed": 2}
     assert bases(emp) == {"甲": Decimal("9380.50"), "乙": Decimal("2330.00"), "丙": Decimal("32969.00")}
     adjustment.refresh_from_db()
     assert (adjustment.status, adjustment.applied_on) == ("applied", datetime.date(2026, 7, 1))
     events = AccountEvent.objects.filter(business_type="70")
     assert events.count() == 2 and {e.reason for e in events} == {"2026 年度缴存基数调整"}
-    assert services.apply_due_adjustments() == {"adjustments": 0, "accounts": 0}  # idempotent
+    assert services.apply_due_adjustments(actor=system_actor()) == {"adjustments": 0, "accounts": 0}  # idempotent
     assert AccountEvent.objects.filter(business_type="70").count() == 2
 
     july = remit.generate_list(actor=agent, employer=emp, month=JULY)
@@ -85,14 +87,14 @@ def test_bases_are_clamped_reported_and_applied_on_july_1(agent, emp):
 
 def test_lists_use_the_base_in_force_for_their_month(agent, emp):
     services.submit_base_adjustment(actor=agent, employer=emp, rows=rows(emp))
-    set_business_date(actor=None, date=datetime.date(2026, 7, 20))  # the July 1 job has not run yet
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 7, 20))  # the July 1 job has not run yet
     july = remit.generate_list(actor=agent, employer=emp, month=JULY)
     assert sorted(july.lines.values_list("base", flat=True)) == [Decimal("2330.00"), Decimal("9380.50"),
                                                                  Decimal("32969.00")]
     june = remit.generate_list(actor=agent, employer=emp, month=JUNE)  # late list of the old year
     assert sorted(june.lines.values_list("base", flat=True)) == [Decimal("2330.00"), Decimal("8000.00"),
                                                                  Decimal("30000.00")]
-    services.apply_due_adjustments()
+    services.apply_due_adjustments(actor=system_actor())
     remit.cancel_list(actor=agent, remittance=june)
     sup = remit.supplementary_list(actor=agent, employer=emp, months=[datetime.date(2026, 5, 1), JUNE],
                                    reason="补缴")
@@ -147,7 +149,7 @@ def test_upload_after_july_applies_at_once_and_replaces_nothing_applied(agent, e
     csv = ("个人账号,姓名,上年月平均工资\n"
            f"{n['甲']},甲,9380.50\n"
            f"{n['乙']},乙,\"2,500\"\n").encode("utf-8-sig")
-    set_business_date(actor=None, date=datetime.date(2026, 8, 10))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 8, 10))
     adjustment = services.submit_base_file(actor=agent, employer=emp, filename="基数调整.csv", data=csv)
     assert (adjustment.status, adjustment.effective_from, adjustment.applied_on, adjustment.source) == (
         "applied", JULY, datetime.date(2026, 8, 10), "基数调整.csv")
@@ -169,7 +171,7 @@ def test_a_new_submission_replaces_the_waiting_one(agent, emp):
     second = services.submit_base_adjustment(actor=agent, employer=emp, rows=rows(emp))
     first.refresh_from_db()
     assert (first.status, second.status) == ("superseded", "pending")
-    services.apply_due_adjustments(on=JULY)
+    services.apply_due_adjustments(actor=system_actor(), on=JULY)
     assert bases(emp)["乙"] == Decimal("2330.00") and bases(emp)["丙"] == Decimal("32969.00")
     first.refresh_from_db()
     assert first.status == "superseded"

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from accounts.models import Employer, FundAccount
 from core import roles
+from core.actors import system_actor
 from core.business_date import set_business_date
 from deposits.models import RemittanceLine, RemittanceList
 from deposits.services import remittance as services
@@ -31,7 +32,7 @@ HEADER = "bank_reference,value_date,direction,amount,counterparty_name,counterpa
 
 @pytest.fixture(autouse=True)
 def business_day(db):
-    set_business_date(actor=None, date=datetime.date(2026, 11, 20))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
 
 
 @pytest.fixture
@@ -89,7 +90,8 @@ def confirmed(clerk, emp):
 
 
 def receive(bank, ref, amount, remark="", name=""):
-    (line,) = import_statement(bank_account=bank, rows=[{"bank_reference": ref, "value_date": "2026-11-15",
+    (line,) = import_statement(actor=system_actor(),
+                               bank_account=bank, rows=[{"bank_reference": ref, "value_date": "2026-11-15",
                                                         "direction": "C", "amount": str(amount),
                                                         "remark": remark, "counterparty_name": name}])
     return line

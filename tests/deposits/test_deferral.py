@@ -8,6 +8,7 @@ from django.utils import translation
 from accounts import services as account_services
 from accounts.models import AccountEvent, Employer, FundAccount
 from core import roles, workflow
+from core.actors import system_actor
 from core.business_date import set_business_date
 from core.errors import Conflict, Forbidden, InvalidInput, StateError
 from core.models import AuditEvent, CaseTransition
@@ -27,7 +28,7 @@ NOV, DEC, JAN, FEB = (datetime.date(2026, 11, 1), datetime.date(2026, 12, 1), da
 @pytest.fixture(autouse=True)
 def setup(db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    set_business_date(actor=None, date=datetime.date(2026, 11, 20))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
     with translation.override("zh-hans"):
         yield
 
@@ -125,7 +126,7 @@ def test_submitter_reviewer_and_approver_must_differ(clerk, agent, emp, approver
     with pytest.raises(Forbidden):  # submitted it
         deferral.approve_application(actor=allrounder, application=app)
     with pytest.raises(Forbidden):  # the system cannot approve
-        deferral.approve_application(actor=None, application=app)
+        deferral.approve_application(actor=system_actor(), application=app)
     app.refresh_from_db()
     assert app.status == "reviewed" and DeferredMonth.objects.count() == 0
     assert Employer.objects.get(pk=emp.pk).status == "01"
@@ -169,9 +170,9 @@ def test_deferral_sets_status_blocks_lists_and_must_be_made_up(clerk, agent, emp
     with pytest.raises(Conflict):  # overlapping application
         submit(agent, emp, month_from=JAN, month_to=FEB)
 
-    set_business_date(actor=None, date=datetime.date(2027, 2, 3))
+    set_business_date(actor=system_actor(), date=datetime.date(2027, 2, 3))
     assert tasks.deferral_periods() == {"on": "2027-02-03", "ended": 1, "started": 0}
-    assert deferral.end_expired_periods() == 0  # idempotent
+    assert deferral.end_expired_periods(actor=system_actor()) == 0  # idempotent
     assert Employer.objects.get(pk=emp.pk).status == "01"
     app.refresh_from_db()
     assert app.ended_on == datetime.date(2027, 2, 3) and app.previous_status == "01"
@@ -182,7 +183,7 @@ def test_deferral_sets_status_blocks_lists_and_must_be_made_up(clerk, agent, emp
     sup = remit.supplementary_list(actor=agent, employer=emp, months=[NOV, DEC], reason="缓缴期满补缴")
     assert sup.total == Decimal("6400.00")  # (1,200 + 1,200 + 400 + 400) × 2 months
     remit.confirm_list(actor=agent, remittance=sup)
-    (line,) = import_statement(bank_account=factories.bank_account(), rows=[{
+    (line,) = import_statement(actor=system_actor(), bank_account=factories.bank_account(), rows=[{
         "bank_reference": "D1", "value_date": "2027-02-03", "direction": "C", "amount": "6400.00"}])
     remit.pay_from_statement(actor=clerk, remittance=sup, line=line)
     assert [d.month for d in selectors.outstanding_deferred_months(emp)] == [JAN]
@@ -193,16 +194,16 @@ def test_a_later_period_starts_with_the_daily_job(agent, emp, reviewer, approver
     app = approved(agent, reviewer, approver, emp, month_from=DEC, month_to=DEC)
     assert app.started_on is None and Employer.objects.get(pk=emp.pk).status == "01"
     assert remit.generate_list(actor=agent, employer=emp, month=NOV).status == "draft"  # November is not deferred
-    assert deferral.start_due_periods(on=datetime.date(2026, 11, 30)) == 0
-    assert deferral.start_due_periods(on=datetime.date(2026, 12, 1)) == 1
-    assert deferral.start_due_periods(on=datetime.date(2026, 12, 2)) == 0
+    assert deferral.start_due_periods(actor=system_actor(), on=datetime.date(2026, 11, 30)) == 0
+    assert deferral.start_due_periods(actor=system_actor(), on=datetime.date(2026, 12, 1)) == 1
+    assert deferral.start_due_periods(actor=system_actor(), on=datetime.date(2026, 12, 2)) == 0
     assert Employer.objects.get(pk=emp.pk).status == "03"
     # renewal for January, approved while December runs; the job ends December and starts January
     renewal = approved(agent, reviewer, approver, emp, month_from=JAN, month_to=JAN)
-    assert deferral.start_due_periods(on=datetime.date(2027, 1, 1)) == 1
+    assert deferral.start_due_periods(actor=system_actor(), on=datetime.date(2027, 1, 1)) == 1
     renewal.refresh_from_db()
     assert renewal.previous_status == "01" and Employer.objects.get(pk=emp.pk).status == "03"
-    assert deferral.end_expired_periods(on=datetime.date(2027, 2, 1)) == 1
+    assert deferral.end_expired_periods(actor=system_actor(), on=datetime.date(2027, 2, 1)) == 1
     assert Employer.objects.get(pk=emp.pk).status == "01"
 
 
@@ -234,9 +235,9 @@ def test_ratio_reduction_lowers_and_restores_ratios(clerk, agent, emp, reviewer,
     assert newcomer.employee_ratio == Decimal("0.06")
     assert AccountEvent.objects.filter(business_type="70").count() == 2
 
-    assert deferral.end_expired_periods(on=datetime.date(2027, 4, 30)) == 0
-    assert deferral.end_expired_periods(on=datetime.date(2027, 5, 1)) == 1
-    assert deferral.end_expired_periods(on=datetime.date(2027, 5, 2)) == 0
+    assert deferral.end_expired_periods(actor=system_actor(), on=datetime.date(2027, 4, 30)) == 0
+    assert deferral.end_expired_periods(actor=system_actor(), on=datetime.date(2027, 5, 1)) == 1
+    assert deferral.end_expired_periods(actor=system_actor(), on=datetime.date(2027, 5, 2)) == 0
     emp.refresh_from_db()
     assert (emp.employee_ratio, emp.employer_ratio) == (Decimal("0.12"), Decimal("0.12"))
     ratios = {n: (a, b) for n, a, b in FundAccount.objects.filter(employer=emp).values_list(

@@ -7,6 +7,7 @@ from django.utils import translation
 from accounts import services as account_services
 from accounts.models import AccountEvent, Depositor, FundAccount
 from core import roles
+from core.actors import system_actor
 from core.business_date import set_business_date
 from core.errors import Conflict, Forbidden, InvalidInput, StateError
 from core.models import PolicyValue
@@ -24,7 +25,7 @@ SEP, OCT, NOV, DEC = (datetime.date(2026, m, 1) for m in (9, 10, 11, 12))
 
 @pytest.fixture(autouse=True)
 def setup(db):
-    set_business_date(actor=None, date=datetime.date(2026, 9, 15))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 9, 15))
     with translation.override("zh-hans"):
         yield
 
@@ -36,7 +37,7 @@ def register(actor, **kw):
 
 
 def receive(amount, ref="F1"):
-    (line,) = import_statement(bank_account=factories.bank_account(), rows=[{
+    (line,) = import_statement(actor=system_actor(), bank_account=factories.bank_account(), rows=[{
         "bank_reference": ref, "value_date": "2026-11-20", "direction": "C", "amount": str(amount),
         "counterparty_name": "灵活"}])
     return line
@@ -114,7 +115,7 @@ def test_portal_registration_is_for_oneself(clerk):
 
 def test_monthly_deposits_post_through_the_bank(clerk, finance):
     account = register(clerk)
-    set_business_date(actor=None, date=datetime.date(2026, 11, 20))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
     line = receive("2063.72")
     deposit = flexible.flexible_deposit(actor=finance, account=account, months=[NOV, OCT], statement_line=line)
     assert (deposit.amount, deposit.months, deposit.month_from, deposit.month_to) == (Decimal("2063.72"), 2, OCT, NOV)
@@ -136,7 +137,7 @@ def test_monthly_deposits_post_through_the_bank(clerk, finance):
 
 def test_deposit_refusals_change_nothing(clerk, finance):
     account = register(clerk)
-    set_business_date(actor=None, date=datetime.date(2026, 11, 20))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
     flexible.flexible_deposit(actor=finance, account=account, months=[OCT], statement_line=receive("1031.86", "F0"))
     counts = lambda: (JournalEntry.objects.count(), FlexibleDeposit.objects.count(),  # noqa: E731
                       FlexibleDepositMonth.objects.count())
@@ -168,7 +169,7 @@ def test_a_payment_parked_in_suspense_is_allocated(clerk, finance):
     from ledger import chart
 
     account = register(clerk)
-    set_business_date(actor=None, date=datetime.date(2026, 11, 20))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
     line = receive("1031.86")
     assert remit.match_incoming(actor=finance)["general_suspense"] == 1
     suspense = Account.objects.get(code=chart.GENERAL_SUSPENSE)

@@ -12,6 +12,7 @@ from django.utils import translation
 
 from accounts import services as account_services
 from accounts.models import FundAccount
+from core.actors import system_actor
 from core.errors import StateError
 from core.models import BatchRun, BusinessDay, PolicyValue
 from deposits import tasks as deposit_tasks
@@ -34,7 +35,8 @@ def on(date):
 
 def withdraw(account, amount):
     bank = factories.bank_account()
-    entry = post(lines=[debit(account.ledger_account, D(amount)), credit(bank.ledger_account, D(amount))],
+    entry = post(actor=system_actor(),
+                 lines=[debit(account.ledger_account, D(amount)), credit(bank.ledger_account, D(amount))],
                  memo="test withdrawal", business_type="12")
     BankStatementLine.objects.create(bank_account=bank, bank_reference=f"W{entry.pk:010d}",
                                      value_date=entry.business_date, direction="D", amount=D(amount),
@@ -114,7 +116,7 @@ def test_settlement_posts_the_reference_interest(book):
     assert expected["empty"] == 0 and expected["late"] > 0 and expected["sealed"] > 0
     before = {name: Account.objects.get(pk=acc.ledger_account_id).balance for name, acc in book.items()}
 
-    result = interest.settle_interest(year=2026, chunk_size=2)
+    result = interest.settle_interest(actor=system_actor(), year=2026, chunk_size=2)
 
     assert not result.already_settled and result.run.status == BatchRun.Status.DONE
     assert result.accounts == 3 and result.total == sum(expected.values())
@@ -137,9 +139,9 @@ def test_settlement_posts_the_reference_interest(book):
 
 
 def test_second_run_posts_nothing(book):
-    first = interest.settle_interest(year=2026, chunk_size=2)
+    first = interest.settle_interest(actor=system_actor(), year=2026, chunk_size=2)
     lines = JournalLine.objects.count()
-    again = interest.settle_interest(year=2026, chunk_size=2)
+    again = interest.settle_interest(actor=system_actor(), year=2026, chunk_size=2)
     assert again.already_settled and again.run.pk == first.run.pk and again.chunks_run == 0
     assert (again.accounts, again.total) == (first.accounts, first.total)
     assert JournalLine.objects.count() == lines
@@ -157,7 +159,7 @@ def test_a_failed_run_resumes_and_credits_each_account_once(book, monkeypatch):
 
     monkeypatch.setattr(interest, "_settle_range", crash_on_second_chunk)
     with pytest.raises(RuntimeError):
-        interest.settle_interest(year=2026, chunk_size=1)
+        interest.settle_interest(actor=system_actor(), year=2026, chunk_size=1)
     run = BatchRun.objects.get(key="interest:2026")
     assert run.status == BatchRun.Status.FAILED and run.processed == 1
     failed = run.chunks.get(status="failed")
@@ -165,7 +167,7 @@ def test_a_failed_run_resumes_and_credits_each_account_once(book, monkeypatch):
     assert JournalEntry.objects.filter(business_type="09").count() == 1
 
     monkeypatch.setattr(interest, "_settle_range", original)
-    result = interest.settle_interest(year=2026, chunk_size=1)
+    result = interest.settle_interest(actor=system_actor(), year=2026, chunk_size=1)
     assert result.resumed and result.chunks_run == 3 and result.run.status == BatchRun.Status.DONE
     assert result.run.processed == 4 == result.run.total
     for name, acc in book.items():
@@ -178,7 +180,7 @@ def test_a_failed_run_resumes_and_credits_each_account_once(book, monkeypatch):
 def test_the_year_must_be_over(book):
     on(day(2026, 6, 29))
     with pytest.raises(StateError):
-        interest.settle_interest(year=2026)
+        interest.settle_interest(actor=system_actor(), year=2026)
     assert not BatchRun.objects.filter(key="interest:2026").exists()
 
 
@@ -186,7 +188,7 @@ def test_the_year_must_be_over(book):
 def test_method_and_day_basis_come_from_the_policy(book, method, basis, want):
     PolicyValue.objects.filter(key="interest.method").update(value=method)
     PolicyValue.objects.filter(key="interest.day_basis").update(value=str(basis))
-    result = interest.settle_interest(year=2026, chunk_size=3)
+    result = interest.settle_interest(actor=system_actor(), year=2026, chunk_size=3)
     assert interest_lines(book["main"]) == [want]
     assert result.run.params["method"] == method and result.run.params["basis"] == basis
     for name, acc in book.items():
@@ -199,7 +201,7 @@ def test_rate_change_mid_year(book):
     PolicyValue.objects.create(key="interest.rate", effective_from=day(2026, 1, 1), value="0.02")
     expected = {name: interest.interest_breakdown(acc, year=2026) for name, acc in book.items() if name != "closed"}
     assert {p.rate for p in expected["main"].periods} == {D("0.015"), D("0.02")}
-    interest.settle_interest(year=2026, chunk_size=10)
+    interest.settle_interest(actor=system_actor(), year=2026, chunk_size=10)
     for name, result in expected.items():
         assert interest_lines(book[name]) == ([result.interest] if result.interest else []), name
     assert run_checks()["ok"]
@@ -214,10 +216,12 @@ def test_closing_interest(book, clerk):
     assert Account.objects.get(pk=main.ledger_account_id).balance == D("64482.33")
     again = interest.post_closing_interest(account=main, closing_date=day(2026, 1, 20), actor=clerk)
     assert again.pk == entry.pk and interest_lines(main, "98") == [D("482.33")]
-    assert interest.post_closing_interest(account=book["empty"], closing_date=day(2026, 1, 20)) is None
-    assert interest.post_closing_interest(account=main, closing_date=day(2026, 7, 1)) is None  # nothing yet
+    assert interest.post_closing_interest(actor=system_actor(),
+                                          account=book["empty"], closing_date=day(2026, 1, 20)) is None
+    assert interest.post_closing_interest(actor=system_actor(),
+                                          account=main, closing_date=day(2026, 7, 1)) is None  # nothing yet
     with pytest.raises(StateError):
-        interest.post_closing_interest(account=book["closed"], closing_date=day(2026, 1, 20))
+        interest.post_closing_interest(actor=system_actor(), account=book["closed"], closing_date=day(2026, 1, 20))
     assert expense_balance() == D("482.33")
     assert run_checks()["ok"]
 
@@ -270,7 +274,8 @@ def random_book(actor, n=40, seed=7):
             balance += amount
             lines = ([debit(bank.ledger_account, amount), credit(acc.ledger_account, amount)] if amount > 0 else
                      [debit(acc.ledger_account, -amount), credit(bank.ledger_account, -amount)])
-            post(lines=lines, memo="random", business_date=date, business_type="01" if amount > 0 else "12")
+            post(actor=system_actor(),
+                 lines=lines, memo="random", business_date=date, business_type="01" if amount > 0 else "12")
     return accounts
 
 
@@ -290,7 +295,7 @@ def test_sql_matches_the_calculations(clerk, basis, rate_change):
     for acc in accounts:
         assert by_python[acc.ledger_account_id] == interest.interest_breakdown(acc, year=2026).interest
     assert len(by_sql) > 20
-    result = interest.settle_interest(year=2026, chunk_size=7)
+    result = interest.settle_interest(actor=system_actor(), year=2026, chunk_size=7)
     assert result.total == sum(by_sql.values()) and result.accounts == len(by_sql)
 
 
@@ -299,11 +304,11 @@ def test_settlement_commits_through_the_balance_trigger(clerk):
     accounts = random_book(clerk, n=12, seed=3)
     on(YEAR_END)
     expected = {a.pk: interest.interest_breakdown(a, year=2026).interest for a in accounts}
-    result = interest.settle_interest(year=2026, chunk_size=5)
+    result = interest.settle_interest(actor=system_actor(), year=2026, chunk_size=5)
     assert result.run.status == BatchRun.Status.DONE
     for acc in accounts:
         assert interest_lines(acc) == ([expected[acc.pk]] if expected[acc.pk] else [])
-    assert interest.settle_interest(year=2026).already_settled
+    assert interest.settle_interest(actor=system_actor(), year=2026).already_settled
     assert expense_balance() == result.total == sum(expected.values())
     checks = {c["name"]: c["ok"] for c in run_checks()["checks"]}
     assert checks["trial_balance"] and checks["account_balances"] and checks["interest"]

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from accounts import services as account_services
 from accounts.models import FundAccount
 from core import roles, workflow
+from core.actors import system_actor
 from core.business_date import set_business_date
 from deposits.models import (
     ArrearsRecord,
@@ -32,18 +33,18 @@ from tests.conftest import make_user
 @pytest.fixture(autouse=True)
 def setup(db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    set_business_date(actor=None, date=datetime.date(2026, 11, 20))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
 
 
 @pytest.fixture
 def emp(clerk):
     """Opened 2026-08-03, payday 10, 12% / 12%: 10,000 × 24% + 5,000 × 16% = 3,200.00 a month."""
-    set_business_date(actor=None, date=datetime.date(2026, 8, 3))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 8, 3))
     employer = factories.employer(clerk)
     factories.account(clerk, employer, name="甲", base="10000")
     factories.account(clerk, employer, name="乙", base="5000", employee_ratio=Decimal("0.08"),
                       employer_ratio=Decimal("0.08"))
-    set_business_date(actor=None, date=datetime.date(2026, 11, 20))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
     return employer
 
 
@@ -248,7 +249,7 @@ def test_reject_needs_a_reason(agent, emp, reviewer):
 # --- flexible workers --------------------------------------------------------------------------------------
 
 def receive(amount, ref="F1"):
-    (line,) = import_statement(bank_account=factories.bank_account(), rows=[{
+    (line,) = import_statement(actor=system_actor(), bank_account=factories.bank_account(), rows=[{
         "bank_reference": ref, "value_date": "2026-11-20", "direction": "C", "amount": str(amount),
         "counterparty_name": "灵活"}])
     return line

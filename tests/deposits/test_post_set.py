@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
+from core.actors import system_actor
 from core.errors import ApplicationError, Conflict, InsufficientFunds, InvalidInput, StateError
 from ledger import chart
 from ledger import services as ledger_services
@@ -35,7 +36,7 @@ def _select(ids):
 
 def _post(ids, key="set:1", **kw):
     sql, params = _select(ids)
-    args = dict(memo="set posting", business_type="09", idempotency_key=key, business_date=None,
+    args = dict(actor=system_actor(), memo="set posting", business_type="09", idempotency_key=key, business_date=None,
                 counter_account_id=_expense().pk, counter_side="D", select_sql=sql, params=params, line_memo="x")
     args.update(kw)
     return post_set(**args)
@@ -73,7 +74,7 @@ def test_idempotent_retry_posts_nothing(three):
 
 def test_a_closed_account_refuses_the_whole_entry(three, clerk):
     closed = factories.account(clerk, name="丁")
-    ledger_services.close_account(account=closed.ledger_account)
+    ledger_services.close_account(actor=system_actor(), account=closed.ledger_account)
     ids = [a.ledger_account_id for a in three] + [closed.ledger_account_id]
     entries, lines = JournalEntry.objects.count(), JournalLine.objects.count()
     with pytest.raises(StateError) as info:
@@ -92,17 +93,18 @@ def test_empty_set_posts_nothing(three):
 def test_rows_and_debits_with_balance_check(three):
     ids = [a.ledger_account_id for a in three]
     _post(ids)
-    entry = post_set(memo="reverse part", business_type="09", idempotency_key="set:2", business_date=None,
+    entry = post_set(actor=system_actor(),
+                     memo="reverse part", business_type="09", idempotency_key="set:2", business_date=None,
                      counter_account_id=_expense().pk, counter_side="C", rows=[(ids[0], D("10.00"))])
     assert entry.total == D("10.00") and _balances(three)[0] == D("0.50")
     with pytest.raises(InsufficientFunds):
-        post_set(memo="too much", business_type="09", idempotency_key="set:3", business_date=None,
+        post_set(actor=system_actor(), memo="too much", business_type="09", idempotency_key="set:3", business_date=None,
                  counter_account_id=_expense().pk, counter_side="C", rows=[(ids[1], D("20.51"))])
     with pytest.raises(InvalidInput):
-        post_set(memo="bad", business_type="09", idempotency_key="set:4", business_date=None,
+        post_set(actor=system_actor(), memo="bad", business_type="09", idempotency_key="set:4", business_date=None,
                  counter_account_id=_expense().pk, counter_side="D", rows=[(ids[1], D("1.001"))])
     with pytest.raises(InvalidInput):
-        post_set(memo="bad", business_type="09", idempotency_key="set:5", business_date=None,
+        post_set(actor=system_actor(), memo="bad", business_type="09", idempotency_key="set:5", business_date=None,
                  counter_account_id=_expense().pk, counter_side="D", rows=[(ids[1], D("-1.00"))])
     assert run_checks()["ok"]
 
@@ -137,7 +139,8 @@ def test_a_batch_is_refused_exactly_like_a_single_posting(three, clerk):
     """One function checks both: available = balance − active holds, check_available, closed and control."""
     ids = [a.ledger_account_id for a in three]
     _post(ids)  # balances 10.50, 20.50, 30.50
-    ledger_services.place_hold(account=Account.objects.get(pk=ids[0]), amount=D("5.00"), kind="judicial",
+    ledger_services.place_hold(actor=system_actor(), account=Account.objects.get(pk=ids[0]), amount=D("5.00"),
+                               kind="judicial",
                                reference="court 1")
     entries = JournalEntry.objects.count()
     # 6.00 of 10.50 with 5.00 held: only 5.50 is available
@@ -156,7 +159,8 @@ def test_a_batch_is_refused_exactly_like_a_single_posting(three, clerk):
     # without the available-balance check (a court deduction against its own freeze) both may use held money
     _single(ids[0], D("6.00"), "s:4", check_available=False)
     _batch(ids[1], D("20.00"), "b:4", check_available=False)
-    ledger_services.place_hold(account=Account.objects.get(pk=ids[2]), amount=D("30.00"), kind="judicial",
+    ledger_services.place_hold(actor=system_actor(), account=Account.objects.get(pk=ids[2]), amount=D("30.00"),
+                               kind="judicial",
                                reference="court 2")
     _batch(ids[2], D("30.50"), "b:5", check_available=False)
     assert _balances(three) == [D("4.50"), D("0.50"), D("0.00")]

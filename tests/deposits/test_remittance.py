@@ -6,6 +6,7 @@ from django.utils import translation
 
 from accounts import services as account_services
 from accounts.models import Employer, FundAccount
+from core.actors import system_actor
 from core.business_date import set_business_date
 from core.errors import Conflict, Forbidden, InvalidInput, StateError
 from deposits.models import RemittanceList
@@ -22,7 +23,7 @@ NOV = datetime.date(2026, 11, 1)
 
 @pytest.fixture(autouse=True)
 def setup(db):
-    set_business_date(actor=None, date=datetime.date(2026, 11, 20))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
     with translation.override("zh-hans"):
         yield
 
@@ -47,7 +48,8 @@ def balance(account):
 
 
 def receive(bank, ref, amount, remark="", name=""):
-    (line,) = import_statement(bank_account=bank, rows=[{"bank_reference": ref, "value_date": "2026-11-15",
+    (line,) = import_statement(actor=system_actor(),
+                               bank_account=bank, rows=[{"bank_reference": ref, "value_date": "2026-11-15",
                                                         "direction": "C", "amount": str(amount),
                                                         "remark": remark, "counterparty_name": name}])
     return line

@@ -6,6 +6,7 @@ import pytest
 from django.utils import translation
 from openpyxl import load_workbook
 
+from core.actors import system_actor
 from core.business_date import set_business_date
 from core.errors import InvalidInput
 from deposits import uploads
@@ -18,7 +19,7 @@ NOV = datetime.date(2026, 11, 1)
 
 @pytest.fixture(autouse=True)
 def setup(db):
-    set_business_date(actor=None, date=datetime.date(2026, 11, 20))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
     with translation.override("zh-hans"):
         yield
 

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from core.actors import system_actor
+
 if not os.path.exists("/usr/bin/chromium"):
     pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)",
                 allow_module_level=True)
@@ -44,8 +46,10 @@ def funded_account(clerk_user, employer):
     person = services.register_depositor(actor=clerk_user, name="张三丰", id_number="110101199003070011",
                                          phone="13912345678", marital_status=Depositor.Marital.MARRIED)
     account = services.open_account(actor=clerk_user, employer=employer, depositor=person, base=Decimal("10000"))
-    bank = create_bank_account(bank="102", number="6222000011112222", name="示范市住房公积金管理中心归集户")
-    post(lines=[debit(bank.ledger_account, Decimal("1234.56")), credit(account.ledger_account, Decimal("1234.56"))],
+    bank = create_bank_account(actor=system_actor(),
+                               bank="102", number="6222000011112222", name="示范市住房公积金管理中心归集户")
+    post(actor=system_actor(),
+         lines=[debit(bank.ledger_account, Decimal("1234.56")), credit(account.ledger_account, Decimal("1234.56"))],
          memo="汇缴 2026年10月")
     return account
 

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from core.actors import system_actor
+
 if not os.path.exists("/usr/bin/chromium"):
     pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)",
                 allow_module_level=True)
@@ -31,7 +33,7 @@ SCREENSHOT = os.environ.get("REMITTANCE_SCREENSHOT")
 
 @pytest.fixture
 def world():
-    set_business_date(actor=None, date=datetime.date(2026, 11, 20))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
     clerk = make_user("deposits_e2e", roles.CLERK, password=PASSWORD)
     employer = account_services.register_employer(
         actor=clerk, uscc="91350100M000100Y43", name="示范科技有限公司", address="示范市人民路1号",
@@ -42,7 +44,8 @@ def world():
         person = account_services.register_depositor(actor=clerk, name=name, id_number=id_number)
         accounts.append(account_services.open_account(actor=clerk, employer=employer, depositor=person,
                                                       base=Decimal(base)))
-    bank = create_bank_account(bank="102", number="6222000011112222", name="示范市住房公积金管理中心归集户")
+    bank = create_bank_account(actor=system_actor(),
+                               bank="102", number="6222000011112222", name="示范市住房公积金管理中心归集户")
     remittance = remittance_services.generate_list(actor=clerk, employer=employer, month=datetime.date(2026, 11, 1))
     remittance = remittance_services.confirm_list(actor=clerk, remittance=remittance)
     return clerk, employer, accounts, bank, remittance

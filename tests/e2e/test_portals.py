@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from core.actors import system_actor
+
 if not os.path.exists("/usr/bin/chromium"):
     pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)",
                 allow_module_level=True)
@@ -31,7 +33,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
 
 @pytest.fixture
 def world():
-    set_business_date(actor=None, date=datetime.date(2026, 11, 20))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
     clerk = make_user("portal_e2e_clerk", roles.CLERK, password=PASSWORD)
     employer = account_services.register_employer(
         actor=clerk, uscc="91350100M000100Y43", name="示范科技有限公司", address="示范市人民路1号",
@@ -46,7 +48,8 @@ def world():
         accounts.append(account)
     agent = make_user("agent_e2e", password=PASSWORD)
     account_services.link_employer_agent(actor=clerk, user=agent, employer=employer)
-    bank = create_bank_account(bank="102", number="6222000011112222", name="示范市住房公积金管理中心归集户")
+    bank = create_bank_account(actor=system_actor(),
+                               bank="102", number="6222000011112222", name="示范市住房公积金管理中心归集户")
     return clerk, employer, accounts, agent, bank
 
 
@@ -77,11 +80,11 @@ def test_agent_uploads_and_confirms_then_depositor_sees_credit_and_interest(page
     assert (remittance.status, remittance.total) == ("confirmed", Decimal("3600.00"))
 
     # The money arrives at the bank quoting the reference; the matching run posts the list.
-    import_statement(bank_account=bank, actor=None, rows=[{
+    import_statement(bank_account=bank, actor=system_actor(), rows=[{
         "bank_reference": "E2EP001", "value_date": "2026-11-20", "direction": "C", "amount": "3600.00",
         "remark": f"公积金{remittance.reference}", "counterparty_name": employer.name}])
-    assert remittance_services.match_incoming(actor=None)["posted"] == 1
-    set_business_date(actor=None, date=datetime.date(2026, 12, 1))
+    assert remittance_services.match_incoming(actor=system_actor())["posted"] == 1
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 12, 1))
 
     # The depositor logs in with the ID number and sees the credit and the interest so far.
     page.context.clear_cookies()

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from core.actors import system_actor
+
 if not os.path.exists("/usr/bin/chromium"):
     pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)",
                 allow_module_level=True)
@@ -110,11 +112,11 @@ def test_depositor_applies_online_and_three_people_take_it_through(page, live_se
     assert app.state == "paid" and app.amount_approved == Decimal("5400.00")
     actors = list(CaseTransition.objects.filter(case_type__model="withdrawalapplication", case_id=app.pk)
                   .exclude(actor=None).order_by("id").values_list("actor__username", flat=True))
-    assert actors[-3:] == [clerk.username, reviewer.username, approver.username]
+    assert actors[-4:] == [clerk.username, reviewer.username, approver.username, "system"]  # paid by the system
 
     # The bank pays the card; the day's bank sync completes the case.
-    ledger_services.simulate_bank()
-    assert services.sync_bank() == {"settled": 1, "failed": 0}
+    ledger_services.simulate_bank(actor=system_actor())
+    assert services.sync_bank(actor=system_actor()) == {"settled": 1, "failed": 0}
     instruction = BankInstruction.objects.get(source=f"withdrawal:{app.pk}")
     assert (instruction.status, instruction.amount, instruction.payee_account) == ("settled", Decimal("5400.00"),
                                                                                   CARD)

@@ -6,6 +6,7 @@ from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core.actors import system_actor
 from core.errors import InvalidInput, StateError
 from ledger import chart
 from ledger import services as ledger_services
@@ -33,51 +34,54 @@ def bal(code_or_acc):
 
 
 def test_csv_import_is_all_or_nothing_and_idempotent(bank):
-    created = ledger_services.import_statement_csv(bank_account=bank, file_bytes=CSV.encode())
+    created = ledger_services.import_statement_csv(actor=system_actor(), bank_account=bank, file_bytes=CSV.encode())
     assert [(x.bank_reference, x.amount) for x in created] == [("B001", Decimal("1500.00")),
                                                                ("B002", Decimal("88.80"))]
-    again = ledger_services.import_statement_csv(bank_account=bank, file_bytes=CSV.encode())
+    again = ledger_services.import_statement_csv(actor=system_actor(), bank_account=bank, file_bytes=CSV.encode())
     assert again == [] and BankStatementLine.objects.count() == 2
     bad = CSV.replace("88.80", "-1").replace("B001", "B101").replace("B002", "B102")
     with translation.override("zh-hans"), pytest.raises(InvalidInput) as info:
-        ledger_services.import_statement_csv(bank_account=bank, file_bytes=bad.encode())
+        ledger_services.import_statement_csv(actor=system_actor(), bank_account=bank, file_bytes=bad.encode())
     assert info.value.fields["rows"] == ["第 3 行：金额应为大于零、最多两位小数的数字"]
     assert BankStatementLine.objects.count() == 2
 
 
 def test_gb18030_file_and_missing_columns(bank):
-    created = ledger_services.import_statement_csv(bank_account=bank, file_bytes=CSV.encode("gb18030"))
+    created = ledger_services.import_statement_csv(actor=system_actor(),
+                                                   bank_account=bank, file_bytes=CSV.encode("gb18030"))
     assert created[0].counterparty_name == "示范科技有限公司"
     with pytest.raises(InvalidInput):
-        ledger_services.import_statement_csv(bank_account=bank, file_bytes=b"a,b\n1,2\n")
+        ledger_services.import_statement_csv(actor=system_actor(), bank_account=bank, file_bytes=b"a,b\n1,2\n")
 
 
 def test_unbooked_receipts_are_reconciling_items_then_suspense(bank):
-    ledger_services.import_statement_csv(bank_account=bank, file_bytes=CSV.encode())
+    ledger_services.import_statement_csv(actor=system_actor(), bank_account=bank, file_bytes=CSV.encode())
     report = run_checks()
     assert report["ok"], report  # receipts not yet booked are listed as reconciling items
     bank_check = next(c for c in report["checks"] if c["name"] == "bank")
     assert bank_check["accounts"][0]["receipts_not_booked"] == "1588.80"
     for line in BankStatementLine.objects.all():
-        ledger_services.book_to_suspense(line=line)
+        ledger_services.book_to_suspense(actor=system_actor(), line=line)
     assert bal(chart.GENERAL_SUSPENSE) == Decimal("1588.80")
     assert bal(bank.ledger_account) == Decimal("1588.80")
     with pytest.raises(StateError):
-        ledger_services.book_to_suspense(line=BankStatementLine.objects.first())
+        ledger_services.book_to_suspense(actor=system_actor(), line=BankStatementLine.objects.first())
     assert run_checks()["ok"]
 
 
 def test_payment_settled_and_failed(clerk, bank):
     acc = factories.account(clerk)
     factories.deposit(acc, "1000.00", bank=bank)
-    ok = ledger_services.create_payment(from_account=acc.ledger_account, amount="300.00", bank_account=bank,
+    ok = ledger_services.create_payment(actor=system_actor(),
+                                        from_account=acc.ledger_account, amount="300.00", bank_account=bank,
                                         payee_name="张三", payee_account="6222000000000001", purpose="提取")
-    bad = ledger_services.create_payment(from_account=acc.ledger_account, amount="200.00", bank_account=bank,
+    bad = ledger_services.create_payment(actor=system_actor(),
+                                         from_account=acc.ledger_account, amount="200.00", bank_account=bank,
                                          payee_name="张三", payee_account="6222000000009999", purpose="提取")
     assert bal(acc.ledger_account) == Decimal("500.00")
     report = run_checks()
     assert report["ok"], report  # pending payments are items in transit
-    assert ledger_services.simulate_bank(fail_accounts={"6222000000009999"}) == (1, 1)
+    assert ledger_services.simulate_bank(actor=system_actor(), fail_accounts={"6222000000009999"}) == (1, 1)
     assert BankInstruction.objects.get(pk=ok.pk).status == "settled"
     failed = BankInstruction.objects.get(pk=bad.pk)
     assert failed.status == "failed" and failed.entry.reversed_by is not None

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, InternalError, connection, connections, transaction
 
+from core.actors import system_actor
 from core.errors import Conflict, InsufficientFunds, StateError
 from ledger.models import Account, JournalEntry
 from ledger.posting import credit, debit, post, reverse
@@ -66,7 +67,8 @@ def test_eight_threads_posting_to_one_account_lose_no_update(clerk):
     def worker(n):
         try:
             for i in range(per_thread):
-                post(lines=[debit(bank.ledger_account_id, amount), credit(acc.ledger_account_id, amount)],
+                post(actor=system_actor(),
+                     lines=[debit(bank.ledger_account_id, amount), credit(acc.ledger_account_id, amount)],
                      memo="concurrent", idempotency_key=f"t{n}-{i}")
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -96,7 +98,8 @@ def test_concurrent_withdrawals_never_overdraw(clerk):
 
     def worker():
         try:
-            post(lines=[debit(acc.ledger_account_id, "30.00"), credit(bank.ledger_account_id, "30.00")], memo="out")
+            post(actor=system_actor(),
+                 lines=[debit(acc.ledger_account_id, "30.00"), credit(bank.ledger_account_id, "30.00")], memo="out")
             results.append("ok")
         except Exception as exc:
             results.append(type(exc).__name__)
@@ -127,7 +130,8 @@ def test_posting_outside_a_transaction_is_one_atomic_statement(clerk):
     assert again.pk == first.pk and again.actor_id == clerk.pk
     entries = JournalEntry.objects.count()
     with pytest.raises(InsufficientFunds):
-        post(lines=[debit(acc.ledger_account_id, "80.01"), credit(bank.ledger_account_id, "80.01")], memo="out")
+        post(actor=system_actor(),
+             lines=[debit(acc.ledger_account_id, "80.01"), credit(bank.ledger_account_id, "80.01")], memo="out")
     assert JournalEntry.objects.count() == entries
     assert Account.objects.get(pk=acc.ledger_account_id).balance == Decimal("80.00")
     assert Account.objects.get(pk=bank.ledger_account_id).balance == Decimal("80.00")
@@ -138,15 +142,19 @@ def test_a_refused_posting_leaves_the_callers_transaction_usable(clerk):
     acc = factories.account(clerk)
     bank = factories.bank_account()
     with transaction.atomic():
-        post(lines=[debit(bank.ledger_account_id, "50.00"), credit(acc.ledger_account_id, "50.00")], memo="in",
+        post(actor=system_actor(),
+             lines=[debit(bank.ledger_account_id, "50.00"), credit(acc.ledger_account_id, "50.00")], memo="in",
              idempotency_key="caller-in")
         with pytest.raises(InsufficientFunds):
-            post(lines=[debit(acc.ledger_account_id, "60.00"), credit(bank.ledger_account_id, "60.00")], memo="out")
+            post(actor=system_actor(),
+                 lines=[debit(acc.ledger_account_id, "60.00"), credit(bank.ledger_account_id, "60.00")], memo="out")
         with pytest.raises(Conflict):
-            post(lines=[debit(bank.ledger_account_id, "1.00"), credit(acc.ledger_account_id, "1.00")], memo="x",
+            post(actor=system_actor(),
+                 lines=[debit(bank.ledger_account_id, "1.00"), credit(acc.ledger_account_id, "1.00")], memo="x",
                  idempotency_key="caller-in")
         # the caller goes on in the same transaction
-        post(lines=[debit(acc.ledger_account_id, "20.00"), credit(bank.ledger_account_id, "20.00")], memo="out")
+        post(actor=system_actor(),
+             lines=[debit(acc.ledger_account_id, "20.00"), credit(bank.ledger_account_id, "20.00")], memo="out")
     assert Account.objects.get(pk=acc.ledger_account_id).balance == Decimal("30.00")
     assert list(JournalEntry.objects.order_by("id").values_list("memo", flat=True)) == ["in", "out"]
 
@@ -156,10 +164,12 @@ def test_a_second_reversal_under_another_key_is_refused(clerk):
     acc = factories.account(clerk)
     bank = factories.bank_account()
     factories.deposit(acc, "10.00", bank=bank)
-    entry = post(lines=[debit(bank.ledger_account_id, "5.00"), credit(acc.ledger_account_id, "5.00")], memo="in")
-    reverse(entry=entry)
+    entry = post(actor=system_actor(),
+                 lines=[debit(bank.ledger_account_id, "5.00"), credit(acc.ledger_account_id, "5.00")], memo="in")
+    reverse(actor=system_actor(), entry=entry)
     with pytest.raises(StateError) as info:
-        post(lines=[debit(acc.ledger_account_id, "5.00"), credit(bank.ledger_account_id, "5.00")], memo="again",
+        post(actor=system_actor(),
+             lines=[debit(acc.ledger_account_id, "5.00"), credit(bank.ledger_account_id, "5.00")], memo="again",
              idempotency_key="another-key", reversal_of=entry)
     assert info.value.code == "already_reversed"
     assert Account.objects.get(pk=acc.ledger_account_id).balance == Decimal("10.00")

@@ -7,6 +7,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from accounts import services as account_services
+from core.actors import system_actor
 from core.business_date import set_business_date
 from deposits.models import RemittanceList
 from deposits.services import remittance
@@ -19,7 +20,7 @@ NOV = datetime.date(2026, 11, 1)
 
 @pytest.fixture
 def world(clerk):
-    set_business_date(actor=None, date=datetime.date(2026, 11, 20))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
     emp = factories.employer(clerk)
     a = factories.account(clerk, emp, name="甲", base="9000")
     b = factories.account(clerk, emp, name="乙", base="5000")
@@ -44,7 +45,8 @@ def test_depositor_sees_own_balance_and_deposits(world, clerk):
     rem = remittance.generate_list(actor=clerk, employer=emp, month=NOV)
     remittance.confirm_list(actor=clerk, remittance=rem)
     bank = factories.bank_account()
-    (line,) = import_statement(bank_account=bank, rows=[{"bank_reference": "P1", "value_date": "2026-11-15",
+    (line,) = import_statement(actor=system_actor(),
+                               bank_account=bank, rows=[{"bank_reference": "P1", "value_date": "2026-11-15",
                                                         "direction": "C", "amount": str(rem.total),
                                                         "remark": rem.reference}])
     remittance.pay_from_statement(actor=clerk, remittance=rem, line=line)
@@ -132,16 +134,18 @@ def test_interest_breakdown_pages(world, clerk, finance):
     movements = [(datetime.date(2025, 7, 1), "50000.00")] + [
         (datetime.date(2025 + (m > 12), (m - 1) % 12 + 1, 10), "2000.00") for m in range(7, 19)]
     for day, amount in movements:
-        entry = post(lines=[debit(bank.ledger_account, amount), credit(a.ledger_account, amount)], memo="deposit",
+        entry = post(actor=system_actor(),
+                     lines=[debit(bank.ledger_account, amount), credit(a.ledger_account, amount)], memo="deposit",
                      business_date=day)
         factories.bank_received(bank, entry)
-    entry = post(lines=[debit(a.ledger_account, "10000.00"), credit(bank.ledger_account, "10000.00")],
+    entry = post(actor=system_actor(),
+                 lines=[debit(a.ledger_account, "10000.00"), credit(bank.ledger_account, "10000.00")],
                  memo="withdrawal", business_date=datetime.date(2026, 3, 15))
     from ledger.models import BankStatementLine
 
     BankStatementLine.objects.create(bank_account=bank, bank_reference="W1", value_date=entry.business_date,
                                      direction="D", amount=Decimal("10000.00"), match_status="booked", entry=entry)
-    set_day(actor=None, date=datetime.date(2026, 7, 1))
+    set_day(actor=system_actor(), date=datetime.date(2026, 7, 1))
     client = login_depositor(a)
     page = client.get(f"/portal/accounts/{a.number}/interest/?year=2026").content.decode()
     assert "21,682,000.00" in page and "903.42" in page

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
+from core.actors import system_actor
 from core.errors import ApplicationError
 from ledger import services as ledger_services
 from ledger.models import Account, Hold
@@ -65,7 +66,8 @@ def test_concurrent_freeze_is_respected(staff):
     acc = factories.account(staff["clerk"], name="张三")
     factories.deposit(acc, "10000")
     apps = _reviewed(staff, acc, 10, "900")
-    freeze = [lambda: ledger_services.place_hold(account=acc.ledger_account, amount="5000", kind="judicial",
+    freeze = [lambda: ledger_services.place_hold(actor=system_actor(),
+                                                 account=acc.ledger_account, amount="5000", kind="judicial",
                                                  reference="法院冻结", partial=True)]
     _race(freeze + [lambda a=a: services.approve(actor=staff["approver"], application=a) for a in apps])
     ledger = Account.objects.get(pk=acc.ledger_account_id)

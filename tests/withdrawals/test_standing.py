@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.actors import system_actor
 from core.errors import InvalidInput
 from core.models import BatchRun, CaseTransition, Notification
 from ledger import services as ledger_services
@@ -42,7 +43,7 @@ def test_monthly_run_pays_within_caps_skips_stops_and_is_idempotent(staff, funde
     gap_si = standing.create_standing(actor=clerk, account=gap, kind=SI.Kind.RENT, monthly_amount="1000",
                                       payee_card=CARD, payee_name="王五")
     on(day(2026, 11, 5))
-    result = standing.run_standing(month=day(2026, 11, 1), chunk_size=2)
+    result = standing.run_standing(actor=system_actor(), month=day(2026, 11, 1), chunk_size=2)
     assert result["paid"] == 3 and D(result["amount"]) == D("1800") + D("1200") + D("1000")
     assert balance(funded) == D("48200.00")  # ¥2,500 rent capped at ¥1,800
     assert balance(poor) == D("0.00")  # only what is available
@@ -58,15 +59,15 @@ def test_monthly_run_pays_within_caps_skips_stops_and_is_idempotent(staff, funde
     rent.refresh_from_db()
     assert rent.status == SI.Status.STOPPED and rent.stop_reason
     # twice: nothing more
-    again = standing.run_standing(month=day(2026, 11, 1))
+    again = standing.run_standing(actor=system_actor(), month=day(2026, 11, 1))
     assert again["paid"] == 3 and WithdrawalApplication.objects.count() == 3
     assert balance(funded) == D("50200.00")
     # the bank answers: one batch settles, one fails and reopens its cases
     batches = list(BankInstruction.objects.order_by("pk"))
     assert len(batches) == 2 and batches[0].payee_account == "BATCH"
-    ledger_services.settle_instruction(instruction=batches[0], bank_reference="B1")
-    ledger_services.fail_instruction(instruction=batches[1], reason="账户不存在")
-    assert standing.sync_bank() == {"settled": 2, "failed": 1}
+    ledger_services.settle_instruction(actor=system_actor(), instruction=batches[0], bank_reference="B1")
+    ledger_services.fail_instruction(actor=system_actor(), instruction=batches[1], reason="账户不存在")
+    assert standing.sync_bank(actor=system_actor()) == {"settled": 2, "failed": 1}
     states = dict(WithdrawalApplication.objects.values_list("standing_id", "state"))
     assert states == {rent.pk: "closed", offset.pk: "closed", gap_si.pk: "approved"}
     assert balance(gap) == D("8000.00")
@@ -98,14 +99,14 @@ def test_a_batch_paid_except_one_payee_returns_that_amount_and_reopens_only_that
         standing.create_standing(actor=clerk, account=account, kind=SI.Kind.RENT, monthly_amount="1500",
                                  payee_card=CARD, payee_name=name)
     on(day(2026, 11, 5))
-    assert standing.run_standing(month=day(2026, 11, 1))["paid"] == 2
+    assert standing.run_standing(actor=system_actor(), month=day(2026, 11, 1))["paid"] == 2
     batch = BankInstruction.objects.get()
     assert batch.amount == D("3000.00") and balance(other) == D("10500.00")
     mine = WithdrawalApplication.objects.get(account=funded)
     theirs = WithdrawalApplication.objects.get(account=other)
     with pytest.raises(InvalidInput):  # not a case of this batch
-        standing.settle_batch(instruction=batch, failed={theirs.pk + 999: "x"})
-    assert standing.settle_batch(instruction=batch, failed={theirs.pk: "收款账户已销户"}) == 1
+        standing.settle_batch(actor=system_actor(), instruction=batch, failed={theirs.pk + 999: "x"})
+    assert standing.settle_batch(actor=system_actor(), instruction=batch, failed={theirs.pk: "收款账户已销户"}) == 1
     batch.refresh_from_db()
     assert batch.status == "settled" and batch.statement_line.amount == D("1500.00")
     mine.refresh_from_db()
@@ -117,7 +118,7 @@ def test_a_batch_paid_except_one_payee_returns_that_amount_and_reopens_only_that
     # paid again on its own, to the corrected card
     theirs = services.pay(actor=staff["finance"], application=theirs)
     assert theirs.state == "paid" and balance(other) == D("10500.00")
-    ledger_services.simulate_bank()
-    services.sync_bank()
+    ledger_services.simulate_bank(actor=system_actor())
+    services.sync_bank(actor=system_actor())
     theirs.refresh_from_db()
     assert theirs.state == "closed" and run_checks()["ok"]

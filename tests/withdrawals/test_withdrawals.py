@@ -7,6 +7,7 @@ from django.utils import translation
 from accounts import services as account_services
 from accounts.models import FundAccount
 from core import roles, workflow
+from core.actors import system_actor
 from core.errors import ApplicationError, Forbidden, InvalidInput, StateError
 from core.models import CaseTransition, Notification
 from ledger import services as ledger_services
@@ -176,7 +177,8 @@ def test_closing_reasons_and_leaving_job(staff, funded):
     funded.depositor.save()
     funded.refresh_from_db()
     assert maximum(funded, Reason.LEAVING_JOB, {}).eligible
-    ledger_services.place_hold(account=funded.ledger_account, amount="100", kind="judicial", reference="法院")
+    ledger_services.place_hold(actor=system_actor(),
+                               account=funded.ledger_account, amount="100", kind="judicial", reference="法院")
     out = maximum(funded, Reason.LEAVING_JOB, {})
     assert not out.eligible and "冻结" in out.refusals[0]
 
@@ -191,13 +193,14 @@ def test_full_counter_flow_history_and_notifications(staff, funded):
     app = services.approve(actor=staff["approver"], application=app)
     assert app.state == S.PAID and balance(funded) == D("42000.00")
     assert app.instruction.payee_account == CARD and app.instruction.amount == D("8000")
-    ledger_services.simulate_bank()
-    assert services.sync_bank() == {"settled": 1, "failed": 0}
+    ledger_services.simulate_bank(actor=system_actor())
+    assert services.sync_bank(actor=system_actor()) == {"settled": 1, "failed": 0}
     app.refresh_from_db()
     assert app.state == S.CLOSED
     steps = [(t.action, t.to_state, t.actor_id) for t in workflow.history(app)]
     assert steps == [("accept", "accepted", staff["clerk"].pk), ("review", "reviewed", staff["reviewer"].pk),
-                     ("approve", "approved", staff["approver"].pk), ("pay", "paid", None), ("settle", "closed", None)]
+                     ("approve", "approved", staff["approver"].pk), ("pay", "paid", system_actor().pk),
+                     ("settle", "closed", system_actor().pk)]
     subjects = set(Notification.objects.filter(recipient_id=funded.depositor_id).values_list("subject", flat=True))
     assert len(subjects) == 3  # received, approved, paid
     assert run_checks()["ok"]
@@ -236,7 +239,7 @@ def test_online_auto_approval_only_when_rule_allows(staff, funded):
                          documents=[(Doc.LEASE, doc())])
     assert app.state == S.PAID and app.auto_rule.startswith("auto:07")
     t = CaseTransition.objects.get(case_id=app.pk, action="auto_approve")
-    assert t.actor is None and t.rule == app.auto_rule
+    assert t.actor == system_actor() and t.rule == app.auto_rule
     prop(funded.depositor, cert="FC-X")
     app2 = services.apply(actor=user, account=funded, reason=Reason.PURCHASE, amount="1000",
                           facts={"property": "FC-X"}, payee_card=CARD, payee_name="张三",
@@ -276,7 +279,8 @@ def test_return_reject_and_resubmit(staff, funded):
 # --- bad input: clear Chinese message, nothing changes ---------------------------------------------------
 
 def test_bad_input_changes_nothing(staff, funded):
-    ledger_services.place_hold(account=funded.ledger_account, amount="45000", kind="judicial", reference="法院冻结")
+    ledger_services.place_hold(actor=system_actor(),
+                               account=funded.ledger_account, amount="45000", kind="judicial", reference="法院冻结")
     before = snapshot(funded)
     cases = [
         (dict(amount="6000"), "可用余额"),
@@ -303,7 +307,8 @@ def test_bad_input_changes_nothing(staff, funded):
 def test_hold_placed_after_review_is_respected(staff, funded):
     app = services.review(actor=staff["reviewer"], application=counter(
         staff, funded, Reason.ILLNESS, "30000", {"medical_cost": "30000"}))
-    ledger_services.place_hold(account=funded.ledger_account, amount="30000", kind="judicial", reference="法院")
+    ledger_services.place_hold(actor=system_actor(),
+                               account=funded.ledger_account, amount="30000", kind="judicial", reference="法院")
     before = snapshot(funded)
     with pytest.raises(InvalidInput):
         services.approve(actor=staff["approver"], application=app)
@@ -315,15 +320,15 @@ def test_hold_placed_after_review_is_respected(staff, funded):
 def test_failed_payment_reverses_and_reopens(staff, funded):
     app = through(staff, counter(staff, funded, Reason.ILLNESS, "1234.56", {"medical_cost": "2000"}))
     assert balance(funded) == D("48765.44")
-    ledger_services.simulate_bank(fail_accounts=[CARD])
-    assert services.sync_bank() == {"settled": 0, "failed": 1}
+    ledger_services.simulate_bank(actor=system_actor(), fail_accounts=[CARD])
+    assert services.sync_bank(actor=system_actor()) == {"settled": 0, "failed": 1}
     app.refresh_from_db()
     assert app.state == S.APPROVED and balance(funded) == D("50000.00")
     new_card = card_for("621700000000000")
     app = services.change_card(actor=staff["clerk"], application=app, payee_card=new_card, payee_name="张三")
     app = services.pay(actor=staff["finance"], application=app)
     assert app.state == S.PAID and app.payments == 2 and balance(funded) == D("48765.44")
-    services.settle_payment(application=app)
+    services.settle_payment(actor=system_actor(), application=app)
     assert WithdrawalApplication.objects.get(pk=app.pk).state == S.CLOSED
     assert run_checks()["ok"]
 
@@ -346,7 +351,7 @@ def test_closing_withdrawal_pays_balance_plus_interest_and_closes(staff):
     app = services.approve(actor=staff["approver"], application=app)
     assert app.amount_approved == D("64482.33") and app.interest_paid == D("482.33")
     assert app.instruction.amount == D("64482.33") and balance(acc) == 0
-    app = services.settle_payment(application=app)
+    app = services.settle_payment(actor=system_actor(), application=app)
     acc.refresh_from_db()
     assert app.state == S.CLOSED and acc.status == FundAccount.Status.CLOSED_WITHDRAWN
     assert run_checks()["ok"]
@@ -511,14 +516,14 @@ def test_death_pays_heirs_by_shares_and_retries_only_the_failed_heir(staff, fund
     first = (total * D("0.3333")).quantize(D("0.01"))
     split = [(h["name"], D(h["amount"])) for h in app.effect["heirs_split"]]
     assert split == [("张一", first), ("张二", total - first)] and balance(funded) == 0
-    ledger_services.simulate_bank(fail_accounts=[card_b])
-    assert services.sync_bank() == {"settled": 0, "failed": 1}
+    ledger_services.simulate_bank(actor=system_actor(), fail_accounts=[card_b])
+    assert services.sync_bank(actor=system_actor()) == {"settled": 0, "failed": 1}
     app.refresh_from_db()
     assert app.state == S.APPROVED and balance(funded) == total - first
     app = services.pay(actor=staff["finance"], application=app)
     assert [i.payee_account for i in services.attempt_instructions(app)] == [card_b]
-    ledger_services.simulate_bank()
-    services.sync_bank()
+    ledger_services.simulate_bank(actor=system_actor())
+    services.sync_bank(actor=system_actor())
     app.refresh_from_db()
     funded.refresh_from_db()
     assert app.state == S.CLOSED and funded.status == FundAccount.Status.CLOSED_WITHDRAWN
@@ -574,8 +579,8 @@ def test_fraud_on_a_paid_withdrawal_orders_the_money_back_and_receipts_restore_t
     from withdrawals.models import Recovery
 
     app = through(staff, counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"}))
-    ledger_services.simulate_bank()
-    services.sync_bank()
+    ledger_services.simulate_bank(actor=system_actor())
+    services.sync_bank(actor=system_actor())
     assert balance(funded) == D("49000.00")
     other = factories.account(staff["clerk"], name="李四")
     with pytest.raises(InvalidInput):  # the case must be the person's

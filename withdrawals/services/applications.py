@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import FundAccount
 from core import audit, policy, roles, workflow
+from core.actors import system_actor
 from core.business_date import today
 from core.errors import ApplicationError, Forbidden, InvalidInput, StateError
 from core.money import format_yuan
@@ -49,7 +50,7 @@ def apply(*, actor, account: FundAccount, reason, amount=None, facts=None, payee
     balance plus interest. Refused with a Chinese message and nothing written when anything is wrong."""
     online = _is_applicant(actor, account)
     if not online:
-        if actor is None or not roles.has_role(actor, roles.CLERK):
+        if not roles.has_role(actor, roles.CLERK):
             raise Forbidden(_("Only a counter clerk or the depositor can submit a withdrawal application."),
                             code="wrong_role")
     if reason not in Reason.values:
@@ -102,13 +103,13 @@ def _try_auto_approve(app, outcome):
     if not (outcome.auto_approvable and app.reason in reasons and app.amount_requested <= limit):
         return app
     rule_name = f"auto:{app.reason}:{type(rules.rule_for(app.reason, app.application_date)).__name__}"
-    app = workflow.apply(FLOW, app, action="auto_approve", actor=None, rule=rule_name,
+    app = workflow.apply(FLOW, app, action="auto_approve", actor=system_actor(), rule=rule_name,
                          comment=_("Approved by rule: every data check passed."),
                          effect=lambda case: _approve_effect(case, rule_name=rule_name))
     _notify_approved(app)
     try:
         with transaction.atomic():
-            return pay(actor=None, application=app)
+            return pay(actor=system_actor(), application=app)
     except ApplicationError:  # e.g. the center's bank account: the case stays approved for finance to pay
         return W.objects.get(pk=app.pk)
 

@@ -139,7 +139,8 @@ def _save_documents(app, documents, actor):
 
 
 def _is_applicant(actor, account):
-    return actor is not None and account.depositor.user_id is not None and account.depositor.user_id == actor.pk
+    return (getattr(actor, "pk", None) is not None and account.depositor.user_id is not None
+            and account.depositor.user_id == actor.pk)
 
 
 def _set_clock(app, on):

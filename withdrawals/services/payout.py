@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts import services as account_services
 from accounts.models import FundAccount
 from core import audit, roles, workflow
+from core.actors import system_actor
 from core.business_date import today
 from core.errors import Forbidden, StateError
 from core.money import ZERO, format_yuan, round_money, to_decimal
@@ -113,7 +114,7 @@ def pay(*, actor, application) -> WithdrawalApplication:
     respected by the posting service (the available balance never goes below the held amount)."""
     app = workflow.apply(FLOW, application, action="pay", actor=actor, effect=lambda case: _pay_effect(case, actor))
     if no_heirs(app):  # nothing for a bank to pay: completed at once, the account closes
-        return settle_payment(application=app, actor=None)
+        return settle_payment(application=app, actor=system_actor())
     _notify(app, _("Withdrawal paid"), _("%(a)s of your withdrawal %(n)s has been sent to your card ending %(c)s.")
             % {"a": format_yuan(app.amount_approved), "n": app.number, "c": app.payee_card[-4:]},
             f"paid:{app.payments}")
@@ -121,7 +122,7 @@ def pay(*, actor, application) -> WithdrawalApplication:
 
 
 @transaction.atomic
-def settle_payment(*, application, bank_reference=None, actor=None) -> WithdrawalApplication:
+def settle_payment(*, application, bank_reference=None, actor) -> WithdrawalApplication:
     """The bank paid (办结). A closing withdrawal closes the account (status 05) now."""
     app = W.objects.select_related("instruction").get(pk=application.pk)
     for instruction in attempt_instructions(app).filter(status=BankInstruction.Status.PENDING):
@@ -139,7 +140,7 @@ def settle_payment(*, application, bank_reference=None, actor=None) -> Withdrawa
 
 
 @transaction.atomic
-def fail_payment(*, application, reason, actor=None) -> WithdrawalApplication:
+def fail_payment(*, application, reason, actor) -> WithdrawalApplication:
     """The bank refused: the posting is reversed (the balance is exactly what it was) and the case reopens
     (back to approved) so it can be paid again, e.g. to a corrected card."""
     app = W.objects.select_related("instruction").get(pk=application.pk)
@@ -165,7 +166,7 @@ def change_card(*, actor, application, payee_card, payee_name) -> WithdrawalAppl
     return app
 
 
-def sync_bank(*, actor=None) -> dict:
+def sync_bank(*, actor) -> dict:
     """Move paid cases whose instruction the bank settled or failed (e.g. by ``simulate_bank``)."""
     done = {"settled": 0, "failed": 0}
     # Cases paid by their own instruction (batches of standing withdrawals: withdrawals.services.standing.sync_bank),

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import audit, policy, roles
+from core.actors import system_actor
 from core.business_date import today
 from core.errors import InvalidInput, StateError
 from core.money import format_yuan, to_decimal
@@ -43,7 +44,7 @@ def record_fraud(*, actor, depositor, reason, application=None) -> list[FraudBan
     audit.record(actor=actor, action="withdrawal.fraud", obj=depositor, after={"reason": reason},
                  comment=reason)
     for app in W.objects.filter(depositor=depositor, state__in=(S.SUBMITTED, S.ACCEPTED, S.REVIEWED, S.RETURNED)):
-        reject(actor=None, application=app, reason=_("Fraud finding: %(r)s") % {"r": reason})
+        reject(actor=system_actor(), application=app, reason=_("Fraud finding: %(r)s") % {"r": reason})
     if application is not None and application.state in (S.PAID, S.CLOSED):
         _order_return(actor=actor, application=application, reason=reason, on=on)
     return bans

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.calculations import monthly_parts
 from accounts.models import FundAccount
 from core import audit, batch, numbering, policy, roles
+from core.actors import system_actor
 from core.business_date import today
 from core.errors import Forbidden, InvalidInput, StateError
 from core.models import BatchRun, CaseTransition
@@ -77,7 +78,7 @@ def create_standing(*, actor, account: FundAccount, kind, monthly_amount, payee_
 @transaction.atomic
 def stop_standing(*, actor, instruction, reason) -> StandingInstruction:
     instr = SI.objects.select_for_update().select_related("account__depositor").get(pk=instruction.pk)
-    if actor is not None and not (svc._is_applicant(actor, instr.account) or roles.has_role(actor, roles.CLERK)):
+    if not (roles.is_system(actor) or svc._is_applicant(actor, instr.account) or roles.has_role(actor, roles.CLERK)):
         raise Forbidden(_("Your role does not allow this action."), code="wrong_role")
     if instr.status != SI.Status.ACTIVE:
         raise StateError(_("This standing withdrawal is already stopped."), code="invalid_state")
@@ -89,14 +90,14 @@ def stop_standing(*, actor, instruction, reason) -> StandingInstruction:
 
 # --- the monthly run ------------------------------------------------------------------------------------
 
-def plan(*, month, actor=None, chunk_size=5000):
+def plan(*, month, actor, chunk_size=5000):
     month = rules.month_start(month)
     qs = SI.objects.filter(status=SI.Status.ACTIVE, starts_on__lte=month)
     return batch.plan(job=JOB, key=run_key(month), ranges=batch.id_ranges(qs, chunk_size),
                       params={"month": month.isoformat()}, actor=actor, total=qs.count())
 
 
-def run_standing(*, month, actor=None, chunk_size=5000) -> dict:
+def run_standing(*, month, actor, chunk_size=5000) -> dict:
     """Create and pay the month's standing withdrawals. Safe to run twice: a finished month does nothing, a
     stopped run resumes with the chunks not done. Returns the run's summary."""
     month = rules.month_start(month)
@@ -226,14 +227,15 @@ def _pay_chunk(run_id, month, lo, hi, candidates, skipped, p):
     total = sum((amount for _r, amount in pay), ZERO)
     tag = f"{month:%Y-%m}"
     memo = _("Standing withdrawals %(m)s (%(n)d)") % {"m": tag, "n": len(pay)}
-    entry = post_set(memo=memo, business_type="11", idempotency_key=f"standing:{tag}:{lo}-{hi}",
+    actor = system_actor()
+    entry = post_set(actor=actor, memo=memo, business_type="11", idempotency_key=f"standing:{tag}:{lo}-{hi}",
                      business_date=on, counter_account_id=bank.ledger_account_id, counter_side=Side.CREDIT,
                      rows=[(r["account__ledger_account_id"], amount) for r, amount in pay],
                      source=f"standing:{tag}", line_memo=memo)
     # ONE batch payment order (批量代付) for the chunk; each application carries its payee card.
     instruction = ledger_services.record_batch_payment(
-        entry=entry, bank_account=bank, amount=total, count=len(pay), reference=f"BAT{month:%Y%m}{lo:010d}",
-        purpose=memo, source=f"standing:{tag}:{lo}-{hi}")
+        actor=actor, entry=entry, bank_account=bank, amount=total, count=len(pay),
+        reference=f"BAT{month:%Y%m}{lo:010d}", purpose=memo, source=f"standing:{tag}:{lo}-{hi}")
     first = numbering.reserve("withdrawal", len(pay))
     numbers = [f"TQ{on:%Y%m%d}{first + i:08d}" for i in range(len(pay))]
     _insert_cases(pay, numbers, month, on, instruction)
@@ -241,7 +243,7 @@ def _pay_chunk(run_id, month, lo, hi, candidates, skipped, p):
         cur.execute("UPDATE withdrawals_standinginstruction SET last_month = %s WHERE id IN"
                     " (SELECT standing_id FROM withdrawals_withdrawalapplication WHERE instruction_id = %s)",
                     [month, instruction.pk])
-    audit.record(actor=None, action="withdrawal.standing.batch", obj=instruction,
+    audit.record(actor=actor, action="withdrawal.standing.batch", obj=instruction,
                  after={"month": month, "count": len(pay), "total": total, "entry": entry.pk})
     return len(pay), total
 
@@ -309,7 +311,7 @@ def _merge_result(run_id, paid, total, skipped, stopped):
 # --- the bank's answer for a batch ------------------------------------------------------------------------
 
 @transaction.atomic
-def settle_batch(*, instruction, bank_reference=None, actor=None, failed=None) -> int:
+def settle_batch(*, instruction, bank_reference=None, actor, failed=None) -> int:
     """The bank paid a batch: settle the instruction and complete its applications (办结).
 
     ``failed``: {application id: the bank's reason} for the payees the bank could not pay (a closed card, a name
@@ -342,7 +344,7 @@ def settle_batch(*, instruction, bank_reference=None, actor=None, failed=None) -
 
 
 @transaction.atomic
-def fail_batch(*, instruction, reason, actor=None) -> int:
+def fail_batch(*, instruction, reason, actor) -> int:
     """The bank refused a batch: the entry is reversed and the applications reopen (approved) so staff can pay
     them one by one (:func:`withdrawals.services.pay`)."""
     if instruction.status == BankInstruction.Status.PENDING:
@@ -365,7 +367,7 @@ def _move_batch(instruction, to_state, action, actor, comment, ids=None):
     return len(ids)
 
 
-def sync_bank(*, actor=None) -> dict:
+def sync_bank(*, actor) -> dict:
     """Complete or reopen standing batches the bank answered (e.g. after ``simulate_bank``)."""
     out = {"settled": 0, "failed": 0}
     pending = BankInstruction.objects.filter(

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import workflow
+from core.actors import system_actor
 from core.business_date import today
 from core.errors import InvalidInput
 from core.money import ZERO, format_yuan
@@ -108,7 +109,7 @@ def approve(*, actor, application, comment="", pay_now=True) -> WithdrawalApplic
                          effect=lambda case: _approve_effect(case))
     _notify_approved(app)
     if pay_now:
-        app = pay(actor=None, application=app)
+        app = pay(actor=system_actor(), application=app)
     return app
 
 

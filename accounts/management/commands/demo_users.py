@@ -8,6 +8,7 @@ from rest_framework.authtoken.models import Token
 from accounts import services
 from accounts.models import Depositor, Employer, EmployerAgent, FundAccount
 from core import audit, roles
+from core.actors import system_actor
 
 STAFF_USERNAMES = {
     roles.CLERK: "clerk",
@@ -53,7 +54,8 @@ class Command(BaseCommand):
             user.groups.add(groups[roles.DEPOSITOR])
             if depositor.user_id != user.pk:
                 Depositor.objects.filter(pk=depositor.pk).update(user=user)
-                audit.record(actor=None, action="depositor.portal_user", obj=depositor, after={"user": user.pk})
+                audit.record(actor=system_actor(), action="depositor.portal_user", obj=depositor,
+                             after={"user": user.pk})
             account = depositor.accounts.order_by("-pk").first()
             note = depositor.name + (f", {account.get_status_display()} {account.number}" if account else "")
             rows.append((labels[roles.DEPOSITOR], depositor.id_number, note))
@@ -122,7 +124,7 @@ class Command(BaseCommand):
         for username, employer in zip(usernames, targets, strict=True):
             user = users[username]
             if links.get(user.pk) != employer.pk or user.pk not in in_group:
-                services.link_employer_agent(actor=None, user=user, employer=employer)
+                services.link_employer_agent(actor=system_actor(), user=user, employer=employer)
             out.append((username, employer))
         return out
 

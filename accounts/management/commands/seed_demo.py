@@ -6,6 +6,7 @@ from django.db import connection
 from accounts.models import Depositor
 from bench import synthetic
 from core import dbserver
+from core.actors import system_actor
 
 
 class Command(BaseCommand):
@@ -33,7 +34,7 @@ class Command(BaseCommand):
                           f"on {dbserver.describe(connection)} (seed {options['seed']}) ...")
         started = time.perf_counter()
         result = synthetic.generate(employers=employers, depositors=depositors, months=months, seed=options["seed"],
-                                    out=self.stdout.write)
+                                    out=self.stdout.write, actor=system_actor())
         elapsed = time.perf_counter() - started
         counts = result["counts"]
         self.stdout.write(f"  employers, accounts and postings: {result['chunks']} transaction(s) in "

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from core.actors import system_actor
 from core.errors import ApplicationError
 from core.money import format_yuan
 from deposits.services.interest import settle_interest
@@ -16,7 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            result = settle_interest(year=options["year"], chunk_size=options["chunk_size"])
+            result = settle_interest(year=options["year"], chunk_size=options["chunk_size"],
+                                     actor=system_actor())
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         values = {"start": result.start, "end": result.last_day, "run": result.run.pk, "n": result.accounts,
