@@ -3,10 +3,12 @@ DOMAIN.md §1.7 and §8.3."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.money import MoneyField, RateField
+from core.visibility import VisibleQuerySet, employer_id_of
 from ledger.models import Account, Bank
 
 
@@ -22,6 +24,12 @@ class EconomicType(models.TextChoices):
     JOINT_STOCK = "85", _("Joint-stock company")
     SELF_EMPLOYED = "90", _("Individual business")
     OTHER = "99", _("Other")
+
+
+class EmployerQuerySet(VisibleQuerySet):
+    """A staff member sees every employer; an agent only the employer it acts for."""
+
+    employer_path = "pk"
 
 
 class Employer(models.Model):
@@ -56,6 +64,8 @@ class Employer(models.Model):
                                             verbose_name=_("suspense ledger account"))
     history = HistoricalRecords()
 
+    objects = EmployerQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("employer")
         verbose_name_plural = _("employers")
@@ -67,6 +77,20 @@ class Employer(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.account_number})"
+
+
+class DepositorQuerySet(VisibleQuerySet):
+    """Staff see every person; a depositor only themself; an agent the people employed by its employer."""
+
+    depositor_path = "user"
+
+    def own_rows(self, user):
+        condition = super().own_rows(user)
+        employer_id = employer_id_of(user)
+        if employer_id is None:
+            return condition
+        employees = Q(pk__in=FundAccount.objects.filter(employer_id=employer_id).values("depositor_id"))
+        return employees if condition is None else condition | employees
 
 
 class Depositor(models.Model):
@@ -104,6 +128,8 @@ class Depositor(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
+    objects = DepositorQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("depositor")
         verbose_name_plural = _("depositors")
@@ -111,6 +137,13 @@ class Depositor(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class FundAccountQuerySet(VisibleQuerySet):
+    """Staff see every account; a depositor their own; an agent the accounts of its employer."""
+
+    depositor_path = "depositor__user"
+    employer_path = "employer_id"
 
 
 class FundAccount(models.Model):
@@ -152,6 +185,8 @@ class FundAccount(models.Model):
                                           verbose_name=_("ledger account"))
     history = HistoricalRecords()
 
+    objects = FundAccountQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("personal fund account")
         verbose_name_plural = _("personal fund accounts")
@@ -177,6 +212,13 @@ class FundAccount(models.Model):
         from accounts.calculations import monthly_parts
 
         return sum(monthly_parts(self.base, self.employee_ratio, self.employer_ratio))
+
+
+class AccountEventQuerySet(VisibleQuerySet):
+    """An account's history: staff, the account holder, and the employer the event happened under."""
+
+    depositor_path = "account__depositor__user"
+    employer_path = "employer_id"
 
 
 class AccountEvent(models.Model):
@@ -206,6 +248,8 @@ class AccountEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+", verbose_name=_("by"))
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AccountEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("account event")

@@ -1,6 +1,7 @@
 """Reads of employers, depositors and fund accounts for the counter pages.
 
-Every selector checks that the viewer may read (``core.roles.READ_ROLES``) and does its own
+Every selector takes the ``viewer`` (a required keyword), starts from the model's ``visible_to(viewer)``
+(staff see every row, anyone else only their own, an unknown viewer nothing) and does its own
 ``select_related``, so a page cannot cause N+1 queries. Lists show masked ID and phone numbers
 (templates use the ``mask_id``/``mask_phone`` filters); the full ID number appears only on the
 account page, and reading that page is recorded as an audit event.
@@ -24,16 +25,15 @@ def _require_reader(user):
     roles.require_role(user, *roles.READ_ROLES)
 
 
-def fund_accounts(user):
-    """All personal fund accounts, with the person, the employer and the ledger account joined."""
-    _require_reader(user)
-    return FundAccount.objects.select_related("depositor", "employer", "ledger_account")
+def fund_accounts(*, viewer):
+    """The personal fund accounts the viewer may see, with the person, the employer and the ledger account."""
+    return FundAccount.objects.visible_to(viewer).select_related("depositor", "employer", "ledger_account")
 
 
-def search_depositors(user, q, limit=SEARCH_LIMIT):
+def search_depositors(*, viewer, q, limit=SEARCH_LIMIT):
     """Accounts whose holder matches ``q``: name (prefix first, then contains), exact ID number,
     account number or mobile phone. At most ``limit`` rows; open accounts before closed ones."""
-    _require_reader(user)
+    _require_reader(viewer)
     q = (q or "").strip()
     if not q:
         return []
@@ -51,7 +51,7 @@ def search_depositors(user, q, limit=SEARCH_LIMIT):
     closed = Case(When(status__in=FundAccount.CLOSED_STATUSES, then=Value(1)), default=Value(0),
                   output_field=IntegerField())
     qs = (
-        FundAccount.objects.filter(match)
+        FundAccount.objects.visible_to(viewer).filter(match)
         .select_related("depositor", "employer")
         .annotate(rank=rank, closed=closed)
         .order_by("rank", "closed", "depositor__name", "number")
@@ -75,23 +75,22 @@ class AccountDetail:
         return self.account.ledger_account
 
 
-def account_detail(user, account: FundAccount) -> AccountDetail:
-    """Everything the account page shows. Records that ``user`` looked at this person's data."""
-    _require_reader(user)
-    events = list(
-        AccountEvent.objects.filter(account=account).select_related("employer", "actor").order_by("-id")
-    )
-    holds = list(active_holds(account.ledger_account))
-    lines = lines_with_running_balance(account.ledger_account, limit=LEDGER_LINES)
-    audit.record(actor=user, action="account.view", obj=account,
+def account_detail(*, viewer, account: FundAccount) -> AccountDetail:
+    """Everything the account page shows. Records that ``viewer`` looked at this person's data."""
+    _require_reader(viewer)
+    account = fund_accounts(viewer=viewer).get(pk=account.pk)
+    events = list(AccountEvent.objects.visible_to(viewer).filter(account=account)
+                  .select_related("employer", "actor").order_by("-id"))
+    holds = list(active_holds(account.ledger_account, viewer=viewer))
+    lines = lines_with_running_balance(account.ledger_account, viewer=viewer, limit=LEDGER_LINES)
+    audit.record(actor=viewer, action="account.view", obj=account,
                  after={"number": account.number, "depositor": account.depositor_id})
     return AccountDetail(account=account, events=events, holds=holds, lines=lines)
 
 
-def employers(user, q=""):
+def employers(*, viewer, q=""):
     """Employers for the list page, with the number of employees by account status."""
-    _require_reader(user)
-    qs = Employer.objects.select_related("suspense_account").annotate(
+    qs = Employer.objects.visible_to(viewer).select_related("suspense_account").annotate(
         active_count=Count("accounts", filter=Q(accounts__status=FundAccount.Status.NORMAL)),
         sealed_count=Count("accounts", filter=Q(accounts__status=FundAccount.Status.SEALED)),
     )
@@ -102,14 +101,13 @@ def employers(user, q=""):
     return qs.order_by("account_number")
 
 
-def employer_employees(user, employer: Employer):
+def employer_employees(*, viewer, employer: Employer):
     """The employer's personal accounts (active first), with person and ledger balance joined."""
-    _require_reader(user)
     order = Case(When(status=FundAccount.Status.NORMAL, then=Value(0)),
                  When(status=FundAccount.Status.SEALED, then=Value(1)), default=Value(2),
                  output_field=IntegerField())
     return list(
-        FundAccount.objects.filter(employer=employer)
+        FundAccount.objects.visible_to(viewer).filter(employer=employer)
         .select_related("depositor", "ledger_account")
         .annotate(status_order=order)
         .order_by("status_order", "number")

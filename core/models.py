@@ -1,7 +1,10 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from core.visibility import StaffOnlyQuerySet, VisibleQuerySet
 
 
 class PolicyValue(models.Model):
@@ -77,6 +80,8 @@ class AuditEvent(models.Model):
     after = models.JSONField(_("after"), null=True, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     comment = models.TextField(_("comment"), blank=True)
+
+    objects = StaffOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit event")
@@ -178,6 +183,13 @@ class CaseTransition(models.Model):
         return f"{self.case_type_id}#{self.case_id} {self.from_state}->{self.to_state} ({self.action})"
 
 
+class NotificationQuerySet(VisibleQuerySet):
+    """Staff see the outbox; anyone else only the messages addressed to their own user."""
+
+    def own_rows(self, user):
+        return Q(user=user)
+
+
 class Notification(models.Model):
     """Outbox of messages to people (depositors, staff): SMS, e-mail and the portal inbox. A sender
     (setting ``NOTIFICATION_SENDERS``) delivers it after the transaction commits and sets ``sent_at``."""
@@ -202,6 +214,8 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=200, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("notification")

@@ -7,7 +7,12 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Employer, FundAccount
 from core.money import MoneyField, RateField
+from core.visibility import VisibleQuerySet
 from ledger.models import BankStatementLine, JournalEntry
+
+
+class RemittanceListQuerySet(VisibleQuerySet):
+    employer_path = "employer_id"
 
 
 class RemittanceList(models.Model):
@@ -50,6 +55,8 @@ class RemittanceList(models.Model):
                                           related_name="+", verbose_name=_("reversal"))
     history = HistoricalRecords()
 
+    objects = RemittanceListQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("remittance list")
         verbose_name_plural = _("remittance lists")
@@ -67,6 +74,11 @@ class RemittanceList(models.Model):
         return f"{self.reference} {self.employer.name if self.employer_id else ''} {self.month:%Y-%m}"
 
 
+class RemittanceLineQuerySet(VisibleQuerySet):
+    depositor_path = "account__depositor__user"
+    employer_path = "remittance__employer_id"
+
+
 class RemittanceLine(models.Model):
     remittance = models.ForeignKey(RemittanceList, on_delete=models.CASCADE, related_name="lines")
     account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="remittance_lines",
@@ -79,6 +91,8 @@ class RemittanceLine(models.Model):
     employer_amount = MoneyField(_("employer part"))
     amount = MoneyField(_("amount"))
     posted = models.BooleanField(_("posted"), default=False)
+
+    objects = RemittanceLineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("remittance line")
@@ -98,6 +112,10 @@ class RemittanceLine(models.Model):
 
 
 # --- deferral (缓缴) and ratio reduction (降低比例), DOMAIN.md §1.5 --------------------------------------
+
+class DeferralApplicationQuerySet(VisibleQuerySet):
+    employer_path = "employer_id"
+
 
 class DeferralApplication(models.Model):
     """An employer's application to defer deposits or lower its ratios for a period (≤ 12 months, renewable).
@@ -139,6 +157,8 @@ class DeferralApplication(models.Model):
     previous_employer_ratio = RateField(_("employer ratio before"), null=True, blank=True)
     history = HistoricalRecords()
 
+    objects = DeferralApplicationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("deferral or ratio reduction application")
         verbose_name_plural = _("deferral and ratio reduction applications")
@@ -158,6 +178,10 @@ class DeferralApplication(models.Model):
         return f"{self.get_kind_display()} {self.employer_id} {self.month_from:%Y-%m}–{self.month_to:%Y-%m}"
 
 
+class DeferredMonthQuerySet(VisibleQuerySet):
+    employer_path = "employer_id"
+
+
 class DeferredMonth(models.Model):
     """A month an approved deferral lets the employer skip; it must be made up (补缴) after the period."""
 
@@ -165,6 +189,8 @@ class DeferredMonth(models.Model):
     employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="deferred_months",
                                  verbose_name=_("employer"))
     month = models.DateField(_("month"))
+
+    objects = DeferredMonthQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("deferred month")
@@ -179,6 +205,10 @@ class DeferredMonth(models.Model):
         return f"{self.employer_id} {self.month:%Y-%m}"
 
 
+class DeferralAccountRatioQuerySet(VisibleQuerySet):
+    employer_path = "application__employer_id"
+
+
 class DeferralAccountRatio(models.Model):
     """The ratios an account had before a ratio reduction lowered them, restored when the period ends."""
 
@@ -188,6 +218,8 @@ class DeferralAccountRatio(models.Model):
     employer_ratio = RateField(_("employer ratio before"))
     applied_employee_ratio = RateField(_("employee ratio during the period"))
     applied_employer_ratio = RateField(_("employer ratio during the period"))
+
+    objects = DeferralAccountRatioQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ratio before a reduction")
@@ -201,6 +233,10 @@ class DeferralAccountRatio(models.Model):
 
 
 # --- annual base adjustment (基数调整), DOMAIN.md §1.2 -------------------------------------------------
+
+class BaseAdjustmentQuerySet(VisibleQuerySet):
+    employer_path = "employer_id"
+
 
 class BaseAdjustment(models.Model):
     """New bases submitted by an employer for a deposit year; applied to the accounts on ``effective_from``."""
@@ -224,6 +260,8 @@ class BaseAdjustment(models.Model):
     applied_on = models.DateField(_("applied on"), null=True, blank=True)
     history = HistoricalRecords()
 
+    objects = BaseAdjustmentQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("base adjustment")
         verbose_name_plural = _("base adjustments")
@@ -237,6 +275,10 @@ class BaseAdjustment(models.Model):
 
     def __str__(self):
         return f"{self.employer_id} {self.effective_from:%Y-%m} {self.get_status_display()}"
+
+
+class BaseAdjustmentLineQuerySet(VisibleQuerySet):
+    employer_path = "adjustment__employer_id"
 
 
 class BaseAdjustmentLine(models.Model):
@@ -254,6 +296,8 @@ class BaseAdjustmentLine(models.Model):
     new_base = MoneyField(_("new base"))
     clamped = models.CharField(_("clamped"), max_length=5, choices=Clamp.choices, blank=True)
 
+    objects = BaseAdjustmentLineQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("base adjustment line")
         verbose_name_plural = _("base adjustment lines")
@@ -267,6 +311,10 @@ class BaseAdjustmentLine(models.Model):
 
 
 # --- arrears (欠缴) and reminders (催缴), DOMAIN.md §1.6 ----------------------------------------------
+
+class ArrearsRecordQuerySet(VisibleQuerySet):
+    employer_path = "employer_id"
+
 
 class ArrearsRecord(models.Model):
     """A month an employer should have paid (past payday + deadline, after its paid-up-to month) but did
@@ -290,6 +338,8 @@ class ArrearsRecord(models.Model):
     checked_on = models.DateField(_("last checked on"))
     cleared_on = models.DateField(_("cleared on"), null=True, blank=True)
 
+    objects = ArrearsRecordQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("arrears record")
         verbose_name_plural = _("arrears records")
@@ -303,6 +353,10 @@ class ArrearsRecord(models.Model):
 
 
 # --- flexible workers (灵活就业人员), DOMAIN.md §1.9 ---------------------------------------------------
+
+class FlexibleDepositQuerySet(VisibleQuerySet):
+    depositor_path = "account__depositor__user"
+
 
 class FlexibleDeposit(models.Model):
     """A flexible worker's payment: one bank statement line, one journal entry, one or more months.
@@ -326,6 +380,8 @@ class FlexibleDeposit(models.Model):
                                    related_name="+", verbose_name=_("created by"))
     history = HistoricalRecords()
 
+    objects = FlexibleDepositQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("flexible-worker deposit")
         verbose_name_plural = _("flexible-worker deposits")
@@ -334,6 +390,10 @@ class FlexibleDeposit(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.amount}"
+
+
+class FlexibleDepositMonthQuerySet(VisibleQuerySet):
+    depositor_path = "account__depositor__user"
 
 
 class FlexibleDepositMonth(models.Model):
@@ -345,6 +405,8 @@ class FlexibleDepositMonth(models.Model):
     ratio = RateField(_("ratio"))
     amount = MoneyField(_("amount"))
     posted = models.BooleanField(_("posted"), default=True)
+
+    objects = FlexibleDepositMonthQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("flexible-worker deposit month")

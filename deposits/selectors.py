@@ -56,25 +56,15 @@ def months_between(first, last) -> list[datetime.date]:
     return out
 
 
-def _visible(qs, viewer, employer_field="employer_id"):
-    """Staff see every employer; an employer's agent only its own; anyone else nothing. ``None``: the system."""
-    if viewer is None or roles.has_role(viewer, *roles.READ_ROLES):
-        return qs
-    agent = getattr(viewer, "employer_agent", None) if roles.has_role(viewer, roles.EMPLOYER_AGENT) else None
-    if agent is not None:
-        return qs.filter(**{employer_field: agent.employer_id})
-    return qs.none()
-
-
 # --- arrears -----------------------------------------------------------------------------------------
 
-def arrears_list(filters=None, *, viewer=None):
+def arrears_list(filters=None, *, viewer):
     """Arrears records for the staff page (or an employer's own in its portal).
 
     ``filters``: ``status`` (open/cleared), ``employer`` (an Employer or its id), ``employer_number``,
     ``name`` (part of the employer's name), ``month_from``, ``month_to``, ``min_amount``."""
     f = filters or {}
-    qs = _visible(ArrearsRecord.objects.select_related("employer"), viewer)
+    qs = ArrearsRecord.objects.visible_to(viewer).select_related("employer")
     if f.get("status"):
         qs = qs.filter(status=f["status"])
     if f.get("employer"):
@@ -92,7 +82,7 @@ def arrears_list(filters=None, *, viewer=None):
     return qs.order_by("employer__account_number", "month")
 
 
-def arrears_by_employer(filters=None, *, viewer=None):
+def arrears_by_employer(filters=None, *, viewer):
     """One row per employer: months in arrears, total due, first and last month (open records by default)."""
     f = {"status": ArrearsRecord.Status.OPEN, **(filters or {})}
     return (arrears_list(f, viewer=viewer).order_by()
@@ -104,9 +94,9 @@ def arrears_by_employer(filters=None, *, viewer=None):
 
 # --- deferral and ratio reduction --------------------------------------------------------------------
 
-def deferral_applications(filters=None, *, viewer=None):
+def deferral_applications(filters=None, *, viewer):
     f = filters or {}
-    qs = _visible(DeferralApplication.objects.select_related("employer"), viewer)
+    qs = DeferralApplication.objects.visible_to(viewer).select_related("employer")
     for key in ("status", "kind"):
         if f.get(key):
             qs = qs.filter(**{key: f[key]})
@@ -125,13 +115,13 @@ def deferral_history(application) -> list:
     return steps
 
 
-def outstanding_deferred_months(employer, *, on=None):
+def outstanding_deferred_months(employer, *, viewer, on=None):
     """Deferred months of ``employer`` whose deferral period is over and that are not made up yet (no posted
     remittance line of the employer for the month)."""
     current = _month_start(on or today())
     paid = RemittanceLine.objects.filter(remittance__employer_id=OuterRef("employer_id"), month=OuterRef("month"),
                                          posted=True)
-    return (DeferredMonth.objects.filter(employer_id=getattr(employer, "pk", employer),
+    return (DeferredMonth.objects.visible_to(viewer).filter(employer_id=getattr(employer, "pk", employer),
                                          application__month_to__lt=current)
             .filter(~Exists(paid)).select_related("application").order_by("month"))
 
@@ -157,9 +147,16 @@ def deferral_effect(application) -> dict:
 
 # --- base adjustment ---------------------------------------------------------------------------------
 
-def clamped_lines(adjustment):
+def base_adjustments(*, viewer):
+    """Base adjustments (基数调整) the viewer may see, latest first, with the employer and submitter joined."""
+    return (BaseAdjustment.objects.visible_to(viewer).select_related("employer", "submitted_by")
+            .order_by("-effective_from", "-id"))
+
+
+def clamped_lines(adjustment, *, viewer):
     """The report of a base adjustment: lines raised to the floor or lowered to the cap."""
-    return (adjustment.lines.exclude(clamped="").select_related("account__depositor").order_by("row"))
+    return (BaseAdjustmentLine.objects.visible_to(viewer).filter(adjustment=adjustment).exclude(clamped="")
+            .select_related("account__depositor").order_by("row"))
 
 
 def bases_in_force(account_ids, months) -> dict:
@@ -329,20 +326,13 @@ BANK_LINES_SHOWN = 200
 RECENT_BANK_LINES = 20
 
 
-def _staff_only(qs, viewer):
-    """Bank statements and suspense are the center's own books: staff (or the system) only."""
-    if viewer is None or roles.has_role(viewer, *roles.READ_ROLES):
-        return qs
-    return qs.none()
-
-
-def remittance_lists(filters=None, *, viewer=None):
+def remittance_lists(filters=None, *, viewer):
     """Remittance lists for the counter list page, latest month first.
 
     ``filters``: ``q`` (employer account number, payment reference or part of the employer's name),
     ``employer`` (an Employer or its id), ``month``, ``status``, ``kind``."""
     f = filters or {}
-    qs = _visible(RemittanceList.objects.select_related("employer"), viewer)
+    qs = RemittanceList.objects.visible_to(viewer).select_related("employer")
     q = str(f.get("q") or "").strip()
     if q:
         qs = qs.filter(Q(employer__account_number=q.upper()) | Q(reference=q.upper()) | Q(employer__name__icontains=q))
@@ -356,22 +346,23 @@ def remittance_lists(filters=None, *, viewer=None):
     return qs.order_by("-month", "-id")
 
 
-def remittance_for_page(*, viewer=None):
+def remittance_for_page(*, viewer):
     """Lists with what the detail page shows joined: employer and its suspense, payment, people."""
-    return _visible(RemittanceList.objects.select_related(
+    return RemittanceList.objects.visible_to(viewer).select_related(
         "employer__suspense_account", "paid_by__bank_account", "created_by", "confirmed_by", "entry",
-        "reversal_entry"), viewer)
+        "reversal_entry")
 
 
-def remittance_lines(remittance):
-    return remittance.lines.select_related("account__depositor").order_by("account__number", "month")
+def remittance_lines(remittance, *, viewer):
+    return (RemittanceLine.objects.visible_to(viewer).filter(remittance=remittance)
+            .select_related("account__depositor").order_by("account__number", "month"))
 
 
-def bank_lines(*, viewer=None):
-    return _staff_only(BankStatementLine.objects.select_related("bank_account"), viewer)
+def bank_lines(*, viewer):
+    return BankStatementLine.objects.visible_to(viewer).select_related("bank_account")
 
 
-def payment_candidates(remittance, *, viewer=None):
+def payment_candidates(remittance, *, viewer):
     """Unmatched incoming bank lines of exactly the list's total; those quoting its reference first."""
     quoted = Case(When(remark__icontains=remittance.reference, then=Value(0)), default=Value(1),
                   output_field=IntegerField())
@@ -379,10 +370,12 @@ def payment_candidates(remittance, *, viewer=None):
             .order_by("quoted", "value_date", "id"))
 
 
-def bank_overview(*, viewer=None, shown=BANK_LINES_SHOWN, recent=RECENT_BANK_LINES) -> list[dict]:
+def bank_overview(*, viewer, shown=BANK_LINES_SHOWN, recent=RECENT_BANK_LINES) -> list[dict]:
     """Per center bank account: its unmatched incoming lines (oldest first, at most ``shown``, each with the
     employer whose name the payer gives, if any) and its latest booked lines (with the list they paid)."""
-    banks = list(_staff_only(BankAccount.objects.select_related("ledger_account"), viewer).order_by("bank", "number"))
+    if not roles.has_role(viewer, *roles.READ_ROLES):  # the center's own books
+        return []
+    banks = list(BankAccount.objects.select_related("ledger_account").order_by("bank", "number"))
     if not banks:
         return []
     ids = [b.pk for b in banks]
@@ -412,21 +405,23 @@ def bank_overview(*, viewer=None, shown=BANK_LINES_SHOWN, recent=RECENT_BANK_LIN
             for b in banks]
 
 
-def employer_suspense_balances(*, viewer=None, limit=100):
+def employer_suspense_balances(*, viewer, limit=100):
     """Employers holding unallocated money (largest first), with the number of confirmed lists waiting
     for payment that it could pay."""
-    qs = (Employer.objects.filter(suspense_account__balance__gt=0).select_related("suspense_account")
+    qs = (Employer.objects.visible_to(viewer).filter(suspense_account__balance__gt=0).select_related("suspense_account")
           .annotate(waiting=Count("remittance_lists",
                                   filter=Q(remittance_lists__status=RemittanceList.Status.CONFIRMED)))
           .order_by("-suspense_account__balance", "account_number"))
-    return list(_staff_only(qs, viewer)[:limit])
+    if not roles.has_role(viewer, *roles.READ_ROLES):  # the center's suspense: staff only
+        return []
+    return list(qs[:limit])
 
 
 def general_suspense_balance():
     return Account.objects.get(code=chart.GENERAL_SUSPENSE).balance
 
 
-def employer_remittances(employer, *, viewer=None, limit=24):
+def employer_remittances(employer, *, viewer, limit=24):
     """An employer's latest remittance lists, for its counter page."""
     return list(remittance_lists({"employer": employer}, viewer=viewer)[:limit])
 

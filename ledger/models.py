@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.money import MoneyField
+from core.visibility import StaffOnlyQuerySet, VisibleQuerySet
 
 
 class AccountKind(models.TextChoices):
@@ -109,6 +110,12 @@ class JournalEntry(models.Model):
         return f"#{self.pk} {self.business_date} {self.memo}"
 
 
+class JournalLineQuerySet(VisibleQuerySet):
+    """Lines of a personal fund account are its holder's; every other line is the center's (staff only)."""
+
+    depositor_path = "account__fund_account__depositor__user"
+
+
 class JournalLine(models.Model):
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
     # Indexed by line_account_date_idx, which starts with the account: no index of its own.
@@ -117,6 +124,8 @@ class JournalLine(models.Model):
     amount = MoneyField(_("amount"))
     business_date = models.DateField(_("business date"))
     memo = models.CharField(_("memo"), max_length=120, blank=True)
+
+    objects = JournalLineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("journal line")
@@ -130,6 +139,10 @@ class JournalLine(models.Model):
 
     def __str__(self):
         return f"{self.side} {self.amount} {self.account_id}"
+
+
+class HoldQuerySet(VisibleQuerySet):
+    depositor_path = "account__fund_account__depositor__user"
 
 
 class Hold(models.Model):
@@ -156,6 +169,8 @@ class Hold(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")
     history = HistoricalRecords()
+
+    objects = HoldQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("hold")
@@ -225,6 +240,8 @@ class BankInstruction(models.Model):
     source = models.CharField(_("source"), max_length=80, blank=True)
     history = HistoricalRecords()
 
+    objects = StaffOnlyQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("bank instruction")
         verbose_name_plural = _("bank instructions")
@@ -260,6 +277,8 @@ class BankStatementLine(models.Model):
     instruction = models.OneToOneField(BankInstruction, null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="statement_line")
     imported_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StaffOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("bank statement line")

@@ -3,7 +3,6 @@
 from django.db.models import Case, DecimalField, F, Sum, When, Window
 from django.db.models.functions import Coalesce
 
-from core import roles
 from core.money import ZERO
 from ledger import chart
 from ledger.models import Account, BankAccount, BankStatementLine, Hold, JournalLine
@@ -13,13 +12,14 @@ def account_by_code(code) -> Account:
     return Account.objects.get(code=code)
 
 
-def lines_with_running_balance(account: Account, limit=200):
-    """The account's latest lines, newest first, each annotated with ``running`` = balance after it."""
+def lines_with_running_balance(account: Account, *, viewer, limit=200):
+    """The account's latest lines the viewer may see, newest first, each annotated with ``running`` = balance
+    after it (an unknown viewer, or someone else's account: none)."""
     normal = "D" if account.debit_normal else "C"
     signed = Case(When(side=normal, then=F("amount")), default=-F("amount"),
                   output_field=DecimalField(max_digits=18, decimal_places=2))
     qs = (
-        JournalLine.objects.filter(account=account)
+        JournalLine.objects.visible_to(viewer).filter(account=account)
         .select_related("entry")
         .annotate(running=Window(expression=Sum(signed), order_by=[F("id").asc()]))
         .order_by("-id")
@@ -27,8 +27,8 @@ def lines_with_running_balance(account: Account, limit=200):
     return list(qs[:limit])
 
 
-def active_holds(account: Account):
-    return Hold.objects.filter(account=account, status=Hold.Status.ACTIVE).order_by("created_at")
+def active_holds(account: Account, *, viewer):
+    return Hold.objects.visible_to(viewer).filter(account=account, status=Hold.Status.ACTIVE).order_by("created_at")
 
 
 def bank_accounts():
@@ -44,9 +44,7 @@ def fund_balance_total():
         s=Coalesce(Sum("balance"), ZERO))["s"]
 
 
-def unmatched_incoming(*, viewer=None):
+def unmatched_incoming(*, viewer):
     """Money received on the center's bank accounts that is not booked yet (staff, or the system, only)."""
-    if viewer is not None and not roles.has_role(viewer, *roles.READ_ROLES):
-        return BankStatementLine.objects.none()
-    return BankStatementLine.objects.filter(match_status=BankStatementLine.Match.UNMATCHED,
+    return BankStatementLine.objects.visible_to(viewer).filter(match_status=BankStatementLine.Match.UNMATCHED,
                                             direction=BankStatementLine.Direction.CREDIT).select_related("bank_account")

@@ -1,30 +1,36 @@
 """Reads for the self-service portals. A depositor or an employer agent only ever reaches their own data:
-every lookup starts from the logged-in user."""
+every selector takes the ``viewer`` (a required keyword) and starts from the models' ``visible_to(viewer)``,
+then narrows to the viewer's own person or employer; someone else's row is a 404."""
 
 from django.db.models import Sum
 from django.http import Http404
 
-from accounts.models import Employer, FundAccount
+from accounts.models import Depositor, Employer, FundAccount
 from core import roles
+from core.visibility import employer_id_of
 from deposits.models import RemittanceLine, RemittanceList
 from ledger.selectors import active_holds, lines_with_running_balance
 
 
-def depositor_of(user):
-    depositor = getattr(user, "depositor", None) if roles.has_role(user, roles.DEPOSITOR) else None
+def depositor_of(*, viewer) -> Depositor:
+    depositor = None
+    if roles.has_role(viewer, roles.DEPOSITOR):
+        depositor = Depositor.objects.visible_to(viewer).filter(user=viewer).first()
     if depositor is None:
         raise Http404
     return depositor
 
 
-def accounts_of(user):
-    return (FundAccount.objects.filter(depositor=depositor_of(user))
+def accounts_of(*, viewer):
+    if not roles.has_role(viewer, roles.DEPOSITOR):
+        return FundAccount.objects.none()
+    return (FundAccount.objects.visible_to(viewer).filter(depositor__user=viewer)
             .select_related("employer", "ledger_account", "depositor").order_by("-opened_on", "-pk"))
 
 
-def current_account(user):
+def current_account(*, viewer):
     """The person's open account, else the most recent closed one."""
-    accounts = list(accounts_of(user))
+    accounts = list(accounts_of(viewer=viewer))
     for account in accounts:
         if not account.is_closed:
             return account
@@ -33,51 +39,53 @@ def current_account(user):
     raise Http404
 
 
-def account_of(user, number):
-    account = accounts_of(user).filter(number=number).first()
+def account_of(*, viewer, number):
+    account = accounts_of(viewer=viewer).filter(number=number).first()
     if account is None:
         raise Http404
     return account
 
 
-def deposit_history(account, limit=120):
+def deposit_history(account, *, viewer, limit=120):
     """Posted remittance and supplementary lines by month covered, newest first."""
-    return list(RemittanceLine.objects.filter(account=account, posted=True)
+    return list(RemittanceLine.objects.visible_to(viewer).filter(account=account, posted=True)
                 .select_related("remittance", "remittance__employer", "remittance__entry")
                 .order_by("-month", "-pk")[:limit])
 
 
-def ledger_history(account, limit=100):
-    return lines_with_running_balance(account.ledger_account, limit=limit)
+def ledger_history(account, *, viewer, limit=100):
+    return lines_with_running_balance(account.ledger_account, viewer=viewer, limit=limit)
 
 
-def holds(account):
-    return active_holds(account.ledger_account)
+def holds(account, *, viewer):
+    return active_holds(account.ledger_account, viewer=viewer)
 
 
-def employer_of(user) -> Employer:
-    agent = getattr(user, "employer_agent", None) if roles.has_role(user, roles.EMPLOYER_AGENT) else None
-    if agent is None:
+def employer_of(*, viewer) -> Employer:
+    employer_id = employer_id_of(viewer)
+    employer = Employer.objects.visible_to(viewer).filter(pk=employer_id).first() if employer_id else None
+    if employer is None:
         raise Http404
-    return agent.employer
+    return employer
 
 
-def employees(employer):
-    return (employer.accounts.select_related("depositor", "ledger_account")
+def employees(employer, *, viewer):
+    return (FundAccount.objects.visible_to(viewer).filter(employer=employer)
+            .select_related("depositor", "ledger_account")
             .exclude(status__in=FundAccount.CLOSED_STATUSES).order_by("status", "number"))
 
 
-def remittances(employer, limit=36):
-    return list(employer.remittance_lists.order_by("-month", "-pk")[:limit])
+def remittances(employer, *, viewer, limit=36):
+    return list(RemittanceList.objects.visible_to(viewer).filter(employer=employer).order_by("-month", "-pk")[:limit])
 
 
-def remittance_of(employer, reference) -> RemittanceList:
-    remittance = employer.remittance_lists.filter(reference=reference).first()
+def remittance_of(employer, reference, *, viewer) -> RemittanceList:
+    remittance = RemittanceList.objects.visible_to(viewer).filter(employer=employer, reference=reference).first()
     if remittance is None:
         raise Http404
     return remittance
 
 
-def amount_due(employer):
-    return (employer.remittance_lists.filter(status=RemittanceList.Status.CONFIRMED)
+def amount_due(employer, *, viewer):
+    return (RemittanceList.objects.visible_to(viewer).filter(employer=employer, status=RemittanceList.Status.CONFIRMED)
             .aggregate(s=Sum("total"))["s"])

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Depositor, FundAccount
 from core.money import MoneyField
+from core.visibility import StaffOnlyQuerySet, VisibleQuerySet
 from ledger.models import BankInstruction, JournalEntry
 
 
@@ -49,6 +50,10 @@ class DocumentType(models.TextChoices):
     MIN_LIVING_CERT = "min_living_cert", _("Minimum living allowance certificate")
     APPROVAL = "approval", _("Approval document")
     OTHER = "other", _("Other")
+
+
+class WithdrawalApplicationQuerySet(VisibleQuerySet):
+    depositor_path = "depositor__user"
 
 
 class WithdrawalApplication(models.Model):
@@ -106,6 +111,8 @@ class WithdrawalApplication(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
+    objects = WithdrawalApplicationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("withdrawal application")
         verbose_name_plural = _("withdrawal applications")
@@ -123,6 +130,10 @@ class WithdrawalApplication(models.Model):
         return f"{self.number} {self.get_reason_display()} {self.amount_requested}"
 
 
+class WithdrawalDocumentQuerySet(VisibleQuerySet):
+    depositor_path = "application__depositor__user"
+
+
 class WithdrawalDocument(models.Model):
     application = models.ForeignKey(WithdrawalApplication, on_delete=models.CASCADE, related_name="documents")
     doc_type = models.CharField(_("document type"), max_length=20, choices=DocumentType.choices)
@@ -131,6 +142,8 @@ class WithdrawalDocument(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+", verbose_name=_("uploaded by"))
     uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WithdrawalDocumentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("withdrawal document")
@@ -161,6 +174,8 @@ class PropertyRecord(models.Model):
     imported_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
+    objects = StaffOnlyQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("property record")
         verbose_name_plural = _("property records")
@@ -188,6 +203,8 @@ class FraudBan(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
+    objects = StaffOnlyQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("fraud ban")
         verbose_name_plural = _("fraud bans")
@@ -195,6 +212,10 @@ class FraudBan(models.Model):
 
     def __str__(self):
         return f"{self.depositor_id} {self.kind} {self.starts_on}–{self.ends_on}"
+
+
+class RecoveryQuerySet(VisibleQuerySet):
+    depositor_path = "depositor__user"
 
 
 class Recovery(models.Model):
@@ -219,6 +240,8 @@ class Recovery(models.Model):
                                    related_name="+", verbose_name=_("by"))
     history = HistoricalRecords()
 
+    objects = RecoveryQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("fraud recovery")
         verbose_name_plural = _("fraud recoveries")
@@ -235,6 +258,10 @@ class Recovery(models.Model):
     @property
     def outstanding(self):
         return self.amount_due - self.amount_recovered
+
+
+class StandingInstructionQuerySet(VisibleQuerySet):
+    depositor_path = "account__depositor__user"
 
 
 class StandingInstruction(models.Model):
@@ -265,6 +292,8 @@ class StandingInstruction(models.Model):
                                    related_name="+", verbose_name=_("by"))
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+
+    objects = StandingInstructionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("standing withdrawal")

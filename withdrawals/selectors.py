@@ -14,25 +14,16 @@ QUEUE_OF_ROLE = {roles.CLERK: (W.State.SUBMITTED, W.State.RETURNED), roles.REVIE
 OPEN_STATES = (W.State.SUBMITTED, W.State.ACCEPTED, W.State.REVIEWED, W.State.RETURNED)
 
 
-def _visible(qs, viewer):
-    """Staff see every case; a depositor only their own; anyone else nothing. ``None``: the system."""
-    if viewer is None or roles.has_role(viewer, *roles.READ_ROLES):
-        return qs
-    if roles.has_role(viewer, roles.DEPOSITOR):
-        return qs.filter(depositor__user=viewer)
-    return qs.none()
-
-
 def applications(*, viewer, state=None, reason=None):
     on = today()
-    qs = W.objects.select_related("account", "depositor", "instruction").annotate(
+    qs = W.objects.visible_to(viewer).select_related("account", "depositor", "instruction").annotate(
         overdue=Case(When(state__in=OPEN_STATES[1:3], decision_due__lt=on, then=Value(True)), default=Value(False),
                      output_field=BooleanField()))
     if state:
         qs = qs.filter(state=state)
     if reason:
         qs = qs.filter(reason=reason)
-    return _visible(qs, viewer).order_by("decision_due", "id")
+    return qs.order_by("decision_due", "id")
 
 
 def queue(*, viewer):
@@ -42,9 +33,10 @@ def queue(*, viewer):
     return applications(viewer=viewer).filter(state__in=states)
 
 
-def overdue(on=None):
+def overdue(*, viewer, on=None):
     """Accepted or reviewed cases past the 3-day decision deadline."""
-    return W.objects.filter(state__in=(W.State.ACCEPTED, W.State.REVIEWED), decision_due__lt=on or today())
+    return W.objects.visible_to(viewer).filter(state__in=(W.State.ACCEPTED, W.State.REVIEWED),
+                                               decision_due__lt=on or today())
 
 
 def case_page(*, viewer, pk) -> dict:
@@ -54,7 +46,7 @@ def case_page(*, viewer, pk) -> dict:
 
     app = applications(viewer=viewer).get(pk=pk)
     live = services.compute_effect(app) if app.state in OPEN_STATES else app.effect
-    recovery = Recovery.objects.filter(application=app).first()
+    recovery = Recovery.objects.visible_to(viewer).filter(application=app).first()
     receipts = []
     if recovery is not None and recovery.status == Recovery.Status.OPEN and roles.has_role(viewer, roles.FINANCE):
         # Money received and not yet booked, the person's own transfers first.
@@ -94,11 +86,7 @@ def options(*, on=None) -> list[dict]:
 
 
 def standing_instructions(*, viewer, account=None):
-    qs = StandingInstruction.objects.select_related("account__depositor")
+    qs = StandingInstruction.objects.visible_to(viewer).select_related("account__depositor")
     if account is not None:
         qs = qs.filter(account=account)
-    if viewer is None or roles.has_role(viewer, *roles.READ_ROLES):
-        return qs
-    if roles.has_role(viewer, roles.DEPOSITOR):
-        return qs.filter(account__depositor__user=viewer)
-    return qs.none()
+    return qs

@@ -114,7 +114,7 @@ def test_search_returns_at_most_twenty_rows(clerk, employer):
         person = services.register_depositor(actor=clerk, name=f"王{i:02d}", id_number=first17 +
                                              resident_id_check_char(first17))
         services.open_account(actor=clerk, employer=employer, depositor=person, base=Decimal("5000"))
-    assert len(selectors.search_depositors(clerk, "王")) == 20
+    assert len(selectors.search_depositors(viewer=clerk, q="王")) == 20
 
 
 def test_search_refuses_a_depositor_user(client, account):

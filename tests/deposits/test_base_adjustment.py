@@ -63,7 +63,7 @@ def test_bases_are_clamped_reported_and_applied_on_july_1(agent, emp):
     assert (adjustment.status, adjustment.effective_from, adjustment.line_count, adjustment.clamped_count) == (
         "pending", JULY, 3, 2)
     report = [(ln.account.depositor.name, ln.wage, ln.old_base, ln.new_base, ln.clamped)
-              for ln in selectors.clamped_lines(adjustment)]
+              for ln in selectors.clamped_lines(adjustment, viewer=system_actor())]
     assert report == [("乙", Decimal("2000.00"), Decimal("2330.00"), Decimal("2330.00"), "floor"),
                       ("丙", Decimal("45000.00"), Decimal("30000.00"), Decimal("32969.00"), "cap")]
     assert bases(emp) == {"甲": Decimal("8000.00"), "乙": Decimal("2330.00"), "丙": Decimal("30000.00")}

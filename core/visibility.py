@@ -1,0 +1,64 @@
+"""Who may see which rows: one ``visible_to(user)`` queryset method per model holding personal or case data.
+
+Every selector that returns such rows starts from ``Model.objects.visible_to(viewer)``, so scoping lives in
+one place per model and fails closed:
+
+- ``None``, an anonymous or an inactive user sees nothing (``.none()``);
+- the system actor (``core.actors``) sees everything (batch jobs, rules);
+- staff with one of the model's ``staff_roles`` see every row;
+- a depositor sees the rows reached through ``depositor_path`` (a lookup ending at the portal user);
+- an employer agent sees the rows reached through ``employer_path`` (a lookup ending at the employer's id);
+- anyone else sees nothing.
+
+A model declares its paths on its queryset class::
+
+    class FundAccountQuerySet(VisibleQuerySet):
+        depositor_path = "depositor__user"
+        employer_path = "employer_id"
+
+and ``objects = FundAccountQuerySet.as_manager()``.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from core import roles
+
+
+def employer_id_of(user):
+    """The employer an agent acts for, or ``None``."""
+    if not roles.has_role(user, roles.EMPLOYER_AGENT):
+        return None
+    agent = getattr(user, "employer_agent", None)
+    return agent.employer_id if agent is not None else None
+
+
+class VisibleQuerySet(models.QuerySet):
+    staff_roles: tuple = roles.READ_ROLES
+    depositor_path: str | None = None
+    employer_path: str | None = None
+
+    def visible_to(self, user):
+        if roles.is_system(user):
+            return self.all()
+        if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+            return self.none()
+        if self.staff_roles and roles.has_role(user, *self.staff_roles):
+            return self.all()
+        condition = self.own_rows(user)
+        return self.filter(condition) if condition is not None else self.none()
+
+    def own_rows(self, user) -> Q | None:
+        """The condition for a non-staff user's own rows (``None``: none at all)."""
+        condition = None
+        if self.depositor_path and roles.has_role(user, roles.DEPOSITOR):
+            condition = Q(**{self.depositor_path: user})
+        employer_id = employer_id_of(user) if self.employer_path else None
+        if employer_id is not None:
+            mine = Q(**{self.employer_path: employer_id})
+            condition = mine if condition is None else condition | mine
+        return condition
+
+
+class StaffOnlyQuerySet(VisibleQuerySet):
+    """The center's own books and registers (bank statements, fraud bans, property records): staff only."""
