@@ -1,0 +1,107 @@
+"""Access fails closed: the system actor, ``require_role`` and ``visible_to`` on every model with personal or
+case data."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client
+
+from accounts.models import AccountEvent, Depositor, Employer, FundAccount
+from core import roles, workflow
+from core.actors import SYSTEM_USERNAME, is_system, system_actor
+from core.errors import Forbidden
+from core.models import AuditEvent, Notification
+from deposits.models import BaseAdjustment, DeferralApplication, RemittanceLine, RemittanceList
+from ledger.models import BankStatementLine, Hold, JournalLine
+from tests import access_world
+from tests.conftest import make_user
+from withdrawals.models import (
+    FraudBan,
+    PropertyRecord,
+    Recovery,
+    StandingInstruction,
+    WithdrawalApplication,
+    WithdrawalDocument,
+)
+from withdrawals.services import FLOW
+
+
+@pytest.fixture
+def world(db):
+    return access_world.build()
+
+
+def test_require_role_refuses_a_missing_or_anonymous_actor_and_lets_the_system_act(db):
+    clerk = make_user("c", roles.CLERK)
+    for nobody in (None, AnonymousUser()):
+        with pytest.raises(Forbidden):
+            roles.require_role(nobody, roles.CLERK)
+    with pytest.raises(Forbidden):
+        roles.require_role(make_user("d", roles.DEPOSITOR), roles.CLERK)
+    roles.require_role(clerk, roles.CLERK)
+    roles.require_role(system_actor(), roles.CLERK)
+
+
+def test_the_system_actor_is_one_inactive_row_nobody_can_log_in_as(db):
+    system = system_actor()
+    assert system.username == SYSTEM_USERNAME and not system.is_active and not system.has_usable_password()
+    assert system_actor().pk == system.pk and is_system(system)
+    assert not Client().login(username=SYSTEM_USERNAME, password="")
+    system.is_active = True  # an activated copy is an ordinary (role-less) user
+    assert not is_system(system)
+    assert not is_system(None) and not is_system(AnonymousUser())
+
+
+def test_workflow_refuses_a_missing_actor_and_lets_the_system_take_only_system_steps(world):
+    app = world.a.withdrawal
+    assert FLOW.actions_for(app, None) == []
+    system_actions = {t.action for t in FLOW.actions_for(app, system_actor())}
+    assert system_actions and all(FLOW.transition(a).system for a in system_actions)
+    with pytest.raises(Forbidden):
+        workflow.apply(FLOW, app, action="review", actor=None)
+    with pytest.raises(Forbidden):
+        workflow.apply(FLOW, app, action="review", actor=system_actor())
+
+
+def _ids(qs):
+    return set(qs.values_list("pk", flat=True))
+
+
+def test_visible_to_scopes_every_model_with_personal_or_case_data(world):
+    a, b = world.a, world.b
+    clerk, auditor = world.staff[roles.CLERK], world.staff[roles.AUDITOR]
+    outsider = make_user("outsider")  # logged in, no role
+    cases = [  # model, rows of side a, rows of side b, who besides staff sees a's rows (depositor, agent)
+        (Depositor, {a.depositor.pk}, {b.depositor.pk}, (True, True)),
+        (FundAccount, {a.account.pk}, {b.account.pk}, (True, True)),
+        (Employer, {a.employer.pk}, {b.employer.pk}, (False, True)),
+        (AccountEvent, _ids(a.account.events.all()), _ids(b.account.events.all()), (True, True)),
+        (RemittanceList, {a.remittance.pk}, {b.remittance.pk}, (False, True)),
+        (RemittanceLine, _ids(a.remittance.lines.all()), _ids(b.remittance.lines.all()), (True, True)),
+        (DeferralApplication, {a.deferral.pk}, {b.deferral.pk}, (False, True)),
+        (BaseAdjustment, {a.base_adjustment.pk}, {b.base_adjustment.pk}, (False, True)),
+        (WithdrawalApplication, {a.withdrawal.pk}, {b.withdrawal.pk}, (True, False)),
+        (WithdrawalDocument, {a.document.pk}, {b.document.pk}, (True, False)),
+        (Recovery, {a.recovery.pk}, {b.recovery.pk}, (True, False)),
+        (StandingInstruction, {a.standing.pk}, {b.standing.pk}, (True, False)),
+        (JournalLine, _ids(JournalLine.objects.filter(account=a.account.ledger_account)),
+         _ids(JournalLine.objects.filter(account=b.account.ledger_account)), (True, False)),
+        (Notification, {a.notification.pk}, {b.notification.pk}, (True, False)),
+    ]
+    for model, rows_a, rows_b, (depositor_sees, agent_sees) in cases:
+        assert rows_a and rows_b, model
+        both = rows_a | rows_b
+        manager = model.objects
+        for nobody in (None, AnonymousUser(), outsider):
+            assert _ids(manager.visible_to(nobody)) == set(), (model, nobody)
+        assert _ids(manager.visible_to(system_actor())) >= both, model
+        assert _ids(manager.visible_to(clerk)) >= both and _ids(manager.visible_to(auditor)) >= both, model
+        assert _ids(manager.visible_to(a.user)) & both == (rows_a if depositor_sees else set()), model
+        assert _ids(manager.visible_to(b.user)) & rows_a == set(), model
+        assert _ids(manager.visible_to(a.agent)) & both == (rows_a if agent_sees else set()), model
+        assert _ids(manager.visible_to(b.agent)) & rows_a == set(), model
+    # The center's own books and registers: staff only.
+    assert AuditEvent.objects.exists() and BankStatementLine.objects.exists()
+    for model in (BankStatementLine, AuditEvent, FraudBan, PropertyRecord, Hold):
+        for user in (None, a.user, a.agent, outsider):
+            assert not model.objects.visible_to(user).exists(), (model, user)
+    assert _ids(BankStatementLine.objects.visible_to(clerk)) >= {world.bank_line.pk}
