@@ -1,0 +1,127 @@
+"""Every URL of the project, for every kind of visitor, with real ids of other people's records.
+
+The roles that may open a URL are declared once, beside the pattern (``core.access.page``/``api``); this test
+reads that declaration from the resolver. A URL without one fails. For each URL and visitor:
+
+- an allowed staff role gets the page (200, 405 for a POST-only URL, or a redirect that is not to a login);
+- an allowed depositor or agent gets it for their own records, and 403/404 for another person's or employer's
+  (GET and POST), never a 200;
+- everyone else is refused: 403/404, 401 from the API, or a redirect to a login page.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from core import roles
+from core.access import PUBLIC, allowed_roles
+from tests import access_world
+from tests.conftest import make_user
+
+SKIPPED_PREFIXES = ("admin/", "i18n/", "static/", "media/")
+LOGIN_PATHS = ("/counter/login/", "/portal/login/", "/employer/login/", "/admin/login/")
+OBJECT_KWARGS = {"number", "reference", "account_number", "pk"}
+
+
+def named_urls():
+    """(name, route, callback, path kwargs) of every named project URL."""
+    out = []
+
+    def walk(patterns, prefix="", namespace=""):
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if route.startswith(SKIPPED_PREFIXES):
+                continue
+            if isinstance(p, URLResolver):
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, route, ns)
+            elif isinstance(p, URLPattern) and p.name:
+                out.append((namespace + p.name, route, p.callback, set(p.pattern.converters)))
+
+    walk(get_resolver().url_patterns)
+    return out
+
+
+def fill(name, kwarg, world, side):
+    """A real id for ``kwarg`` of URL ``name``: a record of ``side`` (employer A and depositor 1)."""
+    if kwarg == "number":
+        is_case = name.startswith(("withdrawals:", "withdrawals_portal:")) or "withdrawal" in name
+        return side.withdrawal.number if is_case else side.account.number
+    if kwarg == "reference":
+        return side.remittance.reference
+    if kwarg == "account_number":
+        return side.employer.account_number
+    if kwarg == "action":
+        return "review"
+    if kwarg == "pk":
+        for part, value in (("deferral", side.deferral.pk), ("base", side.base_adjustment.pk),
+                            ("bank", world.bank_line.pk), ("document", side.document.pk),
+                            ("standing", side.standing.pk)):
+            if part in name:
+                return value
+    raise AssertionError(f"The access test cannot fill <{kwarg}> of {name}: add it to fill().")
+
+
+def _to_login(response):
+    return response.status_code == 302 and response["Location"].split("?")[0].endswith(LOGIN_PATHS)
+
+
+def served(response):
+    return response.status_code in (200, 405) or (response.status_code in (301, 302) and not _to_login(response))
+
+
+def refused(response):
+    return response.status_code in (401, 403, 404) or _to_login(response)
+
+
+@pytest.fixture
+def world(db):
+    return access_world.build()
+
+
+def test_every_url_declares_who_may_open_it(db):
+    undeclared = [name for name, _route, callback, _kw in named_urls() if not allowed_roles(callback)]
+    assert undeclared == []
+    assert len(named_urls()) > 60
+
+
+def test_every_url_for_every_role_with_other_peoples_records(world):
+    a, b = world.a, world.b
+    visitors = {"anonymous": (None, None)}
+    for role, user in world.staff.items():
+        visitors[role] = (user, "staff")
+    visitors |= {"depositor": (a.user, "own"), "another depositor": (b.user, "other"),
+                 "agent": (a.agent, "own"), "agent of another employer": (b.agent, "other"),
+                 "bank client": (make_user("bank_client", roles.BANK_CLIENT), "staff")}
+    clients = {}
+    for label, (user, _kind) in visitors.items():
+        clients[label] = Client()
+        if user is not None:
+            clients[label].force_login(user)
+    problems, checked = [], 0
+    for name, _route, callback, kwargs in named_urls():
+        allow = allowed_roles(callback)
+        url = reverse(name, kwargs={k: fill(name, k, world, a) for k in kwargs})
+        has_object = bool(kwargs & OBJECT_KWARGS)
+        for label, (user, kind) in visitors.items():
+            response = clients[label].get(url)
+            checked += 1
+            assert response.status_code < 500, (name, label, response.status_code)
+            if PUBLIC in allow:
+                continue
+            may = user is not None and roles.has_role(user, *allow)
+            if may and (kind in ("staff", "own") or not has_object):
+                expected, ok = "served", served(response)
+            else:
+                expected, ok = "refused", refused(response)
+            if may and kind == "other" and has_object and response.status_code == 200:
+                ok = False
+            if not ok:
+                problems.append(f"GET {url} ({name}) as {label}: {response.status_code}, expected {expected}")
+            if not may or (kind == "other" and has_object):  # refused before anything is written
+                response = clients[label].post(url, {})
+                checked += 1
+                if not refused(response):
+                    problems.append(f"POST {url} ({name}) as {label}: {response.status_code}, expected refused")
+    assert problems == [], "\n".join(problems)
+    assert checked > 1000
