@@ -37,3 +37,16 @@ def is_system(user) -> bool:
     """True only for the system user row (inactive, reserved name). An activated copy loses the powers."""
     return (user is not None and getattr(user, "pk", None) is not None
             and getattr(user, "username", None) == SYSTEM_USERNAME and getattr(user, "is_active", True) is False)
+
+
+def require_actor(actor):
+    """Refuse a change without an actor (``None`` or an anonymous user): a person or the system must act."""
+    if is_system(actor):
+        return
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        from django.utils.translation import gettext as _
+
+        from core.errors import Forbidden
+
+        raise Forbidden(_("Every change needs an actor: a member of staff, the person concerned or the system."),
+                        code="actor_required")

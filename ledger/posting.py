@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
+from core.actors import require_actor
 from core.business_date import today
 from core.errors import Conflict, InsufficientFunds, InvalidInput, StateError
 from core.money import FEN, format_yuan, to_decimal
@@ -181,6 +182,7 @@ def post(*, lines, memo, actor, idempotency_key=None, business_date=None, busine
     (no BEGIN and COMMIT round trips); inside one it needs no savepoint, since a refused posting writes nothing
     and leaves the caller's transaction usable.
     """
+    require_actor(actor)
     lines = list(lines)
     total = _check_lines(lines)
     digest = lines_hash(lines)
@@ -256,6 +258,7 @@ def post_set(*, memo, business_type, idempotency_key, business_date, counter_acc
     Idempotency is that of :func:`post`: the same key with the same lines returns the first entry; with
     other lines it is a conflict.
     """
+    require_actor(actor)
     if not idempotency_key:
         raise InvalidInput(_("A set posting needs an idempotency key."), code="idempotency_key_required")
     if (select_sql is None) == (rows is None):

@@ -41,6 +41,20 @@ def test_require_role_refuses_a_missing_or_anonymous_actor_and_lets_the_system_a
     roles.require_role(system_actor(), roles.CLERK)
 
 
+def test_money_does_not_move_without_an_actor(world):
+    from ledger.models import JournalEntry
+    from ledger.posting import credit, debit, post
+
+    account, bank = world.a.account.ledger_account, world.bank_line.bank_account.ledger_account
+    entries = JournalEntry.objects.count()
+    for nobody in (None, AnonymousUser()):
+        with pytest.raises(Forbidden):
+            post(actor=nobody, lines=[debit(bank, "1.00"), credit(account, "1.00")], memo="x")
+    assert JournalEntry.objects.count() == entries
+    entry = post(actor=system_actor(), lines=[debit(bank, "1.00"), credit(account, "1.00")], memo="x")
+    assert entry.actor == system_actor()
+
+
 def test_the_system_actor_is_one_inactive_row_nobody_can_log_in_as(db):
     system = system_actor()
     assert system.username == SYSTEM_USERNAME and not system.is_active and not system.has_usable_password()
