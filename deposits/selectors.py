@@ -28,6 +28,7 @@ from deposits.models import (
     BaseAdjustmentLine,
     DeferralApplication,
     DeferredMonth,
+    FlexibleDeposit,
     FlexibleDepositMonth,
     RemittanceLine,
     RemittanceList,
@@ -153,6 +154,12 @@ def base_adjustments(*, viewer):
             .order_by("-effective_from", "-id"))
 
 
+def adjustment_lines(adjustment, *, viewer):
+    """Every line of a base adjustment, in the order of the submitted rows."""
+    return (BaseAdjustmentLine.objects.visible_to(viewer).filter(adjustment=adjustment)
+            .select_related("account__depositor").order_by("row"))
+
+
 def clamped_lines(adjustment, *, viewer):
     """The report of a base adjustment: lines raised to the floor or lowered to the cap."""
     return (BaseAdjustmentLine.objects.visible_to(viewer).filter(adjustment=adjustment).exclude(clamped="")
@@ -189,6 +196,12 @@ def bases_in_force(account_ids, months) -> dict:
             if month >= effective:
                 result[(account_id, month)] = new
     return result
+
+
+def flexible_deposits(*, viewer):
+    """Flexible workers' deposits (灵活就业缴存) the viewer may see, latest first."""
+    return (FlexibleDeposit.objects.visible_to(viewer).select_related("account__depositor", "statement_line")
+            .order_by("-id"))
 
 
 # --- continuity and gaps -----------------------------------------------------------------------------

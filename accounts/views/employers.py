@@ -18,14 +18,14 @@ WRITE = roles.ACCOUNT_WRITE_ROLES
 @staff_required(*READ)
 def employer_list(request):
     q = request.GET.get("q", "").strip()
-    page = Paginator(selectors.employers(request.user, q), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.employers(viewer=request.user, q=q), 50).get_page(request.GET.get("page"))
     return render(request, "accounts/employer_list.html", {"q": q, "page": page})
 
 
 @staff_required(*READ)
 def employer_detail(request, account_number):
-    employer = get_object_or_404(selectors.employers(request.user), account_number=account_number)
-    employees = selectors.employer_employees(request.user, employer)
+    employer = get_object_or_404(selectors.employers(viewer=request.user), account_number=account_number)
+    employees = selectors.employer_employees(viewer=request.user, employer=employer)
     return render(request, "accounts/employer_detail.html", {
         "employer": employer, "employees": employees, "counts": selectors.status_counts(employees)})
 
@@ -47,7 +47,7 @@ def employer_new(request):
 
 @staff_required(*WRITE)
 def employer_edit(request, account_number):
-    employer = get_object_or_404(selectors.employers(request.user), account_number=account_number)
+    employer = get_object_or_404(selectors.employers(viewer=request.user), account_number=account_number)
     form = forms.EmployerChangeForm(request.POST or None, employer=employer)
     if request.method == "POST" and form.is_valid():
         changes = form.changes()
@@ -65,7 +65,7 @@ def employer_edit(request, account_number):
 
 @staff_required(*WRITE)
 def employer_close(request, account_number):
-    employer = get_object_or_404(selectors.employers(request.user), account_number=account_number)
+    employer = get_object_or_404(selectors.employers(viewer=request.user), account_number=account_number)
     form = forms.EmployerCloseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -17,21 +17,22 @@ WRITE = roles.ACCOUNT_WRITE_ROLES
 @staff_required(*READ)
 def search(request):
     q = request.GET.get("q", "").strip()
-    return render(request, "accounts/search.html", {"q": q, "rows": selectors.search_depositors(request.user, q)})
+    return render(request, "accounts/search.html", {"q": q, "rows": selectors.search_depositors(viewer=request.user,
+                                                                                                q=q)})
 
 
 @staff_required(*READ)
 def search_results(request):
     """The rows of the search page, for htmx as the clerk types."""
     q = request.GET.get("q", "").strip()
-    rows = selectors.search_depositors(request.user, q)
+    rows = selectors.search_depositors(viewer=request.user, q=q)
     return render(request, "accounts/_search_results.html", {"q": q, "rows": rows})
 
 
 @staff_required(*READ)
 def account_detail(request, number):
-    account = get_object_or_404(selectors.fund_accounts(request.user), number=number)
-    detail = selectors.account_detail(request.user, account)
+    account = get_object_or_404(selectors.fund_accounts(viewer=request.user), number=number)
+    detail = selectors.account_detail(viewer=request.user, account=account)
     return render(request, "accounts/account_detail.html", {"detail": detail, "account": account})
 
 
@@ -52,7 +53,7 @@ def account_new(request):
 
 @staff_required(*WRITE)
 def account_seal(request, number):
-    account = get_object_or_404(selectors.fund_accounts(request.user), number=number)
+    account = get_object_or_404(selectors.fund_accounts(viewer=request.user), number=number)
     form = forms.SealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -67,7 +68,7 @@ def account_seal(request, number):
 
 @staff_required(*WRITE)
 def account_unseal(request, number):
-    account = get_object_or_404(selectors.fund_accounts(request.user), number=number)
+    account = get_object_or_404(selectors.fund_accounts(viewer=request.user), number=number)
     form = forms.UnsealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -63,7 +63,8 @@ class EmployerScoped(APIView):
     permission_classes = [HasRole.of(roles.EMPLOYER_AGENT)]
 
     def get_list(self, request, reference):
-        return get_object_or_404(RemittanceList.objects.select_related("employer"), reference=reference,
+        return get_object_or_404(RemittanceList.objects.visible_to(request.user).select_related("employer"),
+                                 reference=reference,
                                  employer=_employer(request))
 
     def respond(self, remittance, code=status.HTTP_200_OK):

@@ -6,7 +6,6 @@ from django.shortcuts import get_object_or_404, render
 from core import roles
 from core.views_helpers import staff_required
 from deposits import forms, selectors
-from deposits.models import BaseAdjustment
 
 READ = roles.READ_ROLES
 ROWS_PER_PAGE = 100
@@ -15,7 +14,7 @@ ROWS_PER_PAGE = 100
 @staff_required(*READ)
 def base_adjustments(request):
     form = forms.BaseAdjustmentFilterForm(request.GET or None)
-    qs = BaseAdjustment.objects.select_related("employer", "submitted_by")
+    qs = selectors.base_adjustments(viewer=request.user)
     if form.is_valid():
         if form.cleaned_data["employer_number"]:
             qs = qs.filter(employer__account_number=form.cleaned_data["employer_number"].strip().upper())
@@ -31,8 +30,8 @@ def base_adjustments(request):
 
 @staff_required(*READ)
 def base_adjustment(request, pk):
-    adjustment = get_object_or_404(BaseAdjustment.objects.select_related("employer", "submitted_by"), pk=pk)
+    adjustment = get_object_or_404(selectors.base_adjustments(viewer=request.user), pk=pk)
     return render(request, "deposits/base_adjustment.html", {
-        "adjustment": adjustment, "clamped": selectors.clamped_lines(adjustment),
-        "lines": Paginator(adjustment.lines.select_related("account__depositor").order_by("row"),
+        "adjustment": adjustment, "clamped": selectors.clamped_lines(adjustment, viewer=request.user),
+        "lines": Paginator(selectors.adjustment_lines(adjustment, viewer=request.user),
                            ROWS_PER_PAGE * 5).get_page(request.GET.get("page"))})

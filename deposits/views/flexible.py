@@ -11,7 +11,6 @@ from core.errors import ApplicationError, InvalidInput
 from core.money import format_yuan
 from core.views_helpers import staff_required
 from deposits import forms, selectors
-from deposits.models import FlexibleDeposit
 from deposits.services import flexible as flexible_services
 
 WRITE = roles.ACCOUNT_WRITE_ROLES
@@ -23,7 +22,7 @@ def _flexible_page(request, register_form=None, deposit_form=None):
     return render(request, "deposits/flexible.html", {
         "register_form": register_form or forms.FlexibleRegisterForm(),
         "deposit_form": deposit_form or forms.FlexibleDepositForm(queryset=lines),
-        "deposits": FlexibleDeposit.objects.select_related("account__depositor", "statement_line")[:20],
+        "deposits": selectors.flexible_deposits(viewer=request.user)[:20],
         "can_register": roles.has_role(request.user, *WRITE),
     })
 
@@ -58,7 +57,7 @@ def flexible_deposit(request):
     form = forms.FlexibleDepositForm(request.POST, queryset=selectors.unmatched_incoming(viewer=request.user))
     if form.is_valid():
         data = form.cleaned_data
-        account = FundAccount.objects.filter(number=data["account"]).first()
+        account = FundAccount.objects.visible_to(request.user).filter(number=data["account"]).first()
         try:
             if account is None:
                 raise InvalidInput(_("Unknown account number."), fields={"account": [_("Unknown account number.")]})

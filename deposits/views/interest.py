@@ -50,7 +50,9 @@ def settlement_start(request):
 
 @staff_required()
 def account_interest(request, number):
-    account = get_object_or_404(FundAccount.objects.select_related("depositor", "ledger_account"), number=number)
+    account = get_object_or_404(FundAccount.objects.visible_to(request.user).select_related("depositor",
+                                                                                            "ledger_account"),
+                                number=number)
     result, problem = interest.breakdown_for_page(account, request.GET.get("year"))
     if problem:
         messages.error(request, problem)

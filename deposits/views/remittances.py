@@ -54,7 +54,8 @@ def _detail(request, remittance, **bound):
     pay_form.show_candidates(candidates)
     return render(request, "deposits/remittance_detail.html", {
         "remittance": remittance, "employer": remittance.employer,
-        "lines": Paginator(selectors.remittance_lines(remittance), LINES_PER_PAGE).get_page(request.GET.get("page")),
+        "lines": Paginator(selectors.remittance_lines(remittance, viewer=request.user),
+                           LINES_PER_PAGE).get_page(request.GET.get("page")),
         "candidates": candidates, "general_suspense": selectors.general_suspense_balance(),
         "upload_form": forms.UploadForm(), "line_form": forms.LineForm(), "allocate_form": forms.AllocateForm(),
         "reverse_form": forms.ReverseForm(), "pay_form": pay_form, "failed": failed, **bound,
@@ -185,7 +186,7 @@ def remittance_download(request, reference):
 # --- lists made for an employer ------------------------------------------------------------------------
 
 def _employer(request, account_number):
-    return get_object_or_404(account_selectors.employers(request.user), account_number=account_number)
+    return get_object_or_404(account_selectors.employers(viewer=request.user), account_number=account_number)
 
 
 @staff_required(*WRITE)

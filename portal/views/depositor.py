@@ -11,31 +11,31 @@ from portal.views.auth import depositor_required
 
 @depositor_required
 def home(request):
-    account = selectors.current_account(request.user)
+    account = selectors.current_account(viewer=request.user)
     return render(request, "portal/home.html", {
-        "account": account, "depositor": account.depositor, "holds": selectors.holds(account),
-        "deposits": selectors.deposit_history(account, limit=12),
+        "account": account, "depositor": account.depositor, "holds": selectors.holds(account, viewer=request.user),
+        "deposits": selectors.deposit_history(account, viewer=request.user, limit=12),
     })
 
 
 @depositor_required
 def deposits(request, number):
-    account = selectors.account_of(request.user, number)
+    account = selectors.account_of(viewer=request.user, number=number)
     return render(request, "portal/deposits.html", {
-        "account": account, "deposits": selectors.deposit_history(account),
-        "lines": selectors.ledger_history(account),
+        "account": account, "deposits": selectors.deposit_history(account, viewer=request.user),
+        "lines": selectors.ledger_history(account, viewer=request.user),
     })
 
 
 @depositor_required
 def profile(request):
-    return render(request, "portal/profile.html", {"depositor": selectors.depositor_of(request.user),
-                                                   "accounts": selectors.accounts_of(request.user)})
+    return render(request, "portal/profile.html", {"depositor": selectors.depositor_of(viewer=request.user),
+                                                   "accounts": selectors.accounts_of(viewer=request.user)})
 
 
 @depositor_required
 def interest(request, number):
-    account = selectors.account_of(request.user, number)
+    account = selectors.account_of(viewer=request.user, number=number)
     result, problem = deposit_interest.breakdown_for_page(account, request.GET.get("year"))
     if problem:
         messages.error(request, problem)

@@ -28,13 +28,13 @@ def _deferral_page(request, employer, form):
     return render(request, "portal/employer_deferrals.html", {
         "employer": employer, "form": form, "portal": "employer",
         "applications": selectors.deferral_applications({"employer": employer}, viewer=request.user)[:50],
-        "outstanding": selectors.outstanding_deferred_months(employer),
+        "outstanding": selectors.outstanding_deferred_months(employer, viewer=request.user),
     })
 
 
 @agent_required
 def employer_deferrals(request):
-    employer = portal_selectors.employer_of(request.user)
+    employer = portal_selectors.employer_of(viewer=request.user)
     form = forms.DeferralApplyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -53,7 +53,7 @@ def employer_deferrals(request):
 
 
 def _own_application(request, pk):
-    employer = portal_selectors.employer_of(request.user)
+    employer = portal_selectors.employer_of(viewer=request.user)
     application = selectors.deferral_applications({"employer": employer}, viewer=request.user).filter(pk=pk).first()
     if application is None:
         raise Http404
@@ -85,7 +85,7 @@ def _bases_page(request, employer, form):
 
 @agent_required
 def employer_bases(request):
-    employer = portal_selectors.employer_of(request.user)
+    employer = portal_selectors.employer_of(viewer=request.user)
     form = forms.BaseFileForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -104,18 +104,19 @@ def employer_bases(request):
 
 @agent_required
 def employer_base(request, pk):
-    employer = portal_selectors.employer_of(request.user)
-    adjustment = employer.base_adjustments.filter(pk=pk).first()
+    employer = portal_selectors.employer_of(viewer=request.user)
+    adjustment = selectors.base_adjustments(viewer=request.user).filter(employer=employer, pk=pk).first()
     if adjustment is None:
         raise Http404
     return render(request, "portal/employer_base.html", {
-        "employer": employer, "adjustment": adjustment, "clamped": selectors.clamped_lines(adjustment),
+        "employer": employer, "adjustment": adjustment, "clamped": selectors.clamped_lines(adjustment,
+                                                                                           viewer=request.user),
         "portal": "employer"})
 
 
 @agent_required
 def employer_base_template(request):
-    employer = portal_selectors.employer_of(request.user)
+    employer = portal_selectors.employer_of(viewer=request.user)
     response = HttpResponse(base_services.template_xlsx(employer), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="bases-{employer.account_number}.xlsx"'
     return response
@@ -125,7 +126,7 @@ def employer_base_template(request):
 
 @depositor_required
 def flexible(request):
-    account = portal_selectors.current_account(request.user)
+    account = portal_selectors.current_account(viewer=request.user)
     form = forms.FlexibleSelfForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -23,10 +23,11 @@ def _show_error(request, exc: ApplicationError):
 
 @agent_required
 def employer_home(request):
-    employer = selectors.employer_of(request.user)
+    employer = selectors.employer_of(viewer=request.user)
     return render(request, "portal/employer_home.html", {
-        "employer": employer, "employees": selectors.employees(employer),
-        "remittances": selectors.remittances(employer), "due": selectors.amount_due(employer),
+        "employer": employer, "employees": selectors.employees(employer, viewer=request.user),
+        "remittances": selectors.remittances(employer, viewer=request.user), "due": selectors.amount_due(employer,
+                                                                                                         viewer=request.user),
         "month_form": MonthForm(), "portal": "employer",
     })
 
@@ -34,7 +35,7 @@ def employer_home(request):
 @agent_required
 @require_POST
 def employer_generate(request):
-    employer = selectors.employer_of(request.user)
+    employer = selectors.employer_of(viewer=request.user)
     form = MonthForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a month."))
@@ -50,8 +51,8 @@ def employer_generate(request):
 
 @agent_required
 def employer_remittance(request, reference):
-    employer = selectors.employer_of(request.user)
-    remittance = selectors.remittance_of(employer, reference)
+    employer = selectors.employer_of(viewer=request.user)
+    remittance = selectors.remittance_of(employer, reference, viewer=request.user)
     lines = remittance.lines.select_related("account__depositor").order_by("account__number", "month")
     return render(request, "portal/employer_remittance.html", {
         "employer": employer, "remittance": remittance, "lines": lines, "upload_form": UploadForm(),
@@ -61,7 +62,7 @@ def employer_remittance(request, reference):
 
 @agent_required
 def employer_template(request, reference):
-    remittance = selectors.remittance_of(selectors.employer_of(request.user), reference)
+    remittance = selectors.remittance_of(selectors.employer_of(viewer=request.user), reference, viewer=request.user)
     if request.GET.get("format") == "csv":
         response = HttpResponse(uploads.template_csv(remittance), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{remittance.reference}.csv"'
@@ -73,7 +74,7 @@ def employer_template(request, reference):
 
 
 def _remittance_action(request, reference, action, success):
-    remittance = selectors.remittance_of(selectors.employer_of(request.user), reference)
+    remittance = selectors.remittance_of(selectors.employer_of(viewer=request.user), reference, viewer=request.user)
     try:
         action(remittance)
         messages.success(request, success)

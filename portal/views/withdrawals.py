@@ -19,7 +19,7 @@ from withdrawals.services import standing
 
 @depositor_required
 def my_withdrawals(request):
-    account = portal_selectors.current_account(request.user)
+    account = portal_selectors.current_account(viewer=request.user)
     return render(request, "portal/withdrawals.html", {
         "account": account, "portal": "depositor", "rows": selectors.applications(viewer=request.user)
         .filter(depositor__user=request.user).order_by("-id"),
@@ -29,7 +29,7 @@ def my_withdrawals(request):
 
 @depositor_required
 def apply(request):
-    account = portal_selectors.current_account(request.user)
+    account = portal_selectors.current_account(viewer=request.user)
     form = PortalApplicationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -65,7 +65,7 @@ def cancel(request, number):
 @depositor_required
 @require_POST
 def standing_new(request):
-    account = portal_selectors.current_account(request.user)
+    account = portal_selectors.current_account(viewer=request.user)
     form = StandingForm(request.POST)
     if form.is_valid():
         try:
@@ -92,6 +92,6 @@ def standing_stop(request, pk):
 @require_POST
 def preview(request):
     """htmx: the maximum and the checks for what the depositor has filled in so far."""
-    account = portal_selectors.current_account(request.user)
+    account = portal_selectors.current_account(viewer=request.user)
     form = PortalApplicationForm(request.POST)
     return render(request, "withdrawals/_preview.html", forms.preview_context(form, account))

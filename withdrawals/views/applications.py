@@ -65,7 +65,7 @@ def new(request):
     form = forms.ApplicationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        account = FundAccount.objects.filter(number=data["account"]).first()
+        account = FundAccount.objects.visible_to(request.user).filter(number=data["account"]).first()
         if account is None:
             form.add_error("account", _("No such account."))
         else:
@@ -93,7 +93,8 @@ def _case_or_404(request, number):
 def preview(request):
     """htmx: the maximum and the checks for the application being filled in at the counter."""
     form = forms.ApplicationForm(request.POST)
-    account = FundAccount.objects.filter(number=(request.POST.get("account") or "").strip()).first()
+    number = (request.POST.get("account") or "").strip()
+    account = FundAccount.objects.visible_to(request.user).filter(number=number).first()
     return render(request, "withdrawals/_preview.html", forms.preview_context(form, account))
 
 
@@ -124,8 +125,8 @@ def fraud(request, number):
 @require_POST
 def recovery_receipt(request, number):
     app = _case_or_404(request, number)
-    recovery = get_object_or_404(Recovery, application=app)
-    line = BankStatementLine.objects.filter(pk=request.POST.get("statement_line") or 0).first()
+    recovery = get_object_or_404(Recovery.objects.visible_to(request.user), application=app)
+    line = BankStatementLine.objects.visible_to(request.user).filter(pk=request.POST.get("statement_line") or 0).first()
     if line is None:
         messages.error(request, _("Choose the bank receipt of the money returned."))
         return redirect("withdrawals:case", number=number)
