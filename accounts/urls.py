@@ -1,18 +1,19 @@
-from django.urls import path
-
 from accounts.views import employers, fund_accounts
+from core import roles
+from core.access import page
 
+READ, WRITE = roles.READ_ROLES, roles.ACCOUNT_WRITE_ROLES
 app_name = "accounts"
 urlpatterns: list = [
-    path("search/", fund_accounts.search, name="search"),
-    path("search/results/", fund_accounts.search_results, name="search_results"),
-    path("accounts/new/", fund_accounts.account_new, name="account_new"),
-    path("accounts/<str:number>/", fund_accounts.account_detail, name="account"),
-    path("accounts/<str:number>/seal/", fund_accounts.account_seal, name="account_seal"),
-    path("accounts/<str:number>/unseal/", fund_accounts.account_unseal, name="account_unseal"),
-    path("employers/", employers.employer_list, name="employers"),
-    path("employers/new/", employers.employer_new, name="employer_new"),
-    path("employers/<str:account_number>/", employers.employer_detail, name="employer"),
-    path("employers/<str:account_number>/edit/", employers.employer_edit, name="employer_edit"),
-    path("employers/<str:account_number>/close/", employers.employer_close, name="employer_close"),
+    page("search/", fund_accounts.search, name="search", allow=READ),
+    page("search/results/", fund_accounts.search_results, name="search_results", allow=READ),
+    page("accounts/new/", fund_accounts.account_new, name="account_new", allow=WRITE),
+    page("accounts/<str:number>/", fund_accounts.account_detail, name="account", allow=READ),
+    page("accounts/<str:number>/seal/", fund_accounts.account_seal, name="account_seal", allow=WRITE),
+    page("accounts/<str:number>/unseal/", fund_accounts.account_unseal, name="account_unseal", allow=WRITE),
+    page("employers/", employers.employer_list, name="employers", allow=READ),
+    page("employers/new/", employers.employer_new, name="employer_new", allow=WRITE),
+    page("employers/<str:account_number>/", employers.employer_detail, name="employer", allow=READ),
+    page("employers/<str:account_number>/edit/", employers.employer_edit, name="employer_edit", allow=WRITE),
+    page("employers/<str:account_number>/close/", employers.employer_close, name="employer_close", allow=WRITE),
 ]

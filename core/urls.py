@@ -1,10 +1,10 @@
-from django.urls import path
-
+from core import roles
+from core.access import PUBLIC, page
 from core.views import auth, home
 
 app_name = "core"
 urlpatterns = [
-    path("", home.home, name="home"),
-    path("login/", auth.StaffLoginView.as_view(), name="login"),
-    path("logout/", auth.logout_view, name="logout"),
+    page("", home.home, name="home", allow=roles.STAFF_ROLES),
+    page("login/", auth.StaffLoginView.as_view(), name="login", allow=(PUBLIC,)),
+    page("logout/", auth.logout_view, name="logout", allow=(PUBLIC,)),
 ]

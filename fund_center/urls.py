@@ -5,8 +5,10 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.access import PUBLIC, page
+
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="core:home", permanent=False)),
+    page("", RedirectView.as_view(pattern_name="core:home", permanent=False), name="root", allow=(PUBLIC,)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("counter/", include("core.urls")),
@@ -17,8 +19,8 @@ urlpatterns = [
     path("portal/", include("portal.withdrawal_urls")),
     path("", include("portal.urls")),
     path("api/v1/", include("fund_center.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    page("api/schema/", SpectacularAPIView.as_view(), name="schema", allow=(PUBLIC,)),
+    page("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs", allow=(PUBLIC,)),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

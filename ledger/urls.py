@@ -1,8 +1,9 @@
-from django.urls import path
-
+from core import roles
+from core.access import page
 from ledger.views import reconciliation
 
 app_name = "ledger"
 urlpatterns = [
-    path("reconciliation/", reconciliation.reconciliation, name="reconciliation"),
+    page("reconciliation/", reconciliation.reconciliation, name="reconciliation",
+         allow=(roles.FINANCE, roles.AUDITOR, roles.SYSADMIN)),
 ]

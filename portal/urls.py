@@ -1,31 +1,35 @@
 from django.contrib.auth.views import LogoutView
-from django.urls import path
 
+from core import roles
+from core.access import PUBLIC, page
 from portal.views import auth, depositor, deposits, employer
 
+DEPOSITOR = {"allow": (roles.DEPOSITOR,), "login_url": "portal:login"}
+AGENT = {"allow": (roles.EMPLOYER_AGENT,), "login_url": "portal:employer_login"}
 app_name = "portal"
 urlpatterns = [
-    path("portal/login/", auth.DepositorLoginView.as_view(), name="login"),
-    path("portal/logout/", LogoutView.as_view(next_page="/portal/login/"), name="logout"),
-    path("portal/", depositor.home, name="home"),
-    path("portal/profile/", depositor.profile, name="profile"),
-    path("portal/accounts/<str:number>/deposits/", depositor.deposits, name="deposits"),
-    path("portal/accounts/<str:number>/interest/", depositor.interest, name="interest"),
-    path("employer/login/", auth.EmployerLoginView.as_view(), name="employer_login"),
-    path("employer/logout/", LogoutView.as_view(next_page="/employer/login/"), name="employer_logout"),
-    path("employer/", employer.employer_home, name="employer_home"),
-    path("employer/remittances/new/", employer.employer_generate, name="employer_generate"),
-    path("employer/remittances/<str:reference>/", employer.employer_remittance, name="employer_remittance"),
-    path("employer/remittances/<str:reference>/template/", employer.employer_template, name="employer_template"),
-    path("employer/remittances/<str:reference>/upload/", employer.employer_upload, name="employer_upload"),
-    path("employer/remittances/<str:reference>/line/", employer.employer_line, name="employer_line"),
-    path("employer/remittances/<str:reference>/confirm/", employer.employer_confirm, name="employer_confirm"),
-    path("employer/deferrals/", deposits.employer_deferrals, name="employer_deferrals"),
-    path("employer/deferrals/<int:pk>/", deposits.employer_deferral, name="employer_deferral"),
-    path("employer/deferrals/<int:pk>/evidence/", deposits.employer_deferral_evidence,
-         name="employer_deferral_evidence"),
-    path("employer/bases/", deposits.employer_bases, name="employer_bases"),
-    path("employer/bases/template/", deposits.employer_base_template, name="employer_base_template"),
-    path("employer/bases/<int:pk>/", deposits.employer_base, name="employer_base"),
-    path("portal/flexible/", deposits.flexible, name="flexible"),
+    page("portal/login/", auth.DepositorLoginView.as_view(), name="login", allow=(PUBLIC,)),
+    page("portal/logout/", LogoutView.as_view(next_page="/portal/login/"), name="logout", allow=(PUBLIC,)),
+    page("portal/", depositor.home, name="home", **DEPOSITOR),
+    page("portal/profile/", depositor.profile, name="profile", **DEPOSITOR),
+    page("portal/accounts/<str:number>/deposits/", depositor.deposits, name="deposits", **DEPOSITOR),
+    page("portal/accounts/<str:number>/interest/", depositor.interest, name="interest", **DEPOSITOR),
+    page("employer/login/", auth.EmployerLoginView.as_view(), name="employer_login", allow=(PUBLIC,)),
+    page("employer/logout/", LogoutView.as_view(next_page="/employer/login/"), name="employer_logout", allow=(PUBLIC,)),
+    page("employer/", employer.employer_home, name="employer_home", **AGENT),
+    page("employer/remittances/new/", employer.employer_generate, name="employer_generate", **AGENT),
+    page("employer/remittances/<str:reference>/", employer.employer_remittance, name="employer_remittance", **AGENT),
+    page("employer/remittances/<str:reference>/template/", employer.employer_template, name="employer_template",
+         **AGENT),
+    page("employer/remittances/<str:reference>/upload/", employer.employer_upload, name="employer_upload", **AGENT),
+    page("employer/remittances/<str:reference>/line/", employer.employer_line, name="employer_line", **AGENT),
+    page("employer/remittances/<str:reference>/confirm/", employer.employer_confirm, name="employer_confirm", **AGENT),
+    page("employer/deferrals/", deposits.employer_deferrals, name="employer_deferrals", **AGENT),
+    page("employer/deferrals/<int:pk>/", deposits.employer_deferral, name="employer_deferral", **AGENT),
+    page("employer/deferrals/<int:pk>/evidence/", deposits.employer_deferral_evidence,
+         name="employer_deferral_evidence", **AGENT),
+    page("employer/bases/", deposits.employer_bases, name="employer_bases", **AGENT),
+    page("employer/bases/template/", deposits.employer_base_template, name="employer_base_template", **AGENT),
+    page("employer/bases/<int:pk>/", deposits.employer_base, name="employer_base", **AGENT),
+    page("portal/flexible/", deposits.flexible, name="flexible", **DEPOSITOR),
 ]

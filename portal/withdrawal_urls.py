@@ -1,15 +1,17 @@
 """The depositor's withdrawal pages under /portal/ (their own URL namespace, ``withdrawals_portal``)."""
 
-from django.urls import path
 
+from core import roles
+from core.access import page
 from portal.views import withdrawals as views
 
+DEPOSITOR = {"allow": (roles.DEPOSITOR,), "login_url": "portal:login"}
 app_name = "withdrawals_portal"
 urlpatterns = [
-    path("withdrawals/", views.my_withdrawals, name="list"),
-    path("withdrawals/apply/", views.apply, name="apply"),
-    path("withdrawals/preview/", views.preview, name="preview"),
-    path("withdrawals/<str:number>/cancel/", views.cancel, name="cancel"),
-    path("standing/new/", views.standing_new, name="standing_new"),
-    path("standing/<int:pk>/stop/", views.standing_stop, name="standing_stop"),
+    page("withdrawals/", views.my_withdrawals, name="list", **DEPOSITOR),
+    page("withdrawals/apply/", views.apply, name="apply", **DEPOSITOR),
+    page("withdrawals/preview/", views.preview, name="preview", **DEPOSITOR),
+    page("withdrawals/<str:number>/cancel/", views.cancel, name="cancel", **DEPOSITOR),
+    page("standing/new/", views.standing_new, name="standing_new", **DEPOSITOR),
+    page("standing/<int:pk>/stop/", views.standing_stop, name="standing_stop", **DEPOSITOR),
 ]

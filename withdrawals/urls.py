@@ -1,15 +1,16 @@
-from django.urls import path
-
+from core import roles
+from core.access import page
 from withdrawals.views import applications as views
 
 app_name = "withdrawals"
 urlpatterns = [
-    path("withdrawals/", views.queue, name="queue"),
-    path("withdrawals/new/", views.new, name="new"),
-    path("withdrawals/preview/", views.preview, name="preview"),
-    path("withdrawals/<str:number>/", views.case, name="case"),
-    path("withdrawals/<str:number>/documents/<int:pk>/", views.document, name="document"),
-    path("withdrawals/<str:number>/fraud/", views.fraud, name="fraud"),
-    path("withdrawals/<str:number>/recovery/", views.recovery_receipt, name="recovery_receipt"),
-    path("withdrawals/<str:number>/<str:action>/", views.act, name="act"),
+    page("withdrawals/", views.queue, name="queue", allow=roles.STAFF_ROLES),
+    page("withdrawals/new/", views.new, name="new", allow=(roles.CLERK,)),
+    page("withdrawals/preview/", views.preview, name="preview", allow=(roles.CLERK,)),
+    page("withdrawals/<str:number>/", views.case, name="case", allow=roles.STAFF_ROLES),
+    page("withdrawals/<str:number>/documents/<int:pk>/", views.document, name="document", allow=roles.STAFF_ROLES),
+    page("withdrawals/<str:number>/fraud/", views.fraud, name="fraud", allow=(roles.REVIEWER, roles.APPROVER)),
+    page("withdrawals/<str:number>/recovery/", views.recovery_receipt, name="recovery_receipt", allow=(roles.FINANCE,)),
+    page("withdrawals/<str:number>/<str:action>/", views.act, name="act",
+         allow=(roles.CLERK, roles.REVIEWER, roles.APPROVER, roles.FINANCE)),
 ]

@@ -7,22 +7,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts import forms, selectors, services
-from core import roles
 from core.errors import ApplicationError
-from core.views_helpers import staff_required
-
-READ = roles.READ_ROLES
-WRITE = roles.ACCOUNT_WRITE_ROLES
 
 
-@staff_required(*READ)
 def employer_list(request):
     q = request.GET.get("q", "").strip()
     page = Paginator(selectors.employers(viewer=request.user, q=q), 50).get_page(request.GET.get("page"))
     return render(request, "accounts/employer_list.html", {"q": q, "page": page})
 
 
-@staff_required(*READ)
 def employer_detail(request, account_number):
     employer = get_object_or_404(selectors.employers(viewer=request.user), account_number=account_number)
     employees = selectors.employer_employees(viewer=request.user, employer=employer)
@@ -30,7 +23,6 @@ def employer_detail(request, account_number):
         "employer": employer, "employees": employees, "counts": selectors.status_counts(employees)})
 
 
-@staff_required(*WRITE)
 def employer_new(request):
     form = forms.EmployerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -45,7 +37,6 @@ def employer_new(request):
     return render(request, "accounts/employer_form.html", {"form": form})
 
 
-@staff_required(*WRITE)
 def employer_edit(request, account_number):
     employer = get_object_or_404(selectors.employers(viewer=request.user), account_number=account_number)
     form = forms.EmployerChangeForm(request.POST or None, employer=employer)
@@ -63,7 +54,6 @@ def employer_edit(request, account_number):
     return render(request, "accounts/employer_form.html", {"form": form, "employer": employer})
 
 
-@staff_required(*WRITE)
 def employer_close(request, account_number):
     employer = get_object_or_404(selectors.employers(viewer=request.user), account_number=account_number)
     form = forms.EmployerCloseForm(request.POST or None)

@@ -6,22 +6,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts import forms, selectors, services
-from core import roles
 from core.errors import ApplicationError
-from core.views_helpers import staff_required
-
-READ = roles.READ_ROLES
-WRITE = roles.ACCOUNT_WRITE_ROLES
 
 
-@staff_required(*READ)
 def search(request):
     q = request.GET.get("q", "").strip()
     return render(request, "accounts/search.html", {"q": q, "rows": selectors.search_depositors(viewer=request.user,
                                                                                                 q=q)})
 
 
-@staff_required(*READ)
 def search_results(request):
     """The rows of the search page, for htmx as the clerk types."""
     q = request.GET.get("q", "").strip()
@@ -29,14 +22,12 @@ def search_results(request):
     return render(request, "accounts/_search_results.html", {"q": q, "rows": rows})
 
 
-@staff_required(*READ)
 def account_detail(request, number):
     account = get_object_or_404(selectors.fund_accounts(viewer=request.user), number=number)
     detail = selectors.account_detail(viewer=request.user, account=account)
     return render(request, "accounts/account_detail.html", {"detail": detail, "account": account})
 
 
-@staff_required(*WRITE)
 def account_new(request):
     form = forms.OpenAccountForm(request.POST or None, initial={"employer": request.GET.get("employer", "")})
     if request.method == "POST" and form.is_valid():
@@ -51,7 +42,6 @@ def account_new(request):
     return render(request, "accounts/account_form.html", {"form": form})
 
 
-@staff_required(*WRITE)
 def account_seal(request, number):
     account = get_object_or_404(selectors.fund_accounts(viewer=request.user), number=number)
     form = forms.SealForm(request.POST or None)
@@ -66,7 +56,6 @@ def account_seal(request, number):
     return render(request, "accounts/account_action.html", {"form": form, "account": account, "action": "seal"})
 
 
-@staff_required(*WRITE)
 def account_unseal(request, number):
     account = get_object_or_404(selectors.fund_accounts(viewer=request.user), number=number)
     form = forms.UnsealForm(request.POST or None)

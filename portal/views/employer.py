@@ -12,7 +12,6 @@ from deposits import uploads
 from deposits.services import remittance as remittance_services
 from portal import selectors
 from portal.forms import LineForm, MonthForm, UploadForm
-from portal.views.auth import agent_required
 
 
 def _show_error(request, exc: ApplicationError):
@@ -21,7 +20,6 @@ def _show_error(request, exc: ApplicationError):
         messages.error(request, problem)
 
 
-@agent_required
 def employer_home(request):
     employer = selectors.employer_of(viewer=request.user)
     return render(request, "portal/employer_home.html", {
@@ -32,7 +30,6 @@ def employer_home(request):
     })
 
 
-@agent_required
 @require_POST
 def employer_generate(request):
     employer = selectors.employer_of(viewer=request.user)
@@ -49,7 +46,6 @@ def employer_generate(request):
     return redirect("portal:employer_remittance", reference=remittance.reference)
 
 
-@agent_required
 def employer_remittance(request, reference):
     employer = selectors.employer_of(viewer=request.user)
     remittance = selectors.remittance_of(employer, reference, viewer=request.user)
@@ -60,7 +56,6 @@ def employer_remittance(request, reference):
     })
 
 
-@agent_required
 def employer_template(request, reference):
     remittance = selectors.remittance_of(selectors.employer_of(viewer=request.user), reference, viewer=request.user)
     if request.GET.get("format") == "csv":
@@ -73,8 +68,13 @@ def employer_template(request, reference):
     return response
 
 
+def _own_list(request, reference):
+    """The agent's own list; someone else's is a 404 before anything in the request is read."""
+    return selectors.remittance_of(selectors.employer_of(viewer=request.user), reference, viewer=request.user)
+
+
 def _remittance_action(request, reference, action, success):
-    remittance = selectors.remittance_of(selectors.employer_of(viewer=request.user), reference, viewer=request.user)
+    remittance = _own_list(request, reference)
     try:
         action(remittance)
         messages.success(request, success)
@@ -83,9 +83,9 @@ def _remittance_action(request, reference, action, success):
     return redirect("portal:employer_remittance", reference=reference)
 
 
-@agent_required
 @require_POST
 def employer_upload(request, reference):
+    _own_list(request, reference)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a file to upload."))
@@ -98,9 +98,9 @@ def employer_upload(request, reference):
         _("The file was loaded into the list."))
 
 
-@agent_required
 @require_POST
 def employer_line(request, reference):
+    _own_list(request, reference)
     form = LineForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter a personal account number and, if it changes, the base."))
@@ -114,7 +114,6 @@ def employer_line(request, reference):
         _("The list was updated."))
 
 
-@agent_required
 @require_POST
 def employer_confirm(request, reference):
     return _remittance_action(

@@ -11,13 +11,11 @@ from django.views.decorators.http import require_POST
 from core.errors import ApplicationError
 from portal import selectors as portal_selectors
 from portal.forms import PortalApplicationForm, StandingForm
-from portal.views.auth import depositor_required
 from withdrawals import forms, selectors, services
 from withdrawals.models import Reason
 from withdrawals.services import standing
 
 
-@depositor_required
 def my_withdrawals(request):
     account = portal_selectors.current_account(viewer=request.user)
     return render(request, "portal/withdrawals.html", {
@@ -27,7 +25,6 @@ def my_withdrawals(request):
         "standing_form": StandingForm()})
 
 
-@depositor_required
 def apply(request):
     account = portal_selectors.current_account(viewer=request.user)
     form = PortalApplicationForm(request.POST or None, request.FILES or None)
@@ -49,7 +46,6 @@ def apply(request):
         **forms.form_context(options, reverse("withdrawals_portal:preview"))})
 
 
-@depositor_required
 @require_POST
 def cancel(request, number):
     app = get_object_or_404(selectors.applications(viewer=request.user).filter(depositor__user=request.user),
@@ -62,7 +58,6 @@ def cancel(request, number):
     return redirect("withdrawals_portal:list")
 
 
-@depositor_required
 @require_POST
 def standing_new(request):
     account = portal_selectors.current_account(viewer=request.user)
@@ -76,7 +71,6 @@ def standing_new(request):
     return redirect("withdrawals_portal:list")
 
 
-@depositor_required
 @require_POST
 def standing_stop(request, pk):
     instr = get_object_or_404(selectors.standing_instructions(viewer=request.user), pk=pk)
@@ -88,7 +82,6 @@ def standing_stop(request, pk):
     return redirect("withdrawals_portal:list")
 
 
-@depositor_required
 @require_POST
 def preview(request):
     """htmx: the maximum and the checks for what the depositor has filled in so far."""

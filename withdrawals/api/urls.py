@@ -1,8 +1,8 @@
-from django.urls import path
-
+from core import roles
+from core.access import api
 from withdrawals.api import views
 
 urlpatterns = [
-    path("depositor/withdrawals/", views.MyApplications.as_view(), name="api-my-withdrawals"),
-    path("depositor/withdrawals/<str:number>/", views.MyApplication.as_view(), name="api-my-withdrawal"),
+    api("depositor/withdrawals/", views.MyApplications, name="api-my-withdrawals", allow=(roles.DEPOSITOR,)),
+    api("depositor/withdrawals/<str:number>/", views.MyApplication, name="api-my-withdrawal", allow=(roles.DEPOSITOR,)),
 ]
