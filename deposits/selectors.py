@@ -329,8 +329,8 @@ def received_by_employer_month(employer_ids, first_month) -> dict:
     return {(e, m): Decimal(t) for e, m, t in rows}
 
 
-def employers_due(statuses=(Employer.Status.NORMAL, Employer.Status.OPENED, Employer.Status.DEFERRED)):
-    return Employer.objects.filter(status__in=statuses)
+def employers_due(*, viewer, statuses=(Employer.Status.NORMAL, Employer.Status.OPENED, Employer.Status.DEFERRED)):
+    return Employer.objects.visible_to(viewer).filter(status__in=statuses)
 
 
 # --- counter pages: remittance lists, payments, bank statements and suspense --------------------------

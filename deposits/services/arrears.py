@@ -66,7 +66,7 @@ def detect_arrears(*, on=None, actor) -> dict:
     """Find, store and remind employers' arrears as of the business date ``on``. Idempotent."""
     on = on or today()
     p = policy.snapshot("deposits.", on=on)
-    employers = {e.pk: e for e in selectors.employers_due().only(
+    employers = {e.pk: e for e in selectors.employers_due(viewer=actor).only(
         "pk", "name", "account_number", "payday", "paid_up_to", "opened_on", "status", "contact_phone")}
     wanted = {}
     for e in employers.values():
