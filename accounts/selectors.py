@@ -33,7 +33,6 @@ def fund_accounts(*, viewer):
 def search_depositors(*, viewer, q, limit=SEARCH_LIMIT):
     """Accounts whose holder matches ``q``: name (prefix first, then contains), exact ID number,
     account number or mobile phone. At most ``limit`` rows; open accounts before closed ones."""
-    _require_reader(viewer)
     q = (q or "").strip()
     if not q:
         return []

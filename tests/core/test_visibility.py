@@ -119,3 +119,58 @@ def test_visible_to_scopes_every_model_with_personal_or_case_data(world):
         for user in (None, a.user, a.agent, outsider):
             assert not model.objects.visible_to(user).exists(), (model, user)
     assert _ids(BankStatementLine.objects.visible_to(clerk)) >= {world.bank_line.pk}
+
+
+def test_selectors_return_nothing_for_an_unknown_viewer_and_only_own_rows_to_a_portal_user(world):
+    from django.http import Http404
+
+    from accounts import selectors as accounts
+    from deposits import selectors as deposits
+    from ledger import selectors as ledger
+    from portal import selectors as portal
+    from withdrawals import selectors as withdrawals
+
+    a, b = world.a, world.b
+    ledger_a = a.account.ledger_account
+
+    def reads(viewer):
+        return {
+            "accounts": set(accounts.fund_accounts(viewer=viewer)),
+            "search": set(accounts.search_depositors(viewer=viewer, q=a.account.number)),
+            "employers": set(accounts.employers(viewer=viewer)),
+            "employees": set(accounts.employer_employees(viewer=viewer, employer=a.employer)),
+            "lists": set(deposits.remittance_lists(viewer=viewer)),
+            "list page": set(deposits.remittance_for_page(viewer=viewer)),
+            "list lines": set(deposits.remittance_lines(a.remittance, viewer=viewer)),
+            "deferrals": set(deposits.deferral_applications(viewer=viewer)),
+            "base adjustments": set(deposits.base_adjustments(viewer=viewer)),
+            "bank lines": set(deposits.bank_lines(viewer=viewer)),
+            "bank overview": len(deposits.bank_overview(viewer=viewer)),
+            "unmatched": set(ledger.unmatched_incoming(viewer=viewer)),
+            "ledger lines": len(ledger.lines_with_running_balance(ledger_a, viewer=viewer)),
+            "withdrawals": set(withdrawals.applications(viewer=viewer)),
+            "standing": set(withdrawals.standing_instructions(viewer=viewer)),
+            "portal accounts": set(portal.accounts_of(viewer=viewer)),
+        }
+
+    for nobody in (None, AnonymousUser()):
+        assert not any(reads(nobody).values()), reads(nobody)
+        with pytest.raises(Http404):
+            portal.depositor_of(viewer=nobody)
+        with pytest.raises(Http404):
+            portal.employer_of(viewer=nobody)
+    mine = reads(a.user)
+    assert mine["accounts"] == mine["search"] == mine["portal accounts"] == {a.account}
+    assert mine["withdrawals"] == {a.withdrawal} and mine["standing"] == {a.standing}
+    assert mine["ledger lines"] == 1 and not mine["employers"] and not mine["lists"] and not mine["bank lines"]
+    assert reads(b.user)["ledger lines"] == 0 and reads(b.user)["withdrawals"] == {b.withdrawal}
+    with pytest.raises(Http404):
+        portal.account_of(viewer=b.user, number=a.account.number)
+    agent = reads(b.agent)
+    assert agent["employers"] == {b.employer} and agent["lists"] == {b.remittance} and not agent["employees"]
+    assert not agent["list lines"] and not agent["withdrawals"] and not agent["unmatched"]
+    with pytest.raises(Http404):
+        portal.remittance_of(a.employer, a.remittance.reference, viewer=b.agent)
+    staff = reads(world.staff[roles.AUDITOR])
+    assert {a.account, b.account} <= staff["accounts"] and staff["bank overview"] >= 1
+    assert staff["employees"] == {a.account} and staff["ledger lines"] == 1
