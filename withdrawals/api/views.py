@@ -4,8 +4,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 
-from core import roles
-from core.permissions import HasRole
 from withdrawals import selectors
 from withdrawals.models import WithdrawalApplication
 
@@ -29,7 +27,6 @@ class ApplicationSerializer(serializers.ModelSerializer):
 class MyApplications(ListAPIView):
     """The caller's own withdrawal applications, newest first."""
 
-    permission_classes = [HasRole.of(roles.DEPOSITOR)]
     serializer_class = ApplicationSerializer
 
     def get_queryset(self):
@@ -40,7 +37,6 @@ class MyApplications(ListAPIView):
 
 
 class MyApplication(RetrieveAPIView):
-    permission_classes = [HasRole.of(roles.DEPOSITOR)]
     serializer_class = ApplicationSerializer
     lookup_field = "number"
 
