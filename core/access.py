@@ -14,7 +14,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
 from django.urls import path
 
 from core import roles
@@ -39,7 +39,8 @@ def _declare(view, allow):
 
 def guard(view, allow, login_url=None):
     """``view`` refusing anyone without one of ``allow``: an anonymous visitor goes to ``login_url``
-    (default ``settings.LOGIN_URL``), a logged-in user without the role gets 403."""
+    (default ``settings.LOGIN_URL``, the staff login), a logged-in user without the role gets 403 (on a staff
+    page, someone with no staff role at all is told that these pages are for the center's staff)."""
     allow = frozenset(allow)
 
     @wraps(view)
@@ -49,6 +50,8 @@ def guard(view, allow, login_url=None):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), resolve_url(login_url or settings.LOGIN_URL))
         if not roles.has_role(request.user, *allow):
+            if login_url is None and not roles.is_staff_user(request.user):  # a portal user on a staff page
+                return render(request, "core/no_access.html", status=403)
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

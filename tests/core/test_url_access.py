@@ -126,3 +126,15 @@ def test_every_url_for_every_role_with_other_peoples_records(world):
                     problems.append(f"POST {url} ({name}) as {label}: {response.status_code}, expected refused")
     assert problems == [], "\n".join(problems)
     assert checked > 1000
+
+
+def test_a_portal_user_on_a_staff_page_is_told_the_pages_are_for_staff_and_staff_get_403(db):
+    depositor, auditor = make_user("d1", roles.DEPOSITOR), make_user("au", roles.AUDITOR)
+    client = Client()
+    client.force_login(depositor)
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 403 and "core/no_access.html" in [t.name for t in response.templates]
+    client.force_login(auditor)
+    response = client.post(reverse("accounts:account_new"))
+    assert response.status_code == 403 and "core/no_access.html" not in [t.name for t in response.templates]
+    assert Client().get(reverse("core:home")).url.startswith(reverse("core:login"))
