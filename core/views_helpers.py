@@ -1,4 +1,4 @@
-"""Helpers shared by staff and portal pages: file downloads. (Who may open a page is declared with its URL,
+"""Shared by staff and portal pages: file downloads. (Who may open a page is declared with its URL,
 in ``core.access``.)"""
 
 
