@@ -120,12 +120,12 @@ def test_lines_outside_the_locked_set_are_refused(three):
 
 
 def _single(account_id, amount, key, **kw):
-    return post(lines=[debit(account_id, amount), credit(_expense().pk, amount)], memo="single",
+    return post(actor=system_actor(), lines=[debit(account_id, amount), credit(_expense().pk, amount)], memo="single",
                 idempotency_key=key, **kw)
 
 
 def _batch(account_id, amount, key, **kw):
-    return post_set(memo="batch", business_type="09", idempotency_key=key, business_date=None,
+    return post_set(actor=system_actor(), memo="batch", business_type="09", idempotency_key=key, business_date=None,
                     counter_account_id=_expense().pk, counter_side="C", rows=[(account_id, amount)], **kw)
 
 
