@@ -19,6 +19,7 @@ from django.utils import translation
 from accounts import services as account_services
 from accounts.models import Employer, FundAccount
 from core import roles
+from core.actors import system_actor
 from core.business_date import set_business_date, today
 from core.models import AuditEvent, PolicyValue
 from core.readonly_admin import ReadOnlyAdminMixin
@@ -34,7 +35,7 @@ BUSINESS_DAY = datetime.date(2026, 11, 20)
 
 @pytest.fixture(autouse=True)
 def business_day(db):
-    set_business_date(actor=None, date=BUSINESS_DAY)
+    set_business_date(actor=system_actor(), date=BUSINESS_DAY)
 
 
 @pytest.fixture
@@ -184,7 +185,7 @@ def test_a_new_policy_value_needs_a_future_date_and_a_reason(admin_client):
     assert policy.snapshot("overdue.", on=datetime.date(2027, 1, 1))["overdue.grace_days"] == 6
 
     # once the business date reaches it, it is in force and read-only
-    set_business_date(actor=None, date=datetime.date(2027, 1, 1))
+    set_business_date(actor=system_actor(), date=datetime.date(2027, 1, 1))
     assert admin_client.post(change_url, policy_form(value="7", effective_from="2027-02-01")).status_code == 403
     assert admin_client.post(reverse("admin:core_policyvalue_delete", args=[new.pk]),
                              {"post": "yes"}).status_code == 403

@@ -7,6 +7,7 @@ import pytest
 from django.utils import translation
 
 from core import roles
+from core.actors import system_actor
 from core.errors import Forbidden, InvalidInput, StateError
 from core.models import AuditEvent
 from ledger import services as ledger_services
@@ -45,7 +46,8 @@ def test_overdraft_permission_needs_finance_a_reason_and_no_negative_balance(cle
     assert (event.actor, event.before, event.after, event.comment) == (
         finance, {"allow_negative": False}, {"allow_negative": True}, "清算过渡")
 
-    post(lines=[debit(one, Decimal("100.00")), credit(other, Decimal("100.00"))], memo="overdraft test")
+    post(actor=system_actor(), lines=[debit(one, Decimal("100.00")), credit(other, Decimal("100.00"))],
+         memo="overdraft test")
     assert Account.objects.get(pk=one.pk).balance == Decimal("-100.00")
     with pytest.raises(StateError) as info:
         ledger_services.set_overdraft(actor=finance, account=one, allowed=False, reason="恢复")

@@ -8,5 +8,5 @@ def create_system_actor(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0003_casetransition_notification"), ("auth", "0012_alter_user_first_name_max_length")]
+    dependencies = [("core", "0004_policy_value_reason"), ("auth", "0012_alter_user_first_name_max_length")]
     operations = [migrations.RunPython(create_system_actor, migrations.RunPython.noop)]
