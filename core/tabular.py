@@ -133,7 +133,7 @@ def read(file, *, columns: list[Column], max_bytes: int = MAX_BYTES, max_rows: i
     """Read an uploaded CSV or XLSX file (bytes or a file object) into rows of ``columns``."""
     data = _read_bytes(file, max_bytes)
     name = (filename if filename is not None else getattr(file, "name", "") or "").lower()
-    if name and not name.endswith((".csv", ".xlsx", ".txt")):
+    if name and not name.endswith((".csv", ".xlsx")):
         raise InvalidInput(_("Upload an .xlsx or .csv file made from the template."), code="bad_format")
     if not data.strip():
         raise InvalidInput(_("The file is empty."), code="empty_file")
@@ -146,6 +146,19 @@ def read(file, *, columns: list[Column], max_bytes: int = MAX_BYTES, max_rows: i
     else:
         records = _csv_records(_decode(data))
     return _table(records, columns=columns, max_rows=max_rows)
+
+
+def from_records(records: Iterable[dict], *, columns: list[Column], max_rows: int = MAX_ROWS) -> Table:
+    """Rows given as dicts by column key (e.g. an API body) checked like the rows of a file; the first is
+    row 2, as if under a header."""
+    errors: list[RowError] = []
+    rows: list[Row] = []
+    for number, record in enumerate(records, start=2):
+        if len(rows) >= max_rows:
+            raise _too_many_rows(max_rows)
+        rows.append(Row(number, {c.key: _cell(_text(record.get(c.key)), c, number, c.header(), errors)
+                                 for c in columns}))
+    return Table(rows=rows, errors=errors, headers={})
 
 
 def _read_bytes(file, max_bytes: int) -> bytes:
@@ -401,10 +414,15 @@ def write(rows: Iterable, columns: list[Column] | None = None, format: str = "cs
 def response(rows: Iterable, columns: list[Column] | None = None, format: str = "csv", *,
              filename: str, headers: list[str] | None = None, title: str = "", language: str | None = None):
     """An HTTP download of :func:`write`; ``filename`` without the extension."""
+    return download(write(rows, columns, format, headers=headers, title=title, language=language), format,
+                    filename=filename)
+
+
+def download(body: bytes, fmt: str, *, filename: str):
+    """An HTTP attachment of a file made by :func:`write`; ``filename`` without the extension."""
     from django.http import HttpResponse
     from django.utils.http import content_disposition_header
 
-    body = write(rows, columns, format, headers=headers, title=title, language=language)
-    result = HttpResponse(body, content_type=CONTENT_TYPES[format])
-    result["Content-Disposition"] = content_disposition_header(True, f"{filename}.{format}")
+    result = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+    result["Content-Disposition"] = content_disposition_header(True, f"{filename}.{fmt}")
     return result

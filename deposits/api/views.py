@@ -12,7 +12,6 @@ from core import roles
 from core.permissions import HasRole
 from deposits.models import RemittanceList
 from deposits.services import remittance as services
-from deposits.uploads import HEADERS
 
 
 class LineSerializer(serializers.Serializer):
@@ -95,9 +94,10 @@ class RemittanceLines(EmployerScoped):
         remittance = self.get_list(request, reference)
         ser = LinesSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        table = [HEADERS] + [[ln["account"], ln.get("name", ""), ln["base"], ln["employee_ratio_percent"],
-                              ln["employer_ratio_percent"]] for ln in ser.validated_data["lines"]]
-        return self.respond(services.replace_from_table(actor=request.user, remittance=remittance, table=table))
+        rows = [{"account": ln["account"], "name": ln.get("name", ""), "base": ln["base"],
+                 "employee_ratio": ln["employee_ratio_percent"], "employer_ratio": ln["employer_ratio_percent"]}
+                for ln in ser.validated_data["lines"]]
+        return self.respond(services.replace_from_rows(actor=request.user, remittance=remittance, rows=rows))
 
 
 class RemittanceConfirm(EmployerScoped):

@@ -37,9 +37,8 @@ def bank_import(request):
     form = forms.StatementImportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            created = ledger_services.import_statement_csv(bank_account=form.cleaned_data["bank_account"],
-                                                           file_bytes=form.cleaned_data["file"].read(),
-                                                           actor=request.user)
+            created = ledger_services.import_statement_file(bank_account=form.cleaned_data["bank_account"],
+                                                            file=form.cleaned_data["file"], actor=request.user)
         except ApplicationError as exc:
             form.show_error(exc)
         else:

@@ -6,18 +6,18 @@ bad row). The services check the roles again."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
-from core import roles
+from core import roles, tabular
 from core.errors import ApplicationError
 from core.money import format_yuan
 from core.views_helpers import staff_required
-from deposits import forms, selectors, uploads
+from deposits import forms, selectors
 from deposits.services import remittance as services
+from deposits.services import remittance_files
 from ledger import selectors as ledger_selectors
 
 READ = roles.READ_ROLES
@@ -25,7 +25,6 @@ WRITE = roles.ACCOUNT_WRITE_ROLES
 LISTS_PER_PAGE = 50
 LINES_PER_PAGE = 200
 CANDIDATES_SHOWN = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @staff_required(*READ)
@@ -173,13 +172,8 @@ def remittance_reverse(request, reference):
 @staff_required(*READ)
 def remittance_download(request, reference):
     remittance = _remittance(request, reference)
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(uploads.template_csv(remittance), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{remittance.reference}.csv"'
-    else:
-        response = HttpResponse(uploads.template_xlsx(remittance), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="{remittance.reference}.xlsx"'
-    return response
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    return tabular.download(remittance_files.template(remittance, fmt), fmt, filename=remittance.reference)
 
 
 # --- lists made for an employer ------------------------------------------------------------------------

@@ -478,7 +478,7 @@ def test_bad_statement_file_lists_the_rows_and_imports_nothing(web, bank):
     csv_text = HEADER + "S1,15/11/2026,C,100.00,甲公司,,\nS2,2026-11-15,X,-1,乙公司,,\n"
     page = html(web.post(reverse("deposits:bank_import"), {"bank_account": bank.pk,
                                                             "file": upload("s.csv", csv_text)}))
-    assert "第 2 行：交易日期格式应为 YYYY-MM-DD" in page
+    assert "第 2 行，value_date：应为 YYYY-MM-DD 格式的日期" in page
     assert "第 3 行" in page and page.count("第 3 行") >= 2  # the direction and the amount of row 3
     page = html(web.post(reverse("deposits:bank_import"), {"bank_account": bank.pk,
                                                             "file": upload("s.csv", "a,b\n1,2\n")}))

@@ -8,9 +8,9 @@ from openpyxl import load_workbook
 
 from core.business_date import set_business_date
 from core.errors import InvalidInput
-from deposits import uploads
 from deposits.models import RemittanceLine
 from deposits.services import remittance as services
+from deposits.services import remittance_files as uploads
 from tests import factories
 
 NOV = datetime.date(2026, 11, 1)
@@ -39,7 +39,7 @@ def csv_bytes(rows, encoding="utf-8-sig"):
 
 def test_template_round_trip_xlsx(clerk, draft):
     rem, a, b = draft
-    data = uploads.template_xlsx(rem)
+    data = uploads.template(rem, "xlsx")
     ws = load_workbook(io.BytesIO(data)).active
     assert [c.value for c in ws[1]] == uploads.HEADERS
     assert [c.value for c in ws[2]] == [a.number, "甲", "9000.00", "12", "12"]

@@ -33,27 +33,27 @@ def bal(code_or_acc):
 
 
 def test_csv_import_is_all_or_nothing_and_idempotent(bank):
-    created = ledger_services.import_statement_csv(bank_account=bank, file_bytes=CSV.encode())
+    created = ledger_services.import_statement_file(bank_account=bank, file=CSV.encode())
     assert [(x.bank_reference, x.amount) for x in created] == [("B001", Decimal("1500.00")),
                                                                ("B002", Decimal("88.80"))]
-    again = ledger_services.import_statement_csv(bank_account=bank, file_bytes=CSV.encode())
+    again = ledger_services.import_statement_file(bank_account=bank, file=CSV.encode())
     assert again == [] and BankStatementLine.objects.count() == 2
     bad = CSV.replace("88.80", "-1").replace("B001", "B101").replace("B002", "B102")
     with translation.override("zh-hans"), pytest.raises(InvalidInput) as info:
-        ledger_services.import_statement_csv(bank_account=bank, file_bytes=bad.encode())
-    assert info.value.fields["rows"] == ["第 3 行：金额应为大于零、最多两位小数的数字"]
+        ledger_services.import_statement_file(bank_account=bank, file=bad.encode())
+    assert info.value.fields["rows"] == ["第 3 行，amount：应为大于零、最多两位小数的数字"]
     assert BankStatementLine.objects.count() == 2
 
 
 def test_gb18030_file_and_missing_columns(bank):
-    created = ledger_services.import_statement_csv(bank_account=bank, file_bytes=CSV.encode("gb18030"))
+    created = ledger_services.import_statement_file(bank_account=bank, file=CSV.encode("gb18030"))
     assert created[0].counterparty_name == "示范科技有限公司"
     with pytest.raises(InvalidInput):
-        ledger_services.import_statement_csv(bank_account=bank, file_bytes=b"a,b\n1,2\n")
+        ledger_services.import_statement_file(bank_account=bank, file=b"a,b\n1,2\n")
 
 
 def test_unbooked_receipts_are_reconciling_items_then_suspense(bank):
-    ledger_services.import_statement_csv(bank_account=bank, file_bytes=CSV.encode())
+    ledger_services.import_statement_file(bank_account=bank, file=CSV.encode())
     report = run_checks()
     assert report["ok"], report  # receipts not yet booked are listed as reconciling items
     bank_check = next(c for c in report["checks"] if c["name"] == "bank")

@@ -375,10 +375,10 @@ def test_property_import(staff):
     data = ("certificate_number,owner_id_number,owner_name,address,area,registration_date,contract_date,price,"
             f"loan_amount,cancelled_on\nC1,{person.id_number},赵六,人民路1号,88.5,2026-01-02,,900000,500000,\n"
             f"C2,{person.id_number},赵六,人民路2号,60,,2026-03-01,,0,\n").encode("gb18030")
-    assert services.import_property_records(actor=admin, file_bytes=data) == {"new": 2, "updated": 0}
-    assert services.import_property_records(actor=admin, file_bytes=data) == {"new": 0, "updated": 2}
+    assert services.import_property_records(actor=admin, file=data) == {"new": 2, "updated": 0}
+    assert services.import_property_records(actor=admin, file=data) == {"new": 0, "updated": 2}
     with pytest.raises(InvalidInput):
-        services.import_property_records(actor=admin, file_bytes=b"certificate_number,owner_id_number\nX,1\n")
+        services.import_property_records(actor=admin, file=b"certificate_number,owner_id_number\nX,1\n")
 
 
 def test_queues_deadline_and_visibility(staff, funded):
