@@ -50,3 +50,26 @@ def unmatched_incoming(*, viewer=None):
         return BankStatementLine.objects.none()
     return BankStatementLine.objects.filter(match_status=BankStatementLine.Match.UNMATCHED,
                                             direction=BankStatementLine.Direction.CREDIT).select_related("bank_account")
+
+
+def statement_lines(filters=None, *, viewer=None):
+    """Bank statement lines (staff, or the system, only), latest first, filtered by
+    ``ledger.filters.StatementLineFilter`` data (``q``, ``bank_account``, ``direction``, ``match_status``,
+    ``date_from``, ``date_to``)."""
+    from ledger.filters import StatementLineFilter
+
+    if viewer is not None and not roles.has_role(viewer, *roles.READ_ROLES):
+        return BankStatementLine.objects.none()
+    qs = BankStatementLine.objects.select_related("bank_account", "entry")
+    return StatementLineFilter.apply(filters, qs).order_by("-value_date", "-id")
+
+
+def reconciliation_runs(filters=None, *, viewer=None):
+    """Saved three-ledger reconciliations, latest first, filtered by ``ledger.filters.ReconciliationRunFilter``
+    data (``ok``, ``date_from``, ``date_to``)."""
+    from ledger.filters import ReconciliationRunFilter
+    from ledger.models import ReconciliationRun
+
+    if viewer is not None and not roles.has_role(viewer, roles.FINANCE, roles.AUDITOR, roles.SYSADMIN):
+        return ReconciliationRun.objects.none()
+    return ReconciliationRunFilter.apply(filters, ReconciliationRun.objects.all()).order_by("-id")

@@ -6,6 +6,7 @@ from core import roles, workflow
 from core.business_date import today
 from ledger.selectors import unmatched_incoming
 from withdrawals import rules
+from withdrawals.filters import ApplicationFilter
 from withdrawals.models import DocumentType, Reason, Recovery, StandingInstruction, WithdrawalApplication
 
 W = WithdrawalApplication
@@ -23,7 +24,9 @@ def _visible(qs, viewer):
     return qs.none()
 
 
-def applications(*, viewer, state=None, reason=None):
+def applications(*, viewer, state=None, reason=None, filters=None):
+    """Withdrawal applications the viewer may see, deadline first, filtered by
+    ``withdrawals.filters.ApplicationFilter`` data (``q``, ``state``, ``reason``, ``date_from``, ``date_to``)."""
     on = today()
     qs = W.objects.select_related("account", "depositor", "instruction").annotate(
         overdue=Case(When(state__in=OPEN_STATES[1:3], decision_due__lt=on, then=Value(True)), default=Value(False),
@@ -32,14 +35,16 @@ def applications(*, viewer, state=None, reason=None):
         qs = qs.filter(state=state)
     if reason:
         qs = qs.filter(reason=reason)
+    if filters:
+        qs = ApplicationFilter.apply(filters, qs)
     return _visible(qs, viewer).order_by("decision_due", "id")
 
 
-def queue(*, viewer):
+def queue(*, viewer, filters=None):
     """The cases waiting for the viewer's role (受理, 审核, 审批 or payment), oldest deadline first; overdue ones
     are flagged (``overdue``)."""
     states = [s for role, sts in QUEUE_OF_ROLE.items() if roles.has_role(viewer, role) for s in sts]
-    return applications(viewer=viewer).filter(state__in=states)
+    return applications(viewer=viewer, filters=filters).filter(state__in=states)
 
 
 def overdue(on=None):

@@ -18,7 +18,7 @@ WRITE = roles.ACCOUNT_WRITE_ROLES
 @staff_required(*READ)
 def employer_list(request):
     q = request.GET.get("q", "").strip()
-    page = Paginator(selectors.employers(request.user, q), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.employers(request.user, request.GET), 50).get_page(request.GET.get("page"))
     return render(request, "accounts/employer_list.html", {"q": q, "page": page})
 
 

@@ -7,6 +7,7 @@ from rest_framework.generics import ListAPIView, RetrieveAPIView
 from core import roles
 from core.permissions import HasRole
 from withdrawals import selectors
+from withdrawals.filters import ApplicationFilter
 from withdrawals.models import WithdrawalApplication
 
 
@@ -27,10 +28,12 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 
 class MyApplications(ListAPIView):
-    """The caller's own withdrawal applications, newest first."""
+    """The caller's own withdrawal applications, newest first, filtered like the counter's queue (``state``,
+    ``reason``, ``date_from``, ``date_to``, ``q``)."""
 
     permission_classes = [HasRole.of(roles.DEPOSITOR)]
     serializer_class = ApplicationSerializer
+    filterset_class = ApplicationFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no caller
