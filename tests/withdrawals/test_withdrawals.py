@@ -415,6 +415,12 @@ def test_api_status_is_depositor_scoped(staff, funded, client):
     data = api.get("/api/v1/depositor/withdrawals/").json()
     assert [r["number"] for r in data["results"]] == [app.number] and data["results"][0]["state"] == "accepted"
     assert api.get(f"/api/v1/depositor/withdrawals/{app.number}/").json()["card_tail"] == CARD[-4:]
+    # the queue page's FilterSet filters the API too
+    assert [r["number"] for r in api.get("/api/v1/depositor/withdrawals/", {"state": "accepted", "reason": app.reason,
+                                                                            "q": app.number}).json()["results"]] == [
+        app.number]
+    assert api.get("/api/v1/depositor/withdrawals/", {"state": "paid"}).json()["results"] == []
+    assert api.get("/api/v1/depositor/withdrawals/", {"state": "bogus"}).status_code == 400
     other = make_user("dep_api2", roles.DEPOSITOR)
     api.force_authenticate(other)
     assert api.get("/api/v1/depositor/withdrawals/").json()["results"] == []
