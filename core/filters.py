@@ -37,9 +37,34 @@ class SearchFilter(django_filters.CharFilter):
         super().__init__(*args, **kwargs)
 
 
+class FilterForm(forms.Form):
+    """The form a FilterSet renders on a staff page: Bootstrap classes, invalid fields marked."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            css = "form-check-input" if isinstance(widget, forms.CheckboxInput) else (
+                "form-select" if isinstance(widget, forms.Select) else "form-control")
+            widget.attrs.setdefault("class", css)
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self._errors or {}:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+
+
 class FilterSet(django_filters.FilterSet):
     """Base of the apps' FilterSets: a bound FilterSet whose data are not valid ignores the invalid fields on a
     page (the form shows their errors) and answers 400 in the API (DjangoFilterBackend)."""
+
+    def get_form_class(self):
+        fields = {name: f.field for name, f in self.filters.items()}
+        base = self._meta.form if self._meta.form is not forms.Form else FilterForm
+        return type(f"{type(self).__name__}Form", (base,), fields)
 
     @classmethod
     def apply(cls, data, queryset, **kwargs):

@@ -7,6 +7,7 @@ translated headers; columns such as action buttons set ``exclude_from_export``."
 
 import django_tables2 as tables
 from django.shortcuts import render
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
 from django_tables2.export.export import TableExport
@@ -50,6 +51,24 @@ class MonthColumn(tables.DateColumn):
 
     def value(self, value):
         return f"{value:%Y-%m}" if value else ""
+
+
+class BadgeColumn(tables.Column):
+    """A choice shown as a coloured badge (``colours``: value → Bootstrap colour), exported as its label."""
+
+    def __init__(self, *args, colours=None, **kwargs):
+        self.colours = colours or {}
+        super().__init__(*args, **kwargs)
+
+    def _label(self, record):
+        return getattr(record, f"get_{self.accessor}_display")() if self.accessor else ""
+
+    def render(self, value, record):
+        return format_html('<span class="badge text-bg-{}">{}</span>', self.colours.get(value, "secondary"),
+                           self._label(record))
+
+    def value(self, value, record):
+        return str(self._label(record))
 
 
 class Export(TableExport):

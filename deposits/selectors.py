@@ -79,7 +79,8 @@ def arrears_list(filters=None, *, viewer=None):
 
 def arrears_by_employer(filters=None, *, viewer=None):
     """One row per employer: months in arrears, total due, first and last month (open records by default)."""
-    f = {"status": ArrearsRecord.Status.OPEN, **(filters or {})}
+    f = {"status": ArrearsRecord.Status.OPEN,
+         **(filters.dict() if hasattr(filters, "dict") else dict(filters or {}))}
     return (arrears_list(f, viewer=viewer).order_by()
             .values("employer_id", "employer__account_number", "employer__name", "employer__contact_phone")
             .annotate(months=Count("id"), amount_due=Sum("amount_due"), first_month=Min("month"),

@@ -14,10 +14,13 @@ from accounts import selectors as account_selectors
 from core import roles, tabular
 from core.errors import ApplicationError
 from core.money import format_yuan
+from core.tables import list_page
 from core.views_helpers import staff_required
 from deposits import forms, selectors
+from deposits.filters import RemittanceFilter
 from deposits.services import remittance as services
 from deposits.services import remittance_files
+from deposits.tables import RemittanceTable
 from ledger import selectors as ledger_selectors
 
 READ = roles.READ_ROLES
@@ -29,13 +32,9 @@ CANDIDATES_SHOWN = 50
 
 @staff_required(*READ)
 def remittance_list(request):
-    form = forms.FilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(selectors.remittance_lists(filters, viewer=request.user), LISTS_PER_PAGE).get_page(
-        request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "deposits/remittance_list.html", {"form": form, "page": page, "query": query.urlencode()})
+    table = RemittanceTable(selectors.remittance_lists(request.GET, viewer=request.user))
+    return list_page(request, "deposits/remittance_list.html", table=table, filename="remittance-lists",
+                     filterset=RemittanceFilter(request.GET or None), per_page=LISTS_PER_PAGE)
 
 
 def _remittance(request, reference):
