@@ -20,6 +20,7 @@ urlpatterns = [
          name="employer_supplementary"),
     path("bank/", bank.bank, name="bank"),
     path("bank/import/", bank.bank_import, name="bank_import"),
+    path("bank/lines/", bank.bank_lines, name="bank_lines"),
     path("bank/match/", bank.bank_match, name="bank_match"),
     path("bank/lines/<int:pk>/suspense/", bank.bank_suspense, name="bank_suspense"),
     path("arrears/", arrears.arrears, name="arrears"),

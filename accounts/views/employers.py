@@ -2,13 +2,15 @@
 render; a business error is shown next to the form fields it concerns."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts import forms, selectors, services
+from accounts.filters import EmployerFilter
+from accounts.tables import EmployerTable
 from core import roles
 from core.errors import ApplicationError
+from core.tables import list_page
 from core.views_helpers import staff_required
 
 READ = roles.READ_ROLES
@@ -17,9 +19,9 @@ WRITE = roles.ACCOUNT_WRITE_ROLES
 
 @staff_required(*READ)
 def employer_list(request):
-    q = request.GET.get("q", "").strip()
-    page = Paginator(selectors.employers(request.user, request.GET), 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/employer_list.html", {"q": q, "page": page})
+    table = EmployerTable(selectors.employers(request.user, request.GET))
+    return list_page(request, "accounts/employer_list.html", table=table, filename="employers",
+                     filterset=EmployerFilter(request.GET or None))
 
 
 @staff_required(*READ)

@@ -8,10 +8,14 @@ from django.views.decorators.http import require_POST
 from core import roles
 from core.errors import ApplicationError
 from core.money import format_yuan
+from core.tables import list_page
 from core.views_helpers import staff_required
 from deposits import forms, selectors
 from deposits.services import remittance as services
+from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
+from ledger.filters import StatementLineFilter
+from ledger.tables import StatementLineTable
 
 READ = roles.READ_ROLES
 STATEMENT_WRITE = (*roles.ACCOUNT_WRITE_ROLES, roles.FINANCE)  # finance also imports and matches statements
@@ -29,6 +33,14 @@ def _bank_page(request, import_form=None):
 @staff_required(*READ)
 def bank(request):
     return _bank_page(request)
+
+
+@staff_required(*READ)
+def bank_lines(request):
+    """Every statement line, filtered, sorted, paged and exported."""
+    table = StatementLineTable(ledger_selectors.statement_lines(request.GET, viewer=request.user))
+    return list_page(request, "deposits/bank_lines.html", table=table, filename="bank-statement-lines",
+                     filterset=StatementLineFilter(request.GET or None))
 
 
 @staff_required(*STATEMENT_WRITE)

@@ -11,10 +11,13 @@ from django.views.decorators.http import require_POST
 from accounts.models import FundAccount
 from core import audit, roles
 from core.errors import ApplicationError
+from core.tables import list_page
 from core.views_helpers import staff_required
 from ledger.models import BankStatementLine
 from withdrawals import forms, selectors, services
+from withdrawals.filters import ApplicationFilter
 from withdrawals.models import Recovery
+from withdrawals.tables import ApplicationTable
 
 ACTIONS = {
     "review": lambda user, app, c: services.review(actor=user, application=app, comment=c),
@@ -30,7 +33,9 @@ ACTIONS = {
 
 @staff_required()
 def queue(request):
-    return render(request, "withdrawals/queue.html", {"rows": selectors.queue(viewer=request.user)})
+    table = ApplicationTable(selectors.queue(viewer=request.user, filters=request.GET))
+    return list_page(request, "withdrawals/queue.html", table=table, filename="withdrawals",
+                     filterset=ApplicationFilter(request.GET or None))
 
 
 @staff_required()
