@@ -13,9 +13,9 @@ def _employer_url(record):
 
 
 class EmployerTable(Table):
-    account_number = tables.Column(verbose_name=_("Account number"), attrs={"td": {"class": "font-monospace"}},
+    account_number = tables.Column(verbose_name=_("Employer account number"), attrs={"td": {"class": "font-monospace"}},
                                    linkify=_employer_url)
-    name = tables.Column(verbose_name=_("Name"), linkify=_employer_url)
+    name = tables.Column(verbose_name=_("Employer name"), linkify=_employer_url)
     uscc = tables.Column(verbose_name=_("Unified social credit code"), attrs={"td": {"class": "font-monospace"}})
     status = BadgeColumn(verbose_name=_("Status"), colours={"01": "success", "02": "warning", "06": "danger"})
     active_count = tables.Column(verbose_name=_("Active employees"), attrs={"td": {"class": "text-end"}})
