@@ -138,3 +138,28 @@ def test_bank_api_refuses_other_roles_and_anonymous(bank, clerk):
     resp = client.post("/api/v1/bank/statement-lines/", {}, format="json")
     assert resp.status_code == 403 and resp.json()["code"] == "permission_denied"
     assert JournalEntry.objects.count() == 0
+
+
+def test_reconciliation_page_lists_every_run_and_exports(clerk, bank, client):
+    import csv
+    import io
+
+    auditor = make_user("auditor_runs", "auditor")
+    acc = factories.account(clerk)
+    factories.deposit(acc, "1000.00", bank=bank)
+    call_command("reconcile")
+    Account.objects.filter(pk=acc.ledger_account_id).update(balance=Decimal("1000.01"))
+    with pytest.raises(SystemExit):
+        call_command("reconcile")
+    Account.objects.filter(pk=acc.ledger_account_id).update(balance=Decimal("1000.00"))
+    client.force_login(auditor)
+    page = client.get("/counter/ledger/reconciliation/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    runs = page.split('id="runs"')[1]
+    assert runs.count("全部相符") == 1 and runs.count("存在差异") == 1
+    only_bad = client.get("/counter/ledger/reconciliation/", {"ok": "false"}).content.decode().split('id="runs"')[1]
+    assert only_bad.count("<tr") == 2  # header and the one run with differences
+    export = client.get("/counter/ledger/reconciliation/", {"sort": "id", "export": "csv"},
+                        HTTP_ACCEPT_LANGUAGE="zh-hans")
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert [r[3] for r in rows[1:]] == ["全部相符", "存在差异"]
+    assert rows[1][4] == "—" and rows[2][4] != "—"
