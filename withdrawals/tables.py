@@ -29,6 +29,11 @@ class ApplicationTable(Table):
         empty_text = _("Nothing is waiting.")
 
     def render_decision_due(self, value, record):
+        if value is None:
+            return "—"
         if getattr(record, "overdue", False):
             return format_html('{} <span class="badge text-bg-danger">{}</span>', f"{value:%Y-%m-%d}", _("Overdue"))
         return f"{value:%Y-%m-%d}"
+
+    def value_decision_due(self, value):
+        return value or ""

@@ -671,3 +671,19 @@ def test_counter_form_shows_the_facts_each_reason_reads_and_takes_them(staff, fu
     assert resp.status_code == 302
     app = WithdrawalApplication.objects.get(reason=Reason.DISABILITY)
     assert app.facts == {"employment_ended": True} and app.closes_account and app.state == S.ACCEPTED
+
+
+def test_queue_page_filters_and_exports(staff, funded, client):
+    import csv
+    import io
+
+    app = counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"})
+    client.force_login(staff["reviewer"])
+    page = client.get("/counter/withdrawals/").content.decode().split('id="queue"')[1]
+    assert app.number in page and app.decision_due.isoformat() in page
+    assert app.number in client.get("/counter/withdrawals/", {"q": funded.depositor.name}).content.decode()
+    assert app.number not in client.get("/counter/withdrawals/", {"q": "无此人"}).content.decode().split(
+        'id="queue"')[1]
+    export = client.get("/counter/withdrawals/", {"export": "csv", "reason": app.reason})
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert len(rows) == 2 and rows[1][0] == app.number and rows[1][6] == "1000.00"
