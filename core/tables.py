@@ -17,6 +17,7 @@ from core.money import format_yuan
 
 EXPORT_PARAM = "export"
 PER_PAGE = 50
+MAX_PER_PAGE = 500  # ``?per_page=`` is honoured up to this
 
 
 class Table(tables.Table):
@@ -95,6 +96,13 @@ class Export(TableExport):
 def list_page(request, template, *, table, filename, filterset=None, context=None, per_page=PER_PAGE):
     """Render ``table`` on ``template`` (as ``table``, with the FilterSet as ``filter``), sorted and paged by the
     request; or, with ``?export=csv|xlsx``, answer the whole filtered and sorted list as a file."""
+    if "per_page" in request.GET:  # django-tables2 takes any number, 0 included: keep it within bounds
+        try:
+            asked = int(request.GET["per_page"])
+        except ValueError:
+            asked = per_page
+        request.GET = request.GET.copy()
+        request.GET["per_page"] = str(min(max(asked, 1), MAX_PER_PAGE))
     RequestConfig(request, paginate={"per_page": per_page}).configure(table)
     fmt = request.GET.get(EXPORT_PARAM)
     if Export.is_valid_format(fmt):

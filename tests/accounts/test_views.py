@@ -524,3 +524,9 @@ def test_employer_list_sorts_pages_and_exports_escaped(staff_client, clerk, empl
     sheet = load_workbook(io.BytesIO(export.content)).active
     assert sheet.max_row == 2 and sheet["B2"].value == "'" + evil and sheet["B2"].data_type == "s"
     assert sheet["G2"].value == 0 and sheet["G2"].data_type == "n"  # money as a number
+
+
+@pytest.mark.parametrize("per_page", ["0", "-3", "x", "100000000"])
+def test_employer_list_bounds_the_page_size(staff_client, employer, per_page):
+    response = staff_client.get(reverse("accounts:employers"), {"per_page": per_page, "page": "-1", "sort": "nope"})
+    assert response.status_code == 200 and "示范科技有限公司" in response.content.decode()
