@@ -6,12 +6,18 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Employer
+from core import roles
 from core.filters import FilterSet, MonthFilter, SearchFilter
 from deposits.models import ArrearsRecord, BaseAdjustment, DeferralApplication, RemittanceList
 
 
 def _employers(request):
-    return Employer.objects.all()
+    """Employers an ``employer`` filter may name: through the API an agent names only its own employer, so the
+    answer (400 for an unknown id) tells nothing about others."""
+    user = getattr(request, "user", None)
+    agent = getattr(user, "employer_agent", None) if user is not None and roles.has_role(
+        user, roles.EMPLOYER_AGENT) and not roles.has_role(user, *roles.READ_ROLES) else None
+    return Employer.objects.filter(pk=agent.employer_id) if agent is not None else Employer.objects.all()
 
 
 class EmployerNumberFilter(django_filters.CharFilter):
