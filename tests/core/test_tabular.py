@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import pytest
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from core import tabular
@@ -221,3 +223,21 @@ def test_xlsx_export_escapes_formulas():
 def test_unknown_export_format():
     with pytest.raises(InvalidInput):
         tabular.write([], OUT_COLUMNS, "pdf")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.one_of(
+    st.binary(max_size=3000),
+    st.binary(max_size=3000).map(lambda b: b"PK\x03\x04" + b),
+    st.text(max_size=500).map(lambda t: ("个人账号,缴存基数\n" + t).encode("utf-8")),
+    st.text(alphabet=st.characters(codec="gb18030"), max_size=500).map(
+        lambda t: ("个人账号,姓名,缴存基数\n" + t).encode("gb18030")),
+))
+def test_any_bytes_give_rows_or_a_clean_refusal(data):
+    try:
+        table = tabular.read(data, columns=COLUMNS)
+    except InvalidInput as exc:
+        assert exc.code and exc.message
+    else:
+        assert all(isinstance(e, RowError) and str(e) for e in table.errors)
+        assert all(r.number >= 2 for r in table.rows)
