@@ -241,3 +241,13 @@ def test_any_bytes_give_rows_or_a_clean_refusal(data):
     else:
         assert all(isinstance(e, RowError) and str(e) for e in table.errors)
         assert all(r.number >= 2 for r in table.rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.text(max_size=40), min_size=1, max_size=5))
+def test_no_exported_text_cell_starts_a_formula(texts):
+    rows = [{"name": t, "amount": Decimal("1")} for t in texts]
+    table = list(csv.reader(io.StringIO(tabular.write(rows, OUT_COLUMNS, "csv").decode("utf-8-sig"), newline="")))
+    for text, row in zip(texts, table[1:], strict=False):
+        assert not row[0].startswith(("=", "+", "-", "@", "\t", "\r"))
+        assert row[0] in (text, "'" + text) or not text.strip()
