@@ -510,6 +510,8 @@ def test_employer_list_sorts_pages_and_exports_escaped(staff_client, clerk, empl
     table = page.split('id="employers"')[1]
     assert table.index(shown[0]) < table.index(shown[1]) and shown[2] not in table
     assert "第 1 页，共 2 页" in page and 'href="?sort=name&amp;per_page=2&amp;page=2"' in page
+    assert 'href="?sort=name&amp;per_page=2&amp;export=csv" id="export-csv"' in page
+    assert 'href="?sort=name&amp;per_page=2&amp;export=xlsx" id="export-xlsx"' in page
     table = staff_client.get(url, {"sort": "name", "per_page": 2, "page": 2}).content.decode().split(
         'id="employers"')[1]
     assert shown[2] in table and shown[0] not in table and shown[1] not in table
