@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 
+from accounts.filters import EmployerFilter
 from accounts.models import AccountEvent, Employer, FundAccount
 from core import audit, roles
 from ledger.selectors import active_holds, lines_with_running_balance
@@ -87,17 +88,14 @@ def account_detail(*, viewer, account: FundAccount) -> AccountDetail:
     return AccountDetail(account=account, events=events, holds=holds, lines=lines)
 
 
-def employers(*, viewer, q=""):
-    """Employers for the list page, with the number of employees by account status."""
+def employers(*, viewer, filters=None):
+    """Employers for the list page, with the number of employees by account status, filtered by
+    ``accounts.filters.EmployerFilter`` data (``q``: name, account number or USCC; ``status``)."""
     qs = Employer.objects.visible_to(viewer).select_related("suspense_account").annotate(
         active_count=Count("accounts", filter=Q(accounts__status=FundAccount.Status.NORMAL)),
         sealed_count=Count("accounts", filter=Q(accounts__status=FundAccount.Status.SEALED)),
     )
-    q = (q or "").strip()
-    if q:
-        upper = q.upper()
-        qs = qs.filter(Q(name__icontains=q) | Q(account_number=upper) | Q(uscc=upper))
-    return qs.order_by("account_number")
+    return EmployerFilter.apply(filters, qs).order_by("account_number")
 
 
 def employer_employees(*, viewer, employer: Employer):

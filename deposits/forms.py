@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import CounterForm, employer_by_number
 from core.money import format_yuan
-from deposits.models import ArrearsRecord, BaseAdjustment, DeferralApplication, RemittanceList
+from deposits.models import DeferralApplication
 from ledger.models import BankAccount, BankStatementLine
 
 MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
@@ -58,15 +58,6 @@ class DepositForm(CounterForm):
                 for message in messages:
                     self.add_error(name, message)
         self.row_errors = list((exc.fields or {}).get("rows", []))
-
-
-class FilterForm(CounterForm):
-    q = forms.CharField(label=_("Employer or reference"), required=False, max_length=120)
-    month = month_field(_("Month"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("All statuses")), *RemittanceList.Status.choices])
-    kind = forms.ChoiceField(label=_("Kind"), required=False,
-                             choices=[("", _("All kinds")), *RemittanceList.Kind.choices])
 
 
 class GenerateForm(DepositForm):
@@ -154,7 +145,7 @@ class SupplementaryForm(DepositForm):
 class StatementImportForm(DepositForm):
     bank_account = forms.ModelChoiceField(label=_("Center bank account"), empty_label=None,
                                           queryset=BankAccount.objects.order_by("bank", "number"))
-    file = forms.FileField(label=_("Statement file (.csv)"))
+    file = forms.FileField(label=_("Statement file (.csv or .xlsx)"))
 
 
 class SuspenseForm(DepositForm):
@@ -167,22 +158,6 @@ class SuspenseForm(DepositForm):
 
 
 # --- arrears, deferral and ratio reduction, flexible workers, base adjustment ------------------------------
-
-class ArrearsFilterForm(CounterForm):
-    employer_number = forms.CharField(label=_("Employer account number"), required=False, max_length=20)
-    name = forms.CharField(label=_("Employer name"), required=False, max_length=120)
-    month_from = month_field(_("From month"), required=False)
-    month_to = month_field(_("To month"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("All statuses")), *ArrearsRecord.Status.choices])
-
-
-class DeferralQueueForm(CounterForm):
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("All statuses")), *DeferralApplication.Status.choices])
-    kind = forms.ChoiceField(label=_("Kind"), required=False,
-                             choices=[("", _("All kinds")), *DeferralApplication.Kind.choices])
-
 
 class DecisionForm(DepositForm):
     comment = forms.CharField(label=_("Comment"), required=False, max_length=500,
@@ -254,7 +229,3 @@ class BaseFileForm(DepositForm):
     file = forms.FileField(label=_("Filled-in base file (.xlsx or .csv)"))
 
 
-class BaseAdjustmentFilterForm(CounterForm):
-    employer_number = forms.CharField(label=_("Employer account number"), required=False, max_length=20)
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("All statuses")), *BaseAdjustment.Status.choices])

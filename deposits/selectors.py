@@ -22,6 +22,7 @@ from accounts.models import AccountEvent, Employer, FundAccount
 from core import policy, roles, workflow
 from core.business_date import today
 from core.money import ZERO
+from deposits.filters import ArrearsFilter, BaseAdjustmentFilter, DeferralFilter, RemittanceFilter
 from deposits.models import (
     ArrearsRecord,
     BaseAdjustment,
@@ -60,32 +61,17 @@ def months_between(first, last) -> list[datetime.date]:
 # --- arrears -----------------------------------------------------------------------------------------
 
 def arrears_list(filters=None, *, viewer):
-    """Arrears records for the staff page (or an employer's own in its portal).
-
-    ``filters``: ``status`` (open/cleared), ``employer`` (an Employer or its id), ``employer_number``,
+    """Arrears records for the staff page (or an employer's own in its portal), filtered by
+    ``deposits.filters.ArrearsFilter`` data: ``status`` (open/cleared), ``employer``, ``employer_number``,
     ``name`` (part of the employer's name), ``month_from``, ``month_to``, ``min_amount``."""
-    f = filters or {}
     qs = ArrearsRecord.objects.visible_to(viewer).select_related("employer")
-    if f.get("status"):
-        qs = qs.filter(status=f["status"])
-    if f.get("employer"):
-        qs = qs.filter(employer_id=getattr(f["employer"], "pk", f["employer"]))
-    if f.get("employer_number"):
-        qs = qs.filter(employer__account_number=str(f["employer_number"]).strip())
-    if f.get("name"):
-        qs = qs.filter(employer__name__icontains=str(f["name"]).strip())
-    if f.get("month_from"):
-        qs = qs.filter(month__gte=_month_start(f["month_from"]))
-    if f.get("month_to"):
-        qs = qs.filter(month__lte=_month_start(f["month_to"]))
-    if f.get("min_amount") not in (None, ""):
-        qs = qs.filter(amount_due__gte=Decimal(str(f["min_amount"])))
-    return qs.order_by("employer__account_number", "month")
+    return ArrearsFilter.apply(filters, qs).order_by("employer__account_number", "month")
 
 
 def arrears_by_employer(filters=None, *, viewer):
     """One row per employer: months in arrears, total due, first and last month (open records by default)."""
-    f = {"status": ArrearsRecord.Status.OPEN, **(filters or {})}
+    f = {"status": ArrearsRecord.Status.OPEN,
+         **(filters.dict() if hasattr(filters, "dict") else dict(filters or {}))}
     return (arrears_list(f, viewer=viewer).order_by()
             .values("employer_id", "employer__account_number", "employer__name", "employer__contact_phone")
             .annotate(months=Count("id"), amount_due=Sum("amount_due"), first_month=Min("month"),
@@ -96,14 +82,10 @@ def arrears_by_employer(filters=None, *, viewer):
 # --- deferral and ratio reduction --------------------------------------------------------------------
 
 def deferral_applications(filters=None, *, viewer):
-    f = filters or {}
+    """Deferral and ratio reduction applications, newest first, filtered by ``deposits.filters.DeferralFilter``
+    data (``status``, ``kind``, ``employer``)."""
     qs = DeferralApplication.objects.visible_to(viewer).select_related("employer")
-    for key in ("status", "kind"):
-        if f.get(key):
-            qs = qs.filter(**{key: f[key]})
-    if f.get("employer"):
-        qs = qs.filter(employer_id=getattr(f["employer"], "pk", f["employer"]))
-    return qs.order_by("-id")
+    return DeferralFilter.apply(filters, qs).order_by("-id")
 
 
 def deferral_history(application) -> list:
@@ -147,12 +129,6 @@ def deferral_effect(application) -> dict:
 
 
 # --- base adjustment ---------------------------------------------------------------------------------
-
-def base_adjustments(*, viewer):
-    """Base adjustments (基数调整) the viewer may see, latest first, with the employer and submitter joined."""
-    return (BaseAdjustment.objects.visible_to(viewer).select_related("employer", "submitted_by")
-            .order_by("-effective_from", "-id"))
-
 
 def adjustment_lines(adjustment, *, viewer):
     """Every line of a base adjustment, in the order of the submitted rows."""
@@ -340,23 +316,18 @@ RECENT_BANK_LINES = 20
 
 
 def remittance_lists(filters=None, *, viewer):
-    """Remittance lists for the counter list page, latest month first.
-
-    ``filters``: ``q`` (employer account number, payment reference or part of the employer's name),
-    ``employer`` (an Employer or its id), ``month``, ``status``, ``kind``."""
-    f = filters or {}
+    """Remittance lists for the counter list page, latest month first, filtered by
+    ``deposits.filters.RemittanceFilter`` data: ``q`` (employer account number, payment reference or part of
+    the employer's name), ``employer``, ``month``, ``status``, ``kind``."""
     qs = RemittanceList.objects.visible_to(viewer).select_related("employer")
-    q = str(f.get("q") or "").strip()
-    if q:
-        qs = qs.filter(Q(employer__account_number=q.upper()) | Q(reference=q.upper()) | Q(employer__name__icontains=q))
-    if f.get("employer"):
-        qs = qs.filter(employer_id=getattr(f["employer"], "pk", f["employer"]))
-    if f.get("month"):
-        qs = qs.filter(month=_month_start(f["month"]))
-    for key in ("status", "kind"):
-        if f.get(key):
-            qs = qs.filter(**{key: f[key]})
-    return qs.order_by("-month", "-id")
+    return RemittanceFilter.apply(filters, qs).order_by("-month", "-id")
+
+
+def base_adjustments(filters=None, *, viewer):
+    """Annual base adjustments by employer, latest year first, filtered by
+    ``deposits.filters.BaseAdjustmentFilter`` data (``employer_number``, ``status``, ``effective_from``)."""
+    qs = BaseAdjustment.objects.visible_to(viewer).select_related("employer", "submitted_by")
+    return BaseAdjustmentFilter.apply(filters, qs).order_by("employer__account_number", "-effective_from", "-id")
 
 
 def remittance_for_page(*, viewer):

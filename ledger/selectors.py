@@ -3,6 +3,8 @@
 from django.db.models import Case, DecimalField, F, Sum, When, Window
 from django.db.models.functions import Coalesce
 
+from core import roles
+from core.actors import is_system
 from core.money import ZERO
 from ledger import chart
 from ledger.models import Account, BankAccount, BankStatementLine, Hold, JournalLine
@@ -48,3 +50,24 @@ def unmatched_incoming(*, viewer):
     """Money received on the center's bank accounts that is not booked yet (staff, or the system, only)."""
     return BankStatementLine.objects.visible_to(viewer).filter(match_status=BankStatementLine.Match.UNMATCHED,
                                             direction=BankStatementLine.Direction.CREDIT).select_related("bank_account")
+
+
+def statement_lines(filters=None, *, viewer):
+    """Bank statement lines (staff, or the system, only), latest first, filtered by
+    ``ledger.filters.StatementLineFilter`` data (``q``, ``bank_account``, ``direction``, ``match_status``,
+    ``date_from``, ``date_to``)."""
+    from ledger.filters import StatementLineFilter
+
+    qs = BankStatementLine.objects.visible_to(viewer).select_related("bank_account", "entry")
+    return StatementLineFilter.apply(filters, qs).order_by("-value_date", "-id")
+
+
+def reconciliation_runs(filters=None, *, viewer):
+    """Saved three-ledger reconciliations, latest first, filtered by ``ledger.filters.ReconciliationRunFilter``
+    data (``ok``, ``date_from``, ``date_to``)."""
+    from ledger.filters import ReconciliationRunFilter
+    from ledger.models import ReconciliationRun
+
+    if not (is_system(viewer) or roles.has_role(viewer, roles.FINANCE, roles.AUDITOR, roles.SYSADMIN)):
+        return ReconciliationRun.objects.none()
+    return ReconciliationRunFilter.apply(filters, ReconciliationRun.objects.all()).order_by("-id")

@@ -6,6 +6,7 @@ from core import roles, workflow
 from core.business_date import today
 from ledger.selectors import unmatched_incoming
 from withdrawals import rules
+from withdrawals.filters import ApplicationFilter
 from withdrawals.models import DocumentType, Reason, Recovery, StandingInstruction, WithdrawalApplication
 
 W = WithdrawalApplication
@@ -14,7 +15,9 @@ QUEUE_OF_ROLE = {roles.CLERK: (W.State.SUBMITTED, W.State.RETURNED), roles.REVIE
 OPEN_STATES = (W.State.SUBMITTED, W.State.ACCEPTED, W.State.REVIEWED, W.State.RETURNED)
 
 
-def applications(*, viewer, state=None, reason=None):
+def applications(*, viewer, state=None, reason=None, filters=None):
+    """Withdrawal applications the viewer may see, deadline first, filtered by
+    ``withdrawals.filters.ApplicationFilter`` data (``q``, ``state``, ``reason``, ``date_from``, ``date_to``)."""
     on = today()
     qs = W.objects.visible_to(viewer).select_related("account", "depositor", "instruction").annotate(
         overdue=Case(When(state__in=OPEN_STATES[1:3], decision_due__lt=on, then=Value(True)), default=Value(False),
@@ -23,14 +26,16 @@ def applications(*, viewer, state=None, reason=None):
         qs = qs.filter(state=state)
     if reason:
         qs = qs.filter(reason=reason)
+    if filters:
+        qs = ApplicationFilter.apply(filters, qs)
     return qs.order_by("decision_due", "id")
 
 
-def queue(*, viewer):
+def queue(*, viewer, filters=None):
     """The cases waiting for the viewer's role (受理, 审核, 审批 or payment), oldest deadline first; overdue ones
     are flagged (``overdue``)."""
     states = [s for role, sts in QUEUE_OF_ROLE.items() if roles.has_role(viewer, role) for s in sts]
-    return applications(viewer=viewer).filter(state__in=states)
+    return applications(viewer=viewer, filters=filters).filter(state__in=states)
 
 
 def overdue(*, viewer, on=None):

@@ -2,18 +2,20 @@
 render; a business error is shown next to the form fields it concerns."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts import forms, selectors, services
+from accounts.filters import EmployerFilter
+from accounts.tables import EmployerTable
 from core.errors import ApplicationError
+from core.tables import list_page
 
 
 def employer_list(request):
-    q = request.GET.get("q", "").strip()
-    page = Paginator(selectors.employers(viewer=request.user, q=q), 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/employer_list.html", {"q": q, "page": page})
+    table = EmployerTable(selectors.employers(viewer=request.user, filters=request.GET))
+    return list_page(request, "accounts/employer_list.html", table=table, filename="employers",
+                     filterset=EmployerFilter(request.GET or None))
 
 
 def employer_detail(request, account_number):

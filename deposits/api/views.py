@@ -4,15 +4,16 @@ Authenticated as an employer agent (token); every call is scoped to that agent's
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Employer
 from core.visibility import employer_id_of
+from deposits import selectors
+from deposits.filters import RemittanceFilter
 from deposits.models import RemittanceList
 from deposits.services import remittance as services
-from deposits.uploads import HEADERS
 
 
 class LineSerializer(serializers.Serializer):
@@ -36,6 +37,16 @@ class RemittanceSerializer(serializers.ModelSerializer):
         model = RemittanceList
         fields = ["reference", "employer", "kind", "month", "status", "headcount", "employee_total",
                   "employer_total", "total", "lines"]
+
+
+class SummarySerializer(serializers.ModelSerializer):
+    employer = serializers.CharField(source="employer.account_number")
+    month = serializers.DateField(format="%Y-%m")
+
+    class Meta:
+        model = RemittanceList
+        fields = ["reference", "employer", "kind", "month", "status", "headcount", "employee_total",
+                  "employer_total", "total"]
 
 
 class CreateSerializer(serializers.Serializer):
@@ -72,7 +83,16 @@ class EmployerScoped(APIView):
         return Response(RemittanceSerializer(remittance).data, status=code)
 
 
-class RemittanceCreate(EmployerScoped):
+class RemittanceCreate(EmployerScoped, generics.ListAPIView):
+    """GET: the employer's lists, latest month first, filtered like the counter's list page (``q``, ``month``,
+    ``status``, ``kind``); POST: generate a month's list."""
+
+    serializer_class = SummarySerializer
+    filterset_class = RemittanceFilter
+
+    def get_queryset(self):
+        return selectors.remittance_lists(viewer=self.request.user).filter(employer=_employer(self.request))
+
     @extend_schema(request=CreateSerializer, responses={201: RemittanceSerializer})
     def post(self, request):
         """Generate the month's list from the employer's active accounts."""
@@ -96,9 +116,10 @@ class RemittanceLines(EmployerScoped):
         remittance = self.get_list(request, reference)
         ser = LinesSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
-        table = [HEADERS] + [[ln["account"], ln.get("name", ""), ln["base"], ln["employee_ratio_percent"],
-                              ln["employer_ratio_percent"]] for ln in ser.validated_data["lines"]]
-        return self.respond(services.replace_from_table(actor=request.user, remittance=remittance, table=table))
+        rows = [{"account": ln["account"], "name": ln.get("name", ""), "base": ln["base"],
+                 "employee_ratio": ln["employee_ratio_percent"], "employer_ratio": ln["employer_ratio_percent"]}
+                for ln in ser.validated_data["lines"]]
+        return self.respond(services.replace_from_rows(actor=request.user, remittance=remittance, rows=rows))
 
 
 class RemittanceConfirm(EmployerScoped):

@@ -2,7 +2,7 @@
 
 Each deposit year (July 1 by ``deposits.year_start_month``) the base is reset to the employee's average
 monthly wage of the previous year. The employer submits a row per employee (personal account number and that
-wage) through a form or an XLSX/CSV upload (parsed by ``deposits.uploads.read_table``). Every row is checked;
+wage) through a form or an XLSX/CSV upload (read by ``core.tabular`` with :data:`COLUMNS`). Every row is checked;
 a wage outside the floor and cap of the new year is raised to the floor or lowered to the cap and reported; an
 unknown employee, a value that is not a number or is not positive refuses the whole submission with row,
 column and reason. Nothing is stored unless every row is valid.
@@ -23,34 +23,32 @@ from django.utils.translation import gettext as _
 
 from accounts.calculations import clamp_base
 from accounts.models import Employer, FundAccount
-from core import audit, policy
+from core import audit, policy, tabular
 from core.business_date import today
 from core.errors import InvalidInput, StateError
 from deposits import rules
 from deposits.models import BaseAdjustment, BaseAdjustmentLine
 from deposits.services.common import account_change_events, user_or_none
 
-ACCOUNT_COLUMN = "个人账号"
-NAME_COLUMN = "姓名"
-WAGE_COLUMN = "上年月平均工资"
-HEADERS = [ACCOUNT_COLUMN, NAME_COLUMN, WAGE_COLUMN]
+ACCOUNT = tabular.Column("account_number", "个人账号", "Account number", max_length=40)
+NAME = tabular.Column("name", "姓名", "Name", required=False, max_length=100)
+WAGE = tabular.Column("wage", "上年月平均工资", "Average monthly wage last year", max_length=40)
+COLUMNS = [ACCOUNT, NAME, WAGE]
+ACCOUNT_COLUMN, NAME_COLUMN, WAGE_COLUMN = ACCOUNT.zh, NAME.zh, WAGE.zh
+HEADERS = [c.zh for c in COLUMNS]
 # Keys accepted in dict rows: the form's names or the file's column titles.
 ACCOUNT_KEYS = ("account_number", "account", ACCOUNT_COLUMN)
 NAME_KEYS = ("name", NAME_COLUMN)
 WAGE_KEYS = ("wage", "average_wage", WAGE_COLUMN)
 
 
-class BaseRowsInvalid(InvalidInput):
-    """Rows refused: ``errors`` lists ``{"row", "column", "reason"}``; ``fields["rows"]`` the same as text."""
-
-    code = "bad_rows"
+class BaseRowsInvalid(tabular.RowsInvalid):
+    """Rows refused: ``errors`` lists the ``tabular.RowError``; ``fields["rows"]`` the same as text."""
 
     def __init__(self, errors):
-        self.errors = errors
-        texts = [_("Row %(r)d, %(c)s: %(why)s") % {"r": e["row"], "c": e["column"], "why": e["reason"]}
-                 for e in errors]
-        super().__init__(_("%(n)d error(s) in the bases; nothing was changed. %(first)s")
-                         % {"n": len(errors), "first": texts[0]}, fields={"rows": texts})
+        errors = sorted(errors, key=lambda e: e.row)
+        super().__init__(errors, message=_("%(n)d error(s) in the bases; nothing was changed. %(first)s")
+                         % {"n": len(errors), "first": errors[0] if errors else ""})
 
 
 def year_start(on) -> datetime.date:
@@ -79,20 +77,20 @@ def _wage(text):
     return value if value.is_finite() else None
 
 
-def parse_base_rows(*, employer, rows, effective_from) -> list[dict]:
+def parse_base_rows(*, employer, rows, effective_from, errors=()) -> list[dict]:
     """Check dict rows (``account_number``, ``wage``, optional ``name`` and ``row``) against the employer's
     accounts and the floor and cap in force on ``effective_from``. Returns one dict per row with the
     account, the wage, the base before and the new (clamped) base; raises :class:`BaseRowsInvalid` listing
-    every problem."""
+    every problem, with the file's own ``errors`` if given."""
     p = policy.snapshot("deposits.", on=effective_from)
     floor, cap = p["deposits.base_floor"], p["deposits.base_cap"]
     rows = list(rows)
     numbers = [_pick(r, ACCOUNT_KEYS) for r in rows]
     accounts = {a.number: a for a in FundAccount.objects.select_related("depositor").filter(number__in=numbers)}
-    errors, parsed, seen = [], [], set()
+    errors, parsed, seen = list(errors), [], set()
 
     def err(rownum, column, reason):
-        errors.append({"row": rownum, "column": column, "reason": str(reason)})
+        errors.append(tabular.RowError(rownum, column, str(reason)))
 
     for i, (row, number) in enumerate(zip(rows, numbers, strict=True), start=2):
         rownum = int(row.get("row") or i)
@@ -139,36 +137,12 @@ def parse_base_rows(*, employer, rows, effective_from) -> list[dict]:
     return parsed
 
 
-def rows_from_table(table) -> list[dict]:
-    """Dict rows from a table of cells (header first) as ``deposits.uploads.read_table`` returns it."""
-    header = [str(h).replace(" ", "") for h in table[0]]
-    missing = [h for h in (ACCOUNT_COLUMN, WAGE_COLUMN) if h not in header]
-    if missing:
-        raise InvalidInput(_("The file lacks the column(s): %(c)s. Download the template and fill it in.")
-                           % {"c": "、".join(missing)}, code="columns")
-    index = {title: header.index(title) for title in HEADERS if title in header}
-    return [{"row": i, **{title: (raw[j] if j < len(raw) else "") for title, j in index.items()}}
-            for i, raw in enumerate(table[1:], start=2)]
-
-
 def template_xlsx(employer) -> bytes:
     """The upload template: one row per active employee with the number and name; the wage is to be filled in."""
-    import io
-
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "基数调整"
-    ws.append(HEADERS)
-    for number, name in (FundAccount.objects.filter(employer_id=employer.pk, status=FundAccount.Status.NORMAL)
-                         .order_by("number").values_list("number", "depositor__name")):
-        ws.append([number, name, None])
-    for col, width in zip("ABC", (18, 12, 18), strict=True):
-        ws.column_dimensions[col].width = width
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    rows = (FundAccount.objects.filter(employer_id=employer.pk, status=FundAccount.Status.NORMAL)
+            .order_by("number").values_list("number", "depositor__name"))
+    return tabular.write(({"account_number": number, "name": name, "wage": None} for number, name in rows),
+                         COLUMNS, "xlsx", title="基数调整", language="zh")
 
 
 def _effective_from(effective_from, on):
@@ -187,7 +161,8 @@ def _effective_from(effective_from, on):
 
 
 @transaction.atomic
-def submit_base_adjustment(*, actor, employer, rows, effective_from=None, source="form") -> BaseAdjustment:
+def submit_base_adjustment(*, actor, employer, rows, effective_from=None, source="form",
+                           file_errors=()) -> BaseAdjustment:
     """Store the employer's new bases for a deposit year (default: the year starting July 1 of this calendar
     year). Replaces a submission for the same year that is still waiting. Applied at once when the year has
     begun. ``clamped_lines(adjustment)`` (deposits.selectors) is the report of clamped bases."""
@@ -197,7 +172,7 @@ def submit_base_adjustment(*, actor, employer, rows, effective_from=None, source
         raise StateError(_("The employer %(e)s is not active.") % {"e": employer.name}, code="employer_inactive")
     on = today()
     effective_from = _effective_from(effective_from, on)
-    parsed = parse_base_rows(employer=employer, rows=rows, effective_from=effective_from)
+    parsed = parse_base_rows(employer=employer, rows=rows, effective_from=effective_from, errors=file_errors)
     replaced = BaseAdjustment.objects.filter(employer=employer, effective_from=effective_from,
                                              status=BaseAdjustment.Status.PENDING).update(
         status=BaseAdjustment.Status.SUPERSEDED)
@@ -216,12 +191,12 @@ def submit_base_adjustment(*, actor, employer, rows, effective_from=None, source
 
 
 def submit_base_file(*, actor, employer, filename, data, effective_from=None) -> BaseAdjustment:
-    """The same from an uploaded XLSX or CSV file with the columns 个人账号, 姓名 (optional), 上年月平均工资."""
-    from deposits.uploads import read_table
-
-    rows = rows_from_table(read_table(filename, data))
+    """The same from an uploaded XLSX or CSV file (bytes or a file object) with the columns 个人账号, 姓名
+    (optional), 上年月平均工资 or their English headers."""
+    table = tabular.read(data, columns=COLUMNS, filename=filename)
+    rows = [{"row": r.number, **r} for r in table.rows]
     return submit_base_adjustment(actor=actor, employer=employer, rows=rows, effective_from=effective_from,
-                                  source=filename)
+                                  source=filename, file_errors=table.errors)
 
 
 def _apply(due, *, on, actor) -> dict:

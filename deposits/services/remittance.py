@@ -26,7 +26,7 @@ from core.money import ZERO, format_yuan
 from deposits import rules as deposit_rules
 from deposits import selectors
 from deposits.models import RemittanceLine, RemittanceList
-from deposits.uploads import parse_remittance_rows, validate_table
+from deposits.services import remittance_files
 from ledger import services as ledger_services
 from ledger.models import Account, BankStatementLine
 from ledger.posting import credit, debit, lock_accounts, post
@@ -493,15 +493,19 @@ def refund_suspense(*, actor, employer, amount, payee_account, payee_name, reaso
 
 @transaction.atomic
 def upload_list(*, actor, remittance, filename, data) -> RemittanceList:
-    """Replace a draft list from an uploaded file; nothing changes unless every row is valid."""
+    """Replace a draft list from an uploaded file (bytes or a file object; XLSX or CSV with the template's
+    columns); nothing changes unless every row is valid."""
     check_actor(actor, remittance.employer)
-    rows = parse_remittance_rows(employer=remittance.employer, month=remittance.month, filename=filename, data=data)
+    table = remittance_files.read_upload(data, filename=filename)
+    rows = remittance_files.validate(employer=remittance.employer, month=remittance.month, table=table)
     return replace_lines(actor=actor, remittance=remittance, rows=rows)
 
 
 @transaction.atomic
-def replace_from_table(*, actor, remittance, table) -> RemittanceList:
-    """Replace a draft list from rows given through the API (same checks as an upload)."""
+def replace_from_rows(*, actor, remittance, rows) -> RemittanceList:
+    """Replace a draft list from dict rows given through the API (keys of ``remittance_files.COLUMNS``; the
+    same checks as an upload)."""
     check_actor(actor, remittance.employer)
-    rows = validate_table(employer=remittance.employer, month=remittance.month, table=table)
+    rows = remittance_files.validate(employer=remittance.employer, month=remittance.month,
+                                     table=remittance_files.rows_from_lines(rows))
     return replace_lines(actor=actor, remittance=remittance, rows=rows)

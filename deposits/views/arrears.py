@@ -1,73 +1,29 @@
-"""Counter pages for arrears (欠缴): the list, its CSV/XLSX export, and detection."""
-
-import csv
-import io
+"""Counter pages for arrears (欠缴): the list (sorted, paged, exported as CSV/XLSX) and detection."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import roles
 from core.errors import ApplicationError
 from core.money import format_yuan
-from deposits import forms, selectors
+from core.tables import list_page
+from deposits import selectors
+from deposits.filters import ArrearsFilter
 from deposits.services import arrears as arrears_services
+from deposits.tables import ArrearsTable
 
 WRITE = roles.ACCOUNT_WRITE_ROLES
 ROWS_PER_PAGE = 100
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _arrears_rows(records):
-    for r in records:
-        yield [r.employer.account_number, r.employer.name, f"{r.month:%Y-%m}", r.headcount,
-               format_yuan(r.amount_expected), format_yuan(r.amount_received), format_yuan(r.amount_due),
-               r.deadline.isoformat(), r.get_status_display()]
-
-
-def _arrears_export(records, fmt):
-    header = [_("Employer account number"), _("Employer"), _("Month"), _("Employees"), _("Amount expected"),
-              _("Amount received"), _("Amount in arrears"), _("Deadline"), _("Status")]
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(_arrears_rows(records.iterator(chunk_size=2000)))
-        response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="arrears.csv"'
-        return response
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Arrears"))
-    ws.append(header)
-    for row in _arrears_rows(records.iterator(chunk_size=2000)):
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="arrears.xlsx"'
-    return response
 
 
 def arrears(request):
-    form = forms.ArrearsFilterForm(request.GET if "status" in request.GET else {**request.GET.dict(),
-                                                                               "status": "open"})
-    filters = form.cleaned_data if form.is_valid() else {"status": "open"}
-    records = selectors.arrears_list(filters, viewer=request.user)
-    if request.GET.get("export") in ("csv", "xlsx"):
-        return _arrears_export(records, request.GET["export"])
-    query = request.GET.copy()
-    for key in ("page", "export"):
-        query.pop(key, None)
-    return render(request, "deposits/arrears.html", {
-        "form": form, "page": Paginator(records, ROWS_PER_PAGE).get_page(request.GET.get("page")),
-        "summary": list(selectors.arrears_by_employer(filters, viewer=request.user)[:ROWS_PER_PAGE]),
-        "query": query.urlencode(), "can_write": roles.has_role(request.user, *WRITE),
-    })
+    data = request.GET if "status" in request.GET else {**request.GET.dict(), "status": "open"}
+    table = ArrearsTable(selectors.arrears_list(data, viewer=request.user))
+    return list_page(request, "deposits/arrears.html", table=table, filename="arrears", filterset=ArrearsFilter(data),
+                     context={"summary": list(selectors.arrears_by_employer(data, viewer=request.user)[:ROWS_PER_PAGE]),
+                              "can_write": roles.has_role(request.user, *WRITE)})
 
 
 @require_POST

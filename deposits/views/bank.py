@@ -7,9 +7,13 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
 from core.money import format_yuan
+from core.tables import list_page
 from deposits import forms, selectors
 from deposits.services import remittance as services
+from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
+from ledger.filters import StatementLineFilter
+from ledger.tables import StatementLineTable
 
 
 def _bank_page(request, import_form=None):
@@ -25,14 +29,20 @@ def bank(request):
     return _bank_page(request)
 
 
+def bank_lines(request):
+    """Every statement line, filtered, sorted, paged and exported."""
+    table = StatementLineTable(ledger_selectors.statement_lines(request.GET, viewer=request.user))
+    return list_page(request, "deposits/bank_lines.html", table=table, filename="bank-statement-lines",
+                     filterset=StatementLineFilter(request.GET or None))
+
+
 @require_POST
 def bank_import(request):
     form = forms.StatementImportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            created = ledger_services.import_statement_csv(bank_account=form.cleaned_data["bank_account"],
-                                                           file_bytes=form.cleaned_data["file"].read(),
-                                                           actor=request.user)
+            created = ledger_services.import_statement_file(bank_account=form.cleaned_data["bank_account"],
+                                                            file=form.cleaned_data["file"], actor=request.user)
         except ApplicationError as exc:
             form.show_error(exc)
         else:

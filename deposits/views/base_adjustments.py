@@ -3,25 +3,18 @@
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from deposits import forms, selectors
+from core.tables import list_page
+from deposits import selectors
+from deposits.filters import BaseAdjustmentFilter
+from deposits.tables import BaseAdjustmentTable
 
 ROWS_PER_PAGE = 100
 
 
 def base_adjustments(request):
-    form = forms.BaseAdjustmentFilterForm(request.GET or None)
-    qs = selectors.base_adjustments(viewer=request.user)
-    if form.is_valid():
-        if form.cleaned_data["employer_number"]:
-            qs = qs.filter(employer__account_number=form.cleaned_data["employer_number"].strip().upper())
-        if form.cleaned_data["status"]:
-            qs = qs.filter(status=form.cleaned_data["status"])
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "deposits/base_adjustments.html", {
-        "form": form, "page": Paginator(qs.order_by("employer__account_number", "-effective_from", "-id"),
-                                        ROWS_PER_PAGE).get_page(request.GET.get("page")),
-        "query": query.urlencode()})
+    table = BaseAdjustmentTable(selectors.base_adjustments(request.GET, viewer=request.user))
+    return list_page(request, "deposits/base_adjustments.html", table=table, filename="base-adjustments",
+                     filterset=BaseAdjustmentFilter(request.GET or None))
 
 
 def base_adjustment(request, pk):

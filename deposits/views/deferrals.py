@@ -3,7 +3,6 @@
 The services check the roles and the four eyes again; the buttons shown only follow them."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,10 +10,13 @@ from django.views.decorators.http import require_POST
 
 from core import roles
 from core.errors import ApplicationError
+from core.tables import list_page
 from core.views_helpers import file_download
 from deposits import forms, selectors
+from deposits.filters import DeferralFilter
 from deposits.models import DeferralApplication
 from deposits.services import deferral as deferral_services
+from deposits.tables import DeferralTable
 
 ROWS_PER_PAGE = 100
 Status = DeferralApplication.Status
@@ -31,13 +33,11 @@ def _default_queue(user):
 
 def deferral_queue(request):
     data = request.GET if "status" in request.GET else {**request.GET.dict(), "status": _default_queue(request.user)}
-    form = forms.DeferralQueueForm(data)
-    filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(selectors.deferral_applications(filters, viewer=request.user), ROWS_PER_PAGE).get_page(
-        request.GET.get("page"))
     counts = {s: selectors.deferral_applications({"status": s}, viewer=request.user).count()
               for s in (Status.SUBMITTED, Status.REVIEWED)}
-    return render(request, "deposits/deferral_queue.html", {"form": form, "page": page, "counts": counts})
+    table = DeferralTable(selectors.deferral_applications(data, viewer=request.user))
+    return list_page(request, "deposits/deferral_queue.html", table=table, filename="deferrals",
+                     filterset=DeferralFilter(data), context={"counts": counts})
 
 
 def _application(request, pk):

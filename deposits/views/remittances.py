@@ -6,32 +6,31 @@ bad row). The services check the roles again."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
+from core import tabular
 from core.errors import ApplicationError
 from core.money import format_yuan
-from deposits import forms, selectors, uploads
+from core.tables import list_page
+from deposits import forms, selectors
+from deposits.filters import RemittanceFilter
 from deposits.services import remittance as services
+from deposits.services import remittance_files
+from deposits.tables import RemittanceTable
 from ledger import selectors as ledger_selectors
 
 LISTS_PER_PAGE = 50
 LINES_PER_PAGE = 200
 CANDIDATES_SHOWN = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def remittance_list(request):
-    form = forms.FilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(selectors.remittance_lists(filters, viewer=request.user), LISTS_PER_PAGE).get_page(
-        request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "deposits/remittance_list.html", {"form": form, "page": page, "query": query.urlencode()})
+    table = RemittanceTable(selectors.remittance_lists(request.GET, viewer=request.user))
+    return list_page(request, "deposits/remittance_list.html", table=table, filename="remittance-lists",
+                     filterset=RemittanceFilter(request.GET or None), per_page=LISTS_PER_PAGE)
 
 
 def _remittance(request, reference):
@@ -159,13 +158,8 @@ def remittance_reverse(request, reference):
 
 def remittance_download(request, reference):
     remittance = _remittance(request, reference)
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(uploads.template_csv(remittance), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{remittance.reference}.csv"'
-    else:
-        response = HttpResponse(uploads.template_xlsx(remittance), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="{remittance.reference}.xlsx"'
-    return response
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    return tabular.download(remittance_files.template(remittance, fmt), fmt, filename=remittance.reference)
 
 
 # --- lists made for an employer ------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from ledger.services.statements import (
     STATEMENT_ROLES,
     book_to_suspense,
     import_statement,
-    import_statement_csv,
+    import_statement_file,
     lock_receipt,
     mark_booked,
 )
@@ -26,7 +26,7 @@ from ledger.services.sub_accounts import close_account, open_sub_account, set_ov
 __all__ = [
     "BATCH_PAYEE", "STATEMENT_COLUMNS", "STATEMENT_ROLES", "book_to_suspense", "change_opening_balance",
     "close_account", "create_bank_account",
-    "create_payment", "default_bank_account", "fail_instruction", "import_statement", "import_statement_csv",
+    "create_payment", "default_bank_account", "fail_instruction", "import_statement", "import_statement_file",
     "lock_receipt", "mark_booked", "open_sub_account", "place_hold", "record_batch_payment", "release_hold",
     "set_overdraft", "settle_instruction", "simulate_bank",
 ]

@@ -1,13 +1,11 @@
 """Bank statements: import (rows or CSV), lock and book a receipt, book an unmatched receipt to suspense."""
 
-import csv
 import datetime
-import io
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from core import audit, roles
+from core import audit, roles, tabular
 from core.errors import InvalidInput, StateError
 from core.money import FEN, to_decimal
 from ledger import chart
@@ -18,48 +16,53 @@ from ledger.posting import credit, debit, post
 STATEMENT_ROLES = (roles.FINANCE, roles.BANK_CLIENT, *roles.ACCOUNT_WRITE_ROLES)
 
 
-STATEMENT_COLUMNS = ["bank_reference", "value_date", "direction", "amount", "counterparty_name",
-                     "counterparty_account", "remark"]
+STATEMENT_COLUMNS = [
+    tabular.Column("bank_reference", "银行流水号", "bank_reference", max_length=60),
+    tabular.Column("value_date", "交易日期", "value_date", max_length=40),
+    tabular.Column("direction", "借贷方向", "direction", max_length=10),
+    tabular.Column("amount", "金额", "amount", max_length=40),
+    tabular.Column("counterparty_name", "对方户名", "counterparty_name", required=False, max_length=200),
+    tabular.Column("counterparty_account", "对方账号", "counterparty_account", required=False, max_length=80),
+    tabular.Column("remark", "摘要", "remark", required=False, max_length=500),
+]
 
 
-def _parse_statement_row(row, rownum):
-    errors = []
-    ref = (row.get("bank_reference") or "").strip()
+def _parse_statement_row(table, row):
+    bank_reference, value_date, direction, amount = STATEMENT_COLUMNS[:4]
+    i = row.number
+    ref = (row["bank_reference"] or "").strip()
     if not ref:
-        errors.append(_("row %(r)d: the bank serial number is missing") % {"r": rownum})
+        table.error(i, bank_reference, _("the bank serial number is missing"))
     try:
-        value_date = datetime.date.fromisoformat((row.get("value_date") or "").strip())
+        date = datetime.date.fromisoformat((row["value_date"] or "").strip())
     except ValueError:
-        value_date = None
-        errors.append(_("row %(r)d: the value date must be YYYY-MM-DD") % {"r": rownum})
-    direction = (row.get("direction") or "").strip().upper()
-    if direction not in ("C", "D"):
-        errors.append(_("row %(r)d: the direction must be C (money in) or D (money out)") % {"r": rownum})
+        date = None
+        table.error(i, value_date, _("must be a date written YYYY-MM-DD"))
+    side = (row["direction"] or "").strip().upper()
+    if side not in ("C", "D"):
+        table.error(i, direction, _("must be C (money in) or D (money out)"))
     try:
-        amount = to_decimal(row.get("amount") or "")
-        if amount <= 0 or amount != amount.quantize(FEN):
+        money = to_decimal(row["amount"] or "")
+        if money <= 0 or money != money.quantize(FEN):
             raise ValueError
     except ValueError:
-        amount = None
-        errors.append(_("row %(r)d: the amount must be a positive number with at most two decimals") % {"r": rownum})
-    return errors, dict(bank_reference=ref, value_date=value_date, direction=direction, amount=amount,
-                        counterparty_name=(row.get("counterparty_name") or "").strip()[:120],
-                        counterparty_account=(row.get("counterparty_account") or "").strip()[:40],
-                        remark=(row.get("remark") or "").strip()[:200])
+        money = None
+        table.error(i, amount, _("must be a positive number with at most two decimals"))
+    return dict(bank_reference=ref, value_date=date, direction=side, amount=money,
+                counterparty_name=(row["counterparty_name"] or "").strip()[:120],
+                counterparty_account=(row["counterparty_account"] or "").strip()[:40],
+                remark=(row["remark"] or "").strip()[:200])
 
 
 @transaction.atomic
 def import_statement(*, bank_account: BankAccount, rows, actor):
-    """Import statement lines (dicts with STATEMENT_COLUMNS). All rows valid, or nothing is imported.
-    Lines whose serial number is already known are skipped, so a re-import is harmless."""
+    """Import statement lines (dicts by the keys of STATEMENT_COLUMNS, or a ``tabular.Table`` read from a
+    file). All rows valid, or nothing is imported. Lines whose serial number is already known are skipped, so
+    a re-import is harmless."""
     roles.require_role(actor, *STATEMENT_ROLES)
-    errors, parsed = [], []
-    for i, row in enumerate(rows, start=2):
-        row_errors, data = _parse_statement_row(row, i)
-        errors += row_errors
-        parsed.append(data)
-    if errors:
-        raise InvalidInput(errors[0], code="bad_statement", fields={"rows": errors})
+    table = rows if isinstance(rows, tabular.Table) else tabular.from_records(rows, columns=STATEMENT_COLUMNS)
+    parsed = [_parse_statement_row(table, row) for row in table.rows]
+    table.raise_errors(code="bad_statement")
     known = set(BankStatementLine.objects.filter(
         bank_account=bank_account, bank_reference__in=[p["bank_reference"] for p in parsed]
     ).values_list("bank_reference", flat=True))
@@ -73,19 +76,12 @@ def import_statement(*, bank_account: BankAccount, rows, actor):
     return created
 
 
-def import_statement_csv(*, bank_account: BankAccount, file_bytes: bytes, actor):
-    try:
-        text = file_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = file_bytes.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput(_("The file is neither UTF-8 nor GB18030 text."), code="encoding") from exc
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in STATEMENT_COLUMNS[:4] if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InvalidInput(_("The file lacks the column(s): %(c)s.") % {"c": ", ".join(missing)}, code="columns")
-    return import_statement(bank_account=bank_account, rows=list(reader), actor=actor)
+def import_statement_file(*, bank_account: BankAccount, file, actor):
+    """Import a statement file (CSV or XLSX, bytes or a file object; the columns of STATEMENT_COLUMNS under
+    their English or Chinese headers)."""
+    roles.require_role(actor, *STATEMENT_ROLES)
+    table = tabular.read(file, columns=STATEMENT_COLUMNS)
+    return import_statement(bank_account=bank_account, rows=table, actor=actor)
 
 
 def lock_receipt(line: BankStatementLine) -> BankStatementLine:

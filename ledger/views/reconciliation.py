@@ -1,11 +1,14 @@
 """The three-ledger reconciliation page (三账平衡)."""
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from ledger.models import ReconciliationRun
+from core.tables import list_page
+from ledger import selectors
+from ledger.filters import ReconciliationRunFilter
 from ledger.reconciliation import reconcile
+from ledger.tables import ReconciliationRunTable
 
 
 def reconciliation(request):
@@ -16,5 +19,8 @@ def reconciliation(request):
         else:
             messages.error(request, _("The reconciliation found differences; see the report below."))
         return redirect("ledger:reconciliation")
-    runs = ReconciliationRun.objects.all()[:20]
-    return render(request, "ledger/reconciliation.html", {"runs": runs, "latest": runs[0] if runs else None})
+    runs = selectors.reconciliation_runs(request.GET, viewer=request.user)
+    latest = runs.order_by("-id").first()
+    return list_page(request, "ledger/reconciliation.html", table=ReconciliationRunTable(runs),
+                     filename="reconciliation-runs", filterset=ReconciliationRunFilter(request.GET or None),
+                     context={"runs": [latest] if latest else [], "latest": latest})

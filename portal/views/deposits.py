@@ -3,12 +3,13 @@ continuing a sealed account as a flexible worker (depositors). Every lookup star
 the services check the roles again."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import FundAccount
+from core import tabular
 from core.business_date import today
 from core.errors import ApplicationError
 from core.money import format_yuan
@@ -18,8 +19,6 @@ from deposits.services import base_adjustment as base_services
 from deposits.services import deferral as deferral_services
 from deposits.services import flexible as flexible_services
 from portal import selectors as portal_selectors
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # --- deferral and ratio reduction (employer agents) -----------------------------------------------------
 
@@ -110,9 +109,8 @@ def employer_base(request, pk):
 
 def employer_base_template(request):
     employer = portal_selectors.employer_of(viewer=request.user)
-    response = HttpResponse(base_services.template_xlsx(employer), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="bases-{employer.account_number}.xlsx"'
-    return response
+    return tabular.download(base_services.template_xlsx(employer), "xlsx",
+                            filename=f"bases-{employer.account_number}")
 
 
 # --- flexible deposits (depositors) ----------------------------------------------------------------------

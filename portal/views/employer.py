@@ -2,14 +2,14 @@
 the deposits services and show only the agent's own employer."""
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import tabular
 from core.errors import ApplicationError
-from deposits import uploads
 from deposits.services import remittance as remittance_services
+from deposits.services import remittance_files
 from portal import selectors
 from portal.forms import LineForm, MonthForm, UploadForm
 
@@ -57,15 +57,9 @@ def employer_remittance(request, reference):
 
 
 def employer_template(request, reference):
-    remittance = selectors.remittance_of(selectors.employer_of(viewer=request.user), reference, viewer=request.user)
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(uploads.template_csv(remittance), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{remittance.reference}.csv"'
-        return response
-    response = HttpResponse(uploads.template_xlsx(remittance),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{remittance.reference}.xlsx"'
-    return response
+    remittance = _own_list(request, reference)
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    return tabular.download(remittance_files.template(remittance, fmt), fmt, filename=remittance.reference)
 
 
 def _own_list(request, reference):

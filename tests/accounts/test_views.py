@@ -494,3 +494,44 @@ def test_close_employer_refused_with_active_employees_then_closed(staff_client, 
     assert (employer.status, employer.close_reason) == (Employer.Status.CLOSED, "单位注销")
     page = staff_client.get(response["Location"]).content.decode()
     assert reverse("accounts:employer_close", args=[employer.account_number]) not in page
+
+
+def test_employer_list_sorts_pages_and_exports_escaped(staff_client, clerk, employer, other_employer):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests import factories
+
+    evil = '=HYPERLINK("http://evil.example","点我")'
+    factories.employer(clerk, name=evil)
+    url = reverse("accounts:employers")
+    names = list(Employer.objects.order_by("name").values_list("name", flat=True))  # the database's collation
+    shown = [name.replace('"', "&quot;") for name in names]
+    page = staff_client.get(url, {"sort": "name", "per_page": 2}).content.decode()
+    table = page.split('id="employers"')[1]
+    assert table.index(shown[0]) < table.index(shown[1]) and shown[2] not in table
+    assert "第 1 页，共 2 页" in page and 'href="?sort=name&amp;per_page=2&amp;page=2"' in page
+    assert 'href="?sort=name&amp;per_page=2&amp;export=csv" id="export-csv"' in page
+    assert 'href="?sort=name&amp;per_page=2&amp;export=xlsx" id="export-xlsx"' in page
+    table = staff_client.get(url, {"sort": "name", "per_page": 2, "page": 2}).content.decode().split(
+        'id="employers"')[1]
+    assert shown[2] in table and shown[0] not in table and shown[1] not in table
+    # the export has every row (not one page), sorted like the page, and the formula name escaped
+    export = staff_client.get(url, {"sort": "-name", "per_page": 2, "export": "csv"})
+    assert export["Content-Type"] == "text/csv; charset=utf-8"
+    assert export["Content-Disposition"] == 'attachment; filename="employers.csv"'
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["单位账号", "单位名称", "统一社会信用代码"]
+    assert [r[1] for r in rows[1:]] == [("'" + n if n == evil else n) for n in reversed(names)]
+    export = staff_client.get(url, {"q": "HYPERLINK", "export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    assert sheet.max_row == 2 and sheet["B2"].value == "'" + evil and sheet["B2"].data_type == "s"
+    assert sheet["G2"].value == 0 and sheet["G2"].data_type == "n"  # money as a number
+
+
+@pytest.mark.parametrize("per_page", ["0", "-3", "x", "100000000"])
+def test_employer_list_bounds_the_page_size(staff_client, employer, per_page):
+    response = staff_client.get(reverse("accounts:employers"), {"per_page": per_page, "page": "-1", "sort": "nope"})
+    assert response.status_code == 200 and "示范科技有限公司" in response.content.decode()

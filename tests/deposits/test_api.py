@@ -81,3 +81,24 @@ def test_schema_documents_the_endpoints(db):
     text = resp.content.decode()
     assert "/api/v1/employer/remittances/{reference}/confirm/" in text
     assert "/api/v1/bank/statement-lines/" in text
+
+
+def test_list_is_filtered_by_the_pages_filterset(setup, clerk):
+    client, emp, a, b = setup
+    client.post("/api/v1/employer/remittances/", {"month": "2026-10"}, format="json")
+    november = client.post("/api/v1/employer/remittances/", {"month": "2026-11"}, format="json").json()["reference"]
+    client.post(f"/api/v1/employer/remittances/{november}/confirm/")
+    resp = client.get("/api/v1/employer/remittances/")
+    assert resp.status_code == 200
+    assert [(r["month"], r["status"]) for r in resp.json()["results"]] == [("2026-11", "confirmed"),
+                                                                           ("2026-10", "draft")]
+    resp = client.get("/api/v1/employer/remittances/", {"status": "draft"})
+    assert [r["month"] for r in resp.json()["results"]] == ["2026-10"]
+    resp = client.get("/api/v1/employer/remittances/", {"month": "2026-11", "q": november})
+    assert [r["reference"] for r in resp.json()["results"]] == [november]
+    resp = client.get("/api/v1/employer/remittances/", {"status": "nonsense"})
+    assert resp.status_code == 400 and "status" in resp.json()["fields"]
+    assert client.get("/api/v1/employer/remittances/", {"employer": emp.pk}).json()["count"] == 2
+    other = factories.employer(clerk, name="别家公司")
+    resp = client.get("/api/v1/employer/remittances/", {"employer": other.pk})
+    assert resp.status_code == 400 and "employer" in resp.json()["fields"]  # the same as an id that does not exist

@@ -6,11 +6,12 @@ from django.utils import translation
 
 from accounts import services as account_services
 from accounts.models import AccountEvent, FundAccount
-from core import roles
+from core import roles, tabular
 from core.actors import system_actor
 from core.business_date import set_business_date
 from core.errors import Forbidden, InvalidInput
 from core.models import AuditEvent
+from core.tabular import RowError
 from deposits import selectors, tasks
 from deposits.models import BaseAdjustment, BaseAdjustmentLine
 from deposits.services import base_adjustment as services
@@ -114,7 +115,7 @@ def test_bad_rows_are_listed_and_nothing_is_stored(clerk, agent, emp):
            {"account_number": n["甲"], "wage": "100.123"}]
     with pytest.raises(services.BaseRowsInvalid) as info:
         services.submit_base_adjustment(actor=agent, employer=emp, rows=bad)
-    errors = [(e["row"], e["column"], e["reason"]) for e in info.value.errors]
+    errors = [(e.row, e.column, e.message) for e in info.value.errors]
     assert errors == [
         (2, "上年月平均工资", "不是数字"),
         (3, "个人账号", "999999 不是本单位职工"),
@@ -137,7 +138,7 @@ def test_sealed_employee_and_other_employers_agent_are_refused(clerk, agent, emp
     account_services.seal_account(actor=clerk, account=account, reason="离职")
     with pytest.raises(services.BaseRowsInvalid) as info:
         services.submit_base_adjustment(actor=agent, employer=emp, rows=rows(emp))
-    assert info.value.errors == [{"row": 3, "column": "个人账号", "reason": "账户状态为封存，只调整正常缴存职工的基数"}]
+    assert info.value.errors == [RowError(3, "个人账号", "账户状态为封存，只调整正常缴存职工的基数")]
     other = factories.employer(clerk, name="别家公司")
     with pytest.raises(Forbidden):
         services.submit_base_adjustment(actor=agent, employer=other, rows=[])
@@ -178,11 +179,10 @@ def test_a_new_submission_replaces_the_waiting_one(agent, emp):
 
 
 def test_the_template_round_trips(agent, emp):
-    from deposits.uploads import read_table
-
     data = services.template_xlsx(emp)
-    table = read_table("基数调整.xlsx", data)
-    assert table[0] == ["个人账号", "姓名", "上年月平均工资"] and len(table) == 4
+    table = tabular.read(data, columns=services.COLUMNS)
+    assert table.headers == {"account_number": "个人账号", "name": "姓名", "wage": "上年月平均工资"}
+    assert len(table.rows) == 3 and [r.number for r in table.rows] == [2, 3, 4] and not table.errors
     # fill in the wages and upload the workbook
     from io import BytesIO
 

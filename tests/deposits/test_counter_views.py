@@ -480,7 +480,7 @@ def test_bad_statement_file_lists_the_rows_and_imports_nothing(web, bank):
     csv_text = HEADER + "S1,15/11/2026,C,100.00,甲公司,,\nS2,2026-11-15,X,-1,乙公司,,\n"
     page = html(web.post(reverse("deposits:bank_import"), {"bank_account": bank.pk,
                                                             "file": upload("s.csv", csv_text)}))
-    assert "第 2 行：交易日期格式应为 YYYY-MM-DD" in page
+    assert "第 2 行，value_date：应为 YYYY-MM-DD 格式的日期" in page
     assert "第 3 行" in page and page.count("第 3 行") >= 2  # the direction and the amount of row 3
     page = html(web.post(reverse("deposits:bank_import"), {"bank_account": bank.pk,
                                                             "file": upload("s.csv", "a,b\n1,2\n")}))
@@ -586,3 +586,28 @@ def test_anonymous_is_sent_to_the_login_page(client, clerk, emp):
 def test_unknown_reference_is_404(web, emp):
     assert web.get(reverse("deposits:remittance", args=["HJ000"])).status_code == 404
     assert web.post(reverse("deposits:remittance_confirm", args=["HJ000"])).status_code == 404
+
+
+def test_statement_lines_page_filters_sorts_and_exports(web, bank):
+    import csv
+
+    import_statement(bank_account=bank, rows=[
+        {"bank_reference": "L1", "value_date": "2026-11-02", "direction": "C", "amount": "100.00",
+         "counterparty_name": "甲公司", "remark": "=1+2"},
+        {"bank_reference": "L2", "value_date": "2026-11-05", "direction": "C", "amount": "300.00",
+         "counterparty_name": "乙公司"},
+        {"bank_reference": "L3", "value_date": "2026-11-09", "direction": "D", "amount": "50.00",
+         "counterparty_name": "丙公司"}])
+    url = reverse("deposits:bank_lines")
+    assert 'href="/counter/deposits/bank/lines/"' in html(web.get(reverse("deposits:bank")))
+    page = html(web.get(url)).split('id="statement-lines"')[1]
+    assert page.index("L3") < page.index("L2") < page.index("L1")  # latest value date first
+    page = html(web.get(url, {"direction": "C", "sort": "-amount"})).split('id="statement-lines"')[1]
+    assert "L3" not in page and page.index("L2") < page.index("L1")
+    page = html(web.get(url, {"q": "乙公司", "date_from": "2026-11-03"})).split('id="statement-lines"')[1]
+    assert "L2" in page and "L1" not in page and "L3" not in page
+    export = web.get(url, {"sort": "amount", "export": "csv"})
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert [(r[1], r[4]) for r in rows[1:]] == [("L3", "50.00"), ("L1", "100.00"), ("L2", "300.00")]
+    assert rows[2][7] == "'=1+2"  # a remark that a spreadsheet would run is escaped
+    assert web.get(url, {"date_from": "not a date"}).status_code == 200  # a bad filter is shown, not a 500

@@ -117,10 +117,21 @@ def test_arrears_page_detects_filters_and_exports(staff, auditor, emp, emp2):
                                                       "employer_number": emp.account_number})
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["单位账号", "单位", "月份"] and len(rows) == 3
-    assert [r[2] for r in rows[1:]] == ["2026-10", "2026-11"] and rows[1][6] == "3,200.00"
+    assert [r[2] for r in rows[1:]] == ["2026-10", "2026-11"] and rows[1][6] == "3200.00"  # money as numbers
     export = staff.get("/counter/deposits/arrears/", {"status": "open", "export": "xlsx", "name": "示范"})
     sheet = load_workbook(io.BytesIO(export.content)).active
-    assert sheet.max_row == 5 and sheet.cell(2, 7).value == "3,200.00"
+    assert sheet.max_row == 5 and sheet.cell(2, 7).value == 3200 and sheet.cell(2, 7).data_type == "n"
+    # sorted by any column (the export follows), paged
+    export = staff.get("/counter/deposits/arrears/", {"status": "open", "sort": "-amount_due", "export": "csv"})
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert [r[6] for r in rows[1:]] == ["3200.00"] * 4 + ["1440.00"]
+    assert rows[-1][:3] == [emp2.account_number, emp2.name, "2026-11"]
+    export = staff.get("/counter/deposits/arrears/", {"status": "open", "sort": "amount_due", "export": "csv"})
+    assert list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))[1][6] == "1440.00"
+    page = html(staff.get("/counter/deposits/arrears/", {"status": "open", "sort": "amount_due"}))
+    table = page.split('id="arrears"')[1]
+    assert table.index("1,440.00") < table.index("3,200.00")
+    assert 'href="?status=open&amp;sort=-amount_due"' in table  # the header link reverses the order
 
     # an auditor reads and exports but cannot run the detection; portals cannot reach the page
     reader = client_for(auditor)

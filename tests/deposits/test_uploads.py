@@ -1,17 +1,20 @@
+import csv
 import datetime
 import io
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import translation
 from openpyxl import load_workbook
 
 from core.actors import system_actor
 from core.business_date import set_business_date
 from core.errors import InvalidInput
-from deposits import uploads
 from deposits.models import RemittanceLine
 from deposits.services import remittance as services
+from deposits.services import remittance_files as uploads
 from tests import factories
 
 NOV = datetime.date(2026, 11, 1)
@@ -40,7 +43,7 @@ def csv_bytes(rows, encoding="utf-8-sig"):
 
 def test_template_round_trip_xlsx(clerk, draft):
     rem, a, b = draft
-    data = uploads.template_xlsx(rem)
+    data = uploads.template(rem, "xlsx")
     ws = load_workbook(io.BytesIO(data)).active
     assert [c.value for c in ws[1]] == uploads.HEADERS
     assert [c.value for c in ws[2]] == [a.number, "甲", "9000.00", "12", "12"]
@@ -98,3 +101,48 @@ def test_wrong_format_or_encoding(clerk, draft, filename, data, code):
         services.upload_list(actor=clerk, remittance=rem, filename=filename, data=data)
     assert info.value.code == code
     assert rem.lines.count() == 2
+
+
+def test_gbk_upload_with_english_headers(clerk, draft):
+    rem, a, b = draft
+    text = ("Account number,Name,Deposit base,Employee ratio (%),Employer ratio (%)\n"
+            f"{a.number},甲,8000.00,12,12\n{b.number},乙,5000,10%,10\n")
+    services.upload_list(actor=clerk, remittance=rem, filename="名单.csv", data=text.encode("gbk"))
+    rem.refresh_from_db()
+    assert sorted(rem.lines.values_list("account_id", "base", "employee_amount")) == sorted([
+        (a.pk, Decimal("8000.00"), Decimal("960.00")), (b.pk, Decimal("5000.00"), Decimal("500.00"))])
+    assert rem.total == Decimal("2920.00")
+
+
+def test_utf8_with_bom_upload(clerk, draft):
+    rem, a, b = draft
+    data = csv_bytes([[a.number, "甲", "6000", 12, 12]], encoding="utf-8-sig")
+    assert data.startswith(b"\xef\xbb\xbf")
+    services.upload_list(actor=clerk, remittance=rem, filename="list.csv", data=data)
+    rem.refresh_from_db()
+    assert rem.lines.get().account_id == a.pk and rem.total == Decimal("1440.00")
+
+
+def test_template_escapes_a_name_that_is_a_formula(clerk):
+    emp = factories.employer(clerk)
+    evil = '=HYPERLINK("http://x.example","点我")'
+    account = factories.account(clerk, emp, name=evil, base="9000")
+    rem = services.generate_list(actor=clerk, employer=emp, month=NOV)
+    rows = list(csv.reader(io.StringIO(uploads.template(rem, "csv").decode("utf-8-sig"))))
+    assert rows[1][:2] == [account.number, "'" + evil]
+    sheet = load_workbook(io.BytesIO(uploads.template(rem, "xlsx"))).active
+    assert sheet["B2"].value == "'" + evil and sheet["B2"].data_type == "s"
+
+
+def test_an_overlong_csv_field_is_a_row_error_on_the_page(clerk, draft):
+    rem, a, b = draft
+    web = Client()
+    web.force_login(clerk)
+    text = (",".join(uploads.HEADERS) + f"\n{a.number},甲,6000,12,12\n"
+            f"{b.number},\"" + "乙" * 200_000 + "\",5000,12,12\n")
+    upload = SimpleUploadedFile("list.csv", text.encode("utf-8"), content_type="text/csv")
+    response = web.post(f"/counter/deposits/remittances/{rem.reference}/upload/", {"file": upload})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "第 3 行：有字段超过 131072 个字符" in page
+    assert rem.lines.count() == 2 and rem.lines.get(account=a).base == Decimal("9000.00")

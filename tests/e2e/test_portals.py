@@ -21,7 +21,7 @@ from core import roles  # noqa: E402
 from core.business_date import set_business_date  # noqa: E402
 from deposits.models import RemittanceList  # noqa: E402
 from deposits.services import remittance as remittance_services  # noqa: E402
-from deposits.uploads import HEADERS  # noqa: E402
+from deposits.services.remittance_files import HEADERS  # noqa: E402
 from ledger.models import Account  # noqa: E402
 from ledger.reconciliation import run_checks  # noqa: E402
 from ledger.services import create_bank_account, import_statement  # noqa: E402

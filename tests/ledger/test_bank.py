@@ -34,28 +34,27 @@ def bal(code_or_acc):
 
 
 def test_csv_import_is_all_or_nothing_and_idempotent(bank):
-    created = ledger_services.import_statement_csv(actor=system_actor(), bank_account=bank, file_bytes=CSV.encode())
+    created = ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=CSV.encode())
     assert [(x.bank_reference, x.amount) for x in created] == [("B001", Decimal("1500.00")),
                                                                ("B002", Decimal("88.80"))]
-    again = ledger_services.import_statement_csv(actor=system_actor(), bank_account=bank, file_bytes=CSV.encode())
+    again = ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=CSV.encode())
     assert again == [] and BankStatementLine.objects.count() == 2
     bad = CSV.replace("88.80", "-1").replace("B001", "B101").replace("B002", "B102")
     with translation.override("zh-hans"), pytest.raises(InvalidInput) as info:
-        ledger_services.import_statement_csv(actor=system_actor(), bank_account=bank, file_bytes=bad.encode())
-    assert info.value.fields["rows"] == ["第 3 行：金额应为大于零、最多两位小数的数字"]
+        ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=bad.encode())
+    assert info.value.fields["rows"] == ["第 3 行，amount：应为大于零、最多两位小数的数字"]
     assert BankStatementLine.objects.count() == 2
 
 
 def test_gb18030_file_and_missing_columns(bank):
-    created = ledger_services.import_statement_csv(actor=system_actor(),
-                                                   bank_account=bank, file_bytes=CSV.encode("gb18030"))
+    created = ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=CSV.encode("gb18030"))
     assert created[0].counterparty_name == "示范科技有限公司"
     with pytest.raises(InvalidInput):
-        ledger_services.import_statement_csv(actor=system_actor(), bank_account=bank, file_bytes=b"a,b\n1,2\n")
+        ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=b"a,b\n1,2\n")
 
 
 def test_unbooked_receipts_are_reconciling_items_then_suspense(bank):
-    ledger_services.import_statement_csv(actor=system_actor(), bank_account=bank, file_bytes=CSV.encode())
+    ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=CSV.encode())
     report = run_checks()
     assert report["ok"], report  # receipts not yet booked are listed as reconciling items
     bank_check = next(c for c in report["checks"] if c["name"] == "bank")
@@ -142,3 +141,28 @@ def test_bank_api_refuses_other_roles_and_anonymous(bank, clerk):
     resp = client.post("/api/v1/bank/statement-lines/", {}, format="json")
     assert resp.status_code == 403 and resp.json()["code"] == "permission_denied"
     assert JournalEntry.objects.count() == 0
+
+
+def test_reconciliation_page_lists_every_run_and_exports(clerk, bank, client):
+    import csv
+    import io
+
+    auditor = make_user("auditor_runs", "auditor")
+    acc = factories.account(clerk)
+    factories.deposit(acc, "1000.00", bank=bank)
+    call_command("reconcile")
+    Account.objects.filter(pk=acc.ledger_account_id).update(balance=Decimal("1000.01"))
+    with pytest.raises(SystemExit):
+        call_command("reconcile")
+    Account.objects.filter(pk=acc.ledger_account_id).update(balance=Decimal("1000.00"))
+    client.force_login(auditor)
+    page = client.get("/counter/ledger/reconciliation/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    runs = page.split('id="runs"')[1]
+    assert runs.count("全部相符") == 1 and runs.count("存在差异") == 1
+    only_bad = client.get("/counter/ledger/reconciliation/", {"ok": "false"}).content.decode().split('id="runs"')[1]
+    assert only_bad.count("<tr") == 2  # header and the one run with differences
+    export = client.get("/counter/ledger/reconciliation/", {"sort": "id", "export": "csv"},
+                        HTTP_ACCEPT_LANGUAGE="zh-hans")
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert [r[3] for r in rows[1:]] == ["全部相符", "存在差异"]
+    assert rows[1][4] == "—" and rows[2][4] != "—"

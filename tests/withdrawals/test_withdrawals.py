@@ -380,10 +380,10 @@ def test_property_import(staff):
     data = ("certificate_number,owner_id_number,owner_name,address,area,registration_date,contract_date,price,"
             f"loan_amount,cancelled_on\nC1,{person.id_number},赵六,人民路1号,88.5,2026-01-02,,900000,500000,\n"
             f"C2,{person.id_number},赵六,人民路2号,60,,2026-03-01,,0,\n").encode("gb18030")
-    assert services.import_property_records(actor=admin, file_bytes=data) == {"new": 2, "updated": 0}
-    assert services.import_property_records(actor=admin, file_bytes=data) == {"new": 0, "updated": 2}
+    assert services.import_property_records(actor=admin, file=data) == {"new": 2, "updated": 0}
+    assert services.import_property_records(actor=admin, file=data) == {"new": 0, "updated": 2}
     with pytest.raises(InvalidInput):
-        services.import_property_records(actor=admin, file_bytes=b"certificate_number,owner_id_number\nX,1\n")
+        services.import_property_records(actor=admin, file=b"certificate_number,owner_id_number\nX,1\n")
 
 
 def test_queues_deadline_and_visibility(staff, funded):
@@ -420,6 +420,12 @@ def test_api_status_is_depositor_scoped(staff, funded, client):
     data = api.get("/api/v1/depositor/withdrawals/").json()
     assert [r["number"] for r in data["results"]] == [app.number] and data["results"][0]["state"] == "accepted"
     assert api.get(f"/api/v1/depositor/withdrawals/{app.number}/").json()["card_tail"] == CARD[-4:]
+    # the queue page's FilterSet filters the API too
+    assert [r["number"] for r in api.get("/api/v1/depositor/withdrawals/", {"state": "accepted", "reason": app.reason,
+                                                                            "q": app.number}).json()["results"]] == [
+        app.number]
+    assert api.get("/api/v1/depositor/withdrawals/", {"state": "paid"}).json()["results"] == []
+    assert api.get("/api/v1/depositor/withdrawals/", {"state": "bogus"}).status_code == 400
     other = make_user("dep_api2", roles.DEPOSITOR)
     api.force_authenticate(other)
     assert api.get("/api/v1/depositor/withdrawals/").json()["results"] == []
@@ -670,3 +676,19 @@ def test_counter_form_shows_the_facts_each_reason_reads_and_takes_them(staff, fu
     assert resp.status_code == 302
     app = WithdrawalApplication.objects.get(reason=Reason.DISABILITY)
     assert app.facts == {"employment_ended": True} and app.closes_account and app.state == S.ACCEPTED
+
+
+def test_queue_page_filters_and_exports(staff, funded, client):
+    import csv
+    import io
+
+    app = counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"})
+    client.force_login(staff["reviewer"])
+    page = client.get("/counter/withdrawals/").content.decode().split('id="queue"')[1]
+    assert app.number in page and app.decision_due.isoformat() in page
+    assert app.number in client.get("/counter/withdrawals/", {"q": funded.depositor.name}).content.decode()
+    assert app.number not in client.get("/counter/withdrawals/", {"q": "无此人"}).content.decode().split(
+        'id="queue"')[1]
+    export = client.get("/counter/withdrawals/", {"export": "csv", "reason": app.reason})
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert len(rows) == 2 and rows[1][0] == app.number and rows[1][6] == "1000.00"

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 
 from withdrawals import selectors
+from withdrawals.filters import ApplicationFilter
 from withdrawals.models import WithdrawalApplication
 
 
@@ -25,9 +26,11 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 
 class MyApplications(ListAPIView):
-    """The caller's own withdrawal applications, newest first."""
+    """The caller's own withdrawal applications, newest first, filtered like the counter's queue (``state``,
+    ``reason``, ``date_from``, ``date_to``, ``q``)."""
 
     serializer_class = ApplicationSerializer
+    filterset_class = ApplicationFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no caller

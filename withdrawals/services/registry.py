@@ -1,14 +1,13 @@
 """Fraud findings (2026 Art. 41: bans, and the order to return what was withdrawn) and the real-estate
 registry's property records."""
 
-import csv
 import datetime
-import io
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core import audit, policy, roles
+from core import audit, policy, roles, tabular
 from core.actors import system_actor
 from core.business_date import today
 from core.errors import InvalidInput, StateError
@@ -106,44 +105,41 @@ def is_banned(depositor, kind, on=None) -> bool:
 
 # --- property records (real-estate registry) --------------------------------------------------------------
 
-PROPERTY_COLUMNS = ["certificate_number", "owner_id_number", "owner_name", "address", "area", "registration_date",
-                    "contract_date", "price", "loan_amount", "cancelled_on"]
-
-
 def _date(text):
-    text = (text or "").strip()
-    return datetime.date.fromisoformat(text) if text else None
+    return datetime.date.fromisoformat(text.strip())
+
+
+def _amount(text):
+    value = to_decimal(text)
+    if not value.is_finite() or value < 0:
+        raise ValueError(text)
+    return value
+
+
+# The registry's file: English field names as headers (as the registry sends them) or the Chinese ones.
+PROPERTY_FILE_COLUMNS = [
+    tabular.Column("certificate_number", "不动产权证号", "certificate_number", blank=False, max_length=60),
+    tabular.Column("owner_id_number", "权利人证件号码", "owner_id_number", str.upper, blank=False, max_length=30),
+    tabular.Column("owner_name", "权利人", "owner_name", blank=False, max_length=100),
+    tabular.Column("address", "坐落", "address", max_length=300),
+    tabular.Column("area", "建筑面积", "area", _amount, blank=False, max_length=30),
+    tabular.Column("registration_date", "登记日期", "registration_date", _date, required=False, default=None),
+    tabular.Column("contract_date", "合同日期", "contract_date", _date, required=False, default=None),
+    tabular.Column("price", "成交价格", "price", _amount, required=False, default=None),
+    tabular.Column("loan_amount", "贷款金额", "loan_amount", _amount, required=False, default=Decimal("0")),
+    tabular.Column("cancelled_on", "注销日期", "cancelled_on", _date, required=False, default=None),
+]
+PROPERTY_COLUMNS = [c.key for c in PROPERTY_FILE_COLUMNS]
 
 
 @transaction.atomic
-def import_property_records(*, actor, file_bytes: bytes) -> dict:
-    """Import the registry's CSV (UTF-8 or GB18030). All rows valid or nothing is imported; a known certificate
-    number updates its record, so a re-import is harmless."""
+def import_property_records(*, actor, file) -> dict:
+    """Import the registry's file (CSV in UTF-8 or GBK/GB18030, or XLSX; bytes or a file object). All rows valid
+    or nothing is imported; a known certificate number updates its record, so a re-import is harmless."""
     roles.require_role(actor, roles.SYSADMIN, roles.APPROVER)
-    try:
-        text = file_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = file_bytes.decode("gb18030", errors="strict")
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in PROPERTY_COLUMNS[:5] if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InvalidInput(_("The file lacks the column(s): %(c)s.") % {"c": ", ".join(missing)}, code="columns")
-    rows, errors = [], []
-    for i, row in enumerate(reader, start=2):
-        try:
-            rows.append(dict(
-                certificate_number=row["certificate_number"].strip(),
-                owner_id_number=row["owner_id_number"].strip().upper(), owner_name=row["owner_name"].strip(),
-                address=row["address"].strip(), area=to_decimal(row["area"]),
-                registration_date=_date(row.get("registration_date")), contract_date=_date(row.get("contract_date")),
-                price=to_decimal(row["price"]) if (row.get("price") or "").strip() else None,
-                loan_amount=to_decimal(row.get("loan_amount") or "0"), cancelled_on=_date(row.get("cancelled_on"))))
-            if not rows[-1]["certificate_number"] or not rows[-1]["owner_id_number"]:
-                raise ValueError
-        except (ValueError, TypeError, KeyError):
-            errors.append(_("row %(r)d: invalid value") % {"r": i})
-    if errors:
-        raise InvalidInput(errors[0], fields={"rows": errors}, code="bad_file")
+    table = tabular.read(file, columns=PROPERTY_FILE_COLUMNS)
+    table.raise_errors(code="bad_file")
+    rows = [dict(row) for row in table.rows]
     known = {r.certificate_number: r for r in PropertyRecord.objects.filter(
         certificate_number__in=[r["certificate_number"] for r in rows])}
     new, changed = [], []

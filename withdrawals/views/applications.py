@@ -11,9 +11,12 @@ from django.views.decorators.http import require_POST
 from accounts.models import FundAccount
 from core import audit
 from core.errors import ApplicationError
+from core.tables import list_page
 from ledger.models import BankStatementLine
 from withdrawals import forms, selectors, services
+from withdrawals.filters import ApplicationFilter
 from withdrawals.models import Recovery
+from withdrawals.tables import ApplicationTable
 
 ACTIONS = {
     "review": lambda user, app, c: services.review(actor=user, application=app, comment=c),
@@ -28,7 +31,9 @@ ACTIONS = {
 
 
 def queue(request):
-    return render(request, "withdrawals/queue.html", {"rows": selectors.queue(viewer=request.user)})
+    table = ApplicationTable(selectors.queue(viewer=request.user, filters=request.GET))
+    return list_page(request, "withdrawals/queue.html", table=table, filename="withdrawals",
+                     filterset=ApplicationFilter(request.GET or None))
 
 
 def case(request, number):

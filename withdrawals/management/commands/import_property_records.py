@@ -1,4 +1,4 @@
-"""Import the real-estate registry's CSV of property records (data sharing): ``manage.py
+"""Import the real-estate registry's file of property records (CSV or XLSX) (data sharing): ``manage.py
 import_property_records FILE --user admin``. All rows valid or nothing is imported; a re-import updates."""
 
 from django.contrib.auth import get_user_model
@@ -9,7 +9,7 @@ from withdrawals import services
 
 
 class Command(BaseCommand):
-    help = "Import property records (owner ID number, address, area, dates, price) from a CSV file."
+    help = "Import property records (owner ID number, address, area, dates, price) from a CSV or XLSX file."
 
     def add_arguments(self, parser):
         parser.add_argument("file")
@@ -19,10 +19,9 @@ class Command(BaseCommand):
         actor = get_user_model().objects.filter(username=user).first()
         if actor is None:
             raise CommandError(f"Unknown user {user!r}")
-        with open(file, "rb") as fh:
-            data = fh.read()
         try:
-            result = services.import_property_records(actor=actor, file_bytes=data)
+            with open(file, "rb") as fh:
+                result = services.import_property_records(actor=actor, file=fh)
         except ApplicationError as exc:
-            raise CommandError(exc.message) from exc
+            raise CommandError("\n".join([exc.message, *exc.fields.get("rows", [])])) from exc
         self.stdout.write(f"new: {result['new']}, updated: {result['updated']}")

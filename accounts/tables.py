@@ -1,0 +1,30 @@
+"""The accounts app's staff lists (django-tables2 on ``core.tables``): sorting, paging and CSV/XLSX export."""
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Employer
+from core.tables import BadgeColumn, MoneyColumn, Table
+
+
+def _employer_url(record):
+    return reverse("accounts:employer", args=[record.account_number])
+
+
+class EmployerTable(Table):
+    account_number = tables.Column(verbose_name=_("Employer account number"), attrs={"td": {"class": "font-monospace"}},
+                                   linkify=_employer_url)
+    name = tables.Column(verbose_name=_("Employer name"), linkify=_employer_url)
+    uscc = tables.Column(verbose_name=_("Unified social credit code"), attrs={"td": {"class": "font-monospace"}})
+    status = BadgeColumn(verbose_name=_("Status"), colours={"01": "success", "02": "warning", "06": "danger"})
+    active_count = tables.Column(verbose_name=_("Active employees"), attrs={"td": {"class": "text-end"}})
+    sealed_count = tables.Column(verbose_name=_("Sealed"), attrs={"td": {"class": "text-end"}})
+    suspense = MoneyColumn(verbose_name=_("Unallocated money"), accessor="suspense_account__balance",
+                           default=0)
+
+    class Meta(Table.Meta):
+        model = Employer
+        fields = ()
+        attrs = {**Table.Meta.attrs, "id": "employers"}
+        empty_text = _("No employers found.")

@@ -1,0 +1,114 @@
+"""The deposits app's staff lists (django-tables2 on ``core.tables``): sorting, paging and CSV/XLSX export."""
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from core.tables import BadgeColumn, MoneyColumn, MonthColumn, Table
+from deposits.models import ArrearsRecord, BaseAdjustment, DeferralApplication, RemittanceList
+
+REMITTANCE_COLOURS = {"draft": "secondary", "confirmed": "warning", "posted": "success", "reversed": "danger",
+                      "cancelled": "light"}
+
+
+class EmployerNumberColumn(tables.Column):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("verbose_name", _("Employer account number"))
+        kwargs.setdefault("accessor", "employer__account_number")
+        kwargs.setdefault("attrs", {"td": {"class": "font-monospace small"}})
+        super().__init__(*args, **kwargs)
+
+
+class EmployerColumn(tables.Column):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("verbose_name", _("Employer"))
+        kwargs.setdefault("accessor", "employer__name")
+        kwargs.setdefault("linkify", lambda record: reverse("accounts:employer",
+                                                            args=[record.employer.account_number]))
+        super().__init__(*args, **kwargs)
+
+
+class RemittanceTable(Table):
+    reference = tables.Column(verbose_name=_("Payment reference"), attrs={"td": {"class": "font-monospace"}},
+                              linkify=lambda record: reverse("deposits:remittance", args=[record.reference]))
+    employer = EmployerColumn()
+    employer_number = EmployerNumberColumn()
+    month = MonthColumn(verbose_name=_("Month"))
+    kind = tables.Column(verbose_name=_("Kind"), accessor="get_kind_display", order_by=("kind",))
+    status = BadgeColumn(verbose_name=_("Status"), colours=REMITTANCE_COLOURS)
+    headcount = tables.Column(verbose_name=_("Employees"), attrs={"td": {"class": "text-end"}})
+    total = MoneyColumn(verbose_name=_("Total"))
+
+    class Meta(Table.Meta):
+        model = RemittanceList
+        fields = ()
+        attrs = {**Table.Meta.attrs, "id": "remittance-lists"}
+        empty_text = _("No remittance lists found.")
+
+
+class ArrearsTable(Table):
+    employer_number = EmployerNumberColumn()
+    employer = EmployerColumn()
+    month = MonthColumn(verbose_name=_("Month"))
+    headcount = tables.Column(verbose_name=_("Employees"), attrs={"td": {"class": "text-end"}})
+    amount_expected = MoneyColumn(verbose_name=_("Amount expected"))
+    amount_received = MoneyColumn(verbose_name=_("Amount received"))
+    amount_due = MoneyColumn(verbose_name=_("Amount in arrears"))
+    deadline = tables.DateColumn(verbose_name=_("Deadline"), format="Y-m-d")
+    status = BadgeColumn(verbose_name=_("Status"), colours={"open": "danger", "cleared": "success"})
+
+    class Meta(Table.Meta):
+        model = ArrearsRecord
+        fields = ()
+        attrs = {**Table.Meta.attrs, "id": "arrears"}
+        empty_text = _("No arrears found.")
+
+
+class DeferralTable(Table):
+    pk = tables.Column(verbose_name="#", linkify=lambda record: reverse("deposits:deferral", args=[record.pk]))
+    employer = EmployerColumn()
+    employer_number = EmployerNumberColumn()
+    kind = tables.Column(verbose_name=_("Kind"), accessor="get_kind_display", order_by=("kind",))
+    month_from = MonthColumn(verbose_name=_("From month"))
+    month_to = MonthColumn(verbose_name=_("To month"))
+    employee_ratio = tables.Column(verbose_name=_("Reduced ratios"), orderable=False, default="—")
+    submitted_at = tables.DateTimeColumn(verbose_name=_("Submitted at"), format="Y-m-d H:i")
+    status = BadgeColumn(verbose_name=_("Status"), colours={"submitted": "warning", "reviewed": "info",
+                                                           "approved": "success", "rejected": "danger"})
+
+    class Meta(Table.Meta):
+        model = DeferralApplication
+        fields = ()
+        attrs = {**Table.Meta.attrs, "id": "applications"}
+        empty_text = _("No applications found.")
+
+    def render_employee_ratio(self, value, record):
+        if record.employee_ratio is None:
+            return "—"
+        return f"{_percent(record.employee_ratio)} / {_percent(record.employer_ratio)}"
+
+    def value_employee_ratio(self, value, record):
+        return self.render_employee_ratio(value, record)
+
+
+def _percent(ratio):
+    return f"{(ratio * 100).normalize():f}%" if ratio is not None else "—"
+
+
+class BaseAdjustmentTable(Table):
+    pk = tables.Column(verbose_name="#", linkify=lambda record: reverse("deposits:base_adjustment", args=[record.pk]))
+    employer = EmployerColumn()
+    employer_number = EmployerNumberColumn()
+    effective_from = tables.DateColumn(verbose_name=_("Effective from"), format="Y-m-d")
+    line_count = tables.Column(verbose_name=_("Employees"), attrs={"td": {"class": "text-end"}})
+    clamped_count = tables.Column(verbose_name=_("Clamped"), attrs={"td": {"class": "text-end"}})
+    source = tables.Column(verbose_name=_("Source"))
+    submitted_at = tables.DateTimeColumn(verbose_name=_("Submitted at"), format="Y-m-d H:i")
+    status = BadgeColumn(verbose_name=_("Status"), colours={"pending": "warning", "applied": "success",
+                                                           "superseded": "light"})
+
+    class Meta(Table.Meta):
+        model = BaseAdjustment
+        fields = ()
+        attrs = {**Table.Meta.attrs, "id": "adjustments"}
+        empty_text = _("No base adjustments found.")
