@@ -591,7 +591,7 @@ def test_unknown_reference_is_404(web, emp):
 def test_statement_lines_page_filters_sorts_and_exports(web, bank):
     import csv
 
-    import_statement(bank_account=bank, rows=[
+    import_statement(actor=system_actor(), bank_account=bank, rows=[
         {"bank_reference": "L1", "value_date": "2026-11-02", "direction": "C", "amount": "100.00",
          "counterparty_name": "甲公司", "remark": "=1+2"},
         {"bank_reference": "L2", "value_date": "2026-11-05", "direction": "C", "amount": "300.00",
