@@ -1,6 +1,7 @@
 """The layout every app shares, and the import contracts that keep the layers apart (pyproject.toml)."""
 
 import ast
+import importlib
 import shutil
 import subprocess
 import sys
@@ -78,6 +79,9 @@ def test_a_services_package_only_re_exports_and_its_modules_never_import_it_back
     assert kinds <= {"Expr", "ImportFrom", "Assign"}, kinds  # docstring, re-exports, __all__
     assigned = [target.id for node in init.body if isinstance(node, ast.Assign) for target in node.targets]
     assert assigned == ["__all__"]
+
+    module = importlib.import_module(f"{app}.services")
+    assert [name for name in module.__all__ if not hasattr(module, name)] == []
 
     graph = grimp.build_graph(app)
     package = f"{app}.services"

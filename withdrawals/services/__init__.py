@@ -5,11 +5,7 @@ registry (:mod:`.registry`), with the checks they share in :mod:`.common`. This 
 Standing monthly withdrawals are in :mod:`.standing`."""
 
 from withdrawals.services.applications import add_document, apply, preview
-from withdrawals.services.common import (
-    check_card,
-    missing_documents,
-    no_heirs,
-)
+from withdrawals.services.common import check_card, missing_documents, no_heirs
 from withdrawals.services.flow import FLOW
 from withdrawals.services.payout import (
     attempt_instructions,
@@ -37,8 +33,7 @@ from withdrawals.services.steps import (
     review,
 )
 
-__all__ = ["FLOW", "PROPERTY_COLUMNS", "_is_applicant", "_money", "_notify", "_refuse_if_ineligible", "accept",
-           "add_document", "apply", "apply_recovery_receipt", "approve", "attempt_instructions", "cancel",
-           "change_card", "check_card", "compute_effect", "fail_payment", "import_property_records", "is_banned",
-           "missing_documents", "no_heirs", "pay", "preview", "record_fraud", "reject", "resubmit",
-           "return_for_documents", "review", "settle_payment", "sync_bank"]
+__all__ = ["FLOW", "PROPERTY_COLUMNS", "accept", "add_document", "apply", "apply_recovery_receipt", "approve",
+           "attempt_instructions", "cancel", "change_card", "check_card", "compute_effect", "fail_payment",
+           "import_property_records", "is_banned", "missing_documents", "no_heirs", "pay", "preview", "record_fraud",
+           "reject", "resubmit", "return_for_documents", "review", "settle_payment", "sync_bank"]
