@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Depositor, EconomicType, Employer, FundAccount
 from core import business_date
+from core.forms import bootstrap_widgets
 from core.identity import validate_resident_id, validate_uscc
 from ledger.models import Bank
 
@@ -39,11 +40,7 @@ class CounterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            css = "form-check-input" if isinstance(widget, forms.CheckboxInput) else (
-                "form-select" if isinstance(widget, forms.Select) else "form-control")
-            widget.attrs.setdefault("class", css)
+        bootstrap_widgets(self)
 
     def add_error(self, field, error):
         super().add_error(field, error)

@@ -7,6 +7,8 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import bootstrap_widgets
+
 MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 
 
@@ -42,11 +44,7 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            css = "form-check-input" if isinstance(widget, forms.CheckboxInput) else (
-                "form-select" if isinstance(widget, forms.Select) else "form-control")
-            widget.attrs.setdefault("class", css)
+        bootstrap_widgets(self)
 
     def full_clean(self):
         super().full_clean()
