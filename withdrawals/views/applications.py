@@ -37,10 +37,7 @@ def queue(request):
 
 
 def case(request, number):
-    try:
-        app = selectors.applications(viewer=request.user).get(number=number)
-    except Exception as exc:
-        raise Http404 from exc
+    app = get_object_or_404(selectors.applications(viewer=request.user), number=number)
     page = selectors.case_page(viewer=request.user, pk=app.pk)
     return render(request, "withdrawals/case.html", {**page, "form": forms.DecisionForm()})
 
