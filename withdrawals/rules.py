@@ -88,10 +88,7 @@ class Context:
         return qs.aggregate(s=Sum("amount_approved"))["s"] or ZERO
 
     def household(self):
-        ids = [self.depositor.pk]
-        if self.depositor.spouse_id:
-            ids.append(self.depositor.spouse_id)
-        return ids
+        return household_ids(self.depositor)
 
     def property(self):
         """The home the application is about (facts["property"] = certificate number) owned by the household."""
@@ -489,14 +486,25 @@ def rule_for(reason, on) -> Rule | None:
     return rule_set(on).get(reason)
 
 
+def household_ids(depositor) -> list[int]:
+    """The depositor and the spouse (recorded on either side), ordered by id: whose withdrawals count together
+    against a household cap, and whose rows :func:`withdrawals.services.common.lock_household` locks."""
+    ids = {depositor.pk}
+    if depositor.spouse_id:
+        ids.add(depositor.spouse_id)
+    ids.update(type(depositor).objects.filter(spouse_id=depositor.pk).values_list("pk", flat=True))
+    return sorted(ids)
+
+
 def build_context(*, account: FundAccount, on, facts, application_id=None, closing_interest=ZERO) -> Context:
     from ledger.models import Account
 
     acc = Account.objects.values("balance", "held").get(pk=account.ledger_account_id)
     depositor = account.depositor
     ids = {"self": depositor.id_number.upper()}
-    if depositor.spouse_id:
-        ids["spouse"] = depositor.spouse.id_number.upper()
+    spouse = depositor.spouse if depositor.spouse_id else type(depositor).objects.filter(spouse=depositor).first()
+    if spouse is not None:
+        ids["spouse"] = spouse.id_number.upper()
     props = list(PropertyRecord.objects.filter(
         Q(owner_id_number__in=list(ids.values())), cancelled_on=None))
     return Context(on=on, account=account, p=policy.snapshot("withdrawals.", on=on), balance=acc["balance"],

@@ -5,6 +5,7 @@ import hashlib
 
 from django.utils.translation import gettext as _
 
+from accounts.models import Depositor
 from core import numbering, policy, workflow
 from core.business_date import today
 from core.errors import InvalidInput
@@ -116,6 +117,16 @@ def _require_documents(app, outcome):
         labels = "、".join(str(DocumentType(d).label) for d in missing)
         raise InvalidInput(_("Documents missing: %(d)s.") % {"d": labels}, fields={"documents": [labels]},
                            code="missing_document")
+
+
+def lock_household(depositor):
+    """Lock the depositor rows of the whole household (applicant and spouse), in id order so that two approvals
+    of one household never deadlock. Every approval takes it before it re-checks a cap, so household caps
+    (purchase, renovation, lift) and the running totals of shared evidence are checked one case at a time.
+    FOR NO KEY UPDATE: new rows may still reference the depositors while the lock is held."""
+    ids = rules.household_ids(depositor)
+    list(Depositor.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk"))
+    return ids
 
 
 def _notify(app, subject, body, key):
