@@ -20,10 +20,15 @@ from accounts.models import FundAccount
 from core import policy
 from core.money import ZERO, format_yuan, round_money, to_decimal
 from withdrawals.models import DocumentType as Doc
-from withdrawals.models import FraudBan, PropertyRecord, Reason, WithdrawalApplication
+from withdrawals.models import Evidence, FraudBan, PropertyRecord, Reason, WithdrawalApplication
 
 # States whose money is spent or committed: they count against caps and intervals.
 COUNTING_STATES = ("approved", "paid", "closed")
+
+
+def normalize_number(value) -> str:
+    """A document number as written on it, without spaces and in upper case, so one bill is one number."""
+    return "".join(str(value or "").split()).upper()
 
 
 def add_months(day: datetime.date, n: int) -> datetime.date:
@@ -110,6 +115,7 @@ class Outcome:
     closes_account: bool = False
     auto_approvable: bool = False
     property_id: int | None = None
+    evidence_ref: tuple | None = None  # (kind, number, amount) of the bill or invoice drawn against
 
     def refuse(self, message):
         self.eligible = False
@@ -130,12 +136,17 @@ class Rule:
     fields: tuple = ()  # the application form's fact fields this ground reads (the form shows only these)
     closes_account = False
     auto_approvable = False  # may be approved by rule when every data check passes (and the policy lists it)
+    # (Evidence kind, fact with its number, fact with its amount): the document money is drawn against; what
+    # all applications draw against one document never exceeds its amount.
+    drawn_against: tuple | None = None
 
     def evaluate(self, ctx: Context) -> Outcome:
         out = Outcome(self.reason, evidence=self.evidence, closes_account=self.closes_account,
                       auto_approvable=self.auto_approvable)
         self.common(ctx, out)
         self.check(ctx, out)
+        if self.drawn_against and out.eligible:
+            self.check_evidence(ctx, out)
         out.maximum = max(min(out.maximum, self.ceiling(ctx)), ZERO) if out.eligible else ZERO
         return out
 
@@ -156,6 +167,38 @@ class Rule:
 
     def check(self, ctx: Context, out: Outcome):  # pragma: no cover - every rule overrides it
         raise NotImplementedError
+
+    def check_evidence(self, ctx: Context, out: Outcome):
+        """The running total of the bill or invoice: its amount less what other applications drew against it."""
+        kind, number_fact, amount_fact = self.drawn_against
+        number = normalize_number(ctx.facts.get(number_fact))
+        amount = ctx.fact_money(amount_fact)
+        label = Evidence.Kind(kind).label
+        if not number:
+            out.refuse(_("Give the number of the %(k)s.") % {"k": label})
+            return
+        if len(number) > 60:
+            out.refuse(_("The %(k)s number is too long.") % {"k": label})
+            return
+        known = Evidence.objects.filter(kind=kind, number=number).values_list("pk", "amount").first()
+        if known and known[1] != amount:
+            out.refuse(_("%(k)s %(n)s is on record for %(a)s; the amount given differs.")
+                       % {"k": label, "n": number, "a": format_yuan(known[1])})
+            return
+        drawn = ZERO
+        if known:
+            qs = WithdrawalApplication.objects.filter(evidence_id=known[0], state__in=COUNTING_STATES)
+            if ctx.application_id:
+                qs = qs.exclude(pk=ctx.application_id)
+            drawn = qs.aggregate(s=Sum("amount_approved"))["s"] or ZERO
+        if drawn >= amount:
+            out.refuse(_("%(k)s %(n)s (%(a)s) has already been drawn against in full.")
+                       % {"k": label, "n": number, "a": format_yuan(amount)})
+            return
+        out.evidence_ref = (kind, number, amount)
+        out.maximum = min(out.maximum, amount - drawn)
+        out.ok(_("%(k)s %(n)s: %(a)s, already drawn %(d)s") % {"k": label, "n": number, "a": format_yuan(amount),
+                                                               "d": format_yuan(drawn)})
 
 
 class ClosingRule(Rule):
@@ -269,8 +312,9 @@ class Purchase(Rule):
 
 class Build(Rule):
     reason = Reason.BUILD
-    fields = ("cost",)
+    fields = ("cost", "invoice_number")
     evidence = (Doc.BUILD_PERMIT, Doc.INVOICE)
+    drawn_against = (Evidence.Kind.INVOICE, "invoice_number", "cost")
 
     def check(self, ctx, out):
         cost = ctx.fact_money("cost")
@@ -298,8 +342,9 @@ class LoanRepayment(Rule):
 
 class Renovation(Rule):
     reason = Reason.RENOVATION
-    fields = ("property", "invoice")
+    fields = ("property", "invoice", "invoice_number")
     evidence = (Doc.PURCHASE_CONTRACT, Doc.INVOICE)
+    drawn_against = (Evidence.Kind.INVOICE, "invoice_number", "invoice")
 
     def check(self, ctx, out):
         rec = ctx.property()
@@ -344,8 +389,9 @@ class PropertyFee(Rule):
 
 class OtherHousing(Rule):
     reason = Reason.OTHER_HOUSING
-    fields = ("cost",)
+    fields = ("cost", "invoice_number")
     evidence = (Doc.APPROVAL, Doc.INVOICE)
+    drawn_against = (Evidence.Kind.INVOICE, "invoice_number", "cost")
 
     def check(self, ctx, out):
         amount = ctx.fact_money("cost")
@@ -384,8 +430,9 @@ class Lift(Rule):
 
 class Illness(Rule):
     reason = Reason.ILLNESS
-    fields = ("medical_cost", "patient")
+    fields = ("medical_cost", "bill_number", "patient")
     evidence = (Doc.MEDICAL,)
+    drawn_against = (Evidence.Kind.BILL, "bill_number", "medical_cost")
 
     def check(self, ctx, out):
         cost = ctx.fact_money("medical_cost")

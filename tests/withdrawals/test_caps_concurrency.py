@@ -59,3 +59,35 @@ def test_household_purchase_cap_holds_under_twenty_concurrent_approvals(staff):
     balances = Account.objects.filter(pk__in=[husband.ledger_account_id, wife.ledger_account_id])
     assert sum(a.balance for a in balances) == D("400000.00")
     assert run_checks()["ok"]
+
+
+def test_one_bill_is_never_overdrawn_by_twenty_concurrent_approvals(staff):
+    """An 8,000 bill, 20 reviewed cases of 1,000 against it from both spouses, approved at once: exactly 8 paid."""
+    BusinessDay.objects.update_or_create(pk=1, defaults={"current": datetime.date(2026, 10, 12)})
+    husband = factories.account(staff["clerk"], name="张三")
+    wife = factories.account(staff["clerk"], name="李梅")
+    account_services.link_spouses(actor=staff["clerk"], a=husband.depositor, b=wife.depositor)
+    apps = []
+    for acc, name, card in (
+        (husband, "张三", card_for("622202100000001")),
+        (wife, "李梅", card_for("622202100000002")),
+    ):
+        factories.deposit(acc, "20000")
+        for _i in range(10):
+            app = services.apply(
+                actor=staff["clerk"],
+                account=acc,
+                reason=Reason.ILLNESS,
+                amount="1000",
+                facts={"medical_cost": "8000", "bill_number": "ZY-20261012-7", "patient": "spouse"},
+                payee_card=card,
+                payee_name=name,
+                documents=[(DocumentType.MEDICAL, doc())],
+            )
+            apps.append(services.review(actor=staff["reviewer"], application=app))
+    errors = _race([lambda a=a: services.approve(actor=staff["approver"], application=a) for a in apps])
+    paid = WithdrawalApplication.objects.filter(reason=Reason.ILLNESS, state="paid")
+    assert paid.count() == 8 and len(errors) == 12
+    assert paid.aggregate(s=Sum("amount_approved"))["s"] == D("8000.00")
+    assert {e.code for e in errors} <= {"not_eligible", "above_maximum"}
+    assert run_checks()["ok"]

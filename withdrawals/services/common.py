@@ -12,7 +12,7 @@ from core.errors import InvalidInput
 from core.identity import luhn_ok
 from core.money import FEN, ZERO, format_yuan, to_decimal
 from withdrawals import rules
-from withdrawals.models import Reason, WithdrawalDocument
+from withdrawals.models import Evidence, Reason, WithdrawalDocument
 
 
 def _money(value, field="amount"):
@@ -127,6 +127,21 @@ def lock_household(depositor):
     ids = rules.household_ids(depositor)
     list(Depositor.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk"))
     return ids
+
+
+def record_evidence(outcome):
+    """The bill or invoice an application draws against, recorded once by its number (None for other reasons)."""
+    if outcome.evidence_ref is None:
+        return None
+    kind, number, amount = outcome.evidence_ref
+    evidence, _created = Evidence.objects.get_or_create(kind=kind, number=number, defaults={"amount": amount})
+    return evidence
+
+
+def lock_evidence(app):
+    """Lock the evidence row of the case (after the household: one order everywhere)."""
+    if app.evidence_id:
+        list(Evidence.objects.select_for_update(no_key=True).filter(pk=app.evidence_id).values_list("pk"))
 
 
 def _notify(app, subject, body, key):

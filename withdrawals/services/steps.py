@@ -20,6 +20,7 @@ from withdrawals.services.common import (
     _refuse_if_ineligible,
     _require_documents,
     _set_clock,
+    lock_evidence,
     lock_household,
     no_heirs,
 )
@@ -84,6 +85,7 @@ def _approve_effect(app, *, rule_name=""):
     """Re-check everything against current data, under the lock of the whole household and then of the personal
     ledger account (always in this order)."""
     lock_household(app.depositor)
+    lock_evidence(app)
     lock_accounts([app.account.ledger_account_id])
     app.account.refresh_from_db()
     outcome = _evaluate(app, account=app.account, reason=app.reason, on=app.application_date, facts=app.facts)
