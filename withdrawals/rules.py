@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import FundAccount
 from core import policy
+from core.actors import system_actor
 from core.money import ZERO, format_yuan, round_money, to_decimal
 from withdrawals.models import DocumentType as Doc
 from withdrawals.models import Evidence, FraudBan, PropertyRecord, Reason, WithdrawalApplication
@@ -325,19 +326,37 @@ class Build(Rule):
 
 
 class LoanRepayment(Rule):
+    """Yearly withdrawal ≤ what was repaid in the look-back period. Approved by rule only on repayments the
+    center's own loan records show (``withdrawals.selectors.verified_loan_repayments``); a figure the applicant
+    typed, or another lender's loan, always goes to a reviewer, who checks it against the statement."""
+
     reason = Reason.LOAN_REPAYMENT
-    fields = ("repaid",)
+    fields = ("loan_kind", "repaid")
     evidence = (Doc.LOAN_STATEMENT,)
     auto_approvable = True
 
     def check(self, ctx, out):
+        from withdrawals.selectors import verified_loan_repayments
+
+        out.auto_approvable = False
+        since = add_months(ctx.on, -ctx.p["withdrawals.loan_repayment.lookback_months"])
+        used = ctx.withdrawn([Reason.LOAN_REPAYMENT], since=since)
+        if ctx.facts.get("loan_kind") == "center":
+            verified = verified_loan_repayments(viewer=system_actor(), depositor=ctx.depositor, since=since,
+                                                until=ctx.on)
+            if verified is not None:
+                out.auto_approvable = True
+                out.maximum = verified - used
+                out.ok(_("Repaid %(r)s in the look-back period (the center's loan records)")
+                       % {"r": format_yuan(verified)})
+                return
         repaid = ctx.fact_money("repaid")
         if repaid is None or repaid <= 0:
             out.refuse(_("Give the principal and interest repaid in the last 12 months."))
             return
-        since = add_months(ctx.on, -ctx.p["withdrawals.loan_repayment.lookback_months"])
-        out.maximum = repaid - ctx.withdrawn([Reason.LOAN_REPAYMENT], since=since)
-        out.ok(_("Repaid %(r)s in the look-back period") % {"r": format_yuan(repaid)})
+        out.maximum = repaid - used
+        out.ok(_("Declared repaid %(r)s in the look-back period: a reviewer checks it against the loan statement")
+               % {"r": format_yuan(repaid)})
 
 
 class Renovation(Rule):

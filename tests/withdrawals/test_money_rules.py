@@ -107,3 +107,70 @@ def test_a_pending_approval_rechecks_the_running_total(staff, funded):
     assert exc.value.code == "above_maximum"
     b.refresh_from_db()
     assert b.state == S.REVIEWED and b.amount_approved is None and balance(funded) == D("44000.00")
+
+
+# --- 8. approval by rule only on verified data -------------------------------------------------------------
+
+
+def repaid_12000(*, viewer, depositor, since, until):
+    """A stand-in for the loans module: the center's records show 12,000 repaid."""
+    return D("12000.00")
+
+
+def online_loan(funded, user, amount, facts, upload):
+    return services.apply(
+        actor=user,
+        account=funded,
+        reason=Reason.LOAN_REPAYMENT,
+        amount=amount,
+        facts=facts,
+        payee_card=CARD,
+        payee_name="张三",
+        documents=[(DocumentType.LOAN_STATEMENT, upload)],
+    )
+
+
+@pytest.fixture
+def depositor_user(funded):
+    from core import roles
+    from tests.conftest import make_user
+
+    user = make_user("dep_loan", roles.DEPOSITOR)
+    funded.depositor.user = user
+    funded.depositor.save()
+    return user
+
+
+def test_a_typed_repayment_figure_is_never_approved_by_rule(staff, funded, depositor_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    entries = JournalEntry.objects.count()
+    for kind in ("other", "center", ""):  # a commercial loan; the center's loan without records (today)
+        app = online_loan(
+            funded,
+            depositor_user,
+            "30000",
+            {"loan_kind": kind, "repaid": "30000"},
+            SimpleUploadedFile("statement.pdf", b"%PDF-1.4 statement", content_type="application/pdf"),
+        )
+        assert app.state == S.SUBMITTED and app.auto_rule == "" and app.amount_approved is None
+        assert not app.effect["check"]["auto_approvable"]
+    assert JournalEntry.objects.count() == entries and balance(funded) == D("50000.00")
+    assert not CaseTransition.objects.filter(action="auto_approve").exists()
+    # the review queue takes it: 受理, 审核, 审批 by three people
+    app = services.accept(actor=staff["clerk"], application=app)
+    assert through(staff, app).state == S.PAID and balance(funded) == D("20000.00")
+
+
+def test_the_centers_own_loan_records_allow_approval_by_rule(staff, funded, depositor_user, settings):
+    settings.LOAN_REPAYMENT_SOURCE = "tests.withdrawals.test_money_rules.repaid_12000"
+    before = snapshot()
+    with pytest.raises(InvalidInput) as exc:  # the typed 30,000 does not count, the records say 12,000
+        online_loan(funded, depositor_user, "30000", {"loan_kind": "center", "repaid": "30000"}, doc())
+    assert exc.value.code == "above_maximum" and "12,000.00" in exc.value.message
+    assert snapshot() == before
+    app = online_loan(funded, depositor_user, "12000", {"loan_kind": "center"}, doc())
+    assert app.state == S.PAID and app.auto_rule.startswith("auto:06") and app.amount_approved == D("12000.00")
+    assert balance(funded) == D("38000.00")
+    other = online_loan(funded, depositor_user, "1000", {"loan_kind": "other", "repaid": "20000"}, doc())
+    assert other.state == S.SUBMITTED

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from core import workflow
 from core.actors import system_actor
 from core.business_date import today
-from core.errors import InvalidInput
+from core.errors import InvalidInput, StateError
 from core.money import ZERO, format_yuan
 from ledger import chart
 from ledger import services as ledger_services
@@ -91,6 +91,9 @@ def _approve_effect(app, *, rule_name=""):
     outcome = _evaluate(app, account=app.account, reason=app.reason, on=app.application_date, facts=app.facts)
     _refuse_if_ineligible(outcome)
     _require_documents(app, outcome)
+    if rule_name and not outcome.auto_approvable:
+        raise StateError(_("This application cannot be approved by rule: its figures are not verified by the "
+                           "center's data; a reviewer decides."), code="needs_review")
     ledger = Account.objects.get(pk=app.account.ledger_account_id)
     if app.closes_account:
         app.amount_approved = outcome.maximum
