@@ -174,3 +174,42 @@ def test_the_centers_own_loan_records_allow_approval_by_rule(staff, funded, depo
     assert balance(funded) == D("38000.00")
     other = online_loan(funded, depositor_user, "1000", {"loan_kind": "other", "repaid": "20000"}, doc())
     assert other.state == S.SUBMITTED
+
+
+# --- 9. a refused payment ends the case --------------------------------------------------------------------
+
+
+def test_a_payment_refused_for_insufficient_funds_rejects_the_case_and_tells_the_applicant(staff, funded, client):
+    from core.actors import system_actor
+    from core.models import Notification
+    from ledger import services as ledger_services
+
+    app = services.review(
+        actor=staff["reviewer"],
+        application=illness(staff, funded, "8000", {"medical_cost": "8000", "bill_number": "B-9"}),
+    )
+    app = services.approve(actor=staff["approver"], application=app, pay_now=False)
+    assert app.state == S.APPROVED
+    ledger_services.place_hold(
+        actor=system_actor(), account=funded.ledger_account, amount="45000", kind="judicial", reference="法院冻结"
+    )  # 5,000 left available
+    entries = JournalEntry.objects.count()
+    client.force_login(staff["finance"])
+    page = client.post(f"/counter/withdrawals/{app.number}/pay/", follow=True).content.decode()
+    app.refresh_from_db()
+    assert app.state == S.REJECTED and app.refusal_reason.startswith("支付被拒绝")
+    assert app.refusal_reason in page
+    assert JournalEntry.objects.count() == entries and balance(funded) == D("50000.00")
+    assert not BankInstruction.objects.filter(source=f"withdrawal:{app.pk}").exists()
+    step = CaseTransition.objects.filter(case_id=app.pk).order_by("-id").first()
+    assert (step.action, step.from_state, step.to_state, step.actor_id) == (
+        "payment_refused",
+        "approved",
+        "rejected",
+        staff["finance"].pk,
+    )
+    note = Notification.objects.get(key=f"withdrawal:{app.pk}:payment_refused:inbox")
+    assert app.number in note.body and "支付被拒绝" in note.body
+    # the refused case no longer counts against the bill: a new application may draw the whole 8,000 again
+    out = services.preview(account=funded, reason=Reason.ILLNESS, facts={"medical_cost": "8000", "bill_number": "B-9"})
+    assert out.maximum == D("5000.00")  # the bill's 8,000, limited by the 5,000 still available
