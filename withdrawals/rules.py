@@ -246,22 +246,37 @@ class Rent(Rule):
         if not 1 <= n <= 12:
             out.refuse(_("A rent withdrawal covers 1 to 12 months."))
             return
-        monthly_cap = self.monthly_cap(ctx)
+        monthly_cap = rent_monthly_cap(ctx.p, on=ctx.on, opened_on=ctx.account.opened_on,
+                                       children=ctx.depositor.children, monthly_deposit=ctx.account.monthly_total)
         if ctx.facts.get("public_rental"):
             monthly_cap = rent
         per_month = min(rent, monthly_cap)
-        yearly_left = 12 * monthly_cap - ctx.withdrawn([Reason.RENT], since=add_months(ctx.on, -12))
-        out.maximum = min(per_month * n, max(yearly_left, ZERO))
-        out.ok(_("Cap %(c)s a month") % {"c": format_yuan(monthly_cap)})
+        yearly_left = rent_yearly_left({ctx.account.pk: monthly_cap}, on=ctx.on,
+                                       exclude=ctx.application_id)[ctx.account.pk]
+        out.maximum = min(per_month * n, yearly_left)
+        out.ok(_("Cap %(c)s a month, %(y)s left of the yearly cap") % {"c": format_yuan(monthly_cap),
+                                                                      "y": format_yuan(yearly_left)})
 
-    def monthly_cap(self, ctx):
-        p = ctx.p
-        first = ctx.account.opened_on
-        new_citizen = first >= add_months(ctx.on, -12 * p["withdrawals.rent.new_citizen_years"])
-        many_children = ctx.depositor.children >= p["withdrawals.rent.multi_child_min"]
-        if new_citizen or many_children:
-            return max(ctx.account.monthly_total, p["withdrawals.rent.monthly_cap"])
-        return p["withdrawals.rent.monthly_cap"]
+
+def rent_monthly_cap(p, *, on, opened_on, children, monthly_deposit) -> Decimal:
+    """Rent cap per month (DOMAIN.md §13): the policy's yuan per person, or the full monthly deposit for new
+    citizens (first deposit within the set years) and families with enough children. ``p``: the policy snapshot."""
+    new_citizen = opened_on >= add_months(on, -12 * p["withdrawals.rent.new_citizen_years"])
+    if new_citizen or children >= p["withdrawals.rent.multi_child_min"]:
+        return max(monthly_deposit, p["withdrawals.rent.monthly_cap"])
+    return p["withdrawals.rent.monthly_cap"]
+
+
+def rent_yearly_left(monthly_caps: dict, *, on, exclude=None) -> dict:
+    """What is left of the yearly rent cap (12 × the monthly cap) of each account on ``on``: the cap less every
+    rent withdrawal approved, paid or completed in the 12 months before, one-off and standing alike.
+    ``monthly_caps``: {fund account id: monthly cap}; one query for any number of accounts. The one place the
+    yearly cap is computed: the rent rule and the monthly standing run both use it."""
+    used = dict(WithdrawalApplication.objects.filter(
+        account_id__in=list(monthly_caps), reason=Reason.RENT, state__in=COUNTING_STATES,
+        application_date__gte=add_months(on, -12)).exclude(pk=exclude).values("account_id").annotate(
+        s=Sum("amount_approved")).values_list("account_id", "s"))
+    return {acc: max(12 * cap - (used.get(acc) or ZERO), ZERO) for acc, cap in monthly_caps.items()}
 
 
 class RentBefore2026(Rent):

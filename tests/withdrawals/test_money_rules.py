@@ -213,3 +213,48 @@ def test_a_payment_refused_for_insufficient_funds_rejects_the_case_and_tells_the
     # the refused case no longer counts against the bill: a new application may draw the whole 8,000 again
     out = services.preview(account=funded, reason=Reason.ILLNESS, facts={"medical_cost": "8000", "bill_number": "B-9"})
     assert out.maximum == D("5000.00")  # the bill's 8,000, limited by the 5,000 still available
+
+
+# --- 10. one yearly rent cap for every path -----------------------------------------------------------------
+
+
+def test_the_standing_rent_run_counts_one_off_rent_withdrawals_of_the_last_12_months(staff, funded):
+    from core.actors import system_actor
+    from core.models import BatchRun
+    from tests.withdrawals.conftest import on, paid_months
+    from withdrawals.models import StandingInstruction
+    from withdrawals.services import standing
+
+    # one-off rent for 11 months and a bit: 20,000 of the yearly 21,600 (12 × 1,800)
+    app = services.apply(
+        actor=staff["clerk"],
+        account=funded,
+        reason=Reason.RENT,
+        amount="20000",
+        facts={"monthly_rent": "2000", "months": 12},
+        payee_card=CARD,
+        payee_name="张三",
+        documents=[(DocumentType.LEASE, doc())],
+    )
+    assert through(staff, app).state == S.PAID and balance(funded) == D("30000.00")
+    si = standing.create_standing(
+        actor=staff["clerk"],
+        account=funded,
+        kind=StandingInstruction.Kind.RENT,
+        monthly_amount="1800",
+        payee_card=CARD,
+        payee_name="张三",
+    )
+    on(day(2026, 11, 5))
+    result = standing.run_standing(actor=system_actor(), month=day(2026, 11, 1))
+    assert result["paid"] == 1 and D(result["amount"]) == D("1600.00")  # only what is left of the yearly cap
+    assert balance(funded) == D("28400.00")
+    paid_months(funded, [day(2026, 11, 1)])  # ¥2,000 deposited for November
+    on(day(2026, 12, 5))
+    result = standing.run_standing(actor=system_actor(), month=day(2026, 12, 1))
+    assert result["paid"] == 0 and balance(funded) == D("30400.00")
+    run = BatchRun.objects.get(key="standing:2026-12")
+    assert run.result["skipped"] == [{"instruction": si.pk, "reason": "本年度租房提取额度已用完。"}]
+    # and the one-off path sees the standing withdrawals: nothing is left this year
+    out = services.preview(account=funded, reason=Reason.RENT, facts={"monthly_rent": "2000", "months": 1})
+    assert out.eligible and out.maximum == D("0.00")
