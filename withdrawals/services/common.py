@@ -6,7 +6,7 @@ import hashlib
 from django.utils.translation import gettext as _
 
 from accounts.models import Depositor
-from core import numbering, policy, workflow
+from core import numbering, policy, uploads, workflow
 from core.business_date import today
 from core.errors import InvalidInput
 from core.identity import luhn_ok
@@ -155,12 +155,37 @@ def _number():
     return f"TQ{today():%Y%m%d}{numbering.reserve('withdrawal'):08d}"
 
 
-def _save_documents(app, documents, actor):
-    for doc_type, upload in documents or ():
-        content = upload.read()
+def check_documents(documents, *, on, already=0) -> list:
+    """Every uploaded document judged before anything is written: a known document type, at most
+    ``withdrawals.documents_max`` per application, each a PDF, JPEG or PNG by its content and at most
+    ``withdrawals.document_max_mb``. Returns [(document type, upload, extension)]."""
+    from withdrawals.models import DocumentType
+
+    documents = list(documents or ())
+    limit = policy.get("withdrawals.documents_max", on=on)
+    if already + len(documents) > limit:
+        raise InvalidInput(_("At most %(n)d documents per application.") % {"n": limit},
+                           fields={"documents": [_("Too many files.")]}, code="too_many_files")
+    max_bytes = policy.get("withdrawals.document_max_mb", on=on) * 1024 * 1024
+    checked = []
+    for doc_type, upload in documents:
+        if doc_type not in DocumentType.values:
+            raise InvalidInput(_("Unknown document type."), fields={"documents": [_("Unknown type.")]},
+                               code="bad_document_type")
+        checked.append((doc_type, upload, uploads.check_scan(upload, max_bytes=max_bytes)))
+    return checked
+
+
+def _save_documents(app, checked, actor):
+    """Store documents judged by :func:`check_documents`, under random names with the judged extension."""
+    for doc_type, upload, ext in checked:
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
         upload.seek(0)
+        upload.name = uploads.stored_name(ext)
         WithdrawalDocument.objects.create(application=app, doc_type=doc_type, file=upload,
-                                          sha256=hashlib.sha256(content).hexdigest(),
+                                          sha256=digest.hexdigest(),
                                           uploaded_by=actor if getattr(actor, "pk", None) else None)
 
 

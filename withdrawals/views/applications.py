@@ -2,7 +2,7 @@
 actions) and the acceptance of a new application with scanned documents. Thin: parse, call one service."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from accounts.models import FundAccount
 from core import audit
 from core.errors import ApplicationError
 from core.tables import list_page
+from core.views_helpers import file_download
 from ledger.models import BankStatementLine
 from withdrawals import forms, selectors, services
 from withdrawals.filters import ApplicationFilter
@@ -103,7 +104,7 @@ def document(request, number, pk):
     app = _case_or_404(request, number)
     doc = get_object_or_404(app.documents, pk=pk)
     audit.record(actor=request.user, action="withdrawal.document.view", obj=app, after={"document": doc.pk})
-    return FileResponse(doc.file.open("rb"), as_attachment=False, filename=doc.filename)
+    return file_download(doc.file)
 
 
 @require_POST
