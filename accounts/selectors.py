@@ -83,8 +83,8 @@ def account_detail(*, viewer, account: FundAccount) -> AccountDetail:
                   .select_related("employer", "actor").order_by("-id"))
     holds = list(active_holds(account.ledger_account, viewer=viewer))
     lines = lines_with_running_balance(account.ledger_account, viewer=viewer, limit=LEDGER_LINES)
-    audit.record(actor=viewer, action="account.view", obj=account,
-                 after={"number": account.number, "depositor": account.depositor_id})
+    audit.record_view(viewer=viewer, action="account.view", obj=account, depositor_id=account.depositor_id,
+                      number=account.number)
     return AccountDetail(account=account, events=events, holds=holds, lines=lines)
 
 

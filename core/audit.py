@@ -32,3 +32,22 @@ def record(*, actor, action, obj=None, object_type=None, object_id=None, before=
         comment=comment,
         business_date=today(),
     )
+
+
+# Staff looking at a person's data: each is one audit event with the person (``after["depositor"]``) and the
+# staff roles the viewer had, so the person can see in the portal which role looked at their data and when.
+PERSONAL_DATA_VIEWS = {
+    "account.view": "account",
+    "account.interest.view": "interest",
+    "withdrawal.view": "withdrawal",
+    "withdrawal.document.view": "document",
+}
+
+
+def record_view(*, viewer, action, obj, depositor_id, **details):
+    """Record that a member of staff opened a page with a person's data (one of :data:`PERSONAL_DATA_VIEWS`)."""
+    from core import roles
+
+    staff_roles = sorted(roles.roles_of(viewer) & set(roles.STAFF_ROLES))
+    return record(actor=viewer, action=action, obj=obj,
+                  after={"depositor": depositor_id, "roles": staff_roles, **details})

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db.models import BooleanField, Case, Value, When
 from django.utils.module_loading import import_string
 
-from core import roles, workflow
+from core import audit, roles, workflow
 from core.business_date import today
 from ledger.selectors import unmatched_incoming
 from withdrawals import rules
@@ -48,10 +48,13 @@ def overdue(*, viewer, on=None):
 
 def case_page(*, viewer, pk) -> dict:
     """Everything a case page shows: the case, its documents, its history, the live computed effect and the
-    actions the viewer may take now."""
+    actions the viewer may take now. A member of staff opening it is recorded (``withdrawal.view``)."""
     from withdrawals import services
 
     app = applications(viewer=viewer).get(pk=pk)
+    if roles.is_staff_user(viewer):
+        audit.record_view(viewer=viewer, action="withdrawal.view", obj=app, depositor_id=app.depositor_id,
+                          number=app.number)
     live = services.compute_effect(app) if app.state in OPEN_STATES else app.effect
     recovery = Recovery.objects.visible_to(viewer).filter(application=app).first()
     receipts = []

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import FundAccount
-from core import roles
+from core import audit, roles
 from core.models import BatchRun
 from deposits.services import interest
 from deposits.tasks import settle_interest as settle_interest_task
@@ -48,6 +48,8 @@ def account_interest(request, number):
     account = get_object_or_404(FundAccount.objects.visible_to(request.user).select_related("depositor",
                                                                                             "ledger_account"),
                                 number=number)
+    audit.record_view(viewer=request.user, action="account.interest.view", obj=account,
+                      depositor_id=account.depositor_id, number=account.number)
     result, problem = interest.breakdown_for_page(account, request.GET.get("year"))
     if problem:
         messages.error(request, problem)

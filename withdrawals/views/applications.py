@@ -103,7 +103,8 @@ def document(request, number, pk):
     """A scanned document of the case, for the staff who may see the case; every opening is audited."""
     app = _case_or_404(request, number)
     doc = get_object_or_404(app.documents, pk=pk)
-    audit.record(actor=request.user, action="withdrawal.document.view", obj=app, after={"document": doc.pk})
+    audit.record_view(viewer=request.user, action="withdrawal.document.view", obj=app, depositor_id=app.depositor_id,
+                      document=doc.pk)
     return file_download(doc.file)
 
 
