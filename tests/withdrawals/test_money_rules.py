@@ -258,3 +258,30 @@ def test_the_standing_rent_run_counts_one_off_rent_withdrawals_of_the_last_12_mo
     # and the one-off path sees the standing withdrawals: nothing is left this year
     out = services.preview(account=funded, reason=Reason.RENT, facts={"monthly_rent": "2000", "months": 1})
     assert out.eligible and out.maximum == D("0.00")
+
+
+def test_a_monthly_loan_offset_is_not_set_up_online_on_a_typed_installment(staff, funded, depositor_user, settings):
+    from withdrawals.models import StandingInstruction
+    from withdrawals.services import standing
+
+    with pytest.raises(InvalidInput) as exc:
+        standing.create_standing(
+            actor=depositor_user,
+            account=funded,
+            kind=StandingInstruction.Kind.LOAN_OFFSET,
+            monthly_amount="3000",
+            payee_card=CARD,
+            payee_name="张三",
+        )
+    assert exc.value.code == "needs_review" and "柜台" in exc.value.message
+    assert not StandingInstruction.objects.exists()
+    settings.LOAN_REPAYMENT_SOURCE = "tests.withdrawals.test_money_rules.repaid_12000"
+    si = standing.create_standing(
+        actor=depositor_user,
+        account=funded,
+        kind=StandingInstruction.Kind.LOAN_OFFSET,
+        monthly_amount="3000",
+        payee_card=CARD,
+        payee_name="张三",
+    )
+    assert si.status == StandingInstruction.Status.ACTIVE

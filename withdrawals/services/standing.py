@@ -60,8 +60,15 @@ def create_standing(*, actor, account: FundAccount, kind, monthly_amount, payee_
     facts = dict(facts or {})
     check_facts = {**facts, "months": 1}
     check_facts["monthly_rent" if kind == SI.Kind.RENT else "repaid"] = str(amount)
+    if kind == SI.Kind.LOAN_OFFSET and svc._is_applicant(actor, account):
+        check_facts["loan_kind"] = "center"
     outcome = rules.evaluate(reason=REASON_OF[kind], account=account, on=on, facts=check_facts)
     svc._refuse_if_ineligible(outcome)
+    if kind == SI.Kind.LOAN_OFFSET and svc._is_applicant(actor, account) and not outcome.auto_approvable:
+        # paid every month without review: online only on the center's own loan records, never a typed figure
+        raise InvalidInput(_("A monthly loan offset can be set up online only for a loan the center's records "
+                             "show; for other loans, set it up at the counter with the loan contract."),
+                           fields={"kind": [_("Set it up at the counter.")]}, code="needs_review")
     if SI.objects.filter(account=account, kind=kind, status=SI.Status.ACTIVE).exists():
         raise StateError(_("This account already has an active standing withdrawal of this kind."),
                          code="duplicate_standing")
