@@ -12,6 +12,7 @@ pytest.importorskip("playwright", reason="Playwright is not installed")
 from playwright.sync_api import expect  # noqa: E402
 
 from core import roles  # noqa: E402
+from core.models import BatchRun  # noqa: E402
 from tests.conftest import make_user  # noqa: E402
 from tests.e2e.test_counter import PASSWORD, log_in  # noqa: E402
 from withdrawals.models import Reason  # noqa: E402
@@ -33,6 +34,18 @@ def test_pages_run_under_the_policy_without_violations(page, live_server):
     expect(page.locator("#id_monthly_rent")).to_be_hidden()
     page.get_by_role("button", name="查看是否符合条件及可提取额度").click()  # htmx
     expect(page.locator("#preview")).to_contain_text("请先填写个人账号")
+    # a confirm() question from a data-confirm attribute (static/js/confirm.js): declined, nothing is posted
+    make_user("csp_finance", roles.FINANCE, password=PASSWORD)
+    page.context.clear_cookies()
+    log_in(page, live_server, "csp_finance")
+    page.goto(f"{live_server.url}/counter/deposits/interest/")
+    page.locator("#year").fill("2026")
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="结息").click()
+    page.wait_for_timeout(300)
+    assert len(questions) == 1 and "2026" not in questions[0]
+    assert not BatchRun.objects.exists()
     page.goto(f"{live_server.url}/api/docs/")
     expect(page.locator(".swagger-ui .info")).to_be_visible(timeout=15000)
     assert violations == []
