@@ -96,3 +96,17 @@ def test_another_depositor_sees_nothing_of_this_log(staff, funded, online_case, 
     client.force_login(other.depositor.user)
     page = client.get("/portal/profile/").content.decode()
     assert "暂无工作人员查看您的信息" in page
+
+
+def test_the_filters_show_a_depositor_user_like_an_id_number(staff, funded):
+    from core.templatetags.counter import actor_for, id_for
+
+    depositor_user = make_user(funded.depositor.id_number, roles.DEPOSITOR)
+    masked = mask_id_number(funded.depositor.id_number)
+    assert actor_for(depositor_user, staff["reviewer"]) == masked
+    assert actor_for(depositor_user, staff["clerk"]) == funded.depositor.id_number
+    assert actor_for(staff["approver"], staff["reviewer"]) == "w_approver"
+    assert (
+        id_for(funded.depositor.id_number, make_user("w_judge", roles.JUDICIAL_OFFICER)) == funded.depositor.id_number
+    )
+    assert id_for(funded.depositor.id_number, None) == masked
