@@ -223,6 +223,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 
+# Verified repayments of the center's own loans for loan-repayment withdrawals (withdrawals may not import loans).
+LOAN_REPAYMENT_SOURCE = "loans.selectors.verified_repayments"
+
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

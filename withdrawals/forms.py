@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from withdrawals.models import DocumentType, Reason
 
 FACT_FIELDS = ("monthly_rent", "months", "public_rental", "family_income", "property", "invoice", "fee", "cost",
-               "repaid", "medical_cost", "patient", "share_cost", "owner_id_number", "owner_relation", "retired_on",
-               "employment_ended")
+               "loan_kind", "repaid", "medical_cost", "bill_number", "invoice_number", "patient", "share_cost",
+               "owner_id_number", "owner_relation", "retired_on", "employment_ended")
 # The fields shown for a reason are those its rule reads (rules.Rule.fields); these are always shown.
 COMMON_FIELDS = ("account", "reason", "amount", "payee_card", "payee_name")
 
@@ -27,8 +27,12 @@ class ApplicationForm(forms.Form):
     invoice = forms.CharField(label=_("Invoice amount"), required=False)
     fee = forms.CharField(label=_("Property fee paid"), required=False)
     cost = forms.CharField(label=_("Cost"), required=False)
+    loan_kind = forms.ChoiceField(label=_("Loan"), required=False, choices=[
+        ("", "—"), ("center", _("A housing fund loan of this center")), ("other", _("A commercial or other loan"))])
     repaid = forms.CharField(label=_("Loan repaid in the last 12 months"), required=False)
     medical_cost = forms.CharField(label=_("Self-paid medical cost"), required=False)
+    bill_number = forms.CharField(label=_("Medical bill number"), max_length=60, required=False)
+    invoice_number = forms.CharField(label=_("Invoice number"), max_length=60, required=False)
     patient = forms.ChoiceField(label=_("Patient"), required=False, choices=[
         ("self", _("Applicant")), ("spouse", _("Spouse")), ("child", _("Child"))])
     share_cost = forms.CharField(label=_("Household share of the lift cost"), required=False)

@@ -1,6 +1,8 @@
 """Reads of the withdrawals app for counter pages, the portal, the API and tasks."""
 
+from django.conf import settings
 from django.db.models import BooleanField, Case, Value, When
+from django.utils.module_loading import import_string
 
 from core import roles, workflow
 from core.business_date import today
@@ -88,6 +90,15 @@ def options(*, on=None) -> list[dict]:
                     "documents": [str(DocumentType(d).label) for d in rule.evidence],
                     "closes_account": rule.closes_account, "fields": list(rule.fields)})
     return out
+
+
+def verified_loan_repayments(*, viewer, depositor, since, until):
+    """What the depositor repaid on the center's own loans in the period, from the loans module's records
+    (``settings.LOAN_REPAYMENT_SOURCE``), or ``None`` when nothing verified is known. Never a declared figure."""
+    path = getattr(settings, "LOAN_REPAYMENT_SOURCE", "")
+    if not path:
+        return None
+    return import_string(path)(viewer=viewer, depositor=depositor, since=since, until=until)
 
 
 def standing_instructions(*, viewer, account=None):

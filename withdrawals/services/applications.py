@@ -25,6 +25,7 @@ from withdrawals.services.common import (
     _save_documents,
     _set_clock,
     check_card,
+    record_evidence,
 )
 from withdrawals.services.flow import FLOW, S, W
 from withdrawals.services.payout import pay
@@ -77,6 +78,7 @@ def apply(*, actor, account: FundAccount, reason, amount=None, facts=None, payee
         number=_number(), account=account, depositor=depositor, reason=reason, state=S.SUBMITTED if online
         else S.ACCEPTED, channel=W.Channel.ONLINE if online else W.Channel.COUNTER, application_date=on, facts=facts,
         amount_requested=amount, closes_account=outcome.closes_account, property_record_id=outcome.property_id,
+        evidence=record_evidence(outcome),
         payee_card=card, payee_name=(payee_name or "").strip(), payee_bank=payee_bank,
         effect={"check": outcome.as_dict()})
     _save_documents(app, documents, actor)

@@ -5,13 +5,14 @@ import hashlib
 
 from django.utils.translation import gettext as _
 
+from accounts.models import Depositor
 from core import numbering, policy, workflow
 from core.business_date import today
 from core.errors import InvalidInput
 from core.identity import luhn_ok
 from core.money import FEN, ZERO, format_yuan, to_decimal
 from withdrawals import rules
-from withdrawals.models import Reason, WithdrawalDocument
+from withdrawals.models import Evidence, Reason, WithdrawalDocument
 
 
 def _money(value, field="amount"):
@@ -116,6 +117,31 @@ def _require_documents(app, outcome):
         labels = "、".join(str(DocumentType(d).label) for d in missing)
         raise InvalidInput(_("Documents missing: %(d)s.") % {"d": labels}, fields={"documents": [labels]},
                            code="missing_document")
+
+
+def lock_household(depositor):
+    """Lock the depositor rows of the whole household (applicant and spouse), in id order so that two approvals
+    of one household never deadlock. Every approval takes it before it re-checks a cap, so household caps
+    (purchase, renovation, lift) and the running totals of shared evidence are checked one case at a time.
+    FOR NO KEY UPDATE: new rows may still reference the depositors while the lock is held."""
+    ids = rules.household_ids(depositor)
+    list(Depositor.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk"))
+    return ids
+
+
+def record_evidence(outcome):
+    """The bill or invoice an application draws against, recorded once by its number (None for other reasons)."""
+    if outcome.evidence_ref is None:
+        return None
+    kind, number, amount = outcome.evidence_ref
+    evidence, _created = Evidence.objects.get_or_create(kind=kind, number=number, defaults={"amount": amount})
+    return evidence
+
+
+def lock_evidence(app):
+    """Lock the evidence row of the case (after the household: one order everywhere)."""
+    if app.evidence_id:
+        list(Evidence.objects.select_for_update(no_key=True).filter(pk=app.evidence_id).values_list("pk"))
 
 
 def _notify(app, subject, body, key):

@@ -154,9 +154,8 @@ def _process(run_id, month, lo, hi) -> int:
         _merge_result(run_id, 0, ZERO, skipped, stopped)
         return 0
     need = p["withdrawals.rent.min_continuous_months"]
-    new_citizen_from = rules.add_months(month, -12 * p["withdrawals.rent.new_citizen_years"])
-    base_cap = p["withdrawals.rent.monthly_cap"]
-    candidates = []
+    on = today()
+    candidates, rent_caps = [], {}
     for r in rows:
         if r["ends_on"] and r["ends_on"] < month:
             stopped.append((r["id"], _("The instruction's last month has passed.")))
@@ -173,14 +172,22 @@ def _process(run_id, month, lo, hi) -> int:
         else:
             cap = r["monthly_amount"]
             if r["kind"] == SI.Kind.RENT:
-                monthly = base_cap
-                if r["account__opened_on"] >= new_citizen_from or \
-                        r["account__depositor__children"] >= p["withdrawals.rent.multi_child_min"]:
-                    parts = monthly_parts(r["account__base"], r["account__employee_ratio"],
-                                          r["account__employer_ratio"])
-                    monthly = max(sum(parts), base_cap)
-                cap = min(cap, monthly)
+                parts = monthly_parts(r["account__base"], r["account__employee_ratio"], r["account__employer_ratio"])
+                rent_caps[r["account_id"]] = rules.rent_monthly_cap(
+                    p, on=month, opened_on=r["account__opened_on"], children=r["account__depositor__children"],
+                    monthly_deposit=sum(parts))
+                cap = min(cap, rent_caps[r["account_id"]])
             candidates.append((r, cap))
+    left = rules.rent_yearly_left(rent_caps, on=on)  # one-off rent withdrawals of the last 12 months count too
+    capped = []
+    for r, cap in candidates:
+        if r["kind"] == SI.Kind.RENT:
+            cap = min(cap, left[r["account_id"]])
+            if cap <= 0:
+                skipped.append((r["id"], _("The yearly rent cap is used up.")))
+                continue
+        capped.append((r, cap))
+    candidates = capped
     paid, total = _pay_chunk(run_id, month, lo, hi, candidates, skipped, p)
     if stopped:
         SI.objects.bulk_update([SI(pk=i, status=SI.Status.STOPPED, stop_reason=str(t)[:200]) for i, t in stopped],

@@ -52,8 +52,11 @@ def act(request, number, action):
     form = forms.DecisionForm(request.POST)
     form.is_valid()
     try:
-        ACTIONS[action](request.user, app, form.cleaned_data.get("comment", ""))
-        messages.success(request, _("Done."))
+        result = ACTIONS[action](request.user, app, form.cleaned_data.get("comment", ""))
+        if action in ("approve", "pay") and result.state == result.State.REJECTED:  # the payment was refused
+            messages.error(request, result.refusal_reason)
+        else:
+            messages.success(request, _("Done."))
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("withdrawals:case", number=number)
