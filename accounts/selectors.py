@@ -103,7 +103,7 @@ def employer_employees(*, viewer, employer: Employer):
     order = Case(When(status=FundAccount.Status.NORMAL, then=Value(0)),
                  When(status=FundAccount.Status.SEALED, then=Value(1)), default=Value(2),
                  output_field=IntegerField())
-    return list(
+    return (
         FundAccount.objects.visible_to(viewer).filter(employer=employer)
         .select_related("depositor", "ledger_account")
         .annotate(status_order=order)
@@ -112,8 +112,6 @@ def employer_employees(*, viewer, employer: Employer):
 
 
 def status_counts(accounts) -> list[tuple[str, int]]:
-    """[(status label, count), ...] for a list of accounts, in the order of FundAccount.Status."""
-    counts = {}
-    for account in accounts:
-        counts[account.status] = counts.get(account.status, 0) + 1
+    """[(status label, count), ...] for a queryset of accounts, in the order of FundAccount.Status."""
+    counts = dict(accounts.order_by().values_list("status").annotate(n=Count("id")))
     return [(label, counts[value]) for value, label in FundAccount.Status.choices if value in counts]
