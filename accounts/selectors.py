@@ -18,7 +18,6 @@ from core import audit, roles
 from ledger.selectors import active_holds, lines_with_running_balance
 
 SEARCH_LIMIT = 20
-LEDGER_LINES = 200
 ID_LIKE = re.compile(r"^\d{15}$|^\d{17}[\dX]$")
 
 
@@ -82,7 +81,7 @@ def account_detail(*, viewer, account: FundAccount) -> AccountDetail:
     events = list(AccountEvent.objects.visible_to(viewer).filter(account=account)
                   .select_related("employer", "actor").order_by("-id"))
     holds = list(active_holds(account.ledger_account, viewer=viewer))
-    lines = lines_with_running_balance(account.ledger_account, viewer=viewer, limit=LEDGER_LINES)
+    lines = lines_with_running_balance(account.ledger_account, viewer=viewer, limit=None)
     audit.record(actor=viewer, action="account.view", obj=account,
                  after={"number": account.number, "depositor": account.depositor_id})
     return AccountDetail(account=account, events=events, holds=holds, lines=lines)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Employer, FundAccount
 from core import identity
+from core.money import format_yuan
 from core.tables import BadgeColumn, MoneyColumn, Table
 
 
@@ -60,3 +61,36 @@ class EmployeeTable(Table):
 
     def value_id_number(self, value):
         return identity.mask_id_number(value or "")
+
+
+class LedgerLineTable(Table):
+    """An account's ledger lines, newest first, with the balance after each; the order is fixed (the running
+    balance only reads in posting order)."""
+
+    business_date = tables.DateColumn(verbose_name=_("Business date"), format="Y-m-d", orderable=False)
+    memo = tables.Column(verbose_name=_("Memo"), orderable=False, empty_values=())
+    debit = MoneyColumn(verbose_name=_("Debit"), accessor="amount", orderable=False, empty_values=())
+    credit = MoneyColumn(verbose_name=_("Credit"), accessor="amount", orderable=False, empty_values=())
+    running = MoneyColumn(verbose_name=_("Balance"), orderable=False)
+
+    class Meta(Table.Meta):
+        attrs = {**Table.Meta.attrs, "id": "ledger-lines"}
+        empty_text = _("No postings yet.")
+
+    def render_memo(self, record):
+        return record.memo or record.entry.memo
+
+    def value_memo(self, record):
+        return self.render_memo(record)
+
+    def render_debit(self, record):
+        return format_yuan(record.amount) if record.side == "D" else ""
+
+    def value_debit(self, record):
+        return record.amount if record.side == "D" else None
+
+    def render_credit(self, record):
+        return format_yuan(record.amount) if record.side == "C" else ""
+
+    def value_credit(self, record):
+        return record.amount if record.side == "C" else None
