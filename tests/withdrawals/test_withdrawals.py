@@ -694,5 +694,5 @@ def test_queue_page_filters_and_exports(staff, funded, client):
     assert app.number not in client.get("/counter/withdrawals/", {"q": "无此人"}).content.decode().split(
         'id="queue"')[1]
     export = client.get("/counter/withdrawals/", {"export": "csv", "reason": app.reason})
-    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig"))))
     assert len(rows) == 2 and rows[1][0] == app.number and rows[1][6] == "1000.00"
