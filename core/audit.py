@@ -15,14 +15,18 @@ def _jsonable(value):
 
 
 def record(*, actor, action, obj=None, object_type=None, object_id=None, before=None, after=None, comment=""):
+    """Write one audit event. ``actor`` is required: a person or the system actor, never ``None``."""
+    from core.actors import require_actor
     from core.business_date import today
     from core.models import AuditEvent
+
+    require_actor(actor)
 
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id if object_id is not None else obj.pk
     return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=actor,
         action=action,
         object_type=object_type or "",
         object_id=str(object_id if object_id is not None else ""),

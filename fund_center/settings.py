@@ -47,6 +47,7 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS"
 
 CENTER_CODE = os.environ.get("CENTER_CODE", "DEMO01")
 CENTER_NAME = os.environ.get("CENTER_NAME", "示范市住房公积金管理中心")
+EXPORT_MAX_ROWS = int(os.environ.get("EXPORT_MAX_ROWS", "100000"))  # rows of one list export (core.tabular)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

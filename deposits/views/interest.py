@@ -8,24 +8,30 @@ from django.views.decorators.http import require_POST
 from accounts.models import FundAccount
 from core import audit, roles
 from core.models import BatchRun
+from core.tables import list_page
 from deposits.services import interest
+from deposits.tables import InterestRunTable
 from deposits.tasks import settle_interest as settle_interest_task
 
 SETTLE_ROLES = (roles.FINANCE, roles.SYSADMIN)
 
 
+RUNS_PER_PAGE = 10
+
+
 def _runs():
-    return BatchRun.objects.filter(job=interest.JOB).order_by("-id")[:10]
+    return InterestRunTable(BatchRun.objects.filter(job=interest.JOB).order_by("-id"))
 
 
 def settlement(request):
-    return render(request, "deposits/interest_settlement.html", {
-        "runs": _runs(), "can_settle": roles.has_role(request.user, *SETTLE_ROLES)})
+    return list_page(request, "deposits/interest_settlement.html", table=_runs(), filename="interest-runs",
+                     per_page=RUNS_PER_PAGE, context={"can_settle": roles.has_role(request.user, *SETTLE_ROLES)})
 
 
 def settlement_progress(request):
     """The progress bars, polled by htmx while a run is going."""
-    return render(request, "deposits/_interest_runs.html", {"runs": _runs()})
+    return list_page(request, "deposits/_interest_runs.html", table=_runs(), filename="interest-runs",
+                     per_page=RUNS_PER_PAGE)
 
 
 @require_POST

@@ -607,7 +607,7 @@ def test_statement_lines_page_filters_sorts_and_exports(web, bank):
     page = html(web.get(url, {"q": "乙公司", "date_from": "2026-11-03"})).split('id="statement-lines"')[1]
     assert "L2" in page and "L1" not in page and "L3" not in page
     export = web.get(url, {"sort": "amount", "export": "csv"})
-    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig"))))
     assert [(r[1], r[4]) for r in rows[1:]] == [("L3", "50.00"), ("L1", "100.00"), ("L2", "300.00")]
     assert rows[2][7] == "'=1+2"  # a remark that a spreadsheet would run is escaped
     assert web.get(url, {"date_from": "not a date"}).status_code == 200  # a bad filter is shown, not a 500

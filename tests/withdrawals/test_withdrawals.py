@@ -347,12 +347,14 @@ def test_closing_withdrawal_pays_balance_plus_interest_and_closes(staff):
     app = services.apply(actor=staff["clerk"], account=acc, reason=Reason.RETIREMENT, amount=None,
                          facts={"retired_on": "2026-01-01"}, payee_card=CARD, payee_name="张三",
                          documents=[(Doc.RETIREMENT_CERT, doc())])
-    assert app.amount_requested == D("64482.33") and app.closes_account
+    # the year to 2025-06-30 was never settled: its 62.50 (50,000 × 30 days) first, then DOMAIN §2.4's part year
+    # on 50,062.50: 482.33 + 62.50 × 203 days × 1.5 % / 360 = 482.86
+    assert app.amount_requested == D("64545.36") and app.closes_account
     app = services.review(actor=staff["reviewer"], application=app)
-    assert app.effect["closing_interest"] == "482.33" and app.effect["balance_after"] == "0.00"
+    assert app.effect["closing_interest"] == "545.36" and app.effect["balance_after"] == "0.00"
     app = services.approve(actor=staff["approver"], application=app)
-    assert app.amount_approved == D("64482.33") and app.interest_paid == D("482.33")
-    assert app.instruction.amount == D("64482.33") and balance(acc) == 0
+    assert app.amount_approved == D("64545.36") and app.interest_paid == D("545.36")
+    assert app.instruction.amount == D("64545.36") and balance(acc) == 0
     app = services.settle_payment(actor=system_actor(), application=app)
     acc.refresh_from_db()
     assert app.state == S.CLOSED and acc.status == FundAccount.Status.CLOSED_WITHDRAWN
@@ -694,5 +696,5 @@ def test_queue_page_filters_and_exports(staff, funded, client):
     assert app.number not in client.get("/counter/withdrawals/", {"q": "无此人"}).content.decode().split(
         'id="queue"')[1]
     export = client.get("/counter/withdrawals/", {"export": "csv", "reason": app.reason})
-    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig"))))
     assert len(rows) == 2 and rows[1][0] == app.number and rows[1][6] == "1000.00"

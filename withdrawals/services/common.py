@@ -67,16 +67,9 @@ def _check_heirs(facts, payee_card, payee_name):
 
 
 def _closing_interest(account, on):
-    from deposits import calculations as calc
-    from deposits.services.interest import interest_breakdown
+    from deposits.services.interest import closing_interest_total
 
-    if account.is_closed:
-        return ZERO
-    year = calc.interest_year(on)[1].year
-    try:
-        return interest_breakdown(account, year=year, until=on).interest
-    except InvalidInput:
-        return ZERO
+    return closing_interest_total(account, on)
 
 
 def _evaluate(app_or_none, *, account, reason, on, facts):

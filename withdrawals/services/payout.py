@@ -47,13 +47,13 @@ def _pay_effect(app, actor):
     account = FundAccount.objects.select_related("ledger_account").get(pk=app.account_id)
     bank = ledger_services.default_bank_account()
     if app.closes_account:
-        from deposits.services.interest import post_closing_interest
+        from deposits.services.interest import post_closure_interest
 
         if app.interest_entry_id is None and app.payments == 0:  # a retried payout posts no second interest
-            entry = post_closing_interest(account=account, closing_date=today(), actor=actor)
-            if entry is not None:
-                app.interest_entry = entry
-                app.interest_paid = entry.total
+            entries = post_closure_interest(account=account, closing_date=today(), actor=actor)
+            if entries:  # the years the settlement had not reached yet, then the current part-year
+                app.interest_entry = entries[-1]
+                app.interest_paid = sum((e.total for e in entries), ZERO)
         ledger = lock_accounts([account.ledger_account_id])[account.ledger_account_id]
         if ledger.held > 0:
             raise StateError(_("Part of the balance is frozen; the account cannot be closed."), code="frozen")
