@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from withdrawals.models import DocumentType, Reason
 
 FACT_FIELDS = ("monthly_rent", "months", "public_rental", "family_income", "property", "invoice", "fee", "cost",
-               "loan_kind", "repaid", "medical_cost", "bill_number", "invoice_number", "patient", "share_cost",
+               "loan_kind", "repaid", "medical_cost", "bill_number", "invoice_number", "lease_number", "lease_total", "patient", "share_cost",
                "owner_id_number", "owner_relation", "retired_on", "employment_ended")
 # The fields shown for a reason are those its rule reads (rules.Rule.fields); these are always shown.
 COMMON_FIELDS = ("account", "reason", "amount", "payee_card", "payee_name")
@@ -22,6 +22,8 @@ class ApplicationForm(forms.Form):
     monthly_rent = forms.CharField(label=_("Monthly rent"), required=False)
     months = forms.CharField(label=_("Months of rent"), required=False)
     public_rental = forms.BooleanField(label=_("Public rental housing (the actual rent counts)"), required=False)
+    lease_number = forms.CharField(label=_("Registered lease number (if any)"), max_length=60, required=False)
+    lease_total = forms.CharField(label=_("Total rent of the lease"), required=False)
     family_income = forms.CharField(label=_("Family monthly wage income"), required=False)
     property = forms.CharField(label=_("Certificate or contract number of the home"), required=False)
     invoice = forms.CharField(label=_("Invoice amount"), required=False)

@@ -53,13 +53,14 @@ class DocumentType(models.TextChoices):
 
 
 class Evidence(models.Model):
-    """One piece of evidence money is drawn against (a medical bill, an invoice), by its number. What the
+    """One piece of evidence money is drawn against (a medical bill, an invoice, a registered lease), by its number. What the
     applications drew against it (approved, paid or completed) never exceeds its amount: the rules add them up
     (:meth:`withdrawals.rules.Rule.check_evidence`) and approval locks this row while it re-checks."""
 
     class Kind(models.TextChoices):
         BILL = "bill", _("Medical bill")
         INVOICE = "invoice", _("Invoice")
+        LEASE = "lease", _("Registered lease")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     number = models.CharField(_("number"), max_length=60)

@@ -146,7 +146,7 @@ class Rule:
                       auto_approvable=self.auto_approvable)
         self.common(ctx, out)
         self.check(ctx, out)
-        if self.drawn_against and out.eligible:
+        if self.drawn_against and out.eligible and self.draws_against_evidence(ctx):
             self.check_evidence(ctx, out)
         out.maximum = max(min(out.maximum, self.ceiling(ctx)), ZERO) if out.eligible else ZERO
         return out
@@ -169,6 +169,10 @@ class Rule:
     def check(self, ctx: Context, out: Outcome):  # pragma: no cover - every rule overrides it
         raise NotImplementedError
 
+    def draws_against_evidence(self, ctx: Context) -> bool:
+        """Whether this application draws against a document (always, for the grounds that declare one)."""
+        return True
+
     def check_evidence(self, ctx: Context, out: Outcome):
         """The running total of the bill or invoice: its amount less what other applications drew against it."""
         kind, number_fact, amount_fact = self.drawn_against
@@ -180,6 +184,9 @@ class Rule:
             return
         if len(number) > 60:
             out.refuse(_("The %(k)s number is too long.") % {"k": label})
+            return
+        if amount is None or amount <= 0:
+            out.refuse(_("Give the amount on the %(k)s.") % {"k": label})
             return
         known = Evidence.objects.filter(kind=kind, number=number).values_list("pk", "amount").first()
         if known and known[1] != amount:
@@ -221,9 +228,15 @@ class ClosingRule(Rule):
 
 class Rent(Rule):
     reason = Reason.RENT
-    fields = ("monthly_rent", "months", "public_rental")
+    fields = ("monthly_rent", "months", "public_rental", "lease_number", "lease_total")
     evidence = (Doc.LEASE,)
     auto_approvable = True
+    # Rent without a registered lease is drawn at the standard caps; with one, what every application draws
+    # against the lease (the applicant's, the spouse's, a flatmate's) never exceeds the lease's total rent.
+    drawn_against = (Evidence.Kind.LEASE, "lease_number", "lease_total")
+
+    def draws_against_evidence(self, ctx):
+        return bool(normalize_number(ctx.facts.get("lease_number")))
 
     def check(self, ctx, out):
         p = ctx.p

@@ -285,3 +285,33 @@ def test_a_monthly_loan_offset_is_not_set_up_online_on_a_typed_installment(staff
         payee_name="张三",
     )
     assert si.status == StandingInstruction.Status.ACTIVE
+
+
+def rent(staff, acc, amount, facts):
+    return services.apply(actor=staff["clerk"], account=acc, reason=Reason.RENT, amount=amount, facts=facts,
+                          payee_card=CARD, payee_name="张三", documents=[(DocumentType.LEASE, doc())])
+
+
+def test_rent_drawn_against_a_registered_lease_never_exceeds_its_total(staff, funded):
+    lease = {"monthly_rent": "1500", "months": "2", "lease_number": "zl 2026-001", "lease_total": "4000"}
+    first = through(staff, rent(staff, funded, "3000", lease))
+    assert first.state == S.PAID and first.evidence.kind == Evidence.Kind.LEASE
+    assert first.evidence.number == "ZL2026-001" and first.evidence.amount == D("4000.00")
+    out = services.preview(account=funded, reason=Reason.RENT, facts=lease)
+    assert out.eligible and out.maximum == D("1000.00")  # 4,000 on the lease less 3,000 drawn
+    before = snapshot()
+    with pytest.raises(InvalidInput) as exc:
+        rent(staff, funded, "1000.01", lease)
+    assert exc.value.code == "above_maximum"
+    with pytest.raises(InvalidInput) as exc:  # a lease number without the lease's total rent
+        rent(staff, funded, "100", {"monthly_rent": "1500", "lease_number": "ZL2026-002"})
+    assert "请填写" in exc.value.message
+    assert snapshot() == before
+    through(staff, rent(staff, funded, "1000", lease))
+    with pytest.raises(InvalidInput) as exc:
+        rent(staff, funded, "100", lease)
+    assert "已全额提取" in exc.value.message
+    assert snapshot()[0] == before[0] + 1 and balance(funded) == D("46000.00")
+    # Without a registered lease, rent is drawn at the standard caps and records no evidence.
+    plain = services.preview(account=funded, reason=Reason.RENT, facts={"monthly_rent": "1500", "months": "2"})
+    assert plain.eligible and plain.evidence_ref is None

@@ -673,7 +673,7 @@ def test_counter_form_shows_the_facts_each_reason_reads_and_takes_them(staff, fu
     import re
 
     needs = json.loads(re.search(r'id="reason-needs" type="application/json">(.*?)</script>', page, re.S).group(1))
-    assert needs[Reason.RENT]["fields"] == ["monthly_rent", "months", "public_rental"]
+    assert needs[Reason.RENT]["fields"] == ["monthly_rent", "months", "public_rental", "lease_number", "lease_total"]
     assert needs[Reason.DISABILITY] == {"docs": [Doc.DISABILITY_CERT], "fields": ["employment_ended"]}
     assert 'data-fact="employment_ended"' in page and 'data-fact="account"' not in page
     resp = client.post("/counter/withdrawals/new/", {
