@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from withdrawals.models import DocumentType, Reason
 
 FACT_FIELDS = ("monthly_rent", "months", "public_rental", "family_income", "property", "invoice", "fee", "cost",
-               "loan_kind", "repaid", "medical_cost", "bill_number", "invoice_number", "lease_number", "lease_total", "patient", "share_cost",
+               "loan_kind", "repaid", "medical_cost", "bill_number", "invoice_number", "lease_number", "lease_total",
+               "patient", "share_cost",
                "owner_id_number", "owner_relation", "retired_on", "employment_ended")
 # The fields shown for a reason are those its rule reads (rules.Rule.fields); these are always shown.
 COMMON_FIELDS = ("account", "reason", "amount", "payee_card", "payee_name")
