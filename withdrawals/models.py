@@ -54,8 +54,9 @@ class DocumentType(models.TextChoices):
 
 class Evidence(models.Model):
     """One piece of evidence money is drawn against (a medical bill, an invoice, a registered lease), by its
-    number. What the applications drew against it (approved, paid or completed) never exceeds its amount: the rules add them up
-    (:meth:`withdrawals.rules.Rule.check_evidence`) and approval locks this row while it re-checks."""
+    number. What the applications drew against it (approved, paid or completed) never exceeds its amount: the
+    rules add them up (:meth:`withdrawals.rules.Rule.check_evidence`) and approval locks this row while it
+    re-checks."""
 
     class Kind(models.TextChoices):
         BILL = "bill", _("Medical bill")
