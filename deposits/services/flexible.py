@@ -31,6 +31,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, StateError
 from core.money import ZERO, format_yuan
 from deposits.models import FlexibleDeposit, FlexibleDepositMonth
 from deposits.selectors import covered_months
+from deposits.services import interest
 from deposits.services.common import user_or_none
 from deposits.services.remittance import month_start
 from ledger import services as ledger_services
@@ -226,7 +227,8 @@ def flexible_deposit(*, actor, account, months, statement_line) -> FlexibleDepos
     entry = post(lines=[debit(source_account_id, total, reference),
                         credit(account.ledger_account_id, total, reference)],
                  memo=_("Flexible worker deposit %(r)s") % {"r": reference}, actor=actor,
-                 idempotency_key=f"flexible:{line.pk}", business_type="01", source=f"account:{account.pk}")
+                 idempotency_key=f"flexible:{line.pk}", business_type="01", source=f"account:{account.pk}",
+                 business_date=interest.booking_date(line.value_date))  # interest from the day the bank got it
     if line.match_status == BankStatementLine.Match.UNMATCHED:
         ledger_services.mark_booked(line, entry)
     deposit = FlexibleDeposit.objects.create(account=account, reference=reference, statement_line=line, entry=entry,

@@ -343,6 +343,21 @@ def interest_breakdown(account, year=None, until=None) -> Breakdown:
                      settled=settled, posted=posted, **_periods(ledger_id, terms))
 
 
+# --- value dates -----------------------------------------------------------------------------------
+
+def booking_date(value_date: datetime.date) -> datetime.date:
+    """The business date a receipt is credited with: the day the center's bank received the money (the statement
+    line's value date), so it earns interest from that day whatever day it is matched. Never after the business
+    date, and never inside an interest year whose settlement run has been planned: those days are paid, so money
+    dated earlier is booked on the first day of the following year."""
+    value_date = min(value_date, today())
+    years = [p.get("year") for p in BatchRun.objects.filter(job=JOB).values_list("params", flat=True)]
+    settled = max((int(y) for y in years if y), default=None)
+    if settled is not None:
+        value_date = max(value_date, calc.interest_year_ending(settled)[1] + ONE_DAY)
+    return value_date
+
+
 # --- the year-end settlement ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
