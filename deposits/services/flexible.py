@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts import rules as account_rules
 from accounts import services as account_services
-from accounts.calculations import monthly_parts
+from accounts.contributions import monthly_parts
 from accounts.models import AccountEvent, Depositor, FundAccount
 from core import audit, numbering, policy, roles
 from core.business_date import today
@@ -213,10 +213,13 @@ def flexible_deposit(*, actor, account, months, statement_line) -> FlexibleDepos
         raise Conflict(_("%(m)s is already paid for account %(n)s.") % {"m": f"{paid[0]:%Y-%m}",
                                                                          "n": account.number}, code="month_paid")
     source_account_id = _source_account(line)
-    lines = []
+    lines, by_rounding = [], {}
     for month in months:
-        amount = sum(monthly_parts(account.base, account.employee_ratio, account.employer_ratio,
-                                   policy.get("deposits.rounding", on=month)))
+        rounding = policy.get("deposits.rounding", on=month)
+        if rounding not in by_rounding:  # one query per rounding in force, not per month
+            by_rounding[rounding] = sum(monthly_parts(account.base, account.employee_ratio, account.employer_ratio,
+                                                      rounding))
+        amount = by_rounding[rounding]
         lines.append(FlexibleDepositMonth(account=account, month=month, base=account.base,
                                           ratio=account.employee_ratio + account.employer_ratio, amount=amount))
     total = sum((ln.amount for ln in lines), ZERO)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import rules
-from accounts.calculations import monthly_parts
+from accounts.contributions import monthly_parts
 from accounts.models import Employer, FundAccount
 from core import audit, policy, roles
 from core.business_date import today
@@ -126,16 +126,14 @@ def generate_list(*, actor, employer: Employer, month) -> RemittanceList:
 def _insert_lines(remittance, account_ids, months, rounding):
     """The lines of ``account_ids`` (a queryset of ids or a list) for ``months`` in one INSERT … SELECT, without
     the account-months already paid: the base of the month (:func:`selectors.bases_in_force`, an annual
-    adjustment, else the account's base) times each ratio, each part rounded half-up separately as
-    :func:`accounts.calculations.monthly_parts` does (numeric arithmetic is exact; ROUND on numeric rounds
-    halves away from zero)."""
+    adjustment, else the account's base) times each ratio, each part rounded by the database function of
+    :mod:`accounts.contributions`, the one implementation of the rule."""
     bases = selectors.bases_in_force(account_ids, months)  # annual adjustment (DOMAIN.md §1.2)
     keys = sorted(bases)
     if hasattr(account_ids, "query"):
         id_sql, id_params = account_ids.query.sql_with_params()
     else:
         id_sql, id_params = "SELECT unnest(%s::bigint[])", [list(account_ids)]
-    places = 0 if rounding == "yuan" else 2
     with connection.cursor() as cur:
         cur.execute(
             "INSERT INTO deposits_remittanceline (remittance_id, account_id, month, base, employee_ratio,"
@@ -145,14 +143,14 @@ def _insert_lines(remittance, account_ids, months, rounding):
             " LEFT JOIN unnest(%s::bigint[], %s::date[], %s::numeric[]) AS b(account_id, month, base)"
             "  ON b.account_id = a.id AND b.month = m.month"
             " CROSS JOIN LATERAL (SELECT COALESCE(b.base, a.base) AS base) AS q"
-            " CROSS JOIN LATERAL (SELECT q.base, ROUND(q.base * a.employee_ratio, %s) AS ee,"
-            "                            ROUND(q.base * a.employer_ratio, %s) AS er) p"
+            " CROSS JOIN LATERAL (SELECT q.base, fund_contribution_part(q.base, a.employee_ratio, %s) AS ee,"
+            "                            fund_contribution_part(q.base, a.employer_ratio, %s) AS er) p"
             f" WHERE a.id IN ({id_sql})"
             " AND NOT EXISTS (SELECT 1 FROM deposits_remittanceline x WHERE x.account_id = a.id AND x.month = m.month"
             "                 AND x.posted)"
             " ORDER BY a.id, m.month",
             [remittance.pk, list(months), [k[0] for k in keys], [k[1] for k in keys], [bases[k] for k in keys],
-             places, places, *id_params])
+             rounding, rounding, *id_params])
 
 
 def _user(actor):
