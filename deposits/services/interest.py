@@ -423,6 +423,9 @@ def _interest_memo(terms: Terms):
 def plan_settlement(*, year: int, actor, chunk_size=10000) -> tuple[BatchRun, bool]:
     """The batch run of the settlement of ``year`` (created once, with its chunks and frozen terms)."""
     year = int(year)
+    if not 2000 <= year <= today().year:
+        raise InvalidInput(_("Choose a year from 2000 to %(y)d.") % {"y": today().year}, code="bad_year",
+                           fields={"year": [_("Out of range.")]})
     existing = BatchRun.objects.filter(key=run_key(year)).first()
     if existing is not None:
         return existing, False
