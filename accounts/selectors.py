@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 
+from accounts.contributions import monthly_expression
 from accounts.filters import EmployerFilter
 from accounts.models import AccountEvent, Employer, FundAccount
 from core import audit, roles
@@ -105,7 +106,7 @@ def employer_employees(*, viewer, employer: Employer):
     return (
         FundAccount.objects.visible_to(viewer).filter(employer=employer)
         .select_related("depositor", "ledger_account")
-        .annotate(status_order=order)
+        .annotate(status_order=order, monthly_amount=monthly_expression())
         .order_by("status_order", "number")
     )
 

@@ -121,8 +121,9 @@ if not _database_url:  # no server named: start (or attach to) the embedded Post
     from core import dbserver
 
     _database_url = dbserver.database_url(testing=TESTING)
-DATABASES = {
-    "default": dj_database_url.parse(_database_url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))
+DATABASES = {  # a kept connection is checked before a request reuses it: a dropped one is replaced, not an error
+    "default": dj_database_url.parse(_database_url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+                                     conn_health_checks=True)
 }
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://...).")
@@ -138,8 +139,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
 def redis_caches(url):
-    """The cache settings with Redis at ``url`` (also used by the Redis tests)."""
-    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    """The cache settings with Redis at ``url`` (also used by the Redis tests). Short timeouts: a Redis that is
+    down or unreachable fails fast, and the code that uses the cache degrades (API throttling)."""
+    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+                        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
 
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -201,7 +204,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.ResilientUserRateThrottle"],  # without the cache: let through
     "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("API_USER_RATE", "600/min")},
 }
 SPECTACULAR_SETTINGS = {
@@ -217,7 +220,11 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = None
+CELERY_RESULT_BACKEND = None  # nothing waits on a task's result: batch runs record their progress in the database
+# A broker that is down fails a send quickly (the run is recorded and a beat sweep sends it later).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = 3600

@@ -10,10 +10,11 @@ without crediting any account twice, and a second run for the same year posts no
 One computation per method, for the settlement, the interest before a closure and the breakdown pages
 (one account is a one-row set):
 
-* Method A (any number of rate changes): in SQL only (:func:`periods_sql`, :func:`amounts_sql`). The periods
-  of an account (a run of days with one balance and one rate) come from its journal lines with window
-  functions; the interest is Σ balance × days × rate ÷ day basis, rounded half-up to the fen once. In the
-  settlement it is the statement that feeds the posting.
+* Method A (any number of rate changes): in SQL only. :func:`amounts_sql` computes the amount (Σ end-of-day
+  balance × rate ÷ day basis, rounded half-up to the fen once) in one aggregate pass over the lines; in the
+  settlement it is the statement that feeds the posting. :func:`periods_sql` lists the same days as periods
+  (a run of days with one balance and one rate) for the breakdown pages, which show the amount of
+  :func:`amounts_sql` (or the amount posted), never a sum of their own.
 * Method B (carried-over balance plus current-year products; a withdrawal draws on the current year's
   deposits first, so each account's sub-balances depend on the order of its movements): one aggregated query
   (the net movement of each account per day) and :func:`deposits.calculations.split_interest` in Python, the
@@ -115,30 +116,41 @@ def _accounts_cte(terms: Terms, accounts_sql: str, accounts_params, *, unsettled
     counted twice, whatever happened to the account afterwards. ``unsettled_only`` leaves out the accounts
     that already carry the year-end interest of this year (posted by a closure before the run reached them).
     """
-    settled = (" AND NOT EXISTS (SELECT 1 FROM ledger_journalline y JOIN ledger_journalentry ye ON ye.id = y.entry_id"
-               f" WHERE y.account_id = a.id AND y.business_date = %s AND ye.business_type = '{YEAR_END_TYPE}')"
-               if unsettled_only else "")
+    # The interest entries are few and found through the partial index on their type and date (deposits
+    # migration 0005); never one lookup of the entries per account.
     sql = (
-        "WITH acc AS (SELECT a.id AS account_id, a.balance, GREATEST(%s::date, COALESCE(("
-        "   SELECT MAX(c.business_date) FROM ledger_journalline c JOIN ledger_journalentry ce ON ce.id = c.entry_id"
-        f"   WHERE c.account_id = a.id AND ce.business_type = '{CLOSING_TYPE}'"
-        "     AND c.business_date >= %s AND c.business_date < %s), %s::date)) AS since"
-        f"  FROM ledger_account a WHERE a.id IN ({accounts_sql}){settled}),"
+        "WITH closings AS (SELECT c.account_id, MAX(c.business_date) AS since"
+        "  FROM ledger_journalentry ce JOIN ledger_journalline c ON c.entry_id = ce.id"
+        f"  WHERE ce.business_type = '{CLOSING_TYPE}' AND ce.business_date >= %s AND ce.business_date < %s"
+        "  GROUP BY c.account_id),"
+    )
+    params = [terms.start, terms.end]
+    settled = ""
+    if unsettled_only:  # year-end interest posted to one account by a closure (source account:<id>)
+        sql += (
+            " settled AS (SELECT y.account_id FROM ledger_journalentry ye JOIN ledger_journalline y"
+            f"  ON y.entry_id = ye.id WHERE ye.business_type = '{YEAR_END_TYPE}' AND ye.business_date = %s"
+            "  AND ye.source LIKE 'account:%%'),"
+        )
+        params.append(terms.settlement_day)
+        settled = " AND NOT EXISTS (SELECT 1 FROM settled WHERE settled.account_id = a.id)"
+    sql += (
+        " acc AS (SELECT a.id AS account_id, a.balance, GREATEST(%s::date, COALESCE(cl.since, %s::date)) AS since"
+        "  FROM ledger_account a LEFT JOIN closings cl ON cl.account_id = a.id"
+        f"  WHERE a.id IN ({accounts_sql}){settled}),"
         " mv AS (SELECT l.account_id, CASE WHEN l.business_date = %s AND EXISTS (SELECT 1 FROM ledger_journalentry e"
         f"   WHERE e.id = l.entry_id AND e.business_type = '{YEAR_END_TYPE}') THEN %s::date ELSE l.business_date END"
         f"   AS day, SUM({_SIGNED}) AS amount"
         "  FROM ledger_journalline l JOIN acc ON acc.account_id = l.account_id WHERE l.business_date >= %s"
         "  GROUP BY 1, 2)"
     )
-    params = [terms.start, terms.start, terms.end, terms.start, *accounts_params]
-    if unsettled_only:
-        params.append(terms.settlement_day)
-    params += [terms.settlement_day, terms.end, terms.start]
+    params += [terms.start, terms.start, *accounts_params, terms.settlement_day, terms.end, terms.start]
     return sql, params
 
 
 def periods_sql(terms: Terms, accounts_sql: str, accounts_params, *, unsettled_only=False):
-    """(SQL, params): the periods of method A, rows (ledger account id, first day, exclusive end, balance, rate).
+    """(SQL, params): the periods of method A for the pages, rows (ledger account id, first day, exclusive end,
+    balance, rate); the amount is :func:`amounts_sql`'s, never summed from these rows.
 
     A period is a run of days with one end-of-day balance and one rate: it is cut on each day with a movement
     and each day the rate changes. The opening balance at ``since`` is the cached balance minus the movements
@@ -169,15 +181,40 @@ def periods_sql(terms: Terms, accounts_sql: str, accounts_params, *, unsettled_o
 
 
 def amounts_sql(terms: Terms, accounts_sql: str, accounts_params, *, unsettled_only=False):
-    """(SQL, params): rows (ledger account id, interest > 0) by method A: Σ balance × days × rate ÷ day basis over
-    the periods of :func:`periods_sql`, rounded half-up to the fen once. The only computation of method A: the
-    year-end settlement, the interest before a closure and the breakdown pages all run it."""
+    """(SQL, params): rows (ledger account id, interest > 0) by method A, the only computation of its amount: the
+    year-end settlement, the interest before a closure and the breakdown pages all run it.
+
+    Σ over the days counted of end-of-day balance × rate ÷ day basis, rounded half-up to the fen once, in one
+    aggregate pass over the lines: for each rate segment [a, b) of the period, counted from ``since`` on
+    (a' = max(a, since), n = days from a' to b), the product-times-rate is rate × (balance × n − Σ amount ×
+    min(max(day − a', 0), n)) over the lines from the start of the year, where ``balance`` is the cached
+    balance (lines after the period cancel out) and the year-end interest line counts as dated at the end.
+    :func:`periods_sql` lists the same days as periods for the pages.
+    """
     if terms.method != "A":
         raise ValueError("The SQL computation implements method A")
-    sql, params = periods_sql(terms, accounts_sql, accounts_params, unsettled_only=unsettled_only)
-    return (f"SELECT account_id, amount FROM (SELECT p.account_id, ROUND(SUM(p.balance * (p.next_day - p.first_day)"
-            f" * p.rate) / %s, 2) AS amount FROM ({sql}) AS p GROUP BY p.account_id) AS s WHERE amount > 0",
-            [terms.basis, *params])
+    cte, params = _accounts_cte(terms, accounts_sql, accounts_params, unsettled_only=unsettled_only)
+    day = ("(CASE WHEN l.business_date = %s AND EXISTS (SELECT 1 FROM ledger_journalentry e WHERE e.id = l.entry_id"
+           f" AND e.business_type = '{YEAR_END_TYPE}') THEN %s::date ELSE l.business_date END)")
+    sums, sum_params, numerator, numerator_params = [], [], [], []
+    for k, (a, b, rate) in enumerate(calc.rate_segments(terms.rates, terms.start, terms.end)):
+        first = "GREATEST(%s::date, acc.since)"
+        days = f"GREATEST(%s::date - {first}, 0)"
+        sums.append(f"SUM(({_SIGNED}) * LEAST(GREATEST({day} - {first}, 0), {days})) AS s{k}")
+        sum_params += [terms.settlement_day, terms.end, a, b, a]
+        numerator.append(f"%s * (x.balance * GREATEST(%s::date - GREATEST(%s::date, x.since), 0)"
+                         f" - COALESCE(x.s{k}, 0))")
+        numerator_params += [rate, b, a]
+    if not numerator:  # an empty period (e.g. a closure on July 1): no day to count
+        numerator = ["0"]
+    sql = (
+        f"{cte} SELECT account_id, amount FROM (SELECT x.account_id,"
+        f" ROUND(({' + '.join(numerator)}) / %s, 2) AS amount"
+        f" FROM (SELECT acc.account_id, acc.balance, acc.since{''.join(', ' + x for x in sums)}"
+        "  FROM acc LEFT JOIN ledger_journalline l ON l.account_id = acc.account_id AND l.business_date >= %s"
+        "  GROUP BY acc.account_id, acc.balance, acc.since) AS x) AS s WHERE amount > 0"
+    )
+    return sql, [*params, *numerator_params, terms.basis, *sum_params, terms.start]
 
 
 def _movements(terms: Terms, accounts_sql: str, accounts_params, *, unsettled_only=False):
@@ -343,6 +380,21 @@ def interest_breakdown(account, year=None, until=None) -> Breakdown:
                      settled=settled, posted=posted, **_periods(ledger_id, terms))
 
 
+# --- value dates -----------------------------------------------------------------------------------
+
+def booking_date(value_date: datetime.date) -> datetime.date:
+    """The business date a receipt is credited with: the day the center's bank received the money (the statement
+    line's value date), so it earns interest from that day whatever day it is matched. Never after the business
+    date, and never inside an interest year whose settlement run has been planned: those days are paid, so money
+    dated earlier is booked on the first day of the following year."""
+    value_date = min(value_date, today())
+    years = [p.get("year") for p in BatchRun.objects.filter(job=JOB).values_list("params", flat=True)]
+    settled = max((int(y) for y in years if y), default=None)
+    if settled is not None:
+        value_date = max(value_date, calc.interest_year_ending(settled)[1] + ONE_DAY)
+    return value_date
+
+
 # --- the year-end settlement ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -371,6 +423,9 @@ def _interest_memo(terms: Terms):
 def plan_settlement(*, year: int, actor, chunk_size=10000) -> tuple[BatchRun, bool]:
     """The batch run of the settlement of ``year`` (created once, with its chunks and frozen terms)."""
     year = int(year)
+    if not 2000 <= year <= today().year:
+        raise InvalidInput(_("Choose a year from 2000 to %(y)d.") % {"y": today().year}, code="bad_year",
+                           fields={"year": [_("Out of range.")]})
     existing = BatchRun.objects.filter(key=run_key(year)).first()
     if existing is not None:
         return existing, False

@@ -7,11 +7,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import FundAccount
 from core import audit, roles
+from core.errors import ApplicationError
 from core.models import BatchRun
 from core.tables import list_page
 from deposits.services import interest
 from deposits.tables import InterestRunTable
-from deposits.tasks import settle_interest as settle_interest_task
+from deposits.tasks import start_settlement
 
 SETTLE_ROLES = (roles.FINANCE, roles.SYSADMIN)
 
@@ -37,16 +38,22 @@ def settlement_progress(request):
 @require_POST
 def settlement_start(request):
     try:
-        year = int(request.POST.get("year", ""))
+        year = int(request.POST.get("year", "")[:6])
     except ValueError:
         messages.error(request, _("Enter the year whose June 30 settlement to run, e.g. 2026."))
         return redirect("deposits:interest_settlement")
-    result = settle_interest_task.delay(year=year, actor_id=request.user.pk)
-    outcome = result.get() if result.ready() else None
-    if outcome and outcome.get("already_settled"):
+    try:
+        outcome = start_settlement(year=year, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("deposits:interest_settlement")
+    if outcome["already_settled"]:
         messages.info(request, _("Interest for %(y)d is already settled; nothing was posted.") % {"y": year})
-    else:
+    elif outcome["queued"]:
         messages.success(request, _("The settlement for %(y)d has started.") % {"y": year})
+    else:
+        messages.warning(request, _("The settlement for %(y)d is recorded; the task queue cannot be reached now, "
+                                    "so it will start by itself as soon as the queue is back.") % {"y": year})
     return redirect("deposits:interest_settlement")
 
 

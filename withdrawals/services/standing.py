@@ -18,7 +18,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.calculations import monthly_parts
+from accounts import contributions
 from accounts.models import FundAccount
 from core import audit, batch, numbering, policy, roles
 from core.actors import system_actor
@@ -152,7 +152,9 @@ def _process(run_id, month, lo, hi) -> int:
     rows = list(SI.objects.filter(pk__gte=lo, pk__lte=hi, status=SI.Status.ACTIVE, starts_on__lte=month).values(
         "id", "account_id", "kind", "monthly_amount", "payee_card", "payee_name", "ends_on", "facts",
         "account__status", "account__ledger_account_id", "account__depositor_id", "account__opened_on",
-        "account__base", "account__employee_ratio", "account__employer_ratio", "account__depositor__children"
+        "account__base", "account__employee_ratio", "account__employer_ratio", "account__depositor__children",
+        account_monthly=contributions.part("account__base", "account__employee_ratio")
+        + contributions.part("account__base", "account__employer_ratio"),
     ).order_by("id"))
     flags = _flags(month, lo, hi, p["withdrawals.rent.min_continuous_months"])
     rows = [r for r in rows if not flags[r["id"]][3]]  # done: the month's withdrawal exists already
@@ -179,10 +181,9 @@ def _process(run_id, month, lo, hi) -> int:
         else:
             cap = r["monthly_amount"]
             if r["kind"] == SI.Kind.RENT:
-                parts = monthly_parts(r["account__base"], r["account__employee_ratio"], r["account__employer_ratio"])
                 rent_caps[r["account_id"]] = rules.rent_monthly_cap(
                     p, on=month, opened_on=r["account__opened_on"], children=r["account__depositor__children"],
-                    monthly_deposit=sum(parts))
+                    monthly_deposit=r["account_monthly"])
                 cap = min(cap, rent_caps[r["account_id"]])
             candidates.append((r, cap))
     left = rules.rent_yearly_left(rent_caps, on=on)  # one-off rent withdrawals of the last 12 months count too
