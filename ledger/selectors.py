@@ -62,6 +62,15 @@ def statement_lines(filters=None, *, viewer):
     return StatementLineFilter.apply(filters, qs).order_by("-value_date", "-id")
 
 
+def statements(*, viewer):
+    """Bank statement imports, latest first (finance, auditors and administrators, or the system)."""
+    from ledger.models import BankStatement
+
+    if not (is_system(viewer) or roles.has_role(viewer, roles.FINANCE, roles.AUDITOR, roles.SYSADMIN)):
+        return BankStatement.objects.none()
+    return BankStatement.objects.select_related("bank_account", "imported_by", "confirmed_by").order_by("-id")
+
+
 def reconciliation_runs(filters=None, *, viewer):
     """Saved three-ledger reconciliations, latest first, filtered by ``ledger.filters.ReconciliationRunFilter``
     data (``ok``, ``date_from``, ``date_to``)."""

@@ -13,20 +13,25 @@ from ledger.services.instructions import (
     simulate_bank,
 )
 from ledger.services.statements import (
+    CONFIRM_ROLES,
+    IMPORT_ROLES,
     STATEMENT_COLUMNS,
     STATEMENT_ROLES,
     book_to_suspense,
+    confirm_statement,
     import_statement,
     import_statement_file,
     lock_receipt,
     mark_booked,
+    receipts_usable_by,
 )
 from ledger.services.sub_accounts import close_account, open_sub_account, set_overdraft
 
 __all__ = [
-    "BATCH_PAYEE", "STATEMENT_COLUMNS", "STATEMENT_ROLES", "book_to_suspense", "change_opening_balance",
-    "close_account", "create_bank_account",
+    "BATCH_PAYEE", "CONFIRM_ROLES", "IMPORT_ROLES", "STATEMENT_COLUMNS", "STATEMENT_ROLES", "book_to_suspense",
+    "change_opening_balance", "close_account", "confirm_statement", "create_bank_account",
     "create_payment", "default_bank_account", "fail_instruction", "import_statement", "import_statement_file",
-    "lock_receipt", "mark_booked", "open_sub_account", "place_hold", "record_batch_payment", "release_hold",
+    "lock_receipt", "mark_booked", "open_sub_account", "place_hold", "receipts_usable_by", "record_batch_payment",
+    "release_hold",
     "set_overdraft", "settle_instruction", "simulate_bank",
 ]

@@ -1,9 +1,11 @@
 """The three-ledger reconciliation page (三账平衡)."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from core.errors import Forbidden
 from core.tables import list_page
 from ledger import selectors
 from ledger.filters import ReconciliationRunFilter
@@ -13,7 +15,10 @@ from ledger.tables import ReconciliationRunTable
 
 def reconciliation(request):
     if request.method == "POST":
-        report = reconcile(save=True)
+        try:
+            report = reconcile(actor=request.user, save=True)
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
         if report["ok"]:
             messages.success(request, _("The three ledgers agree."))
         else:
