@@ -349,6 +349,50 @@ class BankStatementLine(models.Model):
         return f"{self.bank_reference} {self.direction} {self.amount}"
 
 
+class SettingChange(models.Model):
+    """A change of what the reconciliation and the posting accept: an account's overdraft permission or a bank
+    account's statement opening balance. Requested by one person with a reason and applied only when a second
+    person confirms it (four eyes, core.workflow: the steps are CaseTransitions, the actions audit events)."""
+
+    class Kind(models.TextChoices):
+        OVERDRAFT = "overdraft", _("Overdraft permission")
+        OPENING_BALANCE = "opening", _("Statement opening balance")
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Waiting for a second person")
+        APPLIED = "applied", _("Confirmed and applied")
+        REJECTED = "rejected", _("Rejected")
+
+    kind = models.CharField(_("change"), max_length=9, choices=Kind.choices)
+    state = models.CharField(_("state"), max_length=9, choices=State.choices, default=State.REQUESTED)
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("ledger account"))
+    allow_negative = models.BooleanField(_("may go below zero"), null=True, blank=True)
+    bank_account = models.ForeignKey(BankAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("bank account"))
+    opening_balance = MoneyField(_("statement opening balance"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200)
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+
+    objects = StaffOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ledger setting change")
+        verbose_name_plural = _("ledger setting changes")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="overdraft", account__isnull=False, allow_negative__isnull=False,
+                                   bank_account__isnull=True, opening_balance__isnull=True)
+                | models.Q(kind="opening", account__isnull=True, allow_negative__isnull=True,
+                           bank_account__isnull=False, opening_balance__isnull=False),
+                name="setting_change_one_target"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_kind_display()} {self.get_state_display()}"
+
+
 class ReconciliationRun(models.Model):
     business_date = models.DateField(_("business date"))
     created_at = models.DateTimeField(auto_now_add=True)

@@ -71,6 +71,15 @@ def statements(*, viewer):
     return BankStatement.objects.select_related("bank_account", "imported_by", "confirmed_by").order_by("-id")
 
 
+def setting_changes(*, viewer):
+    """Requested changes of the ledger's settings, latest first (finance, auditors and administrators)."""
+    from ledger.models import SettingChange
+
+    if not (is_system(viewer) or roles.has_role(viewer, roles.FINANCE, roles.AUDITOR, roles.SYSADMIN)):
+        return SettingChange.objects.none()
+    return SettingChange.objects.select_related("account", "bank_account").order_by("-id")
+
+
 def reconciliation_runs(filters=None, *, viewer):
     """Saved three-ledger reconciliations, latest first, filtered by ``ledger.filters.ReconciliationRunFilter``
     data (``ok``, ``date_from``, ``date_to``)."""

@@ -18,6 +18,7 @@ ROLE_GROUPS = {
     "statement_import": (roles.FINANCE,),  # import a statement file (ledger.services.IMPORT_ROLES), confirm one
     "reconciliation": (roles.FINANCE, roles.AUDITOR, roles.SYSADMIN),
     "reconcile_run": (roles.FINANCE,),  # start a reconciliation (ledger.reconciliation.RECONCILE_ROLES)
+    "ledger_settings": (roles.FINANCE, roles.SYSADMIN),  # request / confirm ledger setting changes
     "admin": (roles.SYSADMIN,),
 }
 
