@@ -234,10 +234,74 @@ def check_interest():
             "right": str(expense), "ok": ok, "differences": [] if ok else [{"difference": str(posted - expense)}]}
 
 
+# --- ageing of suspense money and items in transit ----------------------------------------------------------------
+
+AGE_BUCKETS = (("0-30", 0, 30), ("31-90", 31, 90), ("90+", 91, None))  # days: ≤ 30, 31–90, > 90
+MAX_AGED_ITEMS = 200
+
+# Suspense money by the credits it still holds (first in, first out: what was allocated took the oldest money,
+# so a balance is made of the latest credits); receipts on a bank statement not booked yet; payment orders the
+# bank has not paid yet. Each item: kind, record, ledger account, date, amount still open.
+AGEING_SQL = """
+WITH credits AS (
+    SELECT a.id AS account_id, a.code, a.balance, l.id, l.business_date, l.amount, e.memo,
+           SUM(l.amount) OVER (PARTITION BY a.id ORDER BY l.business_date DESC, l.id DESC) AS newer
+      FROM ledger_account a
+      JOIN ledger_journalline l ON l.account_id = a.id AND l.side = 'C'
+      JOIN ledger_journalentry e ON e.id = l.entry_id
+     WHERE a.role = 'suspense' AND a.balance > 0)
+SELECT 'suspense', 'entry #' || c.id || ' ' || c.memo, c.code, c.business_date,
+       LEAST(c.amount, c.balance - (c.newer - c.amount))
+  FROM credits c WHERE c.newer - c.amount < c.balance
+UNION ALL
+SELECT 'receipt', 'statement line ' || b.bank_reference, a.code, b.value_date, b.amount
+  FROM ledger_bankstatementline b JOIN ledger_bankaccount ba ON ba.id = b.bank_account_id
+  JOIN ledger_account a ON a.id = ba.ledger_account_id
+ WHERE b.match_status = 'unmatched' AND b.direction = 'C'
+UNION ALL
+SELECT 'payment', 'payment ' || i.reference, a.code, i.created_on, i.amount
+  FROM ledger_bankinstruction i JOIN ledger_bankaccount ba ON ba.id = i.bank_account_id
+  JOIN ledger_account a ON a.id = ba.ledger_account_id
+ WHERE i.status = 'pending'
+"""
+
+AGEING_KINDS = {"suspense": "暂收未分摊", "receipt": "银行已收、账未记", "payment": "账已付、银行未付"}
+
+
+def bucket_of(days: int) -> str:
+    for name, low, high in AGE_BUCKETS:
+        if days >= low and (high is None or days <= high):
+            return name
+    return AGE_BUCKETS[0][0]  # dated after the business date
+
+
+def ageing(as_of=None) -> dict:
+    """Suspense money and items in transit by age (≤ 30 days, 31–90, > 90) on ``as_of`` (the business date):
+    totals per kind and bucket, and the items, oldest first (at most MAX_AGED_ITEMS listed). The buckets are
+    summed in SQL; only the listed items come back as rows."""
+    as_of = as_of or today()
+    bucket_sql = ("CASE WHEN %s::date - d <= 30 THEN '0-30' WHEN %s::date - d <= 90 THEN '31-90' ELSE '90+' END")
+    totals = {kind: {name: "0.00" for name, _lo, _hi in AGE_BUCKETS} for kind in AGEING_KINDS}
+    counts = {kind: 0 for kind in AGEING_KINDS}
+    for kind, bucket, amount, n in _q(
+            f"SELECT kind, {bucket_sql}, SUM(amount), COUNT(*) FROM ({AGEING_SQL}) AS t(kind, record, code, d, amount)"
+            " GROUP BY 1, 2", [as_of, as_of]):
+        totals[kind][bucket] = str(_dec(amount))
+        counts[kind] += n
+    items = [{"kind": kind, "record": record, "account": code, "date": str(d), "age_days": (as_of - d).days,
+              "bucket": bucket_of((as_of - d).days), "amount": str(_dec(amount))}
+             for kind, record, code, d, amount in _q(
+                 f"SELECT * FROM ({AGEING_SQL}) AS t(kind, record, code, d, amount) ORDER BY d, kind, record "
+                 f"LIMIT {MAX_AGED_ITEMS}")]
+    return {"as_of": str(as_of), "totals": totals, "counts": counts, "items": items,
+            "more": max(0, sum(counts.values()) - len(items))}
+
+
 def run_checks():
     checks = [check_trial_balance(), check_entries(), check_cached_balances(), check_records(), check_fund_control(),
               check_banks(), check_interest()]
-    return {"business_date": str(today()), "ok": all(c["ok"] for c in checks), "checks": checks}
+    return {"business_date": str(today()), "ok": all(c["ok"] for c in checks), "checks": checks,
+            "ageing": ageing()}
 
 
 # Who may run the reconciliation (a write: it stores a run): finance, or the system (the nightly job, the command).
@@ -272,5 +336,13 @@ def format_report(report) -> str:
                 lines.append(f"    {diff}")
             if check.get("count", 0) > MAX_LISTED:
                 lines.append(f"    ... {check['count'] - MAX_LISTED} more")
+    aged = report.get("ageing")
+    if aged:
+        lines.append(f"Ageing on {aged['as_of']} (days {' / '.join(n for n, _lo, _hi in AGE_BUCKETS)}):")
+        for kind, title in AGEING_KINDS.items():
+            lines.append(f"    {title} {kind}: " + " / ".join(aged["totals"][kind].values()))
+        for item in aged["items"][:10]:
+            lines.append(f"    {item['date']} {item['age_days']}d {item['kind']} {item['record']} {item['account']} "
+                         f"{item['amount']}")
     lines.append("ALL AGREE" if report["ok"] else "DIFFERENCES FOUND")
     return "\n".join(lines)
