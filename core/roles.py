@@ -40,6 +40,8 @@ STAFF_ROLES = (CLERK, REVIEWER, APPROVER, LOAN_OFFICER, JUDICIAL_OFFICER, FINANC
 READ_ROLES = STAFF_ROLES
 # Roles that may change accounts at the counter.
 ACCOUNT_WRITE_ROLES = (CLERK, REVIEWER, APPROVER, SYSADMIN)
+# Roles that move money or approve: a second factor (TOTP) after the password is required for them.
+TWO_FACTOR_ROLES = (CLERK, REVIEWER, APPROVER, FINANCE, SYSADMIN)
 
 
 def roles_of(user) -> set[str]:
