@@ -20,6 +20,8 @@ ROLE_GROUPS = {
     "reconcile_run": (roles.FINANCE,),  # start a reconciliation (ledger.reconciliation.RECONCILE_ROLES)
     "ledger_settings": (roles.FINANCE, roles.SYSADMIN),  # request / confirm ledger setting changes
     "admin": (roles.SYSADMIN,),
+    "depositor": (roles.DEPOSITOR,),
+    "agent": (roles.EMPLOYER_AGENT,),
 }
 
 
