@@ -43,6 +43,8 @@ READ_ROLES = STAFF_ROLES
 FULL_ID_ROLES = (CLERK, JUDICIAL_OFFICER)
 # Roles that may change accounts at the counter.
 ACCOUNT_WRITE_ROLES = (CLERK, REVIEWER, APPROVER, SYSADMIN)
+# Roles that move money or approve: a second factor (TOTP) after the password is required for them.
+TWO_FACTOR_ROLES = (CLERK, REVIEWER, APPROVER, FINANCE, SYSADMIN)
 
 
 def roles_of(user) -> set[str]:

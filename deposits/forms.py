@@ -146,6 +146,8 @@ class StatementImportForm(DepositForm):
     bank_account = forms.ModelChoiceField(label=_("Center bank account"), empty_label=None,
                                           queryset=BankAccount.objects.order_by("bank", "number"))
     file = forms.FileField(label=_("Statement file (.csv or .xlsx)"))
+    closing_balance = forms.DecimalField(label=_("Bank's closing balance"), max_digits=17, decimal_places=2,
+                                         help_text=_("The balance the bank's statement shows after its last line."))
 
 
 class SuspenseForm(DepositForm):

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "ledger",
     "accounts",
@@ -89,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "core.middleware.StaffSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -256,6 +260,12 @@ CONTENT_SECURITY_POLICY = {
 LOAN_REPAYMENT_SOURCE = "loans.selectors.verified_repayments"
 
 SESSION_COOKIE_HTTPONLY = True
+# Staff sessions end after 30 minutes without a request (core.middleware.StaffSecurityMiddleware).
+STAFF_SESSION_IDLE_SECONDS = int(os.environ.get("STAFF_SESSION_IDLE_SECONDS", "1800"))
+# Staff whose roles move money or approve (core.roles.TWO_FACTOR_ROLES) must pass a TOTP check after the password.
+# On everywhere; the tests turn it on where they test it (most tests log staff in without a second factor).
+STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", not TESTING)
+OTP_TOTP_ISSUER = CENTER_NAME
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG and not TESTING:

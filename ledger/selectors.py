@@ -63,6 +63,46 @@ def statement_lines(filters=None, *, viewer):
     return StatementLineFilter.apply(filters, qs).order_by("-value_date", "-id")
 
 
+def statements(*, viewer):
+    """Bank statement imports, latest first (finance, auditors and administrators, or the system)."""
+    from ledger.models import BankStatement
+
+    if not (is_system(viewer) or roles.has_role(viewer, roles.FINANCE, roles.AUDITOR, roles.SYSADMIN)):
+        return BankStatement.objects.none()
+    return BankStatement.objects.select_related("bank_account", "imported_by", "confirmed_by").order_by("-id")
+
+
+def setting_changes(*, viewer):
+    """Requested changes of the ledger's settings, latest first (finance, auditors and administrators)."""
+    from ledger.models import SettingChange
+
+    if not (is_system(viewer) or roles.has_role(viewer, roles.FINANCE, roles.AUDITOR, roles.SYSADMIN)):
+        return SettingChange.objects.none()
+    return SettingChange.objects.select_related("account", "bank_account").order_by("-id")
+
+
+def parse_month(text):
+    """(first day of the month, None) for "YYYY-MM", or (None, a message)."""
+    import datetime
+
+    from django.utils.translation import gettext as _
+
+    try:
+        month = datetime.datetime.strptime(text.strip(), "%Y-%m").date()
+    except ValueError:
+        return None, _("Enter a month written YYYY-MM.")
+    if not 2000 <= month.year <= 2100:
+        return None, _("Enter a month written YYYY-MM.")
+    return month, None
+
+
+def last_run_of_month(month, *, viewer):
+    """The last stored reconciliation run of ``month`` that carries an ageing (finance, auditors, administrators)."""
+    runs = reconciliation_runs(viewer=viewer).filter(business_date__year=month.year,
+                                                      business_date__month=month.month, report__has_key="ageing")
+    return runs.order_by("-business_date", "-id").first()
+
+
 def reconciliation_runs(filters=None, *, viewer):
     """Saved three-ledger reconciliations, latest first, filtered by ``ledger.filters.ReconciliationRunFilter``
     data (``ok``, ``date_from``, ``date_to``)."""

@@ -49,3 +49,20 @@ class StandingForm(forms.Form):
     monthly_amount = forms.CharField(label=_("Monthly rent or installment"), max_length=20)
     payee_card = forms.CharField(label=_("Bank card number"), max_length=23)
     payee_name = forms.CharField(label=_("Card holder"), max_length=60)
+
+
+class PasswordResetRequestForm(forms.Form):
+    id_number = forms.CharField(label=_("ID number"), max_length=18)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+
+
+class PasswordResetConfirmForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=12)
+    new_password1 = forms.CharField(label=_("New password"), max_length=128, widget=forms.PasswordInput)
+    new_password2 = forms.CharField(label=_("New password again"), max_length=128, widget=forms.PasswordInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
+            self.add_error("new_password2", _("The two passwords do not match."))
+        return data

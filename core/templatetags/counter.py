@@ -14,9 +14,14 @@ register = template.Library()
 ROLE_GROUPS = {
     "read": roles.READ_ROLES,
     "account_write": roles.ACCOUNT_WRITE_ROLES,
-    "statement_write": (*roles.ACCOUNT_WRITE_ROLES, roles.FINANCE),  # import and match bank statements
+    "statement_write": (*roles.ACCOUNT_WRITE_ROLES, roles.FINANCE),  # match bank statements
+    "statement_import": (roles.FINANCE,),  # import a statement file (ledger.services.IMPORT_ROLES), confirm one
     "reconciliation": (roles.FINANCE, roles.AUDITOR, roles.SYSADMIN),
+    "reconcile_run": (roles.FINANCE,),  # start a reconciliation (ledger.reconciliation.RECONCILE_ROLES)
+    "ledger_settings": (roles.FINANCE, roles.SYSADMIN),  # request / confirm ledger setting changes
     "admin": (roles.SYSADMIN,),
+    "depositor": (roles.DEPOSITOR,),
+    "agent": (roles.EMPLOYER_AGENT,),
 }
 
 

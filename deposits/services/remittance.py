@@ -322,7 +322,7 @@ def pay_from_statement(*, actor, remittance, line: BankStatementLine) -> Remitta
     if remittance.status == RemittanceList.Status.POSTED and remittance.paid_by_id == line.pk:
         return remittance  # the same payment again: nothing more to post
     _require_status(remittance, RemittanceList.Status.CONFIRMED)
-    line = ledger_services.lock_receipt(line)
+    line = ledger_services.lock_receipt(line, actor=actor)
     if line.amount != remittance.total:
         raise InvalidInput(_("The payment of %(p)s does not equal the amount due %(d)s.")
                            % {"p": format_yuan(line.amount), "d": format_yuan(remittance.total)}, code="amount")
@@ -378,8 +378,8 @@ def match_incoming(*, actor) -> dict:
     A line whose list cannot be posted (e.g. a month paid meanwhile) is parked in suspense and reported."""
     roles.require_role(actor, *STATEMENT_ROLES)
     result = {"posted": 0, "employer_suspense": 0, "general_suspense": 0, "problems": []}
-    lines = BankStatementLine.objects.filter(match_status=BankStatementLine.Match.UNMATCHED, direction="C")
-    for line in lines.order_by("pk"):
+    # Lines of a statement file not yet confirmed, or imported by the actor, wait for someone else.
+    for line in ledger_services.receipts_usable_by(actor).order_by("pk"):
         remittance = _find_list(line)
         if remittance is not None:
             try:

@@ -19,11 +19,14 @@ class StatementLineSerializer(serializers.Serializer):
 
 class StatementSerializer(serializers.Serializer):
     bank_account = serializers.CharField(max_length=32)
-    lines = StatementLineSerializer(many=True, allow_empty=False)
+    closing_balance = serializers.DecimalField(max_digits=17, decimal_places=2,
+                                               help_text="The bank's balance of the account after these lines")
+    lines = StatementLineSerializer(many=True, allow_empty=False, max_length=10000)
 
 
 class StatementLineCreate(APIView):
-    """A bank posts its statement lines for one of the center's accounts. Known serial numbers are skipped."""
+    """A bank posts its statement lines for one of the center's accounts with its closing balance after them.
+    Known serial numbers are skipped."""
 
     serializer_class = StatementSerializer
 
@@ -34,6 +37,7 @@ class StatementLineCreate(APIView):
         if bank_account is None:
             raise NotFound("bank account not found")
         rows = [{k: str(v) for k, v in line.items()} for line in ser.validated_data["lines"]]
-        created = import_statement(bank_account=bank_account, rows=rows, actor=request.user)
+        created = import_statement(bank_account=bank_account, rows=rows, actor=request.user,
+                                   closing_balance=ser.validated_data["closing_balance"])
         return Response({"imported": len(created), "skipped": len(rows) - len(created)},
                         status=status.HTTP_201_CREATED)

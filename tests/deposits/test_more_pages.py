@@ -25,7 +25,6 @@ from deposits.models import (
     FlexibleDeposit,
 )
 from ledger.models import Account, BankStatementLine, JournalEntry
-from ledger.services import import_statement
 from tests import factories
 from tests.conftest import make_user
 
@@ -260,7 +259,7 @@ def test_reject_needs_a_reason(agent, emp, reviewer):
 # --- flexible workers --------------------------------------------------------------------------------------
 
 def receive(amount, ref="F1"):
-    (line,) = import_statement(actor=system_actor(), bank_account=factories.bank_account(), rows=[{
+    (line,) = factories.statement(bank_account=factories.bank_account(), rows=[{
         "bank_reference": ref, "value_date": "2026-11-20", "direction": "C", "amount": str(amount),
         "counterparty_name": "灵活"}])
     return line

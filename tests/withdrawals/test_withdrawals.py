@@ -608,7 +608,7 @@ def test_fraud_on_a_paid_withdrawal_orders_the_money_back_and_receipts_restore_t
     assert Notification.objects.filter(key=f"withdrawal:{app.pk}:recovery:inbox").exists()
 
     bank = ledger_services.default_bank_account()
-    lines = ledger_services.import_statement(bank_account=bank, actor=staff["finance"], rows=[
+    lines = factories.statement(bank_account=bank, rows=[
         {"bank_reference": "RET001", "value_date": "2026-10-12", "direction": "C", "amount": "600.00",
          "counterparty_name": "张三", "counterparty_account": CARD, "remark": "退回提取款"},
         {"bank_reference": "RET002", "value_date": "2026-10-12", "direction": "C", "amount": "900.00",
@@ -630,7 +630,7 @@ def test_fraud_on_a_paid_withdrawal_orders_the_money_back_and_receipts_restore_t
     assert exc.value.code == "above_outstanding" and snapshot(funded) == before
     with pytest.raises(StateError):  # a receipt is used once
         services.apply_recovery_receipt(actor=staff["finance"], recovery=recovery, statement_line=lines[0])
-    last = ledger_services.import_statement(bank_account=bank, actor=staff["finance"], rows=[
+    last = factories.statement(bank_account=bank, rows=[
         {"bank_reference": "RET003", "value_date": "2026-10-13", "direction": "C", "amount": "400.00",
          "counterparty_name": "张三", "counterparty_account": CARD, "remark": "退回提取款"}])[0]
     recovery = services.apply_recovery_receipt(actor=staff["finance"], recovery=recovery, statement_line=last)

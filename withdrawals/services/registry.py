@@ -71,7 +71,7 @@ def apply_recovery_receipt(*, actor, recovery, statement_line) -> Recovery:
     is taken, and a line is used once."""
     roles.require_role(actor, roles.FINANCE)  # booking bank receipts is the finance department's
     recovery = Recovery.objects.select_for_update().select_related("application__account").get(pk=recovery.pk)
-    line = ledger_services.lock_receipt(statement_line)
+    line = ledger_services.lock_receipt(statement_line, actor=actor)
     if recovery.status != Recovery.Status.OPEN:
         raise StateError(_("This recovery has been settled in full."), code="recovered")
     if line.amount > recovery.outstanding:
