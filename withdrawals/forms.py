@@ -3,6 +3,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateField
 from withdrawals.models import DocumentType, Reason
 
 FACT_FIELDS = ("monthly_rent", "months", "public_rental", "family_income", "property", "invoice", "fee", "cost",
@@ -35,7 +36,7 @@ class ApplicationForm(forms.Form):
     owner_id_number = forms.CharField(label=_("Owner's ID number (parent's home)"), required=False)
     owner_relation = forms.ChoiceField(label=_("Owner is"), required=False, choices=[
         ("", "—"), ("parent", _("Applicant's parent")), ("spouse_parent", _("Spouse's parent"))])
-    retired_on = forms.DateField(label=_("Retirement date"), required=False)
+    retired_on = DateField(label=_("Retirement date"), required=False, widget=forms.DateInput())
     employment_ended = forms.BooleanField(label=_("The employment relationship has ended"), required=False)
     heirs = forms.CharField(
         label=_("Heirs or legatees (death): one per line, name, bank card number, share"), required=False,

@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import FundAccount
-from core import audit, batch, policy
+from core import audit, batch, bounds, policy
 from core.business_date import today
 from core.errors import InvalidInput, StateError
 from core.models import BatchChunk, BatchRun
@@ -258,7 +258,7 @@ def _interest_memo(terms: Terms):
 
 def plan_settlement(*, year: int, actor, chunk_size=10000) -> tuple[BatchRun, bool]:
     """The batch run of the settlement of ``year`` (created once, with its chunks and frozen terms)."""
-    year = int(year)
+    year = bounds.year(year)
     existing = BatchRun.objects.filter(key=run_key(year)).first()
     if existing is not None:
         return existing, False

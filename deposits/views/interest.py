@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import FundAccount
-from core import roles
+from core import bounds, roles
+from core.errors import ApplicationError
 from core.models import BatchRun
 from core.tables import list_page
 from deposits.services import interest
@@ -37,11 +38,11 @@ def settlement_progress(request):
 @require_POST
 def settlement_start(request):
     try:
-        year = int(request.POST.get("year", ""))
-    except ValueError:
-        messages.error(request, _("Enter the year whose June 30 settlement to run, e.g. 2026."))
+        year = bounds.year(request.POST.get("year", ""))
+        result = settle_interest_task.delay(year=year, actor_id=request.user.pk)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
         return redirect("deposits:interest_settlement")
-    result = settle_interest_task.delay(year=year, actor_id=request.user.pk)
     outcome = result.get() if result.ready() else None
     if outcome and outcome.get("already_settled"):
         messages.info(request, _("Interest for %(y)d is already settled; nothing was posted.") % {"y": year})
