@@ -1,0 +1,148 @@
+"""Hypothesis throws arbitrary text and numbers at every form of the counter and the portals and at the file
+parsers: a form is valid or invalid with messages, a parser returns values or refuses with InvalidInput; nothing
+raises, whatever the input (the property behind "no input gives a 500")."""
+
+import datetime
+import inspect
+from decimal import Decimal
+
+import pytest
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accounts import forms as account_forms
+from core import bounds
+from core.actors import system_actor
+from core.business_date import set_business_date
+from core.errors import InvalidInput
+from deposits import forms as deposit_forms
+from portal import forms as portal_forms
+from tests import factories
+from withdrawals import forms as withdrawal_forms
+
+FORM_MODULES = (account_forms, deposit_forms, withdrawal_forms, portal_forms)
+
+
+def _form_classes():
+    found = {}
+    for module in FORM_MODULES:
+        for name, value in inspect.getmembers(module, inspect.isclass):
+            if (
+                issubclass(value, forms.Form)
+                and value.__module__ == module.__name__
+                and not issubclass(value, AuthenticationForm)
+                and value.base_fields
+            ):
+                found[f"{module.__name__}.{name}"] = value
+    return found
+
+
+FORMS = _form_classes()
+
+numbers = st.one_of(
+    st.decimals(allow_nan=True, allow_infinity=True).map(str),
+    st.integers().map(str),
+    st.floats().map(repr),
+    st.sampled_from(["1e30", "-1e30", "1E+400", "0.001", "9" * 200, "NaN", "-0", "1,000", "１２", "0x10"]),
+)
+dates = st.one_of(
+    st.dates().map(lambda d: d.isoformat()),
+    st.dates().map(lambda d: f"{d:%Y-%m}"),
+    st.sampled_from(["0001-01", "0001-01-01", "9999-12-31", "9999-12", "2026-13", "2026-02-30", "0000-00"]),
+)
+texts = st.one_of(st.text(max_size=60), st.text(max_size=3).map(lambda t: t * 50_000))
+values = st.one_of(numbers, dates, texts)
+
+
+@pytest.fixture
+def world(clerk):
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
+    return {"employer": factories.employer(clerk, employer_ratio=Decimal("0.07"), employee_ratio=Decimal("0.07"))}
+
+
+def _make(cls, data, world):
+    kwargs = {}
+    if "employer" in inspect.signature(cls.__init__).parameters:
+        kwargs["employer"] = world["employer"]
+    return cls(data=data, **kwargs)
+
+
+def test_every_form_is_fuzzed():
+    assert len(FORMS) >= 20, sorted(FORMS)
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_no_form_raises_on_arbitrary_input(world, name):
+    cls = FORMS[name]
+    fields = list(cls.base_fields)
+
+    @settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(data=st.fixed_dictionaries({}, optional={f: values for f in fields}))
+    def fuzz(data):
+        form = _make(cls, data, world)
+        if not form.is_valid():
+            assert all(str(m) for messages in form.errors.values() for m in messages)
+
+    fuzz()
+
+
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(text=values)
+def test_bounds_parsers_return_or_refuse(db, text):
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
+    for parse in (bounds.money, bounds.rate, bounds.year, bounds.parse_date, bounds.parse_number):
+        try:
+            value = parse(text)
+        except InvalidInput as exc:
+            assert exc.message and exc.code
+        else:
+            if parse in (bounds.money, bounds.rate):
+                assert value.is_finite() and abs(value) <= bounds.MONEY_MAX
+            if parse is bounds.parse_date:
+                assert bounds.founded() <= value <= bounds.latest_date()
+
+
+@pytest.fixture
+def parsers_world(world, clerk):
+    from accounts import services as account_services
+    from tests.conftest import make_user
+
+    account = factories.account(clerk, world["employer"], name="甲", base="5000")
+    agent = make_user("agent-fuzz", "employer_agent")
+    account_services.link_employer_agent(actor=clerk, user=agent, employer=world["employer"])
+    return {**world, "account": account, "agent": agent, "bank": factories.bank_account()}
+
+
+def test_file_parsers_take_any_cell(parsers_world, finance):
+    from deposits.services import base_adjustment, remittance_files
+    from ledger.services import import_statement
+
+    employer, number = parsers_world["employer"], parsers_world["account"].number
+
+    @settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(base=values, ratio=values, wage=values, day=values, amount=values)
+    def fuzz(base, ratio, wage, day, amount):
+        table = remittance_files.rows_from_lines(
+            [{"account": number, "base": base, "employee_ratio": ratio, "employer_ratio": "7"}]
+        )
+        for call in (
+            lambda: remittance_files.validate(employer=employer, month=datetime.date(2026, 11, 1), table=table),
+            lambda: base_adjustment.parse_base_rows(
+                employer=employer,
+                effective_from=datetime.date(2026, 12, 1),
+                rows=[{"account_number": number, "wage": wage}],
+            ),
+            lambda: import_statement(
+                actor=finance,
+                bank_account=parsers_world["bank"],
+                rows=[{"bank_reference": "FUZZ", "value_date": day, "direction": "C", "amount": amount}],
+            ),
+        ):
+            try:
+                call()
+            except InvalidInput as exc:
+                assert exc.message
+
+    fuzz()
