@@ -157,3 +157,9 @@ def parse_number(text) -> Decimal | None:
     if abs(value) > MONEY_MAX:
         raise InvalidInput(_("Enter at most %(max)s.") % {"max": f"{MONEY_MAX:,}"}, code="too_large")
     return value
+
+
+def record_id(text) -> int | None:
+    """A record's id given as text (a form's hidden field or a choice): the int, or None for anything else."""
+    text = str(text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None

@@ -146,3 +146,66 @@ def test_file_parsers_take_any_cell(parsers_world, finance):
                 assert exc.message
 
     fuzz()
+
+
+STAFF_LISTS = [
+    "accounts:employers",
+    "accounts:search",
+    "deposits:remittances",
+    "deposits:arrears",
+    "deposits:bank_lines",
+    "deposits:deferrals",
+    "deposits:base_adjustments",
+    "deposits:flexible",
+    "deposits:interest_settlement",
+    "ledger:reconciliation",
+    "withdrawals:queue",
+]
+PARAMS = [
+    "page",
+    "sort",
+    "per_page",
+    "export",
+    "q",
+    "month_from",
+    "month_to",
+    "status",
+    "date_from",
+    "date_to",
+    "employer_number",
+    "kind",
+    "reason",
+    "direction",
+    "ok",
+    "name",
+    "year",
+    "amount_min",
+    "amount_max",
+]
+
+
+def test_staff_lists_take_any_query(parsers_world, auditor):
+    from django.test import Client
+    from django.urls import reverse
+
+    web = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    web.force_login(auditor)
+    urls = [reverse(name) for name in STAFF_LISTS]
+    urls += [
+        reverse("accounts:account", args=[parsers_world["account"].number]),
+        reverse("accounts:employer", args=[parsers_world["employer"].account_number]),
+    ]
+
+    @settings(max_examples=120, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(url=st.sampled_from(urls), query=st.dictionaries(st.sampled_from(PARAMS), values, max_size=4))
+    def fuzz(url, query):
+        response = web.get(url, query)
+        assert response.status_code < 500, (url, query)
+
+    fuzz()
+
+
+@pytest.mark.parametrize("value", ["abc", "99999999999999999999999", "-1", "１"])
+def test_a_record_id_from_a_form_is_bounded(value):
+    assert bounds.record_id(value) is None
+    assert bounds.record_id("42") == 42
