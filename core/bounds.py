@@ -163,3 +163,15 @@ def record_id(text) -> int | None:
     """A record's id given as text (a form's hidden field or a choice): the int, or None for anything else."""
     text = str(text or "").strip()
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+def whole(value, *, minimum: int = 0, maximum: int) -> int:
+    """A whole number (a count of months, ...) within [minimum, maximum]."""
+    text = str(value).strip()
+    if not (text.isascii() and text.lstrip("-").isdigit() and len(text) <= 12):
+        raise InvalidInput(_("Enter a whole number."), code="not_a_number")
+    number = int(text)
+    if not minimum <= number <= maximum:
+        raise InvalidInput(_("Enter a whole number between %(a)d and %(b)d.") % {"a": minimum, "b": maximum},
+                           code="out_of_range")
+    return number

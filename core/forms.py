@@ -117,3 +117,19 @@ class YearField(_ShortNumber, forms.IntegerField):
         super().validate(value)
         if value not in self.empty_values:
             _bounded(bounds.year, value)
+
+
+def check_text_numbers(form, *, money=(), whole=(), whole_max=600):
+    """For forms that keep numbers as text (facts stored as given): each non-empty field of ``money`` must be a
+    bounded amount (``bounds.money``), each of ``whole`` a whole number from 1 to ``whole_max``; a bad one gets
+    the bound's message under the field. The cleaned value is the normalized text."""
+    data = form.cleaned_data
+    for names, check in ((money, bounds.money), (whole, lambda v: bounds.whole(v, minimum=1, maximum=whole_max))):
+        for name in names:
+            value = data.get(name)
+            if value in (None, ""):
+                continue
+            try:
+                data[name] = str(check(value))
+            except InvalidInput as exc:
+                form.add_error(name, exc.message)

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import MoneyField, MonthField
+from core.forms import MoneyField, MonthField, check_text_numbers
 from core.identity import validate_resident_id
 from withdrawals import forms as withdrawal_forms
 from withdrawals.models import Reason, StandingInstruction
@@ -45,6 +45,11 @@ class PortalApplicationForm(withdrawal_forms.ApplicationForm):
 
 
 class StandingForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        check_text_numbers(self, money=withdrawal_forms.MONEY_FACTS)
+        return data
+
     kind = forms.ChoiceField(label=_("Kind"), choices=StandingInstruction.Kind.choices)
     monthly_amount = forms.CharField(label=_("Monthly rent or installment"), max_length=20)
     payee_card = forms.CharField(label=_("Bank card number"), max_length=23)

@@ -3,12 +3,15 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateField
+from core.forms import DateField, check_text_numbers
 from withdrawals.models import DocumentType, Reason
 
 FACT_FIELDS = ("monthly_rent", "months", "public_rental", "family_income", "property", "invoice", "fee", "cost",
                "repaid", "medical_cost", "patient", "share_cost", "owner_id_number", "owner_relation", "retired_on",
                "employment_ended")
+# Facts and inputs that are amounts of money, kept as text and checked against core.bounds.
+MONEY_FACTS = ("amount", "monthly_rent", "family_income", "invoice", "fee", "cost", "repaid", "medical_cost",
+               "share_cost", "monthly_amount")
 # The fields shown for a reason are those its rule reads (rules.Rule.fields); these are always shown.
 COMMON_FIELDS = ("account", "reason", "amount", "payee_card", "payee_name")
 
@@ -43,6 +46,11 @@ class ApplicationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "李四,6222020200000000009,0.5"}))
     no_heirs = forms.BooleanField(
         label=_("Death: there is no heir or legatee (the balance goes to value-added income)"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        check_text_numbers(self, money=MONEY_FACTS, whole=("months",))
+        return data
 
     def clean_heirs(self):
         heirs = []

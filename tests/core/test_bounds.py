@@ -256,3 +256,23 @@ def test_an_integrity_conflict_is_a_409_not_a_500():
     assert "其他人同时修改了相同的记录，本次未保存任何内容。" in response.content.decode()
     response = api.exception_handler(IntegrityError("dup"), {})
     assert response.status_code == 409 and response.data["code"] == "conflict"
+
+
+def test_withdrawal_amounts_kept_as_text_are_bounded_too():
+    from withdrawals.forms import ApplicationForm
+
+    form = ApplicationForm(
+        {
+            "account": "1",
+            "reason": "07",
+            "amount": "1e30",
+            "monthly_rent": "NaN",
+            "months": "99999999999",
+            "invoice": "1,200.50",
+        }
+    )
+    assert not form.is_valid()
+    assert form.errors["amount"] == ["不能大于 999,999,999,999.99。"]
+    assert form.errors["monthly_rent"] == ["请输入数字。"]
+    assert form.errors["months"] == ["请输入 1 至 600 之间的整数。"]
+    assert "invoice" not in form.errors and form.cleaned_data["invoice"] == "1200.50"
