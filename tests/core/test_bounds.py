@@ -276,3 +276,26 @@ def test_withdrawal_amounts_kept_as_text_are_bounded_too():
     assert form.errors["monthly_rent"] == ["请输入数字。"]
     assert form.errors["months"] == ["请输入 1 至 600 之间的整数。"]
     assert "invoice" not in form.errors and form.cleaned_data["invoice"] == "1200.50"
+
+
+def test_property_registry_amounts_and_areas_are_bounded(clerk):
+    from core import roles
+    from withdrawals import services as withdrawal_services
+    from withdrawals.models import PropertyRecord
+
+    admin = make_user("registry-admin", roles.SYSADMIN)
+    person = factories.person(clerk, name="赵六")
+    data = (
+        "certificate_number,owner_id_number,owner_name,address,area,price,loan_amount\n"
+        f"C1,{person.id_number},赵六,人民路1号,1e30,1e30,0.001\n"
+        f"C2,{person.id_number},赵六,人民路2号,100000000,900000,0\n"
+    ).encode()
+    with pytest.raises(RowsInvalid) as info:
+        withdrawal_services.import_property_records(actor=admin, file=data)
+    assert info.value.fields["rows"] == [
+        "第 2 行，area：不能大于 99,999,999.99。",
+        "第 2 行，price：不能大于 999,999,999,999.99。",
+        "第 2 行，loan_amount：最多 2 位小数。",
+        "第 3 行，area：不能大于 99,999,999.99。",
+    ]
+    assert not PropertyRecord.objects.exists()
