@@ -209,3 +209,48 @@ def test_staff_lists_take_any_query(parsers_world, auditor):
 def test_a_record_id_from_a_form_is_bounded(value):
     assert bounds.record_id(value) is None
     assert bounds.record_id("42") == 42
+
+
+def test_write_pages_take_any_post(parsers_world, clerk):
+    """Arbitrary form data posted to the counter's and the employer portal's write pages: a page with messages
+    or a redirect, never a 5xx."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from deposits.services import remittance as remittances
+
+    employer, account = parsers_world["employer"], parsers_world["account"]
+    remittance = remittances.generate_list(actor=clerk, employer=employer, month=datetime.date(2026, 11, 1))
+    staff = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    staff.force_login(clerk)
+    agent = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    agent.force_login(parsers_world["agent"])
+    ref, number, emp = remittance.reference, account.number, employer.account_number
+    targets = [
+        (staff, reverse("deposits:remittance_line", args=[ref]), deposit_forms.LineForm),
+        (staff, reverse("deposits:remittance_remove_line", args=[ref]), deposit_forms.RemoveLineForm),
+        (staff, reverse("deposits:employer_generate", args=[emp]), deposit_forms.GenerateForm),
+        (staff, reverse("deposits:employer_supplementary", args=[emp]), deposit_forms.SupplementaryForm),
+        (staff, reverse("deposits:flexible_register"), deposit_forms.FlexibleRegisterForm),
+        (staff, reverse("deposits:flexible_deposit"), deposit_forms.FlexibleDepositForm),
+        (staff, reverse("deposits:interest_settle"), None),
+        (staff, reverse("accounts:account_new"), account_forms.OpenAccountForm),
+        (staff, reverse("accounts:account_seal", args=[number]), account_forms.SealForm),
+        (staff, reverse("accounts:employer_new"), account_forms.EmployerForm),
+        (staff, reverse("accounts:employer_edit", args=[emp]), account_forms.EmployerChangeForm),
+        (staff, reverse("withdrawals:preview"), withdrawal_forms.ApplicationForm),
+        (agent, reverse("portal:employer_generate"), portal_forms.MonthForm),
+        (agent, reverse("portal:employer_line", args=[ref]), portal_forms.LineForm),
+        (agent, reverse("portal:employer_deferrals"), deposit_forms.DeferralApplyForm),
+        (agent, reverse("portal:employer_bases"), None),
+    ]
+    names = sorted({name for _c, _u, form in targets if form for name in form.base_fields} | {"year", "wage"})
+
+    @settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(target=st.sampled_from(targets), data=st.dictionaries(st.sampled_from(names), values, max_size=6))
+    def fuzz(target, data):
+        client, url, _form = target
+        response = client.post(url, data)
+        assert response.status_code < 500, (url, data)
+
+    fuzz()
