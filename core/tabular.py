@@ -40,6 +40,8 @@ MAX_ROWS = 50_000
 MAX_UNZIP_RATIO = 8
 # Columns read from a workbook row; the center's files have far fewer.
 MAX_COLUMNS = 64
+# Characters of one physical line of a CSV file: twice the csv module's field limit (131,072).
+MAX_CSV_LINE = 2 * 131_072
 # Rows of one export unless the setting EXPORT_MAX_ROWS says otherwise.
 EXPORT_MAX_ROWS = 100_000
 FORMATS = ("csv", "xlsx")
@@ -211,14 +213,34 @@ def _decode(data: bytes) -> str:
     raise InvalidInput(_("The CSV file must be UTF-8 or GBK/GB18030 text."), code="encoding")
 
 
+class _LineTooLong(Exception):
+    pass
+
+
+def _bounded_lines(text: str) -> Iterator[str]:
+    """The text's physical lines, refusing one longer than ``MAX_CSV_LINE`` (a row of a million empty fields
+    would otherwise become a million-item list before any check)."""
+    for line in io.StringIO(text, newline=""):
+        if len(line) > MAX_CSV_LINE:
+            raise _LineTooLong
+        yield line
+
+
 def _csv_records(text: str) -> Iterator[tuple[int, list[str]] | RowError]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(_bounded_lines(text))
     number = 0
     while True:
         number += 1
         try:
             record = next(reader)
         except StopIteration:
+            return
+        except _LineTooLong:
+            yield RowError(
+                number,
+                "",
+                _("a line is longer than %(n)d characters; the rest of the file was not read") % {"n": MAX_CSV_LINE},
+            )
             return
         except csv.Error:
             limit = csv.field_size_limit()

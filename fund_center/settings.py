@@ -47,6 +47,7 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS"
 
 CENTER_CODE = os.environ.get("CENTER_CODE", "DEMO01")
 CENTER_NAME = os.environ.get("CENTER_NAME", "示范市住房公积金管理中心")
+CENTER_FOUNDED = os.environ.get("CENTER_FOUNDED", "1991-01-01")  # no date or month before it is accepted
 EXPORT_MAX_ROWS = int(os.environ.get("EXPORT_MAX_ROWS", "100000"))  # rows of one list export (core.tabular)
 
 INSTALLED_APPS = [
@@ -98,6 +99,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.middleware.RequestIdMiddleware",
+    "core.middleware.IntegrityConflictMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -3,12 +3,15 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateField, check_text_numbers
 from withdrawals.models import DocumentType, Reason
 
 FACT_FIELDS = ("monthly_rent", "months", "public_rental", "family_income", "property", "invoice", "fee", "cost",
                "loan_kind", "repaid", "medical_cost", "bill_number", "invoice_number", "lease_number", "lease_total",
-               "patient", "share_cost",
-               "owner_id_number", "owner_relation", "retired_on", "employment_ended")
+               "patient", "share_cost", "owner_id_number", "owner_relation", "retired_on", "employment_ended")
+# Facts and inputs that are amounts of money, kept as text and checked against core.bounds.
+MONEY_FACTS = ("amount", "monthly_rent", "family_income", "invoice", "fee", "cost", "repaid", "medical_cost",
+               "share_cost", "monthly_amount", "lease_total")
 # The fields shown for a reason are those its rule reads (rules.Rule.fields); these are always shown.
 COMMON_FIELDS = ("account", "reason", "amount", "payee_card", "payee_name")
 
@@ -42,13 +45,18 @@ class ApplicationForm(forms.Form):
     owner_id_number = forms.CharField(label=_("Owner's ID number (parent's home)"), required=False)
     owner_relation = forms.ChoiceField(label=_("Owner is"), required=False, choices=[
         ("", "—"), ("parent", _("Applicant's parent")), ("spouse_parent", _("Spouse's parent"))])
-    retired_on = forms.DateField(label=_("Retirement date"), required=False)
+    retired_on = DateField(label=_("Retirement date"), required=False, widget=forms.DateInput())
     employment_ended = forms.BooleanField(label=_("The employment relationship has ended"), required=False)
     heirs = forms.CharField(
         label=_("Heirs or legatees (death): one per line, name, bank card number, share"), required=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "李四,6222020200000000009,0.5"}))
     no_heirs = forms.BooleanField(
         label=_("Death: there is no heir or legatee (the balance goes to value-added income)"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        check_text_numbers(self, money=MONEY_FACTS, whole=("months",))
+        return data
 
     def clean_heirs(self):
         heirs = []

@@ -78,7 +78,7 @@ class Context:
             return None
         try:
             return round_money(to_decimal(value))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, ArithmeticError):
             return None
 
     def withdrawn(self, reasons, since=None, depositors=None, property_id=None) -> Decimal:

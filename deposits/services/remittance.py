@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -270,7 +270,15 @@ def _post(remittance, *, source_account_id, actor, memo, value_date):
                  business_date=interest.booking_date(value_date),
                  business_type="01" if remittance.kind == RemittanceList.Kind.REGULAR else "02",
                  source=f"remittance:{remittance.pk}")
-    remittance.lines.update(posted=True)
+    try:
+        with transaction.atomic():
+            remittance.lines.update(posted=True)
+    except IntegrityError as exc:
+        # Another list paying one of these account-months was posted at the same moment (its commit came after
+        # our check): the database's unique index refuses the second; the caller's transaction rolls back.
+        _check_months_unpaid(remittance)
+        raise Conflict(_("A month on this list was paid by another list at the same time; nothing was posted."),
+                       code="month_paid") from exc
     remittance.status = RemittanceList.Status.POSTED
     remittance.entry = entry
     remittance.save(update_fields=["status", "entry"])

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import FundAccount
-from core import audit, roles
+from core import audit, bounds, roles
 from core.errors import ApplicationError
 from core.models import BatchRun
 from core.tables import list_page
@@ -38,11 +38,7 @@ def settlement_progress(request):
 @require_POST
 def settlement_start(request):
     try:
-        year = int(request.POST.get("year", "")[:6])
-    except ValueError:
-        messages.error(request, _("Enter the year whose June 30 settlement to run, e.g. 2026."))
-        return redirect("deposits:interest_settlement")
-    try:
+        year = bounds.year(request.POST.get("year", ""))
         outcome = start_settlement(year=year, actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)

@@ -285,3 +285,18 @@ def test_a_workbook_whose_zip_lies_about_its_sizes_is_refused():
     with pytest.raises(InvalidInput) as info:
         tabular.read(bytes(data), columns=COLUMNS)
     assert info.value.code == "bad_file"
+
+
+def test_a_csv_line_of_a_million_fields_is_refused_with_bounded_memory():
+    data = ("个人账号,缴存基数\n1,1\n2," + "," * (10 * 1024 * 1024 - 40) + "\n3,3\n").encode()
+    started = time.perf_counter()
+    tracemalloc.start()
+    try:
+        table = tabular.read(data, columns=COLUMNS)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - started <= 2.0
+    assert [r.number for r in table.rows] == [2]
+    assert [str(e) for e in table.errors] == ["第 3 行：某一行超过 262144 个字符，文件其余部分未读取"]
+    assert peak < 96 * 1024 * 1024, peak

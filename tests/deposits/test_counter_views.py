@@ -232,8 +232,11 @@ def test_supplementary_list_bad_input_changes_nothing(web, emp):
     assert "截止月份不能早于起始月份。" in page
     page = html(web.post(target, {"month_from": "2026-09", "accounts": "99999999", "reason": "漏缴"}))
     assert "以下账户不是本单位职工：99999999。" in page
-    page = html(web.post(target, {"month_from": "2027-01", "reason": "漏缴"}))
+    page = html(web.post(target, {"month_from": "2026-12", "reason": "漏缴"}))
     assert "补缴不能包含未来月份。" in page
+    for month in ("2027-01", "0001-01", "1990-12"):  # outside the window every month field has
+        page = html(web.post(target, {"month_from": month, "reason": "漏缴"}))
+        assert "请输入 1991-01 至 2026-12 之间的月份。" in page
     assert RemittanceList.objects.count() == 0
 
 

@@ -6,7 +6,7 @@ import hashlib
 from django.utils.translation import gettext as _
 
 from accounts.models import Depositor
-from core import numbering, policy, uploads, workflow
+from core import bounds, numbering, policy, uploads, workflow
 from core.business_date import today
 from core.errors import InvalidInput
 from core.identity import luhn_ok
@@ -20,6 +20,9 @@ def _money(value, field="amount"):
         amount = to_decimal(value)
     except (ValueError, TypeError) as exc:
         raise InvalidInput(_("The amount is not a number."), fields={field: [_("Not a number.")]}) from exc
+    if amount.is_finite() and abs(amount) > bounds.MONEY_MAX:
+        raise InvalidInput(_("The amount must be a positive amount in yuan and fen."),
+                           fields={field: [_("Enter at most %(max)s.") % {"max": f"{bounds.MONEY_MAX:,}"}]})
     if not amount.is_finite() or amount <= 0 or amount != amount.quantize(FEN):
         raise InvalidInput(_("The amount must be a positive amount in yuan and fen."),
                            fields={field: [_("Enter a positive amount with at most two decimals.")]})

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import FundAccount
-from core import audit
+from core import audit, bounds
 from core.errors import ApplicationError
 from core.tables import list_page
 from core.views_helpers import file_download
@@ -125,7 +125,8 @@ def fraud(request, number):
 def recovery_receipt(request, number):
     app = _case_or_404(request, number)
     recovery = get_object_or_404(Recovery.objects.visible_to(request.user), application=app)
-    line = BankStatementLine.objects.visible_to(request.user).filter(pk=request.POST.get("statement_line") or 0).first()
+    line = BankStatementLine.objects.visible_to(request.user).filter(
+        pk=bounds.record_id(request.POST.get("statement_line")) or 0).first()
     if line is None:
         messages.error(request, _("Choose the bank receipt of the money returned."))
         return redirect("withdrawals:case", number=number)
