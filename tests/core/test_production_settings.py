@@ -39,7 +39,8 @@ def production_env():
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("TESTING", "DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS")
+        # DJANGO_ALLOW_ASYNC_UNSAFE: set in this process by the browser tests' server, never in production
+        if k not in ("TESTING", "DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     env.update(
         DEBUG="0",
