@@ -26,6 +26,10 @@ PRECISION = 40  # significant digits for the intermediate results (powers of 1 +
 
 
 def to_number(value, field_name) -> Decimal:
+    """A ``Decimal`` from a Decimal, an int or text; anything else (a float, a missing value, text that is not
+    a finite number) is refused with a message for the field."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise invalid(field_name, _("This field is required."))
     if isinstance(value, float) or isinstance(value, bool):
         raise InvalidInput(
             _("Give the number as text or a decimal, not a floating-point value."),
@@ -50,10 +54,10 @@ def check_amount(value, field_name="principal", *, maximum=MAX_PRINCIPAL) -> Dec
     amount = to_number(value, field_name)
     if amount <= 0:
         raise invalid(field_name, _("The amount must be greater than zero."))
+    if amount > maximum:  # before quantize: 1e30 has no two-decimal form in the context's precision
+        raise invalid(field_name, _("The amount may be at most %(m)s yuan.") % {"m": format_yuan(maximum)})
     if amount != amount.quantize(FEN, rounding=ROUND_DOWN):
         raise invalid(field_name, _("The amount may have at most two decimal places."))
-    if amount > maximum:
-        raise invalid(field_name, _("The amount may be at most %(m)s yuan.") % {"m": format_yuan(maximum)})
     return amount.quantize(FEN)
 
 
@@ -148,4 +152,4 @@ def check_nonnegative(value, field_name) -> Decimal:
         raise invalid(field_name, _("The amount may be at most %(m)s yuan.") % {"m": format_yuan(MAX_PRINCIPAL)})
     if number != number.quantize(FEN, rounding=ROUND_DOWN):
         raise invalid(field_name, _("The amount may have at most two decimal places."))
-    return number
+    return number.quantize(FEN)
