@@ -415,3 +415,41 @@ def test_application_and_contract_constraints(staff, household):
 def test_loan_models_are_read_only_in_admin():
     for model in (LoanApplication, LoanParty, LoanContract, ScheduleInstallment):
         assert isinstance(site._registry.get(model), ReadOnlyAdminMixin), model
+
+
+# --- selectors ---------------------------------------------------------------------------------------------------
+
+
+def test_case_selector_shows_the_assessment_clock_history_and_actions(staff, household):
+    from loans import selectors
+
+    app = services.submit(actor=staff["officer"], application=draft(staff, household))
+    case = selectors.application_case(viewer=staff["reviewer"], pk=app.pk)
+    assert case["application"] == app and [p.name for p in case["parties"]] == ["李红"]
+    assert case["assessment"]["limit"]["granted"] == "600000.00"
+    assert case["clock"] == {"left": 15}
+    assert [t.action for t in case["history"]] == ["create", "accept"]
+    assert [t.action for t in case["actions"]] == ["review", "return", "reject"]
+    assert selectors.decision_clock(app, on=day(2026, 2, 2)) == {"overdue": 3}
+    stranger = portal_user(factories.account(staff["clerk"], name="路人").depositor, "lr")
+    with pytest.raises(LoanApplication.DoesNotExist):
+        selectors.application_case(viewer=stranger, pk=app.pk)
+    assert selectors.applications(viewer=stranger).count() == 0
+    assert list(selectors.applications(viewer=staff["officer"], state="accepted")) == [app]
+
+
+def test_schedule_selector_is_scoped_to_the_viewer(staff, household):
+    from loans import selectors
+
+    contract = contract_for(draft(staff, household))
+    services.store_schedule(actor=staff["officer"], contract=contract)
+    borrower = portal_user(household["borrower"].depositor, "wjg")
+    rows = list(selectors.schedule(viewer=borrower, contract_id=contract.pk))
+    assert [r.number for r in rows[:3]] == [1, 2, 3] and len(rows) == 240
+    assert selectors.schedule(viewer=None, contract_id=contract.pk).count() == 0
+    assert (
+        selectors.verified_repayments(
+            viewer=borrower, depositor=borrower.depositor, since=day(2026, 1, 1), until=day(2026, 12, 31)
+        )
+        is None
+    )
