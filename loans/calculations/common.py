@@ -83,7 +83,7 @@ def check_rate(value, field_name="annual_rate") -> Decimal:
 
 
 def check_method(value, field_name="method") -> str:
-    if value not in METHODS:
+    if not isinstance(value, str) or value not in METHODS:
         raise invalid(field_name, _("The repayment method must be equal installment or equal principal."))
     return value
 

@@ -62,7 +62,7 @@ def penalty_interest(
             raise invalid(
                 name, _("The number of days must be a whole number between 0 and %(m)s.") % {"m": MAX_PENALTY_DAYS}
             )
-    if mode not in PENALTY_MODES:
+    if not isinstance(mode, str) or mode not in PENALTY_MODES:
         raise invalid("mode", _("Unknown penalty interest mode."))
     charged = penalty_days(days, grace_days, bool(grace_interest))
     with localcontext() as ctx:

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from dateutil.relativedelta import relativedelta
 from django.utils.translation import gettext as _
 
+from core.errors import InvalidInput
 from core.money import FEN, ZERO, format_yuan, round_money
 from loans.calculations.common import (
     EQUAL_INSTALLMENT,
@@ -183,7 +184,7 @@ def prepay(installments, *, after: int, amount, keep: str, annual_rate=None, met
     of the whole balance is a payoff (:func:`payoff`), not a partial prepayment."""
     installments = _whole(installments)
     method = check_method(method)
-    if keep not in KEEPS:
+    if not isinstance(keep, str) or keep not in KEEPS:
         raise invalid("keep", _("Choose whether to keep the term or keep the payment."))
     if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after < installments[-1].number:
         raise invalid(
@@ -292,3 +293,49 @@ def keep_payment_months(balance, annual_rate, payment) -> Decimal:
         if ratio <= 0:
             raise invalid("payment", _("The payment does not cover the interest."))
         return -ratio.ln() / (1 + r).ln()
+
+
+MAX_PREPAYMENTS = 24
+
+
+@dataclass(frozen=True)
+class Simulation:
+    installments: list
+    prepaid: Decimal  # the principal prepaid in all
+
+    @property
+    def total_interest(self) -> Decimal:
+        return total_interest(self.installments)
+
+    @property
+    def total_payment(self) -> Decimal:
+        """Everything the borrower pays: every installment and every prepayment."""
+        return total_payment(self.installments) + self.prepaid
+
+
+def simulate(principal, annual_rate, months, method=EQUAL_INSTALLMENT, prepayments=()) -> Simulation:
+    """The loan calculator: a schedule with partial prepayments applied in order. ``prepayments``: mappings with
+    ``after_installment``, ``amount`` and ``keep`` (``term`` or ``payment``), each after a later installment
+    than the one before. A refusal names the field, e.g. ``prepayments[1].amount``."""
+    installments = schedule(principal, annual_rate, months, method)
+    if not isinstance(prepayments, list | tuple):
+        raise invalid("prepayments", _("The prepayments must be a list."))
+    if len(prepayments) > MAX_PREPAYMENTS:
+        raise invalid("prepayments", _("At most %(n)d prepayments.") % {"n": MAX_PREPAYMENTS})
+    prepaid, last_after = ZERO, -1
+    for index, item in enumerate(prepayments):
+        if not isinstance(item, dict):
+            raise invalid(f"prepayments[{index}]", _("Each prepayment needs after_installment, amount and keep."))
+        after = item.get("after_installment")
+        if isinstance(after, int) and not isinstance(after, bool) and after <= last_after:
+            raise invalid(
+                f"prepayments[{index}].after_installment",
+                _("Each prepayment must come after a later installment than the one before."),
+            )
+        try:
+            result = prepay(installments, after=after, amount=item.get("amount"), keep=item.get("keep"), method=method)
+        except InvalidInput as exc:
+            fields = {f"prepayments[{index}].{name}": messages for name, messages in exc.fields.items()}
+            raise InvalidInput(exc.message, code=exc.code, fields=fields) from None
+        installments, prepaid, last_after = result.installments, prepaid + result.amount, after
+    return Simulation(installments, prepaid)

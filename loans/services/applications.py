@@ -70,7 +70,7 @@ def _bad(field, message):
 
 def _choice(data, field, choices, default=None):
     value = data.get(field, default)
-    if value not in dict(choices):
+    if not isinstance(value, str) or value not in dict(choices):
         raise _bad(field, _("Choose one of the listed values."))
     return value
 

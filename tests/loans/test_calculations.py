@@ -591,3 +591,31 @@ def test_refusals_are_in_chinese():
     with translation.override("zh-hans"), pytest.raises(InvalidInput) as exc:
         calc.prepay(calc.schedule(D("1000"), D("0.03"), 12), after=1, amount=D("5000"), keep="term")
     assert exc.value.fields["amount"] == ["部分提前还款金额须小于剩余本金 917.81 元；如需全部还清，请办理提前结清。"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    amount=st.decimals(min_value=D("0"), max_value=D("1000000.00"), places=2),
+    days=st.integers(min_value=0, max_value=2000),
+    rate=st.decimals(min_value=D("0.01"), max_value=D("0.05"), places=5),
+    grace=st.integers(min_value=0, max_value=31),
+    grace_interest=st.booleans(),
+    mode=st.sampled_from(calc.PENALTY_MODES),
+)
+def test_penalty_properties(amount, days, rate, grace, grace_interest, mode):
+    """Never negative, never falling from one day to the next, nothing inside the grace period, and exactly the
+    unrounded formula rounded once."""
+    kwargs = {"mode": mode, "grace_days": grace, "grace_interest": grace_interest, "fixed_amount": D("0.50")}
+    today_ = calc.penalty_interest(amount, days, rate, **kwargs)
+    assert today_ >= 0
+    if days:
+        assert calc.penalty_interest(amount, days - 1, rate, **kwargs) <= today_
+    charged = calc.penalty_days(days, grace, grace_interest)
+    if days <= grace:
+        assert today_ == 0 and charged == 0
+    exact = {
+        "contract_multiple": amount * rate * D("1.5") * charged / 360,
+        "fixed_daily": amount * D("0.00021") * charged,
+        "fixed_amount": D("0.50") * charged,
+    }[mode]
+    assert today_ == exact.quantize(D("0.01"), rounding="ROUND_HALF_UP")
