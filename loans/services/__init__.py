@@ -10,6 +10,7 @@ from loans.services.applications import (
     submit,
     update_draft,
 )
+from loans.services.contracts import sign_contract
 from loans.services.flow import FLOW
 from loans.services.schedules import store_schedule
 
@@ -21,6 +22,7 @@ __all__ = [
     "create_draft",
     "reject",
     "review",
+    "sign_contract",
     "store_schedule",
     "submit",
     "update_draft",

@@ -453,3 +453,62 @@ def test_schedule_selector_is_scoped_to_the_viewer(staff, household):
         )
         is None
     )
+
+
+# --- the contract ------------------------------------------------------------------------------------------------
+
+
+def approved(staff, household, **changes):
+    app = services.submit(actor=staff["officer"], application=draft(staff, household, **changes))
+    services.assess(actor=staff["officer"], application=app, credit_ok=True)
+    app = services.review(actor=staff["reviewer"], application=app)
+    return services.approve(actor=staff["approver"], application=app)
+
+
+def test_signing_an_approved_application_stores_its_schedule(staff, household):
+    app = approved(staff, household)
+    on(day(2026, 1, 31))
+    contract = services.sign_contract(actor=staff["officer"], application=app, title_number="示范不动产权第0012345号")
+    assert contract.number.startswith("HT20260131")
+    assert (contract.principal, contract.annual_rate, contract.term_months, contract.method) == (
+        D("600000.00"),
+        D("0.026"),
+        276,
+        "equal_installment",
+    )
+    assert contract.status == LoanContract.Status.AWAITING_DISBURSEMENT
+    assert (contract.signed_on, contract.first_due_date) == (day(2026, 1, 31), day(2026, 2, 28))
+    rows = ScheduleInstallment.objects.filter(contract=contract).order_by("number")
+    expected = calc.schedule(D("600000"), D("0.026"), 276, first_due=day(2026, 2, 28))
+    assert [(r.due_date, r.payment, r.interest, r.balance) for r in rows] == [
+        (i.due_date, i.payment, i.interest, i.balance) for i in expected
+    ]
+    assert rows[1].due_date == day(2026, 3, 28) and rows.last().balance == 0
+    assert sum(r.principal for r in rows) == D("600000.00")
+    event = AuditEvent.objects.get(action="loan_contract.sign", object_id=str(contract.pk))
+    assert event.after["installments"] == 276
+    assert event.after["interest"] == str(calc.total_interest(expected))
+
+
+def test_signing_is_refused_and_writes_nothing(staff, household):
+    app = services.submit(actor=staff["officer"], application=draft(staff, household))
+    with pytest.raises(StateError):  # accepted, not approved
+        services.sign_contract(actor=staff["officer"], application=app, title_number="T1")
+    app = approved(staff, household, requested_amount="500000.00")
+    for kwargs, field in (
+        ({"title_number": " "}, "title_number"),
+        ({"title_number": "T1", "first_due_date": day(2026, 3, 1)}, "first_due_date"),
+        ({"title_number": "T1", "first_due_date": day(2026, 1, 15)}, "first_due_date"),
+        ({"title_number": "T1", "mortgage_registered_on": day(2026, 1, 16)}, "mortgage_registered_on"),
+    ):
+        with pytest.raises(InvalidInput) as exc:
+            services.sign_contract(actor=staff["officer"], application=app, **kwargs)
+        assert field in exc.value.fields
+    with pytest.raises(Forbidden):
+        services.sign_contract(actor=staff["approver"], application=app, title_number="T1")
+    assert LoanContract.objects.count() == 0 and ScheduleInstallment.objects.count() == 0
+    services.sign_contract(actor=staff["officer"], application=app, title_number="T1")
+    with pytest.raises(Conflict):
+        services.sign_contract(actor=staff["officer"], application=app, title_number="T1")
+    assert LoanContract.objects.count() == 1
+    assert ScheduleInstallment.objects.count() == 276
