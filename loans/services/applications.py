@@ -377,6 +377,10 @@ def context(app, *, p=None) -> rules.Context:
     p = p if p is not None else policy.snapshot("loans.", on=on)
     family = family_ids(app)
     contracts = LoanContract.objects.filter(borrower_id__in=family).exclude(application_id=app.pk)
+    # an approved application of the family not yet under contract is a loan on its way: it counts as outstanding
+    pending = (
+        A.objects.filter(borrower_id__in=family, state=S.APPROVED, contract__isnull=True).exclude(pk=app.pk).count()
+    )
     borrower = app.borrower
     until = (on.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     return rules.Context(
@@ -387,8 +391,8 @@ def context(app, *, p=None) -> rules.Context:
         flexible=app.account.kind == FundAccount.Kind.FLEXIBLE,
         continuous_months=continuous_months(app.account, until),
         term_months=app.term_months,
-        outstanding_loans=contracts.filter(status__in=OUTSTANDING_STATUSES).count(),
-        loans_used=contracts.filter(status__in=USED_STATUSES).count(),
+        outstanding_loans=contracts.filter(status__in=OUTSTANDING_STATUSES).count() + pending,
+        loans_used=contracts.filter(status__in=USED_STATUSES).count() + pending,
         homes_owned=app.homes_owned,
         owned_home_loan_unpaid=app.owned_home_loan_unpaid,
         credit_ok=app.credit_ok,
@@ -458,8 +462,18 @@ def review(*, actor, application: LoanApplication, comment="") -> LoanApplicatio
     return workflow.apply(FLOW, application, action="review", actor=actor, comment=comment, effect=_assess)
 
 
+def lock_family(app):
+    """Lock the depositor rows of the borrower and the spouse, in id order (no deadlock between two approvals of
+    one family), so that two of the family's applications are never approved at once on the same facts."""
+    ids = family_ids(app)
+    list(Depositor.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk"))
+    return ids
+
+
 def _approve_effect(case):
-    """Approval re-checks eligibility and the limit on current data, under the workflow's row lock."""
+    """Approval re-checks eligibility and the limit on current data, under the workflow's row lock and the
+    family's lock."""
+    lock_family(case)
     _assess(case)
     refusals = [c["message"] for c in case.assessment["checks"] if not c["passed"]]
     if refusals:

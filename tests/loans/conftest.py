@@ -75,7 +75,7 @@ def household(staff):
     )
     wife = account_services.open_account(
         actor=clerk,
-        employer=emp,
+        employer=factories.employer(clerk, name="示范贸易有限公司"),
         base="10000",
         depositor=factories.person(clerk, name="李红", id_number=factories.make_id(2, birth="19830502")),
     )

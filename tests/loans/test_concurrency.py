@@ -11,7 +11,7 @@ from core.errors import ApplicationError
 from loans import services
 from loans.models import LoanApplication, LoanContract, ScheduleInstallment
 from tests.conftest import make_user
-from tests.loans.conftest import example_data
+from tests.loans.conftest import example_data, paid_months
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal
@@ -73,3 +73,22 @@ def test_two_approvers_at_once_decide_once(staff, household):
     app.refresh_from_db()
     assert app.state == LoanApplication.State.APPROVED
     assert app.limit_amount == D("600000.00")
+
+
+def test_husband_and_wife_approved_at_once_get_one_loan(staff, household):
+    """Both spouses apply; the two reviewed cases are approved at the same moment by two approvers: the family's
+    lock lets one through, the other is refused on the loan now on its way."""
+    paid_months(household["spouse"], [datetime.date(2025, m, 1) for m in range(7, 13)])
+    apps = []
+    wife = {"female_category": "cadre", "term_months": 240}  # born 1983-05: retires at 58 in 2041
+    for account, extra in ((household["borrower"], {}), (household["spouse"], wife)):
+        app = services.create_draft(actor=staff["officer"], account=account, data=example_data(**extra))
+        app = services.submit(actor=staff["officer"], application=app)
+        services.assess(actor=staff["officer"], application=app, credit_ok=True)
+        apps.append(services.review(actor=staff["reviewer"], application=app))
+    approvers = [staff["approver"], make_user("l_approver2", "approver")]
+    errors = race([lambda i=i: services.approve(actor=approvers[i], application=apps[i]) for i in range(2)])
+    assert len(errors) == 1 and errors[0].code == "ineligible"
+    assert errors[0].message == "借款人或其配偶尚有未结清的住房公积金贷款。"
+    states = sorted(LoanApplication.objects.values_list("state", flat=True))
+    assert states == ["approved", "reviewed"]
