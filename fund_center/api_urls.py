@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("ledger.api.urls")),
     path("", include("deposits.api.urls")),
     path("", include("withdrawals.api.urls")),
+    path("", include("loans.api.urls")),
 ]

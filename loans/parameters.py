@@ -4,6 +4,8 @@ import datetime
 
 from core.policy import declare
 
+declare("loans.decision_days", "int", 10, "Days from acceptance to the loan decision", min=1, max=60,
+        history=((datetime.date(2000, 1, 1), 15), (datetime.date(2026, 9, 20), 10)))
 declare("loans.min_continuous_months", "int", 6, "Continuous deposit months required", min=0)
 declare("loans.flexible_min_continuous_months", "int", 12, "Flexible workers: continuous months", min=0)
 declare("loans.max_loans_used", "int", 2, "Fund loans a family may have used", min=0)

@@ -1,4 +1,4 @@
-"""Reads of the loans app that other modules need.
+"""Reads of the loans app: every query pages, the API and other modules need, scoped to the viewer.
 
 :func:`verified_repayments` is the seam through which withdrawals learn what a depositor actually repaid on the
 center's own loans (DOMAIN.md §3.4: a yearly repayment withdrawal ≤ principal and interest repaid). Withdrawals
@@ -7,6 +7,13 @@ may not import loans (the two sit side by side in the layers), so ``fund_center.
 """
 
 from decimal import Decimal
+
+from django.db.models import F
+
+from core import workflow
+from core.business_date import today
+from loans.models import LoanApplication, ScheduleInstallment
+from loans.services.flow import FLOW
 
 
 def verified_repayments(*, viewer, depositor, since, until) -> Decimal | None:
@@ -17,3 +24,44 @@ def verified_repayments(*, viewer, depositor, since, until) -> Decimal | None:
     to a reviewer. When loans arrive: read the repayments of the depositor's contracts (as borrower or co-borrower)
     visible to ``viewer`` and return their sum."""
     return None
+
+
+# --- applications, contracts and schedules -------------------------------------------------------------------
+
+
+def applications(*, viewer, state=None):
+    """Loan applications the viewer may see (staff: all; a depositor: those they borrow on), oldest deadline
+    first."""
+    qs = LoanApplication.objects.visible_to(viewer).select_related("borrower", "account")
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by(F("decision_due").asc(nulls_last=True), "id")
+
+
+def decision_clock(app, *, on=None):
+    """While a decision is pending: {"left": days until it is due} or {"overdue": days past it}; else None."""
+    pending = (LoanApplication.State.ACCEPTED, LoanApplication.State.REVIEWED)
+    if app.decision_due is None or app.state not in pending:
+        return None
+    days = (app.decision_due - (on or today())).days
+    return {"left": days} if days >= 0 else {"overdue": -days}
+
+
+def application_case(*, viewer, pk) -> dict:
+    """What a case page shows: the application, its spouse and co-borrowers, the stored assessment (every check
+    and every limit component with its explanation), the decision clock, the steps taken and the actions the
+    viewer may take now. Raises ``LoanApplication.DoesNotExist`` for a case the viewer may not see."""
+    app = applications(viewer=viewer).get(pk=pk)
+    return {
+        "application": app,
+        "parties": list(app.parties.select_related("depositor")),
+        "assessment": app.assessment,
+        "clock": decision_clock(app),
+        "history": list(workflow.history(app)),
+        "actions": FLOW.actions_for(app, viewer),
+    }
+
+
+def schedule(*, viewer, contract_id):
+    """The installments of a contract the viewer may see, in order."""
+    return ScheduleInstallment.objects.visible_to(viewer).filter(contract_id=contract_id).order_by("number")

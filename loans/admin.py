@@ -1,0 +1,80 @@
+"""Loan applications, their parties, contracts and schedules are read-only in admin (core.readonly_admin): they
+move through the loan services and the workflow; admin shows them and their history."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from core.readonly_admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin, WorkflowStepsMixin
+from loans.models import LoanApplication, LoanContract, LoanParty, ScheduleInstallment
+
+
+class LoanPartyInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = LoanParty
+    fields = ("role", "depositor", "name", "id_number", "other_center_balance")
+    raw_id_fields = ("depositor",)
+
+
+@admin.register(LoanApplication)
+class LoanApplicationAdmin(ReadOnlyAdminMixin, WorkflowStepsMixin, SimpleHistoryAdmin):
+    list_display = (
+        "number",
+        "borrower",
+        "state",
+        "requested_amount",
+        "limit_amount",
+        "term_months",
+        "application_date",
+        "decision_due",
+    )
+    list_filter = ("state", "purpose", "channel", "method")
+    search_fields = ("number", "borrower__name")
+    raw_id_fields = ("borrower", "account", "created_by")
+    readonly_fields = ("workflow_steps",)
+    inlines = (LoanPartyInline,)
+
+
+@admin.register(LoanParty)
+class LoanPartyAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ("application", "role", "name", "depositor")
+    search_fields = ("name", "application__number")
+    raw_id_fields = ("application", "depositor")
+
+
+class ScheduleInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = ScheduleInstallment
+    fields = (
+        "number",
+        "due_date",
+        "principal",
+        "interest",
+        "payment",
+        "balance",
+        "annual_rate",
+        "principal_paid",
+        "interest_paid",
+    )
+
+
+@admin.register(LoanContract)
+class LoanContractAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = (
+        "number",
+        "borrower",
+        "status",
+        "principal",
+        "annual_rate",
+        "term_months",
+        "signed_on",
+        "disbursed_on",
+    )
+    list_filter = ("status", "method")
+    search_fields = ("number", "borrower__name")
+    raw_id_fields = ("application", "borrower")
+    inlines = (ScheduleInline,)
+
+
+@admin.register(ScheduleInstallment)
+class ScheduleInstallmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("contract", "number", "due_date", "principal", "interest", "payment", "balance")
+    search_fields = ("contract__number",)
+    raw_id_fields = ("contract",)

@@ -1,0 +1,70 @@
+"""The loan application workflow declared on core.workflow: 草稿 → 受理 → 审核 → 审批 (DOMAIN.md §4.1).
+
+A draft is saved by a loan officer at the counter or by the borrower online; the borrower submits it online
+(提交) or the loan officer accepts it (受理, four-eyes step one); a reviewer reviews it with the eligibility
+results and the limit breakdown (审核, step two) and an approver decides (审批, step three): three different
+people. Only a draft may be edited; after that the application changes only through these transitions.
+"""
+
+from django.utils.translation import gettext_lazy
+
+from core import roles, workflow
+from loans.models import LoanApplication
+
+S = LoanApplication.State
+STAFF_ACTIONS = (roles.LOAN_OFFICER, roles.REVIEWER, roles.APPROVER)
+OPEN = (S.DRAFT, S.SUBMITTED, S.ACCEPTED, S.REVIEWED, S.RETURNED)
+
+FLOW = workflow.Workflow(
+    name="loan_application",
+    states=dict(S.choices),
+    applicant_of=lambda case: case.borrower.user if case.borrower_id else None,
+    transitions=[
+        workflow.Transition("submit", (S.DRAFT,), S.SUBMITTED, applicant=True, label=gettext_lazy("submit")),
+        workflow.Transition(
+            "accept",
+            (S.DRAFT, S.SUBMITTED),
+            S.ACCEPTED,
+            (roles.LOAN_OFFICER,),
+            step=workflow.ACCEPT,
+            label=gettext_lazy("accept"),
+        ),
+        workflow.Transition(
+            "review", (S.ACCEPTED,), S.REVIEWED, (roles.REVIEWER,), step=workflow.REVIEW, label=gettext_lazy("review")
+        ),
+        workflow.Transition(
+            "approve",
+            (S.REVIEWED,),
+            S.APPROVED,
+            (roles.APPROVER,),
+            step=workflow.APPROVE,
+            label=gettext_lazy("approve"),
+        ),
+        workflow.Transition(
+            "return",
+            (S.SUBMITTED, S.ACCEPTED, S.REVIEWED),
+            S.RETURNED,
+            STAFF_ACTIONS,
+            label=gettext_lazy("return for documents"),
+        ),
+        workflow.Transition(
+            "resubmit",
+            (S.RETURNED,),
+            S.ACCEPTED,
+            (roles.LOAN_OFFICER,),
+            step=workflow.ACCEPT,
+            label=gettext_lazy("resubmit"),
+        ),
+        workflow.Transition(
+            "reject",
+            (S.SUBMITTED, S.ACCEPTED, S.REVIEWED, S.RETURNED),
+            S.REJECTED,
+            STAFF_ACTIONS,
+            system=True,
+            label=gettext_lazy("reject"),
+        ),
+        workflow.Transition(
+            "cancel", OPEN, S.CANCELLED, (roles.LOAN_OFFICER,), applicant=True, label=gettext_lazy("cancel")
+        ),
+    ],
+)

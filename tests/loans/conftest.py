@@ -1,0 +1,107 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from accounts import services as account_services
+from core import roles
+from core.models import BusinessDay
+from deposits.models import RemittanceLine, RemittanceList
+from tests import factories
+from tests.conftest import make_user
+
+D = Decimal
+day = datetime.date
+
+
+def on(date):
+    BusinessDay.objects.update_or_create(pk=1, defaults={"current": date})
+
+
+def paid_months(account, months, amount="2000"):
+    """Posted remittance lines (continuity) and the money for them, one list per month."""
+    for m in months:
+        rl = RemittanceList.objects.create(
+            employer=account.employer, month=m, status="posted", reference=f"R{account.pk}-{m:%Y%m}", total=D(amount)
+        )
+        RemittanceLine.objects.create(
+            remittance=rl,
+            account=account,
+            month=m,
+            base=D("10000"),
+            employee_ratio=D("0.1"),
+            employer_ratio=D("0.1"),
+            employee_amount=D(amount) / 2,
+            employer_amount=D(amount) / 2,
+            amount=D(amount),
+            posted=True,
+        )
+        factories.deposit(account, amount)
+
+
+def portal_user(depositor, username):
+    user = User.objects.create_user(username=username, password="pw-Secret-123")
+    user.groups.add(Group.objects.get(name=roles.DEPOSITOR))
+    depositor.user = user
+    depositor.save(update_fields=["user"])
+    return user
+
+
+@pytest.fixture
+def staff(db):
+    return {
+        "officer": make_user("l_officer", roles.LOAN_OFFICER),
+        "officer2": make_user("l_officer2", roles.LOAN_OFFICER),
+        "reviewer": make_user("l_reviewer", roles.REVIEWER),
+        "approver": make_user("l_approver", roles.APPROVER),
+        "allround": make_user("l_all", roles.LOAN_OFFICER, roles.REVIEWER, roles.APPROVER),
+        "clerk": make_user("l_clerk", roles.CLERK),
+    }
+
+
+@pytest.fixture
+def household(staff):
+    """DOMAIN.md §4.3's household on 2026-01-15: the borrower, a man born 1981-01-15, ¥30,000 in his account
+    with deposits paid July–December 2025; his wife, born 1983-05-02, ¥20,000 in hers."""
+    clerk = staff["clerk"]
+    on(day(2025, 6, 2))
+    emp = factories.employer(clerk)
+    husband = account_services.open_account(
+        actor=clerk,
+        employer=emp,
+        base="10000",
+        depositor=factories.person(clerk, name="王建国", id_number=factories.make_id(1, birth="19810115")),
+    )
+    wife = account_services.open_account(
+        actor=clerk,
+        employer=factories.employer(clerk, name="示范贸易有限公司"),
+        base="10000",
+        depositor=factories.person(clerk, name="李红", id_number=factories.make_id(2, birth="19830502")),
+    )
+    account_services.link_spouses(actor=clerk, a=husband.depositor, b=wife.depositor)
+    factories.deposit(husband, "18000")
+    factories.deposit(wife, "20000")
+    paid_months(husband, [day(2025, m, 1) for m in range(7, 13)])
+    on(day(2026, 1, 15))
+    husband.refresh_from_db()
+    wife.refresh_from_db()
+    return {"borrower": husband, "spouse": wife}
+
+
+def example_data(**changes):
+    """The application of DOMAIN.md §4.3: ¥600,000 asked, a ¥1,000,000 first home, 276 months."""
+    data = {
+        "purpose": "purchase",
+        "property_address": "示范市人民路8号3单元501室",
+        "property_kind": "new",
+        "property_price": "1000000.00",
+        "property_area": "89.50",
+        "monthly_income": "20000.00",
+        "other_monthly_debt": "2000.00",
+        "requested_amount": "600000.00",
+        "term_months": 276,
+        "method": "equal_installment",
+    }
+    data.update(changes)
+    return data
