@@ -10,7 +10,6 @@ from core import roles
 from core.errors import ApplicationError
 from core.models import BatchRun
 from deposits.services import interest
-from deposits.tasks import start_settlement
 
 SETTLE_ROLES = (roles.FINANCE, roles.SYSADMIN)
 
@@ -37,7 +36,7 @@ def settlement_start(request):
         messages.error(request, _("Enter the year whose June 30 settlement to run, e.g. 2026."))
         return redirect("deposits:interest_settlement")
     try:
-        outcome = start_settlement(year=year, actor=request.user)
+        outcome = interest.start_settlement(year=year, actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("deposits:interest_settlement")
