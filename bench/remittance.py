@@ -72,7 +72,8 @@ def main():
     t = time.perf_counter()
     (line,) = import_statement(bank_account=bank, actor=system_actor(), rows=[{
         "bank_reference": f"BENCH{seed}", "value_date": str(today()), "direction": "C", "amount": str(rem.total),
-        "remark": rem.reference, "counterparty_name": employer.name}])
+        "remark": rem.reference, "counterparty_name": employer.name}],
+        closing_balance=bank.ledger_account.balance + rem.total)  # the bank's balance after the payment
     timings["bank line arrives"] = time.perf_counter() - t
     t = time.perf_counter()
     remittance.pay_from_statement(actor=system_actor(), remittance=rem, line=line)

@@ -1,5 +1,8 @@
 import uuid
 
+from django.db import IntegrityError
+from django.utils.translation import gettext_lazy as _
+
 from core.audit import request_id_var
 
 
@@ -19,3 +22,56 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = rid
         return response
+
+
+class StaffSecurityMiddleware:
+    """For the center's staff: the session ends after ``STAFF_SESSION_IDLE_SECONDS`` without a request, and a
+    member of staff whose roles move money or approve (``roles.TWO_FACTOR_ROLES``) reaches the staff pages and
+    admin only after the second factor (TOTP, django-otp) when ``STAFF_2FA_REQUIRED``: until then every such page
+    leads to the two-factor page (set up a device, or enter its code)."""
+
+    PROTECTED = ("/counter/", "/admin/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        from core import roles
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and roles.is_staff_user(user):
+            request.session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)  # renewed by every request
+            if (settings.STAFF_2FA_REQUIRED and request.path.startswith(self.PROTECTED)
+                    and roles.has_role(user, *roles.TWO_FACTOR_ROLES) and not user.is_verified()):
+                exempt = {reverse("core:two_factor"), reverse("core:logout"), reverse("core:login")}
+                if request.path not in exempt:
+                    return redirect(f"{reverse('core:two_factor')}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
+CONFLICT_MESSAGE = _("Someone else changed the same records at the same time; nothing was saved. Reload the page "
+                     "and try again.")
+
+
+class IntegrityConflictMiddleware:
+    """A database integrity conflict that no service turned into a business error (two people saving the same
+    thing at once) is a 409 page with a clear message, never a 500; the service's transaction was rolled back.
+    The API's exception handler (``core.api``) does the same for API views."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, IntegrityError):
+            return None
+        from django.shortcuts import render
+
+        return render(request, "core/conflict.html", {"message": CONFLICT_MESSAGE}, status=409)

@@ -28,7 +28,7 @@ urlpatterns = [
     page("employers/<str:account_number>/supplementary/", remittances.employer_supplementary,
          name="employer_supplementary", allow=WRITE),
     page("bank/", bank.bank, name="bank", allow=READ),
-    page("bank/import/", bank.bank_import, name="bank_import", allow=STATEMENT_ROLES),
+    page("bank/import/", bank.bank_import, name="bank_import", allow=(roles.FINANCE,)),  # ledger IMPORT_ROLES
     page("bank/lines/", bank.bank_lines, name="bank_lines", allow=READ),
     page("bank/match/", bank.bank_match, name="bank_match", allow=STATEMENT_ROLES),
     page("bank/lines/<int:pk>/suspense/", bank.bank_suspense, name="bank_suspense", allow=STATEMENT_ROLES),

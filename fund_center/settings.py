@@ -47,6 +47,8 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS"
 
 CENTER_CODE = os.environ.get("CENTER_CODE", "DEMO01")
 CENTER_NAME = os.environ.get("CENTER_NAME", "示范市住房公积金管理中心")
+CENTER_FOUNDED = os.environ.get("CENTER_FOUNDED", "1991-01-01")  # no date or month before it is accepted
+EXPORT_MAX_ROWS = int(os.environ.get("EXPORT_MAX_ROWS", "100000"))  # rows of one list export (core.tabular)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -67,6 +69,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "ledger",
     "accounts",
@@ -80,17 +85,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "core.middleware.StaffSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.middleware.RequestIdMiddleware",
+    "core.middleware.IntegrityConflictMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -258,7 +267,35 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 
+# Content-Security-Policy on every response (django-csp): scripts, styles, images and fonts only from this site,
+# no inline script and no eval, nothing framed, forms posted only here. Inline style attributes (progress bars)
+# stay allowed; <style> elements do not. An uploaded document is served with its own sandboxing policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src-elem": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Verified repayments of the center's own loans for loan-repayment withdrawals (withdrawals may not import loans).
+LOAN_REPAYMENT_SOURCE = "loans.selectors.verified_repayments"
+
 SESSION_COOKIE_HTTPONLY = True
+# Staff sessions end after 30 minutes without a request (core.middleware.StaffSecurityMiddleware).
+STAFF_SESSION_IDLE_SECONDS = int(os.environ.get("STAFF_SESSION_IDLE_SECONDS", "1800"))
+# Staff whose roles move money or approve (core.roles.TWO_FACTOR_ROLES) must pass a TOTP check after the password.
+# On everywhere; the tests turn it on where they test it (most tests log staff in without a second factor).
+STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", not TESTING)
+OTP_TOTP_ISSUER = CENTER_NAME
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG and not TESTING:

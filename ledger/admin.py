@@ -1,20 +1,23 @@
 """Ledger models in admin: all read-only (core.readonly_admin); money moves only through the posting service,
 bank instructions and statements. An account's overdraft permission (``allow_negative``) and a bank account's
-statement opening balance are shown, never edited here."""
+statement opening balance are shown, never edited here: a change is requested and confirmed by two people on the
+ledger settings page (ledger.services.set_overdraft, change_opening_balance, confirm_setting_change)."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.readonly_admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin
+from core.readonly_admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin, WorkflowStepsMixin
 from ledger.models import (
     Account,
     BankAccount,
     BankInstruction,
+    BankStatement,
     BankStatementLine,
     Hold,
     JournalEntry,
     JournalLine,
     ReconciliationRun,
+    SettingChange,
 )
 
 
@@ -74,3 +77,19 @@ class BankStatementLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(ReconciliationRun)
 class ReconciliationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("business_date", "created_at", "ok")
+
+
+@admin.register(BankStatement)
+class BankStatementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("id", "bank_account", "channel", "status", "imported_by", "imported_at", "line_count",
+                    "closing_balance", "confirmed_by")
+    list_filter = ("channel", "status")
+    search_fields = ("file_sha256", "bank_account__number")
+
+
+@admin.register(SettingChange)
+class SettingChangeAdmin(WorkflowStepsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("id", "kind", "account", "bank_account", "allow_negative", "opening_balance", "state",
+                    "requested_at")
+    list_filter = ("kind", "state")
+    readonly_fields = ("workflow_steps",)

@@ -252,6 +252,58 @@ class BankInstruction(models.Model):
         return f"{self.reference} {self.amount} {self.get_status_display()}"
 
 
+class BankStatement(models.Model):
+    """One import of a bank statement: who brought it, through which channel, the file's SHA-256 and the bank's
+    own closing balance after its lines (what the reconciliation compares the books with).
+
+    Lines received from the bank through its API credentials are the bank's word and usable at once; a file
+    imported (or lines entered) by finance staff waits for a second finance person to confirm it, and its
+    lines cannot be matched before, nor ever by the person who imported it."""
+
+    class Channel(models.TextChoices):
+        BANK = "bank", _("Bank channel (API)")
+        FILE = "file", _("File imported by finance")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a second confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+
+    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="statements")
+    channel = models.CharField(_("channel"), max_length=4, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=9, choices=Status.choices)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("imported by"))
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    closing_balance = MoneyField(_("bank's closing balance"))
+    line_count = models.PositiveIntegerField(_("new lines"), default=0)
+    # The highest statement line id of the bank account once this import was written: the bank's closing
+    # balance covers every line of the account up to it.
+    last_line_id = models.BigIntegerField(default=0, editable=False)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("confirmed by"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    objects = StaffOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bank statement")
+        verbose_name_plural = _("bank statements")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="pending", channel="file", confirmed_by__isnull=True)
+                | models.Q(status="confirmed", channel="file", confirmed_by__isnull=False)
+                | models.Q(status="confirmed", channel="bank", confirmed_by__isnull=True),
+                name="statement_confirmed_by_someone"),
+            models.CheckConstraint(condition=~models.Q(confirmed_by=models.F("imported_by")),
+                                   name="statement_confirmed_by_another_person"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.bank_account_id} {self.closing_balance} {self.get_status_display()}"
+
+
 class BankStatementLine(models.Model):
     """A line of an entrusted bank's statement, imported from CSV or received through the API."""
 
@@ -265,6 +317,9 @@ class BankStatementLine(models.Model):
         SUSPENSE = "suspense", _("Booked to suspense")
 
     bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="statement_lines")
+    statement = models.ForeignKey(BankStatement, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="lines", verbose_name=_("statement"),
+                                  help_text=_("Empty for a payment the bank confirmed on its own"))
     bank_reference = models.CharField(_("bank serial number"), max_length=40)
     value_date = models.DateField(_("value date"))
     direction = models.CharField(_("direction"), max_length=1, choices=Direction.choices)
@@ -292,6 +347,50 @@ class BankStatementLine(models.Model):
 
     def __str__(self):
         return f"{self.bank_reference} {self.direction} {self.amount}"
+
+
+class SettingChange(models.Model):
+    """A change of what the reconciliation and the posting accept: an account's overdraft permission or a bank
+    account's statement opening balance. Requested by one person with a reason and applied only when a second
+    person confirms it (four eyes, core.workflow: the steps are CaseTransitions, the actions audit events)."""
+
+    class Kind(models.TextChoices):
+        OVERDRAFT = "overdraft", _("Overdraft permission")
+        OPENING_BALANCE = "opening", _("Statement opening balance")
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Waiting for a second person")
+        APPLIED = "applied", _("Confirmed and applied")
+        REJECTED = "rejected", _("Rejected")
+
+    kind = models.CharField(_("change"), max_length=9, choices=Kind.choices)
+    state = models.CharField(_("state"), max_length=9, choices=State.choices, default=State.REQUESTED)
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("ledger account"))
+    allow_negative = models.BooleanField(_("may go below zero"), null=True, blank=True)
+    bank_account = models.ForeignKey(BankAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("bank account"))
+    opening_balance = MoneyField(_("statement opening balance"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200)
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+
+    objects = StaffOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ledger setting change")
+        verbose_name_plural = _("ledger setting changes")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="overdraft", account__isnull=False, allow_negative__isnull=False,
+                                   bank_account__isnull=True, opening_balance__isnull=True)
+                | models.Q(kind="opening", account__isnull=True, allow_negative__isnull=True,
+                           bank_account__isnull=False, opening_balance__isnull=False),
+                name="setting_change_one_target"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_kind_display()} {self.get_state_display()}"
 
 
 class ReconciliationRun(models.Model):

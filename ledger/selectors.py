@@ -16,7 +16,8 @@ def account_by_code(code) -> Account:
 
 def lines_with_running_balance(account: Account, *, viewer, limit=200):
     """The account's latest lines the viewer may see, newest first, each annotated with ``running`` = balance
-    after it (an unknown viewer, or someone else's account: none)."""
+    after it (an unknown viewer, or someone else's account: none). ``limit=None``: the queryset of them all,
+    for a paged list (the running balance is computed over every line before a page is cut)."""
     normal = "D" if account.debit_normal else "C"
     signed = Case(When(side=normal, then=F("amount")), default=-F("amount"),
                   output_field=DecimalField(max_digits=18, decimal_places=2))
@@ -26,7 +27,7 @@ def lines_with_running_balance(account: Account, *, viewer, limit=200):
         .annotate(running=Window(expression=Sum(signed), order_by=[F("id").asc()]))
         .order_by("-id")
     )
-    return list(qs[:limit])
+    return qs if limit is None else list(qs[:limit])
 
 
 def active_holds(account: Account, *, viewer):
@@ -60,6 +61,46 @@ def statement_lines(filters=None, *, viewer):
 
     qs = BankStatementLine.objects.visible_to(viewer).select_related("bank_account", "entry")
     return StatementLineFilter.apply(filters, qs).order_by("-value_date", "-id")
+
+
+def statements(*, viewer):
+    """Bank statement imports, latest first (finance, auditors and administrators, or the system)."""
+    from ledger.models import BankStatement
+
+    if not (is_system(viewer) or roles.has_role(viewer, roles.FINANCE, roles.AUDITOR, roles.SYSADMIN)):
+        return BankStatement.objects.none()
+    return BankStatement.objects.select_related("bank_account", "imported_by", "confirmed_by").order_by("-id")
+
+
+def setting_changes(*, viewer):
+    """Requested changes of the ledger's settings, latest first (finance, auditors and administrators)."""
+    from ledger.models import SettingChange
+
+    if not (is_system(viewer) or roles.has_role(viewer, roles.FINANCE, roles.AUDITOR, roles.SYSADMIN)):
+        return SettingChange.objects.none()
+    return SettingChange.objects.select_related("account", "bank_account").order_by("-id")
+
+
+def parse_month(text):
+    """(first day of the month, None) for "YYYY-MM", or (None, a message)."""
+    import datetime
+
+    from django.utils.translation import gettext as _
+
+    try:
+        month = datetime.datetime.strptime(text.strip(), "%Y-%m").date()
+    except ValueError:
+        return None, _("Enter a month written YYYY-MM.")
+    if not 2000 <= month.year <= 2100:
+        return None, _("Enter a month written YYYY-MM.")
+    return month, None
+
+
+def last_run_of_month(month, *, viewer):
+    """The last stored reconciliation run of ``month`` that carries an ageing (finance, auditors, administrators)."""
+    runs = reconciliation_runs(viewer=viewer).filter(business_date__year=month.year,
+                                                      business_date__month=month.month, report__has_key="ageing")
+    return runs.order_by("-business_date", "-id").first()
 
 
 def reconciliation_runs(filters=None, *, viewer):

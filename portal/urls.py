@@ -10,6 +10,11 @@ app_name = "portal"
 urlpatterns = [
     page("portal/login/", auth.DepositorLoginView.as_view(), name="login", allow=(PUBLIC,)),
     page("portal/logout/", LogoutView.as_view(next_page="/portal/login/"), name="logout", allow=(PUBLIC,)),
+    page("portal/password-reset/", auth.password_reset, name="password_reset", allow=(PUBLIC,)),
+    page("portal/password-reset/confirm/", auth.password_reset_confirm, name="password_reset_confirm",
+         allow=(PUBLIC,)),
+    page("portal/password/", auth.PortalPasswordChangeView.as_view(), name="password_change", **DEPOSITOR),
+    page("employer/password/", auth.PortalPasswordChangeView.as_view(), name="employer_password_change", **AGENT),
     page("portal/", depositor.home, name="home", **DEPOSITOR),
     page("portal/profile/", depositor.profile, name="profile", **DEPOSITOR),
     page("portal/accounts/<str:number>/deposits/", depositor.deposits, name="deposits", **DEPOSITOR),

@@ -11,13 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts import services as account_services
 from accounts.models import Depositor
 from core import roles
-from core.actors import system_actor
 from core.models import BusinessDay, Notification
 from deposits.models import BaseAdjustment, DeferralApplication, RemittanceList
 from deposits.services import deferral as deferral_services
 from deposits.services import remittance as remittance_services
 from ledger.models import BankStatementLine
-from ledger.services import import_statement
 from tests import factories
 from tests.conftest import make_user
 from withdrawals.models import Recovery, StandingInstruction, WithdrawalApplication, WithdrawalDocument
@@ -96,7 +94,7 @@ def build() -> World:
     clerk = staff[roles.CLERK]
     bank = factories.bank_account()
     world = World(a=_side("甲", clerk, bank, 1), b=_side("乙", clerk, bank, 2), staff=staff)
-    (world.bank_line,) = import_statement(actor=system_actor(), bank_account=bank, rows=[{
+    (world.bank_line,) = factories.statement(bank_account=bank, rows=[{
         "bank_reference": "ACCESS-1", "value_date": "2026-11-15", "direction": "C", "amount": "123.45",
         "remark": "unknown payer", "counterparty_name": "某人"}])
     return world

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 
 from core import roles
-from ledger.reconciliation import check_trial_balance
+from ledger.reconciliation import check_cached_balances, check_entries, check_records, check_trial_balance
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLE_GROUPS = [*roles.STAFF_ROLES, roles.DEPOSITOR, roles.EMPLOYER_AGENT, roles.BANK_CLIENT, roles.COURT_CLIENT,
@@ -58,7 +58,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _trial_balance_stays_zero(request):
-    """After every test that used the database, debits equal credits and balances agree.
+    """After every test that used the database, the reconciliation's checks of the books themselves agree:
+    debits equal credits overall and in every entry, cached balances equal their lines, and every business record
+    that moved money (remittance lists, payments, closing interest, booked bank lines) equals its journal line.
+    (The bank and fund-control checks need a complete bank picture; the money tests assert them where they
+    build one.)
 
     A transactional test (browser tests, concurrency tests) ends with a flush that also removes what the
     migrations installed (roles, chart of accounts, policy); it is put back, outside any test transaction,
@@ -76,8 +80,9 @@ def _trial_balance_stays_zero(request):
             request.getfixturevalue(name)  # set up before us, so torn down after our check
     yield
     if uses_db:
-        result = check_trial_balance()
-        assert result["ok"], result
+        for check in (check_trial_balance, check_entries, check_cached_balances, check_records):
+            result = check()
+            assert result["ok"], result
 
 
 def _reinstall_reference_data():

@@ -70,3 +70,25 @@ def bank_received(bank, entry):
         bank_account=bank, bank_reference=f"T{entry.pk:010d}",
         defaults=dict(value_date=entry.business_date, direction="C", amount=amount, match_status="booked",
                       entry=entry))
+
+
+def bank_balance(bank) -> Decimal:
+    """What the bank itself holds on ``bank``: its last statement's closing balance (or the opening balance) and
+    the lines since (payments it confirmed)."""
+    last = bank.statements.order_by("-id").first()
+    balance = bank.opening_balance if last is None else last.closing_balance
+    for line in bank.statement_lines.filter(id__gt=last.last_line_id if last else 0):
+        balance += line.amount if line.direction == "C" else -line.amount
+    return balance
+
+
+def statement(*, bank_account, rows, actor=None, closing_balance=None):
+    """The bank sends statement lines (through its channel, as the system's bank feed) with its closing balance
+    after them: the balance it holds plus the new lines, unless given."""
+    if closing_balance is None:
+        known = set(bank_account.statement_lines.values_list("bank_reference", flat=True))
+        closing_balance = bank_balance(bank_account) + sum(
+            (Decimal(r["amount"]) * (1 if r["direction"] == "C" else -1) for r in rows
+             if r["bank_reference"] not in known), Decimal(0))
+    return ledger_services.import_statement(bank_account=bank_account, rows=rows, actor=actor or system_actor(),
+                                            closing_balance=closing_balance)

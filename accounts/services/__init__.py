@@ -7,9 +7,10 @@ from accounts.services.depositors import link_spouses, register_depositor
 from accounts.services.employers import change_employer, close_employer, link_employer_agent, register_employer
 from accounts.services.fund_accounts import open_account, open_account_for_person, open_ledger_account
 from accounts.services.lifecycle import close_account, merge_accounts, seal_account, transfer_account, unseal_account
+from accounts.services.portal_passwords import request_password_reset, reset_password
 
 __all__ = [
     "change_employer", "close_account", "close_employer", "link_employer_agent", "link_spouses", "merge_accounts",
     "open_account", "open_account_for_person", "open_ledger_account", "register_depositor", "register_employer",
-    "seal_account", "transfer_account", "unseal_account", "validated_id",
+    "request_password_reset", "reset_password", "seal_account", "transfer_account", "unseal_account", "validated_id",
 ]

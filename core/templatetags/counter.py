@@ -14,9 +14,14 @@ register = template.Library()
 ROLE_GROUPS = {
     "read": roles.READ_ROLES,
     "account_write": roles.ACCOUNT_WRITE_ROLES,
-    "statement_write": (*roles.ACCOUNT_WRITE_ROLES, roles.FINANCE),  # import and match bank statements
+    "statement_write": (*roles.ACCOUNT_WRITE_ROLES, roles.FINANCE),  # match bank statements
+    "statement_import": (roles.FINANCE,),  # import a statement file (ledger.services.IMPORT_ROLES), confirm one
     "reconciliation": (roles.FINANCE, roles.AUDITOR, roles.SYSADMIN),
+    "reconcile_run": (roles.FINANCE,),  # start a reconciliation (ledger.reconciliation.RECONCILE_ROLES)
+    "ledger_settings": (roles.FINANCE, roles.SYSADMIN),  # request / confirm ledger setting changes
     "admin": (roles.SYSADMIN,),
+    "depositor": (roles.DEPOSITOR,),
+    "agent": (roles.EMPLOYER_AGENT,),
 }
 
 
@@ -31,6 +36,24 @@ def yuan(value):
 @register.filter
 def mask_id(value):
     return identity.mask_id_number(value or "")
+
+
+@register.filter
+def id_for(value, viewer):
+    """``{{ person.id_number|id_for:request.user }}``: the full ID number for the roles that need it
+    (``roles.FULL_ID_ROLES``), masked for everyone else."""
+    return value if roles.sees_full_id(viewer) else identity.mask_id_number(value or "")
+
+
+@register.filter
+def actor_for(user, viewer):
+    """Who took a step, as a staff page shows it: a depositor signs in with the ID number, so a depositor's user
+    name is shown like an ID number (:func:`id_for`); staff user names as they are."""
+    if user is None:
+        return ""
+    if roles.has_role(user, roles.DEPOSITOR):
+        return id_for(user.username, viewer)
+    return user.username
 
 
 @register.filter

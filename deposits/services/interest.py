@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import FundAccount
-from core import audit, batch, policy
+from core import audit, batch, bounds, policy
 from core.actors import system_actor
 from core.business_date import today
 from core.errors import InvalidInput, StateError
@@ -422,10 +422,7 @@ def _interest_memo(terms: Terms):
 
 def plan_settlement(*, year: int, actor, chunk_size=10000) -> tuple[BatchRun, bool]:
     """The batch run of the settlement of ``year`` (created once, with its chunks and frozen terms)."""
-    year = int(year)
-    if not 2000 <= year <= today().year:
-        raise InvalidInput(_("Choose a year from 2000 to %(y)d.") % {"y": today().year}, code="bad_year",
-                           fields={"year": [_("Out of range.")]})
+    year = bounds.year(year)
     existing = BatchRun.objects.filter(key=run_key(year)).first()
     if existing is not None:
         return existing, False

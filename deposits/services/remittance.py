@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -270,7 +270,15 @@ def _post(remittance, *, source_account_id, actor, memo, value_date):
                  business_date=interest.booking_date(value_date),
                  business_type="01" if remittance.kind == RemittanceList.Kind.REGULAR else "02",
                  source=f"remittance:{remittance.pk}")
-    remittance.lines.update(posted=True)
+    try:
+        with transaction.atomic():
+            remittance.lines.update(posted=True)
+    except IntegrityError as exc:
+        # Another list paying one of these account-months was posted at the same moment (its commit came after
+        # our check): the database's unique index refuses the second; the caller's transaction rolls back.
+        _check_months_unpaid(remittance)
+        raise Conflict(_("A month on this list was paid by another list at the same time; nothing was posted."),
+                       code="month_paid") from exc
     remittance.status = RemittanceList.Status.POSTED
     remittance.entry = entry
     remittance.save(update_fields=["status", "entry"])
@@ -322,7 +330,7 @@ def pay_from_statement(*, actor, remittance, line: BankStatementLine) -> Remitta
     if remittance.status == RemittanceList.Status.POSTED and remittance.paid_by_id == line.pk:
         return remittance  # the same payment again: nothing more to post
     _require_status(remittance, RemittanceList.Status.CONFIRMED)
-    line = ledger_services.lock_receipt(line)
+    line = ledger_services.lock_receipt(line, actor=actor)
     if line.amount != remittance.total:
         raise InvalidInput(_("The payment of %(p)s does not equal the amount due %(d)s.")
                            % {"p": format_yuan(line.amount), "d": format_yuan(remittance.total)}, code="amount")
@@ -378,8 +386,8 @@ def match_incoming(*, actor) -> dict:
     A line whose list cannot be posted (e.g. a month paid meanwhile) is parked in suspense and reported."""
     roles.require_role(actor, *STATEMENT_ROLES)
     result = {"posted": 0, "employer_suspense": 0, "general_suspense": 0, "problems": []}
-    lines = BankStatementLine.objects.filter(match_status=BankStatementLine.Match.UNMATCHED, direction="C")
-    for line in lines.order_by("pk"):
+    # Lines of a statement file not yet confirmed, or imported by the actor, wait for someone else.
+    for line in ledger_services.receipts_usable_by(actor).order_by("pk"):
         remittance = _find_list(line)
         if remittance is not None:
             try:

@@ -42,12 +42,15 @@ def bank_import(request):
     if form.is_valid():
         try:
             created = ledger_services.import_statement_file(bank_account=form.cleaned_data["bank_account"],
-                                                            file=form.cleaned_data["file"], actor=request.user)
+                                                            file=form.cleaned_data["file"], actor=request.user,
+                                                            closing_balance=form.cleaned_data["closing_balance"])
         except ApplicationError as exc:
             form.show_error(exc)
         else:
             messages.success(request, _("%(n)d statement lines imported (lines already imported are skipped).")
                              % {"n": len(created)})
+            messages.info(request, _("Another finance person must confirm the statement before its lines can be "
+                                     "matched."))
             return redirect("deposits:bank")
     return _bank_page(request, import_form=form)
 

@@ -2,6 +2,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import DateField, MoneyField
 from core.errors import NotFound
 from ledger.models import BankAccount
 from ledger.services import import_statement
@@ -9,9 +10,9 @@ from ledger.services import import_statement
 
 class StatementLineSerializer(serializers.Serializer):
     bank_reference = serializers.CharField(max_length=40)
-    value_date = serializers.DateField()
+    value_date = DateField()
     direction = serializers.ChoiceField(choices=["C", "D"])
-    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0)
+    amount = MoneyField()
     counterparty_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
     counterparty_account = serializers.CharField(max_length=40, required=False, allow_blank=True)
     remark = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -19,11 +20,14 @@ class StatementLineSerializer(serializers.Serializer):
 
 class StatementSerializer(serializers.Serializer):
     bank_account = serializers.CharField(max_length=32)
-    lines = StatementLineSerializer(many=True, allow_empty=False)
+    closing_balance = serializers.DecimalField(max_digits=17, decimal_places=2,
+                                               help_text="The bank's balance of the account after these lines")
+    lines = StatementLineSerializer(many=True, allow_empty=False, max_length=10000)
 
 
 class StatementLineCreate(APIView):
-    """A bank posts its statement lines for one of the center's accounts. Known serial numbers are skipped."""
+    """A bank posts its statement lines for one of the center's accounts with its closing balance after them.
+    Known serial numbers are skipped."""
 
     serializer_class = StatementSerializer
 
@@ -34,6 +38,7 @@ class StatementLineCreate(APIView):
         if bank_account is None:
             raise NotFound("bank account not found")
         rows = [{k: str(v) for k, v in line.items()} for line in ser.validated_data["lines"]]
-        created = import_statement(bank_account=bank_account, rows=rows, actor=request.user)
+        created = import_statement(bank_account=bank_account, rows=rows, actor=request.user,
+                                   closing_balance=ser.validated_data["closing_balance"])
         return Response({"imported": len(created), "skipped": len(rows) - len(created)},
                         status=status.HTTP_201_CREATED)

@@ -4,11 +4,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import audit
-from core.errors import InvalidInput, StateError
-from core.money import FEN, to_decimal
+from core.errors import StateError
+from core.money import to_decimal
 from ledger import chart
 from ledger.models import Account, BankAccount
-from ledger.services.sub_accounts import open_sub_account, require_person_with_reason
+from ledger.services.sub_accounts import open_sub_account
 
 
 @transaction.atomic
@@ -29,27 +29,3 @@ def default_bank_account(purpose=BankAccount.Purpose.DEPOSIT) -> BankAccount:
     if bank_account is None:
         raise StateError(_("No bank account of the center is set up for this purpose."), code="no_bank_account")
     return bank_account
-
-
-@transaction.atomic
-def change_opening_balance(*, actor, bank_account: BankAccount, opening_balance, reason) -> BankAccount:
-    """Correct the statement opening balance the reconciliation starts from (read-only in admin). Finance or a
-    system administrator, with a reason (audited and kept in the bank account's history)."""
-    reason = require_person_with_reason(actor, reason)
-    try:
-        amount = to_decimal(opening_balance)
-    except (TypeError, ValueError, ArithmeticError):
-        amount = None
-    if amount is None or not amount.is_finite() or amount != amount.quantize(FEN):
-        msg = _("Enter an amount in yuan with at most two decimals.")
-        raise InvalidInput(msg, code="bad_amount", fields={"opening_balance": [msg]})
-    account = BankAccount.objects.select_for_update().get(pk=bank_account.pk)
-    before = account.opening_balance
-    if before == amount:
-        return account
-    account.opening_balance = amount
-    account._change_reason = reason[:100]
-    account.save(update_fields=["opening_balance"])
-    audit.record(actor=actor, action="ledger.bank_account.opening_balance", obj=account,
-                 before={"opening_balance": before}, after={"opening_balance": amount}, comment=reason)
-    return account

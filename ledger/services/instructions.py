@@ -64,6 +64,9 @@ def settle_instruction(*, instruction: BankInstruction, bank_reference, value_da
     if instruction.status != BankInstruction.Status.PENDING:
         raise StateError(_("Instruction %(r)s is not pending.") % {"r": instruction.reference})
     paid = instruction.amount if paid is None else to_decimal(paid)
+    # The bank's confirmation is a line of the account's statement: serialised with statement imports, whose
+    # closing balance covers every line written before them.
+    BankAccount.objects.select_for_update().filter(pk=instruction.bank_account_id).first()
     if not ZERO < paid <= instruction.amount:
         raise InvalidInput(_("The amount paid must be more than zero and at most the instruction's %(a)s.")
                            % {"a": instruction.amount}, code="bad_amount")

@@ -1,9 +1,12 @@
 """The three-ledger reconciliation page (三账平衡)."""
 
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from core.business_date import today
+from core.errors import Forbidden
 from core.tables import list_page
 from ledger import selectors
 from ledger.filters import ReconciliationRunFilter
@@ -13,7 +16,10 @@ from ledger.tables import ReconciliationRunTable
 
 def reconciliation(request):
     if request.method == "POST":
-        report = reconcile(save=True)
+        try:
+            report = reconcile(actor=request.user, save=True)
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
         if report["ok"]:
             messages.success(request, _("The three ledgers agree."))
         else:
@@ -24,3 +30,12 @@ def reconciliation(request):
     return list_page(request, "ledger/reconciliation.html", table=ReconciliationRunTable(runs),
                      filename="reconciliation-runs", filterset=ReconciliationRunFilter(request.GET or None),
                      context={"runs": [latest] if latest else [], "latest": latest})
+
+
+def ageing_report(request):
+    """The monthly ageing report: the ageing stored by the last reconciliation of a month (default: this one)."""
+    text = (request.GET.get("month") or "")[:7]
+    month, error = selectors.parse_month(text) if text else (today().replace(day=1), None)
+    run = selectors.last_run_of_month(month, viewer=request.user) if month else None
+    return render(request, "ledger/ageing.html", {"run": run, "month": f"{month:%Y-%m}" if month else text,
+                                                  "error": error}, status=400 if error else 200)

@@ -130,13 +130,21 @@ def test_admin_refuses_every_bypass(admin_client, records, name):
 def test_every_money_or_workflow_admin_uses_the_read_only_mixin():
     from core.models import AuditEvent, BatchRun, CaseTransition, NumberSequence
     from deposits.models import ArrearsRecord, BaseAdjustment, FlexibleDeposit, RemittanceList
-    from ledger.models import BankInstruction, BankStatementLine, Hold, JournalEntry, ReconciliationRun
+    from ledger.models import (
+        BankInstruction,
+        BankStatement,
+        BankStatementLine,
+        Hold,
+        JournalEntry,
+        ReconciliationRun,
+        SettingChange,
+    )
     from withdrawals.models import FraudBan, PropertyRecord, Recovery, StandingInstruction
 
     guarded = [Employer, FundAccount, Account, BankAccount, JournalEntry, Hold, BankInstruction, BankStatementLine,
                ReconciliationRun, DeferralApplication, RemittanceList, BaseAdjustment, ArrearsRecord,
                FlexibleDeposit, WithdrawalApplication, StandingInstruction, Recovery, FraudBan, PropertyRecord,
-               AuditEvent, CaseTransition, BatchRun, NumberSequence]
+               AuditEvent, CaseTransition, BatchRun, NumberSequence, BankStatement, SettingChange]
     assert [m.__name__ for m in guarded if not isinstance(site._registry.get(m), ReadOnlyAdminMixin)] == []
 
 

@@ -56,6 +56,7 @@ def fill(name, kwarg, world, side):
     if kwarg == "pk":
         for part, value in (("deferral", side.deferral.pk), ("base", side.base_adjustment.pk),
                             ("bank", world.bank_line.pk), ("document", side.document.pk),
+                            ("statement", world.bank_line.statement_id), ("setting", world.bank_line.pk),
                             ("standing", side.standing.pk)):
             if part in name:
                 return value

@@ -16,7 +16,6 @@ from deposits.models import ArrearsRecord
 from deposits.services import arrears, deferral
 from deposits.services import remittance as remit
 from ledger.reconciliation import run_checks
-from ledger.services import import_statement
 from tests import factories
 from tests.conftest import make_user
 
@@ -39,7 +38,7 @@ def on(day):
 def pay(actor, rem):
     """Confirm a list and receive its exact amount from the bank."""
     remit.confirm_list(actor=actor, remittance=rem)
-    (line,) = import_statement(actor=system_actor(), bank_account=factories.bank_account(), rows=[{
+    (line,) = factories.statement(bank_account=factories.bank_account(), rows=[{
         "bank_reference": f"R{next(_refs)}", "value_date": "2026-08-12", "direction": "C", "amount": str(rem.total)}])
     return remit.pay_from_statement(actor=actor, remittance=rem, line=line)
 

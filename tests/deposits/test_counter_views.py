@@ -20,9 +20,9 @@ from deposits.models import RemittanceLine, RemittanceList
 from deposits.services import remittance as services
 from deposits.views import remittances as views
 from ledger import chart
-from ledger.models import Account, BankStatementLine, JournalEntry
+from ledger.models import Account, BankStatement, BankStatementLine, JournalEntry
 from ledger.reconciliation import run_checks
-from ledger.services import import_statement
+from ledger.services import confirm_statement
 from tests import factories
 from tests.conftest import make_user
 
@@ -90,7 +90,7 @@ def confirmed(clerk, emp):
 
 
 def receive(bank, ref, amount, remark="", name=""):
-    (line,) = import_statement(actor=system_actor(),
+    (line,) = factories.statement(
                                bank_account=bank, rows=[{"bank_reference": ref, "value_date": "2026-11-15",
                                                         "direction": "C", "amount": str(amount),
                                                         "remark": remark, "counterparty_name": name}])
@@ -132,7 +132,8 @@ def test_every_page_renders_for_a_clerk(web, clerk, emp, bank):
     assert 'id="suspense-balance">0.00<' in page
 
     page = html(web.get(reverse("deposits:bank")))
-    assert "R1" in page and "导入" in page and "立即匹配" in page and emp.account_number in page
+    assert "R1" in page and "立即匹配" in page and emp.account_number in page
+    assert 'id="import-form"' not in page  # statement files are imported by finance
 
     page = html(web.get(reverse("accounts:employer", args=[emp.account_number])))
     assert remittance.reference in page and 'id="generate-form"' in page and "生成补缴清册" in page
@@ -231,8 +232,11 @@ def test_supplementary_list_bad_input_changes_nothing(web, emp):
     assert "截止月份不能早于起始月份。" in page
     page = html(web.post(target, {"month_from": "2026-09", "accounts": "99999999", "reason": "漏缴"}))
     assert "以下账户不是本单位职工：99999999。" in page
-    page = html(web.post(target, {"month_from": "2027-01", "reason": "漏缴"}))
+    page = html(web.post(target, {"month_from": "2026-12", "reason": "漏缴"}))
     assert "补缴不能包含未来月份。" in page
+    for month in ("2027-01", "0001-01", "1990-12"):  # outside the window every month field has
+        page = html(web.post(target, {"month_from": month, "reason": "漏缴"}))
+        assert "请输入 1991-01 至 2026-12 之间的月份。" in page
     assert RemittanceList.objects.count() == 0
 
 
@@ -439,21 +443,26 @@ def test_download_the_list(web, clerk, emp):
 
 # --- bank statements ---------------------------------------------------------------------------------------
 
-def test_import_match_and_book_to_suspense(web, clerk, emp, bank):
+def test_import_match_and_book_to_suspense(web, client, finance, clerk, emp, bank):
     remittance = confirmed(clerk, emp)
     a, b = numbers(emp)
     csv_text = HEADER + (f"S1,2026-11-15,C,1639.48,{emp.name},6222,公积金 {remittance.reference}\n"
                          f"S2,2026-11-15,C,200.00,{emp.name},6222,多缴\n"
                          "S3,2026-11-16,C,50.00,不认识的公司,,?\n"
                          "S4,2026-11-16,C,10.00,某某,,?\n")
-    response = web.post(reverse("deposits:bank_import"), {"bank_account": bank.pk, "file": upload("s.csv", csv_text)},
-                        follow=True)
+    client.force_login(finance)
+    response = client.post(reverse("deposits:bank_import"), {"bank_account": bank.pk, "closing_balance": "1899.48",
+                                                             "file": upload("s.csv", csv_text)}, follow=True)
     assert "已导入 4 条银行流水（已导入过的流水自动跳过）。" in html(response)
     assert BankStatementLine.objects.filter(match_status="unmatched").count() == 4
 
     # the same file again imports nothing new
-    web.post(reverse("deposits:bank_import"), {"bank_account": bank.pk, "file": upload("s.csv", csv_text)})
+    client.post(reverse("deposits:bank_import"), {"bank_account": bank.pk, "closing_balance": "1899.48",
+                                                  "file": upload("s.csv", csv_text)})
     assert BankStatementLine.objects.count() == 4
+    finance2 = make_user("finance2", roles.FINANCE)
+    for statement in BankStatement.objects.all():  # a second finance person confirms both imports
+        confirm_statement(statement=statement, actor=finance2)
 
     # one line booked by hand to the employer's suspense first
     s4 = BankStatementLine.objects.get(bank_reference="S4")
@@ -476,14 +485,15 @@ def test_import_match_and_book_to_suspense(web, clerk, emp, bank):
     assert run_checks()["ok"]
 
 
-def test_bad_statement_file_lists_the_rows_and_imports_nothing(web, bank):
+def test_bad_statement_file_lists_the_rows_and_imports_nothing(client, finance, bank):
+    client.force_login(finance)
     csv_text = HEADER + "S1,15/11/2026,C,100.00,甲公司,,\nS2,2026-11-15,X,-1,乙公司,,\n"
-    page = html(web.post(reverse("deposits:bank_import"), {"bank_account": bank.pk,
-                                                            "file": upload("s.csv", csv_text)}))
+    page = html(client.post(reverse("deposits:bank_import"), {"bank_account": bank.pk, "closing_balance": "100",
+                                                               "file": upload("s.csv", csv_text)}))
     assert "第 2 行，value_date：应为 YYYY-MM-DD 格式的日期" in page
     assert "第 3 行" in page and page.count("第 3 行") >= 2  # the direction and the amount of row 3
-    page = html(web.post(reverse("deposits:bank_import"), {"bank_account": bank.pk,
-                                                            "file": upload("s.csv", "a,b\n1,2\n")}))
+    page = html(client.post(reverse("deposits:bank_import"), {"bank_account": bank.pk, "closing_balance": "100",
+                                                               "file": upload("s.csv", "a,b\n1,2\n")}))
     assert "bank_reference" in page
     assert BankStatementLine.objects.count() == 0
 
@@ -551,9 +561,16 @@ def test_finance_imports_and_matches_but_does_not_edit_lists(client, finance, cl
     remittance = confirmed(clerk, emp)
     client.force_login(finance)
     csv_text = HEADER + f"F1,2026-11-15,C,1639.48,{emp.name},,{remittance.reference}\n"
-    client.post(reverse("deposits:bank_import"), {"bank_account": bank.pk, "file": upload("f.csv", csv_text)})
+    client.post(reverse("deposits:bank_import"), {"bank_account": bank.pk, "closing_balance": "1639.48",
+                                                  "file": upload("f.csv", csv_text)})
     page = html(client.get(reverse("deposits:bank")))
     assert 'id="match-now"' in page and "F1" in page
+    confirm_statement(statement=BankStatement.objects.get(), actor=make_user("finance2", roles.FINANCE))
+    client.post(reverse("deposits:bank_match"))  # the importer's own lines are left for someone else
+    remittance.refresh_from_db()
+    assert remittance.status == "confirmed"
+    assert BankStatementLine.objects.get().match_status == "unmatched"
+    client.force_login(make_user("finance3", roles.FINANCE))
     client.post(reverse("deposits:bank_match"))
     remittance.refresh_from_db()
     assert remittance.status == "posted"
@@ -591,7 +608,7 @@ def test_unknown_reference_is_404(web, emp):
 def test_statement_lines_page_filters_sorts_and_exports(web, bank):
     import csv
 
-    import_statement(actor=system_actor(), bank_account=bank, rows=[
+    factories.statement(bank_account=bank, rows=[
         {"bank_reference": "L1", "value_date": "2026-11-02", "direction": "C", "amount": "100.00",
          "counterparty_name": "甲公司", "remark": "=1+2"},
         {"bank_reference": "L2", "value_date": "2026-11-05", "direction": "C", "amount": "300.00",
@@ -607,7 +624,7 @@ def test_statement_lines_page_filters_sorts_and_exports(web, bank):
     page = html(web.get(url, {"q": "乙公司", "date_from": "2026-11-03"})).split('id="statement-lines"')[1]
     assert "L2" in page and "L1" not in page and "L3" not in page
     export = web.get(url, {"sort": "amount", "export": "csv"})
-    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig"))))
     assert [(r[1], r[4]) for r in rows[1:]] == [("L3", "50.00"), ("L1", "100.00"), ("L2", "300.00")]
     assert rows[2][7] == "'=1+2"  # a remark that a spreadsheet would run is escaped
     assert web.get(url, {"date_from": "not a date"}).status_code == 200  # a bad filter is shown, not a 500

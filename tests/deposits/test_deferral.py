@@ -17,7 +17,6 @@ from deposits.models import DeferralApplication, DeferredMonth, RemittanceList
 from deposits.services import deferral
 from deposits.services import remittance as remit
 from ledger.reconciliation import run_checks
-from ledger.services import import_statement
 from tests import factories
 from tests.conftest import make_user
 
@@ -85,6 +84,16 @@ def test_evidence_is_required(agent, emp):
         submit(agent, emp, evidence=evidence("决议.exe"))
     assert "PDF" in info.value.message
     assert DeferralApplication.objects.count() == 0 and CaseTransition.objects.count() == 0
+
+
+def test_evidence_is_judged_by_its_content(agent, emp):
+    page = SimpleUploadedFile("决议.pdf", b"<html><script>alert(1)</script></html>", content_type="application/pdf")
+    with pytest.raises(InvalidInput) as info:
+        submit(agent, emp, evidence=page)
+    assert info.value.code == "evidence_type" and "PDF" in info.value.message
+    assert DeferralApplication.objects.count() == 0
+    app = submit(agent, emp)
+    assert app.evidence.name.endswith(".pdf") and "职代会决议" not in app.evidence.name
 
 
 def test_period_and_dates_are_checked(agent, emp):
@@ -183,7 +192,7 @@ def test_deferral_sets_status_blocks_lists_and_must_be_made_up(clerk, agent, emp
     sup = remit.supplementary_list(actor=agent, employer=emp, months=[NOV, DEC], reason="缓缴期满补缴")
     assert sup.total == Decimal("6400.00")  # (1,200 + 1,200 + 400 + 400) × 2 months
     remit.confirm_list(actor=agent, remittance=sup)
-    (line,) = import_statement(actor=system_actor(), bank_account=factories.bank_account(), rows=[{
+    (line,) = factories.statement(bank_account=factories.bank_account(), rows=[{
         "bank_reference": "D1", "value_date": "2027-02-03", "direction": "C", "amount": "6400.00"}])
     remit.pay_from_statement(actor=clerk, remittance=sup, line=line)
     assert [d.month for d in selectors.outstanding_deferred_months(emp, viewer=system_actor())] == [JAN]

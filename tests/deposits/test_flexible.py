@@ -16,7 +16,6 @@ from deposits.models import FlexibleDeposit, FlexibleDepositMonth
 from deposits.services import flexible
 from ledger.models import Account, BankStatementLine, JournalEntry
 from ledger.reconciliation import run_checks
-from ledger.services import import_statement
 from tests import factories
 from tests.conftest import make_user
 
@@ -37,7 +36,7 @@ def register(actor, **kw):
 
 
 def receive(amount, ref="F1"):
-    (line,) = import_statement(actor=system_actor(), bank_account=factories.bank_account(), rows=[{
+    (line,) = factories.statement(bank_account=factories.bank_account(), rows=[{
         "bank_reference": ref, "value_date": "2026-11-20", "direction": "C", "amount": str(amount),
         "counterparty_name": "灵活"}])
     return line

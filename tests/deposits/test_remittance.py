@@ -48,7 +48,7 @@ def balance(account):
 
 
 def receive(bank, ref, amount, remark="", name=""):
-    (line,) = import_statement(actor=system_actor(),
+    (line,) = factories.statement(
                                bank_account=bank, rows=[{"bank_reference": ref, "value_date": "2026-11-15",
                                                         "direction": "C", "amount": str(amount),
                                                         "remark": remark, "counterparty_name": name}])
@@ -238,7 +238,7 @@ def test_statement_roles_required(emp, bank, auditor):
     with pytest.raises(Forbidden):
         services.match_incoming(actor=auditor)
     with pytest.raises(Forbidden):
-        import_statement(bank_account=bank, rows=[], actor=auditor)
+        import_statement(bank_account=bank, rows=[], closing_balance=0, actor=auditor)
 
 
 def test_employer_paid_up_to_stops_at_the_first_unpaid_month(clerk, emp, bank):

@@ -1,4 +1,5 @@
-"""A clerk at the counter, in Chromium: import the bank statement, match it, and see the remittance posted."""
+"""At the counter, in Chromium: finance imports the bank statement, a second finance person confirms it, a clerk
+matches it and sees the remittance posted."""
 
 import datetime
 import os
@@ -51,24 +52,41 @@ def world():
     return clerk, employer, accounts, bank, remittance
 
 
-def test_clerk_imports_the_statement_and_matching_posts_the_list(page, live_server, world):
+def test_finance_imports_another_confirms_and_the_clerks_matching_posts_the_list(page, live_server, world):
     clerk, employer, (zhang, li), bank, remittance = world
     assert remittance.total == Decimal("3360.00")  # (9,000 + 5,000) × 24%
-    log_in(page, live_server, clerk.username)
+    make_user("finance_e2e", roles.FINANCE, password=PASSWORD)
+    make_user("finance_e2e2", roles.FINANCE, password=PASSWORD)
+    log_in(page, live_server, "finance_e2e")
 
     page.get_by_role("navigation").get_by_role("link", name="银行流水").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("银行流水")
     statement = ("bank_reference,value_date,direction,amount,counterparty_name,counterparty_account,remark\n"
                  f"E2E0001,2026-11-18,C,3360.00,{employer.name},6222333344445555,十一月公积金 {remittance.reference}\n")
     page.locator("#id_bank_account").select_option(str(bank.pk))
+    page.locator("#id_closing_balance").fill("3360.00")
     page.locator("#id_file").set_input_files(files=[{"name": "statement.csv", "mimeType": "text/csv",
                                                      "buffer": statement.encode("utf-8")}])
     page.locator("#import").click()
     expect(page.locator(".alert-success")).to_contain_text("已导入 1 条银行流水")
+    expect(page.locator(".alert-info")).to_contain_text("须由另一名财务人员确认该对账单后，其流水才能匹配。")
     unmatched = page.locator('table[data-role="unmatched"]')
     expect(unmatched).to_contain_text("E2E0001")
     expect(unmatched).to_contain_text("3,360.00")
 
+    # a second finance person confirms the file on the statement imports page
+    page.context.clear_cookies()
+    log_in(page, live_server, "finance_e2e2")
+    page.goto(f"{live_server.url}/counter/ledger/statements/")
+    row = page.locator("#statements tbody tr").first
+    expect(row).to_contain_text("财务导入的文件")
+    expect(row).to_contain_text("待第二人确认")
+    row.get_by_role("button", name="确认").click()
+    expect(page.locator(".alert-success")).to_contain_text("已确认")
+
+    page.context.clear_cookies()
+    log_in(page, live_server, clerk.username)
+    page.get_by_role("navigation").get_by_role("link", name="银行流水").click()
     page.get_by_role("button", name="立即匹配").click()
     expect(page.locator(".alert-success")).to_contain_text("匹配完成：1 份清册入账，0 笔转入单位暂收，0 笔转入总暂收。")
     expect(page.locator('table[data-role="unmatched"]')).to_contain_text("没有未匹配的到账流水。")

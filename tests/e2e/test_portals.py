@@ -24,7 +24,8 @@ from deposits.services import remittance as remittance_services  # noqa: E402
 from deposits.services.remittance_files import HEADERS  # noqa: E402
 from ledger.models import Account  # noqa: E402
 from ledger.reconciliation import run_checks  # noqa: E402
-from ledger.services import create_bank_account, import_statement  # noqa: E402
+from ledger.services import create_bank_account  # noqa: E402
+from tests import factories  # noqa: E402
 from tests.conftest import make_user  # noqa: E402
 from tests.e2e.test_counter import PASSWORD  # noqa: E402
 
@@ -80,7 +81,7 @@ def test_agent_uploads_and_confirms_then_depositor_sees_credit_and_interest(page
     assert (remittance.status, remittance.total) == ("confirmed", Decimal("3600.00"))
 
     # The money arrives at the bank quoting the reference; the matching run posts the list.
-    import_statement(bank_account=bank, actor=system_actor(), rows=[{
+    factories.statement(bank_account=bank, rows=[{
         "bank_reference": "E2EP001", "value_date": "2026-11-20", "direction": "C", "amount": "3600.00",
         "remark": f"公积金{remittance.reference}", "counterparty_name": employer.name}])
     assert remittance_services.match_incoming(actor=system_actor())["posted"] == 1

@@ -34,27 +34,33 @@ def bal(code_or_acc):
 
 
 def test_csv_import_is_all_or_nothing_and_idempotent(bank):
-    created = ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=CSV.encode())
+    created = ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=CSV.encode(),
+                                                    closing_balance="1588.80")
     assert [(x.bank_reference, x.amount) for x in created] == [("B001", Decimal("1500.00")),
                                                                ("B002", Decimal("88.80"))]
-    again = ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=CSV.encode())
+    again = ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=CSV.encode(),
+                                                  closing_balance="1588.80")
     assert again == [] and BankStatementLine.objects.count() == 2
     bad = CSV.replace("88.80", "-1").replace("B001", "B101").replace("B002", "B102")
     with translation.override("zh-hans"), pytest.raises(InvalidInput) as info:
-        ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=bad.encode())
+        ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=bad.encode(),
+                                              closing_balance="1588.80")
     assert info.value.fields["rows"] == ["第 3 行，amount：应为大于零、最多两位小数的数字"]
     assert BankStatementLine.objects.count() == 2
 
 
 def test_gb18030_file_and_missing_columns(bank):
-    created = ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=CSV.encode("gb18030"))
+    created = ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=CSV.encode("gb18030"),
+                                                    closing_balance="1588.80")
     assert created[0].counterparty_name == "示范科技有限公司"
     with pytest.raises(InvalidInput):
-        ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=b"a,b\n1,2\n")
+        ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=b"a,b\n1,2\n",
+                                              closing_balance="1588.80")
 
 
 def test_unbooked_receipts_are_reconciling_items_then_suspense(bank):
-    ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=CSV.encode())
+    ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=CSV.encode(),
+                                          closing_balance="1588.80")
     report = run_checks()
     assert report["ok"], report  # receipts not yet booked are listed as reconciling items
     bank_check = next(c for c in report["checks"] if c["name"] == "bank")
@@ -116,15 +122,15 @@ def test_bank_api_posts_statement_lines(bank):
     token = Token.objects.create(user=user)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    body = {"bank_account": bank.number, "lines": [
+    body = {"bank_account": bank.number, "closing_balance": "66.60", "lines": [
         {"bank_reference": "API1", "value_date": "2026-11-05", "direction": "C", "amount": "66.60",
          "counterparty_name": "某公司"}]}
     resp = client.post("/api/v1/bank/statement-lines/", body, format="json")
     assert resp.status_code == 201 and resp.json() == {"imported": 1, "skipped": 0}
     resp = client.post("/api/v1/bank/statement-lines/", body, format="json")
     assert resp.json() == {"imported": 0, "skipped": 1}
-    bad = {"bank_account": bank.number, "lines": [{"bank_reference": "API2", "value_date": "2026-13-01",
-                                                   "direction": "X", "amount": "1"}]}
+    bad = {"bank_account": bank.number, "closing_balance": "67.60",
+           "lines": [{"bank_reference": "API2", "value_date": "2026-13-01", "direction": "X", "amount": "1"}]}
     resp = client.post("/api/v1/bank/statement-lines/", bad, format="json")
     assert resp.status_code == 400
     data = resp.json()
@@ -163,6 +169,6 @@ def test_reconciliation_page_lists_every_run_and_exports(clerk, bank, client):
     assert only_bad.count("<tr") == 2  # header and the one run with differences
     export = client.get("/counter/ledger/reconciliation/", {"sort": "id", "export": "csv"},
                         HTTP_ACCEPT_LANGUAGE="zh-hans")
-    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig"))))
     assert [r[3] for r in rows[1:]] == ["全部相符", "存在差异"]
     assert rows[1][4] == "—" and rows[2][4] != "—"

@@ -8,7 +8,7 @@ from django.db import IntegrityError, InternalError, connection, connections, tr
 
 from core.actors import system_actor
 from core.errors import Conflict, InsufficientFunds, StateError
-from ledger.models import Account, JournalEntry
+from ledger.models import Account, JournalEntry, JournalLine
 from ledger.posting import credit, debit, post, reverse
 from ledger.reconciliation import run_checks
 from tests import factories
@@ -35,6 +35,49 @@ def test_raw_sql_unbalanced_entry_fails_at_commit(clerk):
             # still inside the transaction: the check is deferred to commit
     assert "unbalanced" in str(info.value)
     assert not JournalEntry.objects.filter(memo="raw unbalanced").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("explicit_id", [False, True])
+def test_an_unbalanced_line_after_a_check_is_refused_whatever_the_constraint_mode(clerk, explicit_id):
+    """Post through the function with the constraints immediate (the entry is checked at once), defer them
+    again and add one more line to the same entry: the commit is refused, also when the line is given an id
+    below the ones the first check saw."""
+    acc = factories.account(clerk)
+    bank = factories.bank_account()
+    factories.deposit(acc, "50.00", bank=bank)
+    entries, lines = JournalEntry.objects.count(), JournalLine.objects.count()
+    with pytest.raises((IntegrityError, InternalError)) as info:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            entry = post(actor=system_actor(), memo="checked at once",
+                         lines=[debit(bank.ledger_account_id, "10.00"), credit(acc.ledger_account_id, "10.00")])
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")
+            if explicit_id:
+                cur.execute("INSERT INTO ledger_journalline (id, entry_id, account_id, side, amount, business_date,"
+                            " memo) VALUES (0, %s, %s, 'C', 0.01, CURRENT_DATE, '')", [entry.pk, acc.ledger_account_id])
+            else:
+                cur.execute("INSERT INTO ledger_journalline (entry_id, account_id, side, amount, business_date, memo)"
+                            " VALUES (%s, %s, 'C', 0.01, CURRENT_DATE, '')", [entry.pk, acc.ledger_account_id])
+    assert "unbalanced by -0.01" in str(info.value)
+    assert (JournalEntry.objects.count(), JournalLine.objects.count()) == (entries, lines)
+    assert Account.objects.get(pk=acc.ledger_account_id).balance == Decimal("50.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unbalanced_line_is_refused_when_the_checks_ran_immediately_before_it(clerk):
+    """The deferred checks forced by SET CONSTRAINTS ALL IMMEDIATE, then a line added in immediate mode."""
+    acc = factories.account(clerk)
+    bank = factories.bank_account()
+    with pytest.raises((IntegrityError, InternalError)) as info:
+        with transaction.atomic(), connection.cursor() as cur:
+            entry = post(actor=system_actor(), memo="checked later",
+                         lines=[debit(bank.ledger_account_id, "10.00"), credit(acc.ledger_account_id, "10.00")])
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cur.execute("INSERT INTO ledger_journalline (entry_id, account_id, side, amount, business_date, memo)"
+                        " VALUES (%s, %s, 'D', 0.01, CURRENT_DATE, '')", [entry.pk, bank.ledger_account_id])
+    assert "unbalanced by 0.01" in str(info.value)
+    assert not JournalEntry.objects.filter(memo="checked later").exists()
 
 
 @pytest.mark.django_db(transaction=True)

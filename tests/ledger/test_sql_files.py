@@ -18,9 +18,10 @@ def installed(kind, name):
 
 def test_the_ledger_files_define_the_functions_and_triggers_the_posting_needs():
     assert set(sqlfiles.definitions("ledger")) == {
-        ("function", "ledger_check_entry_balanced"), ("function", "ledger_lines_immutable"),
-        ("function", "ledger_post_entry"),
-        ("trigger", "ledger_entry_balanced"), ("trigger", "ledger_lines_immutable")}
+        ("function", "ledger_check_entry_balanced"), ("function", "ledger_forget_checked_entry"),
+        ("function", "ledger_lines_immutable"), ("function", "ledger_post_entry"),
+        ("trigger", "ledger_entry_balanced"), ("trigger", "ledger_lines_immutable"),
+        ("trigger", "ledger_lines_written_after"), ("trigger", "ledger_lines_written_before")}
 
 
 def test_installed_definitions_equal_the_files(db):

@@ -11,7 +11,6 @@ from core.actors import system_actor
 from core.business_date import set_business_date
 from deposits.models import RemittanceList
 from deposits.services import remittance
-from ledger.services import import_statement
 from tests import factories
 from tests.conftest import make_user
 
@@ -45,7 +44,7 @@ def test_depositor_sees_own_balance_and_deposits(world, clerk):
     rem = remittance.generate_list(actor=clerk, employer=emp, month=NOV)
     remittance.confirm_list(actor=clerk, remittance=rem)
     bank = factories.bank_account()
-    (line,) = import_statement(actor=system_actor(),
+    (line,) = factories.statement(
                                bank_account=bank, rows=[{"bank_reference": "P1", "value_date": "2026-11-15",
                                                         "direction": "C", "amount": str(rem.total),
                                                         "remark": rem.reference}])

@@ -38,6 +38,7 @@ class Command(BaseCommand):
         encoded = make_password(password)  # hashed once: the demo logins share one password
         groups = {g.name: g for g in Group.objects.all()}
         rows = []  # (role label, username, note)
+        authenticators = []  # (username, base32 key, otpauth URL) of the staff who need a second factor
 
         with translation.override("zh-hans"):
             labels = {role: str(label) for role, label in roles.ROLE_LABELS.items()}
@@ -48,6 +49,8 @@ class Command(BaseCommand):
             user = self._user(username, encoded, first_name=labels[role], is_staff=admin, is_superuser=admin)
             user.groups.add(groups[role])
             rows.append((labels[role], username, "Django admin: /admin/" if admin else ""))
+            if role in roles.TWO_FACTOR_ROLES:
+                authenticators.append(self._authenticator(user))
 
         for depositor in self._portal_depositors():
             user = self._user(depositor.id_number, encoded, first_name=depositor.name)
@@ -74,6 +77,21 @@ class Command(BaseCommand):
         rows.append((labels[roles.BANK_CLIENT], BANK_API_USERNAME, f"Authorization: Token {token.key}"))
 
         self._print(rows, password)
+        self.stdout.write("")
+        self.stdout.write("Staff who move money or approve log in with a second factor (TOTP). Add each key to an "
+                          "authenticator app (or scan the otpauth URL as a QR code):")
+        for username, key, url in authenticators:
+            self.stdout.write(f"  {username:<10} key {key}   {url}")
+
+    def _authenticator(self, user):
+        """The demo staff member's confirmed TOTP device (kept once created): (username, base32 key, otpauth URL)."""
+        import base64
+
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="demo", confirmed=True)
+        return user.username, base64.b32encode(device.bin_key).decode(), device.config_url
 
     def _user(self, username, encoded, *, first_name="", is_staff=False, is_superuser=False):
         user, _created = User.objects.get_or_create(username=username)

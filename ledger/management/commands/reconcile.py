@@ -2,6 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+from core.actors import system_actor
 from ledger.reconciliation import format_report, reconcile
 
 
@@ -12,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-save", action="store_true", help="Do not store the result.")
 
     def handle(self, *args, **options):
-        report = reconcile(save=not options["no_save"])
+        report = reconcile(actor=system_actor(), save=not options["no_save"])
         self.stdout.write(format_report(report))
         if not report["ok"]:
             sys.exit(1)

@@ -1,0 +1,83 @@
+"""The production settings (DEBUG off, not testing) in a fresh interpreter: ``check --deploy`` is clean with nothing
+silenced, and a page served over HTTPS carries HSTS, a Referrer-Policy, nosniff and DENY framing, with secure,
+HTTP-only cookies; plain HTTP is redirected to HTTPS. (The Content-Security-Policy is tested with django-csp.)"""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = r"""
+import json
+import django
+django.setup()
+from django.conf import settings
+from django.test import Client, override_settings
+
+# Static files as they are before collectstatic (production serves the manifest collectstatic builds).
+with override_settings(STORAGES={**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}):
+    client = Client()
+    secure = client.get("/counter/login/", secure=True, HTTP_HOST="fund.example.cn")
+    plain = client.get("/counter/login/", HTTP_HOST="fund.example.cn")
+print(json.dumps({
+    "debug": settings.DEBUG, "status": secure.status_code, "headers": dict(secure.headers),
+    "cookies": {name: {"secure": bool(c["secure"]), "httponly": bool(c["httponly"]), "samesite": c["samesite"]}
+                for name, c in secure.cookies.items()},
+    "plain": [plain.status_code, plain.headers.get("Location")],
+    "session_cookie_secure": settings.SESSION_COOKIE_SECURE, "csrf_cookie_secure": settings.CSRF_COOKIE_SECURE,
+    "silenced": list(settings.SILENCED_SYSTEM_CHECKS),
+}))
+"""
+
+
+def production_env():
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("TESTING", "DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS")
+    }
+    env.update(
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(60),
+        ALLOWED_HOSTS="fund.example.cn",
+        CSRF_TRUSTED_ORIGINS="https://fund.example.cn",
+        DJANGO_SETTINGS_MODULE="fund_center.settings",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def test_check_deploy_is_clean_with_nothing_silenced():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
+        cwd=ROOT,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_pages_carry_the_security_headers_and_secure_cookies():
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=production_env(), capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe["debug"] is False and probe["status"] == 200 and probe["silenced"] == []
+    headers = probe["headers"]
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert probe["cookies"]["csrftoken"]["secure"] is True
+    assert probe["session_cookie_secure"] is True and probe["csrf_cookie_secure"] is True
+    assert probe["plain"] == [301, "https://fund.example.cn/counter/login/"]

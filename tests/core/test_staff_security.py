@@ -1,0 +1,124 @@
+"""Staff logins: a second factor (TOTP) for every role that moves money or approves, the password change, and staff
+sessions that end after 30 minutes without a request."""
+
+import datetime
+import io
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core import roles
+from core.models import AuditEvent
+from tests.conftest import make_user
+
+PASSWORD = "pw-Secret-123"
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def enforced(settings):
+    settings.STAFF_2FA_REQUIRED = True
+    return settings
+
+
+def log_in(client, username):
+    response = client.post(reverse("core:login"), {"username": username, "password": PASSWORD})
+    assert response.status_code == 302
+    return response
+
+
+def code(device, drift=0):
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=drift):06d}"
+
+
+@pytest.mark.parametrize("role", roles.TWO_FACTOR_ROLES)
+def test_money_and_approval_roles_must_set_up_and_pass_a_second_factor(client, enforced, role):
+    user = make_user("staff1", role)
+    log_in(client, "staff1")
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("core:two_factor"))
+    assert client.get("/counter/ledger/reconciliation/").status_code == 302  # every staff page, not only home
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    assert "otpauth://totp/" in page and 'id="totp-secret"' in page and "<svg" in page
+
+    response = client.post(
+        reverse("core:two_factor"), {"token": "000000", "next": "/counter/"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 400 and "验证码错误或已过期" in response.content.decode()
+    assert client.get(reverse("core:home")).status_code == 302
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1  # a wrong code makes the next attempt wait (django-otp)
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0, throttling_failure_timestamp=None)
+    response = client.post(reverse("core:two_factor"), {"token": code(device), "next": "/counter/"})
+    assert response.status_code == 302 and response["Location"] == "/counter/"
+    assert client.get(reverse("core:home")).status_code == 200
+    assert TOTPDevice.objects.get(pk=device.pk).confirmed
+    assert AuditEvent.objects.filter(actor=user, action="staff.two_factor.setup").count() == 1
+
+    # the next login asks for the code of the device set up, and shows no key any more
+    client.post(reverse("core:logout"))
+    log_in(client, "staff1")
+    page = client.get(reverse("core:two_factor")).content.decode()
+    assert "otpauth://" not in page and 'id="id_token"' in page
+    client.post(reverse("core:two_factor"), {"token": code(device, drift=1)})  # a later code counts once
+    assert client.get(reverse("core:home")).status_code == 200
+
+
+def test_other_staff_roles_are_not_forced_and_the_next_target_stays_on_the_site(client, enforced):
+    make_user("auditor9", roles.AUDITOR)
+    log_in(client, "auditor9")
+    assert client.get(reverse("core:home")).status_code == 200
+    user = make_user("fin9", roles.FINANCE)
+    client.force_login(user)
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    response = client.post(reverse("core:two_factor"), {"token": code(device), "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == reverse("core:home")
+
+
+def test_password_change_for_staff(client):
+    user = make_user("clerk9", roles.CLERK)
+    log_in(client, "clerk9")
+    response = client.post(
+        reverse("core:password_change"),
+        {"old_password": "wrong", "new_password1": "Another-Secret-456", "new_password2": "Another-Secret-456"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 200 and "旧密码不正确" in response.content.decode()
+    response = client.post(
+        reverse("core:password_change"),
+        {"old_password": PASSWORD, "new_password1": "Another-Secret-456", "new_password2": "Another-Secret-456"},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Another-Secret-456")
+    assert AuditEvent.objects.filter(actor=user, action="staff.password.change").exists()
+
+
+def test_staff_sessions_end_after_thirty_idle_minutes(client):
+    make_user("fin8", roles.FINANCE)
+    log_in(client, "fin8")
+    assert client.get(reverse("core:home")).status_code == 200
+    assert client.session.get_expiry_age() == 1800
+    session = Session.objects.get(session_key=client.session.session_key)
+    assert session.expire_date <= timezone.now() + datetime.timedelta(minutes=30)
+    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("core:login"))
+
+
+def test_demo_users_print_a_totp_key_for_the_money_roles(db):
+    out = io.StringIO()
+    call_command("demo_users", stdout=out)
+    text = out.getvalue()
+    for username in ("clerk", "reviewer", "approver", "finance", "admin"):
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        assert device.config_url in text
+    assert not TOTPDevice.objects.filter(user__username="auditor").exists()
+    call_command("demo_users", stdout=io.StringIO())  # idempotent: the keys stay
+    assert TOTPDevice.objects.filter(user__username="finance").count() == 1
