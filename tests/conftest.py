@@ -82,7 +82,7 @@ def _trial_balance_stays_zero(request):
     if uses_db:
         for check in (check_trial_balance, check_entries, check_cached_balances, check_records):
             result = check()
-            assert result["ok"], result
+            assert result["ok"], f"{result['title']}: {result.get('differences')}"
 
 
 def _reinstall_reference_data():

@@ -1,7 +1,9 @@
 """What the withdrawal records add to the reconciliation (ledger.reconciliation), each against its journal
 line: every payment order of a case (one per attempt, one per heir) debits the case's fund account by its amount;
 a batch payment order (standing withdrawals) debits each of its cases' accounts by the amount approved; closing
-interest credits the account with the interest the case records. Registered when the app is ready."""
+interest credits the account with the interest the case records (the entries a closure posts on the account:
+finished years the settlement had not reached, type 09, then the part year, type 98; source ``account:<id>``).
+Registered when the app is ready."""
 
 from ledger.reconciliation import register_record_check
 
@@ -34,14 +36,18 @@ SELECT 'batch payment ' || e.reference, a.code, e.amount, p.amount
 
 CLOSING_INTEREST_SQL = """
 SELECT 'withdrawal ' || w.number || ' closing interest', a.code, w.interest_paid,
-       COALESCE(SUM(CASE WHEN l.side = 'C' THEN l.amount ELSE -l.amount END), 0)
+       COALESCE((SELECT SUM(CASE WHEN l.side = 'C' THEN l.amount ELSE -l.amount END)
+                   FROM ledger_journalline l JOIN ledger_journalentry e ON e.id = l.entry_id
+                  WHERE l.account_id = a.id AND e.source = 'account:' || f.id::text
+                    AND e.business_type IN ('09', '98')), 0) AS posted
   FROM withdrawals_withdrawalapplication w
   JOIN accounts_fundaccount f ON f.id = w.account_id
   JOIN ledger_account a ON a.id = f.ledger_account_id
-  LEFT JOIN ledger_journalline l ON l.entry_id = w.interest_entry_id AND l.account_id = a.id
  WHERE w.interest_entry_id IS NOT NULL
- GROUP BY w.id, w.number, a.code
-HAVING w.interest_paid <> COALESCE(SUM(CASE WHEN l.side = 'C' THEN l.amount ELSE -l.amount END), 0)
+   AND w.interest_paid <> COALESCE((SELECT SUM(CASE WHEN l.side = 'C' THEN l.amount ELSE -l.amount END)
+                   FROM ledger_journalline l JOIN ledger_journalentry e ON e.id = l.entry_id
+                  WHERE l.account_id = a.id AND e.source = 'account:' || f.id::text
+                    AND e.business_type IN ('09', '98')), 0)
 """
 
 

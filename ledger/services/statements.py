@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from core import audit, bounds, roles, tabular
 from core.actors import is_system
 from core.errors import Forbidden, InvalidInput, StateError
-from core.money import FEN, to_decimal
 from ledger import chart
 from ledger.models import Account, BankAccount, BankStatement, BankStatementLine
 from ledger.posting import credit, debit, post
@@ -73,14 +72,14 @@ def _parse_statement_row(table, row):
 
 
 def _closing_balance(value):
+    """The bank's closing balance of a statement: money within the bounds of :mod:`core.bounds` (may be negative)."""
     try:
-        amount = to_decimal(value)
-    except (TypeError, ValueError, ArithmeticError):
-        amount = None
-    if amount is None or not amount.is_finite() or amount != amount.quantize(FEN) or abs(amount) >= 10**15:
+        if value is None or isinstance(value, float):
+            raise InvalidInput("", code="bad_closing_balance")
+        return bounds.money(value, negative=True)
+    except InvalidInput as exc:
         msg = _("Enter the bank's closing balance of the statement in yuan, with at most two decimals.")
-        raise InvalidInput(msg, code="bad_closing_balance", fields={"closing_balance": [msg]})
-    return amount
+        raise InvalidInput(msg, code="bad_closing_balance", fields={"closing_balance": [msg]}) from exc
 
 
 def _rows_sha256(parsed, closing_balance):

@@ -138,6 +138,7 @@ def test_file_parsers_take_any_cell(parsers_world, finance):
                 actor=finance,
                 bank_account=parsers_world["bank"],
                 rows=[{"bank_reference": "FUZZ", "value_date": day, "direction": "C", "amount": amount}],
+                closing_balance=amount,
             ),
         ):
             try:
