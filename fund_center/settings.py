@@ -187,8 +187,36 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def media_storage(env) -> dict:
+    """Where uploaded documents (and issued PDFs) are stored, from the environment: ``MEDIA_STORAGE=filesystem``
+    (default) keeps them under ``MEDIA_ROOT``, a persistent volume shared by the web server and the worker;
+    ``MEDIA_STORAGE=s3`` puts them in S3-compatible object storage (django-storages) for deployments on several
+    machines. See docs/operations.md (backup and restore)."""
+    kind = env.get("MEDIA_STORAGE", "filesystem").strip() or "filesystem"
+    if kind == "filesystem":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured("MEDIA_STORAGE must be 'filesystem' or 's3'.")
+    if not env.get("MEDIA_S3_BUCKET"):
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs MEDIA_S3_BUCKET.")
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": env["MEDIA_S3_BUCKET"],
+        "endpoint_url": env.get("MEDIA_S3_ENDPOINT_URL") or None,  # e.g. MinIO or a provider's endpoint
+        "region_name": env.get("MEDIA_S3_REGION") or None,
+        "access_key": env.get("MEDIA_S3_ACCESS_KEY_ID") or None,
+        "secret_key": env.get("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+        "location": env.get("MEDIA_S3_PREFIX", "media"),
+        "default_acl": "private",  # documents are personal data: never public, served through the application
+        "file_overwrite": False,  # a second upload with the same name never replaces evidence
+        "querystring_auth": True,
+        "querystring_expire": 300,
+    }}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(os.environ),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING

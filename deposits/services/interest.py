@@ -467,6 +467,29 @@ def _settle_range(run: BatchRun, lo: int, hi: int) -> int:
     return FundAccount.objects.filter(pk__gte=lo, pk__lte=hi).exclude(status__in=CLOSED).count()
 
 
+def start_settlement(*, year, actor, chunk_size=10000) -> dict:
+    """Record the settlement run of ``year`` and queue its coordinator task; never waits on a task (there is no
+    result backend). ``queued`` is False when the broker was unreachable: the run is kept and
+    :func:`resume_runs` (a beat job) sends it once the broker is back."""
+    run, created = plan_settlement(year=year, actor=actor, chunk_size=chunk_size)
+    if run.status == BatchRun.Status.DONE:
+        return {"run": run, "created": created, "already_settled": True, "queued": False}
+    return {"run": run, "created": created, "already_settled": False, "queued": _queue(run)}
+
+
+def resume_runs() -> dict:
+    """Send the settlement runs whose coordinator never reached the broker, or stalled (:func:`batch.runs_to_queue`)."""
+    runs = batch.runs_to_queue(JOB)
+    return {"runs": len(runs), "queued": sum(_queue(run) for run in runs)}
+
+
+def _queue(run) -> bool:
+    from deposits.tasks import settle_interest  # the coordinator task (tasks sit on top of services)
+
+    return batch.queue(run, settle_interest, year=run.params["year"], chunk_size=run.params.get("chunk_size", 10000),
+                       actor_id=run.started_by_id)
+
+
 def settle_chunk(chunk_id: int) -> int:
     """Settle one chunk (skipped when already done); a failure is recorded on the chunk and re-raised."""
     run = BatchRun.objects.select_related("started_by").get(chunks__pk=chunk_id)

@@ -12,7 +12,6 @@ from core.models import BatchRun
 from core.tables import list_page
 from deposits.services import interest
 from deposits.tables import InterestRunTable
-from deposits.tasks import start_settlement
 
 SETTLE_ROLES = (roles.FINANCE, roles.SYSADMIN)
 
@@ -39,7 +38,7 @@ def settlement_progress(request):
 def settlement_start(request):
     try:
         year = bounds.year(request.POST.get("year", ""))
-        outcome = start_settlement(year=year, actor=request.user)
+        outcome = interest.start_settlement(year=year, actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("deposits:interest_settlement")

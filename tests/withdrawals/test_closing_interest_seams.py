@@ -143,11 +143,10 @@ def test_closure_after_june_30_before_the_run_settles_the_finished_year_first(st
     assert run_checks()["ok"]
 
 
-def test_merging_a_duplicate_posts_its_interest_to_the_merge_date_first(staff):
-    main = settled_account(staff["clerk"])
-    on(day(2025, 9, 1))
-    number = "101000099991"  # a duplicate of the same person found in migrated data (一人多户)
-    person = main.depositor  # the old 15-digit form of the same ID number
+def legacy_duplicate(main, opened_on):
+    """A duplicate account of the same person found in migrated data (一人多户): the old 15-digit ID number."""
+    number = "101000099991"
+    person = main.depositor
     legacy = Depositor.objects.create(
         name=person.name,
         id_type="99",
@@ -155,17 +154,23 @@ def test_merging_a_duplicate_posts_its_interest_to_the_merge_date_first(staff):
         gender="F",
         birth_date=person.birth_date,
     )
-    duplicate = FundAccount.objects.create(
+    return FundAccount.objects.create(
         number=number,
         depositor=legacy,
         employer=main.employer,
         base="8000",
         employee_ratio="0.12",
         employer_ratio="0.12",
-        opened_on=day(2025, 9, 1),
+        opened_on=opened_on,
         status=FundAccount.Status.SEALED,
-        ledger_account=account_services.open_ledger_account(number, "张三", day(2025, 9, 1)),
+        ledger_account=account_services.open_ledger_account(number, "张三", opened_on),
     )
+
+
+def test_merging_a_duplicate_posts_its_interest_to_the_merge_date_first(staff):
+    main = settled_account(staff["clerk"])
+    on(day(2025, 9, 1))
+    duplicate = legacy_duplicate(main, day(2025, 9, 1))
     factories.deposit(duplicate, "12000")
     on(day(2026, 3, 1))
     account_services.merge_accounts(actor=staff["clerk"], source=duplicate, target=main, reason="一人多户")
@@ -218,5 +223,47 @@ def test_a_closure_racing_the_settlement_chunk_is_paid_each_day_once(staff):
             ("09", day(2026, 6, 30), year),
             ("98", day(2026, 8, 10), part),
         ], lines
+    assert BatchRun.objects.get(key="interest:2026").status == BatchRun.Status.DONE
+    assert run_checks()["ok"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_merge_racing_the_settlement_chunk_pays_the_duplicate_once(staff):
+    main = settled_account(staff["clerk"])
+    on(day(2025, 9, 1))
+    duplicate = legacy_duplicate(main, day(2025, 9, 1))
+    factories.deposit(duplicate, "12000")
+    on(day(2026, 8, 10))  # after June 30, the settlement of the year to 06-30 running at the same time
+    run, _created = interest.plan_settlement(year=2026, actor=system_actor(), chunk_size=100)
+    chunk_ids = list(run.chunks.values_list("pk", flat=True))
+    errors, barrier = [], threading.Barrier(2)
+
+    def run_in_thread(f):
+        try:
+            barrier.wait()
+            f()
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    work = [
+        lambda: [interest.settle_chunk(c) for c in chunk_ids],
+        lambda: account_services.merge_accounts(actor=staff["clerk"], source=duplicate, target=main, reason="一人多户"),
+    ]
+    threads = [threading.Thread(target=run_in_thread, args=(f,)) for f in work]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    year = fen(D("12000") * 303 * RATE / 360)  # 2025-09-01 … 2026-06-30: 151.50, by the run or by the merge
+    part = fen((D("12000") + year) * 40 * RATE / 360)  # 2026-07-01 … 08-09
+    assert interest_lines(duplicate) == [("09", day(2026, 6, 30), year), ("98", day(2026, 8, 10), part)]
+    assert interest_lines(main)[-1] == ("09", day(2026, 6, 30), fen(CARRIED * 365 * RATE / 360))
+    assert (
+        balance(duplicate) == 0
+        and balance(main) == CARRIED + fen(CARRIED * 365 * RATE / 360) + D("12000") + year + part
+    )
     assert BatchRun.objects.get(key="interest:2026").status == BatchRun.Status.DONE
     assert run_checks()["ok"]
