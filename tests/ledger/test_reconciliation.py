@@ -283,6 +283,38 @@ def test_the_confirmation_page_lets_only_another_finance_person_confirm(bank, cl
     assert BankStatement.objects.get().confirmed_by == finance2
 
 
+def test_a_flexible_deposit_cannot_use_a_line_of_an_unconfirmed_file(bank, clerk, finance):
+    from deposits.services import flexible
+
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 9, 15))
+    account = flexible.register_flexible(
+        actor=clerk,
+        base="9380.50",
+        ratio=Decimal("0.11"),
+        name="灵活",
+        id_number=factories.make_id(),
+        phone="13912345678",
+    )
+    data = (HEADER + "FX1,2026-09-15,C,1031.86,灵活,,\n").encode()
+    (line,) = ledger_services.import_statement_file(
+        bank_account=bank, file=data, closing_balance="1031.86", actor=finance
+    )
+    with pytest.raises(StateError) as info:
+        flexible.flexible_deposit(actor=clerk, account=account, months=[datetime.date(2026, 9, 1)], statement_line=line)
+    assert info.value.code == "statement_not_confirmed"
+    assert JournalEntry.objects.count() == 0 and BankStatementLine.objects.get().match_status == "unmatched"
+    ledger_services.confirm_statement(statement=line.statement, actor=make_user("finance2", roles.FINANCE))
+    with pytest.raises(Forbidden) as info:  # finance may book deposits, but not from a file it imported
+        flexible.flexible_deposit(
+            actor=finance, account=account, months=[datetime.date(2026, 9, 1)], statement_line=line
+        )
+    assert info.value.code == "same_person"
+    deposit = flexible.flexible_deposit(
+        actor=clerk, account=account, months=[datetime.date(2026, 9, 1)], statement_line=line
+    )
+    assert deposit.amount == Decimal("1031.86") and run_checks()["ok"]
+
+
 @pytest.mark.parametrize("value", ["", "abc", "1.234", "NaN", "1e20"])
 def test_a_bad_closing_balance_is_refused_and_imports_nothing(bank, finance, value):
     with translation.override("zh-hans"), pytest.raises(InvalidInput) as info:
