@@ -199,6 +199,36 @@ def test_a_booked_statement_line_and_a_payment_order_agree_with_their_entries(po
     )
 
 
+def test_an_interest_credit_re_pointed_to_another_account_is_named(clerk, bank):
+    from deposits.services.interest import post_closing_interest
+
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 1, 5))
+    a = factories.account(clerk, name="甲")
+    factories.deposit(a, "100000.00", bank=bank)
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 6, 1))
+    entry = post_closing_interest(account=a, closing_date=datetime.date(2026, 6, 1), actor=system_actor())
+    line = entry.lines.get(account=a.ledger_account)
+    assert line.amount > 0 and run_checks()["ok"]
+    other = factories.account(system_actor(), name="丙")
+    report = tampered(
+        ("ALTER TABLE ledger_journalline DISABLE TRIGGER ledger_lines_immutable", []),
+        ("UPDATE ledger_journalline SET account_id = %s WHERE id = %s", [other.ledger_account_id, line.pk]),
+        ("UPDATE ledger_account SET balance = balance - %s WHERE id = %s", [line.amount, a.ledger_account_id]),
+        ("UPDATE ledger_account SET balance = balance + %s WHERE id = %s", [line.amount, other.ledger_account_id]),
+    )
+    assert check(report, "interest")["ok"] and check(report, "account_balances")["ok"]
+    assert check(report, "records")["differences"] == [
+        {
+            "kind": "interest_credit",
+            "record": f"interest {entry.idempotency_key}",
+            "account": other.ledger_account.code,
+            "record_amount": "0.00",
+            "ledger_amount": str(line.amount),
+            "difference": str(line.amount),
+        }
+    ]
+
+
 # --- B2: statement lines only from the bank channel, files confirmed by a second finance person ----------------
 
 
