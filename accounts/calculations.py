@@ -1,14 +1,7 @@
-"""Pure arithmetic for accounts (no ORM)."""
+"""Pure arithmetic for accounts (no ORM). The monthly contribution parts are computed by the database:
+:mod:`accounts.contributions`."""
 
 from decimal import Decimal
-
-from core.money import round_money
-
-
-def monthly_parts(base, employee_ratio, employer_ratio, rounding="fen"):
-    """(employee part, employer part), each rounded separately (DOMAIN.md §1.3)."""
-    base = Decimal(base)
-    return round_money(base * Decimal(employee_ratio), rounding), round_money(base * Decimal(employer_ratio), rounding)
 
 
 def clamp_base(wage, floor, cap):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Depositor, EconomicType, Employer, FundAccount
 from core import business_date
-from core.forms import bootstrap_widgets
+from core.forms import MoneyField, PercentField, bootstrap_widgets
 from core.identity import validate_resident_id, validate_uscc
 from ledger.models import Bank
 
@@ -25,12 +25,11 @@ def _label(model, name):
 
 
 def _percent_field(label, help_text=EMPLOYER_DEFAULT):
-    return forms.DecimalField(label=label, required=False, min_value=0, max_value=100, decimal_places=2,
-                              help_text=help_text)
+    return PercentField(label=label, required=False, help_text=help_text)
 
 
 def _money_field(label):
-    return forms.DecimalField(label=label, min_value=0, max_digits=18, decimal_places=2)
+    return MoneyField(label=label)
 
 
 class CounterForm(forms.Form):
@@ -144,8 +143,8 @@ class UnsealForm(CounterForm):
     percent_fields = ("employee_ratio", "employer_ratio")
 
     employer = forms.CharField(label=_("Employer account number"), max_length=20)
-    base = forms.DecimalField(label=_label(FundAccount, "base"), required=False, min_value=0, max_digits=18,
-                              decimal_places=2, help_text=_("Leave empty to keep the current base."))
+    base = MoneyField(label=_label(FundAccount, "base"), required=False,
+                      help_text=_("Leave empty to keep the current base."))
     employee_ratio = _percent_field(_label(FundAccount, "employee_ratio"))
     employer_ratio = _percent_field(_label(FundAccount, "employer_ratio"))
 

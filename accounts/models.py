@@ -209,7 +209,10 @@ class FundAccount(models.Model):
 
     @property
     def monthly_total(self):
-        from accounts.calculations import monthly_parts
+        """Both parts, rounded to the fen; from the ``monthly_amount`` annotation of a list when there is one."""
+        if "monthly_amount" in self.__dict__:
+            return self.__dict__["monthly_amount"]
+        from accounts.contributions import monthly_parts
 
         return sum(monthly_parts(self.base, self.employee_ratio, self.employer_ratio))
 

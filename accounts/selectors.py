@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 
+from accounts.contributions import monthly_expression
 from accounts.filters import EmployerFilter
 from accounts.models import AccountEvent, Employer, FundAccount
 from core import audit, roles
 from ledger.selectors import active_holds, lines_with_running_balance
 
 SEARCH_LIMIT = 20
-LEDGER_LINES = 200
 ID_LIKE = re.compile(r"^\d{15}$|^\d{17}[\dX]$")
 
 
@@ -82,9 +82,9 @@ def account_detail(*, viewer, account: FundAccount) -> AccountDetail:
     events = list(AccountEvent.objects.visible_to(viewer).filter(account=account)
                   .select_related("employer", "actor").order_by("-id"))
     holds = list(active_holds(account.ledger_account, viewer=viewer))
-    lines = lines_with_running_balance(account.ledger_account, viewer=viewer, limit=LEDGER_LINES)
-    audit.record(actor=viewer, action="account.view", obj=account,
-                 after={"number": account.number, "depositor": account.depositor_id})
+    lines = lines_with_running_balance(account.ledger_account, viewer=viewer, limit=None)
+    audit.record_view(viewer=viewer, action="account.view", obj=account, depositor_id=account.depositor_id,
+                      number=account.number)
     return AccountDetail(account=account, events=events, holds=holds, lines=lines)
 
 
@@ -103,17 +103,15 @@ def employer_employees(*, viewer, employer: Employer):
     order = Case(When(status=FundAccount.Status.NORMAL, then=Value(0)),
                  When(status=FundAccount.Status.SEALED, then=Value(1)), default=Value(2),
                  output_field=IntegerField())
-    return list(
+    return (
         FundAccount.objects.visible_to(viewer).filter(employer=employer)
         .select_related("depositor", "ledger_account")
-        .annotate(status_order=order)
+        .annotate(status_order=order, monthly_amount=monthly_expression())
         .order_by("status_order", "number")
     )
 
 
 def status_counts(accounts) -> list[tuple[str, int]]:
-    """[(status label, count), ...] for a list of accounts, in the order of FundAccount.Status."""
-    counts = {}
-    for account in accounts:
-        counts[account.status] = counts.get(account.status, 0) + 1
+    """[(status label, count), ...] for a queryset of accounts, in the order of FundAccount.Status."""
+    counts = dict(accounts.order_by().values_list("status").annotate(n=Count("id")))
     return [(label, counts[value]) for value, label in FundAccount.Status.choices if value in counts]

@@ -4,7 +4,9 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Employer
+from accounts.models import Employer, FundAccount
+from core import identity
+from core.money import format_yuan
 from core.tables import BadgeColumn, MoneyColumn, Table
 
 
@@ -28,3 +30,67 @@ class EmployerTable(Table):
         fields = ()
         attrs = {**Table.Meta.attrs, "id": "employers"}
         empty_text = _("No employers found.")
+
+
+def _account_url(record):
+    return reverse("accounts:account", args=[record.number])
+
+
+class EmployeeTable(Table):
+    """An employer's personal accounts; the ID number is masked on the page and in the export."""
+
+    number = tables.Column(verbose_name=_("Account number"), attrs={"td": {"class": "font-monospace"}},
+                           linkify=_account_url)
+    name = tables.Column(verbose_name=_("Name"), accessor="depositor__name")
+    id_number = tables.Column(verbose_name=_("ID number"), accessor="depositor__id_number",
+                              attrs={"td": {"class": "font-monospace"}})
+    status = BadgeColumn(verbose_name=_("Status"), colours={"01": "success", "02": "warning", "06": "danger"},
+                         order_by=("status_order", "number"))
+    base = MoneyColumn(verbose_name=_("Deposit base"))
+    monthly_total = MoneyColumn(verbose_name=_("Monthly deposit"), accessor="monthly_total", orderable=False)
+    balance = MoneyColumn(verbose_name=_("Balance"), accessor="ledger_account__balance")
+
+    class Meta(Table.Meta):
+        model = FundAccount
+        fields = ()
+        attrs = {**Table.Meta.attrs, "id": "employees"}
+        empty_text = _("No employees yet.")
+
+    def render_id_number(self, value):
+        return identity.mask_id_number(value or "")
+
+    def value_id_number(self, value):
+        return identity.mask_id_number(value or "")
+
+
+class LedgerLineTable(Table):
+    """An account's ledger lines, newest first, with the balance after each; the order is fixed (the running
+    balance only reads in posting order)."""
+
+    business_date = tables.DateColumn(verbose_name=_("Business date"), format="Y-m-d", orderable=False)
+    memo = tables.Column(verbose_name=_("Memo"), orderable=False, empty_values=())
+    debit = MoneyColumn(verbose_name=_("Debit"), accessor="amount", orderable=False, empty_values=())
+    credit = MoneyColumn(verbose_name=_("Credit"), accessor="amount", orderable=False, empty_values=())
+    running = MoneyColumn(verbose_name=_("Balance"), orderable=False)
+
+    class Meta(Table.Meta):
+        attrs = {**Table.Meta.attrs, "id": "ledger-lines"}
+        empty_text = _("No postings yet.")
+
+    def render_memo(self, record):
+        return record.memo or record.entry.memo
+
+    def value_memo(self, record):
+        return self.render_memo(record)
+
+    def render_debit(self, record):
+        return format_yuan(record.amount) if record.side == "D" else ""
+
+    def value_debit(self, record):
+        return record.amount if record.side == "D" else None
+
+    def render_credit(self, record):
+        return format_yuan(record.amount) if record.side == "C" else ""
+
+    def value_credit(self, record):
+        return record.amount if record.side == "C" else None

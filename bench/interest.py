@@ -205,7 +205,7 @@ def baseline(settings):
 
     terms = interest.interest_terms(START, SETTLE + datetime.timedelta(days=1))
     lo, hi = scalar("SELECT MIN(id) FROM accounts_fundaccount"), scalar("SELECT MAX(id) FROM accounts_fundaccount")
-    select_sql, params = interest.interest_select_sql(lo, hi, terms)
+    select_sql, params = interest.amounts_sql(terms, interest.CHUNK_ACCOUNTS_SQL, [lo, hi], unsettled_only=True)
     expense = scalar("SELECT id FROM ledger_account WHERE code = %s", [chart.FUND_INTEREST_EXPENSE])
     t0 = time.perf_counter()
     try:

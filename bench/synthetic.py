@@ -4,7 +4,8 @@ Used by ``manage.py seed_demo`` and by the benchmarks. Two steps:
 
 1. :func:`build_plan` generates everything in Python from a seeded ``random.Random`` (same seed, same
    data): Chinese names, valid resident ID numbers and unified social credit codes, couples, bases
-   and ratios, account statuses and the months each account was paid for.
+   and ratios, account statuses and the months each account was paid for (the monthly contribution parts
+   come from the database's rounding function, asked once for every distinct base and ratio).
 2. :func:`load` writes the plan set-based with PostgreSQL's ``COPY``, never one
    ``save()`` per row: the depositors in one transaction, then one transaction per chunk of employers
    with everything that belongs to them: their suspense and personal ledger accounts (inserted with the
@@ -28,7 +29,8 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.calculations import clamp_base, monthly_parts
+from accounts.calculations import clamp_base
+from accounts.contributions import monthly_parts_many
 from accounts.models import AccountEvent, Depositor, EconomicType, Employer, FundAccount
 from core import audit, numbering, policy
 from core.business_date import today as business_today
@@ -375,6 +377,11 @@ def build_plan(*, employers: int, depositors: int, months: int = DEFAULT_MONTHS,
         for one in order[pos:pos + size]:
             accounts.append(_account_plan(rng, one, emp, window, floor, cap, rounding))
         pos += size
+    pairs = sorted({(a.base, a.employer.ratio) for a in accounts})  # the parts, by the database, in one query
+    monthly = {pair: ee + er for pair, (ee, er) in zip(pairs, monthly_parts_many(
+        [(base, ratio, ratio) for base, ratio in pairs], rounding), strict=True)}
+    for acc in accounts:
+        acc.monthly = monthly[(acc.base, acc.employer.ratio)]
     accounts.sort(key=lambda a: (a.opened_on, a.employer.opened_on))
     emp_plans.sort(key=lambda e: e.opened_on)
     return Plan(months=window, employers=emp_plans, persons=persons, accounts=accounts, rounding=rounding, seed=seed)
@@ -388,7 +395,6 @@ def _account_plan(rng, person, emp, window, floor, cap, rounding):
     wage = Decimal(int(rng.lognormvariate(8.85, 0.5) * 100)) / 100  # median about 7,000 yuan
     base = clamp_base(wage, floor, cap)
     acc = AccountPlan(person=person, employer=emp, base=base, start=start, last=emp.end, opened_on=opened_on)
-    acc.monthly = sum(monthly_parts(base, emp.ratio, emp.ratio, rounding))
     r = rng.random()
     if r < 0.09 and start < emp.end:  # ends before the employer stops paying: sealed or closed
         stop = rng.randint(start + 1, emp.end)  # the month of leaving, not paid

@@ -15,14 +15,18 @@ def _jsonable(value):
 
 
 def record(*, actor, action, obj=None, object_type=None, object_id=None, before=None, after=None, comment=""):
+    """Write one audit event. ``actor`` is required: a person or the system actor, never ``None``."""
+    from core.actors import require_actor
     from core.business_date import today
     from core.models import AuditEvent
+
+    require_actor(actor)
 
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id if object_id is not None else obj.pk
     return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=actor,
         action=action,
         object_type=object_type or "",
         object_id=str(object_id if object_id is not None else ""),
@@ -32,3 +36,22 @@ def record(*, actor, action, obj=None, object_type=None, object_id=None, before=
         comment=comment,
         business_date=today(),
     )
+
+
+# Staff looking at a person's data: each is one audit event with the person (``after["depositor"]``) and the
+# staff roles the viewer had, so the person can see in the portal which role looked at their data and when.
+PERSONAL_DATA_VIEWS = {
+    "account.view": "account",
+    "account.interest.view": "interest",
+    "withdrawal.view": "withdrawal",
+    "withdrawal.document.view": "document",
+}
+
+
+def record_view(*, viewer, action, obj, depositor_id, **details):
+    """Record that a member of staff opened a page with a person's data (one of :data:`PERSONAL_DATA_VIEWS`)."""
+    from core import roles
+
+    staff_roles = sorted(roles.roles_of(viewer) & set(roles.STAFF_ROLES))
+    return record(actor=viewer, action=action, obj=obj,
+                  after={"depositor": depositor_id, "roles": staff_roles, **details})

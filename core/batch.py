@@ -3,10 +3,18 @@
 A coordinator calls :func:`plan` once (idempotent by ``key``); workers call :func:`run_chunk` for
 each chunk (a chunk that is already done is skipped, so a crashed run resumes where it stopped).
 The chunk's work and its "done" mark commit in the same transaction.
+
+Starting a run never waits on a task: the run is recorded first (:func:`plan`), then its coordinator task is
+sent (:func:`queue`). A message the broker could not take is logged and the run stays unqueued; a beat sweep
+(:func:`runs_to_queue`) sends it again once the broker is back, so a run is never lost. Sending twice is
+harmless: a chunk that is done is skipped, and a chunk is locked while it runs.
 """
 
-from django.db import transaction
-from django.db.models import F
+import datetime
+import logging
+
+from django.db import connection, transaction
+from django.db.models import F, Max
 from django.utils import timezone
 
 from core.models import BatchChunk, BatchRun
@@ -61,3 +69,54 @@ def _finish_if_complete(run_id):
     if not BatchChunk.objects.filter(run_id=run_id).exclude(status=BatchChunk.Status.DONE).exists():
         BatchRun.objects.filter(pk=run_id).exclude(status=BatchRun.Status.DONE).update(
             status=BatchRun.Status.DONE, finished_at=timezone.now())
+
+
+logger = logging.getLogger(__name__)
+
+
+def _broker_errors():
+    from kombu.exceptions import OperationalError
+
+    errors = [OperationalError, OSError]
+    try:
+        from redis.exceptions import RedisError
+
+        errors.append(RedisError)
+    except ImportError:  # pragma: no cover - redis is a dependency
+        pass
+    return tuple(errors)
+
+
+def queue(run: BatchRun, task, **kwargs) -> bool:
+    """Send ``task`` (the run's coordinator) with ``kwargs``; True when the broker took the message (then the
+    run records when). With no broker configured the task runs here, eagerly. Never raises for a broker that
+    cannot be reached: the run stays unqueued for :func:`runs_to_queue`."""
+    try:
+        task.apply_async(kwargs=kwargs)
+    except _broker_errors() as exc:
+        logger.warning("Batch run %s (%s) not queued, the task broker is unreachable: %s; the sweep will send it",
+                       run.pk, run.key, exc)
+        return False
+    with connection.cursor() as cur:  # merged into the current result: an eager run may have stored its totals
+        cur.execute("UPDATE core_batchrun SET result = result || jsonb_build_object('queued_at', %s::text)"
+                    " WHERE id = %s", [timezone.now().isoformat(), run.pk])
+    return True
+
+
+def runs_to_queue(job: str, *, stalled_after=datetime.timedelta(minutes=30)):
+    """The runs of ``job`` not finished whose coordinator must be sent (again): never queued, or queued and
+    with no chunk finished for ``stalled_after`` (e.g. the broker lost the messages). Failed runs are left to
+    staff, who resume them."""
+    now = timezone.now()
+    out = []
+    runs = (BatchRun.objects.filter(job=job, status__in=[BatchRun.Status.PENDING, BatchRun.Status.RUNNING])
+            .annotate(last_chunk=Max("chunks__finished_at")).order_by("pk"))
+    for run in runs:
+        queued_at = run.result.get("queued_at") if isinstance(run.result, dict) else None
+        if queued_at is None:
+            out.append(run)
+            continue
+        last = max(filter(None, [datetime.datetime.fromisoformat(queued_at), run.last_chunk, run.started_at]))
+        if now - last >= stalled_after:
+            out.append(run)
+    return out

@@ -1,5 +1,8 @@
 import uuid
 
+from django.db import IntegrityError
+from django.utils.translation import gettext_lazy as _
+
 from core.audit import request_id_var
 
 
@@ -49,3 +52,26 @@ class StaffSecurityMiddleware:
                 if request.path not in exempt:
                     return redirect(f"{reverse('core:two_factor')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+CONFLICT_MESSAGE = _("Someone else changed the same records at the same time; nothing was saved. Reload the page "
+                     "and try again.")
+
+
+class IntegrityConflictMiddleware:
+    """A database integrity conflict that no service turned into a business error (two people saving the same
+    thing at once) is a 409 page with a clear message, never a 500; the service's transaction was rolled back.
+    The API's exception handler (``core.api``) does the same for API views."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, IntegrityError):
+            return None
+        from django.shortcuts import render
+
+        return render(request, "core/conflict.html", {"message": CONFLICT_MESSAGE}, status=409)

@@ -38,6 +38,9 @@ ROLE_LABELS = {
 STAFF_ROLES = (CLERK, REVIEWER, APPROVER, LOAN_OFFICER, JUDICIAL_OFFICER, FINANCE, AUDITOR, SYSADMIN)
 # Roles that may read any depositor's data on staff pages.
 READ_ROLES = STAFF_ROLES
+# Roles that need a person's full ID number on staff pages: the counter checks identity documents, the judicial
+# officer matches court requests. Everyone else sees it masked (110***********1234).
+FULL_ID_ROLES = (CLERK, JUDICIAL_OFFICER)
 # Roles that may change accounts at the counter.
 ACCOUNT_WRITE_ROLES = (CLERK, REVIEWER, APPROVER, SYSADMIN)
 # Roles that move money or approve: a second factor (TOTP) after the password is required for them.
@@ -79,3 +82,7 @@ def add_role(user, role):
     user.groups.add(Group.objects.get(name=role))
     if hasattr(user, "_role_names"):
         del user._role_names
+
+
+def sees_full_id(user) -> bool:
+    return has_role(user, *FULL_ID_ROLES)

@@ -1,16 +1,18 @@
 """Staff lists on django-tables2: every list page sorts (``?sort=``), pages (``?page=``) and exports every
 row it shows, filtered and sorted, as CSV or XLSX (``?export=csv|xlsx``). The export goes through
-``core.tabular``, so its cells are escaped against formula injection like every other file the center writes.
+``core.tabular``, so its cells are escaped against formula injection like every other file the center writes;
+it is streamed from the database in chunks, and a list over the row cap (``tabular.export_max_rows()``) is not
+exported: the page says so.
 
 A page builds its table from a selector's queryset and calls :func:`list_page`; the table's columns carry
 translated headers; columns such as action buttons set ``exclude_from_export``."""
 
 import django_tables2 as tables
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
-from django_tables2.export.export import TableExport
 
 from core import tabular
 from core.money import format_yuan
@@ -65,32 +67,46 @@ class BadgeColumn(tables.Column):
         return getattr(record, f"get_{self.accessor}_display")() if self.accessor else ""
 
     def render(self, value, record):
-        return format_html('<span class="badge text-bg-{}">{}</span>', self.colours.get(value, "secondary"),
-                           self._label(record))
+        return format_html(
+            '<span class="badge text-bg-{}">{}</span>', self.colours.get(value, "secondary"), self._label(record)
+        )
 
     def value(self, value, record):
         return str(self._label(record))
 
 
-class Export(TableExport):
-    """django-tables2's export with the cells and the file made by ``core.tabular`` (formula escaping, CSV with
-    a BOM for Excel, XLSX through tablib)."""
+def export_rows(table, exclude_columns=()):
+    """The table's export headers, then its rows as values (django-tables2's ``as_values``), read from the
+    filtered, sorted queryset in chunks instead of all at once."""
+    from django.db.models import QuerySet
+    from django.utils.encoding import force_str
+    from django_tables2.rows import BoundRow
 
-    def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
-        values = iter(table.as_values(exclude_columns=exclude_columns))
-        headers = [str(h) for h in next(values)]
-        return tabular.dataset(values, headers=headers, title=(dataset_kwargs or {}).get("title", ""),
-                               fmt=self.format)
+    columns = [
+        column
+        for column in table.columns.iterall()
+        if not (column.column.exclude_from_export or column.name in exclude_columns)
+    ]
+    yield [force_str(column.header, strings_only=True) for column in columns]
+    data = table.data.data
+    records = data.iterator(chunk_size=2000) if isinstance(data, QuerySet) else iter(data)
+    for record in records:
+        row = BoundRow(record, table=table)
+        yield [force_str(row.get_cell_value(column.name), strings_only=True) for column in columns]
 
-    @classmethod
-    def is_valid_format(cls, export_format):
-        return export_format in tabular.FORMATS
 
-    def export(self):
-        return tabular.export(self.dataset, self.format)
-
-    def response(self, filename=None):
-        return tabular.download(self.export(), self.format, filename=filename or "export")
+def export_response(request, table, fmt, *, filename):
+    """The whole filtered and sorted table as a streamed file; over the row cap, the page again with a message
+    saying so (nothing is exported)."""
+    refused = tabular.too_many_to_export(len(table.data))
+    if refused is not None:
+        messages.error(request, refused.message)
+        query = request.GET.copy()
+        query.pop(EXPORT_PARAM, None)
+        return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+    values = export_rows(table)
+    headers = [str(h) for h in next(values)]
+    return tabular.stream(headers, values, fmt, filename=filename, title=str(filename)[:31])
 
 
 def list_page(request, template, *, table, filename, filterset=None, context=None, per_page=PER_PAGE):
@@ -105,6 +121,6 @@ def list_page(request, template, *, table, filename, filterset=None, context=Non
         request.GET["per_page"] = str(min(max(asked, 1), MAX_PER_PAGE))
     RequestConfig(request, paginate={"per_page": per_page}).configure(table)
     fmt = request.GET.get(EXPORT_PARAM)
-    if Export.is_valid_format(fmt):
-        return Export(fmt, table, dataset_kwargs={"title": str(filename)[:31]}).response(filename)
+    if fmt in tabular.FORMATS:
+        return export_response(request, table, fmt, filename=filename)
     return render(request, template, {"table": table, "filter": filterset, **(context or {})})

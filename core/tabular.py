@@ -8,13 +8,20 @@ size before reading and stops at the row limit while streaming, and returns the 
 :class:`RowError` type. It raises ``InvalidInput`` only for a file it cannot read at all.
 
 ``write`` turns rows into CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX through tablib, escaping every
-text cell that a spreadsheet would run as a formula.
+text cell that a spreadsheet would run as a formula; it is for small files (templates). Exports of lists use
+``stream``: a CSV is streamed chunk by chunk, an XLSX is written by openpyxl's write-only mode to a temporary
+file, so neither holds the rows in memory; at most ``export_max_rows()`` rows (setting ``EXPORT_MAX_ROWS``).
+
+Escaping: a *text* cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading single quote, in
+every file the center writes. Numbers (int, Decimal), dates and booleans are never escaped: a negative amount
+stays a number a spreadsheet can add up, and a number cannot run as a formula.
 """
 
 import csv
 import datetime
 import io
 import re
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -33,9 +40,15 @@ MAX_ROWS = 50_000
 MAX_UNZIP_RATIO = 8
 # Columns read from a workbook row; the center's files have far fewer.
 MAX_COLUMNS = 64
+# Characters of one physical line of a CSV file: twice the csv module's field limit (131,072).
+MAX_CSV_LINE = 2 * 131_072
+# Rows of one export unless the setting EXPORT_MAX_ROWS says otherwise.
+EXPORT_MAX_ROWS = 100_000
 FORMATS = ("csv", "xlsx")
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
-                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 # A text cell starting with one of these is run as a formula by spreadsheets (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -95,8 +108,10 @@ class RowsInvalid(InvalidInput):
         self.errors = sorted(errors, key=lambda e: e.row)
         texts = [str(e) for e in self.errors]
         if message is None:
-            message = (_("The file has %(n)d error(s); nothing was changed. %(first)s")
-                       % {"n": len(texts), "first": texts[0] if texts else ""})
+            message = _("The file has %(n)d error(s); nothing was changed. %(first)s") % {
+                "n": len(texts),
+                "first": texts[0] if texts else "",
+            }
         super().__init__(message, code=code, fields={"rows": texts})
 
 
@@ -128,8 +143,10 @@ class Table:
 
 # --- reading ---------------------------------------------------------------------------------------------
 
-def read(file, *, columns: list[Column], max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS,
-         filename: str | None = None) -> Table:
+
+def read(
+    file, *, columns: list[Column], max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS, filename: str | None = None
+) -> Table:
     """Read an uploaded CSV or XLSX file (bytes or a file object) into rows of ``columns``."""
     data = _read_bytes(file, max_bytes)
     name = (filename if filename is not None else getattr(file, "name", "") or "").lower()
@@ -156,14 +173,16 @@ def from_records(records: Iterable[dict], *, columns: list[Column], max_rows: in
     for number, record in enumerate(records, start=2):
         if len(rows) >= max_rows:
             raise _too_many_rows(max_rows)
-        rows.append(Row(number, {c.key: _cell(_text(record.get(c.key)), c, number, c.header(), errors)
-                                 for c in columns}))
+        rows.append(
+            Row(number, {c.key: _cell(_text(record.get(c.key)), c, number, c.header(), errors) for c in columns})
+        )
     return Table(rows=rows, errors=errors, headers={})
 
 
 def _read_bytes(file, max_bytes: int) -> bytes:
-    too_large = InvalidInput(_("The file is larger than %(mb)s MB.") % {"mb": f"{max_bytes / 1048576:g}"},
-                             code="file_too_large")
+    too_large = InvalidInput(
+        _("The file is larger than %(mb)s MB.") % {"mb": f"{max_bytes / 1048576:g}"}, code="file_too_large"
+    )
     if isinstance(file, bytes | bytearray | memoryview):
         if len(file) > max_bytes:
             raise too_large
@@ -194,8 +213,21 @@ def _decode(data: bytes) -> str:
     raise InvalidInput(_("The CSV file must be UTF-8 or GBK/GB18030 text."), code="encoding")
 
 
+class _LineTooLong(Exception):
+    pass
+
+
+def _bounded_lines(text: str) -> Iterator[str]:
+    """The text's physical lines, refusing one longer than ``MAX_CSV_LINE`` (a row of a million empty fields
+    would otherwise become a million-item list before any check)."""
+    for line in io.StringIO(text, newline=""):
+        if len(line) > MAX_CSV_LINE:
+            raise _LineTooLong
+        yield line
+
+
 def _csv_records(text: str) -> Iterator[tuple[int, list[str]] | RowError]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(_bounded_lines(text))
     number = 0
     while True:
         number += 1
@@ -203,10 +235,24 @@ def _csv_records(text: str) -> Iterator[tuple[int, list[str]] | RowError]:
             record = next(reader)
         except StopIteration:
             return
+        except _LineTooLong:
+            yield RowError(
+                number,
+                "",
+                _("a line is longer than %(n)d characters; the rest of the file was not read") % {"n": MAX_CSV_LINE},
+            )
+            return
         except csv.Error:
             limit = csv.field_size_limit()
-            yield RowError(number, "", _("a field is longer than %(n)d characters or the row is not valid CSV; "
-                                         "the rest of the file was not read") % {"n": limit})
+            yield RowError(
+                number,
+                "",
+                _(
+                    "a field is longer than %(n)d characters or the row is not valid CSV; "
+                    "the rest of the file was not read"
+                )
+                % {"n": limit},
+            )
             return
         yield number, record
 
@@ -218,8 +264,11 @@ def _xlsx_records(data: bytes, *, max_bytes: int, max_rows: int) -> Iterator[tup
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > max_bytes * MAX_UNZIP_RATIO:
-                raise InvalidInput(_("The workbook unpacks to more than %(mb)s MB.")
-                                   % {"mb": f"{max_bytes * MAX_UNZIP_RATIO / 1048576:g}"}, code="file_too_large")
+                raise InvalidInput(
+                    _("The workbook unpacks to more than %(mb)s MB.")
+                    % {"mb": f"{max_bytes * MAX_UNZIP_RATIO / 1048576:g}"},
+                    code="file_too_large",
+                )
             # Count the rows in the raw XML first (fast, constant memory): openpyxl would otherwise walk a whole
             # sheet that does not declare its size before reading a single row.
             for info in archive.infolist():
@@ -335,8 +384,10 @@ def _header(cells: list[str], columns: list[Column]) -> tuple[dict[str, int], di
     if missing:
         language = (get_language() or "").lower()
         listed = "、".join(c.zh if language.startswith("zh") else f"{c.en} ({c.zh})" for c in missing)
-        raise InvalidInput(_("The file lacks the column(s): %(c)s. Download the template and fill it in.")
-                           % {"c": listed}, code="columns")
+        raise InvalidInput(
+            _("The file lacks the column(s): %(c)s. Download the template and fill it in.") % {"c": listed},
+            code="columns",
+        )
     return index, headers
 
 
@@ -361,6 +412,7 @@ def _cell(text: str, column: Column, number: int, header: str, errors: list[RowE
 
 # --- writing ---------------------------------------------------------------------------------------------
 
+
 def escape(value):
     """A cell value safe to open in a spreadsheet: text that would run as a formula gets a leading quote."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
@@ -379,13 +431,19 @@ def _cell_value(value, fmt):
     return _ILLEGAL_XLSX.sub("", value) if fmt == "xlsx" else value
 
 
-def dataset(rows: Iterable, *, columns: list[Column] | None = None, headers: list[str] | None = None,
-            title: str = "", fmt: str = "csv", language: str | None = None) -> tablib.Dataset:
+def dataset(
+    rows: Iterable,
+    *,
+    columns: list[Column] | None = None,
+    headers: list[str] | None = None,
+    title: str = "",
+    fmt: str = "csv",
+    language: str | None = None,
+) -> tablib.Dataset:
     """A tablib Dataset of escaped cells: rows are dicts by column key (with ``columns``) or sequences."""
     if headers is None:
         headers = [c.header(language) for c in columns] if columns else None
-    data = tablib.Dataset(headers=[escape(str(h)) for h in headers] if headers else None,
-                          title=str(title or "")[:31])
+    data = tablib.Dataset(headers=[escape(str(h)) for h in headers] if headers else None, title=str(title or "")[:31])
     for row in rows:
         if columns is not None and isinstance(row, dict):
             row = [row.get(c.key) for c in columns]
@@ -401,21 +459,36 @@ def export(data: tablib.Dataset, fmt: str) -> bytes:
     raise InvalidInput(_("Unknown file format %(f)s.") % {"f": fmt}, code="bad_format")
 
 
-def write(rows: Iterable, columns: list[Column] | None = None, format: str = "csv", *,
-          headers: list[str] | None = None, title: str = "", language: str | None = None) -> bytes:
+def write(
+    rows: Iterable,
+    columns: list[Column] | None = None,
+    format: str = "csv",
+    *,
+    headers: list[str] | None = None,
+    title: str = "",
+    language: str | None = None,
+) -> bytes:
     """Rows as a CSV (UTF-8 with BOM) or XLSX file; every text cell starting with =, +, -, @, tab or CR is
     prefixed with a single quote so that a spreadsheet shows it instead of running it."""
     if format not in FORMATS:
         raise InvalidInput(_("Unknown file format %(f)s.") % {"f": format}, code="bad_format")
-    return export(dataset(rows, columns=columns, headers=headers, title=title, fmt=format, language=language),
-                  format)
+    return export(dataset(rows, columns=columns, headers=headers, title=title, fmt=format, language=language), format)
 
 
-def response(rows: Iterable, columns: list[Column] | None = None, format: str = "csv", *,
-             filename: str, headers: list[str] | None = None, title: str = "", language: str | None = None):
+def response(
+    rows: Iterable,
+    columns: list[Column] | None = None,
+    format: str = "csv",
+    *,
+    filename: str,
+    headers: list[str] | None = None,
+    title: str = "",
+    language: str | None = None,
+):
     """An HTTP download of :func:`write`; ``filename`` without the extension."""
-    return download(write(rows, columns, format, headers=headers, title=title, language=language), format,
-                    filename=filename)
+    return download(
+        write(rows, columns, format, headers=headers, title=title, language=language), format, filename=filename
+    )
 
 
 def download(body: bytes, fmt: str, *, filename: str):
@@ -424,5 +497,98 @@ def download(body: bytes, fmt: str, *, filename: str):
     from django.utils.http import content_disposition_header
 
     result = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+    result["Content-Disposition"] = content_disposition_header(True, f"{filename}.{fmt}")
+    return result
+
+
+# --- streaming exports -----------------------------------------------------------------------------------
+
+
+def export_max_rows() -> int:
+    """The most rows one export may hold (setting ``EXPORT_MAX_ROWS``)."""
+    from django.conf import settings
+
+    return int(getattr(settings, "EXPORT_MAX_ROWS", EXPORT_MAX_ROWS))
+
+
+def too_many_to_export(count: int, limit: int | None = None) -> InvalidInput | None:
+    """The refusal of an export of ``count`` rows over the limit, or None when it fits."""
+    limit = export_max_rows() if limit is None else limit
+    if count <= limit:
+        return None
+    return InvalidInput(
+        _("The list has %(n)d rows; one export holds at most %(max)d. Narrow the search and export again.")
+        % {"n": count, "max": limit},
+        code="too_many_rows",
+    )
+
+
+def _csv_text(value) -> str:
+    value = _cell_value(value, "csv")
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(sep=" ")
+    return str(value)
+
+
+def _xlsx_value(value):
+    value = _cell_value(value, "xlsx")
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        from django.utils import timezone
+
+        return timezone.localtime(value).replace(tzinfo=None)  # Excel has no time zones
+    return value
+
+
+def stream_csv(headers: list, rows: Iterable, *, chunk: int = 64 * 1024) -> Iterator[bytes]:
+    """A CSV (UTF-8 with BOM) of escaped cells, yielded in chunks of about ``chunk`` bytes."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([escape(str(h)) for h in headers])
+    yield "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    for row in rows:
+        writer.writerow([_csv_text(v) for v in row])
+        if buffer.tell() >= chunk:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")
+
+
+_SHEET_TITLE = re.compile(r"[\\/*?:\[\]]")
+
+
+def xlsx_file(headers: list, rows: Iterable, *, title: str = ""):
+    """An XLSX of escaped cells in a temporary file (openpyxl write-only: rows go to disk as they come)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_SHEET_TITLE.sub("", str(title or ""))[:31] or "Sheet1")
+    sheet.append([_xlsx_value(str(h)) for h in headers])
+    for row in rows:
+        sheet.append([_xlsx_value(v) for v in row])
+    out = tempfile.TemporaryFile()
+    workbook.save(out)
+    out.seek(0)
+    return out
+
+
+def stream(headers: list, rows: Iterable, fmt: str, *, filename: str, title: str = ""):
+    """An HTTP download of ``rows`` (sequences under ``headers``) that never holds them all in memory; stops
+    at ``export_max_rows()`` rows (callers check the count first with :func:`too_many_to_export`)."""
+    from itertools import islice
+
+    from django.http import FileResponse, StreamingHttpResponse
+    from django.utils.http import content_disposition_header
+
+    if fmt not in FORMATS:
+        raise InvalidInput(_("Unknown file format %(f)s.") % {"f": fmt}, code="bad_format")
+    rows = islice(rows, export_max_rows())
+    if fmt == "csv":
+        result = StreamingHttpResponse(stream_csv(headers, rows), content_type=CONTENT_TYPES[fmt])
+    else:
+        result = FileResponse(xlsx_file(headers, rows, title=title), content_type=CONTENT_TYPES[fmt])
     result["Content-Disposition"] = content_disposition_header(True, f"{filename}.{fmt}")
     return result

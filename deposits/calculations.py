@@ -1,9 +1,11 @@
 """Interest arithmetic (DOMAIN.md §2): interest years and the daily-product method (积数法).
 
-Pure functions on ``Decimal`` and ``datetime.date``; no ORM. These are the reference that the
-set-based SQL of the year-end settlement is tested against, and they produce the breakdown a depositor
-or an auditor can re-perform by hand: each period says from which day to which day a balance stood at
-which rate, its product (积数 = balance × days) and its share of the interest.
+Pure functions on ``Decimal`` and ``datetime.date``; no ORM: interest years, rate segments, and method B
+(:func:`split_interest`, its only implementation: each account's sub-balances depend on the order of its
+movements). Method A is computed in SQL only (:mod:`deposits.services.interest`), for the year-end
+settlement, the interest before a closure and the breakdown pages alike. A breakdown period says from which
+day to which day a balance stood at which rate, its product (积数 = balance × days) and its share of the
+interest, so a depositor or an auditor can re-perform it by hand.
 
 Conventions:
 
@@ -91,6 +93,7 @@ class InterestResult:
     interest: Decimal  # rounded half-up to the fen
     exact: Decimal  # before rounding
     periods: tuple[Period, ...]
+    counted_from: datetime.date | None = None  # the first day counted, when not ``start``
 
     @property
     def days(self) -> int:
@@ -162,66 +165,50 @@ def _append(periods, start, end, balance, rate, divisor, part):
     periods.append(Period(start, end - datetime.timedelta(days=1), balance, days, rate, divisor, part))
 
 
-def daily_product_interest(*, opening, movements, start: datetime.date, end: datetime.date, rates, method="A",
-                           basis=360) -> InterestResult:
-    """Interest on a balance from ``start`` (counted) to ``end`` (not counted).
+def split_interest(*, opening, movements, start: datetime.date, end: datetime.date, rates, basis=360,
+                   count_from: datetime.date | None = None) -> InterestResult:
+    """Method B from ``start`` (counted) to ``end`` (not counted): the only implementation of method B.
 
-    ``opening``: the balance at the start of ``start`` (before its movements); ``movements``: [(date, signed
-    amount), ...] with start <= date < end (credits positive, debits negative); ``rates``: [(effective_from,
-    annual rate), ...]; ``method``: "A" or "B"; ``basis``: 360 or 365 days.
+    ``opening``: the balance at the start of ``start`` (before its movements), all carried over; ``movements``:
+    [(date, signed amount), ...] with start <= date < end (credits positive, debits negative); ``rates``:
+    [(effective_from, annual rate), ...]; ``basis``: 360 or 365 days. ``count_from``: the first day counted
+    when the days before were already paid (interest posted before a closure); the sub-balances still evolve
+    from ``start``. Method A is computed in SQL (:mod:`deposits.services.interest`), nowhere else.
     """
-    if method not in METHODS:
-        raise ValueError(f"Unknown interest method {method!r}")
     basis = int(basis)
     if basis <= 0:
         raise ValueError("The day basis must be positive")
     if end < start:
         raise ValueError("The period ends before it starts")
+    count_from = min(max(count_from or start, start), end)
     opening = Decimal(opening)
     net = _net_movements(movements, start, end)
     segments = rate_segments(rates, start, end) if end > start else []
     year_days = days_in_interest_year(start)
-    cuts = sorted({start, *net, *(a for a, _b, _r in segments), end})
+    cuts = sorted({start, count_from, *net, *(a for a, _b, _r in segments), end})
     seg_index = 0
-    parts: dict[str, list[Period]] = {DAILY: [], CARRIED: [], CURRENT: []}
-    carried, current = opening, ZERO  # method B sub-balances
+    parts: dict[str, list[Period]] = {CARRIED: [], CURRENT: []}
+    carried, current = opening, ZERO
     balance = opening
     for day, next_day in zip(cuts, cuts[1:], strict=False):
         amount = net.get(day, ZERO)
         balance += amount
-        if method == "B" and amount:
-            if amount > 0:
-                current += amount
-            else:
-                from_current = min(max(current, ZERO), -amount)
-                current -= from_current
-                carried -= -amount - from_current
+        if amount > 0:
+            current += amount
+        elif amount < 0:
+            from_current = min(max(current, ZERO), -amount)
+            current -= from_current
+            carried -= -amount - from_current
         while segments[seg_index][1] <= day:
             seg_index += 1
         rate = segments[seg_index][2]
-        if method == "A":
-            _append(parts[DAILY], day, next_day, balance, rate, basis, DAILY)
-        else:
+        if day >= count_from:
             _append(parts[CARRIED], day, next_day, carried, rate, year_days, CARRIED)
             _append(parts[CURRENT], day, next_day, current, rate, basis, CURRENT)
-    periods = parts[DAILY] + parts[CARRIED] + parts[CURRENT]
+    periods = parts[CARRIED] + parts[CURRENT]
     by_divisor = defaultdict(Decimal)
     for p in periods:
         by_divisor[p.divisor] += p.product * p.rate
     exact = sum((total / divisor for divisor, total in sorted(by_divisor.items())), ZERO)
-    return InterestResult(start=start, end=end, method=method, basis=basis, opening=opening, closing=balance,
-                          interest=round_fen(exact), exact=exact, periods=tuple(periods))
-
-
-def rate_weight(rates, start: datetime.date, end: datetime.date, day: datetime.date) -> Decimal:
-    """Σ of the daily rates from ``day`` (counted) to ``end`` (not counted): W(day).
-
-    The method-A product-times-rate equals opening × W(start) + Σ amount × W(movement date), which is how
-    the set-based SQL computes it in one pass over the journal lines (divide by the day basis, round).
-    """
-    total = ZERO
-    for a, b, rate in rate_segments(rates, start, end):
-        lo = max(a, day)
-        if lo < b:
-            total += rate * (b - lo).days
-    return total
+    return InterestResult(start=start, end=end, method="B", basis=basis, opening=opening, closing=balance,
+                          interest=round_fen(exact), exact=exact, periods=tuple(periods), counted_from=count_from)

@@ -10,18 +10,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import CounterForm, employer_by_number
+from core.forms import DateField, MoneyField, MonthField, PercentField
 from core.money import format_yuan
 from deposits.models import DeferralApplication
 from ledger.models import BankAccount, BankStatementLine
 
-MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 MAX_SUPPLEMENTARY_MONTHS = 120
+DEFERRAL_AHEAD = 36  # months after the business date a deferral period may reach (at most the policy's maximum)
+FLEXIBLE_AHEAD = 12  # a flexible worker may pay up to a year ahead
 
 
-def month_field(label, required=True, help_text=""):
-    return forms.DateField(label=label, required=required, input_formats=["%Y-%m", "%Y-%m-%d"], widget=MONTH_INPUT,
-                           help_text=help_text,
-                           error_messages={"invalid": _("Enter a month as YYYY-MM.")})
+def month_field(label, required=True, help_text="", ahead=1):
+    return MonthField(label=label, required=required, help_text=help_text, ahead=ahead)
 
 
 def months_from_to(first: datetime.date, last: datetime.date) -> list[datetime.date]:
@@ -74,12 +74,11 @@ class LineForm(DepositForm):
     account = forms.CharField(label=_("Personal account number"), max_length=20)
     month = month_field(_("Month covered"), required=False,
                         help_text=_("Only for supplementary lists; empty: the list's month."))
-    base = forms.DecimalField(label=_("Deposit base"), required=False, min_value=0, max_digits=18, decimal_places=2,
-                              help_text=_("Empty: the account's base."))
-    employee_ratio = forms.DecimalField(label=_("Employee ratio (%)"), required=False, min_value=0, max_value=100,
-                                        decimal_places=2, help_text=_("Empty: the account's ratio."))
-    employer_ratio = forms.DecimalField(label=_("Employer ratio (%)"), required=False, min_value=0, max_value=100,
-                                        decimal_places=2, help_text=_("Empty: the account's ratio."))
+    base = MoneyField(label=_("Deposit base"), required=False, help_text=_("Empty: the account's base."))
+    employee_ratio = PercentField(label=_("Employee ratio (%)"), required=False,
+                                  help_text=_("Empty: the account's ratio."))
+    employer_ratio = PercentField(label=_("Employer ratio (%)"), required=False,
+                                  help_text=_("Empty: the account's ratio."))
 
     def clean_account(self):
         return self.cleaned_data["account"].strip()
@@ -87,7 +86,7 @@ class LineForm(DepositForm):
 
 class RemoveLineForm(DepositForm):
     account = forms.CharField(max_length=20, widget=forms.HiddenInput)
-    month = forms.DateField(required=False, widget=forms.HiddenInput)
+    month = DateField(required=False, widget=forms.HiddenInput)
 
 
 class PaymentForm(DepositForm):
@@ -172,16 +171,15 @@ class DeferralApplyForm(DepositForm):
     percent_fields = ("employee_ratio", "employer_ratio")
 
     kind = forms.ChoiceField(label=_("Kind"), choices=DeferralApplication.Kind.choices)
-    month_from = month_field(_("First month"))
-    month_to = month_field(_("Last month"))
-    employee_ratio = forms.DecimalField(label=_("Reduced employee ratio (%)"), required=False, min_value=0,
-                                        max_value=100, decimal_places=2, help_text=_("Only for a ratio reduction."))
-    employer_ratio = forms.DecimalField(label=_("Reduced employer ratio (%)"), required=False, min_value=0,
-                                        max_value=100, decimal_places=2, help_text=_("Only for a ratio reduction."))
+    month_from = month_field(_("First month"), ahead=DEFERRAL_AHEAD)
+    month_to = month_field(_("Last month"), ahead=DEFERRAL_AHEAD)
+    employee_ratio = PercentField(label=_("Reduced employee ratio (%)"), required=False,
+                                  help_text=_("Only for a ratio reduction."))
+    employer_ratio = PercentField(label=_("Reduced employer ratio (%)"), required=False,
+                                  help_text=_("Only for a ratio reduction."))
     reason = forms.CharField(label=_("Difficulties of the employer"), required=False,
                              widget=forms.Textarea(attrs={"rows": 3}))
-    decision_date = forms.DateField(label=_("Date of the workers' congress or union decision"),
-                                    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    decision_date = DateField(label=_("Date of the workers' congress or union decision"))
     evidence = forms.FileField(label=_("Decision of the workers' congress or union (PDF, JPG or PNG)"),
                                required=False)
 
@@ -192,9 +190,9 @@ class FlexibleRegisterForm(DepositForm):
     name = forms.CharField(label=_("Name"), max_length=50)
     id_number = forms.CharField(label=_("ID number"), max_length=18)
     phone = forms.CharField(label=_("Mobile phone"), required=False, max_length=20)
-    base = forms.DecimalField(label=_("Declared base"), min_value=0, max_digits=18, decimal_places=2)
-    ratio = forms.DecimalField(label=_("Combined ratio (%)"), min_value=0, max_value=100, decimal_places=2,
-                               help_text=_("The person pays both sides, 10% to 24% of the base."))
+    base = MoneyField(label=_("Declared base"))
+    ratio = PercentField(label=_("Combined ratio (%)"),
+                         help_text=_("The person pays both sides, 10% to 24% of the base."))
 
 
 class FlexibleSelfForm(DepositForm):
@@ -202,15 +200,14 @@ class FlexibleSelfForm(DepositForm):
 
     percent_fields = ("ratio",)
 
-    base = forms.DecimalField(label=_("Declared base"), min_value=0, max_digits=18, decimal_places=2)
-    ratio = forms.DecimalField(label=_("Combined ratio (%)"), min_value=0, max_value=100, decimal_places=2,
-                               help_text=_("You pay both sides, 10% to 24% of the base."))
+    base = MoneyField(label=_("Declared base"))
+    ratio = PercentField(label=_("Combined ratio (%)"), help_text=_("You pay both sides, 10% to 24% of the base."))
 
 
 class FlexibleDepositForm(DepositForm):
     account = forms.CharField(label=_("Personal account number"), max_length=20)
-    month_from = month_field(_("From month"))
-    month_to = month_field(_("To month"), required=False, help_text=_("Empty: the same month."))
+    month_from = month_field(_("From month"), ahead=FLEXIBLE_AHEAD)
+    month_to = month_field(_("To month"), required=False, help_text=_("Empty: the same month."), ahead=FLEXIBLE_AHEAD)
     line = forms.ModelChoiceField(label=_("Incoming bank line"), queryset=BankStatementLine.objects.none(),
                                   empty_label=_("Choose the bank line"))
 

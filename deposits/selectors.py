@@ -15,9 +15,9 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Case, Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, Sum, Value, When, Window
-from django.db.models.functions import RowNumber, TruncMonth
+from django.db.models.functions import Least, RowNumber, TruncMonth
 
-from accounts.calculations import monthly_parts
+from accounts.contributions import part
 from accounts.models import AccountEvent, Employer, FundAccount
 from core import policy, roles, workflow
 from core.business_date import today
@@ -113,16 +113,17 @@ def deferral_effect(application) -> dict:
     """What the reviewer sees: the monthly amount of the employer's active accounts before and during the
     period, and the total deferred or saved over the period."""
     rounding = policy.get("deposits.rounding", on=application.month_from)
-    before = after = ZERO
-    headcount = 0
-    rows = (FundAccount.objects.filter(employer_id=application.employer_id, status=FundAccount.Status.NORMAL)
-            .values_list("base", "employee_ratio", "employer_ratio"))
-    for base, ee, er in rows.iterator(chunk_size=5000):
-        headcount += 1
-        before += sum(monthly_parts(base, ee, er, rounding))
-        if application.kind == DeferralApplication.Kind.RATIO_REDUCTION:
-            after += sum(monthly_parts(base, min(ee, application.employee_ratio),
-                                       min(er, application.employer_ratio), rounding))
+    accounts = FundAccount.objects.filter(employer_id=application.employer_id, status=FundAccount.Status.NORMAL)
+    reduced = application.kind == DeferralApplication.Kind.RATIO_REDUCTION
+    ee_after = Least("employee_ratio", Value(application.employee_ratio or ZERO))
+    er_after = Least("employer_ratio", Value(application.employer_ratio or ZERO))
+    totals = accounts.aggregate(
+        headcount=Count("pk"),
+        before=Sum(part("base", "employee_ratio", rounding) + part("base", "employer_ratio", rounding)),
+        after=Sum(part("base", ee_after, rounding) + part("base", er_after, rounding)))
+    headcount = totals["headcount"]
+    before = totals["before"] or ZERO
+    after = (totals["after"] or ZERO) if reduced else ZERO
     months = len(months_between(application.month_from, application.month_to))
     return {"headcount": headcount, "months": months, "monthly_before": before, "monthly_after": after,
             "monthly_difference": before - after, "total_difference": (before - after) * months}
@@ -278,16 +279,17 @@ def expected_by_employer_month(employer_months: dict, rounding) -> dict:
     """``{(employer_id, month): (headcount, amount)}`` for the months asked per employer: Σ over the
     employer's active accounts opened before the month ends of base × each ratio, each part rounded.
 
-    One grouped query; the rounding is done in Python (exact decimals on every database)."""
+    One grouped query; each part is rounded by the database function of :mod:`accounts.contributions`."""
     if not employer_months:
         return {}
     groups = defaultdict(list)  # employer -> [(first month the accounts count, headcount, monthly amount)]
     rows = (FundAccount.objects.filter(employer_id__in=list(employer_months), status=FundAccount.Status.NORMAL)
             .values("employer_id", "base", "employee_ratio", "employer_ratio", first=TruncMonth("opened_on"))
-            .annotate(n=Count("id")).order_by()
-            .values_list("employer_id", "first", "base", "employee_ratio", "employer_ratio", "n"))
-    for employer_id, first, base, ee, er, n in rows.iterator(chunk_size=5000):
-        groups[employer_id].append((_month_start(first), n, sum(monthly_parts(base, ee, er, rounding)) * n))
+            .annotate(n=Count("id"), monthly=part("base", "employee_ratio", rounding)
+                      + part("base", "employer_ratio", rounding)).order_by()
+            .values_list("employer_id", "first", "n", "monthly"))
+    for employer_id, first, n, monthly in rows.iterator(chunk_size=5000):
+        groups[employer_id].append((_month_start(first), n, monthly * n))
     out = {}
     for employer_id, months in employer_months.items():
         for month in months:

@@ -4,11 +4,25 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.models import BatchRun
 from core.tables import BadgeColumn, MoneyColumn, MonthColumn, Table
-from deposits.models import ArrearsRecord, BaseAdjustment, DeferralApplication, RemittanceList
+from deposits.models import (
+    ArrearsRecord,
+    BaseAdjustment,
+    BaseAdjustmentLine,
+    DeferralApplication,
+    FlexibleDeposit,
+    RemittanceLine,
+    RemittanceList,
+)
 
-REMITTANCE_COLOURS = {"draft": "secondary", "confirmed": "warning", "posted": "success", "reversed": "danger",
-                      "cancelled": "light"}
+REMITTANCE_COLOURS = {
+    "draft": "secondary",
+    "confirmed": "warning",
+    "posted": "success",
+    "reversed": "danger",
+    "cancelled": "light",
+}
 
 
 class EmployerNumberColumn(tables.Column):
@@ -23,14 +37,16 @@ class EmployerColumn(tables.Column):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("verbose_name", _("Employer"))
         kwargs.setdefault("accessor", "employer__name")
-        kwargs.setdefault("linkify", lambda record: reverse("accounts:employer",
-                                                            args=[record.employer.account_number]))
+        kwargs.setdefault("linkify", lambda record: reverse("accounts:employer", args=[record.employer.account_number]))
         super().__init__(*args, **kwargs)
 
 
 class RemittanceTable(Table):
-    reference = tables.Column(verbose_name=_("Payment reference"), attrs={"td": {"class": "font-monospace"}},
-                              linkify=lambda record: reverse("deposits:remittance", args=[record.reference]))
+    reference = tables.Column(
+        verbose_name=_("Payment reference"),
+        attrs={"td": {"class": "font-monospace"}},
+        linkify=lambda record: reverse("deposits:remittance", args=[record.reference]),
+    )
     employer = EmployerColumn()
     employer_number = EmployerNumberColumn()
     month = MonthColumn(verbose_name=_("Month"))
@@ -73,8 +89,10 @@ class DeferralTable(Table):
     month_to = MonthColumn(verbose_name=_("To month"))
     employee_ratio = tables.Column(verbose_name=_("Reduced ratios"), orderable=False, default="—")
     submitted_at = tables.DateTimeColumn(verbose_name=_("Submitted at"), format="Y-m-d H:i")
-    status = BadgeColumn(verbose_name=_("Status"), colours={"submitted": "warning", "reviewed": "info",
-                                                           "approved": "success", "rejected": "danger"})
+    status = BadgeColumn(
+        verbose_name=_("Status"),
+        colours={"submitted": "warning", "reviewed": "info", "approved": "success", "rejected": "danger"},
+    )
 
     class Meta(Table.Meta):
         model = DeferralApplication
@@ -104,11 +122,136 @@ class BaseAdjustmentTable(Table):
     clamped_count = tables.Column(verbose_name=_("Clamped"), attrs={"td": {"class": "text-end"}})
     source = tables.Column(verbose_name=_("Source"))
     submitted_at = tables.DateTimeColumn(verbose_name=_("Submitted at"), format="Y-m-d H:i")
-    status = BadgeColumn(verbose_name=_("Status"), colours={"pending": "warning", "applied": "success",
-                                                           "superseded": "light"})
+    status = BadgeColumn(
+        verbose_name=_("Status"), colours={"pending": "warning", "applied": "success", "superseded": "light"}
+    )
 
     class Meta(Table.Meta):
         model = BaseAdjustment
         fields = ()
         attrs = {**Table.Meta.attrs, "id": "adjustments"}
         empty_text = _("No base adjustments found.")
+
+
+class RatioColumn(tables.Column):
+    """A contribution ratio: shown as 12%, exported as the number itself (0.12)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "money"}, "th": {"class": "money"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return _percent(value)
+
+    def value(self, value):
+        return value
+
+
+def _account_link(record):
+    return reverse("accounts:account", args=[record.account.number])
+
+
+class RemittanceLineTable(Table):
+    """The lines of one remittance list; a draft's lines have a remove button (left out of the export)."""
+
+    account = tables.Column(
+        verbose_name=_("Account number"),
+        accessor="account__number",
+        linkify=_account_link,
+        attrs={"td": {"class": "font-monospace"}},
+    )
+    name = tables.Column(verbose_name=_("Name"), accessor="account__depositor__name")
+    month = MonthColumn(verbose_name=_("Month"))
+    base = MoneyColumn(verbose_name=_("Deposit base"))
+    employee_ratio = RatioColumn(verbose_name=_("Employee ratio"))
+    employer_ratio = RatioColumn(verbose_name=_("Employer ratio"))
+    employee_amount = MoneyColumn(verbose_name=_("Employee part"))
+    employer_amount = MoneyColumn(verbose_name=_("Employer part"))
+    amount = MoneyColumn(verbose_name=_("Amount"))
+    remove = tables.TemplateColumn(
+        template_name="deposits/_remove_line.html",
+        verbose_name="",
+        orderable=False,
+        exclude_from_export=True,
+        attrs={"td": {"class": "text-end"}},
+    )
+
+    class Meta(Table.Meta):
+        model = RemittanceLine
+        fields = ()
+        attrs = {**Table.Meta.attrs, "id": "lines"}
+        empty_text = _("The list has no employees.")
+
+
+class AdjustmentLineTable(Table):
+    row = tables.Column(verbose_name=_("Row"))
+    account = tables.Column(
+        verbose_name=_("Personal account number"),
+        accessor="account__number",
+        linkify=_account_link,
+        attrs={"td": {"class": "font-monospace"}},
+    )
+    name = tables.Column(verbose_name=_("Name"), accessor="account__depositor__name")
+    wage = MoneyColumn(verbose_name=_("Average monthly wage"))
+    old_base = MoneyColumn(verbose_name=_("Previous base"))
+    new_base = MoneyColumn(verbose_name=_("New base"))
+
+    class Meta(Table.Meta):
+        model = BaseAdjustmentLine
+        fields = ()
+        attrs = {**Table.Meta.attrs, "id": "lines"}
+
+
+class FlexibleDepositTable(Table):
+    reference = tables.Column(verbose_name=_("Reference"), attrs={"td": {"class": "font-monospace"}})
+    account = tables.Column(
+        verbose_name=_("Personal account number"),
+        accessor="account__number",
+        linkify=_account_link,
+        attrs={"td": {"class": "font-monospace"}},
+    )
+    name = tables.Column(verbose_name=_("Name"), accessor="account__depositor__name")
+    month_from = MonthColumn(verbose_name=_("From month"))
+    month_to = MonthColumn(verbose_name=_("To month"))
+    months = tables.Column(verbose_name=_("Months"), attrs={"td": {"class": "text-end"}})
+    amount = MoneyColumn(verbose_name=_("Amount"))
+    bank_reference = tables.Column(verbose_name=_("Bank reference"), accessor="statement_line__bank_reference")
+
+    class Meta(Table.Meta):
+        model = FlexibleDeposit
+        fields = ()
+        attrs = {**Table.Meta.attrs, "id": "flexible-deposits"}
+        empty_text = _("No deposits yet.")
+
+
+class InterestRunTable(Table):
+    """Interest settlement runs (batch runs of the settlement job) with their progress."""
+
+    key = tables.Column(verbose_name=_("Run"), attrs={"td": {"class": "font-monospace"}})
+    status = BadgeColumn(verbose_name=_("Status"), colours={"running": "info", "done": "success", "failed": "danger"})
+    progress = tables.TemplateColumn(
+        template_name="deposits/_run_progress.html",
+        verbose_name=_("Progress"),
+        orderable=False,
+        attrs={"th": {"style": "width:40%"}},
+    )
+    processed = tables.Column(verbose_name=_("Processed"), visible=False)
+    total = tables.Column(verbose_name=_("Total"), visible=False)
+    started_at = tables.DateTimeColumn(verbose_name=_("Started"), format="Y-m-d H:i")
+    finished_at = tables.DateTimeColumn(verbose_name=_("Finished"), format="Y-m-d H:i")
+    result = tables.Column(verbose_name=_("Result"), orderable=False, attrs={"td": {"class": "small"}})
+
+    class Meta(Table.Meta):
+        model = BatchRun
+        fields = ()
+        attrs = {**Table.Meta.attrs, "id": "interest-runs"}
+        empty_text = _("No settlement has run yet.")
+
+    def value_progress(self, record):
+        return record.percent
+
+    def render_result(self, value):
+        return "; ".join(f"{k}: {v}" for k, v in (value or {}).items())
+
+    def value_result(self, value):
+        return self.render_result(value)

@@ -32,6 +32,29 @@ def settle_interest(year=None, chunk_size=10000, actor_id=None):
             "chunks": len(chunk_ids)}
 
 
+def start_settlement(*, year, actor, chunk_size=10000) -> dict:
+    """Record the settlement run of ``year`` and queue its coordinator; never waits on a task (there is no result
+    backend). ``queued`` is False when the broker was unreachable: the run is kept and
+    :func:`resume_interest_runs` sends it once the broker is back."""
+    run, created = interest.plan_settlement(year=year, actor=actor, chunk_size=chunk_size)
+    if run.status == BatchRun.Status.DONE:
+        return {"run": run, "created": created, "already_settled": True, "queued": False}
+    queued = _queue(run)
+    return {"run": run, "created": created, "already_settled": False, "queued": queued}
+
+
+def _queue(run) -> bool:
+    return batch.queue(run, settle_interest, year=run.params["year"], chunk_size=run.params.get("chunk_size", 10000),
+                       actor_id=run.started_by_id)
+
+
+@shared_task(name="deposits.resume_interest_runs", time_limit=300, soft_time_limit=270)
+def resume_interest_runs():
+    """Beat sweep: send the settlement runs whose coordinator never reached the broker, or stalled."""
+    runs = batch.runs_to_queue(interest.JOB)
+    return {"runs": len(runs), "queued": sum(_queue(run) for run in runs)}
+
+
 @shared_task(name="deposits.settle_interest_chunk", time_limit=900, soft_time_limit=840)
 def settle_interest_chunk(chunk_id):
     """One chunk of the year-end interest: one journal entry; skipped when the chunk is already done."""

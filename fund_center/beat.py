@@ -34,6 +34,11 @@ BEAT_SCHEDULE = {
         "task": "withdrawals.sync_bank",
         "schedule": crontab(hour=3, minute=0),
     },
+    # Every five minutes: send again the settlement runs recorded while the broker was unreachable (or stalled).
+    "deposits-resume-interest-runs": {
+        "task": "deposits.resume_interest_runs",
+        "schedule": crontab(minute="*/5"),
+    },
     # July 1, after midnight: the annual interest settlement (结息) for the interest year that ended on June 30.
     # Idempotent and resumable: a settled year posts nothing.
     "deposits-interest-settlement-yearly": {

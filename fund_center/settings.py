@@ -47,6 +47,8 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS"
 
 CENTER_CODE = os.environ.get("CENTER_CODE", "DEMO01")
 CENTER_NAME = os.environ.get("CENTER_NAME", "示范市住房公积金管理中心")
+CENTER_FOUNDED = os.environ.get("CENTER_FOUNDED", "1991-01-01")  # no date or month before it is accepted
+EXPORT_MAX_ROWS = int(os.environ.get("EXPORT_MAX_ROWS", "100000"))  # rows of one list export (core.tabular)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -67,6 +69,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "core",
@@ -82,6 +85,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -95,6 +99,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.middleware.RequestIdMiddleware",
+    "core.middleware.IntegrityConflictMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -122,8 +127,9 @@ if not _database_url:  # no server named: start (or attach to) the embedded Post
     from core import dbserver
 
     _database_url = dbserver.database_url(testing=TESTING)
-DATABASES = {
-    "default": dj_database_url.parse(_database_url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))
+DATABASES = {  # a kept connection is checked before a request reuses it: a dropped one is replaced, not an error
+    "default": dj_database_url.parse(_database_url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+                                     conn_health_checks=True)
 }
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://...).")
@@ -139,8 +145,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
 def redis_caches(url):
-    """The cache settings with Redis at ``url`` (also used by the Redis tests)."""
-    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    """The cache settings with Redis at ``url`` (also used by the Redis tests). Short timeouts: a Redis that is
+    down or unreachable fails fast, and the code that uses the cache degrades (API throttling)."""
+    return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+                        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
 
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -202,7 +210,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.ResilientUserRateThrottle"],  # without the cache: let through
     "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("API_USER_RATE", "600/min")},
 }
 SPECTACULAR_SETTINGS = {
@@ -218,7 +226,11 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = None
+CELERY_RESULT_BACKEND = None  # nothing waits on a task's result: batch runs record their progress in the database
+# A broker that is down fails a send quickly (the run is recorded and a beat sweep sends it later).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = 3600
@@ -226,6 +238,28 @@ CELERY_TASK_SOFT_TIME_LIMIT = 3300
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
+
+# Content-Security-Policy on every response (django-csp): scripts, styles, images and fonts only from this site,
+# no inline script and no eval, nothing framed, forms posted only here. Inline style attributes (progress bars)
+# stay allowed; <style> elements do not. An uploaded document is served with its own sandboxing policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src-elem": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Verified repayments of the center's own loans for loan-repayment withdrawals (withdrawals may not import loans).
+LOAN_REPAYMENT_SOURCE = "loans.selectors.verified_repayments"
 
 SESSION_COOKIE_HTTPONLY = True
 # Staff sessions end after 30 minutes without a request (core.middleware.StaffSecurityMiddleware).

@@ -16,7 +16,8 @@ def account_by_code(code) -> Account:
 
 def lines_with_running_balance(account: Account, *, viewer, limit=200):
     """The account's latest lines the viewer may see, newest first, each annotated with ``running`` = balance
-    after it (an unknown viewer, or someone else's account: none)."""
+    after it (an unknown viewer, or someone else's account: none). ``limit=None``: the queryset of them all,
+    for a paged list (the running balance is computed over every line before a page is cut)."""
     normal = "D" if account.debit_normal else "C"
     signed = Case(When(side=normal, then=F("amount")), default=-F("amount"),
                   output_field=DecimalField(max_digits=18, decimal_places=2))
@@ -26,7 +27,7 @@ def lines_with_running_balance(account: Account, *, viewer, limit=200):
         .annotate(running=Window(expression=Sum(signed), order_by=[F("id").asc()]))
         .order_by("-id")
     )
-    return list(qs[:limit])
+    return qs if limit is None else list(qs[:limit])
 
 
 def active_holds(account: Account, *, viewer):

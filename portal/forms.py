@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import MoneyField, MonthField, check_text_numbers
 from core.identity import validate_resident_id
 from withdrawals import forms as withdrawal_forms
 from withdrawals.models import Reason, StandingInstruction
@@ -19,8 +20,7 @@ class DepositorLoginForm(AuthenticationForm):
 
 
 class MonthForm(forms.Form):
-    month = forms.DateField(label=_("Month"), input_formats=["%Y-%m"],
-                            widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
+    month = MonthField(label=_("Month"))
 
 
 class UploadForm(forms.Form):
@@ -29,7 +29,7 @@ class UploadForm(forms.Form):
 
 class LineForm(forms.Form):
     account = forms.CharField(label=_("Personal account number"), max_length=20)
-    base = forms.DecimalField(label=_("Deposit base"), max_digits=18, decimal_places=2, required=False)
+    base = MoneyField(label=_("Deposit base"), required=False)
 
 
 class PortalApplicationForm(withdrawal_forms.ApplicationForm):
@@ -45,6 +45,11 @@ class PortalApplicationForm(withdrawal_forms.ApplicationForm):
 
 
 class StandingForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        check_text_numbers(self, money=withdrawal_forms.MONEY_FACTS)
+        return data
+
     kind = forms.ChoiceField(label=_("Kind"), choices=StandingInstruction.Kind.choices)
     monthly_amount = forms.CharField(label=_("Monthly rent or installment"), max_length=20)
     payee_card = forms.CharField(label=_("Bank card number"), max_length=23)

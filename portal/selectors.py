@@ -6,7 +6,7 @@ from django.db.models import Sum
 from django.http import Http404
 
 from accounts.models import Depositor, Employer, FundAccount
-from core import roles
+from core import audit, roles
 from core.visibility import employer_id_of
 from deposits.models import RemittanceLine, RemittanceList
 from ledger.selectors import active_holds, lines_with_running_balance
@@ -89,3 +89,19 @@ def remittance_of(employer, reference, *, viewer) -> RemittanceList:
 def amount_due(employer, *, viewer):
     return (RemittanceList.objects.visible_to(viewer).filter(employer=employer, status=RemittanceList.Status.CONFIRMED)
             .aggregate(s=Sum("total"))["s"])
+
+
+ACCESS_LOG_LIMIT = 200
+
+
+def access_log(*, viewer, limit=ACCESS_LOG_LIMIT) -> list[dict]:
+    """Which staff role looked at the viewer's own data, what and when (DESIGN.md §9), newest first: from the
+    audit events of staff page views (``core.audit.PERSONAL_DATA_VIEWS``). The roles only, never who."""
+    from core.models import AuditEvent
+
+    depositor = depositor_of(viewer=viewer)
+    events = (AuditEvent.objects.filter(action__in=list(audit.PERSONAL_DATA_VIEWS), after__depositor=depositor.pk)
+              .exclude(actor=viewer).order_by("-created_at", "-id").values("created_at", "action", "after")[:limit])
+    return [{"at": e["created_at"], "what": audit.PERSONAL_DATA_VIEWS[e["action"]],
+             "roles": [str(roles.ROLE_LABELS.get(r, r)) for r in (e["after"] or {}).get("roles", [])]}
+            for e in events]

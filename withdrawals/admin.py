@@ -7,7 +7,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.readonly_admin import ReadOnlyAdminMixin, WorkflowStepsMixin
-from withdrawals.models import FraudBan, PropertyRecord, Recovery, StandingInstruction, WithdrawalApplication
+from withdrawals.models import Evidence, FraudBan, PropertyRecord, Recovery, StandingInstruction, WithdrawalApplication
 
 
 @admin.register(WithdrawalApplication)
@@ -16,8 +16,18 @@ class WithdrawalApplicationAdmin(ReadOnlyAdminMixin, WorkflowStepsMixin, SimpleH
                     "decision_due")
     list_filter = ("state", "reason", "channel")
     search_fields = ("number", "depositor__name")
-    raw_id_fields = ("account", "depositor", "instruction", "interest_entry", "property_record", "standing")
+    raw_id_fields = ("account", "depositor", "instruction", "interest_entry", "property_record", "standing",
+                     "evidence")
     readonly_fields = ("workflow_steps",)
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Bills and invoices withdrawals were drawn against: recorded by the application service only."""
+
+    list_display = ("kind", "number", "amount", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("number",)
 
 
 @admin.register(PropertyRecord)

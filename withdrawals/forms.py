@@ -3,11 +3,15 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateField, check_text_numbers
 from withdrawals.models import DocumentType, Reason
 
 FACT_FIELDS = ("monthly_rent", "months", "public_rental", "family_income", "property", "invoice", "fee", "cost",
-               "repaid", "medical_cost", "patient", "share_cost", "owner_id_number", "owner_relation", "retired_on",
-               "employment_ended")
+               "loan_kind", "repaid", "medical_cost", "bill_number", "invoice_number", "lease_number", "lease_total",
+               "patient", "share_cost", "owner_id_number", "owner_relation", "retired_on", "employment_ended")
+# Facts and inputs that are amounts of money, kept as text and checked against core.bounds.
+MONEY_FACTS = ("amount", "monthly_rent", "family_income", "invoice", "fee", "cost", "repaid", "medical_cost",
+               "share_cost", "monthly_amount", "lease_total")
 # The fields shown for a reason are those its rule reads (rules.Rule.fields); these are always shown.
 COMMON_FIELDS = ("account", "reason", "amount", "payee_card", "payee_name")
 
@@ -22,26 +26,37 @@ class ApplicationForm(forms.Form):
     monthly_rent = forms.CharField(label=_("Monthly rent"), required=False)
     months = forms.CharField(label=_("Months of rent"), required=False)
     public_rental = forms.BooleanField(label=_("Public rental housing (the actual rent counts)"), required=False)
+    lease_number = forms.CharField(label=_("Registered lease number (if any)"), max_length=60, required=False)
+    lease_total = forms.CharField(label=_("Total rent of the lease"), required=False)
     family_income = forms.CharField(label=_("Family monthly wage income"), required=False)
     property = forms.CharField(label=_("Certificate or contract number of the home"), required=False)
     invoice = forms.CharField(label=_("Invoice amount"), required=False)
     fee = forms.CharField(label=_("Property fee paid"), required=False)
     cost = forms.CharField(label=_("Cost"), required=False)
+    loan_kind = forms.ChoiceField(label=_("Loan"), required=False, choices=[
+        ("", "—"), ("center", _("A housing fund loan of this center")), ("other", _("A commercial or other loan"))])
     repaid = forms.CharField(label=_("Loan repaid in the last 12 months"), required=False)
     medical_cost = forms.CharField(label=_("Self-paid medical cost"), required=False)
+    bill_number = forms.CharField(label=_("Medical bill number"), max_length=60, required=False)
+    invoice_number = forms.CharField(label=_("Invoice number"), max_length=60, required=False)
     patient = forms.ChoiceField(label=_("Patient"), required=False, choices=[
         ("self", _("Applicant")), ("spouse", _("Spouse")), ("child", _("Child"))])
     share_cost = forms.CharField(label=_("Household share of the lift cost"), required=False)
     owner_id_number = forms.CharField(label=_("Owner's ID number (parent's home)"), required=False)
     owner_relation = forms.ChoiceField(label=_("Owner is"), required=False, choices=[
         ("", "—"), ("parent", _("Applicant's parent")), ("spouse_parent", _("Spouse's parent"))])
-    retired_on = forms.DateField(label=_("Retirement date"), required=False)
+    retired_on = DateField(label=_("Retirement date"), required=False, widget=forms.DateInput())
     employment_ended = forms.BooleanField(label=_("The employment relationship has ended"), required=False)
     heirs = forms.CharField(
         label=_("Heirs or legatees (death): one per line, name, bank card number, share"), required=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "李四,6222020200000000009,0.5"}))
     no_heirs = forms.BooleanField(
         label=_("Death: there is no heir or legatee (the balance goes to value-added income)"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        check_text_numbers(self, money=MONEY_FACTS, whole=("months",))
+        return data
 
     def clean_heirs(self):
         heirs = []

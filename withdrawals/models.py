@@ -52,6 +52,37 @@ class DocumentType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Evidence(models.Model):
+    """One piece of evidence money is drawn against (a medical bill, an invoice, a registered lease), by its
+    number. What the applications drew against it (approved, paid or completed) never exceeds its amount: the
+    rules add them up (:meth:`withdrawals.rules.Rule.check_evidence`) and approval locks this row while it
+    re-checks."""
+
+    class Kind(models.TextChoices):
+        BILL = "bill", _("Medical bill")
+        INVOICE = "invoice", _("Invoice")
+        LEASE = "lease", _("Registered lease")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    number = models.CharField(_("number"), max_length=60)
+    amount = MoneyField(_("amount on the document"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StaffOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "number"], name="one_evidence_per_number",
+                                    violation_error_message=_("This document number is already on record.")),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="evidence_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number} {self.amount}"
+
+
 class WithdrawalApplicationQuerySet(VisibleQuerySet):
     depositor_path = "depositor__user"
 
@@ -89,6 +120,8 @@ class WithdrawalApplication(models.Model):
     interest_paid = MoneyField(_("closing interest"), default=0)
     closes_account = models.BooleanField(_("closes the account"), default=False)
     effect = models.JSONField(_("computed effect"), default=dict, blank=True)
+    evidence = models.ForeignKey(Evidence, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="withdrawals", verbose_name=_("evidence drawn against"))
     property_record = models.ForeignKey("PropertyRecord", null=True, blank=True, on_delete=models.PROTECT,
                                         related_name="withdrawals", verbose_name=_("property"))
     payee_card = models.CharField(_("payee card number"), max_length=19)

@@ -26,3 +26,6 @@ declare("withdrawals.rent.income_share", "decimal", "0.05",
 declare("withdrawals.auto_approve_reasons", "json", ["07", "21", "06"],
         "Reason codes that online applications may have approved by rule when every data check passes")
 declare("withdrawals.auto_approve_max", "decimal", "30000", "Largest amount approved by rule", min=0)
+declare("withdrawals.document_max_mb", "int", 10, "Largest scanned document (MB); PDF, JPEG or PNG only", min=1,
+        max=50)
+declare("withdrawals.documents_max", "int", 20, "Most scanned documents per application", min=1, max=100)

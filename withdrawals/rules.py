@@ -18,12 +18,18 @@ from django.utils.translation import gettext as _
 
 from accounts.models import FundAccount
 from core import policy
+from core.actors import system_actor
 from core.money import ZERO, format_yuan, round_money, to_decimal
 from withdrawals.models import DocumentType as Doc
-from withdrawals.models import FraudBan, PropertyRecord, Reason, WithdrawalApplication
+from withdrawals.models import Evidence, FraudBan, PropertyRecord, Reason, WithdrawalApplication
 
 # States whose money is spent or committed: they count against caps and intervals.
 COUNTING_STATES = ("approved", "paid", "closed")
+
+
+def normalize_number(value) -> str:
+    """A document number as written on it, without spaces and in upper case, so one bill is one number."""
+    return "".join(str(value or "").split()).upper()
 
 
 def add_months(day: datetime.date, n: int) -> datetime.date:
@@ -72,7 +78,7 @@ class Context:
             return None
         try:
             return round_money(to_decimal(value))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, ArithmeticError):
             return None
 
     def withdrawn(self, reasons, since=None, depositors=None, property_id=None) -> Decimal:
@@ -88,10 +94,7 @@ class Context:
         return qs.aggregate(s=Sum("amount_approved"))["s"] or ZERO
 
     def household(self):
-        ids = [self.depositor.pk]
-        if self.depositor.spouse_id:
-            ids.append(self.depositor.spouse_id)
-        return ids
+        return household_ids(self.depositor)
 
     def property(self):
         """The home the application is about (facts["property"] = certificate number) owned by the household."""
@@ -113,6 +116,7 @@ class Outcome:
     closes_account: bool = False
     auto_approvable: bool = False
     property_id: int | None = None
+    evidence_ref: tuple | None = None  # (kind, number, amount) of the bill or invoice drawn against
 
     def refuse(self, message):
         self.eligible = False
@@ -133,12 +137,17 @@ class Rule:
     fields: tuple = ()  # the application form's fact fields this ground reads (the form shows only these)
     closes_account = False
     auto_approvable = False  # may be approved by rule when every data check passes (and the policy lists it)
+    # (Evidence kind, fact with its number, fact with its amount): the document money is drawn against; what
+    # all applications draw against one document never exceeds its amount.
+    drawn_against: tuple | None = None
 
     def evaluate(self, ctx: Context) -> Outcome:
         out = Outcome(self.reason, evidence=self.evidence, closes_account=self.closes_account,
                       auto_approvable=self.auto_approvable)
         self.common(ctx, out)
         self.check(ctx, out)
+        if self.drawn_against and out.eligible and self.draws_against_evidence(ctx):
+            self.check_evidence(ctx, out)
         out.maximum = max(min(out.maximum, self.ceiling(ctx)), ZERO) if out.eligible else ZERO
         return out
 
@@ -160,6 +169,45 @@ class Rule:
     def check(self, ctx: Context, out: Outcome):  # pragma: no cover - every rule overrides it
         raise NotImplementedError
 
+    def draws_against_evidence(self, ctx: Context) -> bool:
+        """Whether this application draws against a document (always, for the grounds that declare one)."""
+        return True
+
+    def check_evidence(self, ctx: Context, out: Outcome):
+        """The running total of the bill or invoice: its amount less what other applications drew against it."""
+        kind, number_fact, amount_fact = self.drawn_against
+        number = normalize_number(ctx.facts.get(number_fact))
+        amount = ctx.fact_money(amount_fact)
+        label = Evidence.Kind(kind).label
+        if not number:
+            out.refuse(_("Give the number of the %(k)s.") % {"k": label})
+            return
+        if len(number) > 60:
+            out.refuse(_("The %(k)s number is too long.") % {"k": label})
+            return
+        if amount is None or amount <= 0:
+            out.refuse(_("Give the amount on the %(k)s.") % {"k": label})
+            return
+        known = Evidence.objects.filter(kind=kind, number=number).values_list("pk", "amount").first()
+        if known and known[1] != amount:
+            out.refuse(_("%(k)s %(n)s is on record for %(a)s; the amount given differs.")
+                       % {"k": label, "n": number, "a": format_yuan(known[1])})
+            return
+        drawn = ZERO
+        if known:
+            qs = WithdrawalApplication.objects.filter(evidence_id=known[0], state__in=COUNTING_STATES)
+            if ctx.application_id:
+                qs = qs.exclude(pk=ctx.application_id)
+            drawn = qs.aggregate(s=Sum("amount_approved"))["s"] or ZERO
+        if drawn >= amount:
+            out.refuse(_("%(k)s %(n)s (%(a)s) has already been drawn against in full.")
+                       % {"k": label, "n": number, "a": format_yuan(amount)})
+            return
+        out.evidence_ref = (kind, number, amount)
+        out.maximum = min(out.maximum, amount - drawn)
+        out.ok(_("%(k)s %(n)s: %(a)s, already drawn %(d)s") % {"k": label, "n": number, "a": format_yuan(amount),
+                                                               "d": format_yuan(drawn)})
+
 
 class ClosingRule(Rule):
     closes_account = True
@@ -180,9 +228,15 @@ class ClosingRule(Rule):
 
 class Rent(Rule):
     reason = Reason.RENT
-    fields = ("monthly_rent", "months", "public_rental")
+    fields = ("monthly_rent", "months", "public_rental", "lease_number", "lease_total")
     evidence = (Doc.LEASE,)
     auto_approvable = True
+    # Rent without a registered lease is drawn at the standard caps; with one, what every application draws
+    # against the lease (the applicant's, the spouse's, a flatmate's) never exceeds the lease's total rent.
+    drawn_against = (Evidence.Kind.LEASE, "lease_number", "lease_total")
+
+    def draws_against_evidence(self, ctx):
+        return bool(normalize_number(ctx.facts.get("lease_number")))
 
     def check(self, ctx, out):
         p = ctx.p
@@ -205,22 +259,37 @@ class Rent(Rule):
         if not 1 <= n <= 12:
             out.refuse(_("A rent withdrawal covers 1 to 12 months."))
             return
-        monthly_cap = self.monthly_cap(ctx)
+        monthly_cap = rent_monthly_cap(ctx.p, on=ctx.on, opened_on=ctx.account.opened_on,
+                                       children=ctx.depositor.children, monthly_deposit=ctx.account.monthly_total)
         if ctx.facts.get("public_rental"):
             monthly_cap = rent
         per_month = min(rent, monthly_cap)
-        yearly_left = 12 * monthly_cap - ctx.withdrawn([Reason.RENT], since=add_months(ctx.on, -12))
-        out.maximum = min(per_month * n, max(yearly_left, ZERO))
-        out.ok(_("Cap %(c)s a month") % {"c": format_yuan(monthly_cap)})
+        yearly_left = rent_yearly_left({ctx.account.pk: monthly_cap}, on=ctx.on,
+                                       exclude=ctx.application_id)[ctx.account.pk]
+        out.maximum = min(per_month * n, yearly_left)
+        out.ok(_("Cap %(c)s a month, %(y)s left of the yearly cap") % {"c": format_yuan(monthly_cap),
+                                                                      "y": format_yuan(yearly_left)})
 
-    def monthly_cap(self, ctx):
-        p = ctx.p
-        first = ctx.account.opened_on
-        new_citizen = first >= add_months(ctx.on, -12 * p["withdrawals.rent.new_citizen_years"])
-        many_children = ctx.depositor.children >= p["withdrawals.rent.multi_child_min"]
-        if new_citizen or many_children:
-            return max(ctx.account.monthly_total, p["withdrawals.rent.monthly_cap"])
-        return p["withdrawals.rent.monthly_cap"]
+
+def rent_monthly_cap(p, *, on, opened_on, children, monthly_deposit) -> Decimal:
+    """Rent cap per month (DOMAIN.md §13): the policy's yuan per person, or the full monthly deposit for new
+    citizens (first deposit within the set years) and families with enough children. ``p``: the policy snapshot."""
+    new_citizen = opened_on >= add_months(on, -12 * p["withdrawals.rent.new_citizen_years"])
+    if new_citizen or children >= p["withdrawals.rent.multi_child_min"]:
+        return max(monthly_deposit, p["withdrawals.rent.monthly_cap"])
+    return p["withdrawals.rent.monthly_cap"]
+
+
+def rent_yearly_left(monthly_caps: dict, *, on, exclude=None) -> dict:
+    """What is left of the yearly rent cap (12 × the monthly cap) of each account on ``on``: the cap less every
+    rent withdrawal approved, paid or completed in the 12 months before, one-off and standing alike.
+    ``monthly_caps``: {fund account id: monthly cap}; one query for any number of accounts. The one place the
+    yearly cap is computed: the rent rule and the monthly standing run both use it."""
+    used = dict(WithdrawalApplication.objects.filter(
+        account_id__in=list(monthly_caps), reason=Reason.RENT, state__in=COUNTING_STATES,
+        application_date__gte=add_months(on, -12)).exclude(pk=exclude).values("account_id").annotate(
+        s=Sum("amount_approved")).values_list("account_id", "s"))
+    return {acc: max(12 * cap - (used.get(acc) or ZERO), ZERO) for acc, cap in monthly_caps.items()}
 
 
 class RentBefore2026(Rent):
@@ -272,8 +341,9 @@ class Purchase(Rule):
 
 class Build(Rule):
     reason = Reason.BUILD
-    fields = ("cost",)
+    fields = ("cost", "invoice_number")
     evidence = (Doc.BUILD_PERMIT, Doc.INVOICE)
+    drawn_against = (Evidence.Kind.INVOICE, "invoice_number", "cost")
 
     def check(self, ctx, out):
         cost = ctx.fact_money("cost")
@@ -284,25 +354,44 @@ class Build(Rule):
 
 
 class LoanRepayment(Rule):
+    """Yearly withdrawal ≤ what was repaid in the look-back period. Approved by rule only on repayments the
+    center's own loan records show (``withdrawals.selectors.verified_loan_repayments``); a figure the applicant
+    typed, or another lender's loan, always goes to a reviewer, who checks it against the statement."""
+
     reason = Reason.LOAN_REPAYMENT
-    fields = ("repaid",)
+    fields = ("loan_kind", "repaid")
     evidence = (Doc.LOAN_STATEMENT,)
     auto_approvable = True
 
     def check(self, ctx, out):
+        from withdrawals.selectors import verified_loan_repayments
+
+        out.auto_approvable = False
+        since = add_months(ctx.on, -ctx.p["withdrawals.loan_repayment.lookback_months"])
+        used = ctx.withdrawn([Reason.LOAN_REPAYMENT], since=since)
+        if ctx.facts.get("loan_kind") == "center":
+            verified = verified_loan_repayments(viewer=system_actor(), depositor=ctx.depositor, since=since,
+                                                until=ctx.on)
+            if verified is not None:
+                out.auto_approvable = True
+                out.maximum = verified - used
+                out.ok(_("Repaid %(r)s in the look-back period (the center's loan records)")
+                       % {"r": format_yuan(verified)})
+                return
         repaid = ctx.fact_money("repaid")
         if repaid is None or repaid <= 0:
             out.refuse(_("Give the principal and interest repaid in the last 12 months."))
             return
-        since = add_months(ctx.on, -ctx.p["withdrawals.loan_repayment.lookback_months"])
-        out.maximum = repaid - ctx.withdrawn([Reason.LOAN_REPAYMENT], since=since)
-        out.ok(_("Repaid %(r)s in the look-back period") % {"r": format_yuan(repaid)})
+        out.maximum = repaid - used
+        out.ok(_("Declared repaid %(r)s in the look-back period: a reviewer checks it against the loan statement")
+               % {"r": format_yuan(repaid)})
 
 
 class Renovation(Rule):
     reason = Reason.RENOVATION
-    fields = ("property", "invoice")
+    fields = ("property", "invoice", "invoice_number")
     evidence = (Doc.PURCHASE_CONTRACT, Doc.INVOICE)
+    drawn_against = (Evidence.Kind.INVOICE, "invoice_number", "invoice")
 
     def check(self, ctx, out):
         rec = ctx.property()
@@ -347,8 +436,9 @@ class PropertyFee(Rule):
 
 class OtherHousing(Rule):
     reason = Reason.OTHER_HOUSING
-    fields = ("cost",)
+    fields = ("cost", "invoice_number")
     evidence = (Doc.APPROVAL, Doc.INVOICE)
+    drawn_against = (Evidence.Kind.INVOICE, "invoice_number", "cost")
 
     def check(self, ctx, out):
         amount = ctx.fact_money("cost")
@@ -387,8 +477,9 @@ class Lift(Rule):
 
 class Illness(Rule):
     reason = Reason.ILLNESS
-    fields = ("medical_cost", "patient")
+    fields = ("medical_cost", "bill_number", "patient")
     evidence = (Doc.MEDICAL,)
+    drawn_against = (Evidence.Kind.BILL, "bill_number", "medical_cost")
 
     def check(self, ctx, out):
         cost = ctx.fact_money("medical_cost")
@@ -489,14 +580,25 @@ def rule_for(reason, on) -> Rule | None:
     return rule_set(on).get(reason)
 
 
+def household_ids(depositor) -> list[int]:
+    """The depositor and the spouse (recorded on either side), ordered by id: whose withdrawals count together
+    against a household cap, and whose rows :func:`withdrawals.services.common.lock_household` locks."""
+    ids = {depositor.pk}
+    if depositor.spouse_id:
+        ids.add(depositor.spouse_id)
+    ids.update(type(depositor).objects.filter(spouse_id=depositor.pk).values_list("pk", flat=True))
+    return sorted(ids)
+
+
 def build_context(*, account: FundAccount, on, facts, application_id=None, closing_interest=ZERO) -> Context:
     from ledger.models import Account
 
     acc = Account.objects.values("balance", "held").get(pk=account.ledger_account_id)
     depositor = account.depositor
     ids = {"self": depositor.id_number.upper()}
-    if depositor.spouse_id:
-        ids["spouse"] = depositor.spouse.id_number.upper()
+    spouse = depositor.spouse if depositor.spouse_id else type(depositor).objects.filter(spouse=depositor).first()
+    if spouse is not None:
+        ids["spouse"] = spouse.id_number.upper()
     props = list(PropertyRecord.objects.filter(
         Q(owner_id_number__in=list(ids.values())), cancelled_on=None))
     return Context(on=on, account=account, p=policy.snapshot("withdrawals.", on=on), balance=acc["balance"],

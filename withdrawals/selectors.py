@@ -1,8 +1,10 @@
 """Reads of the withdrawals app for counter pages, the portal, the API and tasks."""
 
+from django.conf import settings
 from django.db.models import BooleanField, Case, Value, When
+from django.utils.module_loading import import_string
 
-from core import roles, workflow
+from core import audit, roles, workflow
 from core.business_date import today
 from ledger.selectors import unmatched_incoming
 from withdrawals import rules
@@ -46,10 +48,13 @@ def overdue(*, viewer, on=None):
 
 def case_page(*, viewer, pk) -> dict:
     """Everything a case page shows: the case, its documents, its history, the live computed effect and the
-    actions the viewer may take now."""
+    actions the viewer may take now. A member of staff opening it is recorded (``withdrawal.view``)."""
     from withdrawals import services
 
     app = applications(viewer=viewer).get(pk=pk)
+    if roles.is_staff_user(viewer):
+        audit.record_view(viewer=viewer, action="withdrawal.view", obj=app, depositor_id=app.depositor_id,
+                          number=app.number)
     live = services.compute_effect(app) if app.state in OPEN_STATES else app.effect
     recovery = Recovery.objects.visible_to(viewer).filter(application=app).first()
     receipts = []
@@ -88,6 +93,15 @@ def options(*, on=None) -> list[dict]:
                     "documents": [str(DocumentType(d).label) for d in rule.evidence],
                     "closes_account": rule.closes_account, "fields": list(rule.fields)})
     return out
+
+
+def verified_loan_repayments(*, viewer, depositor, since, until):
+    """What the depositor repaid on the center's own loans in the period, from the loans module's records
+    (``settings.LOAN_REPAYMENT_SOURCE``), or ``None`` when nothing verified is known. Never a declared figure."""
+    path = getattr(settings, "LOAN_REPAYMENT_SOURCE", "")
+    if not path:
+        return None
+    return import_string(path)(viewer=viewer, depositor=depositor, since=since, until=until)
 
 
 def standing_instructions(*, viewer, account=None):

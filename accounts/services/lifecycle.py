@@ -12,6 +12,7 @@ from core.business_date import today
 from core.errors import InvalidInput, StateError
 from core.identity import validate_resident_id
 from ledger import services as ledger_services
+from ledger.models import Account
 from ledger.posting import credit, debit, lock_accounts, post
 
 
@@ -103,6 +104,11 @@ def _same_person(a: Depositor, b: Depositor) -> bool:
     return a.pk == b.pk or (a.name == b.name and _normalised_id(a) == _normalised_id(b))
 
 
+# Called by :func:`merge_accounts` with (account=, closing_date=, actor=) before the balance moves, in its
+# transaction. The deposits app registers the interest posted before a closure (it sits a layer above).
+BEFORE_MERGE = []
+
+
 @transaction.atomic
 def merge_accounts(*, actor, source: FundAccount, target: FundAccount, reason) -> FundAccount:
     """Merge a duplicate account (合并) into the person's main account: move the balance and close it (03)."""
@@ -117,6 +123,10 @@ def merge_accounts(*, actor, source: FundAccount, target: FundAccount, reason) -
         raise InvalidInput(_("Only accounts of the same person (same name and ID number) can be merged."))
     if source.is_closed or target.is_closed:
         raise StateError(_("Both accounts must be open to merge them."))
+    if Account.objects.filter(pk=source.ledger_account_id, held__gt=0).exists():
+        raise StateError(_("The account to merge has holds (e.g. a court freeze); release them first."))
+    for hook in BEFORE_MERGE:  # the interest to the merge date on the merged-away account (DOMAIN.md §2.4)
+        hook(account=source, closing_date=today(), actor=actor)
     ledger_acc = lock_accounts([source.ledger_account_id])[source.ledger_account_id]
     if ledger_acc.held:
         raise StateError(_("The account to merge has holds (e.g. a court freeze); release them first."))

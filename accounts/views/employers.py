@@ -7,9 +7,11 @@ from django.utils.translation import gettext as _
 
 from accounts import forms, selectors, services
 from accounts.filters import EmployerFilter
-from accounts.tables import EmployerTable
+from accounts.tables import EmployeeTable, EmployerTable
 from core.errors import ApplicationError
 from core.tables import list_page
+
+EMPLOYEES_PER_PAGE = 100
 
 
 def employer_list(request):
@@ -21,8 +23,9 @@ def employer_list(request):
 def employer_detail(request, account_number):
     employer = get_object_or_404(selectors.employers(viewer=request.user), account_number=account_number)
     employees = selectors.employer_employees(viewer=request.user, employer=employer)
-    return render(request, "accounts/employer_detail.html", {
-        "employer": employer, "employees": employees, "counts": selectors.status_counts(employees)})
+    return list_page(request, "accounts/employer_detail.html", table=EmployeeTable(employees),
+                     filename=f"employees-{employer.account_number}", per_page=EMPLOYEES_PER_PAGE,
+                     context={"employer": employer, "counts": selectors.status_counts(employees)})
 
 
 def employer_new(request):

@@ -6,7 +6,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from accounts import forms, selectors, services
+from accounts.tables import LedgerLineTable
 from core.errors import ApplicationError
+from core.tables import list_page
+
+LEDGER_LINES_PER_PAGE = 100
 
 
 def search(request):
@@ -25,7 +29,9 @@ def search_results(request):
 def account_detail(request, number):
     account = get_object_or_404(selectors.fund_accounts(viewer=request.user), number=number)
     detail = selectors.account_detail(viewer=request.user, account=account)
-    return render(request, "accounts/account_detail.html", {"detail": detail, "account": account})
+    return list_page(request, "accounts/account_detail.html", table=LedgerLineTable(detail.lines),
+                     filename=f"account-{account.number}", per_page=LEDGER_LINES_PER_PAGE,
+                     context={"detail": detail, "account": account})
 
 
 def account_new(request):

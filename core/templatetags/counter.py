@@ -39,6 +39,24 @@ def mask_id(value):
 
 
 @register.filter
+def id_for(value, viewer):
+    """``{{ person.id_number|id_for:request.user }}``: the full ID number for the roles that need it
+    (``roles.FULL_ID_ROLES``), masked for everyone else."""
+    return value if roles.sees_full_id(viewer) else identity.mask_id_number(value or "")
+
+
+@register.filter
+def actor_for(user, viewer):
+    """Who took a step, as a staff page shows it: a depositor signs in with the ID number, so a depositor's user
+    name is shown like an ID number (:func:`id_for`); staff user names as they are."""
+    if user is None:
+        return ""
+    if roles.has_role(user, roles.DEPOSITOR):
+        return id_for(user.username, viewer)
+    return user.username
+
+
+@register.filter
 def mask_phone(value):
     return identity.mask_phone(value or "")
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Employer
+from core.api import MonthField
 from core.visibility import employer_id_of
 from deposits import selectors
 from deposits.filters import RemittanceFilter
@@ -50,7 +51,7 @@ class SummarySerializer(serializers.ModelSerializer):
 
 
 class CreateSerializer(serializers.Serializer):
-    month = serializers.DateField(input_formats=["%Y-%m", "%Y-%m-%d"], help_text="YYYY-MM")
+    month = MonthField(help_text="YYYY-MM")
 
 
 class InputLine(serializers.Serializer):

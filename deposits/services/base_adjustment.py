@@ -15,7 +15,7 @@ the base of the month.
 """
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.calculations import clamp_base
 from accounts.models import Employer, FundAccount
-from core import audit, policy, tabular
+from core import audit, bounds, policy, tabular
 from core.business_date import today
 from core.errors import InvalidInput, StateError
 from deposits import rules
@@ -70,11 +70,8 @@ def _pick(row, keys):
 
 
 def _wage(text):
-    try:
-        value = Decimal(text.replace(",", "").replace("，", ""))
-    except (InvalidOperation, ValueError):
-        return None
-    return value if value.is_finite() else None
+    """The wage as a Decimal, None when it is not a number; InvalidInput beyond the bounds (core.bounds)."""
+    return bounds.parse_number(text)
 
 
 def parse_base_rows(*, employer, rows, effective_from, errors=()) -> list[dict]:
@@ -115,7 +112,11 @@ def parse_base_rows(*, employer, rows, effective_from, errors=()) -> list[dict]:
         if account is not None and name and name != account.depositor.name:
             err(rownum, NAME_COLUMN, _("does not match the account holder %(n)s") % {"n": account.depositor.name})
         text = _pick(row, WAGE_KEYS)
-        wage = _wage(text) if text else None
+        try:
+            wage = _wage(text) if text else None
+        except InvalidInput as exc:
+            err(rownum, WAGE_COLUMN, exc.message)
+            continue
         if not text:
             err(rownum, WAGE_COLUMN, _("missing"))
         elif wage is None:

@@ -22,7 +22,6 @@ Effects of an approved application, from its first month (at once, or by the dai
   account, in :class:`DeferralAccountRatio`, and restored at the end wherever they were not changed since.
 """
 
-import os
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
@@ -31,7 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import rules as account_rules
 from accounts.models import Employer, FundAccount
-from core import audit, policy, roles, workflow
+from core import audit, policy, roles, uploads, workflow
 from core.business_date import today
 from core.errors import Conflict, InvalidInput, StateError
 from deposits import rules
@@ -81,17 +80,17 @@ def _check_evidence(evidence):
         msg = _("Attach the decision of the workers' congress or the union agreeing to the application "
                 "(PDF or photo); without it the application cannot be accepted.")
         raise InvalidInput(msg, code="evidence_required", fields={"evidence": [msg]})
-    name = os.path.basename(getattr(evidence, "name", "") or "")
-    if not name.lower().endswith(EVIDENCE_EXTENSIONS):
+    if not str(getattr(evidence, "name", "") or "").lower().endswith(EVIDENCE_EXTENSIONS):
         msg = _("The decision must be a PDF, JPG or PNG file.")
         raise InvalidInput(msg, code="evidence_type", fields={"evidence": [msg]})
-    size = getattr(evidence, "size", None)
-    if size is not None and size > EVIDENCE_MAX_BYTES:
-        msg = _("The decision file is larger than 10 MB.")
-        raise InvalidInput(msg, code="evidence_size", fields={"evidence": [msg]})
-    if size == 0:
-        msg = _("The decision file is empty.")
-        raise InvalidInput(msg, code="evidence_empty", fields={"evidence": [msg]})
+    try:  # the name is not enough: the content must be a PDF, JPEG or PNG too
+        ext = uploads.check_scan(evidence, max_bytes=EVIDENCE_MAX_BYTES, field="evidence")
+    except InvalidInput as exc:
+        code, msg = {"file_too_large": ("evidence_size", _("The decision file is larger than 10 MB.")),
+                     "file_empty": ("evidence_empty", _("The decision file is empty."))}.get(
+            exc.code, ("evidence_type", _("The decision must be a PDF, JPG or PNG file.")))
+        raise InvalidInput(msg, code=code, fields={"evidence": [msg]}) from exc
+    evidence.name = uploads.stored_name(ext)  # judged by content; the uploaded name is not kept on disk
 
 
 def _check_employer(employer):

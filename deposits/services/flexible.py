@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts import rules as account_rules
 from accounts import services as account_services
-from accounts.calculations import monthly_parts
+from accounts.contributions import monthly_parts
 from accounts.models import AccountEvent, Depositor, FundAccount
 from core import audit, numbering, policy, roles
 from core.business_date import today
@@ -31,6 +31,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, StateError
 from core.money import ZERO, format_yuan
 from deposits.models import FlexibleDeposit, FlexibleDepositMonth
 from deposits.selectors import covered_months
+from deposits.services import interest
 from deposits.services.common import user_or_none
 from deposits.services.remittance import month_start
 from ledger import services as ledger_services
@@ -214,10 +215,13 @@ def flexible_deposit(*, actor, account, months, statement_line) -> FlexibleDepos
         raise Conflict(_("%(m)s is already paid for account %(n)s.") % {"m": f"{paid[0]:%Y-%m}",
                                                                          "n": account.number}, code="month_paid")
     source_account_id = _source_account(line)
-    lines = []
+    lines, by_rounding = [], {}
     for month in months:
-        amount = sum(monthly_parts(account.base, account.employee_ratio, account.employer_ratio,
-                                   policy.get("deposits.rounding", on=month)))
+        rounding = policy.get("deposits.rounding", on=month)
+        if rounding not in by_rounding:  # one query per rounding in force, not per month
+            by_rounding[rounding] = sum(monthly_parts(account.base, account.employee_ratio, account.employer_ratio,
+                                                      rounding))
+        amount = by_rounding[rounding]
         lines.append(FlexibleDepositMonth(account=account, month=month, base=account.base,
                                           ratio=account.employee_ratio + account.employer_ratio, amount=amount))
     total = sum((ln.amount for ln in lines), ZERO)
@@ -228,7 +232,8 @@ def flexible_deposit(*, actor, account, months, statement_line) -> FlexibleDepos
     entry = post(lines=[debit(source_account_id, total, reference),
                         credit(account.ledger_account_id, total, reference)],
                  memo=_("Flexible worker deposit %(r)s") % {"r": reference}, actor=actor,
-                 idempotency_key=f"flexible:{line.pk}", business_type="01", source=f"account:{account.pk}")
+                 idempotency_key=f"flexible:{line.pk}", business_type="01", source=f"account:{account.pk}",
+                 business_date=interest.booking_date(line.value_date))  # interest from the day the bank got it
     if line.match_status == BankStatementLine.Match.UNMATCHED:
         ledger_services.mark_booked(line, entry)
     deposit = FlexibleDeposit.objects.create(account=account, reference=reference, statement_line=line, entry=entry,

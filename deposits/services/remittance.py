@@ -11,13 +11,13 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import rules
-from accounts.calculations import monthly_parts
+from accounts.contributions import monthly_parts
 from accounts.models import Employer, FundAccount
 from core import audit, policy, roles
 from core.business_date import today
@@ -26,7 +26,7 @@ from core.money import ZERO, format_yuan
 from deposits import rules as deposit_rules
 from deposits import selectors
 from deposits.models import RemittanceLine, RemittanceList
-from deposits.services import remittance_files
+from deposits.services import interest, remittance_files
 from ledger import services as ledger_services
 from ledger.models import Account, BankStatementLine
 from ledger.posting import credit, debit, lock_accounts, post
@@ -126,16 +126,14 @@ def generate_list(*, actor, employer: Employer, month) -> RemittanceList:
 def _insert_lines(remittance, account_ids, months, rounding):
     """The lines of ``account_ids`` (a queryset of ids or a list) for ``months`` in one INSERT … SELECT, without
     the account-months already paid: the base of the month (:func:`selectors.bases_in_force`, an annual
-    adjustment, else the account's base) times each ratio, each part rounded half-up separately as
-    :func:`accounts.calculations.monthly_parts` does (numeric arithmetic is exact; ROUND on numeric rounds
-    halves away from zero)."""
+    adjustment, else the account's base) times each ratio, each part rounded by the database function of
+    :mod:`accounts.contributions`, the one implementation of the rule."""
     bases = selectors.bases_in_force(account_ids, months)  # annual adjustment (DOMAIN.md §1.2)
     keys = sorted(bases)
     if hasattr(account_ids, "query"):
         id_sql, id_params = account_ids.query.sql_with_params()
     else:
         id_sql, id_params = "SELECT unnest(%s::bigint[])", [list(account_ids)]
-    places = 0 if rounding == "yuan" else 2
     with connection.cursor() as cur:
         cur.execute(
             "INSERT INTO deposits_remittanceline (remittance_id, account_id, month, base, employee_ratio,"
@@ -145,14 +143,14 @@ def _insert_lines(remittance, account_ids, months, rounding):
             " LEFT JOIN unnest(%s::bigint[], %s::date[], %s::numeric[]) AS b(account_id, month, base)"
             "  ON b.account_id = a.id AND b.month = m.month"
             " CROSS JOIN LATERAL (SELECT COALESCE(b.base, a.base) AS base) AS q"
-            " CROSS JOIN LATERAL (SELECT q.base, ROUND(q.base * a.employee_ratio, %s) AS ee,"
-            "                            ROUND(q.base * a.employer_ratio, %s) AS er) p"
+            " CROSS JOIN LATERAL (SELECT q.base, fund_contribution_part(q.base, a.employee_ratio, %s) AS ee,"
+            "                            fund_contribution_part(q.base, a.employer_ratio, %s) AS er) p"
             f" WHERE a.id IN ({id_sql})"
             " AND NOT EXISTS (SELECT 1 FROM deposits_remittanceline x WHERE x.account_id = a.id AND x.month = m.month"
             "                 AND x.posted)"
             " ORDER BY a.id, m.month",
             [remittance.pk, list(months), [k[0] for k in keys], [k[1] for k in keys], [bases[k] for k in keys],
-             places, places, *id_params])
+             rounding, rounding, *id_params])
 
 
 def _user(actor):
@@ -259,8 +257,9 @@ def cancel_list(*, actor, remittance) -> RemittanceList:
     return remittance
 
 
-def _post(remittance, *, source_account_id, actor, memo):
-    """One set-based entry: debit the source (bank or suspense), credit every employee's account."""
+def _post(remittance, *, source_account_id, actor, memo, value_date):
+    """One set-based entry: debit the source (bank or suspense), credit every employee's account, dated the day
+    the bank received the money (:func:`deposits.services.interest.booking_date`)."""
     per_account = defaultdict(Decimal)
     for ledger_account_id, amount in remittance.lines.order_by("account_id", "month").values_list(
             "account__ledger_account_id", "amount"):
@@ -268,9 +267,18 @@ def _post(remittance, *, source_account_id, actor, memo):
     journal = [debit(source_account_id, remittance.total, remittance.reference)]
     journal += [credit(acc_id, amount, remittance.reference) for acc_id, amount in per_account.items()]
     entry = post(lines=journal, memo=memo, actor=actor, idempotency_key=f"remittance:{remittance.pk}",
+                 business_date=interest.booking_date(value_date),
                  business_type="01" if remittance.kind == RemittanceList.Kind.REGULAR else "02",
                  source=f"remittance:{remittance.pk}")
-    remittance.lines.update(posted=True)
+    try:
+        with transaction.atomic():
+            remittance.lines.update(posted=True)
+    except IntegrityError as exc:
+        # Another list paying one of these account-months was posted at the same moment (its commit came after
+        # our check): the database's unique index refuses the second; the caller's transaction rolls back.
+        _check_months_unpaid(remittance)
+        raise Conflict(_("A month on this list was paid by another list at the same time; nothing was posted."),
+                       code="month_paid") from exc
     remittance.status = RemittanceList.Status.POSTED
     remittance.entry = entry
     remittance.save(update_fields=["status", "entry"])
@@ -328,7 +336,7 @@ def pay_from_statement(*, actor, remittance, line: BankStatementLine) -> Remitta
                            % {"p": format_yuan(line.amount), "d": format_yuan(remittance.total)}, code="amount")
     _check_months_unpaid(remittance)
     entry = _post(remittance, source_account_id=line.bank_account.ledger_account_id, actor=actor,
-                  memo=_("Remittance %(r)s") % {"r": remittance.reference})
+                  memo=_("Remittance %(r)s") % {"r": remittance.reference}, value_date=line.value_date)
     ledger_services.mark_booked(line, entry)
     remittance.paid_by = line
     remittance.save(update_fields=["paid_by"])
@@ -353,9 +361,23 @@ def allocate_from_suspense(*, actor, remittance, suspense: Account | None = None
                          code="insufficient_funds")
     _check_months_unpaid(remittance)
     _post(remittance, source_account_id=suspense.pk, actor=actor,
-          memo=_("Remittance %(r)s allocated from suspense") % {"r": remittance.reference})
+          memo=_("Remittance %(r)s allocated from suspense") % {"r": remittance.reference},
+          value_date=_received_by(suspense.pk, remittance.total))
     audit.record(actor=actor, action="remittance.allocate", obj=remittance, after={"suspense": suspense.code})
     return remittance
+
+
+def _received_by(suspense_id, amount) -> datetime.date:
+    """The day the money of ``amount`` taken now from a suspense account had arrived: its credits are used first in,
+    first out, so it is the date on which they covered everything taken before plus ``amount``."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT business_date FROM (SELECT business_date, SUM(amount) OVER (ORDER BY business_date, id) AS cum"
+            " FROM ledger_journalline WHERE account_id = %s AND side = 'C') AS c"
+            " WHERE cum >= (SELECT COALESCE(SUM(amount), 0) FROM ledger_journalline WHERE account_id = %s"
+            " AND side = 'D') + %s ORDER BY cum LIMIT 1", [suspense_id, suspense_id, amount])
+        row = cur.fetchone()
+    return row[0] if row else today()
 
 
 def match_incoming(*, actor) -> dict:
@@ -451,8 +473,10 @@ def reverse_list(*, actor, remittance, reason) -> RemittanceList:
         per_account[acc_id] += amount
     journal = [debit(acc_id, amount, remittance.reference) for acc_id, amount in per_account.items()]
     journal.append(credit(remittance.employer.suspense_account_id, remittance.total, remittance.reference))
+    # dated like the credit it takes back, so the wrong money earned no interest (within the unsettled years)
     entry = post(lines=journal, memo=_("Correction of remittance %(r)s: %(why)s")
                  % {"r": remittance.reference, "why": reason}, actor=actor,
+                 business_date=interest.booking_date(remittance.entry.business_date),
                  idempotency_key=f"remittance-reversal:{remittance.pk}", business_type="73",
                  source=f"remittance:{remittance.pk}")
     remittance.lines.update(posted=False)

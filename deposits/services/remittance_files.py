@@ -5,12 +5,12 @@ Every bad row is reported at once (row, column, reason); the caller applies noth
 valid.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from accounts.models import FundAccount
-from core import policy, tabular
+from core import bounds, policy, tabular
 from core.errors import InvalidInput
 
 ACCOUNT = tabular.Column("account", "个人账号", "Account number", blank=False, max_length=40)
@@ -37,12 +37,16 @@ def template(remittance, fmt: str = "xlsx") -> bytes:
     return tabular.write(rows, COLUMNS, fmt, title=f"{remittance.month:%Y%m}", language="zh")
 
 
-def _number(text):
+def _number(table, i, column, text):
+    """The cell's number (core.bounds), or None with the row error added."""
     try:
-        value = Decimal(str(text).replace(",", "").replace("，", "").strip())
-    except (InvalidOperation, ValueError):
+        value = bounds.parse_number(text)
+    except InvalidInput as exc:
+        table.error(i, column, exc.message)
         return None
-    return value if value.is_finite() else None
+    if value is None:
+        table.error(i, column, _("not a number"))
+    return value
 
 
 def read_upload(file, *, filename=None) -> tabular.Table:
@@ -79,10 +83,8 @@ def validate(*, employer, month, table: tabular.Table) -> list[dict]:
         if account is not None and raw["name"] and raw["name"] != account.depositor.name:
             err(i, NAME, _("does not match the account holder %(n)s") % {"n": account.depositor.name})
         seen.add(number)
-        base = _number(raw["base"]) if raw["base"] else None
-        if raw["base"] and base is None:
-            err(i, BASE, _("not a number"))
-        elif base is not None and base != base.quantize(Decimal("0.01")):
+        base = _number(table, i, BASE, raw["base"]) if raw["base"] else None
+        if base is not None and base != base.quantize(Decimal("0.01")):
             err(i, BASE, _("at most two decimals"))
         elif base is not None and not p["deposits.base_floor"] <= base <= p["deposits.base_cap"]:
             err(i, BASE, _("%(b)s is outside %(lo)s to %(hi)s")
@@ -91,9 +93,8 @@ def validate(*, employer, month, table: tabular.Table) -> list[dict]:
         for column in (EMPLOYEE_RATIO, EMPLOYER_RATIO):
             if not raw[column.key]:
                 continue
-            pct = _number(str(raw[column.key]).rstrip("%"))
+            pct = _number(table, i, column, str(raw[column.key]).rstrip("%"))
             if pct is None:
-                err(i, column, _("not a number"))
                 continue
             ratio = pct / 100
             lo, hi = p["deposits.ratio_min"], p["deposits.ratio_max"]

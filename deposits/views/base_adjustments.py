@@ -1,14 +1,13 @@
 """Counter pages for the annual base adjustments (基数调整) employers submit."""
 
-from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 
 from core.tables import list_page
 from deposits import selectors
 from deposits.filters import BaseAdjustmentFilter
-from deposits.tables import BaseAdjustmentTable
+from deposits.tables import AdjustmentLineTable, BaseAdjustmentTable
 
-ROWS_PER_PAGE = 100
+LINES_PER_PAGE = 500
 
 
 def base_adjustments(request):
@@ -19,7 +18,7 @@ def base_adjustments(request):
 
 def base_adjustment(request, pk):
     adjustment = get_object_or_404(selectors.base_adjustments(viewer=request.user), pk=pk)
-    return render(request, "deposits/base_adjustment.html", {
-        "adjustment": adjustment, "clamped": selectors.clamped_lines(adjustment, viewer=request.user),
-        "lines": Paginator(selectors.adjustment_lines(adjustment, viewer=request.user),
-                           ROWS_PER_PAGE * 5).get_page(request.GET.get("page"))})
+    table = AdjustmentLineTable(selectors.adjustment_lines(adjustment, viewer=request.user))
+    return list_page(request, "deposits/base_adjustment.html", table=table, per_page=LINES_PER_PAGE,
+                     filename=f"base-adjustment-{adjustment.pk}", context={
+                         "adjustment": adjustment, "clamped": selectors.clamped_lines(adjustment, viewer=request.user)})

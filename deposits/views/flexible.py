@@ -1,7 +1,7 @@
 """Counter pages for flexible workers (灵活就业): registration and deposits from the bank's statement lines."""
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -9,18 +9,20 @@ from accounts.models import FundAccount
 from core import roles
 from core.errors import ApplicationError, InvalidInput
 from core.money import format_yuan
+from core.tables import list_page
 from deposits import forms, selectors
 from deposits.services import flexible as flexible_services
+from deposits.tables import FlexibleDepositTable
 
 WRITE = roles.ACCOUNT_WRITE_ROLES
 
 
 def _flexible_page(request, register_form=None, deposit_form=None):
     lines = selectors.unmatched_incoming(viewer=request.user).order_by("value_date", "id")
-    return render(request, "deposits/flexible.html", {
+    table = FlexibleDepositTable(selectors.flexible_deposits(viewer=request.user))
+    return list_page(request, "deposits/flexible.html", table=table, filename="flexible-deposits", context={
         "register_form": register_form or forms.FlexibleRegisterForm(),
         "deposit_form": deposit_form or forms.FlexibleDepositForm(queryset=lines),
-        "deposits": selectors.flexible_deposits(viewer=request.user)[:20],
         "can_register": roles.has_role(request.user, *WRITE),
     })
 

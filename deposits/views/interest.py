@@ -6,41 +6,50 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import FundAccount
-from core import roles
+from core import audit, bounds, roles
+from core.errors import ApplicationError
 from core.models import BatchRun
+from core.tables import list_page
 from deposits.services import interest
-from deposits.tasks import settle_interest as settle_interest_task
+from deposits.tables import InterestRunTable
+from deposits.tasks import start_settlement
 
 SETTLE_ROLES = (roles.FINANCE, roles.SYSADMIN)
 
 
+RUNS_PER_PAGE = 10
+
+
 def _runs():
-    return BatchRun.objects.filter(job=interest.JOB).order_by("-id")[:10]
+    return InterestRunTable(BatchRun.objects.filter(job=interest.JOB).order_by("-id"))
 
 
 def settlement(request):
-    return render(request, "deposits/interest_settlement.html", {
-        "runs": _runs(), "can_settle": roles.has_role(request.user, *SETTLE_ROLES)})
+    return list_page(request, "deposits/interest_settlement.html", table=_runs(), filename="interest-runs",
+                     per_page=RUNS_PER_PAGE, context={"can_settle": roles.has_role(request.user, *SETTLE_ROLES)})
 
 
 def settlement_progress(request):
     """The progress bars, polled by htmx while a run is going."""
-    return render(request, "deposits/_interest_runs.html", {"runs": _runs()})
+    return list_page(request, "deposits/_interest_runs.html", table=_runs(), filename="interest-runs",
+                     per_page=RUNS_PER_PAGE)
 
 
 @require_POST
 def settlement_start(request):
     try:
-        year = int(request.POST.get("year", ""))
-    except ValueError:
-        messages.error(request, _("Enter the year whose June 30 settlement to run, e.g. 2026."))
+        year = bounds.year(request.POST.get("year", ""))
+        outcome = start_settlement(year=year, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
         return redirect("deposits:interest_settlement")
-    result = settle_interest_task.delay(year=year, actor_id=request.user.pk)
-    outcome = result.get() if result.ready() else None
-    if outcome and outcome.get("already_settled"):
+    if outcome["already_settled"]:
         messages.info(request, _("Interest for %(y)d is already settled; nothing was posted.") % {"y": year})
-    else:
+    elif outcome["queued"]:
         messages.success(request, _("The settlement for %(y)d has started.") % {"y": year})
+    else:
+        messages.warning(request, _("The settlement for %(y)d is recorded; the task queue cannot be reached now, "
+                                    "so it will start by itself as soon as the queue is back.") % {"y": year})
     return redirect("deposits:interest_settlement")
 
 
@@ -48,6 +57,8 @@ def account_interest(request, number):
     account = get_object_or_404(FundAccount.objects.visible_to(request.user).select_related("depositor",
                                                                                             "ledger_account"),
                                 number=number)
+    audit.record_view(viewer=request.user, action="account.interest.view", obj=account,
+                      depositor_id=account.depositor_id, number=account.number)
     result, problem = interest.breakdown_for_page(account, request.GET.get("year"))
     if problem:
         messages.error(request, problem)

@@ -5,13 +5,12 @@ page again with the service's message above the form and under the fields it nam
 bad row). The services check the roles again."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
-from core import tabular
+from core import roles, tabular
 from core.errors import ApplicationError
 from core.money import format_yuan
 from core.tables import list_page
@@ -19,7 +18,7 @@ from deposits import forms, selectors
 from deposits.filters import RemittanceFilter
 from deposits.services import remittance as services
 from deposits.services import remittance_files
-from deposits.tables import RemittanceTable
+from deposits.tables import RemittanceLineTable, RemittanceTable
 from ledger import selectors as ledger_selectors
 
 LISTS_PER_PAGE = 50
@@ -46,10 +45,13 @@ def _detail(request, remittance, **bound):
     failed = next(iter(bound.values()), None)
     pay_form = bound.pop("pay_form", None) or forms.PaymentForm()
     pay_form.show_candidates(candidates)
-    return render(request, "deposits/remittance_detail.html", {
+    can_write = roles.has_role(request.user, *roles.ACCOUNT_WRITE_ROLES)
+    removable = remittance.status == remittance.Status.DRAFT and can_write
+    table = RemittanceLineTable(selectors.remittance_lines(remittance, viewer=request.user),
+                                exclude=() if removable else ("remove",))
+    return list_page(request, "deposits/remittance_detail.html", table=table, filename=remittance.reference,
+                     per_page=LINES_PER_PAGE, context={
         "remittance": remittance, "employer": remittance.employer,
-        "lines": Paginator(selectors.remittance_lines(remittance, viewer=request.user),
-                           LINES_PER_PAGE).get_page(request.GET.get("page")),
         "candidates": candidates, "general_suspense": selectors.general_suspense_balance(),
         "upload_form": forms.UploadForm(), "line_form": forms.LineForm(), "allocate_form": forms.AllocateForm(),
         "reverse_form": forms.ReverseForm(), "pay_form": pay_form, "failed": failed, **bound,

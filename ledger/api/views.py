@@ -2,6 +2,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import DateField, MoneyField
 from core.errors import NotFound
 from ledger.models import BankAccount
 from ledger.services import import_statement
@@ -9,9 +10,9 @@ from ledger.services import import_statement
 
 class StatementLineSerializer(serializers.Serializer):
     bank_reference = serializers.CharField(max_length=40)
-    value_date = serializers.DateField()
+    value_date = DateField()
     direction = serializers.ChoiceField(choices=["C", "D"])
-    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0)
+    amount = MoneyField()
     counterparty_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
     counterparty_account = serializers.CharField(max_length=40, required=False, allow_blank=True)
     remark = serializers.CharField(max_length=200, required=False, allow_blank=True)

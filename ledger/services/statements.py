@@ -10,7 +10,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import audit, roles, tabular
+from core import audit, bounds, roles, tabular
 from core.actors import is_system
 from core.errors import Forbidden, InvalidInput, StateError
 from core.money import FEN, to_decimal
@@ -49,16 +49,23 @@ def _parse_statement_row(table, row):
     except ValueError:
         date = None
         table.error(i, value_date, _("must be a date written YYYY-MM-DD"))
+    else:
+        try:
+            bounds.date(date)
+        except InvalidInput as exc:
+            date = None
+            table.error(i, value_date, exc.message)
     side = (row["direction"] or "").strip().upper()
     if side not in ("C", "D"):
         table.error(i, direction, _("must be C (money in) or D (money out)"))
     try:
-        money = to_decimal(row["amount"] or "")
-        if money <= 0 or money != money.quantize(FEN):
-            raise ValueError
-    except ValueError:
+        money = bounds.money(row["amount"] or "")
+        if money <= 0:
+            raise InvalidInput(_("must be a positive number with at most two decimals"))
+    except InvalidInput as exc:
         money = None
-        table.error(i, amount, _("must be a positive number with at most two decimals"))
+        table.error(i, amount, exc.message if exc.code == "too_large" else
+                    _("must be a positive number with at most two decimals"))
     return dict(bank_reference=ref, value_date=date, direction=side, amount=money,
                 counterparty_name=(row["counterparty_name"] or "").strip()[:120],
                 counterparty_account=(row["counterparty_account"] or "").strip()[:40],

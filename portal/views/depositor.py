@@ -26,7 +26,8 @@ def deposits(request, number):
 
 def profile(request):
     return render(request, "portal/profile.html", {"depositor": selectors.depositor_of(viewer=request.user),
-                                                   "accounts": selectors.accounts_of(viewer=request.user)})
+                                                   "accounts": selectors.accounts_of(viewer=request.user),
+                                                   "access_log": selectors.access_log(viewer=request.user)})
 
 
 def interest(request, number):

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from accounts.calculations import monthly_parts
+from accounts.contributions import monthly_parts
 from accounts.models import AccountEvent, Depositor, Employer, EmployerAgent, FundAccount
 from core import roles
 from core.identity import is_valid_account_number, resident_id_facts, validate_resident_id, validate_uscc

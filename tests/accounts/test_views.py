@@ -522,11 +522,11 @@ def test_employer_list_sorts_pages_and_exports_escaped(staff_client, clerk, empl
     export = staff_client.get(url, {"sort": "-name", "per_page": 2, "export": "csv"})
     assert export["Content-Type"] == "text/csv; charset=utf-8"
     assert export["Content-Disposition"] == 'attachment; filename="employers.csv"'
-    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig"))))
     assert rows[0][:3] == ["单位账号", "单位名称", "统一社会信用代码"]
     assert [r[1] for r in rows[1:]] == [("'" + n if n == evil else n) for n in reversed(names)]
     export = staff_client.get(url, {"q": "HYPERLINK", "export": "xlsx"})
-    sheet = load_workbook(io.BytesIO(export.content)).active
+    sheet = load_workbook(io.BytesIO(export.getvalue())).active
     assert sheet.max_row == 2 and sheet["B2"].value == "'" + evil and sheet["B2"].data_type == "s"
     assert sheet["G2"].value == 0 and sheet["G2"].data_type == "n"  # money as a number
 

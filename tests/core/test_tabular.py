@@ -251,3 +251,52 @@ def test_no_exported_text_cell_starts_a_formula(texts):
     for text, row in zip(texts, table[1:], strict=False):
         assert not row[0].startswith(("=", "+", "-", "@", "\t", "\r"))
         assert row[0] in (text, "'" + text) or not text.strip()
+
+
+def test_a_zip_bomb_is_refused_before_anything_is_unpacked():
+    # 200 MB of XML that deflates to about 200 KB: refused from the zip's directory, nothing is inflated
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+            block = b"<row><c><v>1</v></c></row>" * 40_000
+            for _ in range(200 * 1024 * 1024 // len(block)):
+                member.write(block)
+    data = out.getvalue()
+    assert len(data) < 1024 * 1024
+    started = time.perf_counter()
+    tracemalloc.start()
+    try:
+        with pytest.raises(InvalidInput) as info:
+            tabular.read(data, columns=COLUMNS)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - started <= 2.0
+    assert info.value.code == "file_too_large" and "MB" in info.value.message
+    assert peak < 16 * 1024 * 1024, peak
+
+
+def test_a_workbook_whose_zip_lies_about_its_sizes_is_refused():
+    data = bytearray(_bomb(3, True))
+    # shrink the declared uncompressed size of the sheet in the central directory: inflating stops there
+    name = b"xl/worksheets/sheet1.xml"
+    at = data.rindex(b"PK\x01\x02", 0, data.rindex(name))
+    data[at + 24:at + 28] = (10).to_bytes(4, "little")
+    with pytest.raises(InvalidInput) as info:
+        tabular.read(bytes(data), columns=COLUMNS)
+    assert info.value.code == "bad_file"
+
+
+def test_a_csv_line_of_a_million_fields_is_refused_with_bounded_memory():
+    data = ("个人账号,缴存基数\n1,1\n2," + "," * (10 * 1024 * 1024 - 40) + "\n3,3\n").encode()
+    started = time.perf_counter()
+    tracemalloc.start()
+    try:
+        table = tabular.read(data, columns=COLUMNS)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - started <= 2.0
+    assert [r.number for r in table.rows] == [2]
+    assert [str(e) for e in table.errors] == ["第 3 行：某一行超过 262144 个字符，文件其余部分未读取"]
+    assert peak < 96 * 1024 * 1024, peak

@@ -30,6 +30,17 @@ def world(db):
     return access_world.build()
 
 
+def test_an_audit_event_needs_an_actor(db):
+    from core import audit
+
+    for nobody in (None, AnonymousUser()):
+        with pytest.raises(Forbidden):
+            audit.record(actor=nobody, action="test.nobody")
+    assert not AuditEvent.objects.filter(action="test.nobody").exists()
+    event = audit.record(actor=system_actor(), action="test.system")
+    assert event.actor.username == SYSTEM_USERNAME
+
+
 def test_require_role_refuses_a_missing_or_anonymous_actor_and_lets_the_system_act(db):
     clerk = make_user("c", roles.CLERK)
     for nobody in (None, AnonymousUser()):

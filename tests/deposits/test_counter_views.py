@@ -232,8 +232,11 @@ def test_supplementary_list_bad_input_changes_nothing(web, emp):
     assert "截止月份不能早于起始月份。" in page
     page = html(web.post(target, {"month_from": "2026-09", "accounts": "99999999", "reason": "漏缴"}))
     assert "以下账户不是本单位职工：99999999。" in page
-    page = html(web.post(target, {"month_from": "2027-01", "reason": "漏缴"}))
+    page = html(web.post(target, {"month_from": "2026-12", "reason": "漏缴"}))
     assert "补缴不能包含未来月份。" in page
+    for month in ("2027-01", "0001-01", "1990-12"):  # outside the window every month field has
+        page = html(web.post(target, {"month_from": month, "reason": "漏缴"}))
+        assert "请输入 1991-01 至 2026-12 之间的月份。" in page
     assert RemittanceList.objects.count() == 0
 
 
@@ -621,7 +624,7 @@ def test_statement_lines_page_filters_sorts_and_exports(web, bank):
     page = html(web.get(url, {"q": "乙公司", "date_from": "2026-11-03"})).split('id="statement-lines"')[1]
     assert "L2" in page and "L1" not in page and "L3" not in page
     export = web.get(url, {"sort": "amount", "export": "csv"})
-    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig"))))
     assert [(r[1], r[4]) for r in rows[1:]] == [("L3", "50.00"), ("L1", "100.00"), ("L2", "300.00")]
     assert rows[2][7] == "'=1+2"  # a remark that a spreadsheet would run is escaped
     assert web.get(url, {"date_from": "not a date"}).status_code == 200  # a bad filter is shown, not a 500

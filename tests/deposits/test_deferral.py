@@ -86,6 +86,16 @@ def test_evidence_is_required(agent, emp):
     assert DeferralApplication.objects.count() == 0 and CaseTransition.objects.count() == 0
 
 
+def test_evidence_is_judged_by_its_content(agent, emp):
+    page = SimpleUploadedFile("决议.pdf", b"<html><script>alert(1)</script></html>", content_type="application/pdf")
+    with pytest.raises(InvalidInput) as info:
+        submit(agent, emp, evidence=page)
+    assert info.value.code == "evidence_type" and "PDF" in info.value.message
+    assert DeferralApplication.objects.count() == 0
+    app = submit(agent, emp)
+    assert app.evidence.name.endswith(".pdf") and "职代会决议" not in app.evidence.name
+
+
 def test_period_and_dates_are_checked(agent, emp):
     with pytest.raises(InvalidInput) as info:
         submit(agent, emp, month_to=datetime.date(2027, 11, 1))  # 13 months

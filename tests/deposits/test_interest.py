@@ -1,10 +1,11 @@
 """Interest services: the breakdown of an account, the year-end settlement (batch, resumable, set-based)
-and the interest posted before a closure. Amounts are compared with deposits.calculations."""
+and the interest posted before a closure. Method A is computed in SQL only: its amounts are checked against
+the worked examples of DOMAIN.md §2.3/§2.4 and a day-by-day oracle written here."""
 
 import datetime
 import io
 import random
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core.management import call_command
@@ -92,6 +93,11 @@ def interest_lines(account, business_type="09"):
                 .values_list("amount", flat=True))
 
 
+def all_interest_posted():
+    return sum(JournalLine.objects.filter(entry__business_type__in=["09", "98"], side="C")
+               .values_list("amount", flat=True), D("0"))
+
+
 def expense_balance():
     return Account.objects.get(code=chart.FUND_INTEREST_EXPENSE).balance
 
@@ -102,7 +108,17 @@ def test_breakdown_of_the_domain_account(clerk):
     result = interest.interest_breakdown(account, year=2026)
     assert (result.start, result.last_day) == (day(2025, 7, 1), YEAR_END)
     assert result.opening == D("50000") and result.closing == D("64000")
-    assert result.product == D("21682000") and result.interest == D("903.42")
+    assert result.product == D("21682000") and result.interest == D("903.42") and not result.settled
+    periods = result.periods
+    assert periods[0].start == day(2025, 7, 1) and periods[-1].end == YEAR_END
+    assert sum(p.days for p in periods) == 365
+    for a, b in zip(periods, periods[1:], strict=False):
+        assert b.start == a.end + datetime.timedelta(days=1) and a.balance != b.balance
+    assert (periods[0].end, periods[0].balance, periods[0].days, periods[0].product) == (
+        day(2025, 7, 9), D("50000"), 9, D("450000"))
+    withdrawal = next(p for p in periods if p.start == day(2026, 3, 15))
+    assert withdrawal.balance == D("58000") and withdrawal.days == 26
+    assert sum(p.interest for p in periods).quantize(D("0.01"), ROUND_HALF_UP) == D("903.42")
     closing = interest.interest_breakdown(account, until=day(2026, 1, 20))
     assert closing.product == D("11576000") and closing.interest == D("482.33")
     on(day(2026, 1, 20))  # while the year runs: interest accrued up to yesterday
@@ -209,20 +225,25 @@ def test_rate_change_mid_year(book):
 
 def test_closing_interest(book, clerk):
     main = book["main"]
+    on(day(2025, 6, 30))
+    interest.settle_interest(actor=system_actor(), year=2025)  # the 50,000 of 2025-06-01 earned 30 days: 62.50
+    assert interest_lines(main) == [D("62.50")]
     on(day(2026, 1, 20))
     entry = interest.post_closing_interest(account=main, closing_date=day(2026, 1, 20), actor=clerk)
-    assert entry.business_type == "98" and entry.total == D("482.33")
+    # DOMAIN §2.4 on the 50,062.50 carried over: 11,576,000 + 62.50 × 203 days = 11,588,687.50 → 482.86
+    assert entry.business_type == "98" and entry.total == D("482.86")
     assert entry.business_date == day(2026, 1, 20)
-    assert Account.objects.get(pk=main.ledger_account_id).balance == D("64482.33")
+    assert Account.objects.get(pk=main.ledger_account_id).balance == D("64000") + D("62.50") + D("482.86")
     again = interest.post_closing_interest(account=main, closing_date=day(2026, 1, 20), actor=clerk)
-    assert again.pk == entry.pk and interest_lines(main, "98") == [D("482.33")]
+    assert again.pk == entry.pk and interest_lines(main, "98") == [D("482.86")]
     assert interest.post_closing_interest(actor=system_actor(),
                                           account=book["empty"], closing_date=day(2026, 1, 20)) is None
     assert interest.post_closing_interest(actor=system_actor(),
                                           account=main, closing_date=day(2026, 7, 1)) is None  # nothing yet
     with pytest.raises(StateError):
         interest.post_closing_interest(actor=system_actor(), account=book["closed"], closing_date=day(2026, 1, 20))
-    assert expense_balance() == D("482.33")
+    assert interest_lines(main) == [D("62.50")]  # 2025 was settled: nothing posted for it again
+    assert expense_balance() == all_interest_posted()
     assert run_checks()["ok"]
 
 
@@ -279,31 +300,54 @@ def random_book(actor, n=40, seed=7):
     return accounts
 
 
+def oracle(account, start, end, rates, basis=360):
+    """Method A by brute force, day by day, straight from the journal lines (a test oracle, not a second rule)."""
+    lines = JournalLine.objects.filter(account_id=account.ledger_account_id).exclude(entry__business_type="09",
+                                                                                      business_date=end - ONE_DAY)
+    signed = [(d, a if side == "C" else -a) for d, side, a in lines.values_list("business_date", "side", "amount")]
+    total = D(0)
+    d = start
+    while d < end:
+        balance = sum((a for when, a in signed if when <= d), D(0))
+        rate = max((r for r in rates if r[0] <= d), key=lambda r: r[0])[1]
+        total += balance * D(rate)
+        d += ONE_DAY
+    return (total / basis).quantize(D("0.01"), ROUND_HALF_UP)
+
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
 @pytest.mark.parametrize(("basis", "rate_change"), [(360, None), (365, None), (360, ("2026-01-01", "0.0175")),
                                                     (360, ("2025-07-01", "0.02"))])
-def test_sql_matches_the_calculations(clerk, basis, rate_change):
-    accounts = random_book(clerk)
+def test_sql_matches_a_day_by_day_oracle(clerk, basis, rate_change):
+    accounts = random_book(clerk, n=25)
     PolicyValue.objects.filter(key="interest.day_basis").update(value=str(basis))
+    rates = [(day(2016, 2, 21), "0.015")]
     if rate_change:
         PolicyValue.objects.create(key="interest.rate", effective_from=rate_change[0], value=rate_change[1])
+        rates.append((datetime.date.fromisoformat(rate_change[0]), rate_change[1]))
     on(YEAR_END)
     terms = interest.interest_terms(day(2025, 7, 1), day(2026, 7, 1))
-    lo, hi = accounts[0].pk, accounts[-1].pk
-    by_sql = interest.interest_amounts_sql(lo, hi, terms)
-    by_python = interest.interest_amounts_python(lo, hi, terms)
-    assert by_sql == {acc: amount for acc, amount in by_python.items() if amount > 0}
-    for acc in accounts:
-        assert by_python[acc.ledger_account_id] == interest.interest_breakdown(acc, year=2026).interest
-    assert len(by_sql) > 20
+    expected = {acc.ledger_account_id: oracle(acc, day(2025, 7, 1), day(2026, 7, 1), rates, basis)
+                for acc in accounts}
+    amounts = interest.interest_amounts(accounts[0].pk, accounts[-1].pk, terms)
+    assert amounts == {acc: amount for acc, amount in expected.items() if amount > 0}
+    assert len(amounts) > 12
+    for acc in accounts[:8]:  # the page of one account is a one-row set of the same computation
+        assert interest.interest_breakdown(acc, year=2026).interest == expected[acc.ledger_account_id]
+    mid = day(2026, 2, 17)
+    for acc in accounts[:8]:
+        assert interest.interest_breakdown(acc, until=mid).interest == oracle(acc, day(2025, 7, 1), mid, rates, basis)
     result = interest.settle_interest(actor=system_actor(), year=2026, chunk_size=7)
-    assert result.total == sum(by_sql.values()) and result.accounts == len(by_sql)
+    assert result.total == sum(amounts.values()) and result.accounts == len(amounts)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_settlement_commits_through_the_balance_trigger(clerk):
     accounts = random_book(clerk, n=12, seed=3)
     on(YEAR_END)
-    expected = {a.pk: interest.interest_breakdown(a, year=2026).interest for a in accounts}
+    expected = {a.pk: oracle(a, day(2025, 7, 1), day(2026, 7, 1), [(day(2016, 2, 21), "0.015")]) for a in accounts}
     result = interest.settle_interest(actor=system_actor(), year=2026, chunk_size=5)
     assert result.run.status == BatchRun.Status.DONE
     for acc in accounts:
@@ -312,3 +356,27 @@ def test_settlement_commits_through_the_balance_trigger(clerk):
     assert expense_balance() == result.total == sum(expected.values())
     checks = {c["name"]: c["ok"] for c in run_checks()["checks"]}
     assert checks["trial_balance"] and checks["account_balances"] and checks["interest"]
+
+
+def test_breakdown_of_a_settled_year_shows_the_terms_used_and_the_amount_posted(book, clerk, client):
+    interest.settle_interest(actor=system_actor(), year=2026)
+    main = book["main"]
+    assert interest_lines(main) == [D("903.42")]
+    # later, the policy is edited retroactively: 2 % and a 365-day basis from 2025-07-01
+    PolicyValue.objects.create(key="interest.rate", effective_from=day(2025, 7, 1), value="0.02")
+    PolicyValue.objects.filter(key="interest.day_basis").update(value="365")
+    on(day(2026, 9, 1))
+    result = interest.interest_breakdown(main, year=2026)
+    assert result.settled and result.interest == D("903.42") and result.basis == 360
+    assert {p.rate for p in result.periods} == {D("0.015")} and result.product == D("21682000")
+    assert result.posted == ((YEAR_END, "09", D("903.42")),)
+    client.force_login(clerk)
+    with translation.override("en"):
+        page = client.get(f"/counter/deposits/accounts/{main.number}/interest/?year=2026",
+                          HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # the header states the period as the rows count it: both days included
+    assert "2025-07-01 – 2026-06-30" in page and "2026-07-01" not in page
+    assert "903.42" in page and "1.5%" in page and "2%" not in page
+    # the current year, not yet settled, is accrued with today's terms
+    current = interest.interest_breakdown(main)
+    assert not current.settled and current.basis == 365 and {p.rate for p in current.periods} == {D("0.02")}

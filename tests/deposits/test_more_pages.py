@@ -114,19 +114,19 @@ def test_arrears_page_detects_filters_and_exports(staff, auditor, emp, emp2):
     assert "1,440.00" in page and "12,800.00" not in page and "3,200.00" not in page
     export = staff.get("/counter/deposits/arrears/", {"month_from": "2026-10", "status": "open", "export": "csv",
                                                       "employer_number": emp.account_number})
-    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig"))))
     assert rows[0][:3] == ["单位账号", "单位", "月份"] and len(rows) == 3
     assert [r[2] for r in rows[1:]] == ["2026-10", "2026-11"] and rows[1][6] == "3200.00"  # money as numbers
     export = staff.get("/counter/deposits/arrears/", {"status": "open", "export": "xlsx", "name": "示范"})
-    sheet = load_workbook(io.BytesIO(export.content)).active
+    sheet = load_workbook(io.BytesIO(export.getvalue())).active
     assert sheet.max_row == 5 and sheet.cell(2, 7).value == 3200 and sheet.cell(2, 7).data_type == "n"
     # sorted by any column (the export follows), paged
     export = staff.get("/counter/deposits/arrears/", {"status": "open", "sort": "-amount_due", "export": "csv"})
-    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig"))))
     assert [r[6] for r in rows[1:]] == ["3200.00"] * 4 + ["1440.00"]
     assert rows[-1][:3] == [emp2.account_number, emp2.name, "2026-11"]
     export = staff.get("/counter/deposits/arrears/", {"status": "open", "sort": "amount_due", "export": "csv"})
-    assert list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))[1][6] == "1440.00"
+    assert list(csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig"))))[1][6] == "1440.00"
     page = html(staff.get("/counter/deposits/arrears/", {"status": "open", "sort": "amount_due"}))
     table = page.split('id="arrears"')[1]
     assert table.index("1,440.00") < table.index("3,200.00")

@@ -169,6 +169,6 @@ def test_reconciliation_page_lists_every_run_and_exports(clerk, bank, client):
     assert only_bad.count("<tr") == 2  # header and the one run with differences
     export = client.get("/counter/ledger/reconciliation/", {"sort": "id", "export": "csv"},
                         HTTP_ACCEPT_LANGUAGE="zh-hans")
-    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig"))))
     assert [r[3] for r in rows[1:]] == ["全部相符", "存在差异"]
     assert rows[1][4] == "—" and rows[2][4] != "—"

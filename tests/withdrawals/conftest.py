@@ -1,4 +1,5 @@
 import datetime
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -35,6 +36,12 @@ def card_for(prefix="622202100000000"):
 
 
 CARD = card_for()
+_bills = itertools.count(1)
+
+
+def ill(cost, **facts):
+    """Illness facts for a new medical bill of ``cost`` (each call a bill of its own)."""
+    return {"medical_cost": cost, "bill_number": f"MB{next(_bills):06d}", **facts}
 
 
 def doc(name="scan.pdf"):

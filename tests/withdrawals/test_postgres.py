@@ -12,7 +12,7 @@ from ledger import services as ledger_services
 from ledger.models import Account, Hold
 from ledger.reconciliation import run_checks
 from tests import factories
-from tests.withdrawals.conftest import CARD, doc
+from tests.withdrawals.conftest import CARD, doc, ill
 from withdrawals import services
 from withdrawals.models import DocumentType, Reason, WithdrawalApplication
 
@@ -24,7 +24,7 @@ def _reviewed(staff, acc, n, amount):
     apps = []
     for _i in range(n):
         app = services.apply(actor=staff["clerk"], account=acc, reason=Reason.ILLNESS, amount=amount,
-                             facts={"medical_cost": amount}, payee_card=CARD, payee_name="张三",
+                             facts=ill(amount), payee_card=CARD, payee_name="张三",
                              documents=[(DocumentType.MEDICAL, doc())])
         apps.append(services.review(actor=staff["reviewer"], application=app))
     return apps

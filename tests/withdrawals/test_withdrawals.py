@@ -15,7 +15,7 @@ from ledger.models import Account, BankInstruction, JournalEntry
 from ledger.reconciliation import run_checks
 from tests import factories
 from tests.conftest import make_user
-from tests.withdrawals.conftest import CARD, card_for, doc, on, paid_months, prop
+from tests.withdrawals.conftest import CARD, card_for, doc, ill, on, paid_months, prop
 from withdrawals import rules, services
 from withdrawals.models import DocumentType as Doc
 from withdrawals.models import FraudBan, Reason, WithdrawalApplication
@@ -126,12 +126,14 @@ def test_purchase(staff, funded):
 
 def test_renovation_share_cap_and_interval(staff, funded):
     prop(funded.depositor, cert="FC-R")
-    out = maximum(funded, Reason.RENOVATION, {"property": "FC-R", "invoice": "40000"})
+    r1 = {"property": "FC-R", "invoice": "40000", "invoice_number": "INV-R1"}
+    out = maximum(funded, Reason.RENOVATION, r1)
     assert out.maximum == D("20000.00")
     factories.deposit(funded, "300000")
-    assert maximum(funded, Reason.RENOVATION, {"property": "FC-R", "invoice": "400000"}).maximum == D("150000")
-    through(staff, counter(staff, funded, Reason.RENOVATION, "20000", {"property": "FC-R", "invoice": "40000"}))
-    out = maximum(funded, Reason.RENOVATION, {"property": "FC-R", "invoice": "40000"})
+    r2 = {"property": "FC-R", "invoice": "400000", "invoice_number": "INV-R2"}
+    assert maximum(funded, Reason.RENOVATION, r2).maximum == D("150000")
+    through(staff, counter(staff, funded, Reason.RENOVATION, "20000", r1))
+    out = maximum(funded, Reason.RENOVATION, r1)
     assert not out.eligible and "10" in out.refusals[0]
 
 
@@ -147,8 +149,8 @@ def test_loan_repayment_illness_lift_min_living(staff, funded):
     assert maximum(funded, Reason.LOAN_REPAYMENT, {"repaid": "36000"}).maximum == D("36000")
     assert maximum(funded, Reason.LOAN_REPAYMENT, {"repaid": "80000"}).maximum == D("50000")  # available
     assert not maximum(funded, Reason.LOAN_REPAYMENT, {}).eligible
-    assert maximum(funded, Reason.ILLNESS, {"medical_cost": "12000.50", "patient": "child"}).maximum == D("12000.50")
-    assert not maximum(funded, Reason.ILLNESS, {"medical_cost": "100", "patient": "friend"}).eligible
+    assert maximum(funded, Reason.ILLNESS, ill("12000.50", patient="child")).maximum == D("12000.50")
+    assert not maximum(funded, Reason.ILLNESS, ill("100", patient="friend")).eligible
     parent = factories.person(staff["clerk"], name="张父")
     prop(parent, cert="FC-PARENT")
     facts = {"property": "FC-PARENT", "owner_id_number": parent.id_number, "owner_relation": "spouse_parent",
@@ -186,7 +188,7 @@ def test_closing_reasons_and_leaving_job(staff, funded):
 # --- workflow, four eyes, roles ------------------------------------------------------------------------
 
 def test_full_counter_flow_history_and_notifications(staff, funded):
-    app = counter(staff, funded, Reason.ILLNESS, "8000", {"medical_cost": "8000"})
+    app = counter(staff, funded, Reason.ILLNESS, "8000", ill("8000"))
     app = services.review(actor=staff["reviewer"], application=app, comment="材料齐全")
     assert app.effect["balance_before"] == "50000.00" and app.effect["balance_after"] == "42000.00"
     assert app.effect["lines"][0]["side"] == "D" and app.effect["check"]["eligible"]
@@ -208,7 +210,7 @@ def test_full_counter_flow_history_and_notifications(staff, funded):
 
 def test_four_eyes_roles_and_order(staff, funded):
     allround = staff["allround"]
-    app = counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"}, actor=allround)
+    app = counter(staff, funded, Reason.ILLNESS, "1000", ill("1000"), actor=allround)
     before = snapshot(funded)
     with pytest.raises(Forbidden) as exc:
         services.review(actor=allround, application=app)
@@ -223,7 +225,7 @@ def test_four_eyes_roles_and_order(staff, funded):
     with pytest.raises(Forbidden):
         services.approve(actor=allround, application=app)  # the acceptor cannot approve
     reviewer_approver = make_user("w_ra", roles.REVIEWER, roles.APPROVER)
-    app2 = counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"})
+    app2 = counter(staff, funded, Reason.ILLNESS, "1000", ill("1000"))
     app2 = services.review(actor=reviewer_approver, application=app2)
     with pytest.raises(Forbidden):
         services.approve(actor=reviewer_approver, application=app2)
@@ -248,7 +250,7 @@ def test_online_auto_approval_only_when_rule_allows(staff, funded):
     app2 = services.cancel(actor=user, application=app2)
     assert app2.state == S.CANCELLED
     app3 = services.apply(actor=user, account=funded, reason=Reason.ILLNESS, amount="500",
-                          facts={"medical_cost": "500"}, payee_card=CARD, payee_name="张三",
+                          facts=ill("500"), payee_card=CARD, payee_name="张三",
                           documents=[(Doc.MEDICAL, doc())])
     app3 = services.accept(actor=staff["clerk"], application=app3)
     app3 = through(staff, app3)
@@ -256,7 +258,7 @@ def test_online_auto_approval_only_when_rule_allows(staff, funded):
         services.cancel(actor=user, application=app3)  # too late after approval
     other = make_user("someone", roles.DEPOSITOR)
     app4 = services.apply(actor=user, account=funded, reason=Reason.ILLNESS, amount="500",
-                          facts={"medical_cost": "500"}, payee_card=CARD, payee_name="张三",
+                          facts=ill("500"), payee_card=CARD, payee_name="张三",
                           documents=[(Doc.MEDICAL, doc())])
     with pytest.raises(Forbidden):
         services.cancel(actor=other, application=app4)
@@ -264,7 +266,7 @@ def test_online_auto_approval_only_when_rule_allows(staff, funded):
 
 
 def test_return_reject_and_resubmit(staff, funded):
-    app = counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"})
+    app = counter(staff, funded, Reason.ILLNESS, "1000", ill("1000"))
     with pytest.raises(InvalidInput):
         services.reject(actor=staff["reviewer"], application=app, reason=" ")
     app = services.return_for_documents(actor=staff["reviewer"], application=app, reason="请补充诊断证明")
@@ -293,20 +295,20 @@ def test_bad_input_changes_nothing(staff, funded):
     for kw, text in cases:
         amount = kw.pop("amount", "1000")
         with pytest.raises(ApplicationError) as exc:
-            counter(staff, funded, Reason.ILLNESS, amount, {"medical_cost": "9000"}, **kw)
+            counter(staff, funded, Reason.ILLNESS, amount, ill("9000"), **kw)
         assert text in exc.value.message, (kw, exc.value.message)
         assert snapshot(funded) == before
     with pytest.raises(InvalidInput) as exc:
-        counter(staff, funded, Reason.ILLNESS, "4500", {"medical_cost": "4000"})
+        counter(staff, funded, Reason.ILLNESS, "4500", ill("4000"))
     assert "最高" in exc.value.message
     with pytest.raises(Forbidden):
-        counter(staff, funded, Reason.ILLNESS, "100", {"medical_cost": "9000"}, actor=staff["reviewer"])
+        counter(staff, funded, Reason.ILLNESS, "100", ill("9000"), actor=staff["reviewer"])
     assert snapshot(funded) == before
 
 
 def test_hold_placed_after_review_is_respected(staff, funded):
     app = services.review(actor=staff["reviewer"], application=counter(
-        staff, funded, Reason.ILLNESS, "30000", {"medical_cost": "30000"}))
+        staff, funded, Reason.ILLNESS, "30000", ill("30000")))
     ledger_services.place_hold(actor=system_actor(),
                                account=funded.ledger_account, amount="30000", kind="judicial", reference="法院")
     before = snapshot(funded)
@@ -318,7 +320,7 @@ def test_hold_placed_after_review_is_respected(staff, funded):
 # --- payment failure ----------------------------------------------------------------------------------------
 
 def test_failed_payment_reverses_and_reopens(staff, funded):
-    app = through(staff, counter(staff, funded, Reason.ILLNESS, "1234.56", {"medical_cost": "2000"}))
+    app = through(staff, counter(staff, funded, Reason.ILLNESS, "1234.56", ill("2000")))
     assert balance(funded) == D("48765.44")
     ledger_services.simulate_bank(actor=system_actor(), fail_accounts=[CARD])
     assert services.sync_bank(actor=system_actor()) == {"settled": 0, "failed": 1}
@@ -345,12 +347,14 @@ def test_closing_withdrawal_pays_balance_plus_interest_and_closes(staff):
     app = services.apply(actor=staff["clerk"], account=acc, reason=Reason.RETIREMENT, amount=None,
                          facts={"retired_on": "2026-01-01"}, payee_card=CARD, payee_name="张三",
                          documents=[(Doc.RETIREMENT_CERT, doc())])
-    assert app.amount_requested == D("64482.33") and app.closes_account
+    # the year to 2025-06-30 was never settled: its 62.50 (50,000 × 30 days) first, then DOMAIN §2.4's part year
+    # on 50,062.50: 482.33 + 62.50 × 203 days × 1.5 % / 360 = 482.86
+    assert app.amount_requested == D("64545.36") and app.closes_account
     app = services.review(actor=staff["reviewer"], application=app)
-    assert app.effect["closing_interest"] == "482.33" and app.effect["balance_after"] == "0.00"
+    assert app.effect["closing_interest"] == "545.36" and app.effect["balance_after"] == "0.00"
     app = services.approve(actor=staff["approver"], application=app)
-    assert app.amount_approved == D("64482.33") and app.interest_paid == D("482.33")
-    assert app.instruction.amount == D("64482.33") and balance(acc) == 0
+    assert app.amount_approved == D("64545.36") and app.interest_paid == D("545.36")
+    assert app.instruction.amount == D("64545.36") and balance(acc) == 0
     app = services.settle_payment(actor=system_actor(), application=app)
     acc.refresh_from_db()
     assert app.state == S.CLOSED and acc.status == FundAccount.Status.CLOSED_WITHDRAWN
@@ -360,14 +364,14 @@ def test_closing_withdrawal_pays_balance_plus_interest_and_closes(staff):
 # --- fraud ------------------------------------------------------------------------------------------------
 
 def test_fraud_bans_later_applications(staff, funded):
-    open_app = counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"})
+    open_app = counter(staff, funded, Reason.ILLNESS, "1000", ill("1000"))
     with pytest.raises(Forbidden):
         services.record_fraud(actor=staff["clerk"], depositor=funded.depositor, reason="伪造合同")
     bans = services.record_fraud(actor=staff["approver"], depositor=funded.depositor, reason="伪造购房合同")
     assert {(b.kind, b.ends_on) for b in bans} == {("withdrawal", day(2029, 10, 11)), ("loan", day(2031, 10, 11))}
     assert WithdrawalApplication.objects.get(pk=open_app.pk).state == S.REJECTED
     with pytest.raises(InvalidInput) as exc:
-        counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"})
+        counter(staff, funded, Reason.ILLNESS, "1000", ill("1000"))
     assert "2029-10-11" in exc.value.message
     assert services.is_banned(funded.depositor, FraudBan.Kind.LOAN)
     on(day(2029, 10, 12))
@@ -389,7 +393,7 @@ def test_property_import(staff):
 def test_queues_deadline_and_visibility(staff, funded):
     from withdrawals import selectors
 
-    app = counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"})
+    app = counter(staff, funded, Reason.ILLNESS, "1000", ill("1000"))
     assert [a.pk for a in selectors.queue(viewer=staff["reviewer"])] == [app.pk]
     assert not selectors.queue(viewer=staff["approver"]).exists()
     assert not selectors.overdue(viewer=system_actor()).exists()
@@ -414,7 +418,7 @@ def test_api_status_is_depositor_scoped(staff, funded, client):
     user = make_user("dep_api", roles.DEPOSITOR)
     funded.depositor.user = user
     funded.depositor.save()
-    app = counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"})
+    app = counter(staff, funded, Reason.ILLNESS, "1000", ill("1000"))
     api = APIClient()
     api.force_authenticate(user)
     data = api.get("/api/v1/depositor/withdrawals/").json()
@@ -453,7 +457,8 @@ def test_counter_pages_three_people(staff, funded, client):
     client.force_login(staff["clerk"])
     resp = client.post("/counter/withdrawals/new/", {
         "account": funded.number, "reason": Reason.ILLNESS, "amount": "800", "payee_card": CARD,
-        "payee_name": "张三", "medical_cost": "800", "patient": "self", f"doc_{Doc.MEDICAL}": [doc("a.pdf")]})
+        "payee_name": "张三", "medical_cost": "800", "bill_number": "MB-P1",
+        "patient": "self", f"doc_{Doc.MEDICAL}": [doc("a.pdf")]})
     app = WithdrawalApplication.objects.get()
     assert resp.status_code == 302 and app.state == S.ACCEPTED and app.documents.count() == 1
     bad = client.post("/counter/withdrawals/new/", {
@@ -489,6 +494,7 @@ def test_portal_apply_follow_cancel_and_standing(staff, funded, client):
     assert rent.state == S.PAID and balance(funded) == D("48200.00")
     client.post("/portal/withdrawals/apply/", {
         "reason": Reason.ILLNESS, "amount": "500", "payee_card": CARD, "payee_name": "张三", "medical_cost": "500",
+        "bill_number": "MB-P2",
         "patient": "self", f"doc_{Doc.MEDICAL}": [doc("m.pdf")]})
     ill = WithdrawalApplication.objects.get(reason=Reason.ILLNESS)
     assert ill.state == S.SUBMITTED
@@ -584,7 +590,7 @@ def test_death_without_heirs_moves_the_balance_to_value_added_income(staff, fund
 def test_fraud_on_a_paid_withdrawal_orders_the_money_back_and_receipts_restore_the_balance(staff, funded, client):
     from withdrawals.models import Recovery
 
-    app = through(staff, counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"}))
+    app = through(staff, counter(staff, funded, Reason.ILLNESS, "1000", ill("1000")))
     ledger_services.simulate_bank(actor=system_actor())
     services.sync_bank(actor=system_actor())
     assert balance(funded) == D("49000.00")
@@ -656,7 +662,7 @@ def test_preview_shows_the_maximum_or_the_refusals_and_writes_nothing(staff, fun
     funded.depositor.save()
     client.force_login(user)
     page = client.post("/portal/withdrawals/preview/", {"reason": Reason.ILLNESS, "medical_cost": "800",
-                                                        "patient": "self"}).content.decode()
+                                                        "bill_number": "MB-V1", "patient": "self"}).content.decode()
     assert 'id="preview-maximum">800.00<' in page
 
 
@@ -667,7 +673,7 @@ def test_counter_form_shows_the_facts_each_reason_reads_and_takes_them(staff, fu
     import re
 
     needs = json.loads(re.search(r'id="reason-needs" type="application/json">(.*?)</script>', page, re.S).group(1))
-    assert needs[Reason.RENT]["fields"] == ["monthly_rent", "months", "public_rental"]
+    assert needs[Reason.RENT]["fields"] == ["monthly_rent", "months", "public_rental", "lease_number", "lease_total"]
     assert needs[Reason.DISABILITY] == {"docs": [Doc.DISABILITY_CERT], "fields": ["employment_ended"]}
     assert 'data-fact="employment_ended"' in page and 'data-fact="account"' not in page
     resp = client.post("/counter/withdrawals/new/", {
@@ -682,7 +688,7 @@ def test_queue_page_filters_and_exports(staff, funded, client):
     import csv
     import io
 
-    app = counter(staff, funded, Reason.ILLNESS, "1000", {"medical_cost": "1000"})
+    app = counter(staff, funded, Reason.ILLNESS, "1000", ill("1000"))
     client.force_login(staff["reviewer"])
     page = client.get("/counter/withdrawals/").content.decode().split('id="queue"')[1]
     assert app.number in page and app.decision_due.isoformat() in page
@@ -690,5 +696,5 @@ def test_queue_page_filters_and_exports(staff, funded, client):
     assert app.number not in client.get("/counter/withdrawals/", {"q": "无此人"}).content.decode().split(
         'id="queue"')[1]
     export = client.get("/counter/withdrawals/", {"export": "csv", "reason": app.reason})
-    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig"))))
     assert len(rows) == 2 and rows[1][0] == app.number and rows[1][6] == "1000.00"

@@ -12,6 +12,7 @@ from withdrawals.services.payout import (
     change_card,
     fail_payment,
     pay,
+    refuse_payment,
     settle_payment,
     sync_bank,
 )
@@ -36,4 +37,4 @@ from withdrawals.services.steps import (
 __all__ = ["FLOW", "PROPERTY_COLUMNS", "accept", "add_document", "apply", "apply_recovery_receipt", "approve",
            "attempt_instructions", "cancel", "change_card", "check_card", "compute_effect", "fail_payment",
            "import_property_records", "is_banned", "missing_documents", "no_heirs", "pay", "preview", "record_fraud",
-           "reject", "resubmit", "return_for_documents", "review", "settle_payment", "sync_bank"]
+           "refuse_payment", "reject", "resubmit", "return_for_documents", "review", "settle_payment", "sync_bank"]

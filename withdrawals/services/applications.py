@@ -25,6 +25,8 @@ from withdrawals.services.common import (
     _save_documents,
     _set_clock,
     check_card,
+    check_documents,
+    record_evidence,
 )
 from withdrawals.services.flow import FLOW, S, W
 from withdrawals.services.payout import pay
@@ -57,6 +59,7 @@ def apply(*, actor, account: FundAccount, reason, amount=None, facts=None, payee
         raise InvalidInput(_("Unknown withdrawal reason."), fields={"reason": [_("Unknown reason.")]})
     account = FundAccount.objects.select_related("depositor", "depositor__spouse").get(pk=account.pk)
     depositor = account.depositor
+    checked = check_documents(documents, on=today())
     if reason == Reason.DEATH:
         if online:
             raise Forbidden(_("A withdrawal after death is applied for by the heirs at the counter."),
@@ -77,9 +80,10 @@ def apply(*, actor, account: FundAccount, reason, amount=None, facts=None, payee
         number=_number(), account=account, depositor=depositor, reason=reason, state=S.SUBMITTED if online
         else S.ACCEPTED, channel=W.Channel.ONLINE if online else W.Channel.COUNTER, application_date=on, facts=facts,
         amount_requested=amount, closes_account=outcome.closes_account, property_record_id=outcome.property_id,
+        evidence=record_evidence(outcome),
         payee_card=card, payee_name=(payee_name or "").strip(), payee_bank=payee_bank,
         effect={"check": outcome.as_dict()})
-    _save_documents(app, documents, actor)
+    _save_documents(app, checked, actor)
     _require_documents(app, outcome)
     if online:
         workflow.start(FLOW, app, state=S.SUBMITTED, actor=actor, action="submit", comment=comment)
@@ -121,6 +125,7 @@ def add_document(*, actor, application, doc_type, file) -> WithdrawalDocument:
         raise StateError(_("Documents can only be added before review."), code="invalid_state")
     if not (_is_applicant(actor, app.account) or roles.has_role(actor, roles.CLERK)):
         raise Forbidden(_("Your role does not allow this action."), code="wrong_role")
-    _save_documents(app, [(doc_type, file)], actor)
+    checked = check_documents([(doc_type, file)], on=today(), already=app.documents.count())
+    _save_documents(app, checked, actor)
     audit.record(actor=actor, action="withdrawal.document", obj=app, after={"doc_type": doc_type})
     return app.documents.order_by("-id").first()

@@ -5,13 +5,14 @@ import hashlib
 
 from django.utils.translation import gettext as _
 
-from core import numbering, policy, workflow
+from accounts.models import Depositor
+from core import bounds, numbering, policy, uploads, workflow
 from core.business_date import today
 from core.errors import InvalidInput
 from core.identity import luhn_ok
 from core.money import FEN, ZERO, format_yuan, to_decimal
 from withdrawals import rules
-from withdrawals.models import Reason, WithdrawalDocument
+from withdrawals.models import Evidence, Reason, WithdrawalDocument
 
 
 def _money(value, field="amount"):
@@ -19,6 +20,9 @@ def _money(value, field="amount"):
         amount = to_decimal(value)
     except (ValueError, TypeError) as exc:
         raise InvalidInput(_("The amount is not a number."), fields={field: [_("Not a number.")]}) from exc
+    if amount.is_finite() and abs(amount) > bounds.MONEY_MAX:
+        raise InvalidInput(_("The amount must be a positive amount in yuan and fen."),
+                           fields={field: [_("Enter at most %(max)s.") % {"max": f"{bounds.MONEY_MAX:,}"}]})
     if not amount.is_finite() or amount <= 0 or amount != amount.quantize(FEN):
         raise InvalidInput(_("The amount must be a positive amount in yuan and fen."),
                            fields={field: [_("Enter a positive amount with at most two decimals.")]})
@@ -66,16 +70,9 @@ def _check_heirs(facts, payee_card, payee_name):
 
 
 def _closing_interest(account, on):
-    from deposits import calculations as calc
-    from deposits.services.interest import interest_breakdown
+    from deposits.services.interest import closing_interest_total
 
-    if account.is_closed:
-        return ZERO
-    year = calc.interest_year(on)[1].year
-    try:
-        return interest_breakdown(account, year=year, until=on).interest
-    except InvalidInput:
-        return ZERO
+    return closing_interest_total(account, on)
 
 
 def _evaluate(app_or_none, *, account, reason, on, facts):
@@ -118,6 +115,31 @@ def _require_documents(app, outcome):
                            code="missing_document")
 
 
+def lock_household(depositor):
+    """Lock the depositor rows of the whole household (applicant and spouse), in id order so that two approvals
+    of one household never deadlock. Every approval takes it before it re-checks a cap, so household caps
+    (purchase, renovation, lift) and the running totals of shared evidence are checked one case at a time.
+    FOR NO KEY UPDATE: new rows may still reference the depositors while the lock is held."""
+    ids = rules.household_ids(depositor)
+    list(Depositor.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk"))
+    return ids
+
+
+def record_evidence(outcome):
+    """The bill or invoice an application draws against, recorded once by its number (None for other reasons)."""
+    if outcome.evidence_ref is None:
+        return None
+    kind, number, amount = outcome.evidence_ref
+    evidence, _created = Evidence.objects.get_or_create(kind=kind, number=number, defaults={"amount": amount})
+    return evidence
+
+
+def lock_evidence(app):
+    """Lock the evidence row of the case (after the household: one order everywhere)."""
+    if app.evidence_id:
+        list(Evidence.objects.select_for_update(no_key=True).filter(pk=app.evidence_id).values_list("pk"))
+
+
 def _notify(app, subject, body, key):
     dep = app.depositor
     channels = ["inbox", "sms"] if dep.phone else ["inbox"]
@@ -129,12 +151,37 @@ def _number():
     return f"TQ{today():%Y%m%d}{numbering.reserve('withdrawal'):08d}"
 
 
-def _save_documents(app, documents, actor):
-    for doc_type, upload in documents or ():
-        content = upload.read()
+def check_documents(documents, *, on, already=0) -> list:
+    """Every uploaded document judged before anything is written: a known document type, at most
+    ``withdrawals.documents_max`` per application, each a PDF, JPEG or PNG by its content and at most
+    ``withdrawals.document_max_mb``. Returns [(document type, upload, extension)]."""
+    from withdrawals.models import DocumentType
+
+    documents = list(documents or ())
+    limit = policy.get("withdrawals.documents_max", on=on)
+    if already + len(documents) > limit:
+        raise InvalidInput(_("At most %(n)d documents per application.") % {"n": limit},
+                           fields={"documents": [_("Too many files.")]}, code="too_many_files")
+    max_bytes = policy.get("withdrawals.document_max_mb", on=on) * 1024 * 1024
+    checked = []
+    for doc_type, upload in documents:
+        if doc_type not in DocumentType.values:
+            raise InvalidInput(_("Unknown document type."), fields={"documents": [_("Unknown type.")]},
+                               code="bad_document_type")
+        checked.append((doc_type, upload, uploads.check_scan(upload, max_bytes=max_bytes)))
+    return checked
+
+
+def _save_documents(app, checked, actor):
+    """Store documents judged by :func:`check_documents`, under random names with the judged extension."""
+    for doc_type, upload, ext in checked:
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
         upload.seek(0)
+        upload.name = uploads.stored_name(ext)
         WithdrawalDocument.objects.create(application=app, doc_type=doc_type, file=upload,
-                                          sha256=hashlib.sha256(content).hexdigest(),
+                                          sha256=digest.hexdigest(),
                                           uploaded_by=actor if getattr(actor, "pk", None) else None)
 
 

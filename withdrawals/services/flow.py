@@ -37,6 +37,8 @@ FLOW = workflow.Workflow(
                             (roles.CLERK,), applicant=True, label=gettext_lazy("cancel")),
         workflow.Transition("pay", (S.APPROVED,), S.PAID, (roles.APPROVER, roles.FINANCE), system=True,
                             label=gettext_lazy("pay")),
+        workflow.Transition("payment_refused", (S.APPROVED,), S.REJECTED, (roles.APPROVER, roles.FINANCE),
+                            system=True, label=gettext_lazy("payment refused")),
         workflow.Transition("settle", (S.PAID,), S.CLOSED, (roles.FINANCE,), system=True,
                             label=gettext_lazy("complete")),
         workflow.Transition("payment_failed", (S.PAID,), S.APPROVED, (roles.FINANCE,), system=True,

@@ -11,7 +11,7 @@ from accounts.models import FundAccount
 from core import audit, roles, workflow
 from core.actors import system_actor
 from core.business_date import today
-from core.errors import Forbidden, StateError
+from core.errors import Forbidden, InsufficientFunds, StateError
 from core.money import ZERO, format_yuan, round_money, to_decimal
 from ledger import chart
 from ledger import services as ledger_services
@@ -47,13 +47,13 @@ def _pay_effect(app, actor):
     account = FundAccount.objects.select_related("ledger_account").get(pk=app.account_id)
     bank = ledger_services.default_bank_account()
     if app.closes_account:
-        from deposits.services.interest import post_closing_interest
+        from deposits.services.interest import post_closure_interest
 
         if app.interest_entry_id is None and app.payments == 0:  # a retried payout posts no second interest
-            entry = post_closing_interest(account=account, closing_date=today(), actor=actor)
-            if entry is not None:
-                app.interest_entry = entry
-                app.interest_paid = entry.total
+            entries = post_closure_interest(account=account, closing_date=today(), actor=actor)
+            if entries:  # the years the settlement had not reached yet, then the current part-year
+                app.interest_entry = entries[-1]
+                app.interest_paid = sum((e.total for e in entries), ZERO)
         ledger = lock_accounts([account.ledger_account_id])[account.ledger_account_id]
         if ledger.held > 0:
             raise StateError(_("Part of the balance is frozen; the account cannot be closed."), code="frozen")
@@ -108,16 +108,48 @@ def _pay_heirs(app, account, bank, purpose, actor):
     app.instruction = first
 
 
+def _refused_for_funds(exc) -> bool:
+    """The money is not there to pay (a freeze or another withdrawal since the approval): no retry can help."""
+    return isinstance(exc, InsufficientFunds) or getattr(exc, "code", "") == "frozen"
+
+
 @transaction.atomic
 def pay(*, actor, application) -> WithdrawalApplication:
     """支付: debit the personal account and queue the bank instruction to the depositor's own card. Holds are
-    respected by the posting service (the available balance never goes below the held amount)."""
-    app = workflow.apply(FLOW, application, action="pay", actor=actor, effect=lambda case: _pay_effect(case, actor))
+    respected by the posting service (the available balance never goes below the held amount).
+
+    When the posting is refused because the money is not available any more (a judicial freeze, another
+    withdrawal since the approval), the case does not stay approved: it ends rejected with the reason, and the
+    applicant is told (:func:`refuse_payment`). Other errors are raised and change nothing."""
+    try:
+        with transaction.atomic():
+            app = workflow.apply(FLOW, application, action="pay", actor=actor,
+                                 effect=lambda case: _pay_effect(case, actor))
+    except (InsufficientFunds, StateError) as exc:
+        if not _refused_for_funds(exc):
+            raise
+        return refuse_payment(actor=actor, application=application, reason=exc.message)
     if no_heirs(app):  # nothing for a bank to pay: completed at once, the account closes
         return settle_payment(application=app, actor=system_actor())
     _notify(app, _("Withdrawal paid"), _("%(a)s of your withdrawal %(n)s has been sent to your card ending %(c)s.")
             % {"a": format_yuan(app.amount_approved), "n": app.number, "c": app.payee_card[-4:]},
             f"paid:{app.payments}")
+    return app
+
+
+@transaction.atomic
+def refuse_payment(*, actor, application, reason) -> WithdrawalApplication:
+    """An approved case whose payment cannot be made: rejected with the reason (nothing was posted), and the
+    applicant is notified. A new application may be made when the money is available again."""
+    text = _("The payment was refused: %(r)s") % {"r": reason}
+
+    def effect(case):
+        case.refusal_reason = text
+        case.decided_on = today()
+
+    app = workflow.apply(FLOW, application, action="payment_refused", actor=actor, comment=text, effect=effect)
+    _notify(app, _("Withdrawal rejected"), _("Your withdrawal application %(n)s was rejected: %(r)s")
+            % {"n": app.number, "r": text}, "payment_refused")
     return app
 
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core import audit, policy, roles, tabular
+from core import audit, bounds, policy, roles, tabular
 from core.actors import system_actor
 from core.business_date import today
 from core.errors import InvalidInput, StateError
-from core.money import format_yuan, to_decimal
+from core.money import format_yuan
 from ledger import services as ledger_services
 from ledger.posting import credit, debit, post
 from withdrawals import rules
@@ -110,10 +110,22 @@ def _date(text):
 
 
 def _amount(text):
-    value = to_decimal(text)
-    if not value.is_finite() or value < 0:
-        raise ValueError(text)
-    return value
+    """An amount of money (core.bounds: at most two places, at most bounds.MONEY_MAX)."""
+    try:
+        return bounds.money(text)
+    except InvalidInput as exc:
+        raise tabular.CellError(exc.message) from exc
+
+
+def _area(text):
+    """A floor area in m² (numeric(10, 2))."""
+    try:
+        return bounds.decimal(text, places=2, maximum=AREA_MAX)
+    except InvalidInput as exc:
+        raise tabular.CellError(exc.message) from exc
+
+
+AREA_MAX = Decimal("99999999.99")
 
 
 # The registry's file: English field names as headers (as the registry sends them) or the Chinese ones.
@@ -122,7 +134,7 @@ PROPERTY_FILE_COLUMNS = [
     tabular.Column("owner_id_number", "权利人证件号码", "owner_id_number", str.upper, blank=False, max_length=30),
     tabular.Column("owner_name", "权利人", "owner_name", blank=False, max_length=100),
     tabular.Column("address", "坐落", "address", max_length=300),
-    tabular.Column("area", "建筑面积", "area", _amount, blank=False, max_length=30),
+    tabular.Column("area", "建筑面积", "area", _area, blank=False, max_length=30),
     tabular.Column("registration_date", "登记日期", "registration_date", _date, required=False, default=None),
     tabular.Column("contract_date", "合同日期", "contract_date", _date, required=False, default=None),
     tabular.Column("price", "成交价格", "price", _amount, required=False, default=None),

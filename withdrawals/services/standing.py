@@ -18,7 +18,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.calculations import monthly_parts
+from accounts import contributions
 from accounts.models import FundAccount
 from core import audit, batch, numbering, policy, roles
 from core.actors import system_actor
@@ -60,8 +60,15 @@ def create_standing(*, actor, account: FundAccount, kind, monthly_amount, payee_
     facts = dict(facts or {})
     check_facts = {**facts, "months": 1}
     check_facts["monthly_rent" if kind == SI.Kind.RENT else "repaid"] = str(amount)
+    if kind == SI.Kind.LOAN_OFFSET and svc._is_applicant(actor, account):
+        check_facts["loan_kind"] = "center"
     outcome = rules.evaluate(reason=REASON_OF[kind], account=account, on=on, facts=check_facts)
     svc._refuse_if_ineligible(outcome)
+    if kind == SI.Kind.LOAN_OFFSET and svc._is_applicant(actor, account) and not outcome.auto_approvable:
+        # paid every month without review: online only on the center's own loan records, never a typed figure
+        raise InvalidInput(_("A monthly loan offset can be set up online only for a loan the center's records "
+                             "show; for other loans, set it up at the counter with the loan contract."),
+                           fields={"kind": [_("Set it up at the counter.")]}, code="needs_review")
     if SI.objects.filter(account=account, kind=kind, status=SI.Status.ACTIVE).exists():
         raise StateError(_("This account already has an active standing withdrawal of this kind."),
                          code="duplicate_standing")
@@ -145,7 +152,9 @@ def _process(run_id, month, lo, hi) -> int:
     rows = list(SI.objects.filter(pk__gte=lo, pk__lte=hi, status=SI.Status.ACTIVE, starts_on__lte=month).values(
         "id", "account_id", "kind", "monthly_amount", "payee_card", "payee_name", "ends_on", "facts",
         "account__status", "account__ledger_account_id", "account__depositor_id", "account__opened_on",
-        "account__base", "account__employee_ratio", "account__employer_ratio", "account__depositor__children"
+        "account__base", "account__employee_ratio", "account__employer_ratio", "account__depositor__children",
+        account_monthly=contributions.part("account__base", "account__employee_ratio")
+        + contributions.part("account__base", "account__employer_ratio"),
     ).order_by("id"))
     flags = _flags(month, lo, hi, p["withdrawals.rent.min_continuous_months"])
     rows = [r for r in rows if not flags[r["id"]][3]]  # done: the month's withdrawal exists already
@@ -154,9 +163,8 @@ def _process(run_id, month, lo, hi) -> int:
         _merge_result(run_id, 0, ZERO, skipped, stopped)
         return 0
     need = p["withdrawals.rent.min_continuous_months"]
-    new_citizen_from = rules.add_months(month, -12 * p["withdrawals.rent.new_citizen_years"])
-    base_cap = p["withdrawals.rent.monthly_cap"]
-    candidates = []
+    on = today()
+    candidates, rent_caps = [], {}
     for r in rows:
         if r["ends_on"] and r["ends_on"] < month:
             stopped.append((r["id"], _("The instruction's last month has passed.")))
@@ -173,14 +181,21 @@ def _process(run_id, month, lo, hi) -> int:
         else:
             cap = r["monthly_amount"]
             if r["kind"] == SI.Kind.RENT:
-                monthly = base_cap
-                if r["account__opened_on"] >= new_citizen_from or \
-                        r["account__depositor__children"] >= p["withdrawals.rent.multi_child_min"]:
-                    parts = monthly_parts(r["account__base"], r["account__employee_ratio"],
-                                          r["account__employer_ratio"])
-                    monthly = max(sum(parts), base_cap)
-                cap = min(cap, monthly)
+                rent_caps[r["account_id"]] = rules.rent_monthly_cap(
+                    p, on=month, opened_on=r["account__opened_on"], children=r["account__depositor__children"],
+                    monthly_deposit=r["account_monthly"])
+                cap = min(cap, rent_caps[r["account_id"]])
             candidates.append((r, cap))
+    left = rules.rent_yearly_left(rent_caps, on=on)  # one-off rent withdrawals of the last 12 months count too
+    capped = []
+    for r, cap in candidates:
+        if r["kind"] == SI.Kind.RENT:
+            cap = min(cap, left[r["account_id"]])
+            if cap <= 0:
+                skipped.append((r["id"], _("The yearly rent cap is used up.")))
+                continue
+        capped.append((r, cap))
+    candidates = capped
     paid, total = _pay_chunk(run_id, month, lo, hi, candidates, skipped, p)
     if stopped:
         SI.objects.bulk_update([SI(pk=i, status=SI.Status.STOPPED, stop_reason=str(t)[:200]) for i, t in stopped],

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from core import workflow
 from core.actors import system_actor
 from core.business_date import today
-from core.errors import InvalidInput
+from core.errors import InvalidInput, StateError
 from core.money import ZERO, format_yuan
 from ledger import chart
 from ledger import services as ledger_services
@@ -20,6 +20,8 @@ from withdrawals.services.common import (
     _refuse_if_ineligible,
     _require_documents,
     _set_clock,
+    lock_evidence,
+    lock_household,
     no_heirs,
 )
 from withdrawals.services.flow import FLOW
@@ -80,12 +82,18 @@ def review(*, actor, application, comment="") -> WithdrawalApplication:
 
 
 def _approve_effect(app, *, rule_name=""):
-    """Re-check everything against current data, under the lock of the personal ledger account."""
+    """Re-check everything against current data, under the lock of the whole household and then of the personal
+    ledger account (always in this order)."""
+    lock_household(app.depositor)
+    lock_evidence(app)
     lock_accounts([app.account.ledger_account_id])
     app.account.refresh_from_db()
     outcome = _evaluate(app, account=app.account, reason=app.reason, on=app.application_date, facts=app.facts)
     _refuse_if_ineligible(outcome)
     _require_documents(app, outcome)
+    if rule_name and not outcome.auto_approvable:
+        raise StateError(_("This application cannot be approved by rule: its figures are not verified by the "
+                           "center's data; a reviewer decides."), code="needs_review")
     ledger = Account.objects.get(pk=app.account.ledger_account_id)
     if app.closes_account:
         app.amount_approved = outcome.maximum

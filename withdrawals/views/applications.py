@@ -2,16 +2,17 @@
 actions) and the acceptance of a new application with scanned documents. Thin: parse, call one service."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import FundAccount
-from core import audit
+from core import audit, bounds
 from core.errors import ApplicationError
 from core.tables import list_page
+from core.views_helpers import file_download
 from ledger.models import BankStatementLine
 from withdrawals import forms, selectors, services
 from withdrawals.filters import ApplicationFilter
@@ -52,8 +53,11 @@ def act(request, number, action):
     form = forms.DecisionForm(request.POST)
     form.is_valid()
     try:
-        ACTIONS[action](request.user, app, form.cleaned_data.get("comment", ""))
-        messages.success(request, _("Done."))
+        result = ACTIONS[action](request.user, app, form.cleaned_data.get("comment", ""))
+        if action in ("approve", "pay") and result.state == result.State.REJECTED:  # the payment was refused
+            messages.error(request, result.refusal_reason)
+        else:
+            messages.success(request, _("Done."))
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("withdrawals:case", number=number)
@@ -99,8 +103,9 @@ def document(request, number, pk):
     """A scanned document of the case, for the staff who may see the case; every opening is audited."""
     app = _case_or_404(request, number)
     doc = get_object_or_404(app.documents, pk=pk)
-    audit.record(actor=request.user, action="withdrawal.document.view", obj=app, after={"document": doc.pk})
-    return FileResponse(doc.file.open("rb"), as_attachment=False, filename=doc.filename)
+    audit.record_view(viewer=request.user, action="withdrawal.document.view", obj=app, depositor_id=app.depositor_id,
+                      document=doc.pk)
+    return file_download(doc.file)
 
 
 @require_POST
@@ -120,7 +125,8 @@ def fraud(request, number):
 def recovery_receipt(request, number):
     app = _case_or_404(request, number)
     recovery = get_object_or_404(Recovery.objects.visible_to(request.user), application=app)
-    line = BankStatementLine.objects.visible_to(request.user).filter(pk=request.POST.get("statement_line") or 0).first()
+    line = BankStatementLine.objects.visible_to(request.user).filter(
+        pk=bounds.record_id(request.POST.get("statement_line")) or 0).first()
     if line is None:
         messages.error(request, _("Choose the bank receipt of the money returned."))
         return redirect("withdrawals:case", number=number)
