@@ -1,6 +1,7 @@
 """What the deposits records add to the reconciliation (ledger.reconciliation): every remittance list that was
 posted against its entry, account by account (the lines of the list credited to each employee's ledger account,
-and no credit to a personal account the list does not name). Registered when the app is ready."""
+and no credit to a personal account the list does not name), and interest credits against the accounts their
+settlement covered. Registered when the app is ready."""
 
 from ledger.reconciliation import register_record_check
 
@@ -30,3 +31,22 @@ SELECT 'remittance ' || COALESCE(e.reference, p.reference), a.code, COALESCE(e.a
 
 def register():
     register_record_check("remittance", REMITTANCE_SQL)
+    register_record_check("interest_credit", INTEREST_SQL)
+
+
+# Interest credits: a year-end chunk's entry (key interest:<year>:<lo>-<hi>) credits only fund accounts of its id
+# range; a closing-interest entry (key interest-close:<fund account id>:<date>) only that fund account.
+INTEREST_SQL = """
+SELECT 'interest ' || e.idempotency_key, a.code, 0, l.amount
+  FROM ledger_journalentry e
+  JOIN ledger_journalline l ON l.entry_id = e.id AND l.side = 'C'
+  JOIN ledger_account a ON a.id = l.account_id AND a.role = 'personal'
+  LEFT JOIN accounts_fundaccount f ON f.ledger_account_id = a.id
+ WHERE (e.business_type = '09' AND e.idempotency_key ~ '^interest:[0-9]+:[0-9]+-[0-9]+$'
+        AND (f.id IS NULL
+             OR f.id < split_part(split_part(e.idempotency_key, ':', 3), '-', 1)::bigint
+             OR f.id > split_part(split_part(e.idempotency_key, ':', 3), '-', 2)::bigint))
+    OR (e.business_type = '98' AND e.idempotency_key ~ '^interest-close:[0-9]+:'
+        AND (f.id IS NULL OR f.id <> split_part(e.idempotency_key, ':', 2)::bigint))
+ ORDER BY 1, 2
+"""

@@ -185,6 +185,8 @@ def flexible_deposit(*, actor, account, months, statement_line) -> FlexibleDepos
                .get(pk=account.pk))
     line = (BankStatementLine.objects.select_for_update(of=("self",)).select_related("bank_account")
             .get(pk=statement_line.pk))
+    if line.match_status == BankStatementLine.Match.UNMATCHED:  # the statement's rules (confirmed, someone else)
+        line = ledger_services.lock_receipt(line, actor=actor)
     months = sorted({month_start(m) for m in months or ()})
     done = FlexibleDeposit.objects.filter(statement_line=line).first()
     if done is not None:

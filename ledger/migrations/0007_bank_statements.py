@@ -6,46 +6,104 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0006_balance_check_whatever_the_constraint_mode'),
+        ("ledger", "0006_balance_check_whatever_the_constraint_mode"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BankStatement',
+            name="BankStatement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('bank', 'Bank channel (API)'), ('file', 'File imported by finance')], max_length=4, verbose_name='channel')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for a second confirmation'), ('confirmed', 'Confirmed')], max_length=9, verbose_name='status')),
-                ('imported_at', models.DateTimeField(auto_now_add=True, verbose_name='imported at')),
-                ('file_sha256', models.CharField(max_length=64, verbose_name='SHA-256 of the file')),
-                ('closing_balance', models.DecimalField(decimal_places=2, max_digits=18, verbose_name="bank's closing balance")),
-                ('line_count', models.PositiveIntegerField(default=0, verbose_name='new lines')),
-                ('last_line_id', models.BigIntegerField(default=0, editable=False)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='confirmed at')),
-                ('bank_account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='statements', to='ledger.bankaccount')),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='confirmed by')),
-                ('imported_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='imported by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("bank", "Bank channel (API)"), ("file", "File imported by finance")],
+                        max_length=4,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Waiting for a second confirmation"), ("confirmed", "Confirmed")],
+                        max_length=9,
+                        verbose_name="status",
+                    ),
+                ),
+                ("imported_at", models.DateTimeField(auto_now_add=True, verbose_name="imported at")),
+                ("file_sha256", models.CharField(max_length=64, verbose_name="SHA-256 of the file")),
+                (
+                    "closing_balance",
+                    models.DecimalField(decimal_places=2, max_digits=18, verbose_name="bank's closing balance"),
+                ),
+                ("line_count", models.PositiveIntegerField(default=0, verbose_name="new lines")),
+                ("last_line_id", models.BigIntegerField(default=0, editable=False)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True, verbose_name="confirmed at")),
+                (
+                    "bank_account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="statements", to="ledger.bankaccount"
+                    ),
+                ),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="confirmed by",
+                    ),
+                ),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="imported by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bank statement',
-                'verbose_name_plural': 'bank statements',
-                'ordering': ['-id'],
+                "verbose_name": "bank statement",
+                "verbose_name_plural": "bank statements",
+                "ordering": ["-id"],
             },
         ),
         migrations.AddField(
-            model_name='bankstatementline',
-            name='statement',
-            field=models.ForeignKey(blank=True, help_text='Empty for a payment the bank confirmed on its own', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='ledger.bankstatement', verbose_name='statement'),
+            model_name="bankstatementline",
+            name="statement",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Empty for a payment the bank confirmed on its own",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="lines",
+                to="ledger.bankstatement",
+                verbose_name="statement",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bankstatement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('channel', 'file'), ('confirmed_by__isnull', True), ('status', 'pending')), models.Q(('channel', 'file'), ('confirmed_by__isnull', False), ('status', 'confirmed')), models.Q(('channel', 'bank'), ('confirmed_by__isnull', True), ('status', 'confirmed')), _connector='OR'), name='statement_confirmed_by_someone'),
+            model_name="bankstatement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("channel", "file"), ("confirmed_by__isnull", True), ("status", "pending")),
+                    models.Q(("channel", "file"), ("confirmed_by__isnull", False), ("status", "confirmed")),
+                    models.Q(("channel", "bank"), ("confirmed_by__isnull", True), ("status", "confirmed")),
+                    _connector="OR",
+                ),
+                name="statement_confirmed_by_someone",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bankstatement',
-            constraint=models.CheckConstraint(condition=models.Q(('confirmed_by', models.F('imported_by')), _negated=True), name='statement_confirmed_by_another_person'),
+            model_name="bankstatement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("confirmed_by", models.F("imported_by")), _negated=True),
+                name="statement_confirmed_by_another_person",
+            ),
         ),
     ]

@@ -199,6 +199,36 @@ def test_a_booked_statement_line_and_a_payment_order_agree_with_their_entries(po
     )
 
 
+def test_an_interest_credit_re_pointed_to_another_account_is_named(clerk, bank):
+    from deposits.services.interest import post_closing_interest
+
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 1, 5))
+    a = factories.account(clerk, name="甲")
+    factories.deposit(a, "100000.00", bank=bank)
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 6, 1))
+    entry = post_closing_interest(account=a, closing_date=datetime.date(2026, 6, 1), actor=system_actor())
+    line = entry.lines.get(account=a.ledger_account)
+    assert line.amount > 0 and run_checks()["ok"]
+    other = factories.account(system_actor(), name="丙")
+    report = tampered(
+        ("ALTER TABLE ledger_journalline DISABLE TRIGGER ledger_lines_immutable", []),
+        ("UPDATE ledger_journalline SET account_id = %s WHERE id = %s", [other.ledger_account_id, line.pk]),
+        ("UPDATE ledger_account SET balance = balance - %s WHERE id = %s", [line.amount, a.ledger_account_id]),
+        ("UPDATE ledger_account SET balance = balance + %s WHERE id = %s", [line.amount, other.ledger_account_id]),
+    )
+    assert check(report, "interest")["ok"] and check(report, "account_balances")["ok"]
+    assert check(report, "records")["differences"] == [
+        {
+            "kind": "interest_credit",
+            "record": f"interest {entry.idempotency_key}",
+            "account": other.ledger_account.code,
+            "record_amount": "0.00",
+            "ledger_amount": str(line.amount),
+            "difference": str(line.amount),
+        }
+    ]
+
+
 # --- B2: statement lines only from the bank channel, files confirmed by a second finance person ----------------
 
 
@@ -281,6 +311,38 @@ def test_the_confirmation_page_lets_only_another_finance_person_confirm(bank, cl
     assert url in client.get(reverse("ledger:statements")).content.decode()
     assert client.post(url).status_code == 302
     assert BankStatement.objects.get().confirmed_by == finance2
+
+
+def test_a_flexible_deposit_cannot_use_a_line_of_an_unconfirmed_file(bank, clerk, finance):
+    from deposits.services import flexible
+
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 9, 15))
+    account = flexible.register_flexible(
+        actor=clerk,
+        base="9380.50",
+        ratio=Decimal("0.11"),
+        name="灵活",
+        id_number=factories.make_id(),
+        phone="13912345678",
+    )
+    data = (HEADER + "FX1,2026-09-15,C,1031.86,灵活,,\n").encode()
+    (line,) = ledger_services.import_statement_file(
+        bank_account=bank, file=data, closing_balance="1031.86", actor=finance
+    )
+    with pytest.raises(StateError) as info:
+        flexible.flexible_deposit(actor=clerk, account=account, months=[datetime.date(2026, 9, 1)], statement_line=line)
+    assert info.value.code == "statement_not_confirmed"
+    assert JournalEntry.objects.count() == 0 and BankStatementLine.objects.get().match_status == "unmatched"
+    ledger_services.confirm_statement(statement=line.statement, actor=make_user("finance2", roles.FINANCE))
+    with pytest.raises(Forbidden) as info:  # finance may book deposits, but not from a file it imported
+        flexible.flexible_deposit(
+            actor=finance, account=account, months=[datetime.date(2026, 9, 1)], statement_line=line
+        )
+    assert info.value.code == "same_person"
+    deposit = flexible.flexible_deposit(
+        actor=clerk, account=account, months=[datetime.date(2026, 9, 1)], statement_line=line
+    )
+    assert deposit.amount == Decimal("1031.86") and run_checks()["ok"]
 
 
 @pytest.mark.parametrize("value", ["", "abc", "1.234", "NaN", "1e20"])
