@@ -75,3 +75,35 @@ class IntegrityConflictMiddleware:
         from django.shortcuts import render
 
         return render(request, "core/conflict.html", {"message": CONFLICT_MESSAGE}, status=409)
+
+
+TOO_LARGE_MESSAGE = _("The request is too large (at most %(mb)d MB). Send fewer or smaller files.")
+
+
+class RequestSizeMiddleware:
+    """Refuse a request whose declared body is larger than ``REQUEST_BODY_MAX_MB`` before anything reads it (a
+    413 page, or the API's error shape under ``/api/``), so an oversized upload never reaches a temporary file
+    or a parser. The per-file limits (document size from policy, spreadsheet size) apply on top."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        limit = settings.REQUEST_BODY_MAX_MB * 1024 * 1024
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            message = TOO_LARGE_MESSAGE % {"mb": settings.REQUEST_BODY_MAX_MB}
+            if request.path.startswith("/api/"):
+                from django.http import JsonResponse
+
+                return JsonResponse({"code": "too_large", "message": str(message), "fields": {}}, status=413)
+            from django.shortcuts import render
+
+            return render(request, "core/too_large.html", {"message": message}, status=413)
+        return self.get_response(request)
+

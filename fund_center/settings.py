@@ -86,6 +86,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "core.middleware.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -290,6 +291,8 @@ CONTENT_SECURITY_POLICY = {
 LOAN_REPAYMENT_SOURCE = "loans.selectors.verified_repayments"
 
 SESSION_COOKIE_HTTPONLY = True
+# The largest request body accepted (MB), refused before it is read: room for an application's scans.
+REQUEST_BODY_MAX_MB = int(os.environ.get("REQUEST_BODY_MAX_MB", "100"))
 # Staff sessions end after 30 minutes without a request (core.middleware.StaffSecurityMiddleware).
 STAFF_SESSION_IDLE_SECONDS = int(os.environ.get("STAFF_SESSION_IDLE_SECONDS", "1800"))
 # Staff whose roles move money or approve (core.roles.TWO_FACTOR_ROLES) must pass a TOTP check after the password.
