@@ -28,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0")
-METHODS = ("A", "B")
+METHODS = ("A", "B")  # A in SQL (deposits.services.interest), B here (split_interest)
 DAILY, CARRIED, CURRENT = "daily", "carried", "current"
 
 
