@@ -1,7 +1,7 @@
 """What the withdrawal records add to the reconciliation (ledger.reconciliation), each against its journal
 line: every payment order of a case (one per attempt, one per heir) debits the case's fund account by its amount;
-a batch payment order (standing withdrawals) debits each of its cases' accounts by the amount approved; closing
-interest credits the account with the interest the case records. Registered when the app is ready."""
+a batch payment order (standing withdrawals) debits each of its cases' accounts by the amount approved; the
+closing-interest entry of a case credits all its interest to the case's account. Registered when the app is ready."""
 
 from ledger.reconciliation import register_record_check
 
@@ -33,15 +33,15 @@ SELECT 'batch payment ' || e.reference, a.code, e.amount, p.amount
 """
 
 CLOSING_INTEREST_SQL = """
-SELECT 'withdrawal ' || w.number || ' closing interest', a.code, w.interest_paid,
+SELECT 'withdrawal ' || w.number || ' closing interest', a.code, e.total,
        COALESCE(SUM(CASE WHEN l.side = 'C' THEN l.amount ELSE -l.amount END), 0)
   FROM withdrawals_withdrawalapplication w
+  JOIN ledger_journalentry e ON e.id = w.interest_entry_id
   JOIN accounts_fundaccount f ON f.id = w.account_id
   JOIN ledger_account a ON a.id = f.ledger_account_id
-  LEFT JOIN ledger_journalline l ON l.entry_id = w.interest_entry_id AND l.account_id = a.id
- WHERE w.interest_entry_id IS NOT NULL
- GROUP BY w.id, w.number, a.code
-HAVING w.interest_paid <> COALESCE(SUM(CASE WHEN l.side = 'C' THEN l.amount ELSE -l.amount END), 0)
+  LEFT JOIN ledger_journalline l ON l.entry_id = e.id AND l.account_id = a.id
+ GROUP BY w.id, w.number, a.code, e.total
+HAVING e.total <> COALESCE(SUM(CASE WHEN l.side = 'C' THEN l.amount ELSE -l.amount END), 0)
 """
 
 

@@ -216,7 +216,7 @@ def test_a_statement_file_with_implausible_dates_and_amounts_is_refused(finance)
         b"D,2026-11-05,C,12.345\n"
     )
     with pytest.raises(RowsInvalid) as info:
-        import_statement_file(actor=finance, bank_account=bank, file=data)
+        import_statement_file(actor=finance, bank_account=bank, file=data, closing_balance="0.00")
     assert info.value.fields["rows"] == [
         "第 2 行，value_date：请输入 1991-01-01 至 2026-12-31 之间的日期。",
         "第 3 行，value_date：请输入 1991-01-01 至 2026-12-31 之间的日期。",

@@ -15,7 +15,6 @@ from deposits.models import RemittanceLine, RemittanceList
 from deposits.services import remittance as services
 from ledger.models import Account, BankStatementLine
 from ledger.reconciliation import run_checks
-from ledger.services import import_statement
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,7 +33,7 @@ def test_two_lists_for_one_account_month_posted_at_once(clerk, finance, monkeypa
     )
     assert regular.total == extra.total == Decimal("700.00")
     bank = factories.bank_account()
-    lines = import_statement(
+    lines = factories.statement(
         actor=system_actor(),
         bank_account=bank,
         rows=[

@@ -20,7 +20,6 @@ from core.models import BatchRun
 from deposits.services import base_adjustment as adjustments
 from deposits.services import flexible, interest
 from deposits.services import remittance as remittances
-from ledger.services import import_statement
 from tests import factories
 from tests.conftest import make_user
 
@@ -111,7 +110,7 @@ def test_flexible_deposits_page_and_export(web, clerk, finance):
         id_number=factories.make_id(),
         phone="13912345678",
     )
-    (line,) = import_statement(
+    (line,) = factories.statement(
         actor=system_actor(),
         bank_account=factories.bank_account(),
         rows=[

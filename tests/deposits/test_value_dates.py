@@ -13,7 +13,6 @@ from deposits.services import flexible, interest
 from deposits.services import remittance as services
 from ledger.models import Account, JournalLine
 from ledger.reconciliation import run_checks
-from ledger.services import import_statement
 from tests import factories
 
 D = Decimal
@@ -35,7 +34,7 @@ def emp(clerk):
 
 
 def receive(value_date, ref, amount, remark="", name=""):
-    (line,) = import_statement(
+    (line,) = factories.statement(
         actor=system_actor(),
         bank_account=factories.bank_account(),
         rows=[

@@ -131,7 +131,7 @@ def test_the_settings_page_requests_and_a_second_person_confirms(client, clerk, 
     response = client.post(
         reverse("ledger:request_opening_balance"), {"bank_account": bank.pk, "opening_balance": "abc", "reason": "更正"}
     )
-    assert response.status_code == 400 and "输入一个数字。" in response.content.decode()
+    assert response.status_code == 400 and "请输入数字。" in response.content.decode()
     response = client.post(
         reverse("ledger:request_opening_balance"),
         {"bank_account": bank.pk, "opening_balance": "88.00", "reason": "更正"},
