@@ -26,9 +26,9 @@ class RequestIdMiddleware:
 
 class StaffSecurityMiddleware:
     """For the center's staff: the session ends after ``STAFF_SESSION_IDLE_SECONDS`` without a request, and a
-    member of staff whose roles move money or approve (``roles.TWO_FACTOR_ROLES``) reaches the staff pages and
-    admin only after the second factor (TOTP, django-otp) when ``STAFF_2FA_REQUIRED``: until then every such page
-    leads to the two-factor page (set up a device, or enter its code)."""
+    member of staff whose roles move money or approve (``roles.TWO_FACTOR_ROLES``), or who has set up a device,
+    reaches the staff pages and admin only after the second factor (TOTP, django-otp) when ``STAFF_2FA_REQUIRED``:
+    until then every such page leads to the two-factor page (set up a device, or enter its code)."""
 
     PROTECTED = ("/counter/", "/admin/")
 
@@ -46,12 +46,19 @@ class StaffSecurityMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and roles.is_staff_user(user):
             request.session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)  # renewed by every request
-            if (settings.STAFF_2FA_REQUIRED and request.path.startswith(self.PROTECTED)
-                    and roles.has_role(user, *roles.TWO_FACTOR_ROLES) and not user.is_verified()):
+            if (settings.STAFF_2FA_REQUIRED and request.path.startswith(self.PROTECTED) and not user.is_verified()
+                    and (roles.has_role(user, *roles.TWO_FACTOR_ROLES) or self._has_device(user))):
                 exempt = {reverse("core:two_factor"), reverse("core:logout"), reverse("core:login")}
                 if request.path not in exempt:
                     return redirect(f"{reverse('core:two_factor')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+    @staticmethod
+    def _has_device(user) -> bool:
+        """Other staff may set up a second factor too; once they have, it is asked for like anyone's."""
+        from django_otp import user_has_device
+
+        return user_has_device(user)
 
 
 CONFLICT_MESSAGE = _("Someone else changed the same records at the same time; nothing was saved. Reload the page "

@@ -35,7 +35,8 @@ def register():
 
 
 # Interest credits: a year-end chunk's entry (key interest:<year>:<lo>-<hi>) credits only fund accounts of its id
-# range; a closing-interest entry (key interest-close:<fund account id>:<date>) only that fund account.
+# range; a year caught up before a closure (interest:<year>:account:<fund account id>) and a closing-interest entry
+# (interest-close:<fund account id>:<date>) only that fund account.
 INTEREST_SQL = """
 SELECT 'interest ' || e.idempotency_key, a.code, 0, l.amount
   FROM ledger_journalentry e
@@ -46,6 +47,8 @@ SELECT 'interest ' || e.idempotency_key, a.code, 0, l.amount
         AND (f.id IS NULL
              OR f.id < split_part(split_part(e.idempotency_key, ':', 3), '-', 1)::bigint
              OR f.id > split_part(split_part(e.idempotency_key, ':', 3), '-', 2)::bigint))
+    OR (e.business_type = '09' AND e.idempotency_key ~ '^interest:[0-9]+:account:[0-9]+$'
+        AND (f.id IS NULL OR f.id <> split_part(e.idempotency_key, ':', 4)::bigint))
     OR (e.business_type = '98' AND e.idempotency_key ~ '^interest-close:[0-9]+:'
         AND (f.id IS NULL OR f.id <> split_part(e.idempotency_key, ':', 2)::bigint))
  ORDER BY 1, 2

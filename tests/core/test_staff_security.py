@@ -71,9 +71,13 @@ def test_money_and_approval_roles_must_set_up_and_pass_a_second_factor(client, e
 
 
 def test_other_staff_roles_are_not_forced_and_the_next_target_stays_on_the_site(client, enforced):
-    make_user("auditor9", roles.AUDITOR)
+    auditor = make_user("auditor9", roles.AUDITOR)
     log_in(client, "auditor9")
     assert client.get(reverse("core:home")).status_code == 200
+    TOTPDevice.objects.create(user=auditor, name="app", confirmed=True)  # set up by choice: then always asked
+    client.post(reverse("core:logout"))
+    log_in(client, "auditor9")
+    assert client.get(reverse("core:home")).status_code == 302
     user = make_user("fin9", roles.FINANCE)
     client.force_login(user)
     device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
