@@ -137,7 +137,6 @@ def test_file_parsers_take_any_cell(parsers_world, finance):
             lambda: import_statement(
                 actor=finance,
                 bank_account=parsers_world["bank"],
-                closing_balance="0.00",
                 rows=[{"bank_reference": "FUZZ", "value_date": day, "direction": "C", "amount": amount}],
                 closing_balance=amount,
             ),
