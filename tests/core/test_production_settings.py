@@ -1,6 +1,6 @@
 """The production settings (DEBUG off, not testing) in a fresh interpreter: ``check --deploy`` is clean with nothing
 silenced, and a page served over HTTPS carries HSTS, a Referrer-Policy, nosniff and DENY framing, with secure,
-HTTP-only cookies; plain HTTP is redirected to HTTPS. (The Content-Security-Policy is tested with django-csp.)"""
+HTTP-only cookies; plain HTTP is redirected to HTTPS, and the Content-Security-Policy allows no inline script."""
 
 import json
 import os
@@ -79,6 +79,9 @@ def test_production_pages_carry_the_security_headers_and_secure_cookies():
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    csp = dict(d.strip().split(" ", 1) for d in headers["Content-Security-Policy"].split(";") if d.strip())
+    assert csp["default-src"] == "'self'" and csp["script-src"] == "'self'" and csp["object-src"] == "'none'"
+    assert csp["frame-ancestors"] == "'none'" and "unsafe-inline" not in csp["script-src"]
     assert probe["cookies"]["csrftoken"]["secure"] is True
     assert probe["session_cookie_secure"] is True and probe["csrf_cookie_secure"] is True
     assert probe["plain"] == [301, "https://fund.example.cn/counter/login/"]
