@@ -478,9 +478,21 @@ def start_settlement(*, year, actor, chunk_size=10000) -> dict:
 
 
 def resume_runs() -> dict:
-    """Send the settlement runs whose coordinator never reached the broker, or stalled (:func:`batch.runs_to_queue`)."""
+    """Send the settlement runs whose coordinator never reached the broker, or stalled (:func:`batch.runs_to_queue`).
+
+    In July it also records the settlement of the year that ended on June 30 when nothing has (the yearly beat
+    message was lost while the broker was down), so the run is never lost."""
+    _plan_missed_year()
     runs = batch.runs_to_queue(JOB)
     return {"runs": len(runs), "queued": sum(_queue(run) for run in runs)}
+
+
+def _plan_missed_year():
+    """In July (business date), plan the settlement of the year ending on June 30 as the system actor if no run of
+    it exists; :func:`plan_settlement` is idempotent per year."""
+    on = today()
+    if on.month == 7 and not BatchRun.objects.filter(key=run_key(on.year)).exists():
+        plan_settlement(year=on.year, actor=system_actor())
 
 
 def _queue(run) -> bool:

@@ -154,3 +154,16 @@ def test_a_dropped_database_connection_is_replaced_before_the_next_request(clerk
     with connection.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
         assert cur.fetchone()[0] != pid
+
+
+def test_a_yearly_run_lost_with_the_broker_is_recorded_and_run_by_the_july_sweep(world, broker):
+    assert not BatchRun.objects.filter(key="interest:2026").exists()  # the July 1 beat message never arrived
+    broker(app.conf.broker_url, eager=True)
+    assert deposit_tasks.resume_interest_runs() == {"runs": 1, "queued": 1}
+    run = BatchRun.objects.get(key="interest:2026")
+    assert run.status == BatchRun.Status.DONE and run.started_by.username == "system"
+    assert run.result["total"] == "547.50"
+    set_business_date(actor=system_actor(), date=D(2026, 8, 3))  # after July, nothing is planned by itself
+    BatchRun.objects.filter(key="interest:2026").update(key="interest:2026-moved")
+    assert deposit_tasks.resume_interest_runs() == {"runs": 0, "queued": 0}
+    assert not BatchRun.objects.filter(key="interest:2026").exists()
