@@ -1,0 +1,22 @@
+"""Regression tests for defects found by clicking through every page as every role."""
+
+from django.urls import reverse
+
+from core import roles
+from tests.conftest import make_user
+
+
+def test_withdrawal_queue_offers_accepting_an_application_only_to_clerks(client, db):
+    new_url = reverse("withdrawals:new")
+    for username, role, shown in (
+        ("q_clerk", roles.CLERK, True),
+        ("q_reviewer", roles.REVIEWER, False),
+        ("q_finance", roles.FINANCE, False),
+        ("q_auditor", roles.AUDITOR, False),
+    ):
+        client.force_login(make_user(username, role))
+        page = client.get(reverse("withdrawals:queue"))
+        assert page.status_code == 200
+        assert (f'href="{new_url}"' in page.content.decode()) is shown, username
+        # the link, where shown, leads to a page the user may open
+        assert client.get(new_url).status_code == (200 if shown else 403)
