@@ -33,3 +33,32 @@ def test_employer_page_remittance_table_scrolls_inside_its_card_on_a_phone(clien
     assert '<div class="table-responsive"><table class="table table-hover table-sm mb-0 align-middle">' in card
     # and the month picker with its button wraps instead of pushing the header out of the card
     assert 'class="d-flex flex-wrap gap-2 ms-auto align-items-center" id="generate-form"' in card
+
+
+def test_interest_pages_answer_a_hostile_year_with_a_message(client, clerk):
+    """?year=99999999999999999999999 overflowed the date arithmetic: a 500 on the depositor's and the staff's
+    interest page. Every bad year now shows the current interest year with the bounds message."""
+    import datetime
+
+    from core.actors import system_actor
+    from core.business_date import set_business_date
+    from tests import factories
+
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
+    acct = factories.account(clerk, factories.employer(clerk), name="甲")
+    depositor_user = make_user(acct.depositor.id_number, roles.DEPOSITOR)
+    acct.depositor.user = depositor_user
+    acct.depositor.save(update_fields=["user"])
+    pages = (
+        (depositor_user, f"/portal/accounts/{acct.number}/interest/"),
+        (clerk, f"/counter/deposits/accounts/{acct.number}/interest/"),
+    )
+    for user, url in pages:
+        client.force_login(user)
+        for year in ("99999999999999999999999", "1e30", "-1", "0001", "9" * 5000, "😀", "<script>"):
+            page = client.get(url, {"year": year}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+            assert page.status_code == 200, (url, year[:30])
+            assert "请输入 1992 至 2027 之间的年份。" in page.content.decode(), (url, year[:30])
+        # a year in the window still shows that year (2025-07-01 – 2026-06-30) without the message
+        page = client.get(url, {"year": "2026"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "2025-07-01" in page and "请输入" not in page
