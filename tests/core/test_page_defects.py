@@ -62,3 +62,34 @@ def test_interest_pages_answer_a_hostile_year_with_a_message(client, clerk):
         # a year in the window still shows that year (2025-07-01 – 2026-06-30) without the message
         page = client.get(url, {"year": "2026"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
         assert "2025-07-01" in page and "请输入" not in page
+
+
+def test_header_and_error_pages_link_to_the_viewers_own_start_page(client, clerk):
+    """The header's centre name and the 403/404 pages linked every user to /counter/, a 403 for depositors and
+    employer agents."""
+    from accounts import services as account_services
+    from tests import factories
+
+    emp = factories.employer(clerk)
+    acct = factories.account(clerk, emp, name="甲")
+    depositor_user = make_user(acct.depositor.id_number, roles.DEPOSITOR)
+    acct.depositor.user = depositor_user
+    acct.depositor.save(update_fields=["user"])
+    agent = make_user("agent_x", roles.EMPLOYER_AGENT)
+    account_services.link_employer_agent(actor=clerk, user=agent, employer=emp)
+    for user, home, start in (
+        (depositor_user, "/portal/", "/portal/"),
+        (agent, "/employer/", "/employer/"),
+        (clerk, "/counter/", "/counter/"),
+    ):
+        client.force_login(user)
+        page = client.get(home)
+        assert page.status_code == 200
+        assert f'<a class="navbar-brand" href="{start}">' in page.content.decode()
+        assert client.get(start).status_code == 200
+        missing = client.get(f"{home}no-such-page/")
+        assert missing.status_code == 404
+        assert f'<a href="{start}">' in missing.content.decode()
+    client.logout()
+    login_page = client.get("/portal/login/").content.decode()
+    assert '<a class="navbar-brand" href="/portal/">' in login_page
