@@ -93,3 +93,29 @@ def test_header_and_error_pages_link_to_the_viewers_own_start_page(client, clerk
     client.logout()
     login_page = client.get("/portal/login/").content.decode()
     assert '<a class="navbar-brand" href="/portal/">' in login_page
+
+
+def test_periodic_task_admin_form_has_no_inline_script(client, db):
+    """django-celery-beat's form ran an inline script, blocked by the Content-Security-Policy (a console error and
+    no readable crontab). Every script on the page is now a file or JSON data."""
+    import re
+
+    from django.contrib.auth.models import User
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    client.force_login(User.objects.create_superuser("beat_admin", password="pw-Secret-123"))
+    cron = CrontabSchedule.objects.create(minute="5", hour="2")
+    task = PeriodicTask.objects.create(name="nightly", task="x.y", crontab=cron)
+    for url in (
+        "/admin/django_celery_beat/periodictask/add/",
+        f"/admin/django_celery_beat/periodictask/{task.pk}/change/",
+    ):
+        page = client.get(url)
+        assert page.status_code == 200
+        html = page.content.decode()
+        scripts = re.findall(r"<script\b[^>]*>", html)
+        inline = [s for s in scripts if "src=" not in s and 'type="application/json"' not in s]
+        assert inline == [], (url, inline)
+        assert "/static/js/periodic-task-admin.js" in html
+        assert 'id="readable-crontabs" type="application/json"' in html
+        assert "script-src 'self'" in page["Content-Security-Policy"]
