@@ -119,3 +119,29 @@ def test_periodic_task_admin_form_has_no_inline_script(client, db):
         assert "/static/js/periodic-task-admin.js" in html
         assert 'id="readable-crontabs" type="application/json"' in html
         assert "script-src 'self'" in page["Content-Security-Policy"]
+
+
+def test_staff_list_pagination_is_labelled_in_chinese(rf):
+    """django-tables2's pagination carried the English aria-label "Table navigation" on every paged staff list."""
+    import django_tables2 as dt
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils import translation
+
+    from core.tables import Table
+
+    class Numbers(Table):
+        n = dt.Column()
+
+        class Meta(Table.Meta):
+            pass
+
+    request = rf.get("/counter/x/", {"page": "2"})
+    request.user = AnonymousUser()
+    table = Numbers([{"n": i} for i in range(120)])
+    table.paginate(page=2, per_page=50)
+    with translation.override("zh-hans"):
+        html = table.as_html(request)
+    assert '<nav aria-label="分页">' in html
+    assert "Table navigation" not in html
+    # the pages themselves still work: 3 pages of 50, the previous and next links keep the query string
+    assert 'href="?page=1"' in html and 'href="?page=3"' in html and "上一页" in html and "下一页" in html
