@@ -145,3 +145,13 @@ def test_staff_list_pagination_is_labelled_in_chinese(rf):
     assert "Table navigation" not in html
     # the pages themselves still work: 3 pages of 50, the previous and next links keep the query string
     assert 'href="?page=1"' in html and 'href="?page=3"' in html and "上一页" in html and "下一页" in html
+
+
+def test_ledger_setting_changes_table_scrolls_inside_the_page_on_a_phone(client, finance):
+    """At 390 px the setting-changes table made the page 471 px wide."""
+    client.force_login(finance)
+    page = client.get("/counter/ledger/settings/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<div class="table-responsive"><table class="table table-sm align-middle" id="changes">' in html
+    assert html.index('id="changes"') < html.index("</table></div>")
