@@ -155,3 +155,16 @@ def test_ledger_setting_changes_table_scrolls_inside_the_page_on_a_phone(client,
     html = page.content.decode()
     assert '<div class="table-responsive"><table class="table table-sm align-middle" id="changes">' in html
     assert html.index('id="changes"') < html.index("</table></div>")
+
+
+def test_evidence_number_and_pager_words_are_translated(db):
+    """The withdrawal evidence's "number" field (admin, form errors) had no Chinese; the pager's words are the
+    project's own entries now, so a message update cannot lose them."""
+    from django.utils import translation
+
+    from withdrawals.models import Evidence
+
+    with translation.override("zh-hans"):
+        assert str(Evidence._meta.get_field("number").verbose_name) == "编号"
+        assert translation.gettext("previous") == "上一页"
+        assert translation.gettext("next") == "下一页"
