@@ -168,3 +168,46 @@ def test_evidence_number_and_pager_words_are_translated(db):
         assert str(Evidence._meta.get_field("number").verbose_name) == "编号"
         assert translation.gettext("previous") == "上一页"
         assert translation.gettext("next") == "下一页"
+
+
+def test_portal_tables_scroll_inside_the_page_on_a_phone(client, clerk):
+    """At 390 px the employer portal's home (425 px) and remittance list (650 px) were wider than the phone; every
+    portal table now sits in a horizontally scrolling wrapper."""
+    import datetime
+    import re
+
+    from accounts import services as account_services
+    from core.actors import system_actor
+    from core.business_date import set_business_date
+    from deposits.services import remittance
+    from tests import factories
+
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
+    emp = factories.employer(clerk)
+    acct = factories.account(clerk, emp, name="甲")
+    rem = remittance.generate_list(actor=clerk, employer=emp, month=datetime.date(2026, 11, 1))
+    agent = make_user("agent_t", roles.EMPLOYER_AGENT)
+    account_services.link_employer_agent(actor=clerk, user=agent, employer=emp)
+    depositor_user = make_user(acct.depositor.id_number, roles.DEPOSITOR)
+    acct.depositor.user = depositor_user
+    acct.depositor.save(update_fields=["user"])
+    pages = [
+        (agent, url)
+        for url in ("/employer/", f"/employer/remittances/{rem.reference}/", "/employer/deferrals/", "/employer/bases/")
+    ]
+    pages += [
+        (depositor_user, url) for url in ("/portal/withdrawals/", "/portal/withdrawals/apply/", "/portal/flexible/")
+    ]
+    tables = 0
+    for user, url in pages:
+        client.force_login(user)
+        page = client.get(url)
+        assert page.status_code == 200, url
+        html = page.content.decode()
+        for match in re.finditer(r"<table\b", html):
+            tables += 1
+            assert html[: match.start()].endswith('<div class="table-responsive">'), (
+                url,
+                html[match.start() : match.start() + 80],
+            )
+    assert tables >= 4  # the employer home's two tables, the list's lines, the withdrawal reasons at least
