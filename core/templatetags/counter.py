@@ -83,6 +83,23 @@ def user_can(context, group):
     return roles.has_role(user, *ROLE_GROUPS[group])
 
 
+@register.simple_tag(takes_context=True)
+def may_open(context, url_name, *args):
+    """``{% may_open "withdrawals:new" as can_accept %}``: the user has a role the URL itself allows
+    (``core.access.page``), so a link is shown only to those who may follow it."""
+    from django.urls import NoReverseMatch, resolve, reverse
+
+    from core.access import PUBLIC, allowed_roles
+
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    try:
+        allow = allowed_roles(resolve(reverse(url_name, args=args)).func) or frozenset()
+    except NoReverseMatch:
+        return False
+    return PUBLIC in allow or roles.has_role(user, *allow)
+
+
 @register.simple_tag
 def business_date():
     return business_date_module.today()

@@ -650,8 +650,6 @@ def breakdown_for_page(account, year_text):
     """The breakdown for a page's ``?year=`` parameter: (result, error message or None). A bad year shows the
     current interest year with the message."""
     try:
-        return interest_breakdown(account, year=int(year_text) if year_text else None), None
-    except ValueError:
-        return interest_breakdown(account), _("Choose a valid year.")
+        return interest_breakdown(account, year=bounds.year(year_text) if year_text else None), None
     except InvalidInput as exc:
         return interest_breakdown(account), exc.message
