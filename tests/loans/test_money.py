@@ -318,3 +318,97 @@ def test_reconciliation_names_a_loan_whose_schedule_disagrees_with_the_ledger(st
         (f"loan {contract.number}", f"121-L-{contract.number}", "499999.00")
     ]
     ScheduleInstallment.objects.filter(contract=contract, number=1).update(principal_paid=D("0"))
+
+
+# --- what withdrawals learn about repayments ---------------------------------------------------------------------
+
+
+def test_verified_repayments_are_the_centers_own_records(staff, household, finance):
+    from loans import selectors
+
+    borrower, spouse = household["borrower"].depositor, household["spouse"].depositor
+    assert (
+        selectors.verified_repayments(
+            viewer=finance, depositor=borrower, since=day(2026, 1, 1), until=day(2026, 12, 31)
+        )
+        is None
+    )  # no loan of theirs
+    contract = disbursed(staff, household, finance)
+    assert contract.application.parties.get(role="spouse").depositor == spouse  # the spouse borrows too
+    pay_installments(contract, finance, 3)  # 10 March, 10 April, 10 May: 2,735.59 each
+    on(day(2026, 7, 20))  # installment 4 (10 June) is 40 days late: its penalty is not a repayment of the loan
+    repayment = services.repay(actor=finance, contract=contract, line=receipt("2800.00", "L4"))
+    assert repayment.penalty > 0
+    paid = D("2735.59") * 3 + repayment.principal + repayment.interest
+    for who in (borrower, spouse):
+        assert (
+            selectors.verified_repayments(viewer=finance, depositor=who, since=day(2026, 3, 10), until=day(2026, 7, 20))
+            == paid
+        )
+    assert (
+        selectors.verified_repayments(
+            viewer=finance, depositor=borrower, since=day(2026, 3, 11), until=day(2026, 5, 10)
+        )
+        == D("2735.59") * 2
+    )
+    assert (
+        selectors.verified_repayments(viewer=None, depositor=borrower, since=day(2026, 1, 1), until=day(2026, 12, 31))
+        is None
+    )  # an unknown viewer sees nothing
+
+
+def test_a_loan_repayment_withdrawal_is_approved_by_rule_on_the_loan_records(staff, household, finance):
+    from tests.loans.conftest import portal_user
+    from tests.withdrawals.conftest import CARD, doc
+    from withdrawals import services as withdrawal_services
+    from withdrawals.models import DocumentType, Reason, WithdrawalApplication
+
+    contract = disbursed(staff, household, finance)
+    pay_installments(contract, finance, 4)  # 10 March … 10 June
+    on(day(2026, 6, 20))
+    account = household["borrower"]
+    user = portal_user(account.depositor, "borrower_w")
+
+    def apply(amount, facts):
+        return withdrawal_services.apply(
+            actor=user,
+            account=account,
+            reason=Reason.LOAN_REPAYMENT,
+            amount=amount,
+            facts=facts,
+            payee_card=CARD,
+            payee_name="王建国",
+            documents=[(DocumentType.LOAN_STATEMENT, doc())],
+        )
+
+    with pytest.raises(InvalidInput) as exc:  # the loan records show 10,942.36 repaid, not the 20,000 typed
+        apply("20000", {"loan_kind": "center", "repaid": "20000"})
+    assert exc.value.code == "above_maximum"
+    app = apply("10942.36", {"loan_kind": "center"})
+    assert app.state == WithdrawalApplication.State.PAID and app.auto_rule.startswith("auto:")
+    assert app.amount_approved == D("10942.36")
+
+
+def test_allocation_order_across_installments():
+    from loans import calculations as calc
+
+    dues = [
+        calc.Due(1, True, D("1.00"), D("10.00"), D("100.00")),
+        calc.Due(2, True, D("2.00"), D("10.00"), D("100.00")),
+        calc.Due(3, False, D("0"), D("10.00"), D("100.00")),
+        calc.Due(4, False, D("0"), D("9.00"), D("101.00")),
+    ]
+    parts, left = calc.allocate(D("25.00"), dues)
+    assert [(p.number, p.penalty, p.interest, p.principal) for p in parts] == [
+        (1, D("1.00"), D("10.00"), D("2.00")),
+        (2, D("2.00"), D("10.00"), D("0")),
+    ] and left == 0
+    parts, left = calc.allocate(D("345.00"), dues)  # overdue in full, then installment 3 before installment 4
+    assert [(p.number, p.interest, p.principal) for p in parts] == [
+        (1, D("10.00"), D("100.00")),
+        (2, D("10.00"), D("100.00")),
+        (3, D("10.00"), D("100.00")),
+        (4, D("9.00"), D("3.00")),
+    ] and left == 0
+    parts, left = calc.allocate(D("500.00"), dues)
+    assert sum(p.total for p in parts) == D("443.00") and left == D("57.00")
