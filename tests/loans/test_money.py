@@ -412,3 +412,48 @@ def test_allocation_order_across_installments():
     ] and left == 0
     parts, left = calc.allocate(D("500.00"), dues)
     assert sum(p.total for p in parts) == D("443.00") and left == D("57.00")
+
+
+def test_the_banks_answer_moves_the_contracts(staff, household, finance):
+    from core.actors import system_actor
+    from ledger import services as ledger_services
+
+    contract = example_a(staff, household)
+    services.register_escrow_account(actor=finance, kind="presale", number=ESCROW, name="监管户", bank="示范银行")
+    on(FEB_10)
+    contract = services.disburse(actor=finance, contract=contract, payee_kind="presale_escrow", payee_account=ESCROW)
+    assert ledger_services.simulate_bank(fail_accounts=[ESCROW], actor=system_actor()) == (0, 1)
+    assert services.sync_disbursements(actor=system_actor()) == {"settled": 0, "failed": 1}
+    contract.refresh_from_db()
+    assert contract.status == C.AWAITING_DISBURSEMENT and balance(contract.ledger_account.code) == 0
+    contract = services.disburse(actor=finance, contract=contract, payee_kind="presale_escrow", payee_account=ESCROW)
+    assert ledger_services.simulate_bank(actor=system_actor()) == (1, 0)
+    assert services.sync_disbursements(actor=system_actor()) == {"settled": 1, "failed": 0}
+    contract.refresh_from_db()
+    assert contract.status == C.NORMAL and balance(contract.ledger_account.code) == D("500000.00")
+    assert check_records()["differences"] == []
+
+
+def test_a_bank_without_the_money_refuses_the_disbursement_and_writes_nothing(staff, household, finance):
+    from core.errors import InsufficientFunds
+
+    app = approved(staff, household)
+    contract = LoanContract.objects.create(
+        number="HT99999999",
+        application=app,
+        borrower=app.borrower,
+        principal=D("5000000.00"),
+        annual_rate=D("0.0285"),
+        term_months=240,
+        method="equal_installment",
+        signed_on=day(2026, 1, 15),
+        first_due_date=day(2026, 2, 15),
+    )
+    services.store_schedule(actor=staff["officer"], contract=contract)
+    services.register_escrow_account(actor=finance, kind="presale", number=ESCROW, name="监管户", bank="示范银行")
+    entries, accounts = JournalEntry.objects.count(), Account.objects.count()
+    with pytest.raises(InsufficientFunds):
+        services.disburse(actor=finance, contract=contract, payee_kind="presale_escrow", payee_account=ESCROW)
+    contract.refresh_from_db()
+    assert contract.status == C.AWAITING_DISBURSEMENT and contract.ledger_account_id is None
+    assert (JournalEntry.objects.count(), Account.objects.count()) == (entries, accounts)
