@@ -1,8 +1,10 @@
 """What the loan records add to the reconciliation (ledger.reconciliation): each disbursed loan's outstanding
 principal in its schedule (the installments in force, principal less principal paid) equals the balance of its
 ledger sub-account under 121 (0 before disbursement or after a failed one); each repayment's principal equals
-its entry's credit to that sub-account. Registered when the app is ready."""
+its entry's credit to that sub-account; and the loans together equal the sub-accounts of 121 委托贷款 and 122
+逾期贷款 (a posting to a loan account no contract owns shows here). Registered when the app is ready."""
 
+from ledger import chart
 from ledger.reconciliation import register_record_check
 
 OUTSTANDING_SQL = """
@@ -28,6 +30,21 @@ HAVING r.principal <> COALESCE(SUM(CASE WHEN l.side = 'C' THEN l.amount ELSE -l.
 """
 
 
+CONTROL_SQL = f"""
+WITH loans AS (
+    SELECT COALESCE(SUM(i.principal - i.principal_paid), 0) AS outstanding
+      FROM loans_scheduleinstallment i JOIN loans_loancontract c ON c.id = i.contract_id
+     WHERE i.superseded_on IS NULL AND c.disbursed_on IS NOT NULL),
+ledger AS (
+    SELECT COALESCE(SUM(a.balance), 0) AS balance
+      FROM ledger_account a JOIN ledger_account p ON p.id = a.parent_id
+     WHERE p.code IN ('{chart.ENTRUSTED_LOANS}', '{chart.OVERDUE_LOANS}'))
+SELECT 'all loans (121 + 122)', '121', loans.outstanding, ledger.balance
+  FROM loans, ledger WHERE loans.outstanding <> ledger.balance
+"""
+
+
 def register():
     register_record_check("loan_outstanding", OUTSTANDING_SQL)
     register_record_check("loan_repayment", REPAYMENT_SQL)
+    register_record_check("loan_control", CONTROL_SQL)

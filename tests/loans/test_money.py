@@ -457,3 +457,17 @@ def test_a_bank_without_the_money_refuses_the_disbursement_and_writes_nothing(st
     contract.refresh_from_db()
     assert contract.status == C.AWAITING_DISBURSEMENT and contract.ledger_account_id is None
     assert (JournalEntry.objects.count(), Account.objects.count()) == (entries, accounts)
+
+
+def test_reconciliation_names_a_loan_account_no_contract_owns(staff, household, finance):
+    from core.actors import system_actor
+    from ledger import services as ledger_services
+    from ledger.posting import credit, debit, post
+
+    disbursed(staff, household, finance)
+    stray = ledger_services.open_sub_account(parent_code="121", code="121-X-1", name="无合同贷款户", role="general")
+    bank = factories.bank_account().ledger_account
+    post(lines=[debit(stray, D("100.00")), credit(bank, D("100.00"))], memo="test", actor=system_actor())
+    diffs = [d for d in check_records()["differences"] if d["kind"] == "loan_control"]
+    assert [(d["record_amount"], d["ledger_amount"]) for d in diffs] == [("500000.00", "500100.00")]
+    post(lines=[debit(bank, D("100.00")), credit(stray, D("100.00"))], memo="test", actor=system_actor())
