@@ -225,8 +225,8 @@ def register_escrow_account(*, actor, kind, number, name, bank, project="") -> E
         raise _bad("number", _("The payee account number must be 8 to 32 digits."))
     fields = {}
     for field, value, limit in (("name", name, 120), ("bank", bank, 120), ("project", project, 200)):
-        value = (value or "").strip() if isinstance(value, str) else ""
-        if (not value and field != "project") or len(value) > limit:
+        value = value.strip() if isinstance(value, str) else None
+        if value is None or (not value and field != "project") or len(value) > limit:
             raise _bad(field, _("This field is required (at most %(n)d characters).") % {"n": limit})
         fields[field] = value
     if EscrowAccount.objects.filter(number=number).exists():

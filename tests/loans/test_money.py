@@ -471,3 +471,40 @@ def test_reconciliation_names_a_loan_account_no_contract_owns(staff, household, 
     diffs = [d for d in check_records()["differences"] if d["kind"] == "loan_control"]
     assert [(d["record_amount"], d["ledger_amount"]) for d in diffs] == [("500000.00", "500100.00")]
     post(lines=[debit(bank, D("100.00")), credit(stray, D("100.00"))], memo="test", actor=system_actor())
+
+
+@pytest.mark.parametrize(
+    ("changes", "payees"),
+    [
+        ({}, ("presale_escrow",)),
+        ({"property_kind": "resale"}, ("seller", "escrow")),
+        ({"property_kind": "own", "purpose": "repair"}, ("borrower",)),
+        ({"purpose": "conversion", "property_kind": "resale"}, ("commercial_bank",)),
+    ],
+)
+def test_who_a_loan_may_be_paid_to(changes, payees):
+    from loans.models import LoanApplication
+
+    app = LoanApplication(purpose="purchase", property_kind="new")
+    for field, value in changes.items():
+        setattr(app, field, value)
+    assert services.allowed_payees(app) == payees
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"kind": "other"}, "kind"),
+        ({"number": "abc"}, "number"),
+        ({"name": " "}, "name"),
+        ({"bank": "行" * 121}, "bank"),
+        ({"project": ["x"]}, "project"),
+    ],
+)
+def test_escrow_registration_refuses_bad_input(finance, kwargs, field):
+    from loans.models import EscrowAccount
+
+    data = {"kind": "presale", "number": ESCROW, "name": "监管户", "bank": "示范银行", "project": ""} | kwargs
+    with pytest.raises(InvalidInput) as exc:
+        services.register_escrow_account(actor=finance, **data)
+    assert field in exc.value.fields and not EscrowAccount.objects.exists()
