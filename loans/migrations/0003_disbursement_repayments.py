@@ -7,6 +7,12 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def install_prepayment_policy(apps, schema_editor):
+    from core import policy
+
+    policy.install_defaults(apps.get_model("core", "PolicyValue"), prefix="loans.prepay_")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("ledger", "0008_setting_changes_four_eyes"),
@@ -367,13 +373,5 @@ class Migration(migrations.Migration):
                 name="loan_repayment_sum",
             ),
         ),
+        migrations.RunPython(install_prepayment_policy, migrations.RunPython.noop),
     ]
-
-
-def install_prepayment_policy(apps, schema_editor):
-    from core import policy
-
-    policy.install_defaults(apps.get_model("core", "PolicyValue"), prefix="loans.prepay_")
-
-
-Migration.operations.append(migrations.RunPython(install_prepayment_policy, migrations.RunPython.noop))
