@@ -344,8 +344,8 @@ class LoanContract(models.Model):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     collateral_title_number = models.CharField(_("property title number"), max_length=60, blank=True)
     mortgage_registered_on = models.DateField(_("mortgage registered on"), null=True, blank=True)
-    # disbursement (loans.services.disbursement): the loan's own ledger sub-account under 121, the payee and
-    # the bank instruction of the latest attempt
+    # disbursement (loans.services.disbursement): the loan's own ledger sub-accounts under 121 (normal principal)
+    # and 122 (overdue principal), the payee and the bank instruction of the latest attempt
     ledger_account = models.OneToOneField(
         Account,
         null=True,
@@ -353,6 +353,14 @@ class LoanContract(models.Model):
         on_delete=models.PROTECT,
         related_name="loan_contract",
         verbose_name=_("ledger account"),
+    )
+    overdue_account = models.OneToOneField(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="overdue_loan_contract",
+        verbose_name=_("overdue principal ledger account"),
     )
     payee_kind = models.CharField(_("payee kind"), max_length=16, choices=PayeeKind.choices, blank=True)
     payee_name = models.CharField(_("payee name"), max_length=120, blank=True)

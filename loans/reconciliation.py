@@ -1,7 +1,7 @@
 """What the loan records add to the reconciliation (ledger.reconciliation): each disbursed loan's outstanding
-principal in its schedule (the installments in force, principal less principal paid) equals the balance of its
-ledger sub-account under 121 (0 before disbursement or after a failed one); each repayment's principal equals
-its entry's credit to that sub-account; and the loans together equal the sub-accounts of 121 委托贷款 and 122
+principal in its schedule (the installments in force, principal less principal paid) equals the balances of its
+ledger sub-accounts under 121 and 122 together (0 before disbursement or after a failed one); each repayment's
+principal equals its entry's net credit to them; and the loans together equal the sub-accounts of 121 委托贷款 and 122
 逾期贷款 (a posting to a loan account no contract owns shows here). Registered when the app is ready."""
 
 from ledger import chart
@@ -9,13 +9,16 @@ from ledger.reconciliation import register_record_check
 
 OUTSTANDING_SQL = """
 SELECT 'loan ' || c.number, a.code,
-       CASE WHEN c.disbursed_on IS NULL THEN 0 ELSE COALESCE(s.outstanding, 0) END AS expected, a.balance
+       CASE WHEN c.disbursed_on IS NULL THEN 0 ELSE COALESCE(s.outstanding, 0) END AS expected,
+       a.balance + COALESCE(o.balance, 0)
   FROM loans_loancontract c
   JOIN ledger_account a ON a.id = c.ledger_account_id
+  LEFT JOIN ledger_account o ON o.id = c.overdue_account_id
   LEFT JOIN (SELECT contract_id, SUM(principal - principal_paid) AS outstanding
                FROM loans_scheduleinstallment WHERE superseded_on IS NULL GROUP BY contract_id) s
          ON s.contract_id = c.id
- WHERE a.balance <> CASE WHEN c.disbursed_on IS NULL THEN 0 ELSE COALESCE(s.outstanding, 0) END
+ WHERE a.balance + COALESCE(o.balance, 0)
+       <> CASE WHEN c.disbursed_on IS NULL THEN 0 ELSE COALESCE(s.outstanding, 0) END
 """
 
 REPAYMENT_SQL = """
@@ -24,7 +27,7 @@ SELECT 'loan ' || c.number || ' ' || r.kind || ' #' || r.id::text, a.code, r.pri
   FROM loans_loanrepayment r
   JOIN loans_loancontract c ON c.id = r.contract_id
   JOIN ledger_account a ON a.id = c.ledger_account_id
-  LEFT JOIN ledger_journalline l ON l.entry_id = r.entry_id AND l.account_id = a.id
+  LEFT JOIN ledger_journalline l ON l.entry_id = r.entry_id AND l.account_id IN (a.id, c.overdue_account_id)
  GROUP BY c.number, r.id, a.code
 HAVING r.principal <> COALESCE(SUM(CASE WHEN l.side = 'C' THEN l.amount ELSE -l.amount END), 0)
 """

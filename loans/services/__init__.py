@@ -20,6 +20,7 @@ from loans.services.disbursement import (
     sync_disbursements,
 )
 from loans.services.flow import FLOW
+from loans.services.overdue import classify_overdue
 from loans.services.repayments import amount_due, pay_off, payoff_quote, prepay, repay
 from loans.services.schedules import store_schedule
 
@@ -30,6 +31,7 @@ __all__ = [
     "amount_due",
     "approve",
     "assess",
+    "classify_overdue",
     "confirm_disbursement",
     "disburse",
     "fail_disbursement",

@@ -73,16 +73,21 @@ def _check_payee(application, payee_kind, payee_name, payee_account, payee_bank)
 
 
 def _ledger_account(contract) -> Account:
+    """The loan's sub-account under 121 (opened with its overdue twin under 122 at the first disbursement)."""
     if contract.ledger_account_id:
         return contract.ledger_account
-    account = ledger_services.open_sub_account(
-        parent_code=chart.ENTRUSTED_LOANS,
-        code=f"{chart.ENTRUSTED_LOANS}-L-{contract.number}",
-        name=f"委托贷款 {contract.number} {contract.borrower.name}",
-        role=Account.Role.GENERAL,
-    )
-    contract.ledger_account = account
-    return account
+    for field, parent, label in (
+        ("ledger_account", chart.ENTRUSTED_LOANS, "委托贷款"),
+        ("overdue_account", chart.OVERDUE_LOANS, "逾期贷款"),
+    ):
+        account = ledger_services.open_sub_account(
+            parent_code=parent,
+            code=f"{parent}-L-{contract.number}",
+            name=f"{label} {contract.number} {contract.borrower.name}",
+            role=Account.Role.GENERAL,
+        )
+        setattr(contract, field, account)
+    return contract.ledger_account
 
 
 def fix_due_dates(contract, first_due) -> int:

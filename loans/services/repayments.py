@@ -107,11 +107,31 @@ def _receipt(line, actor):
     return line, line.bank_account.ledger_account_id
 
 
-def _post(c, *, bank_account_id, principal, interest, penalty, memo, key, business_type, actor, on):
+def overdue_principal(rows, on, grace_days) -> Decimal:
+    """The unpaid principal of the installments past their due date and the grace days on ``on``: what the
+    loan's 122 sub-account holds (DOMAIN.md §5.1, 正常转逾期本金)."""
+    return sum((r.principal - r.principal_paid for r in rows if (on - r.due_date).days > grace_days), ZERO)
+
+
+def loan_lines(c, *, principal, overdue_after, memo="") -> list:
+    """The lines on the loan's two sub-accounts for ``principal`` repaid, leaving ``overdue_after`` on the 122
+    one (overdue principal) and the rest on the 121 one: principal repaid of an overdue installment comes out of
+    122, and an installment that fell overdue since the last classification moves there now."""
+    held = Account.objects.get(pk=c.overdue_account_id).balance if c.overdue_account_id else ZERO
+    from_overdue = held - overdue_after if c.overdue_account_id else ZERO
+    out = []
+    for account_id, amount in ((c.ledger_account_id, principal - from_overdue), (c.overdue_account_id, from_overdue)):
+        if amount > 0:
+            out.append(credit(account_id, amount, memo[:120]))
+        elif amount < 0:
+            out.append(debit(account_id, -amount, memo[:120]))
+    return out
+
+
+def _post(c, *, bank_account_id, principal, interest, penalty, overdue_after, memo, key, business_type, actor, on):
     total = principal + interest + penalty
     lines = [debit(bank_account_id, total, memo[:120])]
-    if principal:
-        lines.append(credit(c.ledger_account_id, principal, memo[:120]))
+    lines += loan_lines(c, principal=principal, overdue_after=overdue_after, memo=memo)
     if interest:
         lines.append(credit(Account.objects.get(code=chart.LOAN_INTEREST_INCOME), interest, memo[:120]))
     if penalty:
@@ -127,6 +147,12 @@ def _post(c, *, bank_account_id, principal, interest, penalty, memo, key, busine
     )
 
 
+def close_loan_accounts(c, actor):
+    for account in (c.ledger_account, c.overdue_account):
+        if account is not None:
+            ledger_services.close_account(account=account, actor=actor)
+
+
 def _status_after(c, on, actor):
     """正常 / 逾期 from what is still overdue; 已结清 when every installment is paid."""
     rows = open_rows(c)
@@ -138,7 +164,7 @@ def _status_after(c, on, actor):
         c.status = C.NORMAL
     c.save(update_fields=["status", "closed_on", "updated_at"])
     if c.status == C.PAID_OFF:
-        ledger_services.close_account(account=c.ledger_account, actor=actor)
+        close_loan_accounts(c, actor)
 
 
 @transaction.atomic
@@ -178,12 +204,14 @@ def repay(*, actor, contract: LoanContract, line) -> LoanRepayment:
     interest = sum((p.interest for p in parts), ZERO)
     penalty = sum((p.penalty for p in parts), ZERO)
     overdue = any(d.overdue for d in owed)
+    grace = policy.get("overdue.grace_days", on)
     entry = _post(
         c,
         bank_account_id=bank_account_id,
         principal=principal,
         interest=interest,
         penalty=penalty,
+        overdue_after=overdue_principal(rows, on, grace),
         memo=_("Loan repayment %(n)s") % {"n": c.number},
         key=f"loan:{c.pk}:line:{line.pk}",
         business_type="L04" if overdue else "L02",
@@ -300,6 +328,7 @@ def prepay(*, actor, contract: LoanContract, line, keep) -> LoanRepayment:
         principal=amount,
         interest=ZERO,
         penalty=ZERO,
+        overdue_after=ZERO,
         memo=_("Loan prepayment %(n)s") % {"n": c.number},
         key=f"loan:{c.pk}:line:{line.pk}",
         business_type="L03",
@@ -386,6 +415,7 @@ def pay_off(*, actor, contract: LoanContract, line) -> LoanRepayment:
         principal=quote.principal,
         interest=quote.interest,
         penalty=ZERO,
+        overdue_after=ZERO,
         memo=_("Loan payoff %(n)s") % {"n": c.number},
         key=f"loan:{c.pk}:line:{line.pk}",
         business_type="L06",
@@ -410,7 +440,7 @@ def pay_off(*, actor, contract: LoanContract, line) -> LoanRepayment:
     )
     c.status, c.closed_on = C.PAID_OFF, on
     c.save(update_fields=["status", "closed_on", "updated_at"])
-    ledger_services.close_account(account=c.ledger_account, actor=actor)
+    close_loan_accounts(c, actor)
     audit.record(
         actor=actor,
         action="loan.pay_off",

@@ -508,3 +508,41 @@ def test_escrow_registration_refuses_bad_input(finance, kwargs, field):
     with pytest.raises(InvalidInput) as exc:
         services.register_escrow_account(actor=finance, **data)
     assert field in exc.value.fields and not EscrowAccount.objects.exists()
+
+
+# --- overdue principal (122) -------------------------------------------------------------------------------------
+
+
+def test_overdue_principal_moves_to_122_and_back_when_repaid(staff, household, finance):
+    contract = disbursed(staff, household, finance)  # first due 10 March
+    normal, overdue = contract.ledger_account.code, contract.overdue_account.code
+    assert (overdue, Account.objects.get(code=overdue).parent.code) == (f"122-L-{contract.number}", "122")
+    on(day(2026, 3, 13))  # inside the 3 grace days: nothing is overdue
+    assert services.classify_overdue(actor=finance)["moved"] == 0
+    on(day(2026, 3, 20))
+    result = services.classify_overdue(actor=finance)
+    assert (result["moved"], result["overdue"], result["became_overdue"]) == (1, 1, 1)
+    assert (balance(normal), balance(overdue)) == (D("498451.91"), D("1548.09"))
+    contract.refresh_from_db()
+    assert contract.status == C.OVERDUE
+    entries = JournalEntry.objects.count()
+    assert services.classify_overdue(actor=finance)["moved"] == 0  # run twice: nothing more
+    assert JournalEntry.objects.count() == entries
+    assert check_records()["differences"] == []
+    due = services.amount_due(contract=contract)["overdue"]  # installment 1, 10 days late: 7 days' penalty
+    assert (D("2735.59") * D("0.0285") * D("1.5") * 7 / 360).quantize(D("0.01"), ROUND_HALF_UP) == D("2.27")
+    assert due == D("2737.86")
+    repayment = services.repay(actor=finance, contract=contract, line=receipt(str(due), "O1"))
+    assert repayment.principal == D("1548.09")
+    assert (balance(normal), balance(overdue)) == (D("498451.91"), D("0.00"))
+    contract.refresh_from_db()
+    assert contract.status == C.NORMAL
+    on(day(2026, 4, 20))  # installment 2 (10 April) unpaid: repaid in part without a classification run
+    repayment = services.repay(actor=finance, contract=contract, line=receipt("2000.00", "O2"))
+    paid = repayment.principal
+    second = rows(contract)[1]
+    assert balance(overdue) == second.principal - second.principal_paid  # it moved to 122 with the repayment
+    assert balance(normal) + balance(overdue) == D("498451.91") - paid
+    contract.refresh_from_db()
+    assert contract.status == C.OVERDUE
+    assert check_records()["differences"] == []
