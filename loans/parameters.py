@@ -4,15 +4,8 @@ import datetime
 
 from core.policy import declare
 
-declare(
-    "loans.decision_days",
-    "int",
-    10,
-    "Days from acceptance to the loan decision",
-    min=1,
-    max=60,
-    history=((datetime.date(2000, 1, 1), 15), (datetime.date(2026, 9, 20), 10)),
-)
+declare("loans.decision_days", "int", 10, "Days from acceptance to the loan decision", min=1, max=60,
+        history=((datetime.date(2000, 1, 1), 15), (datetime.date(2026, 9, 20), 10)))
 declare("loans.min_continuous_months", "int", 6, "Continuous deposit months required", min=0)
 declare("loans.flexible_min_continuous_months", "int", 12, "Flexible workers: continuous months", min=0)
 declare("loans.max_loans_used", "int", 2, "Fund loans a family may have used", min=0)
@@ -33,43 +26,22 @@ declare("loans.amount_rounding", "decimal", "1000", "Loan amounts rounded down t
 declare("loans.fraud_ban_years", "int", 5, "Loan ban after fraud (years)", min=0)
 declare("loans.prepay_min_amount", "decimal", "10000", "Smallest partial prepayment (yuan)", min=0)
 declare("loans.prepay_per_year", "int", 2, "Partial prepayments a loan may have per calendar year", min=0, max=12)
-declare(
-    "loans.default_method",
-    "str",
-    "equal_installment",
-    "Default repayment method",
-    choices=("equal_installment", "equal_principal"),
-)
+declare("loans.default_method", "str", "equal_installment", "Default repayment method",
+        choices=("equal_installment", "equal_principal"))
 _RATES = {
     "first_le5": ("0.0275", "0.026", "0.0235", "0.021"),
     "first_gt5": ("0.0325", "0.031", "0.0285", "0.026"),
     "second_le5": ("0.03025", "0.03025", "0.02775", "0.02525"),
     "second_gt5": ("0.03575", "0.03575", "0.03325", "0.03075"),
 }
-_RATE_DATES = (
-    datetime.date(2015, 8, 26),
-    datetime.date(2022, 10, 1),
-    datetime.date(2024, 5, 18),
-    datetime.date(2025, 5, 8),
-)
+_RATE_DATES = (datetime.date(2015, 8, 26), datetime.date(2022, 10, 1), datetime.date(2024, 5, 18),
+               datetime.date(2025, 5, 8))
 for _bucket, _values in _RATES.items():
-    declare(
-        f"loans.rate.{_bucket}",
-        "decimal",
-        _values[-1],
-        f"Loan rate table: {_bucket.replace('_', ' ')}",
-        min=0,
-        max=1,
-        history=tuple(zip(_RATE_DATES, _values, strict=True)),
-    )
+    declare(f"loans.rate.{_bucket}", "decimal", _values[-1], f"Loan rate table: {_bucket.replace('_', ' ')}",
+            min=0, max=1, history=tuple(zip(_RATE_DATES, _values, strict=True)))
 declare("overdue.grace_days", "int", 3, "Grace days before an installment is overdue", min=0, max=31)
-declare(
-    "overdue.penalty_mode",
-    "str",
-    "contract_multiple",
-    "Penalty interest mode",
-    choices=("contract_multiple", "fixed_daily", "fixed_amount"),
-)
+declare("overdue.penalty_mode", "str", "contract_multiple", "Penalty interest mode",
+        choices=("contract_multiple", "fixed_daily", "fixed_amount"))
 declare("overdue.penalty_multiplier", "decimal", "1.5", "Penalty: contract rate multiplier", min=1)
 declare("overdue.penalty_daily_rate", "decimal", "0.00021", "Penalty: fixed daily rate (legacy mode)", min=0)
 declare("overdue.penalty_grace_interest", "bool", False, "Charge penalty interest inside the grace period")
