@@ -1,11 +1,18 @@
-"""Loan applications, their parties, contracts and schedules are read-only in admin (core.readonly_admin): they
-move through the loan services and the workflow; admin shows them and their history."""
+"""Loan applications, their parties, contracts, schedules, repayments and escrow accounts are read-only in admin
+(core.readonly_admin): they move through the loan services and the workflow; admin shows them and their history."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.readonly_admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin, WorkflowStepsMixin
-from loans.models import LoanApplication, LoanContract, LoanParty, ScheduleInstallment
+from loans.models import (
+    EscrowAccount,
+    LoanApplication,
+    LoanContract,
+    LoanParty,
+    LoanRepayment,
+    ScheduleInstallment,
+)
 
 
 class LoanPartyInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -52,6 +59,8 @@ class ScheduleInline(ReadOnlyInlineMixin, admin.TabularInline):
         "annual_rate",
         "principal_paid",
         "interest_paid",
+        "penalty_paid",
+        "superseded_on",
     )
 
 
@@ -69,7 +78,7 @@ class LoanContractAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     )
     list_filter = ("status", "method")
     search_fields = ("number", "borrower__name")
-    raw_id_fields = ("application", "borrower")
+    raw_id_fields = ("application", "borrower", "ledger_account", "disbursement")
     inlines = (ScheduleInline,)
 
 
@@ -78,3 +87,18 @@ class ScheduleInstallmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("contract", "number", "due_date", "principal", "interest", "payment", "balance")
     search_fields = ("contract__number",)
     raw_id_fields = ("contract",)
+
+
+@admin.register(LoanRepayment)
+class LoanRepaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("contract", "kind", "paid_on", "amount", "principal", "interest", "penalty")
+    list_filter = ("kind",)
+    search_fields = ("contract__number",)
+    raw_id_fields = ("contract", "entry", "statement_line", "created_by")
+
+
+@admin.register(EscrowAccount)
+class EscrowAccountAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ("number", "name", "kind", "bank", "project", "active")
+    list_filter = ("kind", "active")
+    search_fields = ("number", "name", "project")

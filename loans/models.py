@@ -16,6 +16,7 @@ from accounts.models import Depositor, FundAccount
 from core import roles
 from core.money import MoneyField, RateField
 from core.visibility import VisibleQuerySet
+from ledger.models import Account, BankInstruction, BankStatementLine, JournalEntry
 from loans.calculations import EQUAL_INSTALLMENT, EQUAL_PRINCIPAL, MAX_MONTHS
 
 STAFF_LOAN_ROLES = roles.READ_ROLES
@@ -264,6 +265,41 @@ class LoanParty(models.Model):
         return f"{self.application_id} {self.get_role_display()} {self.name}"
 
 
+class PayeeKind(models.TextChoices):
+    """Where a loan is paid (DOMAIN.md §4.8)."""
+
+    PRESALE_ESCROW = "presale_escrow", _("Presale-funds supervision account (预售资金监管账户)")
+    TRANSACTION_ESCROW = "escrow", _("Transaction-funds escrow account")
+    SELLER = "seller", _("The seller's account")
+    COMMERCIAL_BANK = "commercial_bank", _("The commercial bank (commercial-to-fund conversion)")
+    BORROWER = "borrower", _("The borrower or the builder (build or repair)")
+
+
+class EscrowAccount(models.Model):
+    """A supervision or escrow account the center may pay loans into: the developers' presale-funds supervision
+    accounts (the only payees of a loan for a new home) and the transaction-funds escrow accounts."""
+
+    class Kind(models.TextChoices):
+        PRESALE = "presale", _("Presale-funds supervision account")
+        TRANSACTION = "transaction", _("Transaction-funds escrow account")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    number = models.CharField(_("account number"), max_length=40, unique=True)
+    name = models.CharField(_("account name"), max_length=120)
+    bank = models.CharField(_("bank"), max_length=120)
+    project = models.CharField(_("project"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("escrow account")
+        verbose_name_plural = _("escrow accounts")
+        ordering = ["number"]
+
+    def __str__(self):
+        return f"{self.name} {self.number}"
+
+
 class LoanContractQuerySet(VisibleQuerySet):
     staff_roles = STAFF_LOAN_ROLES
     depositor_path = "borrower__user"
@@ -281,6 +317,7 @@ class LoanContract(models.Model):
 
     class Status(models.TextChoices):
         AWAITING_DISBURSEMENT = "awaiting_disbursement", _("Awaiting disbursement")
+        DISBURSING = "disbursing", _("Disbursing (waiting for the bank)")
         NORMAL = "normal", _("Normal")
         OVERDUE = "overdue", _("Overdue")
         PAID_OFF = "paid_off", _("Paid off")
@@ -307,6 +344,36 @@ class LoanContract(models.Model):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     collateral_title_number = models.CharField(_("property title number"), max_length=60, blank=True)
     mortgage_registered_on = models.DateField(_("mortgage registered on"), null=True, blank=True)
+    # disbursement (loans.services.disbursement): the loan's own ledger sub-accounts under 121 (normal principal)
+    # and 122 (overdue principal), the payee and the bank instruction of the latest attempt
+    ledger_account = models.OneToOneField(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="loan_contract",
+        verbose_name=_("ledger account"),
+    )
+    overdue_account = models.OneToOneField(
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="overdue_loan_contract",
+        verbose_name=_("overdue principal ledger account"),
+    )
+    payee_kind = models.CharField(_("payee kind"), max_length=16, choices=PayeeKind.choices, blank=True)
+    payee_name = models.CharField(_("payee name"), max_length=120, blank=True)
+    payee_account = models.CharField(_("payee account"), max_length=40, blank=True)
+    payee_bank = models.CharField(_("payee bank"), max_length=120, blank=True)
+    disbursement = models.OneToOneField(
+        BankInstruction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="loan_contract",
+        verbose_name=_("disbursement instruction"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -363,6 +430,13 @@ class ScheduleInstallment(models.Model):
     annual_rate = RateField(_("annual rate"))
     principal_paid = MoneyField(_("principal paid"), default=0)
     interest_paid = MoneyField(_("interest paid"), default=0)
+    penalty_paid = MoneyField(_("penalty interest paid"), default=0)
+    superseded_on = models.DateField(
+        _("superseded on"),
+        null=True,
+        blank=True,
+        help_text=_("Replaced by a re-amortised schedule (prepayment) or closed by a payoff on this date."),
+    )
 
     objects = ScheduleInstallmentQuerySet.as_manager()
 
@@ -373,6 +447,7 @@ class ScheduleInstallment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["contract", "number"],
+                condition=Q(superseded_on__isnull=True),
                 name="loan_installment_number_once",
                 violation_error_message=_("This installment is already in the schedule."),
             ),
@@ -391,8 +466,67 @@ class ScheduleInstallment(models.Model):
                 condition=Q(interest_paid__gte=0, interest_paid__lte=F("interest")),
                 name="loan_installment_interest_paid_range",
             ),
+            models.CheckConstraint(condition=Q(penalty_paid__gte=0), name="loan_installment_penalty_paid"),
         ]
         indexes = [models.Index(fields=["due_date"], name="loan_installment_due")]
 
     def __str__(self):
         return f"{self.contract_id} #{self.number} {self.due_date} {self.payment}"
+
+
+class LoanRepaymentQuerySet(VisibleQuerySet):
+    staff_roles = STAFF_LOAN_ROLES
+    depositor_path = "contract__borrower__user"
+
+    def own_rows(self, user):
+        condition = super().own_rows(user)
+        if condition is None:
+            return None
+        parties = LoanParty.objects.filter(application=OuterRef("contract__application_id"), depositor__user=user)
+        return condition | Q(Exists(parties))
+
+
+class LoanRepayment(models.Model):
+    """Money received on a loan and how it was applied ([HANDGE] loan business types 02 / 03 / 04 / 06): the
+    penalty, interest and principal parts, the journal entry that posted them and the bank line it came from."""
+
+    class Kind(models.TextChoices):
+        INSTALLMENT = "installment", _("Installment repayment")
+        PREPAYMENT = "prepayment", _("Partial prepayment")
+        PAYOFF = "payoff", _("Payoff")
+
+    contract = models.ForeignKey(LoanContract, on_delete=models.PROTECT, related_name="repayments")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    paid_on = models.DateField(_("paid on"))
+    amount = MoneyField(_("amount"))
+    principal = MoneyField(_("principal"), default=0)
+    interest = MoneyField(_("interest"), default=0)
+    penalty = MoneyField(_("penalty interest"), default=0)
+    keep = models.CharField(_("after the prepayment"), max_length=8, blank=True)
+    allocation = models.JSONField(_("allocation by installment"), default=list, blank=True)
+    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="loan_repayment")
+    statement_line = models.OneToOneField(
+        BankStatementLine, null=True, blank=True, on_delete=models.PROTECT, related_name="loan_repayment"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LoanRepaymentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("loan repayment")
+        verbose_name_plural = _("loan repayments")
+        ordering = ["contract", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, principal__gte=0, interest__gte=0, penalty__gte=0),
+                name="loan_repayment_amounts",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount=F("principal") + F("interest") + F("penalty")), name="loan_repayment_sum"
+            ),
+        ]
+        indexes = [models.Index(fields=["paid_on"], name="loan_repayment_paid_on")]
+
+    def __str__(self):
+        return f"{self.contract_id} {self.kind} {self.paid_on} {self.amount}"

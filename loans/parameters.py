@@ -24,6 +24,8 @@ declare("loans.max_term_years", "int", 30, "Longest term (years)", min=1, max=40
 declare("loans.retirement_extra_years", "int", 5, "Maturity at most this many years after retirement", min=0)
 declare("loans.amount_rounding", "decimal", "1000", "Loan amounts rounded down to (yuan)", min=1)
 declare("loans.fraud_ban_years", "int", 5, "Loan ban after fraud (years)", min=0)
+declare("loans.prepay_min_amount", "decimal", "10000", "Smallest partial prepayment (yuan)", min=0)
+declare("loans.prepay_per_year", "int", 2, "Partial prepayments a loan may have per calendar year", min=0, max=12)
 declare("loans.default_method", "str", "equal_installment", "Default repayment method",
         choices=("equal_installment", "equal_principal"))
 _RATES = {

@@ -8,22 +8,29 @@ may not import loans (the two sit side by side in the layers), so ``fund_center.
 
 from decimal import Decimal
 
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q, Sum
 
 from core import workflow
 from core.business_date import today
-from loans.models import LoanApplication, ScheduleInstallment
+from core.money import ZERO
+from loans.models import LoanApplication, LoanContract, LoanParty, LoanRepayment, ScheduleInstallment
 from loans.services.flow import FLOW
 
 
 def verified_repayments(*, viewer, depositor, since, until) -> Decimal | None:
-    """Principal and interest the depositor repaid on the center's loans from ``since`` to ``until``, as the
-    center's own loan records show, or ``None`` when the center holds no such record.
-
-    The loans module has no loan records yet, so this returns ``None`` and every loan-repayment withdrawal goes
-    to a reviewer. When loans arrive: read the repayments of the depositor's contracts (as borrower or co-borrower)
-    visible to ``viewer`` and return their sum."""
-    return None
+    """Principal and interest the depositor repaid on the center's loans from ``since`` to ``until`` (both
+    included), as the center's own repayment records show: the loans on which the depositor is the borrower, the
+    spouse or a co-borrower, visible to ``viewer``. ``None`` when the center holds no disbursed loan of theirs
+    (then a loan-repayment withdrawal goes to a reviewer). Penalty interest is not a repayment of the loan."""
+    parties = LoanParty.objects.filter(application=OuterRef("application_id"), depositor=depositor)
+    contracts = LoanContract.objects.visible_to(viewer).filter(disbursed_on__isnull=False)
+    contracts = contracts.filter(Q(borrower=depositor) | Q(Exists(parties)))
+    if not contracts.exists():
+        return None
+    total = LoanRepayment.objects.filter(contract__in=contracts, paid_on__gte=since, paid_on__lte=until).aggregate(
+        s=Sum(F("principal") + F("interest"))
+    )["s"]
+    return total or ZERO
 
 
 # --- applications, contracts and schedules -------------------------------------------------------------------
@@ -63,5 +70,15 @@ def application_case(*, viewer, pk) -> dict:
 
 
 def schedule(*, viewer, contract_id):
-    """The installments of a contract the viewer may see, in order."""
-    return ScheduleInstallment.objects.visible_to(viewer).filter(contract_id=contract_id).order_by("number")
+    """The installments in force of a contract the viewer may see, in order (rows superseded by a prepayment or
+    a payoff are history: admin shows them)."""
+    return (
+        ScheduleInstallment.objects.visible_to(viewer)
+        .filter(contract_id=contract_id, superseded_on__isnull=True)
+        .order_by("number")
+    )
+
+
+def repayments(*, viewer, contract_id):
+    """The repayments, prepayments and payoff of a contract the viewer may see, oldest first."""
+    return LoanRepayment.objects.visible_to(viewer).filter(contract_id=contract_id).order_by("paid_on", "id")

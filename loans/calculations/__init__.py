@@ -21,9 +21,10 @@ counter pages show it and the API returns it per field.
 
 Modules: ``common`` (input checks, rates, closed formulas), ``schedules`` (amortization, prepayment, payoff,
 repricing), ``terms`` (retirement and the longest term), ``limits`` (the loan limit), ``penalty`` (penalty
-interest). Import from the package.
+interest), ``allocation`` (how a repayment is applied). Import from the package.
 """
 
+from loans.calculations.allocation import Due, Part, allocate
 from loans.calculations.common import (
     EQUAL_INSTALLMENT,
     EQUAL_PRINCIPAL,
@@ -100,13 +101,16 @@ __all__ = [
     "PENALTY_MODES",
     "WORKER",
     "Component",
+    "Due",
     "Installment",
     "LimitRequest",
     "LoanLimit",
+    "Part",
     "Payoff",
     "Prepayment",
     "Simulation",
     "TermLimit",
+    "allocate",
     "annuity_factor",
     "check_amount",
     "check_method",

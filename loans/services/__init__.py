@@ -11,19 +11,41 @@ from loans.services.applications import (
     update_draft,
 )
 from loans.services.contracts import sign_contract
+from loans.services.disbursement import (
+    allowed_payees,
+    confirm_disbursement,
+    disburse,
+    fail_disbursement,
+    register_escrow_account,
+    sync_disbursements,
+)
 from loans.services.flow import FLOW
+from loans.services.overdue import classify_overdue
+from loans.services.repayments import amount_due, pay_off, payoff_quote, prepay, repay
 from loans.services.schedules import store_schedule
 
 __all__ = [
     "FLOW",
     "accept",
+    "allowed_payees",
+    "amount_due",
     "approve",
     "assess",
+    "classify_overdue",
+    "confirm_disbursement",
+    "disburse",
+    "fail_disbursement",
+    "pay_off",
+    "payoff_quote",
+    "prepay",
+    "register_escrow_account",
+    "repay",
     "create_draft",
     "reject",
     "review",
     "sign_contract",
     "store_schedule",
     "submit",
+    "sync_disbursements",
     "update_draft",
 ]

@@ -25,6 +25,7 @@ A = LoanApplication
 # Contracts that count as fund loans the family has had (used) and as not yet paid off (outstanding).
 USED_STATUSES = (
     LoanContract.Status.AWAITING_DISBURSEMENT,
+    LoanContract.Status.DISBURSING,
     LoanContract.Status.NORMAL,
     LoanContract.Status.OVERDUE,
     LoanContract.Status.PAID_OFF,
@@ -32,6 +33,7 @@ USED_STATUSES = (
 )
 OUTSTANDING_STATUSES = (
     LoanContract.Status.AWAITING_DISBURSEMENT,
+    LoanContract.Status.DISBURSING,
     LoanContract.Status.NORMAL,
     LoanContract.Status.OVERDUE,
 )

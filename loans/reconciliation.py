@@ -1,0 +1,53 @@
+"""What the loan records add to the reconciliation (ledger.reconciliation): each disbursed loan's outstanding
+principal in its schedule (the installments in force, principal less principal paid) equals the balances of its
+ledger sub-accounts under 121 and 122 together (0 before disbursement or after a failed one); each repayment's
+principal equals its entry's net credit to them; and the loans together equal the sub-accounts of 121 委托贷款 and 122
+逾期贷款 (a posting to a loan account no contract owns shows here). Registered when the app is ready."""
+
+from ledger import chart
+from ledger.reconciliation import register_record_check
+
+OUTSTANDING_SQL = """
+SELECT 'loan ' || c.number, a.code,
+       CASE WHEN c.disbursed_on IS NULL THEN 0 ELSE COALESCE(s.outstanding, 0) END AS expected,
+       a.balance + COALESCE(o.balance, 0)
+  FROM loans_loancontract c
+  JOIN ledger_account a ON a.id = c.ledger_account_id
+  LEFT JOIN ledger_account o ON o.id = c.overdue_account_id
+  LEFT JOIN (SELECT contract_id, SUM(principal - principal_paid) AS outstanding
+               FROM loans_scheduleinstallment WHERE superseded_on IS NULL GROUP BY contract_id) s
+         ON s.contract_id = c.id
+ WHERE a.balance + COALESCE(o.balance, 0)
+       <> CASE WHEN c.disbursed_on IS NULL THEN 0 ELSE COALESCE(s.outstanding, 0) END
+"""
+
+REPAYMENT_SQL = """
+SELECT 'loan ' || c.number || ' ' || r.kind || ' #' || r.id::text, a.code, r.principal,
+       COALESCE(SUM(CASE WHEN l.side = 'C' THEN l.amount ELSE -l.amount END), 0)
+  FROM loans_loanrepayment r
+  JOIN loans_loancontract c ON c.id = r.contract_id
+  JOIN ledger_account a ON a.id = c.ledger_account_id
+  LEFT JOIN ledger_journalline l ON l.entry_id = r.entry_id AND l.account_id IN (a.id, c.overdue_account_id)
+ GROUP BY c.number, r.id, a.code
+HAVING r.principal <> COALESCE(SUM(CASE WHEN l.side = 'C' THEN l.amount ELSE -l.amount END), 0)
+"""
+
+
+CONTROL_SQL = f"""
+WITH loans AS (
+    SELECT COALESCE(SUM(i.principal - i.principal_paid), 0) AS outstanding
+      FROM loans_scheduleinstallment i JOIN loans_loancontract c ON c.id = i.contract_id
+     WHERE i.superseded_on IS NULL AND c.disbursed_on IS NOT NULL),
+ledger AS (
+    SELECT COALESCE(SUM(a.balance), 0) AS balance
+      FROM ledger_account a JOIN ledger_account p ON p.id = a.parent_id
+     WHERE p.code IN ('{chart.ENTRUSTED_LOANS}', '{chart.OVERDUE_LOANS}'))
+SELECT 'all loans (121 + 122)', '121', loans.outstanding, ledger.balance
+  FROM loans, ledger WHERE loans.outstanding <> ledger.balance
+"""
+
+
+def register():
+    register_record_check("loan_outstanding", OUTSTANDING_SQL)
+    register_record_check("loan_repayment", REPAYMENT_SQL)
+    register_record_check("loan_control", CONTROL_SQL)

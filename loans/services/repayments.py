@@ -1,0 +1,450 @@
+"""Money received on a loan (DOMAIN.md §4.7, §4.9, §5): installment repayments allocated penalty → overdue
+interest → overdue principal → current interest → current principal (:func:`loans.calculations.allocate`),
+partial prepayments that re-amortise the rest of the schedule (:func:`loans.calculations.prepay`), and the
+payoff (:func:`loans.calculations.payoff`).
+
+Each service locks the contract row first, so two payments on one loan are applied one after the other and never
+twice to the same installment; the money comes from a bank statement line (locked, and booked by the same
+entry) and is posted through ``ledger.posting``: debit the bank, credit the loan's sub-account (principal), 401
+(interest) and 403 (penalty interest). Interest is income when it is received (no accrual through 131 yet)."""
+
+import dataclasses
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from core import audit, policy, roles
+from core.business_date import today
+from core.errors import InvalidInput, StateError
+from core.money import ZERO, format_yuan
+from ledger import chart
+from ledger import services as ledger_services
+from ledger.models import Account
+from ledger.posting import credit, debit, post
+from loans import calculations as calc
+from loans.models import LoanContract, LoanRepayment, ScheduleInstallment
+from loans.services.schedules import BATCH
+
+C = LoanContract.Status
+ACTIVE = (C.NORMAL, C.OVERDUE)
+PAYMENT_ROLES = (roles.FINANCE,)
+
+
+def _bad(field, message, code=None):
+    return InvalidInput(message, code=code, fields={field: [message]})
+
+
+def _lock(contract) -> LoanContract:
+    c = LoanContract.objects.select_for_update(of=("self",)).select_related("ledger_account").get(pk=contract.pk)
+    if c.status not in ACTIVE:
+        raise StateError(
+            _("Contract %(n)s is %(s)s; it takes no repayment.") % {"n": c.number, "s": c.get_status_display()},
+            code="loan_not_active",
+        )
+    return c
+
+
+def open_rows(contract) -> list[ScheduleInstallment]:
+    """The installments in force (not superseded), in order."""
+    return list(ScheduleInstallment.objects.filter(contract=contract, superseded_on__isnull=True).order_by("number"))
+
+
+def _unpaid(row):
+    return row.principal - row.principal_paid, row.interest - row.interest_paid
+
+
+def _penalty(row, days, settings) -> Decimal:
+    principal, interest = _unpaid(row)
+    owed = calc.penalty_interest(
+        principal + interest,
+        min(days, calc.common.MAX_PENALTY_DAYS),
+        row.annual_rate,
+        mode=settings["overdue.penalty_mode"],
+        multiplier=settings["overdue.penalty_multiplier"],
+        daily_rate=settings["overdue.penalty_daily_rate"],
+        grace_days=settings["overdue.grace_days"],
+        grace_interest=settings["overdue.penalty_grace_interest"],
+    )
+    return max(owed - row.penalty_paid, ZERO)
+
+
+def dues(contract, *, on: datetime.date, rows=None) -> list:
+    """What the loan owes on ``on``, per installment (:class:`loans.calculations.Due`): every unpaid installment
+    due on or before ``on`` (overdue once past the grace days, then with its penalty interest so far, less the
+    penalty already paid) and the next installment not yet due (it may be paid in advance)."""
+    settings = policy.snapshot("overdue.", on=on)
+    out, upcoming = [], False
+    for row in rows if rows is not None else open_rows(contract):
+        principal, interest = _unpaid(row)
+        if principal == 0 and interest == 0:
+            continue
+        if row.due_date > on:
+            if upcoming:
+                break
+            upcoming = True
+        days = (on - row.due_date).days
+        overdue = days > settings["overdue.grace_days"]
+        penalty = _penalty(row, days, settings) if overdue else ZERO
+        out.append(calc.Due(row.number, overdue, penalty, interest, principal))
+    return out
+
+
+def amount_due(*, contract, on=None) -> dict:
+    """What a page shows before a repayment: {"dues": [...], "total": ..., "overdue": ...}."""
+    items = dues(contract, on=on or today())
+    return {
+        "dues": items,
+        "total": sum((d.total for d in items), ZERO),
+        "overdue": sum((d.total for d in items if d.overdue), ZERO),
+    }
+
+
+def _receipt(line, actor):
+    line = ledger_services.lock_receipt(line, actor=actor)
+    return line, line.bank_account.ledger_account_id
+
+
+def overdue_principal(rows, on, grace_days) -> Decimal:
+    """The unpaid principal of the installments past their due date and the grace days on ``on``: what the
+    loan's 122 sub-account holds (DOMAIN.md §5.1, 正常转逾期本金)."""
+    return sum((r.principal - r.principal_paid for r in rows if (on - r.due_date).days > grace_days), ZERO)
+
+
+def loan_lines(c, *, principal, overdue_after, memo="") -> list:
+    """The lines on the loan's two sub-accounts for ``principal`` repaid, leaving ``overdue_after`` on the 122
+    one (overdue principal) and the rest on the 121 one: principal repaid of an overdue installment comes out of
+    122, and an installment that fell overdue since the last classification moves there now."""
+    held = Account.objects.get(pk=c.overdue_account_id).balance if c.overdue_account_id else ZERO
+    from_overdue = held - overdue_after if c.overdue_account_id else ZERO
+    out = []
+    for account_id, amount in ((c.ledger_account_id, principal - from_overdue), (c.overdue_account_id, from_overdue)):
+        if amount > 0:
+            out.append(credit(account_id, amount, memo[:120]))
+        elif amount < 0:
+            out.append(debit(account_id, -amount, memo[:120]))
+    return out
+
+
+def _post(c, *, bank_account_id, principal, interest, penalty, overdue_after, memo, key, business_type, actor, on):
+    total = principal + interest + penalty
+    lines = [debit(bank_account_id, total, memo[:120])]
+    lines += loan_lines(c, principal=principal, overdue_after=overdue_after, memo=memo)
+    if interest:
+        lines.append(credit(Account.objects.get(code=chart.LOAN_INTEREST_INCOME), interest, memo[:120]))
+    if penalty:
+        lines.append(credit(Account.objects.get(code=chart.PENALTY_INCOME), penalty, memo[:120]))
+    return post(
+        lines=lines,
+        memo=memo[:200],
+        actor=actor,
+        idempotency_key=key,
+        business_date=on,
+        business_type=business_type,
+        source=f"loan:{c.pk}",
+    )
+
+
+def close_loan_accounts(c, actor):
+    for account in (c.ledger_account, c.overdue_account):
+        if account is not None:
+            ledger_services.close_account(account=account, actor=actor)
+
+
+def _status_after(c, on, actor):
+    """正常 / 逾期 from what is still overdue; 已结清 when every installment is paid."""
+    rows = open_rows(c)
+    if all(r.principal_paid == r.principal and r.interest_paid == r.interest for r in rows):
+        c.status, c.closed_on = C.PAID_OFF, on
+    elif any(d.overdue for d in dues(c, on=on, rows=rows)):
+        c.status = C.OVERDUE
+    else:
+        c.status = C.NORMAL
+    c.save(update_fields=["status", "closed_on", "updated_at"])
+    if c.status == C.PAID_OFF:
+        close_loan_accounts(c, actor)
+
+
+@transaction.atomic
+def repay(*, actor, contract: LoanContract, line) -> LoanRepayment:
+    """Apply the money of an incoming bank statement line to the loan's installments due (and the next one not
+    yet due), in the order of :func:`loans.calculations.allocate`. More than is due is refused (a prepayment is
+    its own service); so is a repayment on a loan that is not being repaid."""
+    roles.require_role(actor, *PAYMENT_ROLES)
+    on = today()
+    c = _lock(contract)
+    line, bank_account_id = _receipt(line, actor)
+    rows = open_rows(c)
+    owed = dues(c, on=on, rows=rows)
+    total = sum((d.total for d in owed), ZERO)
+    if total == 0:
+        raise _bad("amount", _("Nothing is due on this loan now; use a prepayment instead."), "nothing_due")
+    if line.amount > total:
+        raise _bad(
+            "amount",
+            _("%(a)s is more than the %(t)s due now; pay what is due, and the rest as a prepayment.")
+            % {"a": format_yuan(line.amount), "t": format_yuan(total)},
+            "more_than_due",
+        )
+    parts, _left = calc.allocate(line.amount, owed)
+    by_number = {r.number: r for r in rows}
+    changed = []
+    for part in parts:
+        row = by_number[part.number]
+        row.principal_paid += part.principal
+        row.interest_paid += part.interest
+        row.penalty_paid += part.penalty
+        changed.append(row)
+    ScheduleInstallment.objects.bulk_update(
+        changed, ["principal_paid", "interest_paid", "penalty_paid"], batch_size=BATCH
+    )
+    principal = sum((p.principal for p in parts), ZERO)
+    interest = sum((p.interest for p in parts), ZERO)
+    penalty = sum((p.penalty for p in parts), ZERO)
+    overdue = any(d.overdue for d in owed)
+    grace = policy.get("overdue.grace_days", on)
+    entry = _post(
+        c,
+        bank_account_id=bank_account_id,
+        principal=principal,
+        interest=interest,
+        penalty=penalty,
+        overdue_after=overdue_principal(rows, on, grace),
+        memo=_("Loan repayment %(n)s") % {"n": c.number},
+        key=f"loan:{c.pk}:line:{line.pk}",
+        business_type="L04" if overdue else "L02",
+        actor=actor,
+        on=on,
+    )
+    ledger_services.mark_booked(line, entry)
+    repayment = LoanRepayment.objects.create(
+        contract=c,
+        kind=LoanRepayment.Kind.INSTALLMENT,
+        paid_on=on,
+        amount=line.amount,
+        principal=principal,
+        interest=interest,
+        penalty=penalty,
+        allocation=[p.as_dict() for p in parts],
+        entry=entry,
+        statement_line=line,
+        created_by=actor,
+    )
+    _status_after(c, on, actor)
+    audit.record(
+        actor=actor,
+        action="loan.repay",
+        obj=c,
+        after={
+            "amount": str(line.amount),
+            "principal": str(principal),
+            "interest": str(interest),
+            "penalty": str(penalty),
+            "line": line.bank_reference,
+        },
+    )
+    return repayment
+
+
+def _settled_prefix(rows, on):
+    """For a prepayment or payoff: nothing due may be unpaid, and the next installment not partly paid. Returns
+    the number of the last installment paid (0: none)."""
+    if any(r.due_date <= on and any(_unpaid(r)) for r in rows):
+        raise StateError(_("Pay the installments due first."), code="installments_due")
+    after = 0
+    for row in rows:
+        if any(_unpaid(row)):
+            break
+        after = row.number
+    if any(r.principal_paid or r.interest_paid for r in rows if r.number > after):
+        raise StateError(
+            _("The next installment is partly paid; pay it in full first."), code="installment_partly_paid"
+        )
+    return after
+
+
+def _as_installments(rows):
+    return [
+        calc.Installment(r.number, r.due_date, r.principal, r.interest, r.payment, r.balance, r.annual_rate)
+        for r in rows
+    ]
+
+
+@transaction.atomic
+def prepay(*, actor, contract: LoanContract, line, keep) -> LoanRepayment:
+    """A partial prepayment (部分提前还款) of the bank line's amount, then the rest of the schedule re-amortised by
+    :func:`loans.calculations.prepay`, keeping the term (lower payment) or the payment (shorter term). The old
+    unpaid installments stay as history (superseded today), the new ones are stored in one ``bulk_create``.
+    Refused: below the policy minimum, more prepayments this year than the policy allows, the whole balance
+    or more (that is a payoff), or installments due and unpaid."""
+    roles.require_role(actor, *PAYMENT_ROLES)
+    on = today()
+    c = _lock(contract)
+    line, bank_account_id = _receipt(line, actor)
+    rows = open_rows(c)
+    after = _settled_prefix(rows, on)
+    amount = line.amount
+    minimum = policy.get("loans.prepay_min_amount", on)
+    if amount < minimum:
+        raise _bad("amount", _("A prepayment is at least %(m)s.") % {"m": format_yuan(minimum)}, "below_minimum")
+    per_year = policy.get("loans.prepay_per_year", on)
+    done = LoanRepayment.objects.filter(contract=c, kind=LoanRepayment.Kind.PREPAYMENT, paid_on__year=on.year)
+    if done.count() >= per_year:
+        raise _bad(
+            "amount",
+            _("This loan has had its %(n)d prepayments of %(y)d already.") % {"n": per_year, "y": on.year},
+            "prepayment_count",
+        )
+    installments = _as_installments(rows)
+    if after:  # the balance after the last installment paid is what is owed now (an earlier prepayment lowered it)
+        owed = sum((r.principal for r in rows if r.number > after), ZERO)
+        installments[after - 1] = dataclasses.replace(installments[after - 1], balance=owed)
+    result = calc.prepay(installments, after=after, amount=amount, keep=keep, method=c.method)
+    ScheduleInstallment.objects.filter(contract=c, superseded_on__isnull=True, number__gt=after).update(
+        superseded_on=on
+    )
+    ScheduleInstallment.objects.bulk_create(
+        [
+            ScheduleInstallment(
+                contract_id=c.pk,
+                number=i.number,
+                due_date=i.due_date,
+                principal=i.principal,
+                interest=i.interest,
+                payment=i.payment,
+                balance=i.balance,
+                annual_rate=i.annual_rate,
+            )
+            for i in result.installments
+            if i.number > after
+        ],
+        batch_size=BATCH,
+    )
+    entry = _post(
+        c,
+        bank_account_id=bank_account_id,
+        principal=amount,
+        interest=ZERO,
+        penalty=ZERO,
+        overdue_after=ZERO,
+        memo=_("Loan prepayment %(n)s") % {"n": c.number},
+        key=f"loan:{c.pk}:line:{line.pk}",
+        business_type="L03",
+        actor=actor,
+        on=on,
+    )
+    ledger_services.mark_booked(line, entry)
+    repayment = LoanRepayment.objects.create(
+        contract=c,
+        kind=LoanRepayment.Kind.PREPAYMENT,
+        paid_on=on,
+        amount=amount,
+        principal=amount,
+        keep=keep,
+        allocation=[
+            {
+                "after_installment": after,
+                "payment_after": str(result.payment_after),
+                "months_left_after": result.months_left_after,
+                "interest_saved": str(result.interest_saved),
+            }
+        ],
+        entry=entry,
+        statement_line=line,
+        created_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="loan.prepay",
+        obj=c,
+        after={
+            "amount": str(amount),
+            "keep": keep,
+            "payment_after": str(result.payment_after),
+            "months_left": result.months_left_after,
+        },
+    )
+    return repayment
+
+
+def payoff_quote(*, contract, on=None) -> "calc.Payoff":
+    """The payoff amount on ``on`` (default: the business date): the principal outstanding plus its interest by
+    days since the last installment paid (or the disbursement), by :func:`loans.calculations.payoff`."""
+    on = on or today()
+    if contract.disbursed_on is None:
+        raise StateError(_("The loan has not been disbursed."), code="not_disbursed")
+    rows = open_rows(contract)
+    paid = [r for r in rows if r.principal_paid == r.principal and r.interest_paid == r.interest]
+    since = paid[-1].due_date if paid else contract.disbursed_on
+    rest = [r for r in rows if r not in paid]
+    balance = sum((r.principal - r.principal_paid for r in rest), ZERO)
+    rate = rest[0].annual_rate if rest else contract.annual_rate
+    return calc.payoff(balance, rate, since=since, on=on)
+
+
+@transaction.atomic
+def pay_off(*, actor, contract: LoanContract, line) -> LoanRepayment:
+    """Full payoff (提前结清) with a bank line of exactly the payoff amount (:func:`payoff_quote`): the principal
+    to the loan's sub-account, the interest to 401; the unpaid installments are superseded (kept as history), the
+    loan is 已结清 and its ledger sub-account closed."""
+    roles.require_role(actor, *PAYMENT_ROLES)
+    on = today()
+    c = _lock(contract)
+    line, bank_account_id = _receipt(line, actor)
+    rows = open_rows(c)
+    _settled_prefix(rows, on)
+    quote = payoff_quote(contract=c, on=on)
+    if line.amount != quote.total:
+        raise _bad(
+            "amount",
+            _("The payoff amount on %(d)s is %(t)s (principal %(p)s, interest %(i)s); the payment is %(a)s.")
+            % {
+                "d": on.isoformat(),
+                "t": format_yuan(quote.total),
+                "p": format_yuan(quote.principal),
+                "i": format_yuan(quote.interest),
+                "a": format_yuan(line.amount),
+            },
+            "payoff_amount",
+        )
+    entry = _post(
+        c,
+        bank_account_id=bank_account_id,
+        principal=quote.principal,
+        interest=quote.interest,
+        penalty=ZERO,
+        overdue_after=ZERO,
+        memo=_("Loan payoff %(n)s") % {"n": c.number},
+        key=f"loan:{c.pk}:line:{line.pk}",
+        business_type="L06",
+        actor=actor,
+        on=on,
+    )
+    ledger_services.mark_booked(line, entry)
+    ScheduleInstallment.objects.filter(contract=c, superseded_on__isnull=True).exclude(
+        principal_paid=F("principal"), interest_paid=F("interest")
+    ).update(superseded_on=on)
+    repayment = LoanRepayment.objects.create(
+        contract=c,
+        kind=LoanRepayment.Kind.PAYOFF,
+        paid_on=on,
+        amount=line.amount,
+        principal=quote.principal,
+        interest=quote.interest,
+        allocation=[{"since": str(on - datetime.timedelta(days=quote.days)), "days": quote.days}],
+        entry=entry,
+        statement_line=line,
+        created_by=actor,
+    )
+    c.status, c.closed_on = C.PAID_OFF, on
+    c.save(update_fields=["status", "closed_on", "updated_at"])
+    close_loan_accounts(c, actor)
+    audit.record(
+        actor=actor,
+        action="loan.pay_off",
+        obj=c,
+        after={"principal": str(quote.principal), "interest": str(quote.interest), "days": quote.days},
+    )
+    return repayment
