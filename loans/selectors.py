@@ -12,7 +12,8 @@ from django.db.models import F
 
 from core import workflow
 from core.business_date import today
-from loans.models import LoanApplication, ScheduleInstallment
+from loans import calculations as calc
+from loans.models import LoanApplication, LoanContract, ScheduleInstallment
 from loans.services.flow import FLOW
 
 
@@ -65,3 +66,53 @@ def application_case(*, viewer, pk) -> dict:
 def schedule(*, viewer, contract_id):
     """The installments of a contract the viewer may see, in order."""
     return ScheduleInstallment.objects.visible_to(viewer).filter(contract_id=contract_id).order_by("number")
+
+
+def queue(*, viewer, filters=None):
+    """The loan officer's list of applications (filtered by ``loans.filters.ApplicationFilter``)."""
+    from loans.filters import ApplicationFilter
+
+    qs = applications(viewer=viewer).select_related("created_by")
+    return ApplicationFilter.apply(filters, qs)
+
+
+def contracts(*, viewer):
+    return LoanContract.objects.visible_to(viewer).select_related("application", "borrower")
+
+
+def schedule_preview(app) -> list:
+    """The schedule the application would have at its requested amount, term, method and the assessed rate
+    (``loans.calculations.schedule``, no due dates yet); empty before the rate is known."""
+    if app.annual_rate is None:
+        return []
+    return calc.schedule(app.requested_amount, app.annual_rate, app.term_months, app.method)
+
+
+TIMELINE = (
+    ("submitted", ("submit",)),
+    ("accepted", ("accept", "resubmit")),
+    ("reviewed", ("review",)),
+    ("decided", ("approve", "reject", "cancel")),
+)
+
+
+def timeline(app) -> list[dict]:
+    """The stages a borrower follows (submitted → accepted → reviewed → approved or rejected), each with the
+    date it was reached (None while it is ahead) and, for the decision, its outcome and reason."""
+    steps = list(workflow.history(app))
+    out = []
+    for stage, actions in TIMELINE:
+        done = [t for t in steps if t.action in actions]
+        last = done[-1] if done else None
+        if stage == "submitted" and last is None and app.channel == LoanApplication.Channel.COUNTER:
+            last = next((t for t in steps if t.action == "accept"), None)
+        out.append(
+            {
+                "stage": stage,
+                "at": last.at if last else None,
+                "action": last.action if last else "",
+                "to_state": last.to_state if last else "",
+                "comment": last.comment if last else "",
+            }
+        )
+    return out
