@@ -8,9 +8,9 @@ may not import loans (the two sit side by side in the layers), so ``fund_center.
 
 from decimal import Decimal
 
-from django.db.models import F
+from django.db.models import Count, F
 
-from core import workflow
+from core import audit, roles, workflow
 from core.business_date import today
 from loans import calculations as calc
 from loans.models import LoanApplication, LoanContract, ScheduleInstallment
@@ -51,8 +51,11 @@ def decision_clock(app, *, on=None):
 def application_case(*, viewer, pk) -> dict:
     """What a case page shows: the application, its spouse and co-borrowers, the stored assessment (every check
     and every limit component with its explanation), the decision clock, the steps taken and the actions the
-    viewer may take now. Raises ``LoanApplication.DoesNotExist`` for a case the viewer may not see."""
+    viewer may take now. A member of staff opening it is recorded (the borrower sees it among the views of their
+    personal data). Raises ``LoanApplication.DoesNotExist`` for a case the viewer may not see."""
     app = applications(viewer=viewer).get(pk=pk)
+    if roles.is_staff_user(viewer):
+        audit.record_view(viewer=viewer, action="loan.view", obj=app, depositor_id=app.borrower_id, number=app.number)
     return {
         "application": app,
         "parties": list(app.parties.select_related("depositor")),
@@ -74,6 +77,14 @@ def queue(*, viewer, filters=None):
 
     qs = applications(viewer=viewer).select_related("created_by")
     return ApplicationFilter.apply(filters, qs)
+
+
+def state_counts(*, viewer) -> list[dict]:
+    """The workbench's queues: each state with the number of applications in it, in the workflow's order."""
+    counts = dict(
+        LoanApplication.objects.visible_to(viewer).values("state").annotate(n=Count("id")).values_list("state", "n")
+    )
+    return [{"state": s, "label": label, "count": counts.get(s, 0)} for s, label in LoanApplication.State.choices]
 
 
 def contracts(*, viewer):

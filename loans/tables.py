@@ -2,10 +2,13 @@
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.tables import BadgeColumn, MoneyColumn, Table
 from loans.models import LoanApplication, ScheduleInstallment
+from loans.selectors import decision_clock
 
 STATE_COLOURS = {
     "draft": "light",
@@ -43,6 +46,21 @@ class ApplicationTable(Table):
         fields = ()
         attrs = {**Table.Meta.attrs, "id": "loan-applications"}
         empty_text = _("No loan applications.")
+        row_attrs = {"class": lambda record: "table-danger" if (decision_clock(record) or {}).get("overdue") else ""}
+
+    def render_decision_due(self, value, record):
+        if value is None:
+            return "—"
+        clock = decision_clock(record) or {}
+        if "overdue" in clock:
+            return format_html('{} <span class="badge text-bg-danger">{}</span>', f"{value:%Y-%m-%d}", _("Overdue"))
+        if "left" in clock:
+            return format_html(
+                '{} <span class="badge text-bg-info">{}</span>',
+                f"{value:%Y-%m-%d}",
+                ngettext("%(days)s day left", "%(days)s days left", clock["left"]) % {"days": clock["left"]},
+            )
+        return f"{value:%Y-%m-%d}"
 
     def value_decision_due(self, value):
         return value or ""

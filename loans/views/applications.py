@@ -35,7 +35,10 @@ def queue(request):
         table=table,
         filename="loan_applications",
         filterset=ApplicationFilter(request.GET or None),
-        context={"can_enter": roles.has_role(request.user, roles.LOAN_OFFICER)},
+        context={
+            "can_enter": roles.has_role(request.user, roles.LOAN_OFFICER),
+            "queues": selectors.state_counts(viewer=request.user),
+        },
     )
 
 

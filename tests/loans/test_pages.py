@@ -2,19 +2,21 @@
 history, actions by role, four eyes) and the contract with its schedule; bad input refused with nothing written."""
 
 import csv
+import datetime
 import io
 from decimal import Decimal
 
 import pytest
 
-from core.models import CaseTransition
+from core.models import AuditEvent, CaseTransition
 from loans import services
 from loans.models import LoanApplication, LoanContract, LoanParty, ScheduleInstallment
 from tests import factories
 from tests.conftest import make_user
-from tests.loans.conftest import example_data
+from tests.loans.conftest import example_data, on
 
 D = Decimal
+day = datetime.date
 S = LoanApplication.State
 
 
@@ -202,3 +204,28 @@ def test_a_clerk_reads_but_does_not_enter(staff, household, client):
     assert client.get("/counter/loans/new/").status_code == 403
     assert client.post("/counter/loans/new/", {**form_data(household), "accept": "1"}).status_code == 403
     assert LoanApplication.objects.count() == 0
+
+
+def test_workbench_counts_each_queue_and_marks_an_overdue_decision(staff, household, client):
+    app = accepted(staff, household)  # accepted on 2026-01-15: decision due 2026-01-30
+    services.create_draft(actor=staff["officer"], account=household["borrower"], data=example_data())
+    client.force_login(staff["reviewer"])
+    page = client.get("/counter/loans/").content.decode()
+    assert 'data-queue="accepted">已受理 <span class="badge text-bg-light">1</span>' in page
+    assert 'data-queue="draft">草稿 <span class="badge text-bg-light">1</span>' in page
+    assert 'data-queue="approved">已批准 <span class="badge text-bg-light">0</span>' in page
+    assert '2026-01-30 <span class="badge text-bg-info">还剩 15 天</span>' in page
+    on(day(2026, 2, 2))
+    page = client.get("/counter/loans/").content.decode()
+    open("/tmp/lp_queue.html", "w").write(page)
+    assert page.count('<tr class="table-danger') == 1
+    assert '2026-01-30 <span class="badge text-bg-danger">已超期</span>' in page
+    assert app.number in page
+
+
+def test_a_staff_view_of_the_case_is_recorded_for_the_borrower(staff, household, client):
+    app = accepted(staff, household)
+    client.force_login(staff["reviewer"])
+    client.get(f"/counter/loans/{app.number}/")
+    event = AuditEvent.objects.get(action="loan.view")
+    assert event.after == {"depositor": app.borrower_id, "roles": ["reviewer"], "number": app.number}
