@@ -7,6 +7,7 @@ app_name = "loans"
 urlpatterns = [
     page("loans/", views.queue, name="queue", allow=roles.STAFF_ROLES),
     page("loans/new/", views.new, name="new", allow=(roles.LOAN_OFFICER,)),
+    page("loans/lookup/", views.lookup, name="lookup", allow=(roles.LOAN_OFFICER,)),
     page("loans/contracts/<str:number>/", views.contract, name="contract", allow=roles.STAFF_ROLES),
     page("loans/<str:number>/", views.case, name="case", allow=roles.STAFF_ROLES),
     page("loans/<str:number>/edit/", views.edit, name="edit", allow=(roles.LOAN_OFFICER,)),

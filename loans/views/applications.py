@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -85,8 +86,30 @@ def _save(request, form, app=None):
     return app
 
 
+def _with_lookup(form):
+    """The account field asks for the borrower's summary (htmx) as the officer types."""
+    form.fields["account"].widget.attrs.update(
+        {"hx-get": reverse("loans:lookup"), "hx-trigger": "change, keyup changed delay:400ms", "hx-target": "#borrower"}
+    )
+    return form
+
+
+def lookup(request):
+    """htmx: who the account number belongs to (name, ID as the viewer may see it, status, balance, spouse)."""
+    number = (request.GET.get("account") or "").strip()[:20]
+    account = None
+    if number:
+        account = (
+            FundAccount.objects.visible_to(request.user)
+            .select_related("depositor", "depositor__spouse", "ledger_account")
+            .filter(number=number)
+            .first()
+        )
+    return render(request, "loans/_borrower.html", {"account": account, "number": number})
+
+
 def new(request):
-    form = forms.CounterApplicationForm(request.POST or None)
+    form = _with_lookup(forms.CounterApplicationForm(request.POST or None))
     if request.method == "POST" and form.is_valid():
         app = _save(request, form)
         if app is not None:

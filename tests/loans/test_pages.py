@@ -229,3 +229,15 @@ def test_a_staff_view_of_the_case_is_recorded_for_the_borrower(staff, household,
     client.get(f"/counter/loans/{app.number}/")
     event = AuditEvent.objects.get(action="loan.view")
     assert event.after == {"depositor": app.borrower_id, "roles": ["reviewer"], "number": app.number}
+
+
+def test_the_entry_form_looks_the_borrower_up_by_account_number(staff, household, client):
+    client.force_login(staff["officer"])
+    page = client.get("/counter/loans/new/").content.decode()
+    assert 'hx-get="/counter/loans/lookup/"' in page
+    borrower = household["borrower"]
+    snippet = client.get("/counter/loans/lookup/", {"account": borrower.number}).content.decode()
+    assert f'data-borrower="{borrower.number}"><strong>王建国</strong>' in snippet
+    assert "余额 30,000.00" in snippet and "配偶 李红" in snippet
+    assert borrower.depositor.id_number not in snippet  # a loan officer sees the ID number masked
+    assert "没有该账户。" in client.get("/counter/loans/lookup/", {"account": "9" * 400}).content.decode()
