@@ -241,3 +241,21 @@ def test_the_entry_form_looks_the_borrower_up_by_account_number(staff, household
     assert "余额 30,000.00" in snippet and "配偶 李红" in snippet
     assert borrower.depositor.id_number not in snippet  # a loan officer sees the ID number masked
     assert "没有该账户。" in client.get("/counter/loans/lookup/", {"account": "9" * 400}).content.decode()
+
+
+def test_approval_refused_through_the_page_then_rejected_with_the_reason(staff, household, client):
+    app = accepted(staff, household)  # the credit report is not checked: approval must refuse
+    client.force_login(staff["reviewer"])
+    client.post(f"/counter/loans/{app.number}/review/", {"comment": "请核查征信"})
+    client.force_login(staff["approver"])
+    before = (counts(), LoanApplication.objects.get().updated_at)
+    response = client.post(f"/counter/loans/{app.number}/approve/", {"comment": "同意"}, follow=True)
+    assert "尚未核查征信报告。" in response.content.decode()
+    app.refresh_from_db()
+    assert app.state == S.REVIEWED and app.decided_on is None
+    assert (counts(), app.updated_at) == before
+    client.post(f"/counter/loans/{app.number}/reject/", {"comment": "征信报告未通过"})
+    app.refresh_from_db()
+    assert app.state == S.REJECTED and app.decided_on == day(2026, 1, 15)
+    page = client.get(f"/counter/loans/{app.number}/").content.decode()
+    assert "征信报告未通过" in page and 'id="decision"' not in page  # nothing left to do
