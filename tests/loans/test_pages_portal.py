@@ -103,3 +103,42 @@ def test_another_depositors_application_is_404(staff, household, client):
     assert client.post(f"/portal/loans/{app.number}/submit/").status_code == 404
     app.refresh_from_db()
     assert app.state == S.DRAFT
+
+
+NASTY = ["", " ", "-0", "0.000", "-1", "1e400", "NaN", "Infinity", "9" * 5000, "１２３", "1,000", "<script>", "\x00"]
+BAD_AMOUNTS = [v for v in NASTY if v != "１２３"]  # full-width digits read as 123: a valid amount
+AMOUNTS = ("requested_amount", "property_price", "term_months", "property_area")  # each must be > 0
+
+
+def test_no_input_makes_a_500_and_bad_amounts_write_nothing(staff, household, client):
+    """Every field of the calculator, the online application and the counter form, with hostile values: never a
+    500; a bad amount or term is refused (the form again, 200) with nothing written."""
+    from tests.loans.test_pages import form_data
+
+    for name in ("principal", "months", "rate_percent", "method", "prepay_after", "prepay_amount", "prepay_keep"):
+        for value in NASTY:
+            response = client.get("/portal/loans/calculator/", {**EXAMPLE_A, name: value})
+            assert response.status_code == 200, (name, value)
+    user = portal_user(household["borrower"].depositor, "wjg")
+    client.force_login(user)
+    data = {**example_data(), "ownership_share": "1", "homes_owned": "0", "children": "0"}
+    for name in AMOUNTS:
+        for value in BAD_AMOUNTS:
+            response = client.post("/portal/loans/apply/", {**data, name: value, "submit": "1"})
+            assert response.status_code == 200, (name, value)
+    assert LoanApplication.objects.count() == 0 and CaseTransition.objects.count() == 0
+    for name in data:
+        for value in NASTY:
+            response = client.post("/portal/loans/apply/", {**data, name: value, "save": "1"})
+            assert response.status_code in (200, 302), (name, value)
+    client.force_login(staff["officer"])
+    counter = form_data(household)
+    for name in AMOUNTS:
+        for value in BAD_AMOUNTS:
+            response = client.post("/counter/loans/new/", {**counter, name: value, "accept": "1"})
+            assert response.status_code == 200, (name, value)
+    assert not LoanApplication.objects.filter(channel="counter").exists()
+    for name in [*counter, "co_borrowers", "spouse_name", "spouse_id_number", "spouse_balance"]:
+        for value in NASTY:
+            response = client.post("/counter/loans/new/", {**counter, name: value, "save": "1"})
+            assert response.status_code in (200, 302), (name, value)
