@@ -259,3 +259,21 @@ def test_approval_refused_through_the_page_then_rejected_with_the_reason(staff, 
     assert app.state == S.REJECTED and app.decided_on == day(2026, 1, 15)
     page = client.get(f"/counter/loans/{app.number}/").content.decode()
     assert "征信报告未通过" in page and 'id="decision"' not in page  # nothing left to do
+
+
+def test_the_list_and_the_case_page_read_a_fixed_number_of_queries(staff, household, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(staff["reviewer"])
+    app = accepted(staff, household)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/counter/loans/").status_code == 200
+    for _ in range(20):
+        services.create_draft(actor=staff["officer"], account=household["borrower"], data=example_data())
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/counter/loans/").status_code == 200
+    assert len(many) == len(one)  # no query per row
+    with CaptureQueriesContext(connection) as case:
+        assert client.get(f"/counter/loans/{app.number}/").status_code == 200
+    assert len(case) <= 25, [q["sql"] for q in case.captured_queries]
