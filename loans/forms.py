@@ -92,7 +92,7 @@ class CounterApplicationForm(ApplicationForm):
         ),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "201000000123\n赵六,110101199001010011,35000.00"}),
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     field_order = ["account"]

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import FundAccount
@@ -24,6 +25,15 @@ ACTIONS = {
     "review": lambda user, app, c: services.review(actor=user, application=app, comment=c),
     "approve": lambda user, app, c: services.approve(actor=user, application=app, comment=c),
     "reject": lambda user, app, c: services.reject(actor=user, application=app, reason=c),
+}
+# Button and history labels of the loan workflow's steps (the workflow's own labels are shared with other cases).
+STEP_LABELS = {
+    "create": gettext_lazy("Entered as a draft"),
+    "submit": gettext_lazy("Submitted online"),
+    "accept": gettext_lazy("Accept the application (受理)"),
+    "review": gettext_lazy("Review (审核)"),
+    "approve": gettext_lazy("Approve the loan (审批)"),
+    "reject": gettext_lazy("Reject the loan"),
 }
 PREVIEW_ROWS = 12
 
@@ -139,12 +149,25 @@ def case(request, number):
     app = _case(request, number)
     page = selectors.application_case(viewer=request.user, pk=app.pk)
     preview = selectors.schedule_preview(app)
-    buttons = [(t.action, t.label) for t in page["actions"] if t.action in ACTIONS]
+    buttons = [(t.action, STEP_LABELS[t.action]) for t in page["actions"] if t.action in ACTIONS]
+    states = dict(LoanApplication.State.choices)
+    history = [
+        {
+            "at": t.at,
+            "step": STEP_LABELS.get(t.action, t.action),
+            "from_state": states.get(t.from_state, ""),
+            "to_state": states.get(t.to_state, t.to_state),
+            "actor": t.actor,
+            "comment": t.comment,
+        }
+        for t in page["history"]
+    ]
     return render(
         request,
         "loans/case.html",
         {
             **page,
+            "history": history,
             "form": forms.DecisionForm(),
             "credit_form": forms.CreditForm(),
             "buttons": buttons,

@@ -66,7 +66,8 @@ def test_officer_enters_and_accepts_the_case_page_explains_the_limit(staff, hous
     assert "1,590.60" in page and "1,300.00" in page and "598,409.40" in page
     assert '<td class="text-end money">2,890.18</td>' in page  # the last installment absorbs the rounding
     assert 'data-check="credit" class="text-danger"' in page  # not checked yet
-    assert 'data-action="accept"' not in page and 'data-action="reject"' in page
+    assert 'data-action="accept"' not in page and 'data-action="reject">不予贷款</button>' in page
+    assert "<td>受理</td><td>草稿 → 已受理</td>" in page  # the history, in words
 
 
 def test_entry_form_refuses_bad_input_in_chinese_and_writes_nothing(staff, household, client):
