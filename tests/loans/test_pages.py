@@ -215,6 +215,10 @@ def test_workbench_counts_each_queue_and_marks_an_overdue_decision(staff, househ
     assert 'data-queue="accepted">已受理 <span class="badge text-bg-light">1</span>' in page
     assert 'data-queue="draft">草稿 <span class="badge text-bg-light">1</span>' in page
     assert 'data-queue="approved">已批准 <span class="badge text-bg-light">0</span>' in page
+    assert (
+        '<span class="badge text-bg-primary">已受理</span>' in page
+        and '<span class="badge text-bg-light">草稿</span>' in page
+    )
     assert '2026-01-30 <span class="badge text-bg-info">还剩 15 天</span>' in page
     on(day(2026, 2, 2))
     page = client.get("/counter/loans/").content.decode()
