@@ -45,6 +45,7 @@ PERSONAL_DATA_VIEWS = {
     "account.interest.view": "interest",
     "withdrawal.view": "withdrawal",
     "withdrawal.document.view": "document",
+    "loan.view": "loan",
 }
 
 

@@ -8,11 +8,12 @@ may not import loans (the two sit side by side in the layers), so ``fund_center.
 
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
-from core import workflow
+from core import audit, roles, workflow
 from core.business_date import today
 from core.money import ZERO
+from loans import calculations as calc
 from loans.models import LoanApplication, LoanContract, LoanParty, LoanRepayment, ScheduleInstallment
 from loans.services.flow import FLOW
 
@@ -57,8 +58,11 @@ def decision_clock(app, *, on=None):
 def application_case(*, viewer, pk) -> dict:
     """What a case page shows: the application, its spouse and co-borrowers, the stored assessment (every check
     and every limit component with its explanation), the decision clock, the steps taken and the actions the
-    viewer may take now. Raises ``LoanApplication.DoesNotExist`` for a case the viewer may not see."""
+    viewer may take now. A member of staff opening it is recorded (the borrower sees it among the views of their
+    personal data). Raises ``LoanApplication.DoesNotExist`` for a case the viewer may not see."""
     app = applications(viewer=viewer).get(pk=pk)
+    if roles.is_staff_user(viewer):
+        audit.record_view(viewer=viewer, action="loan.view", obj=app, depositor_id=app.borrower_id, number=app.number)
     return {
         "application": app,
         "parties": list(app.parties.select_related("depositor")),
@@ -82,3 +86,61 @@ def schedule(*, viewer, contract_id):
 def repayments(*, viewer, contract_id):
     """The repayments, prepayments and payoff of a contract the viewer may see, oldest first."""
     return LoanRepayment.objects.visible_to(viewer).filter(contract_id=contract_id).order_by("paid_on", "id")
+
+
+def queue(*, viewer, filters=None):
+    """The loan officer's list of applications (filtered by ``loans.filters.ApplicationFilter``)."""
+    from loans.filters import ApplicationFilter
+
+    qs = applications(viewer=viewer).select_related("created_by")
+    return ApplicationFilter.apply(filters, qs)
+
+
+def state_counts(*, viewer) -> list[dict]:
+    """The workbench's queues: each state with the number of applications in it, in the workflow's order."""
+    counts = dict(
+        LoanApplication.objects.visible_to(viewer).values("state").annotate(n=Count("id")).values_list("state", "n")
+    )
+    return [{"state": s, "label": label, "count": counts.get(s, 0)} for s, label in LoanApplication.State.choices]
+
+
+def contracts(*, viewer):
+    return LoanContract.objects.visible_to(viewer).select_related("application", "borrower")
+
+
+def schedule_preview(app) -> list:
+    """The schedule the application would have at its requested amount, term, method and the assessed rate
+    (``loans.calculations.schedule``, no due dates yet); empty before the rate is known."""
+    if app.annual_rate is None:
+        return []
+    return calc.schedule(app.requested_amount, app.annual_rate, app.term_months, app.method)
+
+
+TIMELINE = (
+    ("submitted", ("submit",)),
+    ("accepted", ("accept", "resubmit")),
+    ("reviewed", ("review",)),
+    ("decided", ("approve", "reject", "cancel")),
+)
+
+
+def timeline(app) -> list[dict]:
+    """The stages a borrower follows (submitted → accepted → reviewed → approved or rejected), each with the
+    date it was reached (None while it is ahead) and, for the decision, its outcome and reason."""
+    steps = list(workflow.history(app))
+    out = []
+    for stage, actions in TIMELINE:
+        done = [t for t in steps if t.action in actions]
+        last = done[-1] if done else None
+        if stage == "submitted" and last is None and app.channel == LoanApplication.Channel.COUNTER:
+            last = next((t for t in steps if t.action == "accept"), None)
+        out.append(
+            {
+                "stage": stage,
+                "at": last.at if last else None,
+                "action": last.action if last else "",
+                "to_state": last.to_state if last else "",
+                "comment": last.comment if last else "",
+            }
+        )
+    return out

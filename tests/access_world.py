@@ -16,6 +16,7 @@ from deposits.models import BaseAdjustment, DeferralApplication, RemittanceList
 from deposits.services import deferral as deferral_services
 from deposits.services import remittance as remittance_services
 from ledger.models import BankStatementLine
+from loans.models import LoanApplication, LoanContract
 from tests import factories
 from tests.conftest import make_user
 from withdrawals.models import Recovery, StandingInstruction, WithdrawalApplication, WithdrawalDocument
@@ -41,6 +42,8 @@ class Side:
     standing: StandingInstruction = None
     recovery: Recovery = None
     notification: Notification = None
+    loan: LoanApplication = None
+    loan_contract: LoanContract = None
 
 
 @dataclass
@@ -84,6 +87,20 @@ def _side(tag, clerk, bank, n):
     side.recovery = Recovery.objects.create(application=side.withdrawal, depositor=depositor, amount_due=D("1000"),
                                             reason="虚假材料", ordered_on=datetime.date(2026, 11, 20),
                                             created_by=clerk)
+    side.loan = LoanApplication.objects.create(
+        number=f"DK20261120{n:08d}", borrower=depositor, account=account, state="draft", channel="online",
+        application_date=datetime.date(2026, 11, 20), property_address="示范市人民路8号", property_kind="new",
+        property_price=D("1000000"), property_area=D("89.5"), monthly_income=D("20000"), requested_amount=D("500000"),
+        term_months=240, created_by=user)
+    approved = LoanApplication.objects.create(
+        number=f"DK20261120{n + 10:08d}", borrower=depositor, account=account, state="approved",
+        application_date=datetime.date(2026, 11, 20), property_address="示范市人民路9号", property_kind="resale",
+        property_price=D("800000"), property_area=D("70"), monthly_income=D("20000"), requested_amount=D("400000"),
+        term_months=120, annual_rate=D("0.026"), created_by=clerk)
+    side.loan_contract = LoanContract.objects.create(
+        number=f"HT20261120{n:08d}", application=approved, borrower=depositor, principal=D("400000"),
+        annual_rate=D("0.026"), term_months=120, method="equal_installment", signed_on=datetime.date(2026, 11, 20),
+        first_due_date=datetime.date(2026, 12, 20))
     side.notification = Notification.objects.create(user=user, channel="inbox", subject=f"通知{tag}", body="正文")
     return side
 

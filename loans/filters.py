@@ -1,0 +1,51 @@
+"""FilterSets of the loans app, for the loan officer's list of applications."""
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core import roles
+from core.filters import FilterSet, SearchFilter
+from loans.models import LoanApplication
+
+A = LoanApplication
+
+
+def officers(request=None):
+    """Loan officers (the people who enter applications at the counter)."""
+    return get_user_model().objects.filter(groups__name=roles.LOAN_OFFICER).order_by("username")
+
+
+class ApplicationFilter(FilterSet):
+    q = SearchFilter(label=_("Borrower's name, ID number, account or application number"))
+    state = django_filters.ChoiceFilter(label=_("State"), choices=A.State.choices, empty_label=_("All states"))
+    officer = django_filters.ModelChoiceFilter(
+        label=_("Entered by"), field_name="created_by", queryset=officers, empty_label=_("Everyone")
+    )
+    date_from = django_filters.DateFilter(
+        label=_("Applied from"),
+        field_name="application_date",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        label=_("Applied until"),
+        field_name="application_date",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = A
+        fields = ["q", "state", "officer", "date_from", "date_to"]
+
+    def search(self, queryset, name, value):
+        q = value.strip()
+        if not q:
+            return queryset
+        upper = q.upper().replace(" ", "")
+        return queryset.filter(
+            Q(number=upper) | Q(account__number=upper) | Q(borrower__id_number=upper) | Q(borrower__name__icontains=q)
+        )

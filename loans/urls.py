@@ -1,0 +1,17 @@
+from core import roles
+from core.access import page
+from loans.views import applications as views
+
+DECIDERS = (roles.LOAN_OFFICER, roles.REVIEWER, roles.APPROVER)
+app_name = "loans"
+urlpatterns = [
+    page("loans/", views.queue, name="queue", allow=roles.STAFF_ROLES),
+    page("loans/new/", views.new, name="new", allow=(roles.LOAN_OFFICER,)),
+    page("loans/lookup/", views.lookup, name="lookup", allow=(roles.LOAN_OFFICER,)),
+    page("loans/contracts/<str:number>/", views.contract, name="contract", allow=roles.STAFF_ROLES),
+    page("loans/<str:number>/", views.case, name="case", allow=roles.STAFF_ROLES),
+    page("loans/<str:number>/edit/", views.edit, name="edit", allow=(roles.LOAN_OFFICER,)),
+    page("loans/<str:number>/assess/", views.assess, name="assess", allow=DECIDERS),
+    page("loans/<str:number>/sign/", views.sign, name="sign", allow=(roles.LOAN_OFFICER,)),
+    page("loans/<str:number>/<str:action>/", views.act, name="act", allow=DECIDERS),
+]

@@ -1,0 +1,1 @@
+"""Staff pages of the loans app (one module per page group)."""

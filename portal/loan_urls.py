@@ -1,0 +1,17 @@
+"""The depositor's loan pages under /portal/ (their own URL namespace, ``loans_portal``); the calculator is
+public."""
+
+from core import roles
+from core.access import PUBLIC, page
+from portal.views import loans as views
+
+DEPOSITOR = {"allow": (roles.DEPOSITOR,), "login_url": "portal:login"}
+app_name = "loans_portal"
+urlpatterns = [
+    page("loans/calculator/", views.calculator, name="calculator", allow=(PUBLIC,)),
+    page("loans/", views.my_loans, name="list", **DEPOSITOR),
+    page("loans/apply/", views.apply, name="apply", **DEPOSITOR),
+    page("loans/<str:number>/", views.detail, name="detail", **DEPOSITOR),
+    page("loans/<str:number>/edit/", views.apply, name="edit", **DEPOSITOR),
+    page("loans/<str:number>/submit/", views.submit, name="submit", **DEPOSITOR),
+]

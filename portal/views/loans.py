@@ -1,0 +1,132 @@
+"""Depositor pages for housing loans (/portal/loans/...): the public loan calculator (no login), the online
+application (save a draft, submit), "my loan applications" and the detail of one with its timeline and the
+decision. Only the depositor's own data; every write is a service call, every figure from ``loans``."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import roles
+from core.errors import ApplicationError
+from loans import selectors, services
+from loans.forms import ApplicationForm, CalculatorForm, add_errors
+from loans.models import LoanApplication
+from portal import selectors as portal_selectors
+
+S = LoanApplication.State
+CHART_BARS = 40  # the chart shows at most this many bars (years, or groups of months)
+
+
+def _mine(request):
+    return selectors.applications(viewer=request.user).filter(borrower__user=request.user).order_by("-id")
+
+
+def _own(request, number) -> LoanApplication:
+    app = _mine(request).filter(number=number[:30]).first()
+    if app is None:
+        raise Http404
+    return app
+
+
+def _chart(installments) -> list[dict]:
+    """Principal and interest paid per year of the loan, as shares of the largest year (for the bars)."""
+    years = {}
+    for i in installments:
+        year = (i.number - 1) // 12 + 1
+        p, n = years.get(year, (0, 0))
+        years[year] = (p + i.principal, n + i.interest)
+    top = max((p + n for p, n in years.values()), default=0) or 1
+    return [
+        {"year": y, "principal": p, "interest": n, "p_pct": int(p * 100 / top), "i_pct": int(n * 100 / top)}
+        for y, (p, n) in list(years.items())[:CHART_BARS]
+    ]
+
+
+def calculator(request):
+    """Public: the schedule of a loan (``loans.calculations.simulate``, the same as the calculator API)."""
+    form = CalculatorForm(request.GET or None)
+    result = None
+    if form.is_bound and form.is_valid():
+        try:
+            result = form.simulate()
+        except ApplicationError as exc:
+            form.add_errors(exc)
+    context = {
+        "form": form,
+        "result": result,
+        "portal": "depositor",
+        "hide_portal_nav": not roles.has_role(request.user, roles.DEPOSITOR),
+    }
+    if result is not None:
+        context |= {
+            "rows": result.installments,
+            "chart": _chart(result.installments),
+            "first": result.installments[0],
+            "months": len(result.installments),
+        }
+    return render(request, "portal/loan_calculator.html", context)
+
+
+def my_loans(request):
+    account = portal_selectors.current_account(viewer=request.user)
+    return render(request, "portal/loans.html", {"account": account, "portal": "depositor", "rows": _mine(request)})
+
+
+def apply(request, number=None):
+    """A new application for the depositor's own account, or a draft changed; "submit" sends it to the center."""
+    account = portal_selectors.current_account(viewer=request.user)
+    app = _own(request, number) if number else None
+    if app is not None and app.state != S.DRAFT:
+        messages.error(
+            request, _("Only a draft can be changed; this application is %(s)s.") % {"s": app.get_state_display()}
+        )
+        return redirect("loans_portal:detail", number=app.number)
+    form = ApplicationForm(request.POST or None, initial=ApplicationForm.initial_from(app) if app else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if app is None:
+                app = services.create_draft(actor=request.user, account=account, data=form.service_data())
+            else:
+                app = services.update_draft(actor=request.user, application=app, data=form.service_data())
+            if "submit" in request.POST:
+                app = services.submit(actor=request.user, application=app)
+            messages.success(request, _("Application %(n)s: %(s)s") % {"n": app.number, "s": app.get_state_display()})
+            return redirect("loans_portal:detail", number=app.number)
+        except ApplicationError as exc:
+            add_errors(form, exc)
+    return render(
+        request, "portal/loan_apply.html", {"account": account, "portal": "depositor", "form": form, "application": app}
+    )
+
+
+@require_POST
+def submit(request, number):
+    app = _own(request, number)
+    try:
+        app = services.submit(actor=request.user, application=app)
+        messages.success(request, _("Application %(n)s: %(s)s") % {"n": app.number, "s": app.get_state_display()})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("loans_portal:detail", number=app.number)
+
+
+def detail(request, number):
+    app = _own(request, number)
+    account = portal_selectors.current_account(viewer=request.user)
+    decision = next((t for t in reversed(selectors.timeline(app)) if t["stage"] == "decided" and t["at"]), None)
+    return render(
+        request,
+        "portal/loan_detail.html",
+        {
+            "account": account,
+            "portal": "depositor",
+            "application": app,
+            "timeline": selectors.timeline(app),
+            "decision": decision,
+            "parties": list(app.parties.all()),
+            "limit": app.assessment.get("limit"),
+            "clock": selectors.decision_clock(app),
+        },
+    )
