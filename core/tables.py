@@ -57,22 +57,28 @@ class MonthColumn(tables.DateColumn):
 
 
 class BadgeColumn(tables.Column):
-    """A choice shown as a coloured badge (``colours``: value → Bootstrap colour), exported as its label."""
+    """A choice shown as a coloured badge (``colours``: stored value → Bootstrap colour), exported as its label.
+    django-tables2 hands a choice column its label, so the stored value is read from the record itself."""
 
     def __init__(self, *args, colours=None, **kwargs):
         self.colours = colours or {}
         super().__init__(*args, **kwargs)
 
-    def _label(self, record):
-        return getattr(record, f"get_{self.accessor}_display")() if self.accessor else ""
+    @staticmethod
+    def _code_and_label(record, bound_column):
+        path = str(bound_column.accessor)
+        *parents, field = path.split("__")
+        owner = tables.A("__".join(parents)).resolve(record, quiet=True) if parents else record
+        code = getattr(owner, field, None)
+        display = getattr(owner, f"get_{field}_display", None)
+        return code, (display() if callable(display) else code)
 
-    def render(self, value, record):
-        return format_html(
-            '<span class="badge text-bg-{}">{}</span>', self.colours.get(value, "secondary"), self._label(record)
-        )
+    def render(self, value, record, bound_column):
+        code, label = self._code_and_label(record, bound_column)
+        return format_html('<span class="badge text-bg-{}">{}</span>', self.colours.get(code, "secondary"), label)
 
-    def value(self, value, record):
-        return str(self._label(record))
+    def value(self, value, record, bound_column):
+        return str(self._code_and_label(record, bound_column)[1] or "")
 
 
 def export_rows(table, exclude_columns=()):

@@ -48,14 +48,6 @@ class ApplicationTable(Table):
         empty_text = _("No loan applications.")
         row_attrs = {"class": lambda record: "table-danger" if (decision_clock(record) or {}).get("overdue") else ""}
 
-    def render_state(self, record):
-        # django-tables2 hands a choice column its label: colour the badge by the state's code
-        return format_html(
-            '<span class="badge text-bg-{}">{}</span>',
-            STATE_COLOURS.get(record.state, "secondary"),
-            record.get_state_display(),
-        )
-
     def render_decision_due(self, value, record):
         if value is None:
             return "—"

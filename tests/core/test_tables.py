@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from core import tabular
@@ -87,3 +88,18 @@ def test_an_export_over_the_row_cap_is_refused_with_a_message(client, clerk, emp
     assert len(_csv(client.get(url, {"q": "甲公司", "export": "csv"}))) == 2
     settings.EXPORT_MAX_ROWS = 3
     assert len(_csv(client.get(url, {"export": "csv"}))) == 4
+
+
+def test_a_status_badge_is_coloured_by_the_stored_code_and_shows_its_label(db, clerk):
+    from accounts.models import Employer
+    from accounts.tables import EmployerTable
+    from core.tables import export_rows
+
+    factories.employer(clerk, name="甲公司")
+    emp = Employer.objects.get(name="甲公司")
+    assert emp.status == "01"
+    with translation.override("zh-hans"):
+        cell = EmployerTable(Employer.objects.filter(pk=emp.pk)).rows[0].get_cell("status")
+        assert cell == f'<span class="badge text-bg-success">{emp.get_status_display()}</span>'
+        header, *rows = list(export_rows(EmployerTable(Employer.objects.filter(pk=emp.pk))))
+    assert str(emp.get_status_display()) in rows[0]
