@@ -32,7 +32,7 @@ def finance(staff):
     return make_user("l_finance", "finance")
 
 
-def example_a(staff, household):
+def example_a(staff, household, method="equal_installment"):
     """An approved application with a signed contract on Example A's terms (¥500,000, 2.85 %, 240 months, equal
     installment: 2,735.59 a month) and its schedule; the bank holds the money to lend."""
     app = approved(staff, household)
@@ -43,7 +43,7 @@ def example_a(staff, household):
         principal=D("500000.00"),
         annual_rate=D("0.0285"),
         term_months=240,
-        method="equal_installment",
+        method=method,
         signed_on=day(2026, 1, 15),
         first_due_date=day(2026, 2, 15),
     )
@@ -52,8 +52,8 @@ def example_a(staff, household):
     return contract
 
 
-def disbursed(staff, household, finance, when=FEB_10):
-    contract = example_a(staff, household)
+def disbursed(staff, household, finance, when=FEB_10, method="equal_installment"):
+    contract = example_a(staff, household, method)
     services.register_escrow_account(
         actor=finance, kind="presale", number=ESCROW, name="示范置业有限公司预售资金监管户", bank="示范银行"
     )
@@ -546,3 +546,20 @@ def test_overdue_principal_moves_to_122_and_back_when_repaid(staff, household, f
     contract.refresh_from_db()
     assert contract.status == C.OVERDUE
     assert check_records()["differences"] == []
+
+
+def test_equal_principal_prepayment_keeping_the_term(staff, household, finance):
+    contract = disbursed(staff, household, finance, method="equal_principal")
+    first = rows(contract)[0]
+    assert (first.principal, first.interest, first.payment) == (D("2083.33"), D("1187.50"), D("3270.83"))
+    pay_installments(contract, finance, 1)
+    services.prepay(actor=finance, contract=contract, line=receipt("100000.00", "EP1"), keep="term")
+    schedule = rows(contract)
+    # 397,916.67 over the 239 months left: principal round(397,916.67 / 239) = 1,664.92, interest 945.05
+    assert (schedule[1].principal, schedule[1].interest, schedule[1].payment) == (
+        D("1664.92"),
+        D("945.05"),
+        D("2609.97"),
+    )
+    assert len(schedule) == 240 and sum(r.principal for r in schedule[1:]) == D("397916.67")
+    assert balance(contract.ledger_account.code) == D("397916.67")
