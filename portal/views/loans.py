@@ -115,7 +115,6 @@ def submit(request, number):
 def detail(request, number):
     app = _own(request, number)
     account = portal_selectors.current_account(viewer=request.user)
-    decision = next((t for t in reversed(selectors.timeline(app)) if t["stage"] == "decided" and t["at"]), None)
     return render(
         request,
         "portal/loan_detail.html",
@@ -124,7 +123,6 @@ def detail(request, number):
             "portal": "depositor",
             "application": app,
             "timeline": selectors.timeline(app),
-            "decision": decision,
             "parties": list(app.parties.all()),
             "limit": app.assessment.get("limit"),
             "clock": selectors.decision_clock(app),

@@ -15,6 +15,7 @@ EXAMPLE_A = {"principal": "500000", "months": "240", "rate_percent": "2.85", "me
 
 def test_calculator_is_public_and_exact_to_the_fen(db, client):
     """DOMAIN.md §4.6, Example A: 500,000 at 2.85 % over 240 months."""
+    assert 'href="/portal/loans/calculator/" id="loan-calculator"' in client.get("/portal/login/").content.decode()
     page = client.get("/portal/loans/calculator/", EXAMPLE_A).content.decode()
     assert '<div class="fs-5 money" id="first-payment">2,735.59</div>' in page
     assert '<div class="fs-5" id="months">240</div>' in page
