@@ -1,8 +1,11 @@
+from celery.schedules import ParseException
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import CrontabSchedule
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import policy
@@ -142,3 +145,24 @@ class NumberSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Numbers are never reused: the counters are only read here."""
 
     list_display = ("name", "last_value")
+
+
+class CrontabScheduleAdmin(beat_admin.CrontabScheduleAdmin):
+    """django-celery-beat's crontab admin, whose readable description raised celery's ``ParseException`` for a
+    value such as ``-1`` (a 500 on the form showing the field errors, and on the list once such a row existed);
+    the description of an unreadable schedule is now empty and the form shows its errors."""
+
+    list_display = ("__str__", "readable")
+    fields = ("readable", "minute", "hour", "day_of_month", "month_of_year", "day_of_week", "timezone")
+    readonly_fields = ("readable",)
+
+    @admin.display(description=gettext_lazy("Readable schedule"))
+    def readable(self, obj):
+        try:
+            return obj.human_readable
+        except (ParseException, ValueError):
+            return "—"
+
+
+admin.site.unregister(CrontabSchedule)
+admin.site.register(CrontabSchedule, CrontabScheduleAdmin)

@@ -211,3 +211,40 @@ def test_portal_tables_scroll_inside_the_page_on_a_phone(client, clerk):
                 html[match.start() : match.start() + 80],
             )
     assert tables >= 4  # the employer home's two tables, the list's lines, the withdrawal reasons at least
+
+
+def test_crontab_schedule_admin_answers_a_negative_minute_with_a_form_error(client, db):
+    """Admin, beat schedule: minute "-1" made the readable description raise, a 500 instead of the form's
+    errors."""
+    from django.contrib.auth.models import User
+    from django.utils import translation
+    from django_celery_beat.models import CrontabSchedule
+
+    client.force_login(User.objects.create_superuser("cron_admin", password="pw-Secret-123"))
+    before = CrontabSchedule.objects.count()
+    for field in ("minute", "hour", "day_of_month", "month_of_year", "day_of_week"):
+        data = {
+            "minute": "5",
+            "hour": "2",
+            "day_of_month": "*",
+            "month_of_year": "*",
+            "day_of_week": "*",
+            "timezone": "Asia/Shanghai",
+            field: "-1",
+        }
+        page = client.post("/admin/django_celery_beat/crontabschedule/add/", data)
+        assert page.status_code in (200, 302), field
+        if page.status_code == 200:
+            assert "errornote" in page.content.decode(), field
+    # whatever the package's validators let through, the list and every change page still open
+    assert client.get("/admin/django_celery_beat/crontabschedule/").status_code == 200
+    for schedule in CrontabSchedule.objects.all():
+        assert client.get(f"/admin/django_celery_beat/crontabschedule/{schedule.pk}/change/").status_code == 200
+    assert CrontabSchedule.objects.count() - before <= 5
+    with translation.override("zh-hans"):
+        assert (
+            client.get("/admin/django_celery_beat/crontabschedule/", HTTP_ACCEPT_LANGUAGE="zh-hans").status_code == 200
+        )
+        from core.admin import CrontabScheduleAdmin
+
+        assert str(CrontabScheduleAdmin.readable.short_description) == "执行时间说明"
