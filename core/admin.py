@@ -8,8 +8,9 @@ from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import CrontabSchedule
 from simple_history.admin import SimpleHistoryAdmin
 
-from core import policy
+from core import bounds, policy
 from core.business_date import set_business_date, today
+from core.errors import InvalidInput
 from core.models import AuditEvent, BatchChunk, BatchRun, BusinessDay, CaseTransition, NumberSequence, PolicyValue
 from core.readonly_admin import NoRevertMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin
 
@@ -100,10 +101,25 @@ class PolicyValueAdmin(NoRevertMixin, SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
 
 
+class BusinessDayForm(forms.ModelForm):
+    class Meta:
+        model = BusinessDay
+        fields = ("current",)
+
+    def clean_current(self):
+        value = self.cleaned_data["current"]
+        try:
+            return bounds.business_date(value)
+        except InvalidInput as exc:
+            raise ValidationError(exc.message, code=exc.code) from exc
+
+
 @admin.register(BusinessDay)
 class BusinessDayAdmin(NoRevertMixin, SimpleHistoryAdmin):
-    """The business date is set through its service (audited), here as anywhere else."""
+    """The business date is set through its service (audited), here as anywhere else; a date outside the
+    plausible window (``core.bounds.business_date``) is a form error."""
 
+    form = BusinessDayForm
     list_display = ("current", "updated_at")
 
     def has_delete_permission(self, request, obj=None):

@@ -248,3 +248,36 @@ def test_crontab_schedule_admin_answers_a_negative_minute_with_a_form_error(clie
         from core.admin import CrontabScheduleAdmin
 
         assert str(CrontabScheduleAdmin.readable.short_description) == "执行时间说明"
+
+
+def test_business_date_outside_the_plausible_window_is_refused(client, db):
+    """Admin accepted 0001-01-01 as the business date; every page counting an interest year from it then failed
+    (the depositor's interest page was a 500). The admin form and the service now refuse it."""
+    import datetime
+
+    import pytest
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from core.actors import system_actor
+    from core.business_date import set_business_date, today
+    from core.errors import InvalidInput
+    from core.models import AuditEvent, BusinessDay
+
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
+    events = AuditEvent.objects.filter(action="business_date.set").count()
+    client.force_login(User.objects.create_superuser("date_admin", password="pw-Secret-123"))
+    url = f"/admin/core/businessday/{BusinessDay.objects.get().pk}/change/"
+    far = (timezone.localdate() + datetime.timedelta(days=800)).isoformat()
+    for bad in ("0001-01-01", "1990-12-31", "9999-12-31", far):
+        page = client.post(url, {"current": bad}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert page.status_code == 200, bad
+        assert "请输入 1991-01-01 至" in page.content.decode(), bad
+        with pytest.raises(InvalidInput):
+            set_business_date(actor=system_actor(), date=datetime.date.fromisoformat(bad))
+    assert today() == datetime.date(2026, 11, 20)
+    assert AuditEvent.objects.filter(action="business_date.set").count() == events
+    # a plausible date still goes through the audited service
+    assert client.post(url, {"current": "2026-12-01"}).status_code == 302
+    assert today() == datetime.date(2026, 12, 1)
+    assert AuditEvent.objects.filter(action="business_date.set").count() == events + 1
