@@ -132,6 +132,7 @@ class BusinessDayAdmin(NoRevertMixin, SimpleHistoryAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "actor", "action", "object_type", "object_id", "request_id")
+    list_select_related = ("actor",)  # one query for the page, not one per row
     list_filter = ("action", "object_type")
     search_fields = ("object_id", "request_id", "action")
 
@@ -139,6 +140,7 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(CaseTransition)
 class CaseTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("at", "case_type", "case_id", "action", "from_state", "to_state", "step", "actor", "rule")
+    list_select_related = ("actor", "case_type")
     list_filter = ("case_type", "action", "step")
     search_fields = ("=case_id", "action", "comment")
     list_select_related = ("case_type", "actor")

@@ -281,3 +281,39 @@ def test_business_date_outside_the_plausible_window_is_refused(client, db):
     assert client.post(url, {"current": "2026-12-01"}).status_code == 302
     assert today() == datetime.date(2026, 12, 1)
     assert AuditEvent.objects.filter(action="business_date.set").count() == events + 1
+
+
+def test_audit_and_case_history_admin_lists_do_not_query_per_row(client, db):
+    """The audit-event list made one query per row for its actor (69 queries for 58 events)."""
+    import datetime
+
+    from django.contrib.auth.models import User
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core import audit
+    from core.models import CaseTransition
+
+    client.force_login(User.objects.create_superuser("list_admin", password="pw-Secret-123"))
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    counts = {}
+    for rows in (3, 40):
+        for i in range(rows):
+            actor = make_user(f"actor_{rows}_{i}")
+            audit.record(actor=actor, action="test.action", object_type="x", object_id=str(i))
+            CaseTransition.objects.create(
+                case_type=ContentType.objects.get_for_model(User),
+                case_id=i,
+                action="a",
+                to_state="b",
+                actor=actor,
+                business_date=datetime.date(2026, 11, 20),
+            )
+        counts[rows] = (queries("/admin/core/auditevent/"), queries("/admin/core/casetransition/"))
+    assert counts[40] == counts[3], counts
