@@ -1,12 +1,16 @@
+from celery.schedules import ParseException
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import CrontabSchedule
 from simple_history.admin import SimpleHistoryAdmin
 
-from core import policy
+from core import bounds, policy
 from core.business_date import set_business_date, today
+from core.errors import InvalidInput
 from core.models import AuditEvent, BatchChunk, BatchRun, BusinessDay, CaseTransition, NumberSequence, PolicyValue
 from core.readonly_admin import NoRevertMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin
 
@@ -97,10 +101,25 @@ class PolicyValueAdmin(NoRevertMixin, SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
 
 
+class BusinessDayForm(forms.ModelForm):
+    class Meta:
+        model = BusinessDay
+        fields = ("current",)
+
+    def clean_current(self):
+        value = self.cleaned_data["current"]
+        try:
+            return bounds.business_date(value)
+        except InvalidInput as exc:
+            raise ValidationError(exc.message, code=exc.code) from exc
+
+
 @admin.register(BusinessDay)
 class BusinessDayAdmin(NoRevertMixin, SimpleHistoryAdmin):
-    """The business date is set through its service (audited), here as anywhere else."""
+    """The business date is set through its service (audited), here as anywhere else; a date outside the
+    plausible window (``core.bounds.business_date``) is a form error."""
 
+    form = BusinessDayForm
     list_display = ("current", "updated_at")
 
     def has_delete_permission(self, request, obj=None):
@@ -113,6 +132,7 @@ class BusinessDayAdmin(NoRevertMixin, SimpleHistoryAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "actor", "action", "object_type", "object_id", "request_id")
+    list_select_related = ("actor",)  # one query for the page, not one per row
     list_filter = ("action", "object_type")
     search_fields = ("object_id", "request_id", "action")
 
@@ -120,6 +140,7 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(CaseTransition)
 class CaseTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("at", "case_type", "case_id", "action", "from_state", "to_state", "step", "actor", "rule")
+    list_select_related = ("actor", "case_type")
     list_filter = ("case_type", "action", "step")
     search_fields = ("=case_id", "action", "comment")
     list_select_related = ("case_type", "actor")
@@ -142,3 +163,24 @@ class NumberSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Numbers are never reused: the counters are only read here."""
 
     list_display = ("name", "last_value")
+
+
+class CrontabScheduleAdmin(beat_admin.CrontabScheduleAdmin):
+    """django-celery-beat's crontab admin, whose readable description raised celery's ``ParseException`` for a
+    value such as ``-1`` (a 500 on the form showing the field errors, and on the list once such a row existed);
+    the description of an unreadable schedule is now empty and the form shows its errors."""
+
+    list_display = ("__str__", "readable")
+    fields = ("readable", "minute", "hour", "day_of_month", "month_of_year", "day_of_week", "timezone")
+    readonly_fields = ("readable",)
+
+    @admin.display(description=gettext_lazy("Readable schedule"))
+    def readable(self, obj):
+        try:
+            return obj.human_readable
+        except (ParseException, ValueError):
+            return "—"
+
+
+admin.site.unregister(CrontabSchedule)
+admin.site.register(CrontabSchedule, CrontabScheduleAdmin)

@@ -8,7 +8,8 @@ with these functions, so a value refused in one channel is refused in every othe
 * a date: not before the center's system existed (setting ``CENTER_FOUNDED``) and not after the end of the
   month after the business date (``ahead`` months for fields that plan ahead, such as a deferral period);
 * a month: the same window, as the first day of the month;
-* an interest year: from the year after the founding to the year after the business date.
+* an interest year: from the year after the founding to the year after the business date;
+* a new business date: not before the founding and at most ``BUSINESS_DATE_AHEAD`` after the wall-clock date.
 
 They raise :class:`core.errors.InvalidInput` with a translated message; form and serializer fields turn it into
 their own validation error.
@@ -94,6 +95,19 @@ def rate(value) -> Decimal:
 def date(value: datetime.date, *, ahead: int = 1, earliest: datetime.date | None = None) -> datetime.date:
     """A date within the plausible window (see the module)."""
     first, last = max(founded(), earliest or founded()), latest_date(ahead)
+    if not first <= value <= last:
+        raise InvalidInput(_("Enter a date between %(a)s and %(b)s.") % {"a": first, "b": last}, code="bad_date")
+    return value
+
+
+BUSINESS_DATE_AHEAD = datetime.timedelta(days=731)  # catching up or rehearsing a year end, never a century
+
+
+def business_date(value: datetime.date) -> datetime.date:
+    """A new business date (see the module): every other window is counted from it, so it stays plausible."""
+    from django.utils import timezone
+
+    first, last = founded(), timezone.localdate() + BUSINESS_DATE_AHEAD
     if not first <= value <= last:
         raise InvalidInput(_("Enter a date between %(a)s and %(b)s.") % {"a": first, "b": last}, code="bad_date")
     return value

@@ -15,9 +15,11 @@ def today() -> datetime.date:
 
 @transaction.atomic
 def set_business_date(*, actor, date: datetime.date):
+    from core import bounds
     from core.audit import record
     from core.models import BusinessDay
 
+    bounds.business_date(date)
     before = today()
     obj, _ = BusinessDay.objects.update_or_create(pk=1, defaults={"current": date})
     record(actor=actor, action="business_date.set", obj=obj, before={"date": str(before)},
