@@ -1,6 +1,6 @@
 """Input checks, rates and the closed formulas every other loan calculation builds on (DOMAIN.md §4.5, §4.6)."""
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,7 @@ MAX_RATE_PLACES = 8  # as stored (core.money.RATE_PLACES)
 MAX_PENALTY_DAYS = 36600  # a hundred years: bounds the arithmetic
 
 PRECISION = 40  # significant digits for the intermediate results (powers of 1 + r over 480 months)
+_INTEREST_CONTEXT = Context(prec=PRECISION, rounding=ROUND_HALF_UP)  # period_interest; never modified
 
 
 # --- input checks ----------------------------------------------------------------------------------------
@@ -108,9 +109,8 @@ def daily_rate(annual_rate) -> Decimal:
 
 def period_interest(balance, annual_rate) -> Decimal:
     """The interest of one monthly period on ``balance``: round(balance × annual / 12, 2) half-up."""
-    with localcontext() as ctx:
-        ctx.prec = PRECISION
-        return (Decimal(balance) * Decimal(annual_rate) / 12).quantize(FEN, rounding=ROUND_HALF_UP)
+    ctx = _INTEREST_CONTEXT  # the context's own methods: no localcontext() per installment of a schedule
+    return ctx.divide(ctx.multiply(Decimal(balance), Decimal(annual_rate)), 12).quantize(FEN, context=ctx)
 
 
 def rate_key(months: int, second: bool) -> str:

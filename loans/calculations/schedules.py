@@ -1,10 +1,10 @@
 """Amortization schedules, prepayment, payoff and repricing (DOMAIN.md §4.5–§4.7)."""
 
+import calendar
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from dateutil.relativedelta import relativedelta
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput
@@ -47,10 +47,22 @@ class Installment:
         }
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def due_date(first_due: datetime.date | None, number: int) -> datetime.date | None:
     """The due date of installment ``number``: the first due date plus whole months, on the same day of the
-    month or the month's last day (31 Jan → 28/29 Feb → 31 Mar)."""
-    return first_due + relativedelta(months=number - 1) if first_due else None
+    month or the month's last day (31 Jan → 28/29 Feb → 31 Mar). Plain month arithmetic rather than
+    ``relativedelta`` (same result, a tenth of the time: it runs once per installment of every schedule)."""
+    if not first_due:
+        return None
+    months = first_due.month + number - 2  # months since January of the first due date's year
+    year, month = first_due.year + months // 12, months % 12 + 1
+    day = first_due.day
+    if day > 28:
+        last = 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month - 1]
+        day = min(day, last)
+    return datetime.date(year, month, day)
 
 
 def _too_small():

@@ -22,7 +22,7 @@ from loans.services.disbursement import (
 from loans.services.flow import FLOW
 from loans.services.overdue import classify_overdue
 from loans.services.repayments import amount_due, pay_off, payoff_quote, prepay, repay
-from loans.services.schedules import store_schedule
+from loans.services.schedules import store_schedule, store_schedules
 
 __all__ = [
     "FLOW",
@@ -45,6 +45,7 @@ __all__ = [
     "review",
     "sign_contract",
     "store_schedule",
+    "store_schedules",
     "submit",
     "sync_disbursements",
     "update_draft",

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from core import audit, numbering, roles
 from core.business_date import today
 from core.errors import Conflict, InvalidInput, StateError
-from loans.models import LoanApplication, LoanContract, ScheduleInstallment
-from loans.services.schedules import BATCH, installment_rows
+from loans.models import LoanApplication, LoanContract
+from loans.services.schedules import write_schedules
 
 
 def _number():
@@ -60,7 +60,7 @@ def sign_contract(
         collateral_title_number=title,
         mortgage_registered_on=mortgage_registered_on,
     )
-    rows = ScheduleInstallment.objects.bulk_create(installment_rows(contract), batch_size=BATCH)
+    schedule = write_schedules([contract])[contract.pk]
     audit.record(
         actor=actor,
         action="loan_contract.sign",
@@ -70,8 +70,8 @@ def sign_contract(
             "principal": str(contract.principal),
             "rate": str(contract.annual_rate),
             "term": contract.term_months,
-            "installments": len(rows),
-            "interest": str(sum(r.interest for r in rows)),
+            "installments": schedule.installments,
+            "interest": str(schedule.interest),
         },
     )
     return contract

@@ -1,6 +1,15 @@
-"""A contract's repayment schedule, stored from :func:`loans.calculations.schedule` in one ``bulk_create``."""
+"""Contracts' repayment schedules, computed by :func:`loans.calculations.schedule` and written set-based.
 
-from django.db import transaction
+:func:`write_schedules` is the one storing path: one contract (signing, :func:`store_schedule`) or many
+(a batch job, ``bench/loans.py``). It computes every installment with the one implementation in
+``loans.calculations`` and streams the rows to PostgreSQL with ``COPY`` in chunks, never one model
+instance or one ``INSERT`` per row."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from core import audit, roles
@@ -9,29 +18,104 @@ from loans import calculations as calc
 from loans.models import LoanContract, ScheduleInstallment
 
 BATCH = 500
+COPY_ROWS = 20_000  # rows per COPY write
+
+_COLUMNS = ("contract", "number", "due_date", "principal", "interest", "payment", "balance", "annual_rate")
+# the paid amounts start at zero and the row is not superseded: the database defaults would not apply to
+# COPY (Django keeps defaults in Python), so they are written explicitly
+_COPY_SQL = None
 
 
-def installment_rows(contract: LoanContract) -> list[ScheduleInstallment]:
-    """The contract's schedule as unsaved rows (for one contract here, for many in a set-based job)."""
-    return [
-        ScheduleInstallment(
-            contract_id=contract.pk,
-            number=i.number,
-            due_date=i.due_date,
-            principal=i.principal,
-            interest=i.interest,
-            payment=i.payment,
-            balance=i.balance,
-            annual_rate=i.annual_rate,
-        )
-        for i in calc.schedule(
-            contract.principal,
-            contract.annual_rate,
-            contract.term_months,
-            contract.method,
-            first_due=contract.first_due_date,
-        )
-    ]
+def _copy_sql():
+    global _COPY_SQL
+    if _COPY_SQL is None:
+        meta = ScheduleInstallment._meta
+        columns = [meta.get_field(name).column for name in _COLUMNS]
+        columns += [meta.get_field(name).column for name in ("principal_paid", "interest_paid", "penalty_paid")]
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        _COPY_SQL = f'COPY "{meta.db_table}" ({quoted}) FROM STDIN'
+    return _COPY_SQL
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What :func:`write_schedules` wrote for one contract."""
+
+    installments: int
+    interest: Decimal
+
+
+def installments_of(contract: LoanContract) -> list:
+    """The contract's schedule (:class:`loans.calculations.Installment`), from its terms and first due date."""
+    return calc.schedule(
+        contract.principal,
+        contract.annual_rate,
+        contract.term_months,
+        contract.method,
+        first_due=contract.first_due_date,
+    )
+
+
+def write_schedules(contracts) -> dict[int, Stored]:
+    """Compute and insert the schedules of ``contracts`` (saved ``LoanContract`` rows, or any objects with
+    ``pk``, ``principal``, ``annual_rate``, ``term_months``, ``method`` and ``first_due_date``) in the
+    caller's transaction; returns {contract id: :class:`Stored`}. The caller has checked that none of them
+    has a schedule yet (the unique constraint on contract and number refuses a second one anyway)."""
+    stored = {}
+    buffer = []
+    with connection.cursor() as cur, cur.cursor.copy(_copy_sql()) as copy:
+        for contract in contracts:
+            installments = installments_of(contract)
+            cid = contract.pk
+            interest = Decimal(0)
+            for i in installments:
+                interest += i.interest
+                buffer.append(
+                    f"{cid}\t{i.number}\t{i.due_date.isoformat()}\t{i.principal}\t{i.interest}\t{i.payment}"
+                    f"\t{i.balance}\t{i.annual_rate}\t0\t0\t0\n"
+                )
+            stored[cid] = Stored(len(installments), interest)
+            if len(buffer) >= COPY_ROWS:
+                copy.write("".join(buffer))
+                buffer.clear()
+        if buffer:
+            copy.write("".join(buffer))
+    return stored
+
+
+@transaction.atomic
+def store_schedules(*, actor, contracts) -> dict[int, Stored]:
+    """Generate and store, in one transaction, the schedules of many contracts (``LoanContract`` rows or a
+    queryset of them) of which none has a schedule yet: locked in id order, then one check for all, then
+    :func:`write_schedules`; one audit event for the batch. Refused with nothing written when any of them
+    already has its schedule."""
+    roles.require_role(actor, roles.LOAN_OFFICER)
+    if isinstance(contracts, QuerySet):
+        ids = sorted(contracts.values_list("pk", flat=True))
+    else:
+        ids = sorted({c.pk for c in contracts})
+    if not ids:
+        return {}
+    locked = list(LoanContract.objects.filter(pk__in=ids).order_by("pk").select_for_update())
+    existing = (
+        ScheduleInstallment.objects.filter(contract_id__in=ids).values_list("contract__number", flat=True).first()
+    )
+    if existing is not None:
+        raise Conflict(_("The contract %(n)s already has its schedule.") % {"n": existing}, code="schedule_exists")
+    stored = write_schedules(locked)
+    audit.record(
+        actor=actor,
+        action="loan_contract.schedules",
+        object_type=LoanContract._meta.label_lower,
+        after={
+            "contracts": len(stored),
+            "first": ids[0],
+            "last": ids[-1],
+            "installments": sum(s.installments for s in stored.values()),
+            "interest": str(sum((s.interest for s in stored.values()), Decimal(0))),
+        },
+    )
+    return stored
 
 
 @transaction.atomic
@@ -44,15 +128,15 @@ def store_schedule(*, actor, contract: LoanContract) -> list[ScheduleInstallment
         raise Conflict(
             _("The contract %(n)s already has its schedule.") % {"n": contract.number}, code="schedule_exists"
         )
-    rows = ScheduleInstallment.objects.bulk_create(installment_rows(contract), batch_size=BATCH)
+    result = write_schedules([contract])[contract.pk]
     audit.record(
         actor=actor,
         action="loan_contract.schedule",
         obj=contract,
         after={
-            "installments": len(rows),
+            "installments": result.installments,
             "principal": str(contract.principal),
-            "interest": str(sum(r.interest for r in rows)),
+            "interest": str(result.interest),
         },
     )
-    return rows
+    return list(ScheduleInstallment.objects.filter(contract=contract).order_by("number"))

@@ -1,0 +1,216 @@
+#!/usr/bin/env python
+"""Benchmark of generating and storing loan repayment schedules (loans.services.store_schedules) on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/any_db python bench/loans.py --loans 100000
+    python bench/loans.py --small          # CI size: 2,000 loans
+
+DATABASE_URL only names the server (default: the embedded one, as in the other benchmarks): the benchmark
+drops and recreates its own database (``--database``, default fc_bench_loans) and migrates it. It then builds,
+with set-based SQL only (INSERT … SELECT over generate_series), N borrowers with their fund accounts, N
+approved loan applications and N signed contracts awaiting disbursement: terms of 5 to 30 years (mean
+17.5), principals of 100,000 to 999,000 yuan, one loan in three repaid in equal principal, the others in
+equal installments, first due dates on every day of the month.
+
+It times ``store_schedules`` over all contracts, ``--chunk-size`` contracts per transaction (each schedule
+computed by loans.calculations.schedule, the rows written with COPY), and prints loans, installments,
+seconds, installments per second and whether the target (100,000 loans in 30 s, scaled to N) is met. Then it
+checks that the stored principal equals the contracts' principal and runs the three-ledger reconciliation
+(``--no-check`` skips it).
+"""
+
+import argparse
+import datetime
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import bench_database_url, ensure_database, setup_django  # noqa: E402
+
+TARGET_SECONDS_PER_100K = 30.0
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--loans", type=int, default=100_000, help="loans (default 100000)")
+    parser.add_argument("--small", action="store_true", help="CI size: 2,000 loans")
+    parser.add_argument("--chunk-size", type=int, default=5_000, help="contracts per transaction (default 5000)")
+    parser.add_argument("--database", default="fc_bench_loans", help="database (default fc_bench_loans)")
+    parser.add_argument("--no-check", action="store_true", help="skip the reconciliation at the end")
+    args = parser.parse_args()
+    if args.small:
+        args.loans, args.chunk_size = 2_000, 500
+    if args.loans < 1 or args.chunk_size < 1:
+        parser.error("--loans and --chunk-size must be at least 1")
+    return args
+
+
+def execute(sql, params=None):
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.rowcount
+
+
+def scalar(sql, params=None):
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchone()[0]
+
+
+def next_id(table):
+    return scalar(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
+
+
+def sync_sequence(table):
+    execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+
+
+def build(n):
+    """N borrowers, fund accounts, approved applications and signed contracts, set-based."""
+    from django.db import transaction
+
+    from core.actors import system_actor
+    from ledger import chart
+    from ledger.models import Account
+
+    with transaction.atomic():
+        fund_id = Account.objects.get(code=chart.HOUSING_FUND).pk
+        creator = system_actor().pk
+        dep, led, acc = next_id("accounts_depositor"), next_id("ledger_account"), next_id("accounts_fundaccount")
+        app, con = next_id("loans_loanapplication"), next_id("loans_loancontract")
+        execute(
+            "INSERT INTO accounts_depositor (id, name, id_type, id_number, gender, birth_date, phone, marital_status,"
+            " local_hukou, children, created_at) "
+            "SELECT %s + g, '借款人' || g, '01', 'L' || lpad(g::text, 17, '0'),"
+            " CASE WHEN g %% 2 = 0 THEN 'M' ELSE 'F' END, DATE '1980-01-01' + (g %% 5000), '', '10', true, 0, now() "
+            "FROM generate_series(0, %s - 1) g",
+            [dep, n],
+        )
+        execute(
+            "INSERT INTO ledger_account (id, code, name, kind, role, parent_id, status, allow_negative, balance, held,"
+            " opened_on) "
+            "SELECT %s + g, '201-P-L' || lpad(g::text, 10, '0'), '借款人' || g, 'liability', 'personal', %s,"
+            " 'open', false, 0, 0, DATE '2020-01-01' FROM generate_series(0, %s - 1) g",
+            [led, fund_id, n],
+        )
+        execute(
+            "INSERT INTO accounts_fundaccount (id, number, depositor_id, employer_id, kind, status, base,"
+            " employer_ratio, employee_ratio, opened_on, seal_reason, close_reason, ledger_account_id) "
+            "SELECT %s + g, 'L' || lpad(g::text, 12, '0'), %s + g, NULL, 'employee', '01', 10000, 0.12, 0.12,"
+            " DATE '2020-01-01', '', '', %s + g FROM generate_series(0, %s - 1) g",
+            [acc, dep, led, n],
+        )
+        # loan g: term 60..360 months, principal 100,000..999,000, equal principal when g % 3 = 2
+        terms = "(60 + (g %% 26) * 12)"
+        execute(
+            "INSERT INTO loans_loanapplication (id, number, borrower_id, account_id, female_category, channel, state,"
+            " application_date, purpose, property_address, property_kind, property_price, property_area,"
+            " green_building, ownership_share, homes_owned, owned_home_loan_unpaid, children, monthly_income,"
+            " other_monthly_debt, requested_amount, annual_rate, term_months, method, limit_binding, assessment,"
+            " accepted_on, decided_on, created_by_id, created_at, updated_at) "
+            "SELECT %s + g, 'SQ' || lpad(g::text, 12, '0'), %s + g, %s + g, '', 'counter', 'approved',"
+            " DATE '2026-09-01', 'purchase', '示范市人民路' || g || '号', 'new', 2000000, 90, false, 1, 0, false, 0,"
+            " 20000, 0, 100000 + (g::bigint * 7919 %% 900) * 1000,"
+            f" CASE WHEN {terms} <= 60 THEN 0.0235 ELSE 0.0285 END, {terms},"
+            " CASE WHEN g %% 3 = 2 THEN 'equal_principal' ELSE 'equal_installment' END, '', '{}',"
+            " DATE '2026-09-01', DATE '2026-09-20', %s, now(), now() FROM generate_series(0, %s - 1) g",
+            [app, dep, acc, creator, n],
+        )
+        execute(
+            "INSERT INTO loans_loancontract (id, number, application_id, borrower_id, status, principal, annual_rate,"
+            " term_months, method, signed_on, first_due_date, collateral_title_number, payee_kind, payee_name,"
+            " payee_account, payee_bank, created_at, updated_at) "
+            "SELECT %s + a.id - %s, 'HT' || lpad((a.id - %s)::text, 12, '0'), a.id, a.borrower_id,"
+            " 'awaiting_disbursement', a.requested_amount, a.annual_rate, a.term_months, a.method,"
+            " DATE '2026-10-01' + ((a.id - %s) %% 31)::int,"
+            " (DATE '2026-10-01' + ((a.id - %s) %% 31)::int + interval '1 month')::date,"
+            " '示范不动产权第' || a.id || '号', '', '', '', '', now(), now() "
+            "FROM loans_loanapplication a WHERE a.id >= %s",
+            [con, app, app, app, app, app],
+        )
+        for table in (
+            "accounts_depositor",
+            "ledger_account",
+            "accounts_fundaccount",
+            "loans_loanapplication",
+            "loans_loancontract",
+        ):
+            sync_sequence(table)
+    for table in ("loans_loanapplication", "loans_loancontract", "ledger_account", "accounts_fundaccount"):
+        execute(f"VACUUM ANALYZE {table}")
+
+
+def store_all(chunk_size):
+    """Every contract's schedule, ``chunk_size`` contracts per transaction: (contracts, installments)."""
+    from core.actors import system_actor
+    from loans import services
+    from loans.models import LoanContract
+
+    actor = system_actor()
+    ids = list(LoanContract.objects.order_by("pk").values_list("pk", flat=True))
+    contracts = installments = 0
+    for start in range(0, len(ids), chunk_size):
+        part = ids[start : start + chunk_size]
+        stored = services.store_schedules(
+            actor=actor, contracts=LoanContract.objects.filter(pk__gte=part[0], pk__lte=part[-1])
+        )
+        contracts += len(stored)
+        installments += sum(s.installments for s in stored.values())
+    return contracts, installments
+
+
+def main():
+    args = parse_args()
+    url, admin_url = bench_database_url(args.database)
+    ensure_database(admin_url, args.database, recreate=True)
+    print(f"database {args.database}: migrate", flush=True)
+    setup_django(url)
+
+    from core.actors import system_actor
+    from core.models import BusinessDay
+    from ledger.reconciliation import format_report, reconcile
+
+    BusinessDay.objects.update_or_create(pk=1, defaults={"current": datetime.date(2026, 10, 31)})
+    print(f"build {args.loans:,} approved applications and signed contracts (set-based SQL)", flush=True)
+    t0 = time.perf_counter()
+    build(args.loans)
+    print(f"  built in {time.perf_counter() - t0:.1f} s", flush=True)
+
+    print(f"store_schedules, {args.chunk_size:,} contracts per transaction", flush=True)
+    t0 = time.perf_counter()
+    loans, rows = store_all(args.chunk_size)
+    seconds = time.perf_counter() - t0
+    target = TARGET_SECONDS_PER_100K * args.loans / 100_000
+    met = seconds <= target
+
+    principal_ok = scalar(
+        "SELECT (SELECT SUM(principal) FROM loans_scheduleinstallment)"
+        " = (SELECT SUM(principal) FROM loans_loancontract)"
+    )
+    print()
+    print(f"loans                         {loans:>12,}")
+    print(f"installment rows              {rows:>12,}  ({rows / max(loans, 1):.1f} per loan)")
+    print(f"seconds                       {seconds:>12.2f}")
+    print(f"rows/s                        {rows / seconds:>12,.0f}")
+    print(f"loans/s                       {loans / seconds:>12,.0f}")
+    print(f"target met                    {'yes' if met else 'no'}  (<= {target:.1f} s for {args.loans:,} loans)")
+    print(f"stored principal = contracts  {'yes' if principal_ok else 'NO'}")
+    ok = bool(principal_ok) and loans == args.loans
+    if not args.no_check:
+        t0 = time.perf_counter()
+        report = reconcile(actor=system_actor())
+        print(f"reconciliation ({time.perf_counter() - t0:.1f} s): {'ALL AGREE' if report['ok'] else 'DIFFERENCES'}")
+        if not report["ok"]:
+            print(format_report(report))
+        ok &= report["ok"]
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

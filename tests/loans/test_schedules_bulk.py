@@ -1,0 +1,121 @@
+"""Schedules stored for many contracts at once (loans.services.store_schedules, the path bench/loans.py times):
+the same rows, to the fen, as loans.calculations.schedule computes for each contract alone."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from core.errors import Conflict, Forbidden
+from core.models import AuditEvent
+from loans import calculations as calc
+from loans import services
+from loans.models import LoanContract, ScheduleInstallment
+from tests.loans.test_applications import contract_for, draft
+
+D = Decimal
+day = datetime.date
+
+# (principal, rate, months, method, first due): both methods, a zero rate, month ends and a leap February
+TERMS = [
+    (D("500000.00"), D("0.0285"), 240, "equal_installment", day(2026, 2, 20)),
+    (D("300000.00"), D("0.031"), 120, "equal_principal", day(2026, 1, 31)),
+    (D("120000.00"), D("0"), 12, "equal_installment", day(2026, 3, 31)),
+    (D("80000.01"), D("0.02350000"), 7, "equal_principal", day(2024, 1, 29)),
+    (D("999999.99"), D("0.0325"), 360, "equal_principal", day(2026, 8, 30)),
+]
+
+
+def contracts(staff, household, n):
+    """``n`` contracts with the terms of :data:`TERMS`, each on its own copy of one draft application."""
+    app = draft(staff, household)
+    out = []
+    for index, (principal, rate, months, method, first_due) in enumerate(TERMS[:n]):
+        if index:
+            app.pk, app.number = None, f"{app.number[:20]}-{index}"
+            app.save()
+        out.append(
+            contract_for(
+                app,
+                principal=principal,
+                annual_rate=rate,
+                term_months=months,
+                method=method,
+                signed_on=first_due - datetime.timedelta(days=28),
+                first_due_date=first_due,
+            )
+        )
+    return out
+
+
+def stored_rows(contract):
+    return [
+        (r.number, r.due_date, r.principal, r.interest, r.payment, r.balance, r.annual_rate)
+        for r in ScheduleInstallment.objects.filter(contract=contract).order_by("number")
+    ]
+
+
+def computed_rows(contract):
+    return [
+        (i.number, i.due_date, i.principal, i.interest, i.payment, i.balance, i.annual_rate)
+        for i in calc.schedule(
+            contract.principal,
+            contract.annual_rate,
+            contract.term_months,
+            contract.method,
+            first_due=contract.first_due_date,
+        )
+    ]
+
+
+def test_bulk_path_stores_the_rows_the_one_loan_calculation_computes(staff, household):
+    signed = contracts(staff, household, len(TERMS))
+    stored = services.store_schedules(actor=staff["officer"], contracts=signed)
+    assert {cid: s.installments for cid, s in stored.items()} == {
+        c.pk: t[2] for c, t in zip(signed, TERMS, strict=True)
+    }
+    for contract in signed:
+        rows = stored_rows(contract)
+        assert rows == computed_rows(contract)
+        assert sum(r[2] for r in rows) == contract.principal and rows[-1][5] == D("0.00")
+        assert stored[contract.pk].interest == sum(r[3] for r in rows)
+    # Example A of DOMAIN.md §4.6 to the fen, and the month ends of the second and fourth contracts
+    example = stored_rows(signed[0])
+    assert [sum(r[k] for r in example) for k in (2, 3, 4)] == [D("500000.00"), D("156542.76"), D("656542.76")]
+    assert example[-1][1:6] == (day(2046, 1, 20), D("2730.27"), D("6.48"), D("2736.75"), D("0.00"))
+    assert [r[1] for r in stored_rows(signed[1])[:3]] == [day(2026, 1, 31), day(2026, 2, 28), day(2026, 3, 31)]
+    assert stored_rows(signed[1])[0][2:4] == (D("2500.00"), D("775.00"))
+    assert [r[1] for r in stored_rows(signed[3])[:2]] == [day(2024, 1, 29), day(2024, 2, 29)]
+    assert stored_rows(signed[2])[0][2:5] == (D("10000.00"), D("0.00"), D("10000.00"))
+    # the paid amounts start at zero and every row is in force
+    assert not ScheduleInstallment.objects.exclude(principal_paid=0, interest_paid=0, penalty_paid=0).exists()
+    assert not ScheduleInstallment.objects.filter(superseded_on__isnull=False).exists()
+    event = AuditEvent.objects.get(action="loan_contract.schedules")
+    assert event.after["contracts"] == len(TERMS)
+    assert event.after["installments"] == sum(t[2] for t in TERMS)
+    assert D(event.after["interest"]) == sum(s.interest for s in stored.values())
+
+
+def test_one_loan_path_and_bulk_path_agree(staff, household):
+    first, second = contracts(staff, household, 2)
+    rows = services.store_schedule(actor=staff["officer"], contract=first)
+    assert [(r.number, r.principal, r.interest, r.balance) for r in rows] == [
+        (n, p, i, b) for n, _d, p, i, _m, b, _r in computed_rows(first)
+    ]
+    services.store_schedules(actor=staff["officer"], contracts=LoanContract.objects.filter(pk=second.pk))
+    assert stored_rows(second) == computed_rows(second)
+    assert ScheduleInstallment.objects.count() == 240 + 120
+
+
+def test_bulk_path_refuses_a_contract_with_a_schedule_and_writes_nothing(staff, household):
+    first, second, third = contracts(staff, household, 3)
+    services.store_schedules(actor=staff["officer"], contracts=[second])
+    with pytest.raises(Conflict) as exc:
+        services.store_schedules(actor=staff["officer"], contracts=[first, second, third])
+    assert exc.value.code == "schedule_exists" and second.number in exc.value.message
+    assert ScheduleInstallment.objects.count() == 120
+    assert not ScheduleInstallment.objects.filter(contract__in=[first, third]).exists()
+    with pytest.raises(Forbidden):
+        services.store_schedules(actor=staff["clerk"], contracts=[first])
+    assert ScheduleInstallment.objects.count() == 120
+    assert services.store_schedules(actor=staff["officer"], contracts=[]) == {}
