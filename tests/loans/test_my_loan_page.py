@@ -9,13 +9,13 @@ from accounts import services as account_services
 from loans import services
 from tests import factories
 from tests.loans.conftest import on, portal_user
-from tests.loans.test_money import disbursed, finance, receipt  # noqa: F401 (finance is a fixture)
+from tests.loans.test_money import disbursed, receipt
 
 D = Decimal
 day = datetime.date
 
 
-def test_my_loan_shows_outstanding_principal_paid_and_overdue_installments(staff, household, finance, client):  # noqa: F811
+def test_my_loan_shows_outstanding_principal_paid_and_overdue_installments(staff, household, finance, client):
     contract = disbursed(staff, household, finance)  # 10 February: first due 10 March, second 10 April
     on(day(2026, 4, 9))
     services.repay(actor=finance, contract=contract, line=receipt("3000.00", "R1"))
@@ -57,7 +57,7 @@ def test_my_loan_shows_outstanding_principal_paid_and_overdue_installments(staff
     assert f'href="{url}"' in client.get(f"/portal/loans/{contract.application.number}/").content.decode()
 
 
-def test_my_loan_is_for_the_borrowers_only(staff, household, finance, client):  # noqa: F811
+def test_my_loan_is_for_the_borrowers_only(staff, household, finance, client):
     contract = disbursed(staff, household, finance)
     url = f"/portal/loans/contracts/{contract.number}/"
     client.force_login(portal_user(household["spouse"].depositor, "lh"))  # the spouse signs with the borrower
