@@ -88,6 +88,50 @@ def repayments(*, viewer, contract_id):
     return LoanRepayment.objects.visible_to(viewer).filter(contract_id=contract_id).order_by("paid_on", "id")
 
 
+def loan_overview(*, viewer, number, on=None) -> dict | None:
+    """What the borrower's "my loan" page shows for a disbursed contract the viewer may see (the borrower, the
+    spouse or a co-borrower): the contract, the principal outstanding, what is due next and what is overdue
+    (``loans.services.repayments.amount_due``), each installment in force with its status (paid, overdue, due —
+    the next one, or one within the grace days — or upcoming) and the repayments. ``None`` when there is no such
+    contract."""
+    from loans.services.repayments import ACTIVE, amount_due
+
+    contract = contracts(viewer=viewer).filter(number=str(number)[:30], disbursed_on__isnull=False).first()
+    if contract is None:
+        return None
+    on = on or today()
+    rows = list(schedule(viewer=viewer, contract_id=contract.pk))
+    owed = amount_due(contract=contract, on=on) if contract.status in ACTIVE else None
+    dues = {d.number: d for d in owed["dues"]} if owed else {}
+    for row in rows:
+        due = dues.get(row.number)
+        if row.principal_paid == row.principal and row.interest_paid == row.interest:
+            row.state = "paid"
+        elif due is not None and due.overdue:
+            row.state = "overdue"
+        elif due is not None:
+            row.state = "due"
+        else:
+            row.state = "upcoming"
+        row.penalty_owed = due.penalty if due is not None else ZERO
+    upcoming = next((r for r in rows if r.state in ("due", "upcoming")), None)
+    return {
+        "contract": contract,
+        "outstanding": sum((r.principal - r.principal_paid for r in rows), ZERO),
+        "next": upcoming,
+        "next_amount": (dues[upcoming.number].total if upcoming and upcoming.number in dues else None),
+        "overdue": owed["overdue"] if owed else ZERO,
+        "overdue_count": sum(1 for r in rows if r.state == "overdue"),
+        "rows": rows,
+        "repayments": list(repayments(viewer=viewer, contract_id=contract.pk)),
+    }
+
+
+def disbursed_contracts(*, viewer):
+    """The disbursed loans the viewer borrows on (borrower, spouse or co-borrower), newest first."""
+    return contracts(viewer=viewer).filter(disbursed_on__isnull=False).order_by("-disbursed_on", "-id")
+
+
 def queue(*, viewer, filters=None):
     """The loan officer's list of applications (filtered by ``loans.filters.ApplicationFilter``)."""
     from loans.filters import ApplicationFilter

@@ -11,6 +11,7 @@ urlpatterns = [
     page("loans/calculator/", views.calculator, name="calculator", allow=(PUBLIC,)),
     page("loans/", views.my_loans, name="list", **DEPOSITOR),
     page("loans/apply/", views.apply, name="apply", **DEPOSITOR),
+    page("loans/contracts/<str:number>/", views.my_loan, name="contract", **DEPOSITOR),
     page("loans/<str:number>/", views.detail, name="detail", **DEPOSITOR),
     page("loans/<str:number>/edit/", views.apply, name="edit", **DEPOSITOR),
     page("loans/<str:number>/submit/", views.submit, name="submit", **DEPOSITOR),

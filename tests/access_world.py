@@ -100,7 +100,7 @@ def _side(tag, clerk, bank, n):
     side.loan_contract = LoanContract.objects.create(
         number=f"HT20261120{n:08d}", application=approved, borrower=depositor, principal=D("400000"),
         annual_rate=D("0.026"), term_months=120, method="equal_installment", signed_on=datetime.date(2026, 11, 20),
-        first_due_date=datetime.date(2026, 12, 20))
+        first_due_date=datetime.date(2026, 12, 20), status="normal", disbursed_on=datetime.date(2026, 11, 20))
     side.notification = Notification.objects.create(user=user, channel="inbox", subject=f"通知{tag}", body="正文")
     return side
 

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.shortcuts import render
 
 from deposits.services import interest as deposit_interest
+from loans import selectors as loan_selectors
 from portal import selectors
 
 
@@ -13,6 +14,7 @@ def home(request):
     return render(request, "portal/home.html", {
         "account": account, "depositor": account.depositor, "holds": selectors.holds(account, viewer=request.user),
         "deposits": selectors.deposit_history(account, viewer=request.user, limit=12),
+        "loans": list(loan_selectors.disbursed_contracts(viewer=request.user)),
     })
 
 

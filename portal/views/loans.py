@@ -126,5 +126,16 @@ def detail(request, number):
             "parties": list(app.parties.all()),
             "limit": app.assessment.get("limit"),
             "clock": selectors.decision_clock(app),
+            "contract": selectors.disbursed_contracts(viewer=request.user).filter(application=app).first(),
         },
     )
+
+
+def my_loan(request, number):
+    """A disbursed loan the depositor borrows on (borrower, spouse or co-borrower): the contract, what is
+    outstanding and due, the schedule with each installment's status, and the repayments."""
+    overview = selectors.loan_overview(viewer=request.user, number=number)
+    if overview is None:
+        raise Http404
+    account = portal_selectors.current_account(viewer=request.user)
+    return render(request, "portal/loan_contract.html", {"account": account, "portal": "depositor", **overview})

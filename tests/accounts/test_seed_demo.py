@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Sum
 from rest_framework.authtoken.models import Token
 
 from accounts.contributions import monthly_parts
@@ -232,3 +233,32 @@ def test_remittance_lists_match_the_postings_and_give_continuity(seeded):
     paid = RemittanceLine.objects.filter(account=normal, posted=True).order_by("month")
     last = paid.last().month
     assert continuous_months(normal, last) == paid.filter(month__lte=last).count() >= 1
+
+
+def test_demo_loans_in_every_state_through_the_services(seeded):
+    from loans.models import LoanApplication, LoanContract, LoanRepayment, ScheduleInstallment
+
+    states = sorted(LoanApplication.objects.values_list("state", flat=True))
+    assert states == sorted(["approved"] * 4 + ["draft", "submitted", "accepted", "reviewed", "rejected"])
+    contracts = list(LoanContract.objects.order_by("pk"))
+    assert [c.status for c in contracts] == ["normal", "normal", "paid_off"]
+    assert [c.repayments.count() for c in contracts] == [2, 1, 1]
+    assert [c.application.channel for c in contracts] == ["online", "counter", "counter"]
+    for c in contracts:
+        repaid = LoanRepayment.objects.filter(contract=c).aggregate(p=Sum("principal"))["p"]
+        rows = ScheduleInstallment.objects.filter(contract=c, superseded_on__isnull=True)
+        left = sum((r.principal - r.principal_paid for r in rows), Decimal(0))
+        assert left == c.principal - repaid  # outstanding principal: what the schedule still owes
+        assert c.ledger_account.balance == (0 if c.status == "paid_off" else left)
+        assert c.repayments.filter(statement_line__statement__channel="bank").count() == c.repayments.count()
+    assert contracts[2].closed_on is not None and contracts[2].repayments.get().kind == "payoff"
+    # the online borrower of the first loan is a demo login, listed with the loan
+    out = io.StringIO()
+    call_command("demo_users", stdout=out)
+    assert f"{contracts[0].borrower.id_number}  {contracts[0].borrower.name}" in out.getvalue()
+    assert f"贷款 {contracts[0].number}" in out.getvalue()
+    report = run_checks()
+    assert report["ok"], [c for c in report["checks"] if not c["ok"]]
+    output = io.StringIO()
+    call_command("seed_demo_loans", stdout=output)  # idempotent
+    assert "already exist" in output.getvalue() and LoanApplication.objects.count() == 9

@@ -45,7 +45,8 @@ def named_urls():
 def fill(name, kwarg, world, side):
     """A real id for ``kwarg`` of URL ``name``: a record of ``side`` (employer A and depositor 1)."""
     if kwarg == "number" and name.startswith(("loans:", "loans_portal:")):
-        return side.loan_contract.number if name == "loans:contract" else side.loan.number
+        is_contract = name in ("loans:contract", "loans_portal:contract")
+        return side.loan_contract.number if is_contract else side.loan.number
     if kwarg == "number":
         is_case = name.startswith(("withdrawals:", "withdrawals_portal:")) or "withdrawal" in name
         return side.withdrawal.number if is_case else side.account.number

@@ -2,6 +2,7 @@
 card list, no Content-Security-Policy violation) and an online application followed to its decision, all without
 horizontal scroll."""
 
+import datetime
 import os
 import re
 
@@ -86,3 +87,31 @@ def test_depositor_applies_online_on_a_phone_and_follows_the_timeline(page, live
     page.goto(f"{live_server.url}/portal/loans/")
     expect(page.locator(f"#loan-{app.number}")).to_contain_text("600,000.00")
     assert page.evaluate(NO_OVERFLOW)
+
+
+def test_my_loan_on_a_phone_without_horizontal_scroll(page, live_server, request):
+    from loans import services
+    from tests.e2e.test_portals import portal_log_in
+    from tests.loans.conftest import on, portal_user
+    from tests.loans.test_money import disbursed, receipt
+
+    people, home = request.getfixturevalue("staff"), request.getfixturevalue("household")
+    money = request.getfixturevalue("finance")
+    contract = disbursed(people, home, money)  # 10 February 2026: first due 10 March
+    on(datetime.date(2026, 3, 10))
+    services.repay(actor=money, contract=contract, line=receipt("2735.59", "E1"))
+    borrower = home["borrower"].depositor
+    portal_user(borrower, borrower.id_number)
+    violations = []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.set_viewport_size({"width": 390, "height": 844})
+    portal_log_in(page, live_server, "/portal/login/", borrower.id_number)
+    page.wait_for_url(f"{live_server.url}/portal/")
+    page.locator("#my-loans a").click()
+    expect(page.locator("#outstanding")).to_have_text("498,451.91")
+    expect(page.locator('[data-card-installment="1"]')).to_contain_text("已还清")
+    expect(page.locator('[data-card-installment="240"]')).to_be_visible()
+    expect(page.locator("#schedule")).to_be_hidden()
+    expect(page.locator("[data-card-repayment]")).to_contain_text("2,735.59")
+    assert page.evaluate(NO_OVERFLOW), page.evaluate("document.documentElement.scrollWidth")
+    assert violations == []

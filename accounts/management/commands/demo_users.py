@@ -61,6 +61,9 @@ class Command(BaseCommand):
                              after={"user": user.pk})
             account = depositor.accounts.order_by("-pk").first()
             note = depositor.name + (f", {account.get_status_display()} {account.number}" if account else "")
+            loan = depositor.loan_contracts.filter(disbursed_on__isnull=False).order_by("pk").first()
+            if loan is not None:
+                note += f", 贷款 {loan.number} ({loan.get_status_display()})"
             rows.append((labels[roles.DEPOSITOR], depositor.id_number, note))
 
         agents = self._agents(encoded, groups[roles.EMPLOYER_AGENT])

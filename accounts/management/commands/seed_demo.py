@@ -1,5 +1,6 @@
 import time
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
                             help="Months of remittances, ending last month (default %(default)s).")
         parser.add_argument("--seed", type=int, default=1, help="Random seed: the same seed gives the same data.")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when depositors already exist.")
+        parser.add_argument("--no-loans", action="store_true", help="Skip the demo loans (seed_demo_loans).")
 
     def handle(self, *args, **options):
         if options["if_empty"] and Depositor.objects.exists():
@@ -46,4 +48,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<18} {counts.get(label, 0):>10,}")
         couples = sum(1 for p in result["plan"].persons if p.spouse) // 2
         self.stdout.write(f"  married couples linked as spouses: {couples:,}")
+        if not options["no_loans"]:  # through the loans services (accounts may not import loans)
+            call_command("seed_demo_loans", stdout=self.stdout, stderr=self.stderr)
+        elapsed = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(f"Done in {elapsed:.1f} s."))

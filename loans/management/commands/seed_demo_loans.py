@@ -1,0 +1,189 @@
+"""Demo housing loans on top of ``seed_demo``'s depositors, all through the loans services: applications in every
+workflow state, two disbursed loans with repayments from bank statement lines, and one loan paid off."""
+
+import time
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.db.models import F
+
+from accounts.management.commands.demo_users import STAFF_USERNAMES
+from accounts.models import FundAccount
+from core import roles
+from core.actors import system_actor
+from core.business_date import today
+from core.errors import ApplicationError
+from ledger import services as ledger_services
+from ledger.models import BankAccount
+from loans import services
+from loans.models import EscrowAccount, LoanApplication, LoanContract
+
+ESCROW = "6222000011110001"
+# (final state, amount asked, term in months, method, installments repaid, applied online by the borrower);
+# the online borrowers get a portal login, which ``demo_users`` keeps and lists
+PLAN = (
+    ("disbursed", "50000.00", 120, "equal_installment", 2, True),
+    ("disbursed", "40000.00", 60, "equal_principal", 1, False),
+    ("paid_off", "20000.00", 36, "equal_installment", 0, False),
+    ("draft", "150000.00", 180, "equal_installment", 0, False),
+    ("submitted", "100000.00", 120, "equal_installment", 0, True),
+    ("accepted", "90000.00", 120, "equal_principal", 0, False),
+    ("reviewed", "110000.00", 240, "equal_installment", 0, False),
+    ("approved", "30000.00", 120, "equal_installment", 0, False),
+    ("rejected", "60000.00", 60, "equal_installment", 0, False),
+)
+ROLE_ORDER = (roles.LOAN_OFFICER, roles.REVIEWER, roles.APPROVER, roles.FINANCE)
+
+
+def staff_user(role):
+    """The demo staff member of ``role`` (``demo_users`` gives them their password later)."""
+    user, created = User.objects.get_or_create(username=STAFF_USERNAMES.get(role, role))
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def portal_user(depositor):
+    """The depositor's portal login (username: the ID number, as ``demo_users`` makes them)."""
+    user, created = User.objects.get_or_create(username=depositor.id_number, defaults={"first_name": depositor.name})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    user.groups.add(Group.objects.get(name=roles.DEPOSITOR))
+    type(depositor).objects.filter(pk=depositor.pk).update(user=user)
+    depositor.user = user
+    return user
+
+
+def example(amount, term, method):
+    return {
+        "purpose": "purchase",
+        "property_address": "示范市人民路8号3单元501室",
+        "property_kind": "new",
+        "property_price": str(Decimal(amount) * 3),
+        "property_area": "89.50",
+        "monthly_income": "20000.00",
+        "other_monthly_debt": "0.00",
+        "requested_amount": amount,
+        "term_months": term,
+        "method": method,
+        "female_category": "worker",  # read for women only
+    }
+
+
+class Command(BaseCommand):
+    help = (
+        "Demo loans (idempotent: nothing when loan applications exist): applications in every state, two "
+        "disbursed loans with repayments and one paid off, through the loans services."
+    )
+
+    def handle(self, *args, **options):
+        if LoanApplication.objects.exists():
+            self.stdout.write("Loan applications already exist; no demo loans added.")
+            return
+        started = time.perf_counter()
+        with transaction.atomic():
+            done = self._seed()
+        self.stdout.write(
+            f"  demo loans: {done} applications, {LoanContract.objects.count()} contracts "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+
+    def _seed(self):
+        officer, reviewer, approver, finance = (staff_user(r) for r in ROLE_ORDER)
+        bank = BankAccount.objects.order_by("pk").first()
+        if not EscrowAccount.objects.filter(number=ESCROW).exists():
+            services.register_escrow_account(
+                actor=finance, kind="presale", number=ESCROW, name="示范置业有限公司预售资金监管户", bank="示范银行"
+            )
+        # borrowers: normal accounts with the largest balances, one per family
+        used, done, skipped = set(), 0, 0
+        candidates = (
+            FundAccount.objects.filter(status=FundAccount.Status.NORMAL, depositor__user__isnull=True)
+            .select_related("depositor", "ledger_account")
+            .order_by(F("ledger_account__balance").desc(), "pk")
+        )
+        plan = iter(PLAN)
+        step = next(plan)
+        for account in candidates[:200]:
+            family = {account.depositor_id, account.depositor.spouse_id} - {None}
+            if family & used:
+                continue
+            try:
+                with transaction.atomic():
+                    self._one(step, account, officer, reviewer, approver, finance, bank)
+            except ApplicationError:  # an ineligible borrower (limit, deposit months): try the next one
+                skipped += 1
+                continue
+            used |= family
+            done += 1
+            step = next(plan, None)
+            if step is None:
+                break
+        if step is not None:
+            self.stderr.write(
+                f"  only {done} of {len(PLAN)} demo loans: too few eligible borrowers ({skipped} refused)"
+            )
+        return done
+
+    def _one(self, step, account, officer, reviewer, approver, finance, bank):
+        state, amount, term, method, repaid, online = step
+        applicant = portal_user(account.depositor) if online else officer
+        app = services.create_draft(actor=applicant, account=account, data=example(amount, term, method))
+        if state == "draft":
+            return
+        if online:
+            app = services.submit(actor=applicant, application=app)
+            if state == "submitted":
+                return
+        app = services.accept(actor=officer, application=app)
+        if state == "accepted":
+            return
+        services.assess(actor=officer, application=app, credit_ok=True)
+        app = services.review(actor=reviewer, application=app)
+        if state == "reviewed":
+            return
+        if state == "rejected":
+            services.reject(actor=approver, application=app, reason="月还款额超过月收入的一半")
+            return
+        app = services.approve(actor=approver, application=app)
+        if state == "approved":
+            return
+        contract = services.sign_contract(actor=officer, application=app, title_number=f"示范不动产权第{app.pk:07d}号")
+        contract = services.disburse(
+            actor=finance, contract=contract, payee_kind="presale_escrow", payee_account=ESCROW
+        )
+        contract = services.confirm_disbursement(actor=finance, contract=contract)
+        for n in range(repaid):
+            due = services.amount_due(contract=contract)
+            line = self._receipt(bank, due["dues"][0].total, f"{contract.number}-{n + 1}", account.depositor.name)
+            services.repay(actor=finance, contract=contract, line=line)
+        if state == "paid_off":
+            quote = services.payoff_quote(contract=contract)
+            line = self._receipt(bank, quote.total, f"{contract.number}-P", account.depositor.name)
+            services.pay_off(actor=finance, contract=contract, line=line)
+
+    def _receipt(self, bank, amount, reference, payer):
+        """The borrower's money as the bank reports it: a statement line through the bank's channel."""
+        bank = BankAccount.objects.select_for_update().get(pk=bank.pk)
+        last = bank.statements.order_by("-id").first()
+        held = bank.opening_balance if last is None else last.closing_balance
+        for direction, value in bank.statement_lines.filter(id__gt=last.last_line_id if last else 0).values_list(
+            "direction", "amount"
+        ):
+            held += value if direction == "C" else -value
+        row = {
+            "bank_reference": reference,
+            "value_date": today().isoformat(),
+            "direction": "C",
+            "amount": str(amount),
+            "counterparty_name": payer,
+        }
+        (line,) = ledger_services.import_statement(
+            bank_account=bank, rows=[row], closing_balance=held + amount, actor=system_actor()
+        )
+        return line
