@@ -104,6 +104,10 @@ class RequestSizeMiddleware:
         except ValueError:
             length = 0
         if length > limit:
+            from django.utils import translation
+
+            # This runs before LocaleMiddleware: answer in the request's language, not the thread's last one.
+            translation.activate(translation.get_language_from_request(request))
             message = TOO_LARGE_MESSAGE % {"mb": settings.REQUEST_BODY_MAX_MB}
             if request.path.startswith("/api/"):
                 from django.http import JsonResponse

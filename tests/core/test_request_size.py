@@ -39,3 +39,16 @@ def test_a_body_within_the_limit_goes_through(clerk):
     client = Client()
     client.force_login(clerk)
     assert client.get(reverse("withdrawals:new")).status_code == 200
+
+
+@override_settings(REQUEST_BODY_MAX_MB=1)
+def test_the_413_page_speaks_the_requests_language_whatever_the_thread_spoke_last(clerk):
+    from django.utils import translation
+
+    client = Client()
+    client.force_login(clerk)
+    body = b"x" * (1024 * 1024 + 1)
+    with translation.override("en"):
+        response = client.generic("POST", reverse("withdrawals:new"), body,
+                                  content_type="multipart/form-data; boundary=zzz", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 413 and "请求过大" in response.content.decode()
