@@ -79,7 +79,8 @@ def test_admin_policy_list_and_form_show_chinese_descriptions(admin_client_):
 
 def test_admin_policy_list_in_english(admin_client_):
     admin_client_.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    html = admin_client_.get(reverse("admin:core_policyvalue_changelist"), {"q": "overdue."}).content.decode()
+    with translation.override(None):  # LocaleMiddleware leaves "en" active in this thread: restore it after
+        html = admin_client_.get(reverse("admin:core_policyvalue_changelist"), {"q": "overdue."}).content.decode()
     assert "Penalty interest mode" in html and "罚息计收方式" not in html
 
 
