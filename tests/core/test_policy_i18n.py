@@ -89,3 +89,9 @@ def test_favicon_is_served(client):
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert body[:4] == b"\x00\x00\x01\x00"  # an ICO file
+
+
+def test_admin_index_names_third_party_models_in_chinese(admin_client_):
+    html = admin_client_.get(reverse("admin:index")).content.decode()
+    assert "登录尝试记录" in html and "登录失败记录" in html and "登录日志" in html and "模型名称" in html
+    assert "Access attempts" not in html and "Access logs" not in html and "Model name" not in html
