@@ -1,7 +1,9 @@
 """Effective-dated policy parameters.
 
 Each app declares its parameters in ``<app>/parameters.py`` with :func:`declare` (key, type, default,
-bounds, description, and optionally a dated history such as a rate table). Values live in
+bounds, description, and optionally a dated history such as a rate table). The description is marked with
+``gettext_lazy`` where it is declared (its Simplified Chinese text is in locale/), so admin shows it in the
+request's language; nothing stores or serialises it. Values live in
 :class:`core.models.PolicyValue`, edited in admin with history, and are looked up as of a date with
 :func:`get`. :func:`install_defaults` writes the declared defaults into the table (a data migration
 calls it) without touching values an administrator already entered.
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
@@ -25,7 +28,7 @@ class Parameter:
     key: str
     type: str
     default: object
-    description: str
+    description: str | Promise  # gettext_lazy text, translated when displayed
     min: object = None
     max: object = None
     choices: tuple = ()
