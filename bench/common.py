@@ -21,6 +21,33 @@ def bench_database_url(database):
     return urlunsplit(parts._replace(path="/" + database)), urlunsplit(parts._replace(path="/postgres"))
 
 
+# --- raw SQL helpers for building synthetic data set-based -------------------------------------------------
+
+
+def execute(sql, params=None):
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.rowcount
+
+
+def scalar(sql, params=None):
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchone()[0]
+
+
+def next_id(table):
+    return scalar(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
+
+
+def sync_sequence(table):
+    execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+
+
 def ensure_database(admin_url, database, recreate):
     import psycopg
     from psycopg import sql

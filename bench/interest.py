@@ -38,7 +38,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_database_url, ensure_database, setup_django  # noqa: E402
+from bench.common import (  # noqa: E402
+    bench_database_url,
+    ensure_database,
+    execute,
+    next_id,
+    scalar,
+    setup_django,
+    sync_sequence,
+)
 from core.actors import system_actor  # noqa: E402
 
 YEAR = 2026
@@ -67,30 +75,6 @@ class Clock:
         now = time.perf_counter()
         print(f"  {what}: {now - self.t:.1f} s", flush=True)
         self.t = now
-
-
-def execute(sql, params=None):
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.rowcount
-
-
-def scalar(sql, params=None):
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.fetchone()[0]
-
-
-def next_id(table):
-    return scalar(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
-
-
-def sync_sequence(table):
-    execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
 
 
 def build(n):
