@@ -28,42 +28,32 @@ def setting_changes(request):
     return _page(request)
 
 
-@require_POST
-def request_overdraft(request):
-    form = forms.OverdraftChangeForm(request.POST)
+def _request_change(request, form, form_name, change):
+    """Run ``change(form.cleaned_data)`` (a setting-change request a second person must confirm) for a valid form;
+    an invalid form or a refused request shows the page again with the form's errors and writes nothing."""
     if form.is_valid():
         try:
-            services.set_overdraft(
-                actor=request.user,
-                account=form.cleaned_data["account"],
-                allowed=form.cleaned_data["allowed"],
-                reason=form.cleaned_data["reason"],
-            )
+            change(form.cleaned_data)
         except ApplicationError as exc:
             form.show_error(exc)
         else:
             messages.success(request, _("The change is requested; another person must confirm it."))
             return redirect("ledger:setting_changes")
-    return _page(request, overdraft_form=form, status=400)
+    return _page(request, **{form_name: form}, status=400)
+
+
+@require_POST
+def request_overdraft(request):
+    return _request_change(request, forms.OverdraftChangeForm(request.POST), "overdraft_form", lambda data: (
+        services.set_overdraft(actor=request.user, account=data["account"], allowed=data["allowed"],
+                               reason=data["reason"])))
 
 
 @require_POST
 def request_opening_balance(request):
-    form = forms.OpeningBalanceChangeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.change_opening_balance(
-                actor=request.user,
-                bank_account=form.cleaned_data["bank_account"],
-                opening_balance=form.cleaned_data["opening_balance"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ApplicationError as exc:
-            form.show_error(exc)
-        else:
-            messages.success(request, _("The change is requested; another person must confirm it."))
-            return redirect("ledger:setting_changes")
-    return _page(request, opening_form=form, status=400)
+    return _request_change(request, forms.OpeningBalanceChangeForm(request.POST), "opening_form", lambda data: (
+        services.change_opening_balance(actor=request.user, bank_account=data["bank_account"],
+                                        opening_balance=data["opening_balance"], reason=data["reason"])))
 
 
 @require_POST
