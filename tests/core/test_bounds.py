@@ -299,3 +299,15 @@ def test_property_registry_amounts_and_areas_are_bounded(clerk):
         "第 3 行，area：不能大于 99,999,999.99。",
     ]
     assert not PropertyRecord.objects.exists()
+
+
+@pytest.mark.parametrize("text", ["1e30", "-1e30", "0.123456789", "NaN"])
+def test_a_policy_value_has_the_same_bounds(text):
+    from django.core.exceptions import ValidationError
+
+    from core import policy
+
+    with pytest.raises(ValidationError):
+        policy.parameter("deposits.base_cap").parse(text)
+    with pytest.raises(ValidationError):
+        policy.parameter("deposits.deferral_max_months").parse("9" * 5000)
