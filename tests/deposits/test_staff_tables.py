@@ -171,3 +171,18 @@ def test_base_adjustment_clamped_report_is_the_same_table(web, clerk, emp):
     ]
     assert len(rows(web.get(url, {"export": "csv"}))) == 4
     assert "(2)" in web.get(url).content.decode().split('id="clamped-tab"')[1][:200]
+
+
+def test_the_list_template_download_streams(web, clerk, emp):
+    from django.http import FileResponse, StreamingHttpResponse
+
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
+    remittance = remittances.generate_list(actor=clerk, employer=emp, month=NOV)
+    url = reverse("deposits:remittance_download", args=[remittance.reference])
+    response = web.get(url, {"format": "csv"})
+    assert isinstance(response, StreamingHttpResponse)
+    text = response.getvalue().decode("utf-8-sig").splitlines()
+    assert text[0] == "个人账号,姓名,缴存基数,个人缴存比例(%),单位缴存比例(%)" and len(text) == 4
+    response = web.get(url)
+    assert isinstance(response, FileResponse)
+    assert load_workbook(io.BytesIO(response.getvalue())).active.max_row == 4
