@@ -37,10 +37,7 @@ def _template_rows(remittance):
 
 def template(remittance, fmt: str = "xlsx") -> bytes:
     """The list as a file (Chinese headers) that the employer can edit and upload again."""
-    if fmt == "csv":
-        return b"".join(tabular.stream_csv(HEADERS, _template_rows(remittance)))
-    with tabular.xlsx_file(HEADERS, _template_rows(remittance), title=f"{remittance.month:%Y%m}") as out:
-        return out.read()
+    return tabular.write(_template_rows(remittance), format=fmt, headers=HEADERS, title=f"{remittance.month:%Y%m}")
 
 
 def template_download(remittance, fmt: str = "xlsx"):
