@@ -186,6 +186,7 @@ def whole(value, *, minimum: int = 0, maximum: int) -> int:
         raise InvalidInput(_("Enter a whole number."), code="not_a_number")
     number = int(text)
     if not minimum <= number <= maximum:
-        raise InvalidInput(_("Enter a whole number between %(a)d and %(b)d.") % {"a": minimum, "b": maximum},
-                           code="out_of_range")
+        raise InvalidInput(
+            _("Enter a whole number between %(a)d and %(b)d.") % {"a": minimum, "b": maximum}, code="out_of_range"
+        )
     return number

@@ -19,6 +19,9 @@ from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
+from core import bounds
+from core.errors import InvalidInput
+
 DEFAULT_EFFECTIVE_FROM = datetime.date(2000, 1, 1)
 TYPES = ("decimal", "int", "bool", "str", "json")
 
@@ -41,7 +44,11 @@ class Parameter:
                 value = Decimal(str(text).strip())
                 if not value.is_finite():
                     raise InvalidOperation
+                # one set of bounds for every number (core.bounds): a policy value is no larger than an amount
+                bounds.decimal(value, places=bounds.RATE_PLACES, maximum=bounds.MONEY_MAX, minimum=-bounds.MONEY_MAX)
             elif self.type == "int":
+                if len(str(text).strip()) > 12:
+                    raise ValueError(text)
                 value = int(str(text).strip())
             elif self.type == "bool":
                 low = str(text).strip().lower()
@@ -52,7 +59,7 @@ class Parameter:
                 value = json.loads(text) if isinstance(text, str) else text
             else:
                 value = str(text)
-        except (InvalidOperation, ValueError, TypeError, json.JSONDecodeError) as exc:
+        except (InvalidOperation, ValueError, TypeError, json.JSONDecodeError, InvalidInput) as exc:
             raise ValidationError(
                 _("The value %(v)s is not a valid %(t)s.") % {"v": text, "t": self.type}, code="type"
             ) from exc

@@ -7,10 +7,10 @@ GBK/GB18030, as Excel in China writes it), accepts the Chinese or the English he
 size before reading and stops at the row limit while streaming, and returns the rows with every problem as one
 :class:`RowError` type. It raises ``InvalidInput`` only for a file it cannot read at all.
 
-``write`` turns rows into CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX through tablib, escaping every
-text cell that a spreadsheet would run as a formula; it is for small files (templates). Exports of lists use
-``stream``: a CSV is streamed chunk by chunk, an XLSX is written by openpyxl's write-only mode to a temporary
-file, so neither holds the rows in memory; at most ``export_max_rows()`` rows (setting ``EXPORT_MAX_ROWS``).
+``write`` turns rows into a CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX file's bytes; ``stream`` makes
+the same file an HTTP download that never holds the rows in memory: a CSV is streamed chunk by chunk, an XLSX is
+written by openpyxl's write-only mode to a temporary file; at most ``export_max_rows()`` rows (setting
+``EXPORT_MAX_ROWS``). Both use one CSV writer (``stream_csv``) and one XLSX writer (``xlsx_file``).
 
 Escaping: a *text* cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading single quote, in
 every file the center writes. Numbers (int, Decimal), dates and booleans are never escaped: a negative amount
@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import tablib
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -431,34 +430,6 @@ def _cell_value(value, fmt):
     return _ILLEGAL_XLSX.sub("", value) if fmt == "xlsx" else value
 
 
-def dataset(
-    rows: Iterable,
-    *,
-    columns: list[Column] | None = None,
-    headers: list[str] | None = None,
-    title: str = "",
-    fmt: str = "csv",
-    language: str | None = None,
-) -> tablib.Dataset:
-    """A tablib Dataset of escaped cells: rows are dicts by column key (with ``columns``) or sequences."""
-    if headers is None:
-        headers = [c.header(language) for c in columns] if columns else None
-    data = tablib.Dataset(headers=[escape(str(h)) for h in headers] if headers else None, title=str(title or "")[:31])
-    for row in rows:
-        if columns is not None and isinstance(row, dict):
-            row = [row.get(c.key) for c in columns]
-        data.append([_cell_value(v, fmt) for v in row])
-    return data
-
-
-def export(data: tablib.Dataset, fmt: str) -> bytes:
-    if fmt == "csv":
-        return data.export("csv").encode("utf-8-sig")
-    if fmt == "xlsx":
-        return data.export("xlsx")
-    raise InvalidInput(_("Unknown file format %(f)s.") % {"f": fmt}, code="bad_format")
-
-
 def write(
     rows: Iterable,
     columns: list[Column] | None = None,
@@ -468,27 +439,20 @@ def write(
     title: str = "",
     language: str | None = None,
 ) -> bytes:
-    """Rows as a CSV (UTF-8 with BOM) or XLSX file; every text cell starting with =, +, -, @, tab or CR is
-    prefixed with a single quote so that a spreadsheet shows it instead of running it."""
+    """Rows (dicts by column key with ``columns``, or sequences) as a CSV (UTF-8 with BOM) or XLSX file, through
+    the same writers as the streamed exports: every text cell starting with =, +, -, @, tab or CR is prefixed
+    with a single quote so that a spreadsheet shows it instead of running it."""
     if format not in FORMATS:
         raise InvalidInput(_("Unknown file format %(f)s.") % {"f": format}, code="bad_format")
-    return export(dataset(rows, columns=columns, headers=headers, title=title, fmt=format, language=language), format)
-
-
-def response(
-    rows: Iterable,
-    columns: list[Column] | None = None,
-    format: str = "csv",
-    *,
-    filename: str,
-    headers: list[str] | None = None,
-    title: str = "",
-    language: str | None = None,
-):
-    """An HTTP download of :func:`write`; ``filename`` without the extension."""
-    return download(
-        write(rows, columns, format, headers=headers, title=title, language=language), format, filename=filename
+    if headers is None:
+        headers = [c.header(language) for c in columns] if columns else []
+    values = (
+        [row.get(c.key) for c in columns] if columns is not None and isinstance(row, dict) else row for row in rows
     )
+    if format == "csv":
+        return b"".join(stream_csv(headers, values))
+    with xlsx_file(headers, values, title=title) as out:
+        return out.read()
 
 
 def download(body: bytes, fmt: str, *, filename: str):
@@ -540,10 +504,12 @@ def _xlsx_value(value):
 
 
 def stream_csv(headers: list, rows: Iterable, *, chunk: int = 64 * 1024) -> Iterator[bytes]:
-    """A CSV (UTF-8 with BOM) of escaped cells, yielded in chunks of about ``chunk`` bytes."""
+    """A CSV (UTF-8 with BOM) of escaped cells, yielded in chunks of about ``chunk`` bytes; no header line when
+    ``headers`` is empty."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([escape(str(h)) for h in headers])
+    if headers:
+        writer.writerow([escape(str(h)) for h in headers])
     yield "\ufeff".encode() + buffer.getvalue().encode("utf-8")
     buffer.seek(0)
     buffer.truncate()
@@ -566,7 +532,8 @@ def xlsx_file(headers: list, rows: Iterable, *, title: str = ""):
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_SHEET_TITLE.sub("", str(title or ""))[:31] or "Sheet1")
-    sheet.append([_xlsx_value(str(h)) for h in headers])
+    if headers:
+        sheet.append([_xlsx_value(str(h)) for h in headers])
     for row in rows:
         sheet.append([_xlsx_value(v) for v in row])
     out = tempfile.TemporaryFile()

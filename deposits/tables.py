@@ -195,6 +195,7 @@ class AdjustmentLineTable(Table):
     wage = MoneyColumn(verbose_name=_("Average monthly wage"))
     old_base = MoneyColumn(verbose_name=_("Previous base"))
     new_base = MoneyColumn(verbose_name=_("New base"))
+    clamped = tables.Column(verbose_name=_("Clamped"), accessor="get_clamped_display", order_by=("clamped",))
 
     class Meta(Table.Meta):
         model = BaseAdjustmentLine

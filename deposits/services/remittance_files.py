@@ -28,13 +28,22 @@ def _pct(ratio) -> str:
     return f"{(Decimal(ratio) * 100).normalize():f}"
 
 
+def _template_rows(remittance):
+    lines = remittance.lines.select_related("account__depositor").order_by("account__number")
+    for line in lines.iterator(chunk_size=2000):
+        yield [line.account.number, line.account.depositor.name, str(line.base), _pct(line.employee_ratio),
+               _pct(line.employer_ratio)]
+
+
 def template(remittance, fmt: str = "xlsx") -> bytes:
     """The list as a file (Chinese headers) that the employer can edit and upload again."""
-    lines = remittance.lines.select_related("account__depositor").order_by("account__number")
-    rows = ({"account": line.account.number, "name": line.account.depositor.name, "base": str(line.base),
-             "employee_ratio": _pct(line.employee_ratio), "employer_ratio": _pct(line.employer_ratio)}
-            for line in lines.iterator(chunk_size=2000))
-    return tabular.write(rows, COLUMNS, fmt, title=f"{remittance.month:%Y%m}", language="zh")
+    return tabular.write(_template_rows(remittance), format=fmt, headers=HEADERS, title=f"{remittance.month:%Y%m}")
+
+
+def template_download(remittance, fmt: str = "xlsx"):
+    """The same file as an HTTP download, streamed (a list of 50,000 employees is never held in memory)."""
+    return tabular.stream(HEADERS, _template_rows(remittance), fmt, filename=remittance.reference,
+                          title=f"{remittance.month:%Y%m}")
 
 
 def _number(table, i, column, text):

@@ -18,7 +18,9 @@ def base_adjustments(request):
 
 def base_adjustment(request, pk):
     adjustment = get_object_or_404(selectors.base_adjustments(viewer=request.user), pk=pk)
-    table = AdjustmentLineTable(selectors.adjustment_lines(adjustment, viewer=request.user))
+    only_clamped = request.GET.get("clamped") == "1"  # the report: bases raised to the floor or lowered to the cap
+    lines = selectors.clamped_lines if only_clamped else selectors.adjustment_lines
+    table = AdjustmentLineTable(lines(adjustment, viewer=request.user))
     return list_page(request, "deposits/base_adjustment.html", table=table, per_page=LINES_PER_PAGE,
-                     filename=f"base-adjustment-{adjustment.pk}", context={
-                         "adjustment": adjustment, "clamped": selectors.clamped_lines(adjustment, viewer=request.user)})
+                     filename=f"base-adjustment-{adjustment.pk}{'-clamped' if only_clamped else ''}",
+                     context={"adjustment": adjustment, "only_clamped": only_clamped})

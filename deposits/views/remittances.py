@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
-from core import roles, tabular
+from core import roles
 from core.errors import ApplicationError
 from core.money import format_yuan
 from core.tables import list_page
@@ -161,7 +161,7 @@ def remittance_reverse(request, reference):
 def remittance_download(request, reference):
     remittance = _remittance(request, reference)
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
-    return tabular.download(remittance_files.template(remittance, fmt), fmt, filename=remittance.reference)
+    return remittance_files.template_download(remittance, fmt)
 
 
 # --- lists made for an employer ------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core import tabular
 from core.errors import ApplicationError
 from deposits.services import remittance as remittance_services
 from deposits.services import remittance_files
@@ -59,7 +58,7 @@ def employer_remittance(request, reference):
 def employer_template(request, reference):
     remittance = _own_list(request, reference)
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
-    return tabular.download(remittance_files.template(remittance, fmt), fmt, filename=remittance.reference)
+    return remittance_files.template_download(remittance, fmt)
 
 
 def _own_list(request, reference):

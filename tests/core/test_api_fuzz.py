@@ -54,7 +54,7 @@ def world(clerk):
     agent = make_user("payroll", "employer_agent")
     account_services.link_employer_agent(actor=clerk, user=agent, employer=employer)
     remittance = remittances.generate_list(actor=clerk, employer=employer, month=datetime.date(2026, 11, 1))
-    factories.bank_account()
+    bank = factories.bank_account()
     depositor = make_user("depositor-fuzz", "depositor")
     account.depositor.user = depositor
     account.depositor.save(update_fields=["user"])
@@ -62,7 +62,7 @@ def world(clerk):
         name: Token.objects.create(user=user).key
         for name, user in (("agent", agent), ("bank", make_user("bankbot", "api_bank")), ("depositor", depositor))
     }
-    return {"tokens": tokens, "reference": remittance.reference}
+    return {"tokens": tokens, "reference": remittance.reference, "bank": bank.number, "account": account.number}
 
 
 def _client(token):
@@ -101,6 +101,20 @@ def test_no_api_operation_answers_5xx(world, path, method):
             operation.as_strategy(generation_mode=mode, path_parameters=fixed)
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
         ]
+
+    def known(case):
+        """Half the bodies name the real bank account or employee, so that the rows themselves are judged."""
+        body = case.body
+        if isinstance(body, dict):
+            if "bank_account" in body:
+                body["bank_account"] = world["bank"]
+            lines = body.get("lines")
+            for line in lines if isinstance(lines, list) else []:
+                if isinstance(line, dict):
+                    line["account"] = world["account"]
+        return case
+
+    strategies += [strategy.map(known) for strategy in strategies]
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(case=st.one_of(strategies))

@@ -290,6 +290,13 @@ def test_property_registry_amounts_and_areas_are_bounded(clerk):
         f"C1,{person.id_number},赵六,人民路1号,1e30,1e30,0.001\n"
         f"C2,{person.id_number},赵六,人民路2号,100000000,900000,0\n"
     ).encode()
+    dated = (
+        "certificate_number,owner_id_number,owner_name,address,area,registration_date\n"
+        f"C3,{person.id_number},赵六,人民路3号,80,9999-12-31\nC4,{person.id_number},赵六,人民路4号,80,1985-05-01\n"
+    ).encode()
+    with pytest.raises(RowsInvalid) as info:
+        withdrawal_services.import_property_records(actor=admin, file=dated)
+    assert info.value.fields["rows"] == ["第 2 行，registration_date：请输入 1949-10-01 至 2026-12-31 之间的日期。"]
     with pytest.raises(RowsInvalid) as info:
         withdrawal_services.import_property_records(actor=admin, file=data)
     assert info.value.fields["rows"] == [
@@ -299,3 +306,15 @@ def test_property_registry_amounts_and_areas_are_bounded(clerk):
         "第 3 行，area：不能大于 99,999,999.99。",
     ]
     assert not PropertyRecord.objects.exists()
+
+
+@pytest.mark.parametrize("text", ["1e30", "-1e30", "0.123456789", "NaN"])
+def test_a_policy_value_has_the_same_bounds(text):
+    from django.core.exceptions import ValidationError
+
+    from core import policy
+
+    with pytest.raises(ValidationError):
+        policy.parameter("deposits.base_cap").parse(text)
+    with pytest.raises(ValidationError):
+        policy.parameter("deposits.deferral_max_months").parse("9" * 5000)

@@ -245,7 +245,7 @@ def test_supplementary_list_bad_input_changes_nothing(web, emp):
 def test_upload_replaces_the_lines(web, clerk, emp):
     remittance = draft(clerk, emp)
     a, b = numbers(emp)
-    xlsx = web.get(url("remittance_download", remittance)).content
+    xlsx = web.get(url("remittance_download", remittance)).getvalue()
     sheet = load_workbook(io.BytesIO(xlsx)).active
     sheet["C2" if sheet["A2"].value == a else "C3"] = "10000.00"
     out = io.BytesIO()
@@ -432,12 +432,12 @@ def test_download_the_list(web, clerk, emp):
     a, b = numbers(emp)
     response = web.get(url("remittance_download", remittance), {"format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
-    text = response.content.decode("utf-8-sig")
+    text = response.getvalue().decode("utf-8-sig")
     assert text.splitlines()[0] == "个人账号,姓名,缴存基数,个人缴存比例(%),单位缴存比例(%)"
     assert f"{a},甲,9380.50,7,7" in text
     response = web.get(url("remittance_download", remittance))
     assert response["Content-Disposition"] == f'attachment; filename="{remittance.reference}.xlsx"'
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     assert sheet.max_row == 3
 
 

@@ -92,7 +92,7 @@ def test_base_adjustment_lines_sort_page_and_export(web, clerk, emp):
     lines = table_html(web.get(url, {"sort": "-wage", "per_page": 2}), "lines")
     assert lines.index("9,380.50") < lines.index("7,000.00") and "6,000.00" not in lines
     data = rows(web.get(url, {"sort": "wage", "export": "csv"}))
-    assert data[0] == ["行号", "个人账号", "姓名", "上年月平均工资", "原缴存基数", "新缴存基数"]
+    assert data[0] == ["行号", "个人账号", "姓名", "上年月平均工资", "原缴存基数", "新缴存基数", "按上下限调整"]
     assert [(r[2], r[3], r[4], r[5]) for r in data[1:]] == [
         ("乙", "6000.00", "2330.00", "6000.00"),
         ("丙", "7000.00", "5000.00", "7000.00"),
@@ -145,3 +145,42 @@ def test_interest_runs_page_and_export(web):
     assert len(data) == 13 and "other:1" not in {r[0] for r in data}
     assert data[1][:3] == [f"{interest.JOB}:2014", "已完成", "100"]
     assert data[1][-1] == "accounts: 4"
+
+
+def test_base_adjustment_clamped_report_is_the_same_table(web, clerk, emp):
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 6, 15))
+    agent = make_user("agent", roles.EMPLOYER_AGENT)
+    account_services.link_employer_agent(actor=clerk, user=agent, employer=emp)
+    numbers = {a.depositor.name: a.number for a in FundAccount.objects.filter(employer=emp).select_related("depositor")}
+    adjustment = adjustments.submit_base_adjustment(
+        actor=agent,
+        employer=emp,
+        rows=[
+            {"account_number": numbers["甲"], "wage": "100000"},
+            {"account_number": numbers["乙"], "wage": "6000"},
+            {"account_number": numbers["丙"], "wage": "100"},
+        ],
+    )
+    url = reverse("deposits:base_adjustment", args=[adjustment.pk])
+    data = rows(web.get(url, {"clamped": "1", "sort": "row", "export": "csv"}))
+    assert [(r[2], r[3], r[5], r[6]) for r in data[1:]] == [
+        ("甲", "100000.00", "32969.00", "按上限调整"),
+        ("丙", "100.00", "2330.00", "按下限调整"),
+    ]
+    assert len(rows(web.get(url, {"export": "csv"}))) == 4
+    assert "(2)" in web.get(url).content.decode().split('id="clamped-tab"')[1][:200]
+
+
+def test_the_list_template_download_streams(web, clerk, emp):
+    from django.http import FileResponse, StreamingHttpResponse
+
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
+    remittance = remittances.generate_list(actor=clerk, employer=emp, month=NOV)
+    url = reverse("deposits:remittance_download", args=[remittance.reference])
+    response = web.get(url, {"format": "csv"})
+    assert isinstance(response, StreamingHttpResponse)
+    text = response.getvalue().decode("utf-8-sig").splitlines()
+    assert text[0] == "个人账号,姓名,缴存基数,个人缴存比例(%),单位缴存比例(%)" and len(text) == 4
+    response = web.get(url)
+    assert isinstance(response, FileResponse)
+    assert load_workbook(io.BytesIO(response.getvalue())).active.max_row == 4

@@ -87,7 +87,7 @@ def test_employer_portal_generate_upload_confirm(world):
     resp = client.post("/employer/remittances/new/", {"month": "2026-11"})
     rem = RemittanceList.objects.get(employer=emp)
     assert resp.url == f"/employer/remittances/{rem.reference}/"
-    xlsx = client.get(f"/employer/remittances/{rem.reference}/template/").content
+    xlsx = client.get(f"/employer/remittances/{rem.reference}/template/").getvalue()
     ws = load_workbook(io.BytesIO(xlsx)).active
     ws["C2"] = "10000.00"
     out = io.BytesIO()

@@ -105,8 +105,16 @@ def is_banned(depositor, kind, on=None) -> bool:
 
 # --- property records (real-estate registry) --------------------------------------------------------------
 
+# Property records may predate the fund system: their dates are plausible from here to the end of next month.
+EARLIEST_PROPERTY_DATE = datetime.date(1949, 10, 1)
+
+
 def _date(text):
-    return datetime.date.fromisoformat(text.strip())
+    value = datetime.date.fromisoformat(text.strip())
+    latest = bounds.latest_date()
+    if not EARLIEST_PROPERTY_DATE <= value <= latest:
+        raise tabular.CellError(_("Enter a date between %(a)s and %(b)s.") % {"a": EARLIEST_PROPERTY_DATE, "b": latest})
+    return value
 
 
 def _amount(text):
