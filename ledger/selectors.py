@@ -38,6 +38,18 @@ def bank_accounts():
     return BankAccount.objects.select_related("ledger_account").order_by("bank", "number")
 
 
+def bank_held_balance(bank: BankAccount):
+    """What the bank itself holds on ``bank``: its last statement's closing balance (or the opening balance before
+    any) plus the lines it reported since (payments it confirmed). The next statement's closing balance is this
+    plus its new lines; the reconciliation's bank check starts from the same figure."""
+    last = bank.statements.order_by("-id").first()
+    held = bank.opening_balance if last is None else last.closing_balance
+    since = bank.statement_lines.filter(id__gt=last.last_line_id if last else 0).aggregate(
+        net=Coalesce(Sum(Case(When(direction="C", then=F("amount")), default=-F("amount"),
+                              output_field=DecimalField(max_digits=18, decimal_places=2))), ZERO))["net"]
+    return held + since
+
+
 def general_suspense() -> Account:
     return Account.objects.get(code=chart.GENERAL_SUSPENSE)
 

@@ -73,13 +73,10 @@ def bank_received(bank, entry):
 
 
 def bank_balance(bank) -> Decimal:
-    """What the bank itself holds on ``bank``: its last statement's closing balance (or the opening balance) and
-    the lines since (payments it confirmed)."""
-    last = bank.statements.order_by("-id").first()
-    balance = bank.opening_balance if last is None else last.closing_balance
-    for line in bank.statement_lines.filter(id__gt=last.last_line_id if last else 0):
-        balance += line.amount if line.direction == "C" else -line.amount
-    return balance
+    """What the bank itself holds on ``bank`` (``ledger.selectors.bank_held_balance``)."""
+    from ledger import selectors as ledger_selectors
+
+    return ledger_selectors.bank_held_balance(bank)
 
 
 def statement(*, bank_account, rows, actor=None, closing_balance=None):

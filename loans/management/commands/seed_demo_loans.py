@@ -15,6 +15,7 @@ from core import roles
 from core.actors import system_actor
 from core.business_date import today
 from core.errors import ApplicationError
+from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.models import BankAccount
 from loans import services
@@ -170,12 +171,7 @@ class Command(BaseCommand):
     def _receipt(self, bank, amount, reference, payer):
         """The borrower's money as the bank reports it: a statement line through the bank's channel."""
         bank = BankAccount.objects.select_for_update().get(pk=bank.pk)
-        last = bank.statements.order_by("-id").first()
-        held = bank.opening_balance if last is None else last.closing_balance
-        for direction, value in bank.statement_lines.filter(id__gt=last.last_line_id if last else 0).values_list(
-            "direction", "amount"
-        ):
-            held += value if direction == "C" else -value
+        held = ledger_selectors.bank_held_balance(bank)
         row = {
             "bank_reference": reference,
             "value_date": today().isoformat(),
