@@ -290,6 +290,9 @@ CONTENT_SECURITY_POLICY = {
 
 # Verified repayments of the center's own loans for loan-repayment withdrawals (withdrawals may not import loans).
 LOAN_REPAYMENT_SOURCE = "loans.selectors.verified_repayments"
+# Loan bans after a fraud finding, recorded by withdrawals, for the loan eligibility rules (loans may not import
+# withdrawals).
+LOAN_BAN_SOURCE = "withdrawals.selectors.loan_ban_until"
 
 SESSION_COOKIE_HTTPONLY = True
 # The largest request body accepted (MB), refused before it is read: room for an application's scans.

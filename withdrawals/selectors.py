@@ -1,7 +1,7 @@
 """Reads of the withdrawals app for counter pages, the portal, the API and tasks."""
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Value, When
+from django.db.models import BooleanField, Case, Max, Value, When
 from django.utils.module_loading import import_string
 
 from core import audit, roles, workflow
@@ -9,7 +9,14 @@ from core.business_date import today
 from ledger.selectors import unmatched_incoming
 from withdrawals import rules
 from withdrawals.filters import ApplicationFilter
-from withdrawals.models import DocumentType, Reason, Recovery, StandingInstruction, WithdrawalApplication
+from withdrawals.models import (
+    DocumentType,
+    FraudBan,
+    Reason,
+    Recovery,
+    StandingInstruction,
+    WithdrawalApplication,
+)
 
 W = WithdrawalApplication
 QUEUE_OF_ROLE = {roles.CLERK: (W.State.SUBMITTED, W.State.RETURNED), roles.REVIEWER: (W.State.ACCEPTED,),
@@ -102,6 +109,14 @@ def verified_loan_repayments(*, viewer, depositor, since, until):
     if not path:
         return None
     return import_string(path)(viewer=viewer, depositor=depositor, since=since, until=until)
+
+
+def loan_ban_until(*, depositor_ids, on):
+    """The last day of the latest loan ban after a fraud finding (DOMAIN.md §3.5) in force on ``on`` for any of
+    the people, or ``None``. The loans module reads it through ``settings.LOAN_BAN_SOURCE`` (loans may not import
+    withdrawals), so a family banned after fraudulent withdrawals cannot borrow until the ban ends."""
+    return FraudBan.objects.filter(depositor_id__in=depositor_ids, kind=FraudBan.Kind.LOAN, starts_on__lte=on,
+                                   ends_on__gte=on).aggregate(until=Max("ends_on"))["until"]
 
 
 def standing_instructions(*, viewer, account=None):

@@ -373,6 +373,15 @@ def balances(app) -> list[Decimal]:
     return out
 
 
+def fraud_ban_until(depositor_ids, on):
+    """The end of a loan ban after fraud in force for any of the people (``settings.LOAN_BAN_SOURCE``), or None."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    path = getattr(settings, "LOAN_BAN_SOURCE", "")
+    return import_string(path)(depositor_ids=depositor_ids, on=on) if path else None
+
+
 def context(app, *, p=None) -> rules.Context:
     """Every fact the eligibility rules need, read once."""
     on = app.application_date
@@ -397,6 +406,7 @@ def context(app, *, p=None) -> rules.Context:
         loans_used=contracts.filter(status__in=USED_STATUSES).count() + pending,
         homes_owned=app.homes_owned,
         owned_home_loan_unpaid=app.owned_home_loan_unpaid,
+        fraud_ban_until=fraud_ban_until(family, on),
         credit_ok=app.credit_ok,
         requested_amount=app.requested_amount,
     )

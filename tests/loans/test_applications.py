@@ -217,6 +217,21 @@ def test_paid_off_loan_counts_as_used_only(staff, household):
     assert app.assessment["loans_used"] == 1 and app.assessment["outstanding_loans"] == 0
 
 
+def test_a_loan_ban_after_fraud_recorded_by_withdrawals_refuses_the_family(staff, household):
+    from withdrawals.models import FraudBan
+
+    FraudBan.objects.create(depositor=household["spouse"].depositor, kind=FraudBan.Kind.LOAN,
+                            starts_on=day(2025, 6, 1), ends_on=day(2030, 5, 31), reason="骗提")
+    FraudBan.objects.create(depositor=household["borrower"].depositor, kind=FraudBan.Kind.WITHDRAWAL,
+                            starts_on=day(2025, 6, 1), ends_on=day(2031, 5, 31), reason="骗提")
+    app = services.assess(actor=staff["officer"], application=draft(staff, household), credit_ok=True)
+    ban = next(c for c in app.assessment["checks"] if c["code"] == "fraud_ban")
+    assert not ban["passed"] and "2030-05-31" in ban["message"] and app.assessment["eligible"] is False
+    FraudBan.objects.update(ends_on=day(2026, 1, 14))  # over before the application date
+    app = services.assess(actor=staff["officer"], application=app, credit_ok=True)
+    assert app.assessment["eligible"] is True
+
+
 def test_term_beyond_the_age_limit_is_refused_by_the_rule(staff, household):
     app = services.assess(actor=staff["officer"], application=draft(staff, household, term_months=300), credit_ok=True)
     age = next(c for c in app.assessment["checks"] if c["code"] == "age_term")
