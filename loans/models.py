@@ -374,6 +374,9 @@ class LoanContract(models.Model):
         related_name="loan_contract",
         verbose_name=_("disbursement instruction"),
     )
+    # the borrower's own bank card the monthly debit run (loans.services.debits) collects the installments from
+    repayment_card = models.CharField(_("repayment bank card"), max_length=32, blank=True)
+    repayment_card_bank = models.CharField(_("repayment card bank"), max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -504,9 +507,11 @@ class LoanRepayment(models.Model):
     penalty = MoneyField(_("penalty interest"), default=0)
     keep = models.CharField(_("after the prepayment"), max_length=8, blank=True)
     allocation = models.JSONField(_("allocation by installment"), default=list, blank=True)
-    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="loan_repayment")
-    statement_line = models.OneToOneField(
-        BankStatementLine, null=True, blank=True, on_delete=models.PROTECT, related_name="loan_repayment"
+    # A repayment of the monthly debit run shares its batch's entry and bank line (one entry per debit batch,
+    # one line per loan on the loan's own sub-accounts): hence foreign keys, not one-to-one.
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="loan_repayments")
+    statement_line = models.ForeignKey(
+        BankStatementLine, null=True, blank=True, on_delete=models.PROTECT, related_name="loan_repayments"
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -530,3 +535,105 @@ class LoanRepayment(models.Model):
 
     def __str__(self):
         return f"{self.contract_id} {self.kind} {self.paid_on} {self.amount}"
+
+
+class LoanDebitBatch(models.Model):
+    """One batch of debit orders (批量代扣) sent to the bank by the monthly debit run (loans.services.debits): one
+    per chunk of a run. The bank debits each borrower's card and credits the batch's total collected to the
+    center's account in one statement line (``statement_line``, its serial number is the batch reference); the
+    result file gives each order's outcome. Applying the result posts ONE journal entry for the batch."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent to the bank")
+        RETURNED = "returned", _("Result received")
+        APPLIED = "applied", _("Applied")
+
+    run = models.ForeignKey("core.BatchRun", on_delete=models.PROTECT, related_name="loan_debit_batches")
+    reference = models.CharField(_("batch reference"), max_length=40, unique=True)
+    due_on = models.DateField(_("debit date"))
+    bank_account = models.ForeignKey(
+        "ledger.BankAccount", on_delete=models.PROTECT, related_name="+", verbose_name=_("collecting account")
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.SENT)
+    count = models.PositiveIntegerField(_("orders"), default=0)
+    amount = MoneyField(_("amount requested"), default=0)
+    debited = MoneyField(_("amount debited"), default=0)
+    statement_line = models.OneToOneField(
+        BankStatementLine, null=True, blank=True, on_delete=models.PROTECT, related_name="loan_debit_batch"
+    )
+    entry = models.OneToOneField(
+        JournalEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="loan_debit_batch"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    returned_at = models.DateTimeField(_("result received at"), null=True, blank=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("loan debit batch")
+        verbose_name_plural = _("loan debit batches")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0, debited__gte=0, debited__lte=F("amount")), name="loan_debit_batch_amounts"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.amount}"
+
+
+class LoanDebit(models.Model):
+    """One debit order of a batch: what is due on a loan on the debit date (loans.services.repayments.dues), from
+    the borrower's repayment card, and the bank's answer (``result``, ``debited``). It stays 已发送 until the
+    answer is applied: then 已扣款 / 部分扣款 (a repayment through the allocation order) or 扣款失败 (nothing posted,
+    the installment stays due). A loan has at most one order not applied yet."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        PAID = "paid", _("Debited in full")
+        PARTIAL = "partial", _("Debited in part")
+        FAILED = "failed", _("Debit failed")
+
+    batch = models.ForeignKey(LoanDebitBatch, on_delete=models.PROTECT, related_name="debits")
+    contract = models.ForeignKey(LoanContract, on_delete=models.PROTECT, related_name="debits")
+    reference = models.CharField(_("debit reference"), max_length=40, unique=True)
+    amount = MoneyField(_("amount due"))
+    # the installments the order was for (the unpaid ones due by the debit date), read again when it is applied
+    first_number = models.PositiveSmallIntegerField(_("first installment"))
+    last_number = models.PositiveSmallIntegerField(_("last installment"))
+    card = models.CharField(_("bank card"), max_length=32)
+    card_name = models.CharField(_("card holder"), max_length=60)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.SENT)
+    result = models.CharField(_("bank result"), max_length=8, choices=Status.choices, blank=True)
+    debited = MoneyField(_("amount debited"), default=0)
+    bank_reference = models.CharField(_("bank serial number"), max_length=40, blank=True)
+    reason = models.CharField(_("failure reason"), max_length=200, blank=True)
+    excess = MoneyField(
+        _("booked to suspense"),
+        default=0,
+        help_text=_("Money debited that was no longer due when the result was applied (paid in between)."),
+    )
+    repayment = models.OneToOneField(
+        LoanRepayment, null=True, blank=True, on_delete=models.PROTECT, related_name="debit"
+    )
+
+    class Meta:
+        verbose_name = _("loan debit")
+        verbose_name_plural = _("loan debits")
+        ordering = ["batch", "contract"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "contract"], name="loan_debit_once_per_batch"),
+            models.UniqueConstraint(
+                fields=["contract"],
+                condition=Q(status="sent"),
+                name="loan_debit_one_open_per_loan",
+                violation_error_message=_("This loan already has a debit order waiting for the bank."),
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, debited__gte=0, debited__lte=F("amount"), excess__gte=0),
+                name="loan_debit_amounts",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.amount} {self.status}"

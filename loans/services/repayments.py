@@ -71,11 +71,12 @@ def _penalty(row, days, settings) -> Decimal:
     return max(owed - row.penalty_paid, ZERO)
 
 
-def dues(contract, *, on: datetime.date, rows=None) -> list:
+def dues(contract, *, on: datetime.date, rows=None, settings=None) -> list:
     """What the loan owes on ``on``, per installment (:class:`loans.calculations.Due`): every unpaid installment
     due on or before ``on`` (overdue once past the grace days, then with its penalty interest so far, less the
-    penalty already paid) and the next installment not yet due (it may be paid in advance)."""
-    settings = policy.snapshot("overdue.", on=on)
+    penalty already paid) and the next installment not yet due (it may be paid in advance). ``settings``: the
+    ``overdue.`` policy snapshot on ``on``, when a batch already read it."""
+    settings = settings or policy.snapshot("overdue.", on=on)
     out, upcoming = [], False
     for row in rows if rows is not None else open_rows(contract):
         principal, interest = _unpaid(row)
@@ -113,11 +114,13 @@ def overdue_principal(rows, on, grace_days) -> Decimal:
     return sum((r.principal - r.principal_paid for r in rows if (on - r.due_date).days > grace_days), ZERO)
 
 
-def loan_lines(c, *, principal, overdue_after, memo="") -> list:
+def loan_lines(c, *, principal, overdue_after, memo="", held=None) -> list:
     """The lines on the loan's two sub-accounts for ``principal`` repaid, leaving ``overdue_after`` on the 122
     one (overdue principal) and the rest on the 121 one: principal repaid of an overdue installment comes out of
-    122, and an installment that fell overdue since the last classification moves there now."""
-    held = Account.objects.get(pk=c.overdue_account_id).balance if c.overdue_account_id else ZERO
+    122, and an installment that fell overdue since the last classification moves there now. ``held``: the 122
+    balance, when a batch read it already (under the lock)."""
+    if held is None:
+        held = Account.objects.get(pk=c.overdue_account_id).balance if c.overdue_account_id else ZERO
     from_overdue = held - overdue_after if c.overdue_account_id else ZERO
     out = []
     for account_id, amount in ((c.ledger_account_id, principal - from_overdue), (c.overdue_account_id, from_overdue)):
@@ -153,15 +156,59 @@ def close_loan_accounts(c, actor):
             ledger_services.close_account(account=account, actor=actor)
 
 
+def status_from(rows, on, settings=None) -> str:
+    """The status of an active loan whose installments in force are ``rows`` (after a repayment): 已结清 when every
+    installment is paid, 逾期 while something is overdue, else 正常."""
+    if all(r.principal_paid == r.principal and r.interest_paid == r.interest for r in rows):
+        return C.PAID_OFF
+    if any(d.overdue for d in dues(None, on=on, rows=rows, settings=settings)):
+        return C.OVERDUE
+    return C.NORMAL
+
+
+@dataclasses.dataclass
+class Applied:
+    """An amount applied to a loan's dues (:func:`apply_to_rows`): the parts per installment, their totals, the
+    installment rows changed (in memory; the caller stores them) and whether anything paid was overdue."""
+
+    parts: list
+    changed: list
+    principal: Decimal
+    interest: Decimal
+    penalty: Decimal
+    overdue: bool
+    left: Decimal
+
+
+def apply_to_rows(amount, owed, rows) -> Applied:
+    """Allocate ``amount`` over ``owed`` (:func:`dues`) in the order of :func:`loans.calculations.allocate` and add
+    the parts to the paid amounts of ``rows`` (the installments in force). The one allocation of a repayment:
+    :func:`repay` (one bank line) and the debit run (loans.services.debits, a batch) both go through it."""
+    parts, left = calc.allocate(amount, owed)
+    by_number = {r.number: r for r in rows}
+    changed = []
+    for part in parts:
+        row = by_number[part.number]
+        row.principal_paid += part.principal
+        row.interest_paid += part.interest
+        row.penalty_paid += part.penalty
+        changed.append(row)
+    return Applied(
+        parts=parts,
+        changed=changed,
+        principal=sum((p.principal for p in parts), ZERO),
+        interest=sum((p.interest for p in parts), ZERO),
+        penalty=sum((p.penalty for p in parts), ZERO),
+        overdue=any(d.overdue for d in owed),
+        left=left,
+    )
+
+
 def _status_after(c, on, actor):
     """正常 / 逾期 from what is still overdue; 已结清 when every installment is paid."""
-    rows = open_rows(c)
-    if all(r.principal_paid == r.principal and r.interest_paid == r.interest for r in rows):
-        c.status, c.closed_on = C.PAID_OFF, on
-    elif any(d.overdue for d in dues(c, on=on, rows=rows)):
-        c.status = C.OVERDUE
-    else:
-        c.status = C.NORMAL
+    c.status = status_from(open_rows(c), on)
+    if c.status == C.PAID_OFF:
+        c.closed_on = on
     c.save(update_fields=["status", "closed_on", "updated_at"])
     if c.status == C.PAID_OFF:
         close_loan_accounts(c, actor)
@@ -188,22 +235,12 @@ def repay(*, actor, contract: LoanContract, line) -> LoanRepayment:
             % {"a": format_yuan(line.amount), "t": format_yuan(total)},
             "more_than_due",
         )
-    parts, _left = calc.allocate(line.amount, owed)
-    by_number = {r.number: r for r in rows}
-    changed = []
-    for part in parts:
-        row = by_number[part.number]
-        row.principal_paid += part.principal
-        row.interest_paid += part.interest
-        row.penalty_paid += part.penalty
-        changed.append(row)
+    applied = apply_to_rows(line.amount, owed, rows)
     ScheduleInstallment.objects.bulk_update(
-        changed, ["principal_paid", "interest_paid", "penalty_paid"], batch_size=BATCH
+        applied.changed, ["principal_paid", "interest_paid", "penalty_paid"], batch_size=BATCH
     )
-    principal = sum((p.principal for p in parts), ZERO)
-    interest = sum((p.interest for p in parts), ZERO)
-    penalty = sum((p.penalty for p in parts), ZERO)
-    overdue = any(d.overdue for d in owed)
+    parts, principal, interest, penalty = applied.parts, applied.principal, applied.interest, applied.penalty
+    overdue = applied.overdue
     grace = policy.get("overdue.grace_days", on)
     entry = _post(
         c,

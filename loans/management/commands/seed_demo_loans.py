@@ -38,6 +38,23 @@ PLAN = (
 ROLE_ORDER = (roles.LOAN_OFFICER, roles.REVIEWER, roles.APPROVER, roles.FINANCE)
 
 
+def demo_card(n) -> str:
+    """A demo repayment card number (valid check digit) for loan ``n``."""
+    body = f"622202{n:012d}"
+    return body + card_check_digit(body)
+
+
+def card_check_digit(body) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            d -= 9 if d > 9 else 0
+        total += d
+    return str((10 - total % 10) % 10)
+
+
 def staff_user(role):
     """The demo staff member of ``role`` (``demo_users`` gives them their password later)."""
     user, created = User.objects.get_or_create(username=STAFF_USERNAMES.get(role, role))
@@ -154,7 +171,13 @@ class Command(BaseCommand):
         app = services.approve(actor=approver, application=app)
         if state == "approved":
             return
-        contract = services.sign_contract(actor=officer, application=app, title_number=f"示范不动产权第{app.pk:07d}号")
+        contract = services.sign_contract(
+            actor=officer,
+            application=app,
+            title_number=f"示范不动产权第{app.pk:07d}号",
+            repayment_card=demo_card(app.pk),
+            repayment_card_bank="中国工商银行示范市分行",
+        )
         contract = services.disburse(
             actor=finance, contract=contract, payee_kind="presale_escrow", payee_account=ESCROW
         )
