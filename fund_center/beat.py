@@ -45,4 +45,19 @@ BEAT_SCHEDULE = {
         "task": "deposits.settle_interest",
         "schedule": crontab(month_of_year=7, day_of_month=1, hour=0, minute=30),
     },
+    # Daily, early: the bank debit orders (批量代扣) of the loan installments due today; idempotent, resumable.
+    "loans-debit-run-daily": {
+        "task": "loans.debit_run",
+        "schedule": crontab(hour=4, minute=30),
+    },
+    # Every half hour: post the debit batches the bank answered (its channel, or a confirmed result file).
+    "loans-apply-debit-results": {
+        "task": "loans.apply_debit_results",
+        "schedule": crontab(minute="*/30"),
+    },
+    # Every five minutes: send again the debit runs recorded while the broker was unreachable (or stalled).
+    "loans-resume-debit-runs": {
+        "task": "loans.resume_debit_runs",
+        "schedule": crontab(minute="*/5"),
+    },
 }

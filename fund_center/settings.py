@@ -293,6 +293,9 @@ LOAN_REPAYMENT_SOURCE = "loans.selectors.verified_repayments"
 # Loan bans after a fraud finding, recorded by withdrawals, for the loan eligibility rules (loans may not import
 # withdrawals).
 LOAN_BAN_SOURCE = "withdrawals.selectors.loan_ban_until"
+# The loans with an active monthly fund offset (按月冲还贷), which the bank debit run leaves out: a dotted path to a
+# callable ``(on) -> queryset of loan contract ids`` (None: no offset agreements are known to the run).
+LOAN_DEBIT_SKIP_SOURCE = None
 
 SESSION_COOKIE_HTTPONLY = True
 # The largest request body accepted (MB), refused before it is read: room for an application's scans.

@@ -242,3 +242,27 @@ class CalculatorForm(_Bootstrap, forms.Form):
                 )
             mapped[self.FIELD_OF.get(name, name)] = messages
         add_errors(self, ApplicationError(exc.message, fields=mapped))
+
+
+class DebitRunForm(_Bootstrap, forms.Form):
+    """Start the bank debit run for a debit date (finance)."""
+
+    on = DateField(label=_("Debit date"), ahead=1)
+    month = forms.BooleanField(
+        label=_("Every installment due since the first of the month"),
+        required=False,
+        help_text=_("Otherwise only the installments due on the debit date (and the arrears of overdue loans)."),
+    )
+
+
+class DebitResultForm(_Bootstrap, forms.Form):
+    """The bank's result file of debit batches (finance); a second finance person confirms it."""
+
+    file = forms.FileField(label=_("Bank result file (.csv or .xlsx)"))
+    closing_balance = forms.DecimalField(
+        label=_("Bank's closing balance"),
+        required=False,
+        max_digits=17,
+        decimal_places=2,
+        help_text=_("The balance the bank's statement shows after the batch credits; empty: computed."),
+    )

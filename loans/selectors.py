@@ -188,3 +188,45 @@ def timeline(app) -> list[dict]:
             }
         )
     return out
+
+
+def debit_runs(*, viewer):
+    """The bank debit runs (finance), newest first, with their orders' counts and amounts by state."""
+    from core.models import BatchRun
+    from loans.services.debits import JOB
+
+    roles.require_role(viewer, roles.FINANCE, roles.AUDITOR)
+    d = "loan_debit_batches__debits"
+    return (
+        BatchRun.objects.filter(job=JOB)
+        .annotate(
+            orders=Count(d),
+            amount=Sum(f"{d}__amount"),
+            debited=Sum(f"{d}__debited"),
+            paid=Count(d, filter=Q(**{f"{d}__status": "paid"})),
+            partial=Count(d, filter=Q(**{f"{d}__status": "partial"})),
+            failed=Count(d, filter=Q(**{f"{d}__status": "failed"})),
+            open=Count(d, filter=Q(**{f"{d}__status": "sent"})),
+        )
+        .order_by("-id")
+    )
+
+
+def debit_batches(*, viewer, run):
+    from loans.models import LoanDebitBatch
+
+    roles.require_role(viewer, roles.FINANCE, roles.AUDITOR)
+    return LoanDebitBatch.objects.filter(run=run).select_related("statement_line__statement").order_by("id")
+
+
+def debit_statements_waiting(*, viewer):
+    """Imports of debit results whose bank credits wait for a second finance person."""
+    from ledger.models import BankStatement
+
+    roles.require_role(viewer, roles.FINANCE, roles.AUDITOR)
+    return (
+        BankStatement.objects.filter(status=BankStatement.Status.PENDING, lines__loan_debit_batch__isnull=False)
+        .select_related("imported_by")
+        .distinct()
+        .order_by("id")
+    )

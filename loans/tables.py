@@ -83,3 +83,61 @@ class InstallmentTable(Table):
         fields = ()
         attrs = {**Table.Meta.attrs, "id": "schedule"}
         empty_text = _("No schedule yet.")
+
+
+class DebitRunTable(Table):
+    """The bank debit runs with their orders' counts and amounts (finance)."""
+
+    on = tables.Column(
+        verbose_name=_("Debit date"),
+        accessor="params__on",
+        orderable=False,
+        linkify=lambda record: reverse("loans:debit_run", args=[record.pk]),
+    )
+    month = tables.Column(verbose_name=_("Whole month"), accessor="params__month", orderable=False)
+    status = BadgeColumn(verbose_name=_("Run"), colours={"done": "success", "failed": "danger", "running": "info"})
+    orders = tables.Column(verbose_name=_("Orders"), attrs={"td": {"class": "text-end"}})
+    amount = MoneyColumn(verbose_name=_("Amount due"), default="0.00")
+    paid = tables.Column(verbose_name=_("Debited in full"), attrs={"td": {"class": "text-end"}})
+    partial = tables.Column(verbose_name=_("Debited in part"), attrs={"td": {"class": "text-end"}})
+    failed = tables.Column(verbose_name=_("Failed"), attrs={"td": {"class": "text-end"}})
+    open = tables.Column(verbose_name=_("Waiting for the bank"), attrs={"td": {"class": "text-end"}})
+    debited = MoneyColumn(verbose_name=_("Amount debited"), default="0.00")
+    created_at = tables.DateTimeColumn(verbose_name=_("Started at"), format="Y-m-d H:i")
+
+    class Meta(Table.Meta):
+        fields = ()
+        attrs = {**Table.Meta.attrs, "id": "loan-debit-runs"}
+        empty_text = _("No debit runs yet.")
+
+    def render_month(self, value):
+        return _("Yes") if value else _("No")
+
+
+class DebitBatchTable(Table):
+    """The batches (批量代扣) of a debit run."""
+
+    reference = tables.Column(verbose_name=_("Batch reference"), attrs={"td": {"class": "font-monospace"}})
+    status = BadgeColumn(verbose_name=_("State"), colours={"sent": "info", "returned": "warning", "applied": "success"})
+    count = tables.Column(verbose_name=_("Orders"), attrs={"td": {"class": "text-end"}})
+    amount = MoneyColumn(verbose_name=_("Amount due"))
+    debited = MoneyColumn(verbose_name=_("Amount debited"))
+    statement = tables.Column(
+        verbose_name=_("Bank credit"), accessor="statement_line__statement__status", default="—", orderable=False
+    )
+    orders_file = tables.Column(verbose_name=_("Order file"), empty_values=(), orderable=False, exclude_from_export=True)
+
+    class Meta(Table.Meta):
+        fields = ()
+        attrs = {**Table.Meta.attrs, "id": "loan-debit-batches"}
+        empty_text = _("No batch: nothing was due.")
+
+    def render_statement(self, value, record):
+        if value == "pending":
+            return _("Waiting for a second finance person")
+        return _("Confirmed")
+
+    def render_orders_file(self, record):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("loans:debit_orders", args=[record.reference]), _("Download (CSV)")
+        )

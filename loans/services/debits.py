@@ -162,6 +162,17 @@ def plan(*, on: datetime.date, month=False, actor, chunk_size=5000):
     )
 
 
+def start_run(*, on: datetime.date, month=False, actor) -> BatchRun:
+    """Record the run (its chunks) and send its task; with no broker the run happens here and now. A run already
+    recorded for the date is sent again (it resumes; a finished one does nothing)."""
+    from loans import tasks
+
+    run, _created = plan(on=on, month=month, actor=actor)
+    batch.queue(run, tasks.debit_run, on=on.isoformat(), month=bool(month))
+    run.refresh_from_db()
+    return run
+
+
 def run_debits(*, on: datetime.date | None = None, month=False, actor, chunk_size=5000) -> dict:
     """Send the debit orders of ``on`` (default: the business date). Safe to run twice: a finished run does
     nothing, an interrupted one resumes with the chunks not done. Returns the run's summary."""
