@@ -260,3 +260,53 @@ def test_the_run_resumes_and_never_sends_twice(loan, finance):
 def test_only_finance_runs_the_debits(loan, staff):
     with pytest.raises(Forbidden):
         debits.run_debits(on=MAR_10, actor=staff["officer"])
+
+
+# --- the counter pages ----------------------------------------------------------------------------------------
+
+
+def test_finance_runs_imports_and_a_second_person_confirms_through_the_pages(loan, finance, finance2, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    on(MAR_10)
+    client.force_login(finance)
+    page = client.get("/counter/loans/debits/")
+    assert page.status_code == 200 and "扣款" in page.content.decode()
+    bad = client.post("/counter/loans/debits/", {"on": "2026-13-40"})
+    assert bad.status_code == 200 and not LoanDebitBatch.objects.exists()
+    started = client.post("/counter/loans/debits/", {"on": "2026-03-10"})
+    assert started.status_code == 302
+    batch = LoanDebitBatch.objects.get()
+    order = batch.debits.get()
+    listing = client.get("/counter/loans/debits/").content.decode()
+    assert "2,735.59" in listing and "2026-03-10" in listing
+    detail = client.get(f"/counter/loans/debits/runs/{batch.run_id}/").content.decode()
+    assert batch.reference in detail
+    file = client.get(f"/counter/loans/debits/orders/{batch.reference}/")
+    assert file.status_code == 200 and order.reference in file.content.decode("utf-8-sig")
+    assert CARD in file.content.decode("utf-8-sig")
+    wrong = SimpleUploadedFile("r.csv", f"扣款编号,扣款结果,实扣金额\n{order.reference},S,1.00\n".encode())
+    refused = client.post("/counter/loans/debits/result/", {"file": wrong})
+    assert refused.status_code == 200 and "扣款结果" in refused.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == "sent"
+    good = SimpleUploadedFile("r.csv", f"扣款编号,扣款结果,实扣金额,银行流水号\n{order.reference},S,2735.59,B9\n".encode())
+    assert client.post("/counter/loans/debits/result/", {"file": good}).status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == "returned"
+    statement = batch.statement_line.statement
+    client.post(f"/counter/loans/debits/confirm/{statement.pk}/")  # the importer may not confirm
+    batch.refresh_from_db()
+    assert batch.status == "returned"
+    client.force_login(finance2)
+    assert client.post(f"/counter/loans/debits/confirm/{statement.pk}/").status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == "applied" and batch.debits.get().status == "paid"
+    assert check_records()["differences"] == []
+
+
+def test_the_pages_are_for_finance(loan, staff, client):
+    client.force_login(staff["clerk"])
+    assert client.get("/counter/loans/debits/").status_code in (302, 403)
+    assert client.post("/counter/loans/debits/", {"on": "2026-03-10"}).status_code in (302, 403)
+    assert not LoanDebitBatch.objects.exists()
