@@ -125,7 +125,9 @@ class DebitBatchTable(Table):
     statement = tables.Column(
         verbose_name=_("Bank credit"), accessor="statement_line__statement__status", default="—", orderable=False
     )
-    orders_file = tables.Column(verbose_name=_("Order file"), empty_values=(), orderable=False, exclude_from_export=True)
+    orders_file = tables.Column(
+        verbose_name=_("Order file"), empty_values=(), orderable=False, exclude_from_export=True
+    )
 
     class Meta(Table.Meta):
         fields = ()

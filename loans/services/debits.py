@@ -30,6 +30,7 @@ idempotency key).
 
 import dataclasses
 import datetime
+import json
 from decimal import Decimal
 
 from django.conf import settings as django_settings
@@ -42,7 +43,7 @@ from django.utils.translation import gettext_lazy
 from core import audit, batch, bounds, policy, roles, tabular
 from core.actors import system_actor
 from core.business_date import today
-from core.errors import InvalidInput, StateError
+from core.errors import Forbidden, InvalidInput, StateError
 from core.models import BatchChunk, BatchRun
 from core.money import ZERO
 from ledger import chart
@@ -94,22 +95,28 @@ def _skip_sql(on):
     return import_string(path)(on=on).query.sql_with_params()
 
 
-# The loans of a chunk to debit and their unpaid installments due by the debit date: those due in the period, and
-# every unpaid one due before of the loans the overdue job classified 逾期.
-DUE_ROWS_SQL = """
-SELECT i.contract_id, i.id, i.number, i.due_date, i.principal, i.interest, i.principal_paid, i.interest_paid,
-       i.penalty_paid, i.annual_rate
-  FROM loans_scheduleinstallment i
-  JOIN loans_loancontract c ON c.id = i.contract_id
- WHERE c.id BETWEEN %(lo)s AND %(hi)s AND i.contract_id BETWEEN %(lo)s AND %(hi)s AND c.status = ANY(%(active)s)
-   AND c.repayment_card <> '' AND i.superseded_on IS NULL AND i.due_date <= %(on)s
-   AND (i.principal_paid < i.principal OR i.interest_paid < i.interest)
-   AND {period}
-   AND NOT EXISTS (SELECT 1 FROM loans_loandebit d WHERE d.contract_id = c.id AND d.status = 'sent')
-   {skip}
+# The loans of a chunk to debit and their unpaid installments due by the debit date: those due in the period (by
+# the due-date index), and every unpaid one due before of the loans the overdue job classified 逾期 (from the loan,
+# by the (contract, number) index: the past installments of all loans are never scanned).
+LOANS = """c.id BETWEEN %(lo)s AND %(hi)s AND c.status = ANY(%(active)s) AND c.repayment_card <> ''
+   AND NOT EXISTS (SELECT 1 FROM loans_loandebit d WHERE d.contract_id = c.id AND d.status = 'sent') {skip}"""
+COLUMNS = """i.id, i.number, i.due_date, i.principal, i.interest, i.principal_paid, i.interest_paid, i.penalty_paid,
+       i.annual_rate"""
+UNPAID = "(i.principal_paid < i.principal OR i.interest_paid < i.interest)"
+DUE_ROWS_SQL = f"""
+SELECT i.contract_id, {COLUMNS}
+  FROM loans_scheduleinstallment i JOIN loans_loancontract c ON c.id = i.contract_id
+ WHERE i.due_date >= %(start)s AND i.due_date <= %(on)s AND i.contract_id BETWEEN %(lo)s AND %(hi)s
+   AND i.superseded_on IS NULL AND {UNPAID} AND {LOANS}
+UNION ALL
+SELECT c.id, {COLUMNS}
+  FROM loans_loancontract c
+ CROSS JOIN LATERAL (SELECT * FROM loans_scheduleinstallment i
+                      WHERE i.contract_id = c.id AND i.superseded_on IS NULL AND i.due_date < %(start)s AND {UNPAID}
+                      ORDER BY i.number) i
+ WHERE c.status = 'overdue' AND {LOANS}
+ ORDER BY 1, 3
 """
-PERIOD = "i.due_date >= %(start)s"
-ARREARS = "c.status = 'overdue' AND i.due_date < %(start)s"
 
 
 @dataclasses.dataclass(slots=True)
@@ -198,8 +205,7 @@ def _send(run_id, on, month, lo, hi) -> int:
     skip_clause = ""
     if skip is not None:
         skip_clause = "AND c.id NOT IN (" + skip[0].replace("%s", "%%s") + ")"
-    sql = " UNION ALL ".join(DUE_ROWS_SQL.format(skip=skip_clause, period=p) for p in (PERIOD, ARREARS))
-    sql += " ORDER BY 1, 3"
+    sql = DUE_ROWS_SQL.replace("{skip}", skip_clause)
     if skip is not None:  # named and positional parameters cannot be mixed: number the skip source's ones
         for i, value in enumerate(skip[1] * 2):
             sql = sql.replace("%%s", f"%(skip{i})s", 1)
@@ -395,12 +401,10 @@ def apply_results(*, actor) -> dict:
         try:
             apply_batch(batch=b, actor=actor)
             out["applied"] += 1
-        except StateError as exc:
+        except (StateError, Forbidden) as exc:  # its credit waits for a second person, or another one must post it
             if exc.code not in ("statement_not_confirmed", "same_person"):
                 raise
             out["waiting"] += 1
-        except Exception:
-            raise
     return out
 
 
@@ -408,19 +412,12 @@ def apply_results(*, actor) -> dict:
 # some) and the next two (the next may be paid in advance; a second one says the loan is not paid off), by the
 # (contract, number) index.
 APPLY_ROWS_SQL = """
-SELECT i.contract_id, i.id, i.number, i.due_date, i.principal, i.interest, i.principal_paid, i.interest_paid,
-       i.penalty_paid, i.annual_rate
-  FROM loans_loandebit d
-  JOIN loans_scheduleinstallment i ON i.contract_id = d.contract_id AND i.superseded_on IS NULL
-   AND i.number >= d.first_number AND i.number <= d.last_number
- WHERE d.batch_id = %(batch)s AND d.status = 'sent' AND d.result IN ('paid', 'partial')
-UNION ALL
 SELECT d.contract_id, n.id, n.number, n.due_date, n.principal, n.interest, n.principal_paid, n.interest_paid,
        n.penalty_paid, n.annual_rate
   FROM loans_loandebit d
   CROSS JOIN LATERAL (SELECT * FROM loans_scheduleinstallment j
-                       WHERE j.contract_id = d.contract_id AND j.superseded_on IS NULL AND j.number > d.last_number
-                       ORDER BY j.number LIMIT 2) n
+                       WHERE j.contract_id = d.contract_id AND j.superseded_on IS NULL AND j.number >= d.first_number
+                       ORDER BY j.number LIMIT d.last_number - d.first_number + 3) n
  WHERE d.batch_id = %(batch)s AND d.status = 'sent' AND d.result IN ('paid', 'partial')
  ORDER BY 1, 3
 """
@@ -481,10 +478,8 @@ def apply_batch(*, batch: LoanDebitBatch, actor) -> LoanDebitBatch:
         if after == C.PAID_OFF and len([r for r in items if r.number > last_of[d["id"]]]) > 1:
             after = C.NORMAL  # two rows after the order's were read: there may be more
         statuses[cid] = after
-        reps.append((d["id"], LoanRepayment(
-            contract_id=cid, kind=LoanRepayment.Kind.INSTALLMENT, paid_on=on, amount=d["debited"] - applied.left,
-            principal=applied.principal, interest=applied.interest, penalty=applied.penalty,
-            allocation=[p.as_dict() for p in applied.parts], statement_line=line, created_by=actor)))
+        reps.append((cid, d["debited"] - applied.left, applied.principal, applied.interest, applied.penalty,
+                     json.dumps([p.as_dict() for p in applied.parts])))
     entry = None
     if b.debited > 0:
         lines.insert(0, debit(b.bank_account.ledger_account_id, b.debited, b.reference))
@@ -523,16 +518,21 @@ def _store(b, changed, reps, entry, statuses, excess_of, actor, on):
                 " WHERE i.id = t.id",
                 [[r.id for r in changed], [r.principal_paid for r in changed], [r.interest_paid for r in changed],
                  [r.penalty_paid for r in changed]])
-        for _id, rep in reps:
-            rep.entry = entry
-        created = LoanRepayment.objects.bulk_create([r for _i, r in reps], batch_size=5000)
-        debit_ids = [i for i, _r in reps]
-        cur.execute(
-            "UPDATE loans_loandebit d SET status = d.result, repayment_id = t.rep FROM unnest(%s::bigint[],"
-            " %s::bigint[]) AS t(id, rep) WHERE d.id = t.id",
-            [debit_ids, [r.pk for r in created]])
-        cur.execute("UPDATE loans_loandebit d SET excess = t.x FROM unnest(%s::bigint[], %s::numeric[]) AS t(id, x)"
-                    " WHERE d.id = t.id", [list(excess_of), list(excess_of.values())])
+        if reps:  # the repayments (one per loan of the batch) and their orders, in one statement
+            cols = [list(c) for c in zip(*reps, strict=True)]
+            cur.execute(
+                "WITH ins AS (INSERT INTO loans_loanrepayment (contract_id, kind, paid_on, amount, principal, interest,"
+                " penalty, keep, allocation, entry_id, statement_line_id, created_by_id, created_at)"
+                " SELECT t.contract_id, %s, %s, t.amount, t.principal, t.interest, t.penalty, '', t.allocation::jsonb,"
+                " %s, %s, %s, now() FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[],"
+                " %s::numeric[], %s::text[]) AS t(contract_id, amount, principal, interest, penalty, allocation)"
+                " RETURNING id, contract_id) "
+                "UPDATE loans_loandebit d SET status = d.result, repayment_id = ins.id FROM ins"
+                " WHERE d.batch_id = %s AND d.contract_id = ins.contract_id",
+                [LoanRepayment.Kind.INSTALLMENT, on, entry.pk, b.statement_line_id, actor.pk, *cols, b.pk])
+        if excess_of:
+            cur.execute("UPDATE loans_loandebit d SET excess = t.x FROM unnest(%s::bigint[], %s::numeric[])"
+                        " AS t(id, x) WHERE d.id = t.id", [list(excess_of), list(excess_of.values())])
         cur.execute("UPDATE loans_loandebit SET status = result WHERE batch_id = %s AND status = 'sent'", [b.pk])
         if statuses:
             cur.execute(

@@ -290,7 +290,8 @@ def test_finance_runs_imports_and_a_second_person_confirms_through_the_pages(loa
     assert refused.status_code == 200 and "扣款结果" in refused.content.decode()
     batch.refresh_from_db()
     assert batch.status == "sent"
-    good = SimpleUploadedFile("r.csv", f"扣款编号,扣款结果,实扣金额,银行流水号\n{order.reference},S,2735.59,B9\n".encode())
+    body = f"扣款编号,扣款结果,实扣金额,银行流水号\n{order.reference},S,2735.59,B9\n"
+    good = SimpleUploadedFile("r.csv", body.encode())
     assert client.post("/counter/loans/debits/result/", {"file": good}).status_code == 302
     batch.refresh_from_db()
     assert batch.status == "returned"
@@ -310,3 +311,29 @@ def test_the_pages_are_for_finance(loan, staff, client):
     assert client.get("/counter/loans/debits/").status_code in (302, 403)
     assert client.post("/counter/loans/debits/", {"on": "2026-03-10"}).status_code in (302, 403)
     assert not LoanDebitBatch.objects.exists()
+
+
+def test_the_importer_never_posts_the_credit_he_brought_in(loan, finance, finance2):
+    from ledger import services as ledger_services
+    from ledger.models import BankStatement
+
+    _result, (batch,) = send(finance, MAR_10)
+    order = batch.debits.get()
+    out = debits.import_result(file=f"扣款编号,扣款结果,实扣金额\n{order.reference},S,2735.59\n".encode(), actor=finance)
+    ledger_services.confirm_statement(statement=BankStatement.objects.get(pk=out["statement"]), actor=finance2)
+    assert debits.apply_results(actor=finance) == {"applied": 0, "waiting": 1}
+    assert debits.apply_results(actor=system_actor()) == {"applied": 1, "waiting": 0}  # the nightly job may
+    assert check_records()["differences"] == []
+
+
+def offset_loans(on):
+    """A stand-in for the fund-offset agreements' source: every loan repaid from the fund accounts."""
+    return LoanContract.objects.filter(status__in=[C.NORMAL, C.OVERDUE]).values("pk")
+
+
+def test_loans_repaid_by_a_fund_offset_are_left_out(loan, finance, settings):
+    settings.LOAN_DEBIT_SKIP_SOURCE = "tests.loans.test_debits.offset_loans"
+    result, batches = send(finance, MAR_10)
+    assert result["orders"] == 0 and not batches.exists()
+    settings.LOAN_DEBIT_SKIP_SOURCE = None
+    assert debits.run_debits(on=MAR_10, month=True, actor=finance)["orders"] == 1
