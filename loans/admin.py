@@ -9,6 +9,8 @@ from loans.models import (
     EscrowAccount,
     LoanApplication,
     LoanContract,
+    LoanDebit,
+    LoanDebitBatch,
     LoanParty,
     LoanRepayment,
     ScheduleInstallment,
@@ -102,3 +104,19 @@ class EscrowAccountAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("number", "name", "kind", "bank", "project", "active")
     list_filter = ("kind", "active")
     search_fields = ("number", "name", "project")
+
+
+@admin.register(LoanDebitBatch)
+class LoanDebitBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("reference", "due_on", "status", "count", "amount", "debited", "applied_at")
+    list_filter = ("status", "due_on")
+    search_fields = ("reference",)
+    raw_id_fields = ("run", "bank_account", "statement_line", "entry")
+
+
+@admin.register(LoanDebit)
+class LoanDebitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("reference", "contract", "amount", "status", "result", "debited", "excess")
+    list_filter = ("status", "result")
+    search_fields = ("reference", "contract__number", "bank_reference")
+    raw_id_fields = ("batch", "contract", "repayment")

@@ -104,10 +104,11 @@ COLUMNS = """i.id, i.number, i.due_date, i.principal, i.interest, i.principal_pa
        i.annual_rate"""
 UNPAID = "(i.principal_paid < i.principal OR i.interest_paid < i.interest)"
 DUE_ROWS_SQL = f"""
-SELECT i.contract_id, {COLUMNS}
-  FROM loans_scheduleinstallment i JOIN loans_loancontract c ON c.id = i.contract_id
- WHERE i.due_date >= %(start)s AND i.due_date <= %(on)s AND i.contract_id BETWEEN %(lo)s AND %(hi)s
-   AND i.superseded_on IS NULL AND {UNPAID} AND {LOANS}
+WITH due AS MATERIALIZED (
+    SELECT i.contract_id, {COLUMNS} FROM loans_scheduleinstallment i
+     WHERE i.due_date >= %(start)s AND i.due_date <= %(on)s AND i.contract_id BETWEEN %(lo)s AND %(hi)s
+       AND i.superseded_on IS NULL AND {UNPAID})
+SELECT i.* FROM due i JOIN loans_loancontract c ON c.id = i.contract_id WHERE {LOANS}
 UNION ALL
 SELECT c.id, {COLUMNS}
   FROM loans_loancontract c
@@ -145,14 +146,18 @@ def _grouped(sql, params) -> dict[int, list[_Row]]:
 
 def candidates(on: datetime.date, month: bool):
     """The active loans with an unpaid installment due in the run's period, or classified overdue."""
-    from django.db.models import Exists, F, OuterRef, Q
+    from django.db.models import F, Q
 
     from loans.models import ScheduleInstallment
 
-    due = ScheduleInstallment.objects.filter(
-        contract=OuterRef("pk"), superseded_on__isnull=True, due_date__gte=period_start(on, month), due_date__lte=on
-    ).filter(Q(principal_paid__lt=F("principal")) | Q(interest_paid__lt=F("interest")))
-    return LoanContract.objects.filter(status__in=ACTIVE).filter(Q(Exists(due)) | Q(status=C.OVERDUE))
+    due = (
+        ScheduleInstallment.objects.filter(
+            superseded_on__isnull=True, due_date__gte=period_start(on, month), due_date__lte=on
+        )
+        .filter(Q(principal_paid__lt=F("principal")) | Q(interest_paid__lt=F("interest")))
+        .values("contract_id")
+    )  # by the due-date index: the installments of the period, never the loans' whole schedules
+    return LoanContract.objects.filter(status__in=ACTIVE).filter(Q(pk__in=due) | Q(status=C.OVERDUE))
 
 
 def plan(*, on: datetime.date, month=False, actor, chunk_size=5000):
