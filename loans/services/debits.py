@@ -234,12 +234,11 @@ def _send(run_id, on, month, lo, hi) -> int:
             cur.execute(
                 "INSERT INTO loans_loandebit (batch_id, contract_id, reference, amount, first_number, last_number,"
                 " card, card_name, status, result, debited, bank_reference, reason, excess) "
-                "SELECT %s, c.id, %s || '-' || c.id, t.amount, t.first, t.last, c.repayment_card, d.name, 'sent', '',"
-                " 0, '', '', 0 FROM unnest(%s::bigint[], %s::numeric[], %s::int[], %s::int[])"
-                " AS t(contract_id, amount, first, last)"
-                " JOIN loans_loancontract c ON c.id = t.contract_id JOIN accounts_depositor d ON d.id = c.borrower_id"
+                "SELECT %s, c.id, %s || '-' || c.id, t.m, t.f, t.l, c.repayment_card, d.name, 'sent', '', 0, '', '', 0"
+                " FROM jsonb_to_recordset(%s::jsonb) AS t(c bigint, m numeric, f int, l int)"
+                " JOIN loans_loancontract c ON c.id = t.c JOIN accounts_depositor d ON d.id = c.borrower_id"
                 " ORDER BY c.id",
-                [b.pk, b.reference, *[list(col) for col in zip(*orders, strict=True)]],
+                [b.pk, b.reference, _rows([{"c": c, "m": m, "f": f, "l": last} for c, m, f, last in orders])],
             )
         audit.record(actor=system_actor(), action="loan.debit.batch", obj=b,
                      after={"on": on.isoformat(), "count": len(orders), "amount": str(total)})
@@ -351,11 +350,10 @@ def import_result(*, rows=None, file=None, actor, closing_balance=None) -> dict:
     answers = [a for _b, items in new for a in items]
     with connection.cursor() as cur:
         cur.execute(
-            "UPDATE loans_loandebit d SET result = t.result, debited = t.debited, bank_reference = t.ref,"
-            " reason = t.reason FROM unnest(%s::bigint[], %s::text[], %s::numeric[], %s::text[], %s::text[])"
-            " AS t(id, result, debited, ref, reason) WHERE d.id = t.id AND d.status = 'sent'",
-            [[a["id"] for a in answers], [a["result"] for a in answers], [a["debited"] for a in answers],
-             [a["bank_reference"] for a in answers], [a["reason"] for a in answers]],
+            "UPDATE loans_loandebit d SET result = t.result, debited = t.debited, bank_reference = t.bank_reference,"
+            " reason = t.reason FROM jsonb_to_recordset(%s::jsonb) AS t(id bigint, result text, debited numeric,"
+            " bank_reference text, reason text) WHERE d.id = t.id AND d.status = 'sent'",
+            [_rows(answers)],
         )
     now = timezone.now()
     credits = []
@@ -483,8 +481,8 @@ def apply_batch(*, batch: LoanDebitBatch, actor) -> LoanDebitBatch:
         if after == C.PAID_OFF and len([r for r in items if r.number > last_of[d["id"]]]) > 1:
             after = C.NORMAL  # two rows after the order's were read: there may be more
         statuses[cid] = after
-        reps.append((cid, d["debited"] - applied.left, applied.principal, applied.interest, applied.penalty,
-                     json.dumps([p.as_dict() for p in applied.parts])))
+        reps.append({"d": d["id"], "c": cid, "m": d["debited"] - applied.left, "p": applied.principal,
+                     "i": applied.interest, "f": applied.penalty, "a": [p.as_dict() for p in applied.parts]})
     entry = None
     if b.debited > 0:
         lines.insert(0, debit(b.bank_account.ledger_account_id, b.debited, b.reference))
@@ -513,38 +511,48 @@ class _Loan:
     overdue_account_id: int | None
 
 
+def _rows(items) -> str:
+    """Rows for ``jsonb_to_recordset``: one JSON document (amounts as strings, exact) instead of one array per
+    column, which the driver would quote element by element."""
+    return json.dumps(items, default=str)
+
+
 def _store(b, changed, reps, entry, statuses, excess_of, actor, on):
     """The batch's writes, set-based: installments paid, repayments, orders, loan states."""
     with connection.cursor() as cur:
         if changed:
             cur.execute(
                 "UPDATE loans_scheduleinstallment i SET principal_paid = t.p, interest_paid = t.i, penalty_paid = t.f"
-                " FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[]) AS t(id, p, i, f)"
+                " FROM jsonb_to_recordset(%s::jsonb) AS t(id bigint, p numeric, i numeric, f numeric)"
                 " WHERE i.id = t.id",
-                [[r.id for r in changed], [r.principal_paid for r in changed], [r.interest_paid for r in changed],
-                 [r.penalty_paid for r in changed]])
-        if reps:  # the repayments (one per loan of the batch) and their orders, in one statement
-            cols = [list(c) for c in zip(*reps, strict=True)]
+                [_rows([{"id": r.id, "p": r.principal_paid, "i": r.interest_paid, "f": r.penalty_paid}
+                        for r in changed])])
+        if reps:  # the repayments (one per loan of the batch, ids drawn first) and their orders
+            cur.execute("SELECT nextval(pg_get_serial_sequence('loans_loanrepayment', 'id'))"
+                        " FROM generate_series(1, %s)", [len(reps)])
+            for rep, (pk,) in zip(reps, cur.fetchall(), strict=True):
+                rep["id"] = pk
+            data = _rows(reps)
             cur.execute(
-                "WITH ins AS (INSERT INTO loans_loanrepayment (contract_id, kind, paid_on, amount, principal, interest,"
-                " penalty, keep, allocation, entry_id, statement_line_id, created_by_id, created_at)"
-                " SELECT t.contract_id, %s, %s, t.amount, t.principal, t.interest, t.penalty, '', t.allocation::jsonb,"
-                " %s, %s, %s, now() FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[],"
-                " %s::numeric[], %s::text[]) AS t(contract_id, amount, principal, interest, penalty, allocation)"
-                " RETURNING id, contract_id) "
-                "UPDATE loans_loandebit d SET status = d.result, repayment_id = ins.id FROM ins"
-                " WHERE d.batch_id = %s AND d.contract_id = ins.contract_id",
-                [LoanRepayment.Kind.INSTALLMENT, on, entry.pk, b.statement_line_id, actor.pk, *cols, b.pk])
+                "INSERT INTO loans_loanrepayment (id, contract_id, kind, paid_on, amount, principal, interest, penalty,"
+                " keep, allocation, entry_id, statement_line_id, created_by_id, created_at)"
+                " SELECT t.id, t.c, %s, %s, t.m, t.p, t.i, t.f, '', t.a, %s, %s, %s, now()"
+                " FROM jsonb_to_recordset(%s::jsonb) AS t(id bigint, c bigint, m numeric, p numeric, i numeric,"
+                " f numeric, a jsonb)",
+                [LoanRepayment.Kind.INSTALLMENT, on, entry.pk, b.statement_line_id, actor.pk, data])
+            cur.execute("UPDATE loans_loandebit d SET status = d.result, repayment_id = t.id"
+                        " FROM jsonb_to_recordset(%s::jsonb) AS t(d bigint, id bigint) WHERE d.id = t.d", [data])
         if excess_of:
-            cur.execute("UPDATE loans_loandebit d SET excess = t.x FROM unnest(%s::bigint[], %s::numeric[])"
-                        " AS t(id, x) WHERE d.id = t.id", [list(excess_of), list(excess_of.values())])
+            cur.execute("UPDATE loans_loandebit d SET excess = t.x FROM jsonb_to_recordset(%s::jsonb)"
+                        " AS t(id bigint, x numeric) WHERE d.id = t.id",
+                        [_rows([{"id": i, "x": x} for i, x in excess_of.items()])])
         cur.execute("UPDATE loans_loandebit SET status = result WHERE batch_id = %s AND status = 'sent'", [b.pk])
         if statuses:
             cur.execute(
                 "UPDATE loans_loancontract c SET status = t.s, updated_at = now(),"
                 " closed_on = CASE WHEN t.s = 'paid_off' THEN %s::date ELSE c.closed_on END"
-                " FROM unnest(%s::bigint[], %s::text[]) AS t(id, s) WHERE c.id = t.id AND c.status <> t.s",
-                [on, list(statuses), list(statuses.values())])
+                " FROM jsonb_to_recordset(%s::jsonb) AS t(id bigint, s text) WHERE c.id = t.id AND c.status <> t.s",
+                [on, _rows([{"id": i, "s": v} for i, v in statuses.items()])])
     closed = [c for c, s in statuses.items() if s == C.PAID_OFF]
     for contract in LoanContract.objects.filter(pk__in=closed).select_related("ledger_account", "overdue_account"):
         repayments.close_loan_accounts(contract, actor)
