@@ -212,11 +212,13 @@ def debit_runs(*, viewer):
     )
 
 
-def debit_batches(*, viewer, run):
+def debit_batches(*, viewer, run=None):
+    """The debit batches (finance, audit), of one run when given."""
     from loans.models import LoanDebitBatch
 
     roles.require_role(viewer, roles.FINANCE, roles.AUDITOR)
-    return LoanDebitBatch.objects.filter(run=run).select_related("statement_line__statement").order_by("id")
+    batches = LoanDebitBatch.objects.select_related("statement_line__statement").order_by("id")
+    return batches if run is None else batches.filter(run=run)
 
 
 def debit_statements_waiting(*, viewer):

@@ -92,7 +92,7 @@ class DebitRunTable(Table):
         verbose_name=_("Debit date"),
         accessor="params__on",
         orderable=False,
-        linkify=lambda record: reverse("loans:debit_run", args=[record.pk]),
+        linkify=lambda record: f"{reverse('loans:debit_run')}?id={record.pk}",
     )
     month = tables.Column(verbose_name=_("Whole month"), accessor="params__month", orderable=False)
     status = BadgeColumn(verbose_name=_("Run"), colours={"done": "success", "failed": "danger", "running": "info"})
@@ -141,5 +141,5 @@ class DebitBatchTable(Table):
 
     def render_orders_file(self, record):
         return format_html(
-            '<a href="{}">{}</a>', reverse("loans:debit_orders", args=[record.reference]), _("Download (CSV)")
+            '<a href="{}?batch={}">{}</a>', reverse("loans:debit_orders"), record.reference, _("Download (CSV)")
         )

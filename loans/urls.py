@@ -9,9 +9,9 @@ DEBIT_ROLES = (roles.FINANCE,)
 urlpatterns = [
     page("loans/debits/", debit_views.runs, name="debit_runs", allow=(*DEBIT_ROLES, roles.AUDITOR)),
     page("loans/debits/result/", debit_views.result, name="debit_result", allow=DEBIT_ROLES),
-    page("loans/debits/confirm/<int:pk>/", debit_views.confirm, name="debit_confirm", allow=DEBIT_ROLES),
-    page("loans/debits/runs/<int:pk>/", debit_views.run, name="debit_run", allow=(*DEBIT_ROLES, roles.AUDITOR)),
-    page("loans/debits/orders/<str:reference>/", debit_views.orders, name="debit_orders", allow=DEBIT_ROLES),
+    page("loans/debits/confirm/<int:pk>/", debit_views.confirm, name="debit_statement_confirm", allow=DEBIT_ROLES),
+    page("loans/debits/run/", debit_views.run, name="debit_run", allow=(*DEBIT_ROLES, roles.AUDITOR)),
+    page("loans/debits/orders/", debit_views.orders, name="debit_orders", allow=DEBIT_ROLES),
     page("loans/", views.queue, name="queue", allow=roles.STAFF_ROLES),
     page("loans/new/", views.new, name="new", allow=(roles.LOAN_OFFICER,)),
     page("loans/lookup/", views.lookup, name="lookup", allow=(roles.LOAN_OFFICER,)),

@@ -13,7 +13,6 @@ from core.errors import ApplicationError
 from core.tables import list_page
 from loans import forms, selectors
 from loans.forms import add_errors
-from loans.models import LoanDebitBatch
 from loans.services import debits
 from loans.tables import DebitBatchTable, DebitRunTable
 
@@ -71,8 +70,12 @@ def confirm(request, pk):
     return redirect("loans:debit_runs")
 
 
-def run(request, pk):
-    found = selectors.debit_runs(viewer=request.user).filter(pk=pk).first()
+def run(request):
+    """A run's batches: ``?id=`` the run."""
+    pk = request.GET.get("id", "")
+    if not pk.isdigit() or len(pk) > 18:
+        return redirect("loans:debit_runs")
+    found = selectors.debit_runs(viewer=request.user).filter(pk=int(pk)).first()
     if found is None:
         raise Http404
     table = DebitBatchTable(selectors.debit_batches(viewer=request.user, run=found))
@@ -80,8 +83,11 @@ def run(request, pk):
                      context={"run": found})
 
 
-def orders(request, reference):
-    selectors.debit_runs(viewer=request.user)  # finance or audit only
-    b = get_object_or_404(LoanDebitBatch, reference=reference[:40])
+def orders(request):
+    """The order file of a batch for the bank: ``?batch=`` its reference."""
+    reference = request.GET.get("batch", "")[:40]
+    if not reference:
+        return redirect("loans:debit_runs")
+    b = get_object_or_404(selectors.debit_batches(viewer=request.user), reference=reference)
     body = tabular.write(debits.order_rows(b), debits.ORDER_COLUMNS, "csv")
     return tabular.download(body, "csv", filename=b.reference)

@@ -280,9 +280,9 @@ def test_finance_runs_imports_and_a_second_person_confirms_through_the_pages(loa
     order = batch.debits.get()
     listing = client.get("/counter/loans/debits/").content.decode()
     assert "2,735.59" in listing and "2026-03-10" in listing
-    detail = client.get(f"/counter/loans/debits/runs/{batch.run_id}/").content.decode()
+    detail = client.get(f"/counter/loans/debits/run/?id={batch.run_id}").content.decode()
     assert batch.reference in detail
-    file = client.get(f"/counter/loans/debits/orders/{batch.reference}/")
+    file = client.get(f"/counter/loans/debits/orders/?batch={batch.reference}")
     assert file.status_code == 200 and order.reference in file.content.decode("utf-8-sig")
     assert CARD in file.content.decode("utf-8-sig")
     wrong = SimpleUploadedFile("r.csv", f"扣款编号,扣款结果,实扣金额\n{order.reference},S,1.00\n".encode())
@@ -319,7 +319,8 @@ def test_the_importer_never_posts_the_credit_he_brought_in(loan, finance, financ
 
     _result, (batch,) = send(finance, MAR_10)
     order = batch.debits.get()
-    out = debits.import_result(file=f"扣款编号,扣款结果,实扣金额\n{order.reference},S,2735.59\n".encode(), actor=finance)
+    body = f"扣款编号,扣款结果,实扣金额\n{order.reference},S,2735.59\n"
+    out = debits.import_result(file=body.encode(), actor=finance)
     ledger_services.confirm_statement(statement=BankStatement.objects.get(pk=out["statement"]), actor=finance2)
     assert debits.apply_results(actor=finance) == {"applied": 0, "waiting": 1}
     assert debits.apply_results(actor=system_actor()) == {"applied": 1, "waiting": 0}  # the nightly job may
