@@ -111,10 +111,18 @@ class LoanApplication(models.Model):
         default=1,
         help_text=_("Shared-ownership homes (共有产权房): the buyer's share, e.g. 0.6000."),
     )
+    purchase_certificate_number = models.CharField(
+        _("purchase contract or title certificate number"),
+        max_length=60,
+        blank=True,
+        db_default="",
+        help_text=_("The home this loan is for, as the real-estate registry records it: not counted as a home owned."),
+    )
+    # computed at each assessment from the real-estate registry (settings.LOAN_PROPERTY_SOURCE), never typed
     homes_owned = models.PositiveSmallIntegerField(
         _("homes owned in the city"),
         default=0,
-        help_text=_("Homes of the borrower and the spouse before this purchase (real-estate registry)."),
+        help_text=_("Homes of the borrower and the spouse in the registry, without the home of this application."),
     )
     owned_home_loan_unpaid = models.BooleanField(_("a loan on the home owned is still being repaid"), default=False)
     # the household
@@ -132,6 +140,27 @@ class LoanApplication(models.Model):
         null=True,
         blank=True,
         help_text=_("Commercial-to-fund conversion only: the remaining principal of the bank loan."),
+    )
+    commercial_remaining_months = models.PositiveSmallIntegerField(
+        _("commercial loan months remaining"),
+        null=True,
+        blank=True,
+        help_text=_("Commercial-to-fund conversion only: the fund loan's term may not be longer."),
+    )
+    # the commercial bank loan: the one converted (商转公, the disbursement pays this bank) or the commercial part
+    # of a combined loan (组合贷: its own contract, rate and schedule at the bank; not posted in our ledger)
+    commercial_bank = models.CharField(_("commercial bank"), max_length=120, blank=True, db_default="")
+    commercial_loan_number = models.CharField(_("commercial loan number"), max_length=40, blank=True, db_default="")
+    commercial_amount = MoneyField(
+        _("commercial part of a combined loan"),
+        null=True,
+        blank=True,
+        help_text=_("Combined loan (组合贷) only: the amount the commercial bank lends on the same home."),
+    )
+    commercial_rate = RateField(_("commercial annual rate"), null=True, blank=True)
+    commercial_term_months = models.PositiveSmallIntegerField(_("commercial term (months)"), null=True, blank=True)
+    commercial_method = models.CharField(
+        _("commercial repayment method"), max_length=20, choices=Method.choices, blank=True, db_default=""
     )
     credit_ok = models.BooleanField(_("credit report checked and good"), null=True, blank=True)
     # computed (rules and calculations), with the explanation the pages show
@@ -190,6 +219,38 @@ class LoanApplication(models.Model):
                 name="loan_conversion_needs_commercial_principal",
                 violation_error_message=_("A commercial-to-fund conversion needs the commercial principal owed."),
             ),
+            models.CheckConstraint(
+                condition=~Q(purpose=Purpose.CONVERSION)
+                | Q(
+                    commercial_remaining_months__gte=1,
+                    commercial_remaining_months__lte=MAX_MONTHS,
+                    commercial_bank__gt="",
+                    commercial_loan_number__gt="",
+                ),
+                name="loan_conversion_needs_commercial_loan",
+                violation_error_message=_(
+                    "A commercial-to-fund conversion needs the bank, the loan number and the months remaining."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(commercial_amount__isnull=True)
+                | (
+                    ~Q(purpose=Purpose.CONVERSION)
+                    & Q(
+                        commercial_amount__gt=0,
+                        commercial_rate__gte=0,
+                        commercial_rate__lte=1,
+                        commercial_term_months__gte=1,
+                        commercial_term_months__lte=MAX_MONTHS,
+                        commercial_bank__gt="",
+                        commercial_method__in=[EQUAL_INSTALLMENT, EQUAL_PRINCIPAL],
+                    )
+                ),
+                name="loan_combined_commercial_part",
+                violation_error_message=_(
+                    "The commercial part of a combined loan needs its bank, amount, rate, term and method."
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -198,6 +259,11 @@ class LoanApplication(models.Model):
     @property
     def second_home(self) -> bool:
         return self.homes_owned >= 1
+
+    @property
+    def combined(self) -> bool:
+        """A combined loan (组合贷): a commercial bank lends the rest on the same home."""
+        return self.commercial_amount is not None
 
 
 class LoanPartyQuerySet(VisibleQuerySet):
@@ -229,6 +295,14 @@ class LoanParty(models.Model):
     )
     name = models.CharField(_("name"), max_length=60)
     id_number = models.CharField(_("ID number"), max_length=18)
+    female_category = models.CharField(
+        _("retirement category"),
+        max_length=10,
+        choices=FemaleCategory.choices,
+        blank=True,
+        db_default="",
+        help_text=_("Women only; a woman is a worker (50 → 55) unless recorded as a cadre."),
+    )
     other_center_balance = MoneyField(
         _("fund balance at another center"),
         null=True,

@@ -174,6 +174,7 @@ def case(request, number):
             "preview": preview[:PREVIEW_ROWS],
             "preview_last": preview[-1] if len(preview) > PREVIEW_ROWS else None,
             "preview_count": len(preview),
+            "commercial_preview": services.applications.commercial_schedule(app)[:PREVIEW_ROWS],
             "sign_form": forms.SignForm(),
             "contract": selectors.contracts(viewer=request.user).filter(application=app).first(),
             "can_edit": app.state == LoanApplication.State.DRAFT and roles.has_role(request.user, roles.LOAN_OFFICER),

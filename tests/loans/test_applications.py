@@ -83,7 +83,56 @@ def test_borrower_saves_a_draft_online(staff, household):
         ({"property_kind": ""}, "property_kind", None),
         ({"ownership_share": "1.5"}, "ownership_share", "产权份额须大于 0 且不超过 1。"),
         ({"children": 21}, "children", None),
-        ({"homes_owned": -1}, "homes_owned", None),
+        ({"purchase_certificate_number": "证" * 61}, "purchase_certificate_number", "最多 60 个字符。"),
+        (
+            {"purpose": "conversion", "commercial_remaining": "300000", "commercial_bank": "示范银行",
+             "commercial_loan_number": "SY1"},
+            "commercial_remaining_months",
+            "此项为必填项。",
+        ),
+        (
+            {"purpose": "conversion", "commercial_remaining": "300000", "commercial_remaining_months": 481,
+             "commercial_bank": "示范银行", "commercial_loan_number": "SY1"},
+            "commercial_remaining_months",
+            "月数必须在 1 到 480 之间。",
+        ),
+        (
+            {"purpose": "conversion", "commercial_remaining": "300000", "commercial_remaining_months": 200,
+             "commercial_loan_number": "SY1"},
+            "commercial_bank",
+            "请填写被转换商业贷款的贷款银行。",
+        ),
+        (
+            {"purpose": "conversion", "commercial_remaining": "300000", "commercial_remaining_months": 200,
+             "commercial_bank": "示范银行"},
+            "commercial_loan_number",
+            "请填写商业贷款的合同编号。",
+        ),
+        ({"commercial_remaining_months": 100}, "commercial_remaining_months", None),
+        ({"commercial_rate": "0.04"}, "commercial_amount", "请填写组合贷款中商业贷款的金额，或不填写商业贷款部分。"),
+        (
+            {"commercial_amount": "-1", "commercial_rate": "0.04", "commercial_term_months": 240,
+             "commercial_bank": "示范银行"},
+            "commercial_amount",
+            "金额必须大于零。",
+        ),
+        (
+            {"commercial_amount": "200000", "commercial_rate": "1.5", "commercial_term_months": 240,
+             "commercial_bank": "示范银行"},
+            "commercial_rate",
+            None,
+        ),
+        (
+            {"commercial_amount": "200000", "commercial_rate": "0.04", "commercial_term_months": 0,
+             "commercial_bank": "示范银行"},
+            "commercial_term_months",
+            "月数必须在 1 到 480 之间。",
+        ),
+        (
+            {"commercial_amount": "200000", "commercial_rate": "0.04", "commercial_term_months": 240},
+            "commercial_bank",
+            "请填写组合贷款中商业贷款的贷款银行。",
+        ),
         ({"green_building": "maybe"}, "green_building", None),
         ({"purpose": "conversion"}, "commercial_remaining", "此项为必填项。"),
         ({"requested_amount": None}, "requested_amount", "此项为必填项。"),
@@ -177,10 +226,17 @@ def test_acceptance_stores_the_worked_example_assessment(staff, household):
         "homes": True,
         "fraud_ban": True,
         "age_term": True,
+        "parties_account_normal": True,
+        "parties_continuous_deposits": True,
+        "parties_no_outstanding_loan": True,
+        "parties_certified_balance": True,
+        "parties_age": True,
+        "conversion_term": True,
         "credit": False,
         "within_limit": True,
     }
     assert app.assessment["continuous_months"] == 6
+    assert app.homes_owned == 0 and app.assessment["homes"] == []
     app = services.assess(actor=staff["officer"], application=app, credit_ok=True)
     assert app.assessment["eligible"] is True and app.credit_ok is True
 
@@ -414,8 +470,22 @@ def test_application_and_contract_constraints(staff, household):
         ({"requested_amount": D("0")}, "loan_application_amount_positive"),
         ({"term_months": 481}, "loan_application_term_range"),
         ({"ownership_share": D("0")}, "loan_application_share_range"),
-        ({"purpose": "conversion"}, "loan_conversion_needs_commercial_principal"),
-        ({"purpose": "conversion", "commercial_remaining": D("0")}, "loan_conversion_needs_commercial_principal"),
+        ({"purpose": "conversion"}, "loan_conversion_needs_commercial_(principal|loan)"),
+        (
+            {
+                "purpose": "conversion",
+                "commercial_remaining": D("0"),
+                "commercial_remaining_months": 200,
+                "commercial_bank": "示范银行",
+                "commercial_loan_number": "SY1",
+            },
+            "loan_conversion_needs_commercial_principal",
+        ),
+        (
+            {"purpose": "conversion", "commercial_remaining": D("1000"), "commercial_remaining_months": 200},
+            "loan_conversion_needs_commercial_loan",
+        ),
+        ({"commercial_amount": D("1000")}, "loan_combined_commercial_part"),
     ):
         with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
             LoanApplication.objects.filter(pk=app.pk).update(**changes)
