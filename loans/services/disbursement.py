@@ -69,6 +69,15 @@ def _check_payee(application, payee_kind, payee_name, payee_account, payee_bank)
     bank = (payee_bank or "").strip() if isinstance(payee_bank, str) else ""
     if len(bank) > 120:
         raise _bad("payee_bank", _("The bank name may have at most 120 characters."))
+    if payee_kind == PayeeKind.COMMERCIAL_BANK and application.commercial_bank:
+        # 商转公 pays off the commercial loan recorded on the application, at its bank and no other
+        if bank and bank != application.commercial_bank:
+            raise _bad(
+                "payee_bank",
+                _("A conversion pays the commercial bank recorded on the application: %(b)s.")
+                % {"b": application.commercial_bank},
+            )
+        bank = application.commercial_bank
     return payee_kind, name, account, bank
 
 
@@ -135,6 +144,11 @@ def disburse(*, actor, contract: LoanContract, payee_kind, payee_account, payee_
     loan_account = _ledger_account(c)
     attempt = BankInstruction.objects.filter(source=f"loan:{c.pk}").count() + 1
     purpose = _("Loan disbursement %(n)s") % {"n": c.number}
+    if kind == PayeeKind.COMMERCIAL_BANK and c.application.commercial_loan_number:
+        purpose = _("Loan disbursement %(n)s, paying off commercial loan %(l)s") % {
+            "n": c.number,
+            "l": c.application.commercial_loan_number,
+        }
     instruction = ledger_services.create_payment(
         from_account=loan_account,
         amount=c.principal,
