@@ -71,9 +71,7 @@ class ApplicationForm(_Bootstrap, forms.Form):
     commercial_loan_number = forms.CharField(
         label=_("Commercial loan number (conversion or combined loan)"), max_length=40, required=False
     )
-    commercial_amount = forms.CharField(
-        label=_("Combined loan: the commercial part (yuan)"), required=False, **NUMBER
-    )
+    commercial_amount = forms.CharField(label=_("Combined loan: the commercial part (yuan)"), required=False, **NUMBER)
     commercial_rate = forms.CharField(label=_("Combined loan: commercial annual rate (%)"), required=False, **NUMBER)
     commercial_term_months = forms.IntegerField(
         label=_("Combined loan: commercial term (months)"), required=False, min_value=1, max_value=calc.MAX_MONTHS

@@ -369,9 +369,7 @@ class PartyCertifiedBalance(Rule):
 
     def check(self, ctx):
         bad = [
-            _(
-                "%(who)s does not deposit with this center: give the fund balance their own center certifies."
-            )
+            _("%(who)s does not deposit with this center: give the fund balance their own center certifies.")
             % {"who": p.who}
             for p in ctx.parties
             if not p.depositor and p.role == "co_borrower" and p.certified_balance is None

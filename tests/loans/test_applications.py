@@ -85,46 +85,75 @@ def test_borrower_saves_a_draft_online(staff, household):
         ({"children": 21}, "children", None),
         ({"purchase_certificate_number": "证" * 61}, "purchase_certificate_number", "最多 60 个字符。"),
         (
-            {"purpose": "conversion", "commercial_remaining": "300000", "commercial_bank": "示范银行",
-             "commercial_loan_number": "SY1"},
+            {
+                "purpose": "conversion",
+                "commercial_remaining": "300000",
+                "commercial_bank": "示范银行",
+                "commercial_loan_number": "SY1",
+            },
             "commercial_remaining_months",
             "此项为必填项。",
         ),
         (
-            {"purpose": "conversion", "commercial_remaining": "300000", "commercial_remaining_months": 481,
-             "commercial_bank": "示范银行", "commercial_loan_number": "SY1"},
+            {
+                "purpose": "conversion",
+                "commercial_remaining": "300000",
+                "commercial_remaining_months": 481,
+                "commercial_bank": "示范银行",
+                "commercial_loan_number": "SY1",
+            },
             "commercial_remaining_months",
             "月数必须在 1 到 480 之间。",
         ),
         (
-            {"purpose": "conversion", "commercial_remaining": "300000", "commercial_remaining_months": 200,
-             "commercial_loan_number": "SY1"},
+            {
+                "purpose": "conversion",
+                "commercial_remaining": "300000",
+                "commercial_remaining_months": 200,
+                "commercial_loan_number": "SY1",
+            },
             "commercial_bank",
             "请填写被转换商业贷款的贷款银行。",
         ),
         (
-            {"purpose": "conversion", "commercial_remaining": "300000", "commercial_remaining_months": 200,
-             "commercial_bank": "示范银行"},
+            {
+                "purpose": "conversion",
+                "commercial_remaining": "300000",
+                "commercial_remaining_months": 200,
+                "commercial_bank": "示范银行",
+            },
             "commercial_loan_number",
             "请填写商业贷款的合同编号。",
         ),
         ({"commercial_remaining_months": 100}, "commercial_remaining_months", None),
         ({"commercial_rate": "0.04"}, "commercial_amount", "请填写组合贷款中商业贷款的金额，或不填写商业贷款部分。"),
         (
-            {"commercial_amount": "-1", "commercial_rate": "0.04", "commercial_term_months": 240,
-             "commercial_bank": "示范银行"},
+            {
+                "commercial_amount": "-1",
+                "commercial_rate": "0.04",
+                "commercial_term_months": 240,
+                "commercial_bank": "示范银行",
+            },
             "commercial_amount",
             "金额必须大于零。",
         ),
         (
-            {"commercial_amount": "200000", "commercial_rate": "1.5", "commercial_term_months": 240,
-             "commercial_bank": "示范银行"},
+            {
+                "commercial_amount": "200000",
+                "commercial_rate": "1.5",
+                "commercial_term_months": 240,
+                "commercial_bank": "示范银行",
+            },
             "commercial_rate",
             None,
         ),
         (
-            {"commercial_amount": "200000", "commercial_rate": "0.04", "commercial_term_months": 0,
-             "commercial_bank": "示范银行"},
+            {
+                "commercial_amount": "200000",
+                "commercial_rate": "0.04",
+                "commercial_term_months": 0,
+                "commercial_bank": "示范银行",
+            },
             "commercial_term_months",
             "月数必须在 1 到 480 之间。",
         ),
@@ -276,10 +305,20 @@ def test_paid_off_loan_counts_as_used_only(staff, household):
 def test_a_loan_ban_after_fraud_recorded_by_withdrawals_refuses_the_family(staff, household):
     from withdrawals.models import FraudBan
 
-    FraudBan.objects.create(depositor=household["spouse"].depositor, kind=FraudBan.Kind.LOAN,
-                            starts_on=day(2025, 6, 1), ends_on=day(2030, 5, 31), reason="骗提")
-    FraudBan.objects.create(depositor=household["borrower"].depositor, kind=FraudBan.Kind.WITHDRAWAL,
-                            starts_on=day(2025, 6, 1), ends_on=day(2031, 5, 31), reason="骗提")
+    FraudBan.objects.create(
+        depositor=household["spouse"].depositor,
+        kind=FraudBan.Kind.LOAN,
+        starts_on=day(2025, 6, 1),
+        ends_on=day(2030, 5, 31),
+        reason="骗提",
+    )
+    FraudBan.objects.create(
+        depositor=household["borrower"].depositor,
+        kind=FraudBan.Kind.WITHDRAWAL,
+        starts_on=day(2025, 6, 1),
+        ends_on=day(2031, 5, 31),
+        reason="骗提",
+    )
     app = services.assess(actor=staff["officer"], application=draft(staff, household), credit_ok=True)
     ban = next(c for c in app.assessment["checks"] if c["code"] == "fraud_ban")
     assert not ban["passed"] and "2030-05-31" in ban["message"] and app.assessment["eligible"] is False

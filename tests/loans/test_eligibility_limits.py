@@ -144,21 +144,26 @@ def test_combined_loan_shares_the_loan_to_value_and_the_income(staff, household)
         "total_payment": str(calc.total_payment(commercial)),
     }
     # the capacity: (20,000 × 50 % − 2,000 − 1,810.05) × annuity factor (2.6 %, 276 months)
-    assert D(components(app)["capacity"]) == calc.loan_limit(
-        calc.LimitRequest(
-            balances=(D("30000"), D("20000")),
-            monthly_income=D("20000"),
-            other_monthly_debt=D("3810.05"),
-            price=D("1000000"),
-            second_home=False,
-            loans_used=0,
-            children=0,
-            green=False,
-            annual_rate=D("0.026"),
-            months=276,
-        ),
-        {**services.applications.policy.snapshot("loans.", on=day(2026, 1, 15))},
-    ).component("capacity").amount
+    assert (
+        D(components(app)["capacity"])
+        == calc.loan_limit(
+            calc.LimitRequest(
+                balances=(D("30000"), D("20000")),
+                monthly_income=D("20000"),
+                other_monthly_debt=D("3810.05"),
+                price=D("1000000"),
+                second_home=False,
+                loans_used=0,
+                children=0,
+                green=False,
+                annual_rate=D("0.026"),
+                months=276,
+            ),
+            {**services.applications.policy.snapshot("loans.", on=day(2026, 1, 15))},
+        )
+        .component("capacity")
+        .amount
+    )
 
 
 def test_the_case_page_shows_the_commercial_schedule_not_stored(staff, household, client):

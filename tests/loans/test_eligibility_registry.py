@@ -265,9 +265,7 @@ def test_a_co_borrowers_age_limits_the_term_by_their_own_retirement(staff, house
         "2026-07-10 后 5 年。"
     }
     assert app.max_term_months == 65  # the longest term shown is the shortest of every person's
-    services.update_draft(
-        actor=staff["officer"], application=app, data=example_data(term_months=65), parties=[older]
-    )
+    services.update_draft(actor=staff["officer"], application=app, data=example_data(term_months=65), parties=[older])
     app = services.assess(actor=staff["officer"], application=app)
     assert "parties_age" not in failed(app)
 
@@ -320,8 +318,14 @@ def test_a_bad_party_category_is_refused_and_writes_nothing(staff, household):
             actor=staff["officer"],
             account=household["borrower"],
             data=example_data(),
-            parties=[{"role": "co_borrower", "name": "吴九", "id_number": factories.make_id(36, birth="19750601"),
-                      "female_category": "boss"}],
+            parties=[
+                {
+                    "role": "co_borrower",
+                    "name": "吴九",
+                    "id_number": factories.make_id(36, birth="19750601"),
+                    "female_category": "boss",
+                }
+            ],
         )
     assert exc.value.fields == {"parties": ["请选择退休类别（干部或工人）。"]}
     assert (LoanApplication.objects.count(), LoanParty.objects.count(), CaseTransition.objects.count()) == before
