@@ -17,7 +17,7 @@ from loans.models import (
 
 class LoanPartyInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = LoanParty
-    fields = ("role", "depositor", "name", "id_number", "other_center_balance")
+    fields = ("role", "depositor", "name", "id_number", "female_category", "other_center_balance")
     raw_id_fields = ("depositor",)
 
 
