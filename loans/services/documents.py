@@ -68,7 +68,11 @@ def check_documents(documents, *, on, already=0) -> list:
             raise InvalidInput(
                 _("Unknown document type."), fields={"documents": [_("Unknown type.")]}, code="bad_document_type"
             )
-        checked.append((doc_type, upload, uploads.check_scan(upload, max_bytes=max_bytes)))
+        try:
+            ext = uploads.check_scan(upload, max_bytes=max_bytes)
+        except InvalidInput as exc:  # the pages show the message naming the file under the documents
+            raise InvalidInput(exc.message, fields={"documents": [exc.message]}, code=exc.code) from None
+        checked.append((doc_type, upload, ext))
     return checked
 
 
