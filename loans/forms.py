@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import ApplicationError
 from core.forms import DateField, bootstrap_widgets
 from loans import calculations as calc
-from loans.models import FemaleCategory, LoanParty, Method, PropertyKind, Purpose
+from loans.models import FemaleCategory, LoanDocumentType, LoanParty, Method, PayeeKind, PropertyKind, Purpose
 
 NUMBER = {"max_length": 24}
 MAX_CO_BORROWER_LINES = 6
@@ -294,3 +294,40 @@ class CalculatorForm(_Bootstrap, forms.Form):
                 )
             mapped[self.FIELD_OF.get(name, name)] = messages
         add_errors(self, ApplicationError(exc.message, fields=mapped))
+
+
+# --- scanned documents -------------------------------------------------------------------------------------------
+
+MAX_FILES_PER_TYPE = 10
+
+
+def uploaded_documents(files) -> list:
+    """[(document type, file)] from the upload inputs, one input per document type (``doc_<type>``); the files are
+    judged by the service (``loans.services.documents.check_documents``)."""
+    return [
+        (doc_type, upload)
+        for doc_type in LoanDocumentType.values
+        for upload in files.getlist(f"doc_{doc_type}")[:MAX_FILES_PER_TYPE]
+    ]
+
+
+def document_inputs(required=()) -> list[dict]:
+    """The upload inputs of the pages: one per document type, the required ones first and marked."""
+    inputs = [
+        {"name": f"doc_{value}", "value": value, "label": label, "required": value in required}
+        for value, label in LoanDocumentType.choices
+    ]
+    return sorted(inputs, key=lambda i: not i["required"])
+
+
+class DisburseForm(_Bootstrap, forms.Form):
+    """放款: the payee (the kinds the home allows are checked by ``loans.services.disbursement``)."""
+
+    payee_kind = forms.ChoiceField(label=_("Payee"), choices=PayeeKind.choices)
+    payee_account = forms.CharField(label=_("Payee account number"), max_length=32)
+    payee_name = forms.CharField(label=_("Payee name (not for an escrow account)"), max_length=120, required=False)
+    payee_bank = forms.CharField(label=_("Payee bank (not for an escrow account)"), max_length=120, required=False)
+
+
+class FailForm(_Bootstrap, forms.Form):
+    reason = forms.CharField(label=_("Why the bank could not pay"), max_length=200)

@@ -173,6 +173,11 @@ class LoanApplication(models.Model):
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
     decision_due = models.DateField(_("decision due"), null=True, blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    # the workbench's clocks (loans.services.documents): when the application was last complete (submitted online
+    # or accepted with every required document, or resubmitted after a return) and whether every check passed on
+    # data the center holds itself (the fast lane, computed at each assessment)
+    completed_at = models.DateTimeField(_("complete since"), null=True, blank=True)
+    fast_lane = models.BooleanField(_("fast lane"), default=False, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
@@ -415,6 +420,9 @@ class LoanContract(models.Model):
     signed_on = models.DateField(_("signed on"))
     first_due_date = models.DateField(_("first due date"))
     disbursed_on = models.DateField(_("disbursed on"), null=True, blank=True)
+    disbursed_at = models.DateTimeField(
+        _("disbursement sent at"), null=True, blank=True, help_text=_("Stops the fast-lane clock of the application.")
+    )
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     collateral_title_number = models.CharField(_("property title number"), max_length=60, blank=True)
     mortgage_registered_on = models.DateField(_("mortgage registered on"), null=True, blank=True)
@@ -604,3 +612,69 @@ class LoanRepayment(models.Model):
 
     def __str__(self):
         return f"{self.contract_id} {self.kind} {self.paid_on} {self.amount}"
+
+
+class LoanDocumentType(models.TextChoices):
+    """The scanned documents of a loan application; which ones are required is the policy value
+    ``loans.required_documents`` (:func:`loans.services.documents.required_types`)."""
+
+    ID_CARD = "id_card", _("Identity cards of the borrower and the spouse")
+    MARITAL = "marital", _("Marriage certificate or single declaration")
+    PURCHASE_CONTRACT = "purchase_contract", _("Purchase contract or presale contract")
+    DOWN_PAYMENT = "down_payment", _("Down-payment receipt")
+    INCOME = "income", _("Income certificate")
+    CREDIT_AUTH = "credit_auth", _("Credit report authorisation")
+    COMMERCIAL_LOAN = "commercial_loan", _("Commercial loan contract and statement (商转公)")
+    PROPERTY_TITLE = "property_title", _("Property title certificate (build or repair)")
+    OTHER = "other", _("Other")
+
+
+class LoanDocumentQuerySet(VisibleQuerySet):
+    """Staff see every document; a depositor those of the applications they borrow on (borrower, spouse or
+    co-borrower)."""
+
+    staff_roles = STAFF_LOAN_ROLES
+    depositor_path = "application__borrower__user"
+
+    def own_rows(self, user):
+        condition = super().own_rows(user)
+        if condition is None:
+            return None
+        parties = LoanParty.objects.filter(application=OuterRef("application_id"), depositor__user=user)
+        return condition | Q(Exists(parties))
+
+
+class LoanDocument(models.Model):
+    """A scanned document of a loan application, judged by its content (``core.uploads.check_scan``), stored under
+    a random name with its SHA-256."""
+
+    application = models.ForeignKey(
+        LoanApplication, on_delete=models.CASCADE, related_name="documents", verbose_name=_("application")
+    )
+    doc_type = models.CharField(_("document type"), max_length=20, choices=LoanDocumentType.choices)
+    file = models.FileField(_("file"), upload_to="loans/%Y/%m/")
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    original_name = models.CharField(_("uploaded as"), max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = LoanDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("loan document")
+        verbose_name_plural = _("loan documents")
+        ordering = ["application", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="loan_document_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.application_id} {self.get_doc_type_display()}"
+
+    @property
+    def filename(self):
+        return self.file.name.rsplit("/", 1)[-1]

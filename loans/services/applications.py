@@ -20,6 +20,8 @@ from deposits.selectors import continuous_months
 from loans import calculations as calc
 from loans import rules
 from loans.models import FemaleCategory, LoanApplication, LoanContract, LoanParty, Method, PropertyKind, Purpose
+from loans.services import clocks
+from loans.services import documents as loan_documents
 from loans.services.flow import FLOW, S
 
 A = LoanApplication
@@ -308,15 +310,16 @@ def _number():
 
 
 @transaction.atomic
-def create_draft(*, actor, account: FundAccount, data: dict, parties=(), comment="") -> LoanApplication:
+def create_draft(*, actor, account: FundAccount, data: dict, parties=(), comment="", documents=()) -> LoanApplication:
     """Save a new application as a draft: at the counter by a loan officer, or online by the borrower (the
-    account's own depositor). Refused with a Chinese message per field and nothing written when any value is
-    bad."""
+    account's own depositor), with its scanned ``documents`` ([(document type, upload)]) if any. Refused with a
+    Chinese message per field and nothing written when any value or file is bad."""
     account = FundAccount.objects.select_related("depositor", "depositor__spouse").get(pk=account.pk)
     borrower = account.depositor
     _require_officer_or_borrower(actor, borrower)
     fields = clean(data, borrower=borrower)
     cleaned_parties = _clean_parties(parties, borrower=borrower)
+    checked = loan_documents.check_documents(documents, on=today())
     online = _is_borrower(actor, borrower)
     app = A.objects.create(
         number=_number(),
@@ -329,6 +332,7 @@ def create_draft(*, actor, account: FundAccount, data: dict, parties=(), comment
         **fields,
     )
     LoanParty.objects.bulk_create([LoanParty(application=app, **p) for p in cleaned_parties])
+    loan_documents.save_documents(app, checked, actor)
     workflow.start(FLOW, app, state=S.DRAFT, actor=actor, action="create", comment=comment)
     audit.record(
         actor=actor,
@@ -340,8 +344,9 @@ def create_draft(*, actor, account: FundAccount, data: dict, parties=(), comment
 
 
 @transaction.atomic
-def update_draft(*, actor, application: LoanApplication, data: dict, parties=None) -> LoanApplication:
-    """Change a draft (every field given again). A submitted application changes only through the workflow."""
+def update_draft(*, actor, application: LoanApplication, data: dict, parties=None, documents=()) -> LoanApplication:
+    """Change a draft (every field given again), adding any scanned ``documents``. A submitted application changes
+    only through the workflow."""
     app = (
         A.objects.select_for_update(of=("self",)).select_related("borrower", "borrower__spouse").get(pk=application.pk)
     )
@@ -349,6 +354,7 @@ def update_draft(*, actor, application: LoanApplication, data: dict, parties=Non
     if app.state != S.DRAFT:
         raise StateError(_("Only a draft can be changed; this application is %(s)s.") % {"s": app.get_state_display()})
     fields = clean(data, borrower=app.borrower)
+    checked = loan_documents.check_documents(documents, on=today(), already=app.documents.count())
     before = {name: str(getattr(app, name)) for name in EDITABLE_FIELDS}
     for name, value in fields.items():
         setattr(app, name, value)
@@ -358,6 +364,7 @@ def update_draft(*, actor, application: LoanApplication, data: dict, parties=Non
         cleaned = _clean_parties(parties, borrower=app.borrower)
         app.parties.all().delete()
         LoanParty.objects.bulk_create([LoanParty(application=app, **p) for p in cleaned])
+    loan_documents.save_documents(app, checked, actor)
     after = {name: str(getattr(app, name)) for name in EDITABLE_FIELDS}
     audit.record(
         actor=actor,
@@ -373,6 +380,7 @@ def _clear_assessment(app):
     app.annual_rate = app.limit_amount = app.max_term_months = app.assessed_on = None
     app.limit_binding = ""
     app.assessment = {}
+    app.fast_lane = False
 
 
 def _set_clock(app, on):
@@ -383,12 +391,15 @@ def _set_clock(app, on):
 @transaction.atomic
 def submit(*, actor, application: LoanApplication, comment="") -> LoanApplication:
     """The borrower submits the draft online (提交), or a loan officer accepts it (受理, the first of the three
-    four-eyes steps; the decision clock starts). Either way the assessment is computed and stored."""
+    four-eyes steps; the decision clock starts). Either way the assessment is computed and stored. Refused, with
+    nothing written, while a required document is missing (``loans.services.documents``)."""
     app = A.objects.select_related("borrower").get(pk=application.pk)
     action = "submit" if _is_borrower(actor, app.borrower) else "accept"
 
     def effect(case):
+        loan_documents.require_complete(case)
         _assess(case)
+        clocks.mark_complete(case)
         if action == "accept":
             _set_clock(case, today())
 
@@ -402,7 +413,9 @@ def accept(*, actor, application: LoanApplication, comment="") -> LoanApplicatio
         raise Forbidden(_("Your role does not allow this action."), code="wrong_role")
 
     def effect(case):
+        loan_documents.require_complete(case)
         _assess(case)
+        clocks.mark_complete(case)
         _set_clock(case, today())
 
     return workflow.apply(FLOW, application, action="accept", actor=actor, comment=comment, effect=effect)
@@ -641,6 +654,7 @@ def _assess(app):
     app.limit_binding = limit.binding
     app.max_term_months = outcome.term.months
     app.assessed_on = today()
+    app.fast_lane = False  # set below, once the assessment is complete (loans.services.clocks.fast_lane)
     app.assessment = {
         **outcome.as_dict(),
         "annual_rate": str(rate),
@@ -684,6 +698,7 @@ def _assess(app):
         "text": _("Limit %(l)s (%(b)s binds); longest term %(t)d months.")
         % {"l": format_yuan(limit.granted), "b": str(limit.component(limit.binding).label), "t": outcome.term.months},
     }
+    app.fast_lane = clocks.fast_lane(app)
     return app
 
 

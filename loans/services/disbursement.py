@@ -7,6 +7,7 @@ import re
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import audit, roles, workflow
@@ -164,6 +165,7 @@ def disburse(*, actor, contract: LoanContract, payee_kind, payee_account, payee_
     )
     on = today()
     c.status, c.disbursed_on, c.disbursement = C.DISBURSING, on, instruction
+    c.disbursed_at = timezone.now()
     c.first_due_date = on + relativedelta(months=1)
     c.payee_kind, c.payee_name, c.payee_account, c.payee_bank = kind, name, account, bank
     c.save()
@@ -211,8 +213,8 @@ def fail_disbursement(*, actor, contract: LoanContract, reason) -> LoanContract:
         raise StateError(_("Contract %(n)s has no disbursement waiting for the bank.") % {"n": c.number})
     if c.disbursement.status == BankInstruction.Status.PENDING:
         ledger_services.fail_instruction(instruction=c.disbursement, reason=reason, actor=actor)
-    c.status, c.disbursed_on = C.AWAITING_DISBURSEMENT, None
-    c.save(update_fields=["status", "disbursed_on", "updated_at"])
+    c.status, c.disbursed_on, c.disbursed_at = C.AWAITING_DISBURSEMENT, None, None
+    c.save(update_fields=["status", "disbursed_on", "disbursed_at", "updated_at"])
     audit.record(actor=actor, action="loan_contract.disbursement_failed", obj=c, after={"reason": reason})
     return c
 

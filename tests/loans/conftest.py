@@ -112,3 +112,40 @@ def example_data(**changes):
     }
     data.update(changes)
     return data
+
+
+SCAN = b"%PDF-1.4 scanned document"
+
+
+def scan(name="scan.pdf", content=SCAN):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def with_documents(app, actor=None):
+    """Upload a scan of every document type the draft (or returned application) still needs, as the person who
+    entered it unless ``actor`` is given; returns the application (required before it is submitted or accepted)."""
+    from loans import services
+
+    missing = services.missing_types(app)
+    if missing:
+        services.add_documents(
+            actor=actor or app.created_by, application=app, documents=[(t, scan(f"{t}.pdf")) for t in missing]
+        )
+    return app
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Uploaded files (the applications' scanned documents) go to a temporary directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+PURCHASE_DOCUMENTS = ("id_card", "marital", "income", "credit_auth", "purchase_contract", "down_payment")
+
+
+def document_files(types=PURCHASE_DOCUMENTS):
+    """The upload inputs of a page's form (``doc_<type>``) with a scan each: those a purchase needs by default."""
+    return {f"doc_{t}": scan(f"{t}.pdf") for t in types}

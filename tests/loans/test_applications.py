@@ -17,7 +17,7 @@ from loans import services
 from loans.models import LoanApplication, LoanContract, LoanParty, ScheduleInstallment
 from tests import factories
 from tests.conftest import make_user
-from tests.loans.conftest import example_data, on, portal_user
+from tests.loans.conftest import example_data, on, portal_user, with_documents
 
 D = Decimal
 day = datetime.date
@@ -25,7 +25,8 @@ S = LoanApplication.State
 
 
 def draft(staff, household, **changes):
-    return services.create_draft(actor=staff["officer"], account=household["borrower"], data=example_data(**changes))
+    app = services.create_draft(actor=staff["officer"], account=household["borrower"], data=example_data(**changes))
+    return with_documents(app)
 
 
 def contract_for(app, **kw):
@@ -396,7 +397,7 @@ def test_approval_rechecks_eligibility_and_writes_nothing_when_it_fails(staff, h
 def test_online_submission_then_acceptance(staff, household):
     user = portal_user(household["borrower"].depositor, "wjg")
     app = services.create_draft(actor=user, account=household["borrower"], data=example_data())
-    app = services.submit(actor=user, application=app)
+    app = services.submit(actor=user, application=with_documents(app))
     assert app.state == S.SUBMITTED and app.decision_due is None
     with pytest.raises(Forbidden):
         services.accept(actor=staff["reviewer"], application=app)
@@ -553,7 +554,7 @@ def test_case_selector_shows_the_assessment_clock_history_and_actions(staff, hou
     assert case["assessment"]["limit"]["granted"] == "600000.00"
     assert case["clock"] == {"left": 15}
     assert [t.action for t in case["history"]] == ["create", "accept"]
-    assert [t.action for t in case["actions"]] == ["review", "return", "reject"]
+    assert [t.action for t in case["actions"]] == ["review", "return", "reject", "cancel"]
     assert selectors.decision_clock(app, on=day(2026, 2, 2)) == {"overdue": 3}
     stranger = portal_user(factories.account(staff["clerk"], name="路人").depositor, "lr")
     with pytest.raises(LoanApplication.DoesNotExist):

@@ -5,6 +5,7 @@ import time
 from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import F
@@ -93,6 +94,14 @@ def portal_user(depositor):
     return user
 
 
+def demo_scans(doc_types):
+    """A one-page placeholder scan (a minimal PDF) per document type, for the demo applications."""
+    return [(t, SimpleUploadedFile(f"{t}.pdf", DEMO_PDF, content_type="application/pdf")) for t in doc_types]
+
+
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n%%EOF\n"
+
+
 def example(amount, term, method, **extra):
     return {
         "purpose": "purchase",
@@ -173,6 +182,7 @@ class Command(BaseCommand):
         )
         if state == "draft":
             return
+        services.add_documents(actor=applicant, application=app, documents=demo_scans(services.required_types(app)))
         if online:
             app = services.submit(actor=applicant, application=app)
             if state == "submitted":
