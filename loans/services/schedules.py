@@ -5,6 +5,7 @@
 ``loans.calculations`` and streams the rows to PostgreSQL with ``COPY`` in chunks, never one model
 instance or one ``INSERT`` per row."""
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -56,28 +57,58 @@ def installments_of(contract: LoanContract) -> list:
     )
 
 
+def fen_schedule_of(contract) -> calc.FenSchedule:
+    """The contract's schedule in whole fen (:func:`loans.calculations.schedule_fen`): what is stored."""
+    return calc.schedule_fen(contract.principal, contract.annual_rate, contract.term_months, contract.method)
+
+
+@functools.lru_cache(maxsize=4096)
+def _number_dates(first_due) -> tuple:
+    """``"<number>\t<ISO due date>\t"`` of installments 1 … MAX_MONTHS dated from ``first_due``, made once
+    per first due date (a batch of contracts shares a few thousand of them)."""
+    return tuple(f"{n}\t{d.isoformat()}\t" for n, d in enumerate(calc.due_dates(first_due), start=1))
+
+
+def copy_text(contract_id: int, schedule: calc.FenSchedule, first_due) -> str:
+    """The ``COPY`` text of a schedule's rows (columns :data:`_COLUMNS`, then the three paid amounts at 0).
+
+    Amounts go out as whole fen with an exponent (``123456e-2`` is 1,234.56; PostgreSQL's numeric input reads
+    it exactly): formatting an integer costs a fraction of formatting a Decimal, and one f-string per row was
+    measured faster than ``%``-formatting or joining ``itertools`` streams."""
+    dates = _number_dates(first_due)
+    head, tail = f"{contract_id}\t", f"\t{schedule.annual_rate}\t0\t0\t0\n"
+    balance, k = schedule.balance, schedule.first_number - 1
+    out = []
+    append = out.append
+    for principal, interest in zip(schedule.principals, schedule.interests, strict=True):
+        balance -= principal
+        append(f"{head}{dates[k]}{principal}e-2\t{interest}e-2\t{principal + interest}e-2\t{balance}e-2{tail}")
+        k += 1
+    return "".join(out)
+
+
 def write_schedules(contracts) -> dict[int, Stored]:
     """Compute and insert the schedules of ``contracts`` (saved ``LoanContract`` rows, or any objects with
     ``pk``, ``principal``, ``annual_rate``, ``term_months``, ``method`` and ``first_due_date``) in the
     caller's transaction; returns {contract id: :class:`Stored`}. The caller has checked that none of them
-    has a schedule yet (the unique constraint on contract and number refuses a second one anyway)."""
+    has a schedule yet (the unique constraint on contract and number refuses a second one anyway).
+
+    Each schedule is computed by :func:`loans.calculations.schedule_fen` (the one amortization, in whole fen)
+    and its rows are written as ``COPY`` text; PostgreSQL ingests one chunk while the next is computed."""
     stored = {}
-    buffer = []
+    buffer, rows = [], 0
+    append = buffer.append
     with connection.cursor() as cur, cur.cursor.copy(_copy_sql()) as copy:
         for contract in contracts:
-            installments = installments_of(contract)
-            cid = contract.pk
-            interest = Decimal(0)
-            for i in installments:
-                interest += i.interest
-                buffer.append(
-                    f"{cid}\t{i.number}\t{i.due_date.isoformat()}\t{i.principal}\t{i.interest}\t{i.payment}"
-                    f"\t{i.balance}\t{i.annual_rate}\t0\t0\t0\n"
-                )
-            stored[cid] = Stored(len(installments), interest)
-            if len(buffer) >= COPY_ROWS:
+            schedule = fen_schedule_of(contract)
+            append(copy_text(contract.pk, schedule, contract.first_due_date))
+            count = len(schedule.principals)
+            stored[contract.pk] = Stored(count, calc.yuan(sum(schedule.interests)))
+            rows += count
+            if rows >= COPY_ROWS:
                 copy.write("".join(buffer))
                 buffer.clear()
+                rows = 0
         if buffer:
             copy.write("".join(buffer))
     return stored
