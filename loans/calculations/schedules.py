@@ -344,10 +344,24 @@ def repricing_date(term_months: int, disbursed_on: datetime.date, rate_from: dat
     return datetime.date(rate_from.year + 1, 1, 1)
 
 
+def reprice_rest(balance, annual_rate, method, *, months: int, first_number: int, principal_part=None) -> FenSchedule:
+    """Installments ``first_number`` … ``first_number + months − 1`` repaying ``balance`` at a new
+    ``annual_rate``, keeping the term (DOMAIN.md §4.5): equal installment with a new payment, equal principal with
+    the same regular principal part ``principal_part`` (the last installment takes the remainder)."""
+    balance = check_amount(balance, "balance")
+    annual_rate = check_rate(annual_rate)
+    method = check_method(method)
+    months = check_months(months)
+    if method == EQUAL_PRINCIPAL and months > 1:
+        level = check_amount(principal_part, "principal_part")
+    else:
+        level = _level(balance, annual_rate, method, months)
+    return amortise(balance, annual_rate, method, months=months, level=level, first_number=first_number)
+
+
 def reprice(installments, *, on: datetime.date, annual_rate, method=EQUAL_INSTALLMENT) -> list[Installment]:
     """Re-amortise a dated schedule at ``annual_rate`` from the first installment due after ``on`` (January 1):
-    the installments due before are kept; the rest keep the term, equal installment with a new payment,
-    equal principal with its principal parts and new interest."""
+    the installments due before are kept; the rest keep the term (:func:`reprice_rest`)."""
     installments = _whole(installments)
     annual_rate = check_rate(annual_rate)
     method = check_method(method)
@@ -356,16 +370,16 @@ def reprice(installments, *, on: datetime.date, annual_rate, method=EQUAL_INSTAL
     kept = [i for i in installments if i.due_date <= on]
     if len(kept) == len(installments):
         return list(installments)
-    after = len(kept)
     upcoming = installments[len(kept)]
-    balance = upcoming.balance + upcoming.principal
-    if method == EQUAL_PRINCIPAL:  # the same principal parts: the old regular part, the last the remainder
-        months_left = installments[-1].number - after
-        tail = amortise(
-            balance, annual_rate, method, months=months_left, level=upcoming.principal, first_number=after + 1
-        )
-        return kept + tail.installments(installments[0].due_date)
-    return kept + _tail(installments, after, balance, annual_rate, method, KEEP_TERM, ZERO)
+    rest = reprice_rest(
+        upcoming.balance + upcoming.principal,
+        annual_rate,
+        method,
+        months=installments[-1].number - len(kept),
+        first_number=upcoming.number,
+        principal_part=upcoming.principal,
+    )
+    return kept + rest.installments(installments[0].due_date)
 
 
 def keep_payment_months(balance, annual_rate, payment) -> Decimal:

@@ -87,6 +87,26 @@ def copy_text(contract_id: int, schedule: calc.FenSchedule, first_due) -> str:
     return "".join(out)
 
 
+def copy_schedules(schedules) -> int:
+    """Insert the rows of ``schedules`` — (contract id, :class:`loans.calculations.FenSchedule`, the due date of
+    the contract's installment 1), e.g. a generator — with one ``COPY`` in the caller's transaction, a chunk of
+    about :data:`COPY_ROWS` rows per write, so PostgreSQL ingests one chunk while the next is computed.
+    Returns the number of rows."""
+    buffer, pending, rows = [], 0, 0
+    append = buffer.append
+    with connection.cursor() as cur, cur.cursor.copy(_copy_sql()) as copy:
+        for contract_id, schedule, first_due in schedules:
+            append(copy_text(contract_id, schedule, first_due))
+            pending += len(schedule.principals)
+            if pending >= COPY_ROWS:
+                copy.write("".join(buffer))
+                buffer.clear()
+                rows, pending = rows + pending, 0
+        if buffer:
+            copy.write("".join(buffer))
+    return rows + pending
+
+
 def write_schedules(contracts) -> dict[int, Stored]:
     """Compute and insert the schedules of ``contracts`` (saved ``LoanContract`` rows, or any objects with
     ``pk``, ``principal``, ``annual_rate``, ``term_months``, ``method`` and ``first_due_date``) in the
@@ -94,23 +114,16 @@ def write_schedules(contracts) -> dict[int, Stored]:
     has a schedule yet (the unique constraint on contract and number refuses a second one anyway).
 
     Each schedule is computed by :func:`loans.calculations.schedule_fen` (the one amortization, in whole fen)
-    and its rows are written as ``COPY`` text; PostgreSQL ingests one chunk while the next is computed."""
+    and its rows are written by :func:`copy_schedules`."""
     stored = {}
-    buffer, rows = [], 0
-    append = buffer.append
-    with connection.cursor() as cur, cur.cursor.copy(_copy_sql()) as copy:
+
+    def schedules():
         for contract in contracts:
             schedule = fen_schedule_of(contract)
-            append(copy_text(contract.pk, schedule, contract.first_due_date))
-            count = len(schedule.principals)
-            stored[contract.pk] = Stored(count, calc.yuan(sum(schedule.interests)))
-            rows += count
-            if rows >= COPY_ROWS:
-                copy.write("".join(buffer))
-                buffer.clear()
-                rows = 0
-        if buffer:
-            copy.write("".join(buffer))
+            stored[contract.pk] = Stored(len(schedule.principals), calc.yuan(sum(schedule.interests)))
+            yield contract.pk, schedule, contract.first_due_date
+
+    copy_schedules(schedules())
     return stored
 
 
