@@ -2,15 +2,18 @@
 the same rows, to the fen, as loans.calculations.schedule computes for each contract alone."""
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from core.errors import Conflict, Forbidden
+from core.errors import Conflict, Forbidden, InvalidInput
 from core.models import AuditEvent
 from loans import calculations as calc
 from loans import services
 from loans.models import LoanContract, ScheduleInstallment
+from loans.services.schedules import copy_text
 from tests.loans.test_applications import contract_for, draft
 
 D = Decimal
@@ -119,3 +122,64 @@ def test_bulk_path_refuses_a_contract_with_a_schedule_and_writes_nothing(staff, 
         services.store_schedules(actor=staff["clerk"], contracts=[first])
     assert ScheduleInstallment.objects.count() == 120
     assert services.store_schedules(actor=staff["officer"], contracts=[]) == {}
+
+
+# --- the one amortization (integers inside) against a straightforward Decimal oracle ---------------------------
+
+
+def oracle(principal, rate, months, method, first_due):
+    """DOMAIN.md §4.6 written out month by month with Decimals, independently of loans.calculations: the level
+    payment by the closed formula (or P / n), each month's interest round(B · annual / 12, 2) half-up, the last
+    installment repaying what is left; due dates by ``relativedelta`` from the first due date. ``None`` when an
+    installment before the last would repay nothing or everything (the amount is too small to amortise)."""
+    from dateutil.relativedelta import relativedelta
+
+    cent = D("0.01")
+    with localcontext() as ctx:
+        ctx.prec = 60
+        if method == "equal_principal":
+            level = (principal / months).quantize(cent, rounding=ROUND_HALF_UP)
+        elif rate == 0:
+            level = (principal / months).quantize(cent, rounding=ROUND_HALF_UP)
+        else:
+            r = rate / 12
+            growth = (1 + r) ** months
+            level = (principal * r * growth / (growth - 1)).quantize(cent, rounding=ROUND_HALF_UP)
+        balance, out = principal, []
+        for k in range(1, months + 1):
+            interest = (balance * rate / 12).quantize(cent, rounding=ROUND_HALF_UP)
+            part = balance if k == months else (level - interest if method == "equal_installment" else level)
+            if k < months and not 0 < part < balance:
+                return None
+            balance -= part
+            out.append((k, first_due + relativedelta(months=k - 1), part, interest, part + interest, balance, rate))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    principal=st.decimals(min_value=D("1000.00"), max_value=D("3000000.00"), places=2),
+    rate=st.decimals(min_value=D("0"), max_value=D("0.08"), places=6),
+    months=st.integers(min_value=1, max_value=360),
+    method=st.sampled_from(calc.METHODS),
+    first_due=st.dates(min_value=day(2000, 1, 1), max_value=day(2060, 12, 31)),
+)
+def test_schedule_equals_the_decimal_oracle_and_the_copy_text(principal, rate, months, method, first_due):
+    expected = oracle(principal, rate, months, method, first_due)
+    if expected is None:
+        with pytest.raises(InvalidInput):
+            calc.schedule(principal, rate, months, method, first_due=first_due)
+        return
+    computed = calc.schedule(principal, rate, months, method, first_due=first_due)
+    assert [
+        (i.number, i.due_date, i.principal, i.interest, i.payment, i.balance, i.annual_rate) for i in computed
+    ] == expected
+    # every amount keeps two places, as the Decimal arithmetic gave them
+    assert all(i.principal.as_tuple().exponent == -2 and i.balance.as_tuple().exponent == -2 for i in computed)
+    # the rows the bulk path writes are the same numbers
+    text = copy_text(7, calc.schedule_fen(principal, rate, months, method), first_due)
+    lines = [line.split("\t") for line in text.splitlines()]
+    assert [
+        (int(n), datetime.date.fromisoformat(d), D(p), D(i), D(m), D(b), D(r)) for _c, n, d, p, i, m, b, r, *_ in lines
+    ] == expected
+    assert {line[0] for line in lines} == {"7"} and {tuple(line[8:]) for line in lines} == {("0", "0", "0")}
