@@ -9,6 +9,7 @@ may not import loans (the two sit side by side in the layers), so ``fund_center.
 from decimal import Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.utils import timezone
 
 from core import audit, roles, workflow
 from core.business_date import today
@@ -81,6 +82,20 @@ def schedule(*, viewer, contract_id):
         .filter(contract_id=contract_id, superseded_on__isnull=True)
         .order_by("number")
     )
+
+
+def rate_history(contract) -> list[dict]:
+    """The contract's annual rate over time, oldest first: [{"since": date, "rate": Decimal, "reason": str}], one
+    entry per change (the signed rate, then each repricing, DOMAIN.md §4.5) with the day it was recorded (the
+    repricing job runs on January 1), from the contract's history. The
+    caller has found ``contract`` through :func:`contracts` (the viewer may see it)."""
+    out = []
+    for when, rate, reason in contract.history.order_by("history_id").values_list(
+        "history_date", "annual_rate", "history_change_reason"
+    ):
+        if not out or out[-1]["rate"] != rate:
+            out.append({"since": timezone.localdate(when), "rate": rate, "reason": reason or ""})
+    return out
 
 
 def repayments(*, viewer, contract_id):

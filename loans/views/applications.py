@@ -245,6 +245,6 @@ def contract(request, number):
         "loans/contract.html",
         table=table,
         filename=f"schedule_{found.number}",
-        context={"contract": found},
+        context={"contract": found, "rate_history": selectors.rate_history(found)},
         per_page=60,
     )

@@ -102,7 +102,8 @@ def test_a_2024_loan_moves_to_the_2025_rate_on_january_1(staff, household, finan
     assert (result.contracts, result.installments, result.rate_only) == (1, 223, 0)
     contract.refresh_from_db()
     assert contract.annual_rate == D("0.026")
-    assert [h.annual_rate for h in contract.history.order_by("history_date")][-2:] == [D("0.0285"), D("0.026")]
+    assert [h.annual_rate for h in contract.history.order_by("history_id")][-2:] == [D("0.0285"), D("0.026")]
+    assert contract.history.order_by("history_id").last().history_change_reason == "repricing 2026"
     rows = in_force(contract)
     assert len(rows) == 240 and [r.number for r in rows] == list(range(1, 241))
     assert [(r.principal, r.interest, r.annual_rate) for r in rows[:17]] == [
@@ -209,3 +210,16 @@ def test_the_command_and_who_may_run_it(staff, household, finance):
     contract.refresh_from_db()
     assert contract.annual_rate == D("0.026")
     assert AuditEvent.objects.filter(action="loan_contract.reprice").count() == 1
+
+
+def test_the_contract_page_shows_the_rate_history(staff, household, finance, client):
+    contract = loan(staff, household, finance, disbursed_on=day(2024, 7, 10))
+    run()
+    client.force_login(staff["officer"])
+    page = client.get(f"/counter/loans/contracts/{contract.number}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    history = page.content.decode().split('id="rate-history"')[1].split("</ul>")[0]
+    assert [line.split("<li>")[1].split(" 自 ")[0] for line in history.split("</li>")[:-1]] == [
+        "2.85%",
+        "2.6%",
+    ]
