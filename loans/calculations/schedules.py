@@ -4,7 +4,7 @@ import calendar
 import datetime
 import functools
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 from django.utils.translation import gettext as _
 
@@ -100,10 +100,12 @@ def fen(amount: Decimal) -> int:
     return int(amount.scaleb(2))
 
 
+_EXACT = Context(prec=PRECISION)  # yuan(): never the caller's context (whose precision could be lower)
+
+
 def yuan(fen_amount: int) -> Decimal:
-    """Whole fen as a Decimal amount with two places (``yuan(123) == Decimal("1.23")``): exact, the product
-    has far fewer digits than any context's precision."""
-    return FEN * fen_amount
+    """Whole fen as a Decimal amount with two places (``yuan(123) == Decimal("1.23")``), exactly."""
+    return _EXACT.multiply(FEN, fen_amount)
 
 
 @dataclass(frozen=True)
@@ -123,18 +125,18 @@ class FenSchedule:
     def installments(self, first_due: datetime.date | None) -> list[Installment]:
         """As :class:`Installment` objects (Decimals), dated from ``first_due``, the due date of installment 1."""
         dates = due_dates(first_due) if first_due else (None,) * MAX_MONTHS
-        balance, number, rate, unit, out = self.balance, self.first_number, self.annual_rate, FEN, []
-        append = out.append
+        balance, number, rate, out = self.balance, self.first_number, self.annual_rate, []
+        append, times, unit = out.append, _EXACT.multiply, FEN
         for principal, interest in zip(self.principals, self.interests, strict=True):
             balance -= principal
             append(
                 Installment(
                     number,
                     dates[number - 1],
-                    unit * principal,  # yuan(), inline: exact
-                    unit * interest,
-                    unit * (principal + interest),
-                    unit * balance,
+                    times(unit, principal),  # yuan(), inline
+                    times(unit, interest),
+                    times(unit, principal + interest),
+                    times(unit, balance),
                     rate,
                 )
             )
