@@ -101,13 +101,13 @@ def build(n):
             " application_date, purpose, property_address, property_kind, property_price, property_area,"
             " green_building, ownership_share, homes_owned, owned_home_loan_unpaid, children, monthly_income,"
             " other_monthly_debt, requested_amount, annual_rate, term_months, method, limit_binding, assessment,"
-            " accepted_on, decided_on, created_by_id, created_at, updated_at) "
+            " accepted_on, decided_on, fast_lane, created_by_id, created_at, updated_at) "
             "SELECT %s + g, 'SQ' || lpad(g::text, 12, '0'), %s + g, %s + g, '', 'counter', 'approved',"
             " DATE '2026-09-01', 'purchase', '示范市人民路' || g || '号', 'new', 2000000, 90, false, 1, 0, false, 0,"
             " 20000, 0, 100000 + (g::bigint * 7919 %% 900) * 1000,"
             f" CASE WHEN {terms} <= 60 THEN 0.0235 ELSE 0.0285 END, {terms},"
             " CASE WHEN g %% 3 = 2 THEN 'equal_principal' ELSE 'equal_installment' END, '', '{}',"
-            " DATE '2026-09-01', DATE '2026-09-20', %s, now(), now() FROM generate_series(0, %s - 1) g",
+            " DATE '2026-09-01', DATE '2026-09-20', false, %s, now(), now() FROM generate_series(0, %s - 1) g",
             [app, dep, acc, creator, n],
         )
         execute(

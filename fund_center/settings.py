@@ -293,6 +293,8 @@ LOAN_REPAYMENT_SOURCE = "loans.selectors.verified_repayments"
 # Loan bans after a fraud finding, recorded by withdrawals, for the loan eligibility rules (loans may not import
 # withdrawals).
 LOAN_BAN_SOURCE = "withdrawals.selectors.loan_ban_until"
+# Homes the family owns in the city (real-estate registry extract of withdrawals) for 认房认贷 in loan eligibility.
+LOAN_PROPERTY_SOURCE = "withdrawals.selectors.homes_owned"
 
 SESSION_COOKIE_HTTPONLY = True
 # The largest request body accepted (MB), refused before it is read: room for an application's scans.
