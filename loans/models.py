@@ -502,7 +502,11 @@ class ScheduleInstallmentQuerySet(VisibleQuerySet):
 class ScheduleInstallment(models.Model):
     """One installment of a contract's schedule, as :func:`loans.calculations.schedule` computed it."""
 
-    contract = models.ForeignKey(LoanContract, on_delete=models.PROTECT, related_name="installments")
+    # the database guarantees the contract exists by statement-level triggers (loans/sql/installment_contract.sql)
+    # rather than a foreign key constraint, whose row-level check doubled the cost of storing schedules
+    contract = models.ForeignKey(
+        LoanContract, on_delete=models.PROTECT, related_name="installments", db_constraint=False
+    )
     number = models.PositiveSmallIntegerField(_("installment"))
     due_date = models.DateField(_("due date"))
     principal = MoneyField(_("principal"))

@@ -175,6 +175,20 @@ def schedule(*, viewer, contract_id):
     )
 
 
+def rate_history(contract) -> list[dict]:
+    """The contract's annual rate over time, oldest first: [{"since": date, "rate": Decimal, "reason": str}], one
+    entry per change (the signed rate, then each repricing, DOMAIN.md §4.5) with the day it was recorded (the
+    repricing job runs on January 1), from the contract's history. The
+    caller has found ``contract`` through :func:`contracts` (the viewer may see it)."""
+    out = []
+    for when, rate, reason in contract.history.order_by("history_id").values_list(
+        "history_date", "annual_rate", "history_change_reason"
+    ):
+        if not out or out[-1]["rate"] != rate:
+            out.append({"since": timezone.localdate(when), "rate": rate, "reason": reason or ""})
+    return out
+
+
 def repayments(*, viewer, contract_id):
     """The repayments, prepayments and payoff of a contract the viewer may see, oldest first."""
     return LoanRepayment.objects.visible_to(viewer).filter(contract_id=contract_id).order_by("paid_on", "id")

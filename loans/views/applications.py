@@ -300,7 +300,11 @@ def contract(request, number):
         "loans/contract.html",
         table=table,
         filename=f"schedule_{found.number}",
-        context={"contract": found, **disbursement_context(request, found)},
+        context={
+            "contract": found,
+            "rate_history": selectors.rate_history(found),
+            **disbursement_context(request, found),
+        },
         per_page=60,
     )
 
