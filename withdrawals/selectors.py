@@ -124,3 +124,12 @@ def standing_instructions(*, viewer, account=None):
     if account is not None:
         qs = qs.filter(account=account)
     return qs
+
+
+def loan_offset_contracts():
+    """The contract numbers of the center's loans with an active monthly offset from a fund account (按月冲还贷),
+    as a queryset usable in ``number__in=`` (the loans module reads it through ``settings.LOAN_OFFSET_CONTRACTS``:
+    the monthly bank debit skips these loans)."""
+    return (StandingInstruction.objects.filter(kind=StandingInstruction.Kind.LOAN_OFFSET,
+                                               status=StandingInstruction.Status.ACTIVE)
+            .exclude(loan_contract="").values_list("loan_contract", flat=True).distinct())
