@@ -15,7 +15,6 @@ from ledger import chart
 from ledger import services as ledger_services
 from ledger.models import Account, JournalEntry
 from ledger.reconciliation import check_records
-from loans import services
 from loans.models import LoanContract, LoanRepayment, ScheduleInstallment
 from loans.services import applications as app_services
 from loans.services import fund_repayments as fund
