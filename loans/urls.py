@@ -1,6 +1,7 @@
 from core import roles
 from core.access import page
 from loans.views import applications as views
+from loans.views import repayments
 
 DECIDERS = (roles.LOAN_OFFICER, roles.REVIEWER, roles.APPROVER)
 app_name = "loans"
@@ -9,6 +10,9 @@ urlpatterns = [
     page("loans/new/", views.new, name="new", allow=(roles.LOAN_OFFICER,)),
     page("loans/lookup/", views.lookup, name="lookup", allow=(roles.LOAN_OFFICER,)),
     page("loans/contracts/<str:number>/", views.contract, name="contract", allow=roles.STAFF_ROLES),
+    page("loans/contracts/<str:number>/repayment/", repayments.repayment, name="repayment",
+         allow=(roles.FINANCE, roles.LOAN_OFFICER)),
+    page("loans/contracts/<str:number>/release/", repayments.release, name="release", allow=(roles.LOAN_OFFICER,)),
     page("loans/<str:number>/", views.case, name="case", allow=roles.STAFF_ROLES),
     page("loans/<str:number>/edit/", views.edit, name="edit", allow=(roles.LOAN_OFFICER,)),
     page("loans/<str:number>/assess/", views.assess, name="assess", allow=DECIDERS),

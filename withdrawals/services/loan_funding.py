@@ -21,7 +21,7 @@ from accounts.models import FundAccount
 from core import audit, policy, roles, workflow
 from core.business_date import today
 from core.errors import Forbidden, InvalidInput, StateError
-from core.money import ZERO, format_yuan
+from core.money import format_yuan
 from withdrawals import rules
 from withdrawals.models import FraudBan, Reason, StandingInstruction, WithdrawalApplication
 from withdrawals.services import common as svc
@@ -94,19 +94,6 @@ def repay_loan_from_fund(*, actor, account: FundAccount, contract_number, amount
     audit.record(actor=actor, action="withdrawal.loan_fund", obj=app,
                  after={"amount": result["amount"], "contract": result["contract"], "payoff": result["payoff"]})
     return app
-
-
-def usable_for_loan(account: FundAccount, on=None) -> dict:
-    """What the depositor's account can put towards a loan now: {"balance", "held" (frozen), "keep" (the minimum
-    balance), "usable", "refusals"}."""
-    from ledger.models import Account
-
-    on = on or today()
-    acc = Account.objects.values("balance", "held").get(pk=account.ledger_account_id)
-    keep = policy.get("withdrawals.min_balance", on=on)
-    problems = refusals(account, on)
-    usable = ZERO if problems else max(acc["balance"] - acc["held"] - keep, ZERO)
-    return {"balance": acc["balance"], "held": acc["held"], "keep": keep, "usable": usable, "refusals": problems}
 
 
 @transaction.atomic
