@@ -2,6 +2,8 @@
 application (save a draft, submit), "my loan applications" and the detail of one with its timeline and the
 decision. Only the depositor's own data; every write is a service call, every figure from ``loans``."""
 
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -158,7 +160,7 @@ def fund_repay(request, number):
                                             amount=amount, keep=keep)
     if preview is None:
         raise Http404
-    if request.method == "POST" and valid:
+    if request.method == "POST" and valid and _previewed(request, amount):
         try:
             app = loan_funding.repay_loan_from_fund(actor=request.user, account=account, contract_number=number,
                                                     amount=amount, keep=keep)
@@ -169,6 +171,14 @@ def fund_repay(request, number):
             add_errors(form, exc)
     return render(request, "portal/loan_fund_repay.html",
                   {"account": account, "portal": "depositor", "form": form, "funding": usable, **preview})
+
+
+def _previewed(request, amount) -> bool:
+    """The confirmation is for the amount whose effect the depositor saw (the preview's hidden field)."""
+    try:
+        return Decimal(request.POST.get("previewed", "")[:24]) == amount
+    except (InvalidOperation, ValueError):
+        return False
 
 
 def prepayment(request, number):

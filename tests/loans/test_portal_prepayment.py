@@ -36,12 +36,15 @@ def test_one_step_repayment_page_previews_then_confirms(staff, household, financ
     assert "2,735.59" in page and 'id="plan-prepay"' in page and 'id="confirm"' in page
     entries = JournalEntry.objects.count()
     assert JournalEntry.objects.count() == entries  # a preview writes nothing
-    bad = client.post(url(contract, "fund/"), {"amount": "5000", "keep": "term", "confirm": "1"})
+    assert '<input type="hidden" name="previewed" value="12735.59">' in page
+    unseen = client.post(url(contract, "fund/"), {"amount": "20000", "keep": "term", "previewed": "12735.59"})
+    assert unseen.status_code == 200 and JournalEntry.objects.count() == entries  # not the amount previewed
+    bad = client.post(url(contract, "fund/"), {"amount": "5000", "keep": "term", "previewed": "5000"})
     assert bad.status_code == 200 and "10,000.00" in bad.content.decode()  # below the minimum prepayment
     assert JournalEntry.objects.count() == entries
-    bad = client.post(url(contract, "fund/"), {"amount": "1e9", "keep": "term", "confirm": "1"})
+    bad = client.post(url(contract, "fund/"), {"amount": "1e9", "keep": "term", "previewed": "1e9"})
     assert bad.status_code == 200 and JournalEntry.objects.count() == entries
-    done = client.post(url(contract, "fund/"), {"amount": "12735.59", "keep": "term", "confirm": "1"})
+    done = client.post(url(contract, "fund/"), {"amount": "12735.59", "keep": "term", "previewed": "12735.59"})
     assert done.status_code == 302 and done.url == url(contract)
     assert Account.objects.get(pk=household["borrower"].ledger_account_id).balance == D("17264.41")
     assert [(r.kind, r.amount) for r in LoanRepayment.objects.filter(contract=contract).order_by("id")] == [
@@ -138,7 +141,7 @@ def test_another_depositor_gets_404(staff, household, finance, client):  # noqa:
     for tail in ("fund/", "prepay/"):
         assert client.get(url(contract, tail)).status_code == 404
     written = (JournalEntry.objects.count(), WithdrawalApplication.objects.count(), PrepaymentRequest.objects.count())
-    assert client.post(url(contract, "fund/"), {"amount": "100", "keep": "term", "confirm": "1"}).status_code == 404
+    assert client.post(url(contract, "fund/"), {"amount": "100", "keep": "term", "previewed": "100"}).status_code == 404
     assert client.post(url(contract, "prepay/"), {"mode": "payoff"}).status_code == 404
     req = PrepaymentRequest.objects.create(contract=contract, mode="payoff", requested_on=day(2026, 2, 10),
                                            requested_by=staff["officer"])
