@@ -256,3 +256,17 @@ def prepayment_requests(*, viewer, contract_id=None, state=None):
     if state:
         qs = qs.filter(state=state)
     return qs.order_by("-id")
+
+
+def payoff_or_none(*, contract, on=None):
+    """The payoff amount of a loan being repaid today (``loans.services.repayments.payoff_quote``), or ``None``
+    when it is not being repaid or owes no principal."""
+    from core.errors import ApplicationError
+    from loans.services.repayments import ACTIVE, payoff_quote
+
+    if contract.status not in ACTIVE:
+        return None
+    try:
+        return payoff_quote(contract=contract, on=on)
+    except ApplicationError:
+        return None

@@ -215,13 +215,18 @@ def fund_preview(*, contract, usable, amount=None, keep="term", on=None) -> dict
     rows = rp.open_rows(contract)
     owed = _due_now(rows, on)
     due_total = sum((d.total for d in owed), ZERO)
-    quote = rp.payoff_quote(contract=contract, on=on, rows=_rows_after(rows, owed, due_total) if due_total else rows)
-    most = min(usable, due_total + quote.total)
+    try:
+        quote = rp.payoff_quote(
+            contract=contract, on=on, rows=_rows_after(rows, owed, due_total) if due_total else rows
+        )
+    except InvalidInput:  # no principal left to pay off
+        quote = None
+    most = min(usable, due_total + (quote.total if quote is not None else ZERO))
     out = {
         "usable": usable,
         "due_total": due_total,
         "overdue_total": sum((d.total for d in owed if d.overdue), ZERO),
-        "payoff_total": quote.total,
+        "payoff_total": quote.total if quote is not None else ZERO,
         "payoff": quote,
         "most": most,
         "minimum": policy.get("loans.prepay_min_amount", on),

@@ -59,7 +59,7 @@ def repayment(request, number):
         "contract": contract,
         "form": form,
         "due": services.amount_due(contract=contract) if active else None,
-        "quote": services.payoff_quote(contract=contract) if active else None,
+        "quote": selectors.payoff_or_none(contract=contract),
         "pending": pending,
         "receipts": list(unmatched_incoming(viewer=request.user).order_by("-value_date", "-id")[:RECEIPTS_SHOWN]),
         "repayments": list(selectors.repayments(viewer=request.user, contract_id=contract.pk)),

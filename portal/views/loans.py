@@ -202,7 +202,7 @@ def prepayment(request, number):
                 return redirect("loans_portal:prepayment", number=contract.number)
             except ApplicationError as exc:
                 add_errors(form, exc)
-    quote = services.payoff_quote(contract=contract) if contract.status in services.repayments.ACTIVE else None
+    quote = selectors.payoff_or_none(contract=contract)
     return render(request, "portal/loan_prepayment.html", {
         "account": account, "portal": "depositor", "contract": contract, "form": form, "options": options,
         "quote": quote, "requests": selectors.prepayment_requests(viewer=request.user, contract_id=contract.pk)})
