@@ -300,6 +300,8 @@ LOAN_FUND_TARGET = "loans.services.fund_repayments.pay_from_fund"
 LOAN_OFFSET_SOURCE = "loans.selectors.offset_accounts"
 # The loans with an active monthly offset (a queryset of contract numbers), for loans (e.g. the bank debit run).
 LOAN_OFFSET_CONTRACTS = "withdrawals.selectors.loan_offset_contracts"
+# Homes the family owns in the city (real-estate registry extract of withdrawals) for 认房认贷 in loan eligibility.
+LOAN_PROPERTY_SOURCE = "withdrawals.selectors.homes_owned"
 
 SESSION_COOKIE_HTTPONLY = True
 # The largest request body accepted (MB), refused before it is read: room for an application's scans.

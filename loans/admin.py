@@ -9,6 +9,7 @@ from loans.models import (
     EscrowAccount,
     LoanApplication,
     LoanContract,
+    LoanDocument,
     LoanParty,
     LoanRepayment,
     PrepaymentRequest,
@@ -18,8 +19,14 @@ from loans.models import (
 
 class LoanPartyInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = LoanParty
-    fields = ("role", "depositor", "name", "id_number", "other_center_balance")
+    fields = ("role", "depositor", "name", "id_number", "female_category", "other_center_balance")
     raw_id_fields = ("depositor",)
+
+
+class LoanDocumentInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = LoanDocument
+    fields = ("doc_type", "original_name", "sha256", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
 
 
 @admin.register(LoanApplication)
@@ -38,7 +45,7 @@ class LoanApplicationAdmin(ReadOnlyAdminMixin, WorkflowStepsMixin, SimpleHistory
     search_fields = ("number", "borrower__name")
     raw_id_fields = ("borrower", "account", "created_by")
     readonly_fields = ("workflow_steps",)
-    inlines = (LoanPartyInline,)
+    inlines = (LoanPartyInline, LoanDocumentInline)
 
 
 @admin.register(LoanParty)

@@ -19,4 +19,8 @@ urlpatterns = [
     page("loans/<str:number>/", views.detail, name="detail", **DEPOSITOR),
     page("loans/<str:number>/edit/", views.apply, name="edit", **DEPOSITOR),
     page("loans/<str:number>/submit/", views.submit, name="submit", **DEPOSITOR),
+    page("loans/<str:number>/resubmit/", views.resubmit, name="resubmit", **DEPOSITOR),
+    page("loans/<str:number>/cancel/", views.cancel, name="cancel", **DEPOSITOR),
+    page("loans/<str:number>/documents/", views.upload, name="upload", **DEPOSITOR),
+    page("loans/<str:number>/documents/<int:pk>/", views.document, name="document", **DEPOSITOR),
 ]

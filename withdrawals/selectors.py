@@ -1,7 +1,7 @@
 """Reads of the withdrawals app for counter pages, the portal, the API and tasks."""
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Max, Value, When
+from django.db.models import BooleanField, Case, Max, Q, Value, When
 from django.utils.module_loading import import_string
 
 from core import audit, policy, roles, workflow
@@ -12,6 +12,7 @@ from withdrawals.filters import ApplicationFilter
 from withdrawals.models import (
     DocumentType,
     FraudBan,
+    PropertyRecord,
     Reason,
     Recovery,
     StandingInstruction,
@@ -117,6 +118,33 @@ def loan_ban_until(*, depositor_ids, on):
     withdrawals), so a family banned after fraudulent withdrawals cannot borrow until the ban ends."""
     return FraudBan.objects.filter(depositor_id__in=depositor_ids, kind=FraudBan.Kind.LOAN, starts_on__lte=on,
                                    ends_on__gte=on).aggregate(until=Max("ends_on"))["until"]
+
+
+def _plain(text):
+    """An address or number compared without spaces or case (registry extracts and typed text differ in both)."""
+    return "".join((text or "").split()).upper()
+
+
+def homes_owned(*, id_numbers, on, exclude_certificate="", exclude_address=""):
+    """The homes registered in the city to any of the people (认房, DOMAIN.md §4.2), from the real-estate registry
+    extract (``PropertyRecord``): live on ``on`` (no cancellation on or before that day), without the home a loan
+    application is for (matched by its purchase contract or title certificate number, or by its address). One
+    dict per home: certificate number, owner, address, area, registration date and the loan the registry records
+    on it. The loans module reads it through ``settings.LOAN_PROPERTY_SOURCE`` (loans may not import withdrawals)."""
+    ids = sorted({_plain(i) for i in id_numbers if i})
+    if not ids:
+        return []
+    cert, address = _plain(exclude_certificate), _plain(exclude_address)
+    rows = PropertyRecord.objects.filter(owner_id_number__in=ids).filter(
+        Q(cancelled_on__isnull=True) | Q(cancelled_on__gt=on)).order_by("registration_date", "id")
+    out = []
+    for rec in rows:
+        if (cert and _plain(rec.certificate_number) == cert) or (address and _plain(rec.address) == address):
+            continue
+        out.append({"certificate_number": rec.certificate_number, "owner_id_number": rec.owner_id_number,
+                    "owner_name": rec.owner_name, "address": rec.address, "area": rec.area,
+                    "registration_date": rec.registration_date, "loan_amount": rec.loan_amount})
+    return out
 
 
 def standing_instructions(*, viewer, account=None):

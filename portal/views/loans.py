@@ -13,8 +13,17 @@ from django.views.decorators.http import require_POST
 from core import roles
 from core.errors import ApplicationError
 from core.money import format_yuan
+from core.views_helpers import file_download
 from loans import selectors, services
-from loans.forms import ApplicationForm, CalculatorForm, FundRepaymentForm, PrepaymentRequestForm, add_errors
+from loans.forms import (
+    ApplicationForm,
+    CalculatorForm,
+    FundRepaymentForm,
+    PrepaymentRequestForm,
+    add_errors,
+    document_inputs,
+    uploaded_documents,
+)
 from loans.models import LoanApplication
 from loans.services import fund_repayments
 from portal import selectors as portal_selectors
@@ -91,19 +100,38 @@ def apply(request, number=None):
         return redirect("loans_portal:detail", number=app.number)
     form = ApplicationForm(request.POST or None, initial=ApplicationForm.initial_from(app) if app else None)
     if request.method == "POST" and form.is_valid():
+        docs = uploaded_documents(request.FILES)
         try:
             if app is None:
-                app = services.create_draft(actor=request.user, account=account, data=form.service_data())
+                app = services.create_draft(
+                    actor=request.user, account=account, data=form.service_data(), documents=docs
+                )
             else:
-                app = services.update_draft(actor=request.user, application=app, data=form.service_data())
-            if "submit" in request.POST:
-                app = services.submit(actor=request.user, application=app)
-            messages.success(request, _("Application %(n)s: %(s)s") % {"n": app.number, "s": app.get_state_display()})
-            return redirect("loans_portal:detail", number=app.number)
+                app = services.update_draft(
+                    actor=request.user, application=app, data=form.service_data(), documents=docs
+                )
         except ApplicationError as exc:
             add_errors(form, exc)
+        else:
+            if "submit" in request.POST:
+                try:
+                    app = services.submit(actor=request.user, application=app)
+                except ApplicationError as exc:  # the draft and its documents are saved; say what is missing
+                    messages.error(request, exc.message)
+                    return redirect("loans_portal:detail", number=app.number)
+            messages.success(request, _("Application %(n)s: %(s)s") % {"n": app.number, "s": app.get_state_display()})
+            return redirect("loans_portal:detail", number=app.number)
+    required = services.required_types(app) if app else ()
     return render(
-        request, "portal/loan_apply.html", {"account": account, "portal": "depositor", "form": form, "application": app}
+        request,
+        "portal/loan_apply.html",
+        {
+            "account": account,
+            "portal": "depositor",
+            "form": form,
+            "application": app,
+            "document_inputs": document_inputs(required),
+        },
     )
 
 
@@ -118,9 +146,54 @@ def submit(request, number):
     return redirect("loans_portal:detail", number=app.number)
 
 
+@require_POST
+def resubmit(request, number):
+    """The borrower sends a returned application back with the documents asked for."""
+    app = _own(request, number)
+    try:
+        app = services.resubmit(actor=request.user, application=app)
+        messages.success(request, _("Application %(n)s: %(s)s") % {"n": app.number, "s": app.get_state_display()})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("loans_portal:detail", number=app.number)
+
+
+@require_POST
+def cancel(request, number):
+    app = _own(request, number)
+    try:
+        app = services.cancel(actor=request.user, application=app, reason=request.POST.get("reason", "")[:500])
+        messages.success(request, _("Application %(n)s: %(s)s") % {"n": app.number, "s": app.get_state_display()})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("loans_portal:detail", number=app.number)
+
+
+@require_POST
+def upload(request, number):
+    """The borrower adds scanned documents to a draft or to a returned application."""
+    app = _own(request, number)
+    try:
+        added = services.add_documents(actor=request.user, application=app, documents=uploaded_documents(request.FILES))
+        messages.success(request, _("%(n)d documents added.") % {"n": len(added)})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("loans_portal:detail", number=app.number)
+
+
+def document(request, number, pk):
+    """A scanned document of an application the depositor borrows on (borrower, spouse or co-borrower); 404 for
+    anyone else's."""
+    doc = selectors.document(viewer=request.user, number=number, pk=pk)
+    if doc is None:
+        raise Http404
+    return file_download(doc.file)
+
+
 def detail(request, number):
     app = _own(request, number)
     account = portal_selectors.current_account(viewer=request.user)
+    checklist = selectors.documents_checklist(app)
     return render(
         request,
         "portal/loan_detail.html",
@@ -133,6 +206,12 @@ def detail(request, number):
             "limit": app.assessment.get("limit"),
             "clock": selectors.decision_clock(app),
             "contract": selectors.disbursed_contracts(viewer=request.user).filter(application=app).first(),
+            "documents": list(selectors.documents(viewer=request.user, application=app)),
+            "checklist": checklist,
+            "steps": selectors.steps(app),
+            "can_upload": app.state in services.documents.UPLOADABLE,
+            "can_cancel": app.state in services.flow.APPLICANT_MAY_CANCEL,
+            "document_inputs": document_inputs([c["type"] for c in checklist if not c["present"]]),
         },
     )
 

@@ -57,6 +57,8 @@ def fill(name, kwarg, world, side):
         return side.employer.account_number
     if kwarg == "action":
         return "review"
+    if kwarg == "pk" and name in ("loans:document", "loans_portal:document"):
+        return side.loan_document.pk
     if kwarg == "pk":
         for part, value in (("deferral", side.deferral.pk), ("base", side.base_adjustment.pk),
                             ("bank", world.bank_line.pk), ("document", side.document.pk),
