@@ -12,6 +12,7 @@ from loans.models import (
     LoanDocument,
     LoanParty,
     LoanRepayment,
+    PrepaymentRequest,
     ScheduleInstallment,
 )
 
@@ -98,8 +99,8 @@ class ScheduleInstallmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(LoanRepayment)
 class LoanRepaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("contract", "kind", "paid_on", "amount", "principal", "interest", "penalty")
-    list_filter = ("kind",)
+    list_display = ("contract", "kind", "source", "paid_on", "amount", "principal", "interest", "penalty")
+    list_filter = ("kind", "source")
     search_fields = ("contract__number",)
     raw_id_fields = ("contract", "entry", "statement_line", "created_by")
 
@@ -109,3 +110,11 @@ class EscrowAccountAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("number", "name", "kind", "bank", "project", "active")
     list_filter = ("kind", "active")
     search_fields = ("number", "name", "project")
+
+
+@admin.register(PrepaymentRequest)
+class PrepaymentRequestAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ("contract", "mode", "amount", "keep", "state", "requested_on", "closed_on")
+    list_filter = ("state", "mode")
+    search_fields = ("contract__number",)
+    raw_id_fields = ("contract", "repayment", "requested_by", "closed_by")

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
-from core.forms import DateField, bootstrap_widgets
+from core.forms import DateField, MoneyField, bootstrap_widgets
 from loans import calculations as calc
 from loans.models import FemaleCategory, LoanDocumentType, LoanParty, Method, PayeeKind, PropertyKind, Purpose
 
@@ -331,3 +331,52 @@ class DisburseForm(_Bootstrap, forms.Form):
 
 class FailForm(_Bootstrap, forms.Form):
     reason = forms.CharField(label=_("Why the bank could not pay"), max_length=200)
+
+
+KEEP_CHOICES = [
+    (calc.KEEP_TERM, _("keep the term, lower the payment")),
+    (calc.KEEP_PAYMENT, _("keep the payment, shorten the term")),
+]
+
+
+class FundRepaymentForm(_Bootstrap, forms.Form):
+    """一键还贷: how much of the depositor's own fund balance, and what a prepayment keeps."""
+
+    amount = MoneyField(label=_("Amount from my fund account (yuan)"))
+    keep = forms.ChoiceField(label=_("After a prepayment"), choices=KEEP_CHOICES, initial=calc.KEEP_TERM)
+
+
+class PrepaymentRequestForm(_Bootstrap, forms.Form):
+    """A prepayment from the borrower's own money: the calculator (both results) and the request."""
+
+    mode = forms.ChoiceField(
+        label=_("Prepayment"),
+        choices=[("partial", _("Partial prepayment")), ("payoff", _("Payoff"))],
+        initial="partial",
+    )
+    amount = MoneyField(label=_("Prepayment amount (yuan)"), required=False)
+    keep = forms.ChoiceField(label=_("After the prepayment"), choices=KEEP_CHOICES, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("mode") == "partial" and data.get("amount") is None:
+            self.add_error("amount", _("Give the prepayment amount."))
+        return data
+
+
+class CounterRepaymentForm(_Bootstrap, forms.Form):
+    """Finance applies money received at the bank (a transfer or cash paid in) to a loan."""
+
+    ACTIONS = [
+        ("repay", _("Repay the installments due")),
+        ("prepay_term", _("Partial prepayment, keep the term")),
+        ("prepay_payment", _("Partial prepayment, keep the payment")),
+        ("payoff", _("Pay the loan off")),
+    ]
+    line = forms.IntegerField(label=_("Money received (bank line)"), min_value=1, max_value=2**62)
+    action = forms.ChoiceField(label=_("Apply it as"), choices=ACTIONS)
+
+
+class ReleaseForm(_Bootstrap, forms.Form):
+    released_on = DateField(label=_("Mortgage released on"), ahead=0)
+    number = forms.CharField(label=_("Release number of the real-estate registry"), max_length=60)

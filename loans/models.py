@@ -426,6 +426,9 @@ class LoanContract(models.Model):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     collateral_title_number = models.CharField(_("property title number"), max_length=60, blank=True)
     mortgage_registered_on = models.DateField(_("mortgage registered on"), null=True, blank=True)
+    # the mortgage released after the payoff (loans.services.fund_repayments.record_mortgage_release)
+    mortgage_released_on = models.DateField(_("mortgage released on"), null=True, blank=True)
+    mortgage_release_number = models.CharField(_("mortgage release number"), max_length=60, blank=True)
     # disbursement (loans.services.disbursement): the loan's own ledger sub-accounts under 121 (normal principal)
     # and 122 (overdue principal), the payee and the bank instruction of the latest attempt
     ledger_account = models.OneToOneField(
@@ -581,8 +584,15 @@ class LoanRepayment(models.Model):
         PREPAYMENT = "prepayment", _("Partial prepayment")
         PAYOFF = "payoff", _("Payoff")
 
+    class Source(models.TextChoices):
+        """[YLGJJ] repayment source: 1 住房公积金, 2 现金 (money received by the bank: a transfer or cash paid in)."""
+
+        BANK = "bank", _("Bank transfer or cash")
+        FUND = "fund", _("Housing fund accounts")
+
     contract = models.ForeignKey(LoanContract, on_delete=models.PROTECT, related_name="repayments")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    source = models.CharField(_("source of the money"), max_length=8, choices=Source.choices, default=Source.BANK)
     paid_on = models.DateField(_("paid on"))
     amount = MoneyField(_("amount"))
     principal = MoneyField(_("principal"), default=0)
@@ -682,3 +692,70 @@ class LoanDocument(models.Model):
     @property
     def filename(self):
         return self.file.name.rsplit("/", 1)[-1]
+
+
+class PrepaymentRequestQuerySet(VisibleQuerySet):
+    staff_roles = STAFF_LOAN_ROLES
+    depositor_path = "contract__borrower__user"
+
+    def own_rows(self, user):
+        condition = super().own_rows(user)
+        if condition is None:
+            return None
+        parties = LoanParty.objects.filter(application=OuterRef("contract__application_id"), depositor__user=user)
+        return condition | Q(Exists(parties))
+
+
+class PrepaymentRequest(models.Model):
+    """A borrower's request to prepay from their own money (not the fund): the borrower asks in the portal, the
+    money arrives at the bank (a transfer, or cash paid in), and finance applies it as a partial prepayment or
+    the payoff (``loans.services.fund_repayments.complete_prepayment_request``)."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Requested, waiting for the money")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Mode(models.TextChoices):
+        PARTIAL = "partial", _("Partial prepayment")
+        PAYOFF = "payoff", _("Payoff")
+
+    contract = models.ForeignKey(LoanContract, on_delete=models.PROTECT, related_name="prepayment_requests")
+    mode = models.CharField(_("prepayment"), max_length=8, choices=Mode.choices)
+    amount = MoneyField(_("amount"), null=True, blank=True, help_text=_("Partial prepayment only."))
+    keep = models.CharField(_("after the prepayment"), max_length=8, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.REQUESTED)
+    requested_on = models.DateField(_("requested on"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    repayment = models.OneToOneField(
+        LoanRepayment, null=True, blank=True, on_delete=models.PROTECT, related_name="request"
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.CharField(_("comment"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    objects = PrepaymentRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("prepayment request")
+        verbose_name_plural = _("prepayment requests")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mode="payoff", amount__isnull=True) | Q(mode="partial", amount__gt=0),
+                name="loan_prepayment_request_amount",
+                violation_error_message=_("A partial prepayment needs an amount greater than zero."),
+            ),
+            models.UniqueConstraint(
+                fields=["contract"],
+                condition=Q(state="requested"),
+                name="loan_one_open_prepayment_request",
+                violation_error_message=_("This loan already has a prepayment request waiting for the money."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.contract_id} {self.mode} {self.amount or ''} {self.state}"

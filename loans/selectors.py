@@ -321,3 +321,85 @@ def escrow_accounts(*, payee_kinds):
     kinds = {PayeeKind.PRESALE_ESCROW: EscrowAccount.Kind.PRESALE, PayeeKind.TRANSACTION_ESCROW: "transaction"}
     wanted = [kinds[k] for k in payee_kinds if k in kinds]
     return EscrowAccount.objects.filter(active=True, kind__in=wanted).order_by("number")
+
+
+# --- repaying from the fund (seams for withdrawals) and prepayment -----------------------------------------------
+
+
+def offset_accounts(*, number) -> dict | None:
+    """What withdrawals needs to set up 按月冲还贷 of a contract (``settings.LOAN_OFFSET_SOURCE``): {"contract",
+    "active" (being repaid), "payment" (the next regular payment), "accounts": the open fund account ids of the
+    borrower and the spouse, the borrower's first}; ``None`` for an unknown contract."""
+    from loans.services.fund_repayments import fund_accounts
+    from loans.services.repayments import ACTIVE
+
+    contract = LoanContract.objects.filter(number=str(number)[:30]).first()
+    if contract is None:
+        return None
+    row = (
+        ScheduleInstallment.objects.filter(contract=contract, superseded_on__isnull=True)
+        .exclude(principal_paid=F("principal"), interest_paid=F("interest"))
+        .order_by("number")
+        .first()
+    )
+    return {
+        "contract": contract.number,
+        "active": contract.status in ACTIVE,
+        "payment": row.payment if row else ZERO,
+        "accounts": [a.pk for a in fund_accounts(contract)],
+    }
+
+
+def fund_repayment_page(*, viewer, number, usable, amount=None, keep="term") -> dict | None:
+    """The 一键还贷 preview of a contract the viewer borrows on (``loans.services.fund_repayments.fund_preview``)
+    with ``usable`` (the viewer's own fund money usable for the loan, from withdrawals); ``None`` when the
+    viewer may not see the contract or it is not being repaid."""
+    from loans.services.fund_repayments import fund_preview
+    from loans.services.repayments import ACTIVE
+
+    contract = contracts(viewer=viewer).filter(number=str(number)[:30], status__in=ACTIVE).first()
+    if contract is None:
+        return None
+    return {"contract": contract, **fund_preview(contract=contract, usable=usable, amount=amount, keep=keep)}
+
+
+def prepayment_options(*, contract, amount, on=None) -> dict:
+    """The prepayment calculator of a contract: prepaying ``amount`` now, both results — keep the term (the new
+    payment) and keep the payment (the new number of months) — or the refusal (DOMAIN.md §4.7)."""
+    from core.errors import ApplicationError
+    from loans.services.repayments import open_rows, prepayment_result
+
+    rows = open_rows(contract)
+    out = {"amount": amount, "term": None, "payment": None, "error": ""}
+    for keep in ("term", "payment"):
+        try:
+            out[keep] = prepayment_result(contract, rows=rows, amount=amount, keep=keep)[1]
+        except ApplicationError as exc:
+            out["error"] = exc.message
+            return out
+    return out
+
+
+def prepayment_requests(*, viewer, contract_id=None, state=None):
+    from loans.models import PrepaymentRequest
+
+    qs = PrepaymentRequest.objects.visible_to(viewer).select_related("contract", "contract__borrower", "repayment")
+    if contract_id is not None:
+        qs = qs.filter(contract_id=contract_id)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("-id")
+
+
+def payoff_or_none(*, contract, on=None):
+    """The payoff amount of a loan being repaid today (``loans.services.repayments.payoff_quote``), or ``None``
+    when it is not being repaid or owes no principal."""
+    from core.errors import ApplicationError
+    from loans.services.repayments import ACTIVE, payoff_quote
+
+    if contract.status not in ACTIVE:
+        return None
+    try:
+        return payoff_quote(contract=contract, on=on)
+    except ApplicationError:
+        return None

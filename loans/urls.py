@@ -1,7 +1,7 @@
 from core import roles
 from core.access import page
 from loans.views import applications as views
-from loans.views import disbursement
+from loans.views import disbursement, repayments
 
 DECIDERS = (roles.LOAN_OFFICER, roles.REVIEWER, roles.APPROVER)
 app_name = "loans"
@@ -10,6 +10,9 @@ urlpatterns = [
     page("loans/new/", views.new, name="new", allow=(roles.LOAN_OFFICER,)),
     page("loans/lookup/", views.lookup, name="lookup", allow=(roles.LOAN_OFFICER,)),
     page("loans/contracts/<str:number>/", views.contract, name="contract", allow=roles.STAFF_ROLES),
+    page("loans/contracts/<str:number>/repayment/", repayments.repayment, name="repayment",
+         allow=(roles.FINANCE, roles.LOAN_OFFICER)),
+    page("loans/contracts/<str:number>/release/", repayments.release, name="release", allow=(roles.LOAN_OFFICER,)),
     page("loans/contracts/<str:number>/disburse/", disbursement.disburse, name="disburse", allow=(roles.FINANCE,)),
     page("loans/contracts/<str:number>/paid/", disbursement.confirm, name="disbursed", allow=(roles.FINANCE,)),
     page("loans/contracts/<str:number>/failed/", disbursement.fail, name="disbursement_failed", allow=(roles.FINANCE,)),

@@ -21,6 +21,15 @@ from loans.services.disbursement import (
 )
 from loans.services.documents import add_documents, missing_types, required_types
 from loans.services.flow import FLOW
+from loans.services.fund_repayments import (
+    cancel_prepayment_request,
+    complete_prepayment_request,
+    fund_preview,
+    offset_installments,
+    pay_from_fund,
+    record_mortgage_release,
+    request_prepayment,
+)
 from loans.services.overdue import classify_overdue
 from loans.services.repayments import amount_due, pay_off, payoff_quote, prepay, repay
 from loans.services.returns import cancel, resubmit, return_for_documents
@@ -38,6 +47,13 @@ __all__ = [
     "allowed_payees",
     "amount_due",
     "approve",
+    "cancel_prepayment_request",
+    "complete_prepayment_request",
+    "fund_preview",
+    "offset_installments",
+    "pay_from_fund",
+    "record_mortgage_release",
+    "request_prepayment",
     "assess",
     "classify_overdue",
     "confirm_disbursement",

@@ -2,6 +2,8 @@
 application (save a draft, submit), "my loan applications" and the detail of one with its timeline and the
 decision. Only the depositor's own data; every write is a service call, every figure from ``loans``."""
 
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -10,11 +12,23 @@ from django.views.decorators.http import require_POST
 
 from core import roles
 from core.errors import ApplicationError
+from core.money import format_yuan
 from core.views_helpers import file_download
 from loans import selectors, services
-from loans.forms import ApplicationForm, CalculatorForm, add_errors, document_inputs, uploaded_documents
+from loans.forms import (
+    ApplicationForm,
+    CalculatorForm,
+    FundRepaymentForm,
+    PrepaymentRequestForm,
+    add_errors,
+    document_inputs,
+    uploaded_documents,
+)
 from loans.models import LoanApplication
+from loans.services import fund_repayments
 from portal import selectors as portal_selectors
+from withdrawals import selectors as withdrawal_selectors
+from withdrawals.services import loan_funding
 
 S = LoanApplication.State
 CHART_BARS = 40  # the chart shows at most this many bars (years, or groups of months)
@@ -210,3 +224,77 @@ def my_loan(request, number):
         raise Http404
     account = portal_selectors.current_account(viewer=request.user)
     return render(request, "portal/loan_contract.html", {"account": account, "portal": "depositor", **overview})
+
+
+def fund_repay(request, number):
+    """一键还贷: the depositor's own fund balance on a loan they borrow on (borrower or spouse; each person from
+    their own account): the preview (what is usable, what is due, what the amount pays and the new payment or
+    term, or the payoff), then "confirm" pays it (a withdrawal service, one transaction)."""
+    account = portal_selectors.current_account(viewer=request.user)
+    usable = withdrawal_selectors.loan_funding_usable(viewer=request.user, account=account)
+    form = FundRepaymentForm(request.POST or request.GET or None)
+    valid = form.is_bound and form.is_valid()
+    amount, keep = (form.cleaned_data["amount"], form.cleaned_data["keep"]) if valid else (None, "term")
+    preview = selectors.fund_repayment_page(viewer=request.user, number=number, usable=usable["usable"],
+                                            amount=amount, keep=keep)
+    if preview is None:
+        raise Http404
+    if request.method == "POST" and valid and _previewed(request, amount):
+        try:
+            app = loan_funding.repay_loan_from_fund(actor=request.user, account=account, contract_number=number,
+                                                    amount=amount, keep=keep)
+            messages.success(request, _("%(a)s of your fund balance repaid the loan (withdrawal %(n)s).")
+                             % {"a": format_yuan(app.amount_approved), "n": app.number})
+            return redirect("loans_portal:contract", number=preview["contract"].number)
+        except ApplicationError as exc:
+            add_errors(form, exc)
+    return render(request, "portal/loan_fund_repay.html",
+                  {"account": account, "portal": "depositor", "form": form, "funding": usable, **preview})
+
+
+def _previewed(request, amount) -> bool:
+    """The confirmation is for the amount whose effect the depositor saw (the preview's hidden field)."""
+    try:
+        return Decimal(request.POST.get("previewed", "")[:24]) == amount
+    except (InvalidOperation, ValueError):
+        return False
+
+
+def prepayment(request, number):
+    """The prepayment calculator of the depositor's loan (both results: keep the term, keep the payment) and the
+    request to prepay from their own money (the center applies it when the money arrives)."""
+    contract = selectors.disbursed_contracts(viewer=request.user).filter(number=number[:30]).first()
+    if contract is None:
+        raise Http404
+    account = portal_selectors.current_account(viewer=request.user)
+    form = PrepaymentRequestForm(request.POST or request.GET or None)
+    options = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["mode"] == "partial" and contract.status in services.repayments.ACTIVE:
+            options = selectors.prepayment_options(contract=contract, amount=data["amount"])
+        if request.method == "POST":
+            try:
+                fund_repayments.request_prepayment(actor=request.user, contract=contract, mode=data["mode"],
+                                                   amount=data.get("amount"), keep=data.get("keep") or "")
+                messages.success(request, _("Your prepayment request was sent; transfer the money to the center."))
+                return redirect("loans_portal:prepayment", number=contract.number)
+            except ApplicationError as exc:
+                add_errors(form, exc)
+    quote = selectors.payoff_or_none(contract=contract)
+    return render(request, "portal/loan_prepayment.html", {
+        "account": account, "portal": "depositor", "contract": contract, "form": form, "options": options,
+        "quote": quote, "requests": selectors.prepayment_requests(viewer=request.user, contract_id=contract.pk)})
+
+
+@require_POST
+def prepayment_cancel(request, number, pk):
+    req = selectors.prepayment_requests(viewer=request.user).filter(pk=pk, contract__number=number[:30]).first()
+    if req is None:
+        raise Http404
+    try:
+        fund_repayments.cancel_prepayment_request(actor=request.user, request=req)
+        messages.success(request, _("The prepayment request was cancelled."))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("loans_portal:prepayment", number=req.contract.number)
