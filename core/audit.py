@@ -46,6 +46,7 @@ PERSONAL_DATA_VIEWS = {
     "withdrawal.view": "withdrawal",
     "withdrawal.document.view": "document",
     "loan.view": "loan",
+    "loan.document.view": "document",
 }
 
 

@@ -2,6 +2,7 @@
 the browser's content type: only PDF, JPEG and PNG, recognised by their first bytes (magic numbers). An HTML or
 SVG page renamed ``scan.pdf`` is refused. Served back only as attachments (:mod:`core.views_helpers`)."""
 
+import hashlib
 import secrets
 
 from django.utils.translation import gettext as _
@@ -59,3 +60,13 @@ def check_scan(upload, *, max_bytes: int, field: str = "documents") -> str:
 def stored_name(ext: str) -> str:
     """A random file name with the extension of the judged type: the uploaded name is never used on disk."""
     return f"{secrets.token_hex(16)}.{ext}"
+
+
+def sha256(upload) -> str:
+    """The SHA-256 (hex) of an uploaded file's content, read in chunks; the file is rewound afterwards."""
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()

@@ -60,4 +60,10 @@ BEAT_SCHEDULE = {
         "task": "loans.resume_debit_runs",
         "schedule": crontab(minute="*/5"),
     },
+    # January 1, after midnight: loans of more than one year take the rate table's new rate (利率调整, DOMAIN.md
+    # §4.5). Idempotent and resumable: a repriced contract already has the table's rate.
+    "loans-reprice-yearly": {
+        "task": "loans.reprice",
+        "schedule": crontab(month_of_year=1, day_of_month=1, hour=0, minute=50),
+    },
 }

@@ -293,9 +293,15 @@ LOAN_REPAYMENT_SOURCE = "loans.selectors.verified_repayments"
 # Loan bans after a fraud finding, recorded by withdrawals, for the loan eligibility rules (loans may not import
 # withdrawals).
 LOAN_BAN_SOURCE = "withdrawals.selectors.loan_ban_until"
-# The loans with an active monthly fund offset (按月冲还贷), which the bank debit run leaves out: a dotted path to a
-# callable ``(on) -> queryset of loan contract ids`` (None: no offset agreements are known to the run).
-LOAN_DEBIT_SKIP_SOURCE = None
+# Repaying the center's loans from fund accounts (loans.services.fund_repayments): the standing run's monthly offset
+# (按月冲还贷) and 一键还贷 are withdrawals that call the loans module here; the set-up reads the loan's accounts.
+LOAN_OFFSET_TARGET = "loans.services.fund_repayments.offset_installments"
+LOAN_FUND_TARGET = "loans.services.fund_repayments.pay_from_fund"
+LOAN_OFFSET_SOURCE = "loans.selectors.offset_accounts"
+# The loans with an active monthly offset (a queryset of contract numbers), for loans (e.g. the bank debit run).
+LOAN_OFFSET_CONTRACTS = "withdrawals.selectors.loan_offset_contracts"
+# Homes the family owns in the city (real-estate registry extract of withdrawals) for 认房认贷 in loan eligibility.
+LOAN_PROPERTY_SOURCE = "withdrawals.selectors.homes_owned"
 
 SESSION_COOKIE_HTTPONLY = True
 # The largest request body accepted (MB), refused before it is read: room for an application's scans.

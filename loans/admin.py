@@ -11,16 +11,24 @@ from loans.models import (
     LoanContract,
     LoanDebit,
     LoanDebitBatch,
+    LoanDocument,
     LoanParty,
     LoanRepayment,
+    PrepaymentRequest,
     ScheduleInstallment,
 )
 
 
 class LoanPartyInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = LoanParty
-    fields = ("role", "depositor", "name", "id_number", "other_center_balance")
+    fields = ("role", "depositor", "name", "id_number", "female_category", "other_center_balance")
     raw_id_fields = ("depositor",)
+
+
+class LoanDocumentInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = LoanDocument
+    fields = ("doc_type", "original_name", "sha256", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
 
 
 @admin.register(LoanApplication)
@@ -39,7 +47,7 @@ class LoanApplicationAdmin(ReadOnlyAdminMixin, WorkflowStepsMixin, SimpleHistory
     search_fields = ("number", "borrower__name")
     raw_id_fields = ("borrower", "account", "created_by")
     readonly_fields = ("workflow_steps",)
-    inlines = (LoanPartyInline,)
+    inlines = (LoanPartyInline, LoanDocumentInline)
 
 
 @admin.register(LoanParty)
@@ -93,8 +101,8 @@ class ScheduleInstallmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(LoanRepayment)
 class LoanRepaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("contract", "kind", "paid_on", "amount", "principal", "interest", "penalty")
-    list_filter = ("kind",)
+    list_display = ("contract", "kind", "source", "paid_on", "amount", "principal", "interest", "penalty")
+    list_filter = ("kind", "source")
     search_fields = ("contract__number",)
     raw_id_fields = ("contract", "entry", "statement_line", "created_by")
 
@@ -120,3 +128,11 @@ class LoanDebitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("status", "result")
     search_fields = ("reference", "contract__number", "bank_reference")
     raw_id_fields = ("batch", "contract", "repayment")
+
+
+@admin.register(PrepaymentRequest)
+class PrepaymentRequestAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ("contract", "mode", "amount", "keep", "state", "requested_on", "closed_on")
+    list_filter = ("state", "mode")
+    search_fields = ("contract__number",)
+    raw_id_fields = ("contract", "repayment", "requested_by", "closed_by")

@@ -8,9 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
-from core.forms import DateField, bootstrap_widgets
+from core.forms import DateField, MoneyField, bootstrap_widgets
 from loans import calculations as calc
-from loans.models import FemaleCategory, LoanParty, Method, PropertyKind, Purpose
+from loans.models import FemaleCategory, LoanDocumentType, LoanParty, Method, PayeeKind, PropertyKind, Purpose
 
 NUMBER = {"max_length": 24}
 MAX_CO_BORROWER_LINES = 6
@@ -47,9 +47,8 @@ class ApplicationForm(_Bootstrap, forms.Form):
     ownership_share = forms.CharField(
         label=_("Buyer's ownership share (1 unless shared ownership)"), initial="1", **NUMBER
     )
-    homes_owned = forms.IntegerField(label=_("Homes owned in the city"), min_value=0, max_value=99, initial=0)
-    owned_home_loan_unpaid = forms.BooleanField(
-        label=_("A loan on the home owned is still being repaid"), required=False
+    purchase_certificate_number = forms.CharField(
+        label=_("Purchase contract or title certificate number of this home"), max_length=60, required=False
     )
     children = forms.IntegerField(label=_("Number of children"), min_value=0, max_value=20, initial=0)
     monthly_income = forms.CharField(label=_("Monthly income of all borrowers (yuan)"), **NUMBER)
@@ -60,19 +59,62 @@ class ApplicationForm(_Bootstrap, forms.Form):
     commercial_remaining = forms.CharField(
         label=_("Commercial principal still owed (conversion only)"), required=False, **NUMBER
     )
+    commercial_remaining_months = forms.IntegerField(
+        label=_("Months remaining on the commercial loan (conversion only)"),
+        required=False,
+        min_value=1,
+        max_value=calc.MAX_MONTHS,
+    )
+    commercial_bank = forms.CharField(
+        label=_("Commercial bank (conversion or combined loan)"), max_length=120, required=False
+    )
+    commercial_loan_number = forms.CharField(
+        label=_("Commercial loan number (conversion or combined loan)"), max_length=40, required=False
+    )
+    commercial_amount = forms.CharField(label=_("Combined loan: the commercial part (yuan)"), required=False, **NUMBER)
+    commercial_rate = forms.CharField(label=_("Combined loan: commercial annual rate (%)"), required=False, **NUMBER)
+    commercial_term_months = forms.IntegerField(
+        label=_("Combined loan: commercial term (months)"), required=False, min_value=1, max_value=calc.MAX_MONTHS
+    )
+    commercial_method = forms.ChoiceField(
+        label=_("Combined loan: commercial repayment method"), required=False, choices=[("", "—"), *Method.choices]
+    )
     female_category = forms.ChoiceField(
         label=_("Retirement category (women only)"), required=False, choices=[("", "—"), *FemaleCategory.choices]
     )
 
+    def clean_commercial_rate(self):
+        """The commercial rate in percent, as the service's fraction (3.95 → 0.0395)."""
+        text = (self.cleaned_data.get("commercial_rate") or "").strip().rstrip("%")
+        if not text:
+            return ""
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise forms.ValidationError(_("Enter the annual rate in percent, e.g. 3.95.")) from None
+        if not value.is_finite() or not 0 <= value <= 100:
+            raise forms.ValidationError(_("Enter the annual rate in percent, e.g. 3.95."))
+        return value / 100
+
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
-        for name in ("account", "spouse_name", "spouse_id_number", "spouse_balance", "co_borrowers"):
+        for name in (
+            "account",
+            "spouse_name",
+            "spouse_id_number",
+            "spouse_balance",
+            "spouse_female_category",
+            "co_borrowers",
+        ):
             data.pop(name, None)
         return data
 
     @classmethod
     def initial_from(cls, app) -> dict:
-        return {name: getattr(app, name) for name in cls.base_fields if hasattr(app, name)}
+        out = {name: getattr(app, name) for name in cls.base_fields if hasattr(app, name)}
+        if app.commercial_rate is not None:
+            out["commercial_rate"] = (app.commercial_rate * 100).normalize()
+        return out
 
 
 class CounterApplicationForm(ApplicationForm):
@@ -85,6 +127,11 @@ class CounterApplicationForm(ApplicationForm):
     )
     spouse_id_number = forms.CharField(label=_("Spouse's ID number"), max_length=18, required=False)
     spouse_balance = forms.CharField(label=_("Spouse's fund balance at another center"), required=False, **NUMBER)
+    spouse_female_category = forms.ChoiceField(
+        label=_("Spouse's retirement category (a woman; worker unless recorded)"),
+        required=False,
+        choices=[("", "—"), *FemaleCategory.choices],
+    )
     co_borrowers = forms.CharField(
         label=_(
             "Co-borrowers: one per line, either the personal account number at this center, or name, ID "
@@ -102,6 +149,7 @@ class CounterApplicationForm(ApplicationForm):
         number (the viewer's visible accounts), returning None when there is none."""
         data = self.cleaned_data
         out = []
+        category = data.get("spouse_female_category") or ""
         if data.get("spouse_name") or data.get("spouse_id_number"):
             out.append(
                 {
@@ -109,8 +157,11 @@ class CounterApplicationForm(ApplicationForm):
                     "name": data.get("spouse_name", ""),
                     "id_number": data.get("spouse_id_number", ""),
                     "other_center_balance": data.get("spouse_balance") or None,
+                    "female_category": category,
                 }
             )
+        elif category:  # the spouse linked at this center (added by the service): only the category
+            out.append({"linked": True, "female_category": category})
         lines = [line.strip() for line in (data.get("co_borrowers") or "").splitlines() if line.strip()]
         if len(lines) > MAX_CO_BORROWER_LINES:
             raise forms.ValidationError(_("At most %(n)d co-borrowers.") % {"n": MAX_CO_BORROWER_LINES})
@@ -151,6 +202,7 @@ def parties_initial(app) -> dict:
                     "spouse_id_number": party.id_number,
                     "spouse_balance": party.other_center_balance or "",
                 }
+            out["spouse_female_category"] = party.female_category
         elif party.depositor_id is not None:
             account = party.depositor.accounts.order_by("-pk").first()
             lines.append(account.number if account else party.name)
@@ -266,3 +318,87 @@ class DebitResultForm(_Bootstrap, forms.Form):
         decimal_places=2,
         help_text=_("The balance the bank's statement shows after the batch credits; empty: computed."),
     )
+# --- scanned documents -------------------------------------------------------------------------------------------
+
+MAX_FILES_PER_TYPE = 10
+
+
+def uploaded_documents(files) -> list:
+    """[(document type, file)] from the upload inputs, one input per document type (``doc_<type>``); the files are
+    judged by the service (``loans.services.documents.check_documents``)."""
+    return [
+        (doc_type, upload)
+        for doc_type in LoanDocumentType.values
+        for upload in files.getlist(f"doc_{doc_type}")[:MAX_FILES_PER_TYPE]
+    ]
+
+
+def document_inputs(required=()) -> list[dict]:
+    """The upload inputs of the pages: one per document type, the required ones first and marked."""
+    inputs = [
+        {"name": f"doc_{value}", "value": value, "label": label, "required": value in required}
+        for value, label in LoanDocumentType.choices
+    ]
+    return sorted(inputs, key=lambda i: not i["required"])
+
+
+class DisburseForm(_Bootstrap, forms.Form):
+    """放款: the payee (the kinds the home allows are checked by ``loans.services.disbursement``)."""
+
+    payee_kind = forms.ChoiceField(label=_("Payee"), choices=PayeeKind.choices)
+    payee_account = forms.CharField(label=_("Payee account number"), max_length=32)
+    payee_name = forms.CharField(label=_("Payee name (not for an escrow account)"), max_length=120, required=False)
+    payee_bank = forms.CharField(label=_("Payee bank (not for an escrow account)"), max_length=120, required=False)
+
+
+class FailForm(_Bootstrap, forms.Form):
+    reason = forms.CharField(label=_("Why the bank could not pay"), max_length=200)
+
+
+KEEP_CHOICES = [
+    (calc.KEEP_TERM, _("keep the term, lower the payment")),
+    (calc.KEEP_PAYMENT, _("keep the payment, shorten the term")),
+]
+
+
+class FundRepaymentForm(_Bootstrap, forms.Form):
+    """一键还贷: how much of the depositor's own fund balance, and what a prepayment keeps."""
+
+    amount = MoneyField(label=_("Amount from my fund account (yuan)"))
+    keep = forms.ChoiceField(label=_("After a prepayment"), choices=KEEP_CHOICES, initial=calc.KEEP_TERM)
+
+
+class PrepaymentRequestForm(_Bootstrap, forms.Form):
+    """A prepayment from the borrower's own money: the calculator (both results) and the request."""
+
+    mode = forms.ChoiceField(
+        label=_("Prepayment"),
+        choices=[("partial", _("Partial prepayment")), ("payoff", _("Payoff"))],
+        initial="partial",
+    )
+    amount = MoneyField(label=_("Prepayment amount (yuan)"), required=False)
+    keep = forms.ChoiceField(label=_("After the prepayment"), choices=KEEP_CHOICES, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("mode") == "partial" and data.get("amount") is None:
+            self.add_error("amount", _("Give the prepayment amount."))
+        return data
+
+
+class CounterRepaymentForm(_Bootstrap, forms.Form):
+    """Finance applies money received at the bank (a transfer or cash paid in) to a loan."""
+
+    ACTIONS = [
+        ("repay", _("Repay the installments due")),
+        ("prepay_term", _("Partial prepayment, keep the term")),
+        ("prepay_payment", _("Partial prepayment, keep the payment")),
+        ("payoff", _("Pay the loan off")),
+    ]
+    line = forms.IntegerField(label=_("Money received (bank line)"), min_value=1, max_value=2**62)
+    action = forms.ChoiceField(label=_("Apply it as"), choices=ACTIONS)
+
+
+class ReleaseForm(_Bootstrap, forms.Form):
+    released_on = DateField(label=_("Mortgage released on"), ahead=0)
+    number = forms.CharField(label=_("Release number of the real-estate registry"), max_length=60)

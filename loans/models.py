@@ -111,10 +111,18 @@ class LoanApplication(models.Model):
         default=1,
         help_text=_("Shared-ownership homes (共有产权房): the buyer's share, e.g. 0.6000."),
     )
+    purchase_certificate_number = models.CharField(
+        _("purchase contract or title certificate number"),
+        max_length=60,
+        blank=True,
+        db_default="",
+        help_text=_("The home this loan is for, as the real-estate registry records it: not counted as a home owned."),
+    )
+    # computed at each assessment from the real-estate registry (settings.LOAN_PROPERTY_SOURCE), never typed
     homes_owned = models.PositiveSmallIntegerField(
         _("homes owned in the city"),
         default=0,
-        help_text=_("Homes of the borrower and the spouse before this purchase (real-estate registry)."),
+        help_text=_("Homes of the borrower and the spouse in the registry, without the home of this application."),
     )
     owned_home_loan_unpaid = models.BooleanField(_("a loan on the home owned is still being repaid"), default=False)
     # the household
@@ -133,6 +141,27 @@ class LoanApplication(models.Model):
         blank=True,
         help_text=_("Commercial-to-fund conversion only: the remaining principal of the bank loan."),
     )
+    commercial_remaining_months = models.PositiveSmallIntegerField(
+        _("commercial loan months remaining"),
+        null=True,
+        blank=True,
+        help_text=_("Commercial-to-fund conversion only: the fund loan's term may not be longer."),
+    )
+    # the commercial bank loan: the one converted (商转公, the disbursement pays this bank) or the commercial part
+    # of a combined loan (组合贷: its own contract, rate and schedule at the bank; not posted in our ledger)
+    commercial_bank = models.CharField(_("commercial bank"), max_length=120, blank=True, db_default="")
+    commercial_loan_number = models.CharField(_("commercial loan number"), max_length=40, blank=True, db_default="")
+    commercial_amount = MoneyField(
+        _("commercial part of a combined loan"),
+        null=True,
+        blank=True,
+        help_text=_("Combined loan (组合贷) only: the amount the commercial bank lends on the same home."),
+    )
+    commercial_rate = RateField(_("commercial annual rate"), null=True, blank=True)
+    commercial_term_months = models.PositiveSmallIntegerField(_("commercial term (months)"), null=True, blank=True)
+    commercial_method = models.CharField(
+        _("commercial repayment method"), max_length=20, choices=Method.choices, blank=True, db_default=""
+    )
     credit_ok = models.BooleanField(_("credit report checked and good"), null=True, blank=True)
     # computed (rules and calculations), with the explanation the pages show
     annual_rate = RateField(_("annual rate"), null=True, blank=True)
@@ -144,6 +173,11 @@ class LoanApplication(models.Model):
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
     decision_due = models.DateField(_("decision due"), null=True, blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    # the workbench's clocks (loans.services.documents): when the application was last complete (submitted online
+    # or accepted with every required document, or resubmitted after a return) and whether every check passed on
+    # data the center holds itself (the fast lane, computed at each assessment)
+    completed_at = models.DateTimeField(_("complete since"), null=True, blank=True)
+    fast_lane = models.BooleanField(_("fast lane"), default=False, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
     )
@@ -190,6 +224,38 @@ class LoanApplication(models.Model):
                 name="loan_conversion_needs_commercial_principal",
                 violation_error_message=_("A commercial-to-fund conversion needs the commercial principal owed."),
             ),
+            models.CheckConstraint(
+                condition=~Q(purpose=Purpose.CONVERSION)
+                | Q(
+                    commercial_remaining_months__gte=1,
+                    commercial_remaining_months__lte=MAX_MONTHS,
+                    commercial_bank__gt="",
+                    commercial_loan_number__gt="",
+                ),
+                name="loan_conversion_needs_commercial_loan",
+                violation_error_message=_(
+                    "A commercial-to-fund conversion needs the bank, the loan number and the months remaining."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(commercial_amount__isnull=True)
+                | (
+                    ~Q(purpose=Purpose.CONVERSION)
+                    & Q(
+                        commercial_amount__gt=0,
+                        commercial_rate__gte=0,
+                        commercial_rate__lte=1,
+                        commercial_term_months__gte=1,
+                        commercial_term_months__lte=MAX_MONTHS,
+                        commercial_bank__gt="",
+                        commercial_method__in=[EQUAL_INSTALLMENT, EQUAL_PRINCIPAL],
+                    )
+                ),
+                name="loan_combined_commercial_part",
+                violation_error_message=_(
+                    "The commercial part of a combined loan needs its bank, amount, rate, term and method."
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -198,6 +264,11 @@ class LoanApplication(models.Model):
     @property
     def second_home(self) -> bool:
         return self.homes_owned >= 1
+
+    @property
+    def combined(self) -> bool:
+        """A combined loan (组合贷): a commercial bank lends the rest on the same home."""
+        return self.commercial_amount is not None
 
 
 class LoanPartyQuerySet(VisibleQuerySet):
@@ -229,6 +300,14 @@ class LoanParty(models.Model):
     )
     name = models.CharField(_("name"), max_length=60)
     id_number = models.CharField(_("ID number"), max_length=18)
+    female_category = models.CharField(
+        _("retirement category"),
+        max_length=10,
+        choices=FemaleCategory.choices,
+        blank=True,
+        db_default="",
+        help_text=_("Women only; a woman is a worker (50 → 55) unless recorded as a cadre."),
+    )
     other_center_balance = MoneyField(
         _("fund balance at another center"),
         null=True,
@@ -341,9 +420,15 @@ class LoanContract(models.Model):
     signed_on = models.DateField(_("signed on"))
     first_due_date = models.DateField(_("first due date"))
     disbursed_on = models.DateField(_("disbursed on"), null=True, blank=True)
+    disbursed_at = models.DateTimeField(
+        _("disbursement sent at"), null=True, blank=True, help_text=_("Stops the fast-lane clock of the application.")
+    )
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     collateral_title_number = models.CharField(_("property title number"), max_length=60, blank=True)
     mortgage_registered_on = models.DateField(_("mortgage registered on"), null=True, blank=True)
+    # the mortgage released after the payoff (loans.services.fund_repayments.record_mortgage_release)
+    mortgage_released_on = models.DateField(_("mortgage released on"), null=True, blank=True)
+    mortgage_release_number = models.CharField(_("mortgage release number"), max_length=60, blank=True)
     # disbursement (loans.services.disbursement): the loan's own ledger sub-accounts under 121 (normal principal)
     # and 122 (overdue principal), the payee and the bank instruction of the latest attempt
     ledger_account = models.OneToOneField(
@@ -424,7 +509,11 @@ class ScheduleInstallmentQuerySet(VisibleQuerySet):
 class ScheduleInstallment(models.Model):
     """One installment of a contract's schedule, as :func:`loans.calculations.schedule` computed it."""
 
-    contract = models.ForeignKey(LoanContract, on_delete=models.PROTECT, related_name="installments")
+    # the database guarantees the contract exists by statement-level triggers (loans/sql/installment_contract.sql)
+    # rather than a foreign key constraint, whose row-level check doubled the cost of storing schedules
+    contract = models.ForeignKey(
+        LoanContract, on_delete=models.PROTECT, related_name="installments", db_constraint=False
+    )
     number = models.PositiveSmallIntegerField(_("installment"))
     due_date = models.DateField(_("due date"))
     principal = MoneyField(_("principal"))
@@ -499,8 +588,15 @@ class LoanRepayment(models.Model):
         PREPAYMENT = "prepayment", _("Partial prepayment")
         PAYOFF = "payoff", _("Payoff")
 
+    class Source(models.TextChoices):
+        """[YLGJJ] repayment source: 1 住房公积金, 2 现金 (money received by the bank: a transfer or cash paid in)."""
+
+        BANK = "bank", _("Bank transfer or cash")
+        FUND = "fund", _("Housing fund accounts")
+
     contract = models.ForeignKey(LoanContract, on_delete=models.PROTECT, related_name="repayments")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    source = models.CharField(_("source of the money"), max_length=8, choices=Source.choices, default=Source.BANK)
     paid_on = models.DateField(_("paid on"))
     amount = MoneyField(_("amount"))
     principal = MoneyField(_("principal"), default=0)
@@ -638,3 +734,136 @@ class LoanDebit(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.amount} {self.status}"
+
+
+class LoanDocumentType(models.TextChoices):
+    """The scanned documents of a loan application; which ones are required is the policy value
+    ``loans.required_documents`` (:func:`loans.services.documents.required_types`)."""
+
+    ID_CARD = "id_card", _("Identity cards of the borrower and the spouse")
+    MARITAL = "marital", _("Marriage certificate or single declaration")
+    PURCHASE_CONTRACT = "purchase_contract", _("Purchase contract or presale contract")
+    DOWN_PAYMENT = "down_payment", _("Down-payment receipt")
+    INCOME = "income", _("Income certificate")
+    CREDIT_AUTH = "credit_auth", _("Credit report authorisation")
+    COMMERCIAL_LOAN = "commercial_loan", _("Commercial loan contract and statement (商转公)")
+    PROPERTY_TITLE = "property_title", _("Property title certificate (build or repair)")
+    OTHER = "other", _("Other")
+
+
+class LoanDocumentQuerySet(VisibleQuerySet):
+    """Staff see every document; a depositor those of the applications they borrow on (borrower, spouse or
+    co-borrower)."""
+
+    staff_roles = STAFF_LOAN_ROLES
+    depositor_path = "application__borrower__user"
+
+    def own_rows(self, user):
+        condition = super().own_rows(user)
+        if condition is None:
+            return None
+        parties = LoanParty.objects.filter(application=OuterRef("application_id"), depositor__user=user)
+        return condition | Q(Exists(parties))
+
+
+class LoanDocument(models.Model):
+    """A scanned document of a loan application, judged by its content (``core.uploads.check_scan``), stored under
+    a random name with its SHA-256."""
+
+    application = models.ForeignKey(
+        LoanApplication, on_delete=models.CASCADE, related_name="documents", verbose_name=_("application")
+    )
+    doc_type = models.CharField(_("document type"), max_length=20, choices=LoanDocumentType.choices)
+    file = models.FileField(_("file"), upload_to="loans/%Y/%m/")
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    original_name = models.CharField(_("uploaded as"), max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = LoanDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("loan document")
+        verbose_name_plural = _("loan documents")
+        ordering = ["application", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="loan_document_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.application_id} {self.get_doc_type_display()}"
+
+    @property
+    def filename(self):
+        return self.file.name.rsplit("/", 1)[-1]
+
+
+class PrepaymentRequestQuerySet(VisibleQuerySet):
+    staff_roles = STAFF_LOAN_ROLES
+    depositor_path = "contract__borrower__user"
+
+    def own_rows(self, user):
+        condition = super().own_rows(user)
+        if condition is None:
+            return None
+        parties = LoanParty.objects.filter(application=OuterRef("contract__application_id"), depositor__user=user)
+        return condition | Q(Exists(parties))
+
+
+class PrepaymentRequest(models.Model):
+    """A borrower's request to prepay from their own money (not the fund): the borrower asks in the portal, the
+    money arrives at the bank (a transfer, or cash paid in), and finance applies it as a partial prepayment or
+    the payoff (``loans.services.fund_repayments.complete_prepayment_request``)."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Requested, waiting for the money")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Mode(models.TextChoices):
+        PARTIAL = "partial", _("Partial prepayment")
+        PAYOFF = "payoff", _("Payoff")
+
+    contract = models.ForeignKey(LoanContract, on_delete=models.PROTECT, related_name="prepayment_requests")
+    mode = models.CharField(_("prepayment"), max_length=8, choices=Mode.choices)
+    amount = MoneyField(_("amount"), null=True, blank=True, help_text=_("Partial prepayment only."))
+    keep = models.CharField(_("after the prepayment"), max_length=8, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.REQUESTED)
+    requested_on = models.DateField(_("requested on"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    repayment = models.OneToOneField(
+        LoanRepayment, null=True, blank=True, on_delete=models.PROTECT, related_name="request"
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    comment = models.CharField(_("comment"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    objects = PrepaymentRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("prepayment request")
+        verbose_name_plural = _("prepayment requests")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mode="payoff", amount__isnull=True) | Q(mode="partial", amount__gt=0),
+                name="loan_prepayment_request_amount",
+                violation_error_message=_("A partial prepayment needs an amount greater than zero."),
+            ),
+            models.UniqueConstraint(
+                fields=["contract"],
+                condition=Q(state="requested"),
+                name="loan_one_open_prepayment_request",
+                violation_error_message=_("This loan already has a prepayment request waiting for the money."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.contract_id} {self.mode} {self.amount or ''} {self.state}"

@@ -56,3 +56,22 @@ declare("overdue.penalty_grace_interest", "bool", False, _("Charge penalty inter
 declare("overdue.fund_deduction_periods", "int", 2, _("Overdue periods before deducting from fund accounts"), min=1)
 declare("overdue.default_list_consecutive", "int", 3, _("Consecutive overdue periods for the default list"), min=1)
 declare("overdue.default_list_cumulative", "int", 6, _("Cumulative overdue periods for the default list"), min=1)
+# Scanned documents of a loan application (loans.services.documents): the types required before it is submitted
+# or accepted, by purpose ("all": every application; "purchase:new": a purpose and a property kind), their size
+# and number. DOMAIN.md §4.2 / §4.8: identity, marital status, income and credit authorisation for everyone; the
+# purchase or presale contract and the down-payment receipt for a purchase; the title for build or repair and for
+# a conversion, whose commercial loan contract and statement are needed too.
+declare("loans.required_documents", "json", {
+    "all": ["id_card", "marital", "income", "credit_auth"],
+    "purchase": ["purchase_contract", "down_payment"],
+    "build": ["property_title"],
+    "repair": ["property_title"],
+    "conversion": ["commercial_loan", "property_title"],
+}, _("Documents required per purpose (JSON: purpose or purpose:kind → document types)"))
+declare("loans.document_max_mb", "int", 10, _("Largest scanned loan document (MB); PDF, JPEG or PNG only"),
+        min=1, max=50)
+declare("loans.documents_max", "int", 30, _("Most scanned documents per loan application"), min=1, max=100)
+# The workbench's promises (loans.selectors.promise_clock): a complete online application whose every check passed
+# on the center's own data is decided and disbursed within this many hours (2小时放款).
+declare("loans.fast_lane_hours", "int", 2, _("Fast lane: hours from a complete online application to the payment"),
+        min=1, max=72)

@@ -9,12 +9,21 @@ may not import loans (the two sit side by side in the layers), so ``fund_center.
 from decimal import Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.utils import timezone
 
-from core import audit, roles, workflow
+from core import audit, policy, roles, workflow
 from core.business_date import today
 from core.money import ZERO
 from loans import calculations as calc
-from loans.models import LoanApplication, LoanContract, LoanParty, LoanRepayment, ScheduleInstallment
+from loans.models import (
+    LoanApplication,
+    LoanContract,
+    LoanDocument,
+    LoanDocumentType,
+    LoanParty,
+    LoanRepayment,
+    ScheduleInstallment,
+)
 from loans.services.flow import FLOW
 
 
@@ -38,12 +47,12 @@ def verified_repayments(*, viewer, depositor, since, until) -> Decimal | None:
 
 
 def applications(*, viewer, state=None):
-    """Loan applications the viewer may see (staff: all; a depositor: those they borrow on), oldest deadline
-    first."""
+    """Loan applications the viewer may see (staff: all; a depositor: those they borrow on): the fast lane first
+    (``loans.services.clocks``), then the oldest deadline."""
     qs = LoanApplication.objects.visible_to(viewer).select_related("borrower", "account")
     if state:
         qs = qs.filter(state=state)
-    return qs.order_by(F("decision_due").asc(nulls_last=True), "id")
+    return qs.order_by(F("fast_lane").desc(), F("decision_due").asc(nulls_last=True), "id")
 
 
 def decision_clock(app, *, on=None):
@@ -53,6 +62,86 @@ def decision_clock(app, *, on=None):
         return None
     days = (app.decision_due - (on or today())).days
     return {"left": days} if days >= 0 else {"overdue": -days}
+
+
+FAST_CLOCK_STATES = (
+    LoanApplication.State.SUBMITTED,
+    LoanApplication.State.ACCEPTED,
+    LoanApplication.State.REVIEWED,
+    LoanApplication.State.APPROVED,
+)
+
+
+def fast_lane_hours(on=None) -> int:
+    return policy.get("loans.fast_lane_hours", on=on or today())
+
+
+def _disbursed_at(app):
+    try:
+        contract = app.contract
+    except LoanContract.DoesNotExist:
+        return None
+    return contract.disbursed_at
+
+
+def promise_clock(app, *, on=None, now=None, hours=None) -> dict | None:
+    """The workbench's clocks of a case (``loans.services.clocks`` says how they count), or None:
+
+    * ``decision`` while a decision is pending: calendar days elapsed since acceptance, the promise in days and
+      whether the decision is late;
+    * ``fast`` for a complete online application in the fast lane, from completion until the disbursement is
+      sent: minutes elapsed, the promise in hours, whether it is late and whether the clock has stopped (paid).
+    """
+    state = LoanApplication.State
+    on = on or today()
+    out = {}
+    if app.state in (state.ACCEPTED, state.REVIEWED) and app.accepted_on and app.decision_due:
+        out["decision"] = {
+            "elapsed": (on - app.accepted_on).days,
+            "promise": (app.decision_due - app.accepted_on).days,
+            "late": on > app.decision_due,
+        }
+    online = app.channel == LoanApplication.Channel.ONLINE
+    paid_at = _disbursed_at(app) if app.state == state.APPROVED else None
+    if online and app.fast_lane and app.completed_at and app.state in FAST_CLOCK_STATES:
+        hours = hours if hours is not None else fast_lane_hours(on)
+        end = paid_at or now or timezone.now()
+        minutes = max(0, int((end - app.completed_at).total_seconds() // 60))
+        out["fast"] = {
+            "minutes": minutes,
+            "elapsed": f"{minutes // 60}:{minutes % 60:02d}",
+            "promise": hours,
+            "late": minutes > hours * 60,
+            "stopped": paid_at is not None,
+        }
+    return out or None
+
+
+def documents(*, viewer, application):
+    """The scanned documents of an application the viewer may see (staff, the borrower, the spouse, a
+    co-borrower), oldest first."""
+    return (
+        LoanDocument.objects.visible_to(viewer)
+        .filter(application_id=application.pk)
+        .select_related("uploaded_by")
+        .order_by("id")
+    )
+
+
+def document(*, viewer, number, pk):
+    """One document of the application ``number``, if the viewer may see both; else None."""
+    app = applications(viewer=viewer).filter(number=str(number)[:30]).first()
+    if app is None:
+        return None
+    return documents(viewer=viewer, application=app).filter(pk=pk).first()
+
+
+def documents_checklist(app) -> list[dict]:
+    """Every required document type of the application with whether one is uploaded (for the pages)."""
+    from loans.services.documents import required_types
+
+    have = set(LoanDocument.objects.filter(application_id=app.pk).values_list("doc_type", flat=True))
+    return [{"type": t, "label": LoanDocumentType(t).label, "present": t in have} for t in required_types(app)]
 
 
 def application_case(*, viewer, pk) -> dict:
@@ -68,6 +157,9 @@ def application_case(*, viewer, pk) -> dict:
         "parties": list(app.parties.select_related("depositor")),
         "assessment": app.assessment,
         "clock": decision_clock(app),
+        "promise": promise_clock(app),
+        "documents": list(documents(viewer=viewer, application=app)),
+        "checklist": documents_checklist(app),
         "history": list(workflow.history(app)),
         "actions": FLOW.actions_for(app, viewer),
     }
@@ -81,6 +173,20 @@ def schedule(*, viewer, contract_id):
         .filter(contract_id=contract_id, superseded_on__isnull=True)
         .order_by("number")
     )
+
+
+def rate_history(contract) -> list[dict]:
+    """The contract's annual rate over time, oldest first: [{"since": date, "rate": Decimal, "reason": str}], one
+    entry per change (the signed rate, then each repricing, DOMAIN.md §4.5) with the day it was recorded (the
+    repricing job runs on January 1), from the contract's history. The
+    caller has found ``contract`` through :func:`contracts` (the viewer may see it)."""
+    out = []
+    for when, rate, reason in contract.history.order_by("history_id").values_list(
+        "history_date", "annual_rate", "history_change_reason"
+    ):
+        if not out or out[-1]["rate"] != rate:
+            out.append({"since": timezone.localdate(when), "rate": rate, "reason": reason or ""})
+    return out
 
 
 def repayments(*, viewer, contract_id):
@@ -136,7 +242,7 @@ def queue(*, viewer, filters=None):
     """The loan officer's list of applications (filtered by ``loans.filters.ApplicationFilter``)."""
     from loans.filters import ApplicationFilter
 
-    qs = applications(viewer=viewer).select_related("created_by")
+    qs = applications(viewer=viewer).select_related("created_by", "contract")
     return ApplicationFilter.apply(filters, qs)
 
 
@@ -162,7 +268,7 @@ def schedule_preview(app) -> list:
 
 TIMELINE = (
     ("submitted", ("submit",)),
-    ("accepted", ("accept", "resubmit")),
+    ("accepted", ("accept", "resubmit", "resubmit_online")),
     ("reviewed", ("review",)),
     ("decided", ("approve", "reject", "cancel")),
 )
@@ -232,3 +338,110 @@ def debit_statements_waiting(*, viewer):
         .distinct()
         .order_by("id")
     )
+PUBLIC_COMMENTS = ("return", "reject", "cancel")
+
+
+def steps(app) -> list[dict]:
+    """Every step of the case for the borrower's timeline, oldest first; the comment only where it is addressed
+    to the borrower (the reason of a return, a rejection or a cancellation)."""
+    states = dict(LoanApplication.State.choices)
+    return [
+        {
+            "at": t.at,
+            "action": t.action,
+            "state": states.get(t.to_state, t.to_state),
+            "comment": t.comment if t.action in PUBLIC_COMMENTS else "",
+        }
+        for t in workflow.history(app)
+    ]
+
+
+def escrow_accounts(*, payee_kinds):
+    """The active registered escrow accounts a loan with these allowed payee kinds may be paid into."""
+    from loans.models import EscrowAccount, PayeeKind
+
+    kinds = {PayeeKind.PRESALE_ESCROW: EscrowAccount.Kind.PRESALE, PayeeKind.TRANSACTION_ESCROW: "transaction"}
+    wanted = [kinds[k] for k in payee_kinds if k in kinds]
+    return EscrowAccount.objects.filter(active=True, kind__in=wanted).order_by("number")
+
+
+# --- repaying from the fund (seams for withdrawals) and prepayment -----------------------------------------------
+
+
+def offset_accounts(*, number) -> dict | None:
+    """What withdrawals needs to set up 按月冲还贷 of a contract (``settings.LOAN_OFFSET_SOURCE``): {"contract",
+    "active" (being repaid), "payment" (the next regular payment), "accounts": the open fund account ids of the
+    borrower and the spouse, the borrower's first}; ``None`` for an unknown contract."""
+    from loans.services.fund_repayments import fund_accounts
+    from loans.services.repayments import ACTIVE
+
+    contract = LoanContract.objects.filter(number=str(number)[:30]).first()
+    if contract is None:
+        return None
+    row = (
+        ScheduleInstallment.objects.filter(contract=contract, superseded_on__isnull=True)
+        .exclude(principal_paid=F("principal"), interest_paid=F("interest"))
+        .order_by("number")
+        .first()
+    )
+    return {
+        "contract": contract.number,
+        "active": contract.status in ACTIVE,
+        "payment": row.payment if row else ZERO,
+        "accounts": [a.pk for a in fund_accounts(contract)],
+    }
+
+
+def fund_repayment_page(*, viewer, number, usable, amount=None, keep="term") -> dict | None:
+    """The 一键还贷 preview of a contract the viewer borrows on (``loans.services.fund_repayments.fund_preview``)
+    with ``usable`` (the viewer's own fund money usable for the loan, from withdrawals); ``None`` when the
+    viewer may not see the contract or it is not being repaid."""
+    from loans.services.fund_repayments import fund_preview
+    from loans.services.repayments import ACTIVE
+
+    contract = contracts(viewer=viewer).filter(number=str(number)[:30], status__in=ACTIVE).first()
+    if contract is None:
+        return None
+    return {"contract": contract, **fund_preview(contract=contract, usable=usable, amount=amount, keep=keep)}
+
+
+def prepayment_options(*, contract, amount, on=None) -> dict:
+    """The prepayment calculator of a contract: prepaying ``amount`` now, both results — keep the term (the new
+    payment) and keep the payment (the new number of months) — or the refusal (DOMAIN.md §4.7)."""
+    from core.errors import ApplicationError
+    from loans.services.repayments import open_rows, prepayment_result
+
+    rows = open_rows(contract)
+    out = {"amount": amount, "term": None, "payment": None, "error": ""}
+    for keep in ("term", "payment"):
+        try:
+            out[keep] = prepayment_result(contract, rows=rows, amount=amount, keep=keep)[1]
+        except ApplicationError as exc:
+            out["error"] = exc.message
+            return out
+    return out
+
+
+def prepayment_requests(*, viewer, contract_id=None, state=None):
+    from loans.models import PrepaymentRequest
+
+    qs = PrepaymentRequest.objects.visible_to(viewer).select_related("contract", "contract__borrower", "repayment")
+    if contract_id is not None:
+        qs = qs.filter(contract_id=contract_id)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("-id")
+
+
+def payoff_or_none(*, contract, on=None):
+    """The payoff amount of a loan being repaid today (``loans.services.repayments.payoff_quote``), or ``None``
+    when it is not being repaid or owes no principal."""
+    from core.errors import ApplicationError
+    from loans.services.repayments import ACTIVE, payoff_quote
+
+    if contract.status not in ACTIVE:
+        return None
+    try:
+        return payoff_quote(contract=contract, on=on)
+    except ApplicationError:
+        return None

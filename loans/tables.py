@@ -1,14 +1,32 @@
 """The loans app's staff lists (django-tables2 on ``core.tables``): sorting, paging and CSV/XLSX export."""
 
 import django_tables2 as tables
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.business_date import today
 from core.tables import BadgeColumn, MoneyColumn, Table
 from loans.models import LoanApplication, ScheduleInstallment
-from loans.selectors import decision_clock
+from loans.selectors import decision_clock, fast_lane_hours, promise_clock
+
+
+def _promise(record, table):
+    """The record's clocks, computed once per row; the fast-lane promise is read once per table."""
+    if not hasattr(record, "_promise"):
+        if not hasattr(table, "_clock_on"):
+            table._clock_on = today()
+            table._fast_hours = fast_lane_hours(table._clock_on)
+        record._promise = promise_clock(record, on=table._clock_on, hours=table._fast_hours)
+    return record._promise
+
+
+def _late(record, table) -> bool:
+    clock = _promise(record, table) or {}
+    return bool(clock.get("decision", {}).get("late") or clock.get("fast", {}).get("late"))
+
 
 STATE_COLOURS = {
     "draft": "light",
@@ -40,13 +58,37 @@ class ApplicationTable(Table):
     limit_amount = MoneyColumn(verbose_name=_("Loan limit"), default="—")
     officer = tables.Column(verbose_name=_("Entered by"), accessor="created_by__username")
     decision_due = tables.DateColumn(verbose_name=_("Decision due"), format="Y-m-d", default="—")
+    promise = tables.Column(verbose_name=_("Promise"), empty_values=(), orderable=False)
 
     class Meta(Table.Meta):
         model = LoanApplication
         fields = ()
         attrs = {**Table.Meta.attrs, "id": "loan-applications"}
         empty_text = _("No loan applications.")
-        row_attrs = {"class": lambda record: "table-danger" if (decision_clock(record) or {}).get("overdue") else ""}
+        row_attrs = {
+            "class": lambda record, table: "table-danger" if _late(record, table) else "",
+            "data-fast-lane": lambda record: "1" if record.fast_lane else "",
+        }
+
+    def render_number(self, value, record):
+        if record.fast_lane:
+            return format_html('{} <span class="badge text-bg-success">{}</span>', value, _("Fast lane"))
+        return value
+
+    def render_promise(self, record):
+        clock = _promise(record, self)
+        if not clock:
+            return "—"
+        return render_to_string("loans/_promise.html", {"promise": clock})
+
+    def value_promise(self, record):
+        clock = _promise(record, self) or {}
+        parts = []
+        if "decision" in clock:
+            parts.append(f"{clock['decision']['elapsed']}/{clock['decision']['promise']}")
+        if "fast" in clock:
+            parts.append(f"{clock['fast']['elapsed']}/{clock['fast']['promise']}h")
+        return " ".join(parts)
 
     def render_decision_due(self, value, record):
         if value is None:

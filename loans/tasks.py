@@ -1,4 +1,4 @@
-"""Celery entry points for loans. Tasks take dates and ids and call one service; safe to run twice."""
+"""Celery entry points of the loans app. Tasks take dates, years and ids and call one service; safe to run twice."""
 
 import datetime
 
@@ -39,3 +39,10 @@ def resume_debit_runs():
     for run in batch.runs_to_queue(debits.JOB):
         sent += batch.queue(run, debit_run, on=run.params["on"], month=run.params.get("month", False))
     return sent
+@shared_task(name="loans.reprice", time_limit=3600, soft_time_limit=3540)
+def reprice(year=None):
+    """January 1: move loans of more than one year to the rate table's rate (DOMAIN.md §4.5). ``year``: default
+    the business date's year. Safe to run twice and resumable: a repriced contract has the table's rate."""
+    from loans.services.repricing import reprice as run
+
+    return run(year=int(year) if year is not None else today().year, actor=system_actor()).as_dict()

@@ -2,6 +2,7 @@ from core import roles
 from core.access import page
 from loans.views import applications as views
 from loans.views import debits as debit_views
+from loans.views import disbursement, repayments
 
 DECIDERS = (roles.LOAN_OFFICER, roles.REVIEWER, roles.APPROVER)
 app_name = "loans"
@@ -16,9 +17,17 @@ urlpatterns = [
     page("loans/new/", views.new, name="new", allow=(roles.LOAN_OFFICER,)),
     page("loans/lookup/", views.lookup, name="lookup", allow=(roles.LOAN_OFFICER,)),
     page("loans/contracts/<str:number>/", views.contract, name="contract", allow=roles.STAFF_ROLES),
+    page("loans/contracts/<str:number>/repayment/", repayments.repayment, name="repayment",
+         allow=(roles.FINANCE, roles.LOAN_OFFICER)),
+    page("loans/contracts/<str:number>/release/", repayments.release, name="release", allow=(roles.LOAN_OFFICER,)),
+    page("loans/contracts/<str:number>/disburse/", disbursement.disburse, name="disburse", allow=(roles.FINANCE,)),
+    page("loans/contracts/<str:number>/paid/", disbursement.confirm, name="disbursed", allow=(roles.FINANCE,)),
+    page("loans/contracts/<str:number>/failed/", disbursement.fail, name="disbursement_failed", allow=(roles.FINANCE,)),
     page("loans/<str:number>/", views.case, name="case", allow=roles.STAFF_ROLES),
     page("loans/<str:number>/edit/", views.edit, name="edit", allow=(roles.LOAN_OFFICER,)),
     page("loans/<str:number>/assess/", views.assess, name="assess", allow=DECIDERS),
     page("loans/<str:number>/sign/", views.sign, name="sign", allow=(roles.LOAN_OFFICER,)),
+    page("loans/<str:number>/documents/", views.upload, name="upload", allow=(roles.LOAN_OFFICER,)),
+    page("loans/<str:number>/documents/<int:pk>/", views.document, name="document", allow=roles.STAFF_ROLES),
     page("loans/<str:number>/<str:action>/", views.act, name="act", allow=DECIDERS),
 ]

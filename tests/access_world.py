@@ -16,7 +16,7 @@ from deposits.models import BaseAdjustment, DeferralApplication, RemittanceList
 from deposits.services import deferral as deferral_services
 from deposits.services import remittance as remittance_services
 from ledger.models import BankStatementLine
-from loans.models import LoanApplication, LoanContract
+from loans.models import LoanApplication, LoanContract, LoanDocument, PrepaymentRequest
 from tests import factories
 from tests.conftest import make_user
 from withdrawals.models import Recovery, StandingInstruction, WithdrawalApplication, WithdrawalDocument
@@ -39,11 +39,13 @@ class Side:
     base_adjustment: BaseAdjustment = None
     withdrawal: WithdrawalApplication = None
     document: WithdrawalDocument = None
+    loan_document: LoanDocument = None
     standing: StandingInstruction = None
     recovery: Recovery = None
     notification: Notification = None
     loan: LoanApplication = None
     loan_contract: LoanContract = None
+    prepayment_request: PrepaymentRequest = None
 
 
 @dataclass
@@ -101,6 +103,11 @@ def _side(tag, clerk, bank, n):
         number=f"HT20261120{n:08d}", application=approved, borrower=depositor, principal=D("400000"),
         annual_rate=D("0.026"), term_months=120, method="equal_installment", signed_on=datetime.date(2026, 11, 20),
         first_due_date=datetime.date(2026, 12, 20), status="normal", disbursed_on=datetime.date(2026, 11, 20))
+    side.prepayment_request = PrepaymentRequest.objects.create(
+        contract=side.loan_contract, mode="payoff", requested_on=datetime.date(2026, 11, 20), requested_by=user)
+    side.loan_document = LoanDocument.objects.create(
+        application=side.loan, doc_type="id_card", sha256="0" * 64, size=15, uploaded_by=user,
+        file=SimpleUploadedFile(f"身份证{tag}.pdf", b"%PDF-1.4 idcard", content_type="application/pdf"))
     side.notification = Notification.objects.create(user=user, channel="inbox", subject=f"通知{tag}", body="正文")
     return side
 

@@ -321,6 +321,9 @@ class StandingInstruction(models.Model):
     stop_reason = models.CharField(_("stop reason"), max_length=200, blank=True)
     last_month = models.DateField(_("last month paid"), null=True, blank=True)
     facts = models.JSONField(_("declared facts"), default=dict, blank=True)
+    # 按月冲还贷 of the center's own loan: the contract number (withdrawals may not import loans). The run pays what
+    # the loan owes for the month straight to the loan, no bank payment and no card; empty: paid to the card.
+    loan_contract = models.CharField(_("the center's loan contract"), max_length=30, blank=True, db_index=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("by"))
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,10 +1,10 @@
 """Reads of the withdrawals app for counter pages, the portal, the API and tasks."""
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Max, Value, When
+from django.db.models import BooleanField, Case, Max, Q, Value, When
 from django.utils.module_loading import import_string
 
-from core import audit, roles, workflow
+from core import audit, policy, roles, workflow
 from core.business_date import today
 from ledger.selectors import unmatched_incoming
 from withdrawals import rules
@@ -12,6 +12,7 @@ from withdrawals.filters import ApplicationFilter
 from withdrawals.models import (
     DocumentType,
     FraudBan,
+    PropertyRecord,
     Reason,
     Recovery,
     StandingInstruction,
@@ -119,8 +120,76 @@ def loan_ban_until(*, depositor_ids, on):
                                    ends_on__gte=on).aggregate(until=Max("ends_on"))["until"]
 
 
+def _plain(text):
+    """An address or number compared without spaces or case (registry extracts and typed text differ in both)."""
+    return "".join((text or "").split()).upper()
+
+
+def homes_owned(*, id_numbers, on, exclude_certificate="", exclude_address=""):
+    """The homes registered in the city to any of the people (认房, DOMAIN.md §4.2), from the real-estate registry
+    extract (``PropertyRecord``): live on ``on`` (no cancellation on or before that day), without the home a loan
+    application is for (matched by its purchase contract or title certificate number, or by its address). One
+    dict per home: certificate number, owner, address, area, registration date and the loan the registry records
+    on it. The loans module reads it through ``settings.LOAN_PROPERTY_SOURCE`` (loans may not import withdrawals)."""
+    ids = sorted({_plain(i) for i in id_numbers if i})
+    if not ids:
+        return []
+    cert, address = _plain(exclude_certificate), _plain(exclude_address)
+    rows = PropertyRecord.objects.filter(owner_id_number__in=ids).filter(
+        Q(cancelled_on__isnull=True) | Q(cancelled_on__gt=on)).order_by("registration_date", "id")
+    out = []
+    for rec in rows:
+        if (cert and _plain(rec.certificate_number) == cert) or (address and _plain(rec.address) == address):
+            continue
+        out.append({"certificate_number": rec.certificate_number, "owner_id_number": rec.owner_id_number,
+                    "owner_name": rec.owner_name, "address": rec.address, "area": rec.area,
+                    "registration_date": rec.registration_date, "loan_amount": rec.loan_amount})
+    return out
+
+
 def standing_instructions(*, viewer, account=None):
     qs = StandingInstruction.objects.visible_to(viewer).select_related("account__depositor")
     if account is not None:
         qs = qs.filter(account=account)
     return qs
+
+
+def loan_offset_contracts():
+    """The contract numbers of the center's loans with an active monthly offset from a fund account (按月冲还贷),
+    as a queryset usable in ``number__in=`` (the loans module reads it through ``settings.LOAN_OFFSET_CONTRACTS``:
+    the monthly bank debit skips these loans)."""
+    return (StandingInstruction.objects.filter(kind=StandingInstruction.Kind.LOAN_OFFSET,
+                                               status=StandingInstruction.Status.ACTIVE)
+            .exclude(loan_contract="").values_list("loan_contract", flat=True).distinct())
+
+
+def loan_funding_usable(*, viewer, account, on=None) -> dict:
+    """What the viewer's account can put towards a loan of the center now (一键还贷): {"balance", "held" (frozen),
+    "keep" (the minimum balance), "usable", "refusals"} — the account must be the viewer's own, or staff."""
+    from core.money import ZERO
+    from ledger.models import Account
+    from withdrawals.services.loan_funding import refusals
+
+    account = type(account).objects.visible_to(viewer).get(pk=account.pk)
+    on = on or today()
+    acc = Account.objects.values("balance", "held").get(pk=account.ledger_account_id)
+    keep = policy.get("withdrawals.min_balance", on=on)
+    problems = refusals(account, on)
+    usable = ZERO if problems else max(acc["balance"] - acc["held"] - keep, ZERO)
+    return {"balance": acc["balance"], "held": acc["held"], "keep": keep, "usable": usable, "refusals": problems}
+
+
+def loan_offset_setup(*, number) -> dict | None:
+    """The contract and the fund accounts that may repay it, for the counter's 按月冲还贷 set-up page (from the
+    loans module through ``settings.LOAN_OFFSET_SOURCE``), with the accounts' active offsets."""
+    from accounts.models import FundAccount
+
+    path = getattr(settings, "LOAN_OFFSET_SOURCE", "")
+    info = import_string(path)(number=number) if path else None
+    if info is None:
+        return None
+    accounts = {a.pk: a for a in FundAccount.objects.select_related("depositor").filter(pk__in=info["accounts"])}
+    active = set(StandingInstruction.objects.filter(
+        kind=StandingInstruction.Kind.LOAN_OFFSET, status=StandingInstruction.Status.ACTIVE,
+        account_id__in=info["accounts"]).values_list("account_id", flat=True))
+    return {**info, "choices": [(accounts[pk], pk in active) for pk in info["accounts"] if pk in accounts]}

@@ -34,6 +34,8 @@ class LimitRequest:
     method: str = EQUAL_INSTALLMENT
     ownership_share: Decimal = Decimal(1)  # 共有产权房: the buyer's share of the home
     commercial_remaining: Decimal | None = None  # 商转公: the commercial principal still owed
+    commercial_amount: Decimal | None = None  # 组合贷: the commercial bank's part on the same home
+    commercial_payment: Decimal = ZERO  # 组合贷: the highest monthly payment of the commercial part
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,12 @@ def loan_limit(req: LimitRequest, p: dict) -> LoanLimit:
 
     Repayment capacity: the largest principal whose highest monthly payment plus the other debt stays within
     ``loans.income_ratio`` of the income: (income × ratio − debt) × the annuity factor for equal installment;
-    for equal principal the first payment P/n + P·r is the highest, so (income × ratio − debt) / (1/n + r)."""
+    for equal principal the first payment P/n + P·r is the highest, so (income × ratio − debt) / (1/n + r).
+
+    Combined loan (组合贷, DOMAIN.md §4.3, §4.8): the down payment rule is about the home, so the loan-to-value
+    amount bounds the fund part and the commercial part together: the fund part is at most price × share × LTV
+    minus the commercial amount; and the commercial part's monthly payment is a debt payment like any other, so
+    it counts in the repayment capacity."""
     balances = [check_nonnegative(b, "balances") for b in req.balances]
     income = check_nonnegative(req.monthly_income, "monthly_income")
     debt = check_nonnegative(req.other_monthly_debt, "other_monthly_debt")
@@ -125,6 +132,10 @@ def loan_limit(req: LimitRequest, p: dict) -> LoanLimit:
     )
 
     ratio = p["loans.income_ratio"]
+    commercial_payment = ZERO
+    if req.commercial_amount is not None:
+        commercial_payment = check_nonnegative(req.commercial_payment, "commercial_payment")
+        debt += commercial_payment
     room = max(income * ratio - debt, ZERO)
     with localcontext() as ctx:
         ctx.prec = PRECISION
@@ -138,11 +149,19 @@ def loan_limit(req: LimitRequest, p: dict) -> LoanLimit:
             "capacity",
             _("Repayment capacity"),
             capacity,
-            _("(Monthly income %(i)s × %(r)s − other monthly debt %(d)s) × %(f)s (%(n)s months at %(rate)s)")
+            (
+                _("(Monthly income %(i)s × %(r)s − other monthly debt %(d)s) × %(f)s (%(n)s months at %(rate)s)")
+                if req.commercial_amount is None
+                else _(
+                    "(Monthly income %(i)s × %(r)s − other monthly debt %(d)s, with the commercial part's "
+                    "%(c)s) × %(f)s (%(n)s months at %(rate)s)"
+                )
+            )
             % {
                 "i": format_yuan(income),
                 "r": _percent(ratio),
                 "d": format_yuan(debt),
+                "c": format_yuan(commercial_payment),
                 "f": factor.quantize(Decimal("0.0001"), rounding=ROUND_DOWN),
                 "n": months,
                 "rate": _percent(rate),
@@ -159,7 +178,15 @@ def loan_limit(req: LimitRequest, p: dict) -> LoanLimit:
             "s": _percent(share),
             "l": _percent(ltv),
         }
-    components.append(Component("ltv", _("Loan-to-value"), round_down(price * share * ltv, FEN), ltv_text))
+    ltv_amount = round_down(price * share * ltv, FEN)
+    if req.commercial_amount is not None:
+        commercial = check_nonnegative(req.commercial_amount, "commercial_amount")
+        ltv_amount = max(ltv_amount - commercial, ZERO)
+        ltv_text = _("%(t)s − the commercial part of the combined loan %(c)s") % {
+            "t": ltv_text,
+            "c": format_yuan(commercial),
+        }
+    components.append(Component("ltv", _("Loan-to-value"), ltv_amount, ltv_text))
 
     if req.commercial_remaining is not None:
         remaining = check_nonnegative(req.commercial_remaining, "commercial_remaining")

@@ -2,8 +2,9 @@
 
 import calendar
 import datetime
+import functools
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 from django.utils.translation import gettext as _
 
@@ -14,6 +15,7 @@ from loans.calculations.common import (
     EQUAL_PRINCIPAL,
     KEEP_TERM,
     KEEPS,
+    MAX_MONTHS,
     PRECISION,
     check_amount,
     check_method,
@@ -21,11 +23,10 @@ from loans.calculations.common import (
     check_rate,
     equal_installment_payment,
     invalid,
-    period_interest,
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Installment:
     number: int
     due_date: datetime.date | None
@@ -34,6 +35,23 @@ class Installment:
     payment: Decimal
     balance: Decimal  # the principal remaining after this installment
     annual_rate: Decimal
+
+    def __init__(self, number, due_date, principal, interest, payment, balance, annual_rate):
+        # one assignment instead of the seven ``object.__setattr__`` calls of a generated frozen ``__init__``:
+        # a schedule makes hundreds of these
+        object.__setattr__(
+            self,
+            "__dict__",
+            {
+                "number": number,
+                "due_date": due_date,
+                "principal": principal,
+                "interest": interest,
+                "payment": payment,
+                "balance": balance,
+                "annual_rate": annual_rate,
+            },
+        )
 
     def as_dict(self) -> dict:
         return {
@@ -53,7 +71,7 @@ _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 def due_date(first_due: datetime.date | None, number: int) -> datetime.date | None:
     """The due date of installment ``number``: the first due date plus whole months, on the same day of the
     month or the month's last day (31 Jan → 28/29 Feb → 31 Mar). Plain month arithmetic rather than
-    ``relativedelta`` (same result, a tenth of the time: it runs once per installment of every schedule)."""
+    ``relativedelta`` (same result, a tenth of the time)."""
     if not first_due:
         return None
     months = first_due.month + number - 2  # months since January of the first due date's year
@@ -65,61 +83,135 @@ def due_date(first_due: datetime.date | None, number: int) -> datetime.date | No
     return datetime.date(year, month, day)
 
 
+@functools.lru_cache(maxsize=4096)
+def due_dates(first_due: datetime.date) -> tuple:
+    """The due dates of installments 1 … MAX_MONTHS of a schedule whose first installment is due on
+    ``first_due`` (``due_dates(d)[n - 1] == due_date(d, n)``), computed once per first due date: a batch of
+    schedules shares a few thousand of them."""
+    return tuple(due_date(first_due, n) for n in range(1, MAX_MONTHS + 1))
+
+
 def _too_small():
     return invalid("principal", _("The amount is too small for this number of months."))
 
 
-def _run(
+def fen(amount: Decimal) -> int:
+    """An amount of money with at most two places (as the checks return it) in whole fen."""
+    return int(amount.scaleb(2))
+
+
+_EXACT = Context(prec=PRECISION)  # yuan(): never the caller's context (whose precision could be lower)
+
+
+def yuan(fen_amount: int) -> Decimal:
+    """Whole fen as a Decimal amount with two places (``yuan(123) == Decimal("1.23")``), exactly."""
+    return _EXACT.multiply(FEN, fen_amount)
+
+
+@dataclass(frozen=True)
+class FenSchedule:
+    """The installments of a schedule in whole fen: what :func:`amortise` computes. ``principals[k]`` and
+    ``interests[k]`` belong to installment ``first_number + k``; the balance after it is ``balance`` less the
+    principals up to it. :func:`schedule`, :func:`prepay` and :func:`reprice` turn it into
+    :class:`Installment` objects; ``loans.services.schedules.write_schedules`` writes it to the database as
+    it is."""
+
+    balance: int  # the principal before the first of these installments
+    annual_rate: Decimal
+    first_number: int
+    principals: list
+    interests: list
+
+    def installments(self, first_due: datetime.date | None) -> list[Installment]:
+        """As :class:`Installment` objects (Decimals), dated from ``first_due``, the due date of installment 1."""
+        dates = due_dates(first_due) if first_due else (None,) * MAX_MONTHS
+        balance, number, rate, out = self.balance, self.first_number, self.annual_rate, []
+        append, times, unit = out.append, _EXACT.multiply, FEN
+        for principal, interest in zip(self.principals, self.interests, strict=True):
+            balance -= principal
+            append(
+                Installment(
+                    number,
+                    dates[number - 1],
+                    times(unit, principal),  # yuan(), inline
+                    times(unit, interest),
+                    times(unit, principal + interest),
+                    times(unit, balance),
+                    rate,
+                )
+            )
+            number += 1
+        return out
+
+
+def amortise(
     balance: Decimal,
     annual_rate: Decimal,
     method: str,
     *,
     months: int,
     level: Decimal,
-    first_number: int,
-    first_due: datetime.date | None,
+    first_number: int = 1,
     exact: bool = True,
-) -> list[Installment]:
-    """Installments ``first_number``, ``first_number + 1``, ... repaying ``balance``.
+) -> FenSchedule:
+    """Installments ``first_number``, ``first_number + 1``, ... repaying ``balance``: THE amortization of every
+    schedule, prepayment and repricing (DOMAIN.md §4.6).
 
     ``level`` is the payment (equal installment) or the principal part (equal principal) of every installment
     but the last. With ``exact`` the schedule has exactly ``months`` installments, the last absorbing the
     rounding; otherwise (keep the payment after a prepayment) it ends as soon as the level repays the balance,
-    at the latest after ``months`` installments (whose last absorbs what rounding left)."""
-    out = []
-    number = first_number
-    final = first_number + months - 1
-    while True:
-        interest = period_interest(balance, annual_rate)
-        principal = level - interest if method == EQUAL_INSTALLMENT else level
-        last = number == final or (not exact and principal >= balance)
-        if not last and (principal >= balance or principal <= 0):
+    at the latest after ``months`` installments (whose last absorbs what rounding left).
+
+    The arithmetic is in whole fen on Python integers, exactly what :func:`common.period_interest` computes
+    with Decimals: the rate is a finite decimal, so annual / 12 = num / (12 · den) exactly, and the interest
+    of a month in fen is round_half_up(B · num / (12 · den)) = ⌊(2 · B · num + 12 · den) / (24 · den)⌋ for
+    B ≥ 0 (B in fen). Decimals only at the boundary (:meth:`FenSchedule.installments`)."""
+    remaining = fen(balance)
+    num, den = annual_rate.as_integer_ratio()
+    add = 12 * den
+    mul, div = 2 * num, 2 * add
+    equal_installment = method == EQUAL_INSTALLMENT
+    level = fen(level)
+    principals, interests = [], []
+    add_principal, add_interest = principals.append, interests.append
+    for left in range(months - 1, -1, -1):
+        interest = (remaining * mul + add) // div
+        principal = level - interest if equal_installment else level
+        if not left or (not exact and principal >= remaining):
+            add_principal(remaining)
+            add_interest(interest)
+            break
+        if principal >= remaining or principal <= 0:
             raise _too_small()
-        if last:
-            principal = balance
-        balance -= principal
-        out.append(
-            Installment(
-                number, due_date(first_due, number), principal, interest, principal + interest, balance, annual_rate
-            )
-        )
-        if last:
-            return out
-        number += 1
+        remaining -= principal
+        add_principal(principal)
+        add_interest(interest)
+    return FenSchedule(fen(balance), annual_rate, first_number, principals, interests)
+
+
+def _level(balance: Decimal, annual_rate: Decimal, method: str, months: int) -> Decimal:
+    """The payment (equal installment) or principal part (equal principal) that repays ``balance`` in
+    ``months``."""
+    if method == EQUAL_INSTALLMENT:
+        return equal_installment_payment(balance, annual_rate, months)
+    return round_money(balance / months)
+
+
+def schedule_fen(principal, annual_rate, months, method=EQUAL_INSTALLMENT) -> FenSchedule:
+    """The full amortization schedule of a loan (DOMAIN.md §4.6) in whole fen, installments numbered from 1,
+    the input checked as :func:`schedule` checks it."""
+    principal = check_amount(principal)
+    annual_rate = check_rate(annual_rate)
+    months = check_months(months)
+    method = check_method(method)
+    level = _level(principal, annual_rate, method, months)
+    return amortise(principal, annual_rate, method, months=months, level=level)
 
 
 def schedule(principal, annual_rate, months, method=EQUAL_INSTALLMENT, *, first_due=None) -> list[Installment]:
     """The full amortization schedule of a loan (DOMAIN.md §4.6), installments numbered from 1. ``first_due``:
     the due date of the first installment (``None``: no dates, as in the public calculator)."""
-    principal = check_amount(principal)
-    annual_rate = check_rate(annual_rate)
-    months = check_months(months)
-    method = check_method(method)
-    if method == EQUAL_INSTALLMENT:
-        level = equal_installment_payment(principal, annual_rate, months)
-    else:
-        level = round_money(principal / months)
-    return _run(principal, annual_rate, method, months=months, level=level, first_number=1, first_due=first_due)
+    return schedule_fen(principal, annual_rate, months, method).installments(first_due)
 
 
 def total_interest(installments) -> Decimal:
@@ -146,23 +238,11 @@ def _tail(
     months_left = installments[-1].number - after
     anchor = installments[0].due_date  # the first due date, from which every due date follows
     if keep == KEEP_TERM:
-        if method == EQUAL_INSTALLMENT:
-            level = equal_installment_payment(balance, annual_rate, months_left)
-        else:
-            level = round_money(balance / months_left)
-        return _run(
-            balance, annual_rate, method, months=months_left, level=level, first_number=after + 1, first_due=anchor
-        )
-    return _run(
-        balance,
-        annual_rate,
-        method,
-        months=months_left,
-        level=level_before,
-        first_number=after + 1,
-        first_due=anchor,
-        exact=False,
-    )
+        level, exact = _level(balance, annual_rate, method, months_left), True
+    else:
+        level, exact = level_before, False
+    tail = amortise(balance, annual_rate, method, months=months_left, level=level, first_number=after + 1, exact=exact)
+    return tail.installments(anchor)
 
 
 def _regular_level(installment: Installment, method: str) -> Decimal:
@@ -266,10 +346,24 @@ def repricing_date(term_months: int, disbursed_on: datetime.date, rate_from: dat
     return datetime.date(rate_from.year + 1, 1, 1)
 
 
+def reprice_rest(balance, annual_rate, method, *, months: int, first_number: int, principal_part=None) -> FenSchedule:
+    """Installments ``first_number`` … ``first_number + months − 1`` repaying ``balance`` at a new
+    ``annual_rate``, keeping the term (DOMAIN.md §4.5): equal installment with a new payment, equal principal with
+    the same regular principal part ``principal_part`` (the last installment takes the remainder)."""
+    balance = check_amount(balance, "balance")
+    annual_rate = check_rate(annual_rate)
+    method = check_method(method)
+    months = check_months(months)
+    if method == EQUAL_PRINCIPAL and months > 1:
+        level = check_amount(principal_part, "principal_part")
+    else:
+        level = _level(balance, annual_rate, method, months)
+    return amortise(balance, annual_rate, method, months=months, level=level, first_number=first_number)
+
+
 def reprice(installments, *, on: datetime.date, annual_rate, method=EQUAL_INSTALLMENT) -> list[Installment]:
     """Re-amortise a dated schedule at ``annual_rate`` from the first installment due after ``on`` (January 1):
-    the installments due before are kept; the rest keep the term, equal installment with a new payment,
-    equal principal with its principal parts and new interest."""
+    the installments due before are kept; the rest keep the term (:func:`reprice_rest`)."""
     installments = _whole(installments)
     annual_rate = check_rate(annual_rate)
     method = check_method(method)
@@ -278,19 +372,16 @@ def reprice(installments, *, on: datetime.date, annual_rate, method=EQUAL_INSTAL
     kept = [i for i in installments if i.due_date <= on]
     if len(kept) == len(installments):
         return list(installments)
-    after = len(kept)
     upcoming = installments[len(kept)]
-    balance = upcoming.balance + upcoming.principal
-    if method == EQUAL_PRINCIPAL:  # the principal parts do not depend on the rate
-        tail, remaining = [], balance
-        for i in installments[len(kept) :]:
-            interest = period_interest(remaining, annual_rate)
-            remaining -= i.principal
-            tail.append(
-                Installment(i.number, i.due_date, i.principal, interest, i.principal + interest, remaining, annual_rate)
-            )
-        return kept + tail
-    return kept + _tail(installments, after, balance, annual_rate, method, KEEP_TERM, ZERO)
+    rest = reprice_rest(
+        upcoming.balance + upcoming.principal,
+        annual_rate,
+        method,
+        months=installments[-1].number - len(kept),
+        first_number=upcoming.number,
+        principal_part=upcoming.principal,
+    )
+    return kept + rest.installments(installments[0].due_date)
 
 
 def keep_payment_months(balance, annual_rate, payment) -> Decimal:

@@ -19,17 +19,41 @@ from loans.services.disbursement import (
     register_escrow_account,
     sync_disbursements,
 )
+from loans.services.documents import add_documents, missing_types, required_types
 from loans.services.flow import FLOW
+from loans.services.fund_repayments import (
+    cancel_prepayment_request,
+    complete_prepayment_request,
+    fund_preview,
+    offset_installments,
+    pay_from_fund,
+    record_mortgage_release,
+    request_prepayment,
+)
 from loans.services.overdue import classify_overdue
 from loans.services.repayments import amount_due, pay_off, payoff_quote, prepay, repay
+from loans.services.returns import cancel, resubmit, return_for_documents
 from loans.services.schedules import store_schedule, store_schedules
 
 __all__ = [
     "FLOW",
     "accept",
+    "add_documents",
+    "cancel",
+    "missing_types",
+    "required_types",
+    "resubmit",
+    "return_for_documents",
     "allowed_payees",
     "amount_due",
     "approve",
+    "cancel_prepayment_request",
+    "complete_prepayment_request",
+    "fund_preview",
+    "offset_installments",
+    "pay_from_fund",
+    "record_mortgage_release",
+    "request_prepayment",
     "assess",
     "classify_overdue",
     "confirm_disbursement",

@@ -8,7 +8,7 @@ classified 逾期 (their arrears are collected with the installment). Each id-ra
 ``INSERT … SELECT FROM unnest()``: the amount of each is what :func:`loans.services.repayments.dues` says is due on
 the debit date (penalty, overdue interest, overdue principal, current interest, current principal; the next
 installment not yet due is not debited). Loans without a repayment card, with an order still waiting for the
-bank, or with an active fund offset (``settings.LOAN_DEBIT_SKIP_SOURCE``, the 按月冲还贷 agreements) are left
+bank, or with an active fund offset (``settings.LOAN_OFFSET_CONTRACTS``, the 按月冲还贷 agreements) are left
 out. A finished chunk is skipped when the run is started again, so an interrupted run resumes.
 
 **Result in.** The bank's result file (回盘) answers every order of a batch: debited in full, in part, or failed.
@@ -87,12 +87,14 @@ def period_start(on: datetime.date, month: bool) -> datetime.date:
 
 
 def _skip_sql(on):
-    """(SQL, params) of the contract ids with an active fund offset, from ``settings.LOAN_DEBIT_SKIP_SOURCE`` (a
-    dotted path to a callable ``(on) -> queryset of contract ids``), or None when no such source is set."""
-    path = getattr(django_settings, "LOAN_DEBIT_SKIP_SOURCE", None)
+    """(SQL, params) of the ids of the loans repaid by a monthly fund offset (按月冲还贷), whose installments the bank
+    must not debit too: ``settings.LOAN_OFFSET_CONTRACTS`` names a callable returning their contract numbers as a
+    queryset (withdrawals owns the offset agreements; loans may not import it). None when no source is set."""
+    path = getattr(django_settings, "LOAN_OFFSET_CONTRACTS", None)
     if not path:
         return None
-    return import_string(path)(on=on).query.sql_with_params()
+    numbers = import_string(path)()
+    return LoanContract.objects.filter(number__in=numbers).values("pk").query.sql_with_params()
 
 
 # The loans of a chunk to debit and their unpaid installments due by the debit date: those due in the period (by
@@ -534,12 +536,13 @@ def _store(b, changed, reps, entry, statuses, excess_of, actor, on):
                 rep["id"] = pk
             data = _rows(reps)
             cur.execute(
-                "INSERT INTO loans_loanrepayment (id, contract_id, kind, paid_on, amount, principal, interest, penalty,"
-                " keep, allocation, entry_id, statement_line_id, created_by_id, created_at)"
-                " SELECT t.id, t.c, %s, %s, t.m, t.p, t.i, t.f, '', t.a, %s, %s, %s, now()"
+                "INSERT INTO loans_loanrepayment (id, contract_id, kind, source, paid_on, amount, principal, interest,"
+                " penalty, keep, allocation, entry_id, statement_line_id, created_by_id, created_at)"
+                " SELECT t.id, t.c, %s, %s, %s, t.m, t.p, t.i, t.f, '', t.a, %s, %s, %s, now()"
                 " FROM jsonb_to_recordset(%s::jsonb) AS t(id bigint, c bigint, m numeric, p numeric, i numeric,"
                 " f numeric, a jsonb)",
-                [LoanRepayment.Kind.INSTALLMENT, on, entry.pk, b.statement_line_id, actor.pk, data])
+                [LoanRepayment.Kind.INSTALLMENT, LoanRepayment.Source.BANK, on, entry.pk, b.statement_line_id, actor.pk,
+                 data])
             cur.execute("UPDATE loans_loandebit d SET status = d.result, repayment_id = t.id"
                         " FROM jsonb_to_recordset(%s::jsonb) AS t(d bigint, id bigint) WHERE d.id = t.d", [data])
         if excess_of:

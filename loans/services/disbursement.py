@@ -7,6 +7,7 @@ import re
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import audit, roles, workflow
@@ -69,6 +70,15 @@ def _check_payee(application, payee_kind, payee_name, payee_account, payee_bank)
     bank = (payee_bank or "").strip() if isinstance(payee_bank, str) else ""
     if len(bank) > 120:
         raise _bad("payee_bank", _("The bank name may have at most 120 characters."))
+    if payee_kind == PayeeKind.COMMERCIAL_BANK and application.commercial_bank:
+        # 商转公 pays off the commercial loan recorded on the application, at its bank and no other
+        if bank and bank != application.commercial_bank:
+            raise _bad(
+                "payee_bank",
+                _("A conversion pays the commercial bank recorded on the application: %(b)s.")
+                % {"b": application.commercial_bank},
+            )
+        bank = application.commercial_bank
     return payee_kind, name, account, bank
 
 
@@ -135,6 +145,11 @@ def disburse(*, actor, contract: LoanContract, payee_kind, payee_account, payee_
     loan_account = _ledger_account(c)
     attempt = BankInstruction.objects.filter(source=f"loan:{c.pk}").count() + 1
     purpose = _("Loan disbursement %(n)s") % {"n": c.number}
+    if kind == PayeeKind.COMMERCIAL_BANK and c.application.commercial_loan_number:
+        purpose = _("Loan disbursement %(n)s, paying off commercial loan %(l)s") % {
+            "n": c.number,
+            "l": c.application.commercial_loan_number,
+        }
     instruction = ledger_services.create_payment(
         from_account=loan_account,
         amount=c.principal,
@@ -150,6 +165,7 @@ def disburse(*, actor, contract: LoanContract, payee_kind, payee_account, payee_
     )
     on = today()
     c.status, c.disbursed_on, c.disbursement = C.DISBURSING, on, instruction
+    c.disbursed_at = timezone.now()
     c.first_due_date = on + relativedelta(months=1)
     c.payee_kind, c.payee_name, c.payee_account, c.payee_bank = kind, name, account, bank
     c.save()
@@ -197,8 +213,8 @@ def fail_disbursement(*, actor, contract: LoanContract, reason) -> LoanContract:
         raise StateError(_("Contract %(n)s has no disbursement waiting for the bank.") % {"n": c.number})
     if c.disbursement.status == BankInstruction.Status.PENDING:
         ledger_services.fail_instruction(instruction=c.disbursement, reason=reason, actor=actor)
-    c.status, c.disbursed_on = C.AWAITING_DISBURSEMENT, None
-    c.save(update_fields=["status", "disbursed_on", "updated_at"])
+    c.status, c.disbursed_on, c.disbursed_at = C.AWAITING_DISBURSEMENT, None, None
+    c.save(update_fields=["status", "disbursed_on", "disbursed_at", "updated_at"])
     audit.record(actor=actor, action="loan_contract.disbursement_failed", obj=c, after={"reason": reason})
     return c
 

@@ -4,6 +4,11 @@ A draft is saved by a loan officer at the counter or by the borrower online; the
 (提交) or the loan officer accepts it (受理, four-eyes step one); a reviewer reviews it with the eligibility
 results and the limit breakdown (审核, step two) and an approver decides (审批, step three): three different
 people. Only a draft may be edited; after that the application changes only through these transitions.
+
+A reviewer or an approver may return an accepted or reviewed case for more documents (退回补正, with the reason);
+the borrower online (``resubmit_online``) or a loan officer at the counter (``resubmit``) adds them and sends it back
+to 已受理, where the decision clock starts again (:mod:`loans.services.returns`). The borrower may cancel a draft, a
+submitted or a returned application; staff may cancel any open one, with a reason.
 """
 
 from django.utils.translation import gettext_lazy
@@ -14,6 +19,7 @@ from loans.models import LoanApplication
 S = LoanApplication.State
 STAFF_ACTIONS = (roles.LOAN_OFFICER, roles.REVIEWER, roles.APPROVER)
 OPEN = (S.DRAFT, S.SUBMITTED, S.ACCEPTED, S.REVIEWED, S.RETURNED)
+APPLICANT_MAY_CANCEL = (S.DRAFT, S.SUBMITTED, S.RETURNED)
 
 FLOW = workflow.Workflow(
     name="loan_application",
@@ -42,9 +48,9 @@ FLOW = workflow.Workflow(
         ),
         workflow.Transition(
             "return",
-            (S.SUBMITTED, S.ACCEPTED, S.REVIEWED),
+            (S.ACCEPTED, S.REVIEWED),
             S.RETURNED,
-            STAFF_ACTIONS,
+            (roles.REVIEWER, roles.APPROVER),
             label=gettext_lazy("return for documents"),
         ),
         workflow.Transition(
@@ -56,6 +62,9 @@ FLOW = workflow.Workflow(
             label=gettext_lazy("resubmit"),
         ),
         workflow.Transition(
+            "resubmit_online", (S.RETURNED,), S.ACCEPTED, applicant=True, label=gettext_lazy("resubmit")
+        ),
+        workflow.Transition(
             "reject",
             (S.SUBMITTED, S.ACCEPTED, S.REVIEWED, S.RETURNED),
             S.REJECTED,
@@ -64,7 +73,7 @@ FLOW = workflow.Workflow(
             label=gettext_lazy("reject"),
         ),
         workflow.Transition(
-            "cancel", OPEN, S.CANCELLED, (roles.LOAN_OFFICER,), applicant=True, label=gettext_lazy("cancel")
+            "cancel", OPEN, S.CANCELLED, STAFF_ACTIONS, applicant=True, label=gettext_lazy("cancel")
         ),
     ],
 )

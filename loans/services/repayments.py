@@ -131,9 +131,13 @@ def loan_lines(c, *, principal, overdue_after, memo="", held=None) -> list:
     return out
 
 
-def _post(c, *, bank_account_id, principal, interest, penalty, overdue_after, memo, key, business_type, actor, on):
+def _post(c, *, sources, principal, interest, penalty, overdue_after, memo, key, business_type, actor, on):
+    """One entry: debit each source of the money (the bank account that received it, or the fund accounts it is
+    drawn from: ``[(ledger account id, amount)]``, adding up to the total), credit the loan, 401 and 403."""
     total = principal + interest + penalty
-    lines = [debit(bank_account_id, total, memo[:120])]
+    if sum((amount for _account, amount in sources), ZERO) != total:
+        raise _bad("amount", _("The money drawn does not add up to the amount applied."), "sources_total")
+    lines = [debit(account_id, amount, memo[:120]) for account_id, amount in sources if amount > 0]
     lines += loan_lines(c, principal=principal, overdue_after=overdue_after, memo=memo)
     if interest:
         lines.append(credit(Account.objects.get(code=chart.LOAN_INTEREST_INCOME), interest, memo[:120]))
@@ -235,38 +239,61 @@ def repay(*, actor, contract: LoanContract, line) -> LoanRepayment:
             % {"a": format_yuan(line.amount), "t": format_yuan(total)},
             "more_than_due",
         )
-    applied = apply_to_rows(line.amount, owed, rows)
+    repayment = apply_installments(
+        c,
+        rows=rows,
+        owed=owed,
+        amount=line.amount,
+        sources=[(bank_account_id, line.amount)],
+        key=f"loan:{c.pk}:line:{line.pk}",
+        actor=actor,
+        on=on,
+        statement_line=line,
+    )
+    ledger_services.mark_booked(line, repayment.entry)
+    return repayment
+
+
+def apply_installments(
+    c, *, rows, owed, amount, sources, key, actor, on, statement_line=None, source=LoanRepayment.Source.BANK
+) -> LoanRepayment:
+    """The one allocation path of a repayment, for a contract locked by the caller: ``amount`` (at most the
+    total of ``owed``, :func:`dues` of ``rows`` on ``on``) is allocated by :func:`loans.calculations.allocate`,
+    the installments updated in one ``bulk_update``, the money posted from ``sources`` (the bank account that
+    received it, or the fund accounts it is drawn from) and the contract's state set from what is still due."""
+    applied = apply_to_rows(amount, owed, rows)
     ScheduleInstallment.objects.bulk_update(
         applied.changed, ["principal_paid", "interest_paid", "penalty_paid"], batch_size=BATCH
     )
     parts, principal, interest, penalty = applied.parts, applied.principal, applied.interest, applied.penalty
     overdue = applied.overdue
     grace = policy.get("overdue.grace_days", on)
+    fund = source == LoanRepayment.Source.FUND
     entry = _post(
         c,
-        bank_account_id=bank_account_id,
+        sources=sources,
         principal=principal,
         interest=interest,
         penalty=penalty,
         overdue_after=overdue_principal(rows, on, grace),
-        memo=_("Loan repayment %(n)s") % {"n": c.number},
-        key=f"loan:{c.pk}:line:{line.pk}",
-        business_type="L04" if overdue else "L02",
+        memo=(_("Loan repayment from fund accounts %(n)s") if fund else _("Loan repayment %(n)s")) % {"n": c.number},
+        key=key,
+        business_type="L05" if fund else ("L04" if overdue else "L02"),
         actor=actor,
         on=on,
     )
-    ledger_services.mark_booked(line, entry)
     repayment = LoanRepayment.objects.create(
         contract=c,
         kind=LoanRepayment.Kind.INSTALLMENT,
+        source=source,
         paid_on=on,
-        amount=line.amount,
+        amount=amount,
         principal=principal,
         interest=interest,
         penalty=penalty,
         allocation=[p.as_dict() for p in parts],
         entry=entry,
-        statement_line=line,
+        statement_line=statement_line,
         created_by=actor,
     )
     _status_after(c, on, actor)
@@ -275,11 +302,12 @@ def repay(*, actor, contract: LoanContract, line) -> LoanRepayment:
         action="loan.repay",
         obj=c,
         after={
-            "amount": str(line.amount),
+            "amount": str(amount),
             "principal": str(principal),
             "interest": str(interest),
             "penalty": str(penalty),
-            "line": line.bank_reference,
+            "source": source,
+            "line": statement_line.bank_reference if statement_line is not None else "",
         },
     )
     return repayment
@@ -321,24 +349,63 @@ def prepay(*, actor, contract: LoanContract, line, keep) -> LoanRepayment:
     c = _lock(contract)
     line, bank_account_id = _receipt(line, actor)
     rows = open_rows(c)
-    after = _settled_prefix(rows, on)
-    amount = line.amount
+    repayment = apply_prepayment(
+        c,
+        rows=rows,
+        amount=line.amount,
+        keep=keep,
+        sources=[(bank_account_id, line.amount)],
+        key=f"loan:{c.pk}:line:{line.pk}",
+        actor=actor,
+        on=on,
+        statement_line=line,
+    )
+    ledger_services.mark_booked(line, repayment.entry)
+    return repayment
+
+
+def check_prepayment(c, *, amount, on):
+    """The policy limits of a partial prepayment on ``on``: at least ``loans.prepay_min_amount``, at most
+    ``loans.prepay_per_year`` prepayments in the calendar year."""
     minimum = policy.get("loans.prepay_min_amount", on)
     if amount < minimum:
         raise _bad("amount", _("A prepayment is at least %(m)s.") % {"m": format_yuan(minimum)}, "below_minimum")
     per_year = policy.get("loans.prepay_per_year", on)
-    done = LoanRepayment.objects.filter(contract=c, kind=LoanRepayment.Kind.PREPAYMENT, paid_on__year=on.year)
-    if done.count() >= per_year:
+    if prepayments_in_year(c, on.year) >= per_year:
         raise _bad(
             "amount",
             _("This loan has had its %(n)d prepayments of %(y)d already.") % {"n": per_year, "y": on.year},
             "prepayment_count",
         )
+
+
+def prepayments_in_year(c, year) -> int:
+    return LoanRepayment.objects.filter(contract=c, kind=LoanRepayment.Kind.PREPAYMENT, paid_on__year=year).count()
+
+
+def prepayment_result(c, *, rows, amount, keep):
+    """(last installment paid, :func:`loans.calculations.prepay` result) of prepaying ``amount`` now, keeping
+    the term or the payment; the schedule's unpaid rest re-amortised from the balance owed now."""
+    after = 0
+    for row in rows:
+        if any(_unpaid(row)):
+            break
+        after = row.number
     installments = _as_installments(rows)
     if after:  # the balance after the last installment paid is what is owed now (an earlier prepayment lowered it)
         owed = sum((r.principal for r in rows if r.number > after), ZERO)
         installments[after - 1] = dataclasses.replace(installments[after - 1], balance=owed)
-    result = calc.prepay(installments, after=after, amount=amount, keep=keep, method=c.method)
+    return after, calc.prepay(installments, after=after, amount=amount, keep=keep, method=c.method)
+
+
+def apply_prepayment(
+    c, *, rows, amount, keep, sources, key, actor, on, statement_line=None, source=LoanRepayment.Source.BANK
+) -> LoanRepayment:
+    """The one prepayment path, for a contract locked by the caller: the checks (nothing due unpaid, the policy
+    minimum and yearly count), the re-amortised schedule stored, the money posted from ``sources``."""
+    _settled_prefix(rows, on)
+    check_prepayment(c, amount=amount, on=on)
+    after, result = prepayment_result(c, rows=rows, amount=amount, keep=keep)
     ScheduleInstallment.objects.filter(contract=c, superseded_on__isnull=True, number__gt=after).update(
         superseded_on=on
     )
@@ -359,23 +426,24 @@ def prepay(*, actor, contract: LoanContract, line, keep) -> LoanRepayment:
         ],
         batch_size=BATCH,
     )
+    fund = source == LoanRepayment.Source.FUND
     entry = _post(
         c,
-        bank_account_id=bank_account_id,
+        sources=sources,
         principal=amount,
         interest=ZERO,
         penalty=ZERO,
         overdue_after=ZERO,
-        memo=_("Loan prepayment %(n)s") % {"n": c.number},
-        key=f"loan:{c.pk}:line:{line.pk}",
-        business_type="L03",
+        memo=(_("Loan prepayment from fund accounts %(n)s") if fund else _("Loan prepayment %(n)s")) % {"n": c.number},
+        key=key,
+        business_type="L05" if fund else "L03",
         actor=actor,
         on=on,
     )
-    ledger_services.mark_booked(line, entry)
     repayment = LoanRepayment.objects.create(
         contract=c,
         kind=LoanRepayment.Kind.PREPAYMENT,
+        source=source,
         paid_on=on,
         amount=amount,
         principal=amount,
@@ -389,7 +457,7 @@ def prepay(*, actor, contract: LoanContract, line, keep) -> LoanRepayment:
             }
         ],
         entry=entry,
-        statement_line=line,
+        statement_line=statement_line,
         created_by=actor,
     )
     audit.record(
@@ -399,6 +467,7 @@ def prepay(*, actor, contract: LoanContract, line, keep) -> LoanRepayment:
         after={
             "amount": str(amount),
             "keep": keep,
+            "source": source,
             "payment_after": str(result.payment_after),
             "months_left": result.months_left_after,
         },
@@ -406,13 +475,14 @@ def prepay(*, actor, contract: LoanContract, line, keep) -> LoanRepayment:
     return repayment
 
 
-def payoff_quote(*, contract, on=None) -> "calc.Payoff":
+def payoff_quote(*, contract, on=None, rows=None) -> "calc.Payoff":
     """The payoff amount on ``on`` (default: the business date): the principal outstanding plus its interest by
-    days since the last installment paid (or the disbursement), by :func:`loans.calculations.payoff`."""
+    days since the last installment paid (or the disbursement), by :func:`loans.calculations.payoff`. ``rows``:
+    the installments in force as they would be (a preview), instead of those stored."""
     on = on or today()
     if contract.disbursed_on is None:
         raise StateError(_("The loan has not been disbursed."), code="not_disbursed")
-    rows = open_rows(contract)
+    rows = open_rows(contract) if rows is None else rows
     paid = [r for r in rows if r.principal_paid == r.principal and r.interest_paid == r.interest]
     since = paid[-1].due_date if paid else contract.disbursed_on
     rest = [r for r in rows if r not in paid]
@@ -446,33 +516,50 @@ def pay_off(*, actor, contract: LoanContract, line) -> LoanRepayment:
             },
             "payoff_amount",
         )
+    repayment = apply_payoff(
+        c,
+        quote=quote,
+        sources=[(bank_account_id, line.amount)],
+        key=f"loan:{c.pk}:line:{line.pk}",
+        actor=actor,
+        on=on,
+        statement_line=line,
+    )
+    ledger_services.mark_booked(line, repayment.entry)
+    return repayment
+
+
+def apply_payoff(c, *, quote, sources, key, actor, on, statement_line=None, source=LoanRepayment.Source.BANK):
+    """The one payoff path, for a contract locked by the caller with nothing due unpaid: ``quote`` posted from
+    ``sources``, the unpaid installments superseded, the loan 已结清 and its ledger sub-accounts closed."""
+    fund = source == LoanRepayment.Source.FUND
     entry = _post(
         c,
-        bank_account_id=bank_account_id,
+        sources=sources,
         principal=quote.principal,
         interest=quote.interest,
         penalty=ZERO,
         overdue_after=ZERO,
-        memo=_("Loan payoff %(n)s") % {"n": c.number},
-        key=f"loan:{c.pk}:line:{line.pk}",
-        business_type="L06",
+        memo=(_("Loan payoff from fund accounts %(n)s") if fund else _("Loan payoff %(n)s")) % {"n": c.number},
+        key=key,
+        business_type="L05" if fund else "L06",
         actor=actor,
         on=on,
     )
-    ledger_services.mark_booked(line, entry)
     ScheduleInstallment.objects.filter(contract=c, superseded_on__isnull=True).exclude(
         principal_paid=F("principal"), interest_paid=F("interest")
     ).update(superseded_on=on)
     repayment = LoanRepayment.objects.create(
         contract=c,
         kind=LoanRepayment.Kind.PAYOFF,
+        source=source,
         paid_on=on,
-        amount=line.amount,
+        amount=quote.total,
         principal=quote.principal,
         interest=quote.interest,
         allocation=[{"since": str(on - datetime.timedelta(days=quote.days)), "days": quote.days}],
         entry=entry,
-        statement_line=line,
+        statement_line=statement_line,
         created_by=actor,
     )
     c.status, c.closed_on = C.PAID_OFF, on
@@ -482,6 +569,11 @@ def pay_off(*, actor, contract: LoanContract, line) -> LoanRepayment:
         actor=actor,
         action="loan.pay_off",
         obj=c,
-        after={"principal": str(quote.principal), "interest": str(quote.interest), "days": quote.days},
+        after={
+            "principal": str(quote.principal),
+            "interest": str(quote.interest),
+            "days": quote.days,
+            "source": source,
+        },
     )
     return repayment

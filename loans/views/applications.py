@@ -12,9 +12,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import FundAccount
-from core import roles
+from core import audit, roles
 from core.errors import ApplicationError
 from core.tables import list_page
+from core.views_helpers import file_download
 from loans import forms, selectors, services
 from loans.filters import ApplicationFilter
 from loans.models import LoanApplication
@@ -25,6 +26,9 @@ ACTIONS = {
     "review": lambda user, app, c: services.review(actor=user, application=app, comment=c),
     "approve": lambda user, app, c: services.approve(actor=user, application=app, comment=c),
     "reject": lambda user, app, c: services.reject(actor=user, application=app, reason=c),
+    "return": lambda user, app, c: services.return_for_documents(actor=user, application=app, reason=c),
+    "resubmit": lambda user, app, c: services.resubmit(actor=user, application=app, comment=c),
+    "cancel": lambda user, app, c: services.cancel(actor=user, application=app, reason=c),
 }
 # Button and history labels of the loan workflow's steps (the workflow's own labels are shared with other cases).
 STEP_LABELS = {
@@ -34,6 +38,10 @@ STEP_LABELS = {
     "review": gettext_lazy("Review (审核)"),
     "approve": gettext_lazy("Approve the loan (审批)"),
     "reject": gettext_lazy("Reject the loan"),
+    "return": gettext_lazy("Return for more documents (退回补正)"),
+    "resubmit": gettext_lazy("Documents complete: back to accepted"),
+    "resubmit_online": gettext_lazy("Documents completed online"),
+    "cancel": gettext_lazy("Cancel the application"),
 }
 PREVIEW_ROWS = 12
 
@@ -71,9 +79,11 @@ def _depositor_by_account(request):
 
 
 def _save(request, form, app=None):
-    """Create or change the draft from a valid form; with ``accept`` in the POST, accept it too. Returns the
-    application, or None with the refusal on the form (nothing written: the services are atomic)."""
+    """Create or change the draft from a valid form, with the scanned documents uploaded; with ``accept`` in the
+    POST, accept it too. Returns the application, or None with the refusal on the form (nothing written: the
+    services are atomic)."""
     data = form.cleaned_data
+    docs = forms.uploaded_documents(request.FILES)
     try:
         parties = form.parties(_depositor_by_account(request))
     except ValidationError as exc:
@@ -85,14 +95,21 @@ def _save(request, form, app=None):
             if account is None:
                 form.add_error("account", _("No such account."))
                 return None
-            app = services.create_draft(actor=request.user, account=account, data=form.service_data(), parties=parties)
+            app = services.create_draft(
+                actor=request.user, account=account, data=form.service_data(), parties=parties, documents=docs
+            )
         else:
-            app = services.update_draft(actor=request.user, application=app, data=form.service_data(), parties=parties)
-        if "accept" in request.POST:
-            app = services.submit(actor=request.user, application=app)
+            app = services.update_draft(
+                actor=request.user, application=app, data=form.service_data(), parties=parties, documents=docs
+            )
     except ApplicationError as exc:
         forms.add_errors(form, exc)
         return None
+    if "accept" in request.POST:
+        try:
+            app = services.submit(actor=request.user, application=app)
+        except ApplicationError as exc:  # the draft is saved; the page says what is still missing
+            messages.error(request, exc.message)
     return app
 
 
@@ -125,7 +142,7 @@ def new(request):
         if app is not None:
             messages.success(request, _("Application %(n)s: %(s)s") % {"n": app.number, "s": app.get_state_display()})
             return redirect("loans:case", number=app.number)
-    return render(request, "loans/form.html", {"form": form})
+    return render(request, "loans/form.html", {"form": form, "document_inputs": forms.document_inputs()})
 
 
 def edit(request, number):
@@ -142,7 +159,15 @@ def edit(request, number):
         if _save(request, form, app) is not None:
             messages.success(request, _("Saved."))
             return redirect("loans:case", number=app.number)
-    return render(request, "loans/form.html", {"form": form, "application": app})
+    return render(
+        request,
+        "loans/form.html",
+        {
+            "form": form,
+            "application": app,
+            "document_inputs": forms.document_inputs(services.required_types(app)),
+        },
+    )
 
 
 def case(request, number):
@@ -174,6 +199,7 @@ def case(request, number):
             "preview": preview[:PREVIEW_ROWS],
             "preview_last": preview[-1] if len(preview) > PREVIEW_ROWS else None,
             "preview_count": len(preview),
+            "commercial_preview": services.applications.commercial_schedule(app)[:PREVIEW_ROWS],
             "sign_form": forms.SignForm(),
             "contract": selectors.contracts(viewer=request.user).filter(application=app).first(),
             "can_edit": app.state == LoanApplication.State.DRAFT and roles.has_role(request.user, roles.LOAN_OFFICER),
@@ -181,8 +207,37 @@ def case(request, number):
             and roles.has_role(request.user, roles.LOAN_OFFICER),
             "can_assess": app.state in services.applications.ASSESSABLE
             and roles.has_role(request.user, roles.LOAN_OFFICER, roles.REVIEWER, roles.APPROVER),
+            "can_upload": app.state in services.documents.UPLOADABLE
+            and roles.has_role(request.user, roles.LOAN_OFFICER),
+            "document_inputs": forms.document_inputs([c["type"] for c in page["checklist"] if not c["present"]]),
         },
     )
+
+
+@require_POST
+def upload(request, number):
+    """A loan officer adds scanned documents to a draft or to a returned case."""
+    app = _case(request, number)
+    try:
+        added = services.add_documents(
+            actor=request.user, application=app, documents=forms.uploaded_documents(request.FILES)
+        )
+        messages.success(request, _("%(n)d documents added.") % {"n": len(added)})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("loans:case", number=app.number)
+
+
+def document(request, number, pk):
+    """A scanned document of a case, for the staff who may see it; every opening is recorded."""
+    doc = selectors.document(viewer=request.user, number=number, pk=pk)
+    if doc is None:
+        raise Http404
+    app = doc.application
+    audit.record_view(
+        viewer=request.user, action="loan.document.view", obj=app, depositor_id=app.borrower_id, document=doc.pk
+    )
+    return file_download(doc.file)
 
 
 @require_POST
@@ -245,6 +300,27 @@ def contract(request, number):
         "loans/contract.html",
         table=table,
         filename=f"schedule_{found.number}",
-        context={"contract": found},
+        context={
+            "contract": found,
+            "rate_history": selectors.rate_history(found),
+            **disbursement_context(request, found),
+        },
         per_page=60,
     )
+
+
+def disbursement_context(request, contract) -> dict:
+    """What the contract page's disbursement card needs: the payees the home allows, the registered escrow
+    accounts, and which step the viewer (finance) may take now."""
+    status = contract.Status
+    finance = roles.has_role(request.user, roles.FINANCE)
+    allowed = services.allowed_payees(contract.application)
+    form = forms.DisburseForm(initial={"payee_kind": allowed[0]})
+    form.fields["payee_kind"].choices = [(k, label) for k, label in form.fields["payee_kind"].choices if k in allowed]
+    return {
+        "disburse_form": form,
+        "fail_form": forms.FailForm(),
+        "escrow_accounts": selectors.escrow_accounts(payee_kinds=allowed),
+        "can_disburse": finance and contract.status == status.AWAITING_DISBURSEMENT,
+        "can_confirm": finance and contract.status == status.DISBURSING,
+    }

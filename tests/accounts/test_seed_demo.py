@@ -239,7 +239,8 @@ def test_demo_loans_in_every_state_through_the_services(seeded):
     from loans.models import LoanApplication, LoanContract, LoanRepayment, ScheduleInstallment
 
     states = sorted(LoanApplication.objects.values_list("state", flat=True))
-    assert states == sorted(["approved"] * 4 + ["draft", "submitted", "accepted", "reviewed", "rejected"])
+    # accepted: one purchase, one commercial-to-fund conversion, one combined loan
+    assert states == sorted(["approved"] * 4 + ["accepted"] * 3 + ["draft", "submitted", "reviewed", "rejected"])
     contracts = list(LoanContract.objects.order_by("pk"))
     assert [c.status for c in contracts] == ["normal", "normal", "paid_off"]
     assert [c.repayments.count() for c in contracts] == [2, 1, 1]
@@ -261,4 +262,4 @@ def test_demo_loans_in_every_state_through_the_services(seeded):
     assert report["ok"], [c for c in report["checks"] if not c["ok"]]
     output = io.StringIO()
     call_command("seed_demo_loans", stdout=output)  # idempotent
-    assert "already exist" in output.getvalue() and LoanApplication.objects.count() == 9
+    assert "already exist" in output.getvalue() and LoanApplication.objects.count() == 11

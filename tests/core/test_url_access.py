@@ -45,7 +45,8 @@ def named_urls():
 def fill(name, kwarg, world, side):
     """A real id for ``kwarg`` of URL ``name``: a record of ``side`` (employer A and depositor 1)."""
     if kwarg == "number" and name.startswith(("loans:", "loans_portal:")):
-        is_contract = name in ("loans:contract", "loans_portal:contract")
+        is_contract = name in ("loans:contract", "loans_portal:contract", "loans:repayment", "loans:release",
+                               "loans_portal:fund_repay", "loans_portal:prepayment", "loans_portal:prepayment_cancel")
         return side.loan_contract.number if is_contract else side.loan.number
     if kwarg == "number":
         is_case = name.startswith(("withdrawals:", "withdrawals_portal:")) or "withdrawal" in name
@@ -56,11 +57,13 @@ def fill(name, kwarg, world, side):
         return side.employer.account_number
     if kwarg == "action":
         return "review"
+    if kwarg == "pk" and name in ("loans:document", "loans_portal:document"):
+        return side.loan_document.pk
     if kwarg == "pk":
         for part, value in (("deferral", side.deferral.pk), ("base", side.base_adjustment.pk),
                             ("bank", world.bank_line.pk), ("document", side.document.pk),
                             ("statement", world.bank_line.statement_id), ("setting", world.bank_line.pk),
-                            ("standing", side.standing.pk)):
+                            ("standing", side.standing.pk), ("prepayment", side.prepayment_request.pk)):
             if part in name:
                 return value
     raise AssertionError(f"The access test cannot fill <{kwarg}> of {name}: add it to fill().")

@@ -51,7 +51,7 @@ def test_depositor_applies_online_on_a_phone_and_follows_the_timeline(page, live
     from loans import services
     from loans.models import LoanApplication
     from tests.e2e.test_portals import portal_log_in
-    from tests.loans.conftest import portal_user
+    from tests.loans.conftest import PURCHASE_DOCUMENTS, portal_user
 
     people, home = request.getfixturevalue("staff"), request.getfixturevalue("household")
     borrower = home["borrower"].depositor
@@ -72,6 +72,10 @@ def test_depositor_applies_online_on_a_phone_and_follows_the_timeline(page, live
     ):
         page.locator(f"#id_{field}").fill(value)
     page.locator("#id_property_kind").select_option("new")
+    for doc_type in PURCHASE_DOCUMENTS:  # a scan of each document a purchase needs
+        page.locator(f"#id_doc_{doc_type}").set_input_files(
+            files=[{"name": f"{doc_type}.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 scan"}]
+        )
     page.locator("#submit").click()
     expect(page.locator("#state")).to_have_text("网上已提交")
     expect(page.locator('[data-stage="submitted"]')).to_have_class(re.compile("list-group-item-success"))

@@ -17,7 +17,7 @@ from loans import services
 from loans.models import LoanApplication, LoanContract, LoanParty, ScheduleInstallment
 from tests import factories
 from tests.conftest import make_user
-from tests.loans.conftest import example_data, on, portal_user
+from tests.loans.conftest import example_data, on, portal_user, with_documents
 
 D = Decimal
 day = datetime.date
@@ -25,7 +25,8 @@ S = LoanApplication.State
 
 
 def draft(staff, household, **changes):
-    return services.create_draft(actor=staff["officer"], account=household["borrower"], data=example_data(**changes))
+    app = services.create_draft(actor=staff["officer"], account=household["borrower"], data=example_data(**changes))
+    return with_documents(app)
 
 
 def contract_for(app, **kw):
@@ -83,7 +84,85 @@ def test_borrower_saves_a_draft_online(staff, household):
         ({"property_kind": ""}, "property_kind", None),
         ({"ownership_share": "1.5"}, "ownership_share", "产权份额须大于 0 且不超过 1。"),
         ({"children": 21}, "children", None),
-        ({"homes_owned": -1}, "homes_owned", None),
+        ({"purchase_certificate_number": "证" * 61}, "purchase_certificate_number", "最多 60 个字符。"),
+        (
+            {
+                "purpose": "conversion",
+                "commercial_remaining": "300000",
+                "commercial_bank": "示范银行",
+                "commercial_loan_number": "SY1",
+            },
+            "commercial_remaining_months",
+            "此项为必填项。",
+        ),
+        (
+            {
+                "purpose": "conversion",
+                "commercial_remaining": "300000",
+                "commercial_remaining_months": 481,
+                "commercial_bank": "示范银行",
+                "commercial_loan_number": "SY1",
+            },
+            "commercial_remaining_months",
+            "月数必须在 1 到 480 之间。",
+        ),
+        (
+            {
+                "purpose": "conversion",
+                "commercial_remaining": "300000",
+                "commercial_remaining_months": 200,
+                "commercial_loan_number": "SY1",
+            },
+            "commercial_bank",
+            "请填写被转换商业贷款的贷款银行。",
+        ),
+        (
+            {
+                "purpose": "conversion",
+                "commercial_remaining": "300000",
+                "commercial_remaining_months": 200,
+                "commercial_bank": "示范银行",
+            },
+            "commercial_loan_number",
+            "请填写商业贷款的合同编号。",
+        ),
+        ({"commercial_remaining_months": 100}, "commercial_remaining_months", None),
+        ({"commercial_rate": "0.04"}, "commercial_amount", "请填写组合贷款中商业贷款的金额，或不填写商业贷款部分。"),
+        (
+            {
+                "commercial_amount": "-1",
+                "commercial_rate": "0.04",
+                "commercial_term_months": 240,
+                "commercial_bank": "示范银行",
+            },
+            "commercial_amount",
+            "金额必须大于零。",
+        ),
+        (
+            {
+                "commercial_amount": "200000",
+                "commercial_rate": "1.5",
+                "commercial_term_months": 240,
+                "commercial_bank": "示范银行",
+            },
+            "commercial_rate",
+            None,
+        ),
+        (
+            {
+                "commercial_amount": "200000",
+                "commercial_rate": "0.04",
+                "commercial_term_months": 0,
+                "commercial_bank": "示范银行",
+            },
+            "commercial_term_months",
+            "月数必须在 1 到 480 之间。",
+        ),
+        (
+            {"commercial_amount": "200000", "commercial_rate": "0.04", "commercial_term_months": 240},
+            "commercial_bank",
+            "请填写组合贷款中商业贷款的贷款银行。",
+        ),
         ({"green_building": "maybe"}, "green_building", None),
         ({"purpose": "conversion"}, "commercial_remaining", "此项为必填项。"),
         ({"requested_amount": None}, "requested_amount", "此项为必填项。"),
@@ -177,10 +256,17 @@ def test_acceptance_stores_the_worked_example_assessment(staff, household):
         "homes": True,
         "fraud_ban": True,
         "age_term": True,
+        "parties_account_normal": True,
+        "parties_continuous_deposits": True,
+        "parties_no_outstanding_loan": True,
+        "parties_certified_balance": True,
+        "parties_age": True,
+        "conversion_term": True,
         "credit": False,
         "within_limit": True,
     }
     assert app.assessment["continuous_months"] == 6
+    assert app.homes_owned == 0 and app.assessment["homes"] == []
     app = services.assess(actor=staff["officer"], application=app, credit_ok=True)
     assert app.assessment["eligible"] is True and app.credit_ok is True
 
@@ -220,10 +306,20 @@ def test_paid_off_loan_counts_as_used_only(staff, household):
 def test_a_loan_ban_after_fraud_recorded_by_withdrawals_refuses_the_family(staff, household):
     from withdrawals.models import FraudBan
 
-    FraudBan.objects.create(depositor=household["spouse"].depositor, kind=FraudBan.Kind.LOAN,
-                            starts_on=day(2025, 6, 1), ends_on=day(2030, 5, 31), reason="骗提")
-    FraudBan.objects.create(depositor=household["borrower"].depositor, kind=FraudBan.Kind.WITHDRAWAL,
-                            starts_on=day(2025, 6, 1), ends_on=day(2031, 5, 31), reason="骗提")
+    FraudBan.objects.create(
+        depositor=household["spouse"].depositor,
+        kind=FraudBan.Kind.LOAN,
+        starts_on=day(2025, 6, 1),
+        ends_on=day(2030, 5, 31),
+        reason="骗提",
+    )
+    FraudBan.objects.create(
+        depositor=household["borrower"].depositor,
+        kind=FraudBan.Kind.WITHDRAWAL,
+        starts_on=day(2025, 6, 1),
+        ends_on=day(2031, 5, 31),
+        reason="骗提",
+    )
     app = services.assess(actor=staff["officer"], application=draft(staff, household), credit_ok=True)
     ban = next(c for c in app.assessment["checks"] if c["code"] == "fraud_ban")
     assert not ban["passed"] and "2030-05-31" in ban["message"] and app.assessment["eligible"] is False
@@ -301,7 +397,7 @@ def test_approval_rechecks_eligibility_and_writes_nothing_when_it_fails(staff, h
 def test_online_submission_then_acceptance(staff, household):
     user = portal_user(household["borrower"].depositor, "wjg")
     app = services.create_draft(actor=user, account=household["borrower"], data=example_data())
-    app = services.submit(actor=user, application=app)
+    app = services.submit(actor=user, application=with_documents(app))
     assert app.state == S.SUBMITTED and app.decision_due is None
     with pytest.raises(Forbidden):
         services.accept(actor=staff["reviewer"], application=app)
@@ -414,8 +510,22 @@ def test_application_and_contract_constraints(staff, household):
         ({"requested_amount": D("0")}, "loan_application_amount_positive"),
         ({"term_months": 481}, "loan_application_term_range"),
         ({"ownership_share": D("0")}, "loan_application_share_range"),
-        ({"purpose": "conversion"}, "loan_conversion_needs_commercial_principal"),
-        ({"purpose": "conversion", "commercial_remaining": D("0")}, "loan_conversion_needs_commercial_principal"),
+        ({"purpose": "conversion"}, "loan_conversion_needs_commercial_(principal|loan)"),
+        (
+            {
+                "purpose": "conversion",
+                "commercial_remaining": D("0"),
+                "commercial_remaining_months": 200,
+                "commercial_bank": "示范银行",
+                "commercial_loan_number": "SY1",
+            },
+            "loan_conversion_needs_commercial_principal",
+        ),
+        (
+            {"purpose": "conversion", "commercial_remaining": D("1000"), "commercial_remaining_months": 200},
+            "loan_conversion_needs_commercial_loan",
+        ),
+        ({"commercial_amount": D("1000")}, "loan_combined_commercial_part"),
     ):
         with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
             LoanApplication.objects.filter(pk=app.pk).update(**changes)
@@ -444,7 +554,7 @@ def test_case_selector_shows_the_assessment_clock_history_and_actions(staff, hou
     assert case["assessment"]["limit"]["granted"] == "600000.00"
     assert case["clock"] == {"left": 15}
     assert [t.action for t in case["history"]] == ["create", "accept"]
-    assert [t.action for t in case["actions"]] == ["review", "return", "reject"]
+    assert [t.action for t in case["actions"]] == ["review", "return", "reject", "cancel"]
     assert selectors.decision_clock(app, on=day(2026, 2, 2)) == {"overdue": 3}
     stranger = portal_user(factories.account(staff["clerk"], name="路人").depositor, "lr")
     with pytest.raises(LoanApplication.DoesNotExist):

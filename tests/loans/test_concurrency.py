@@ -11,7 +11,7 @@ from core.errors import ApplicationError
 from loans import services
 from loans.models import LoanApplication, LoanContract, ScheduleInstallment
 from tests.conftest import make_user
-from tests.loans.conftest import example_data, paid_months
+from tests.loans.conftest import example_data, paid_months, with_documents
 
 pytestmark = pytest.mark.django_db(transaction=True)
 D = Decimal
@@ -63,7 +63,9 @@ def test_ten_concurrent_schedule_writes_store_one_schedule(staff, household):
 def test_two_approvers_at_once_decide_once(staff, household):
     app = services.submit(
         actor=staff["officer"],
-        application=services.create_draft(actor=staff["officer"], account=household["borrower"], data=example_data()),
+        application=with_documents(
+            services.create_draft(actor=staff["officer"], account=household["borrower"], data=example_data())
+        ),
     )
     services.assess(actor=staff["officer"], application=app, credit_ok=True)
     app = services.review(actor=staff["reviewer"], application=app)
@@ -83,7 +85,7 @@ def test_husband_and_wife_approved_at_once_get_one_loan(staff, household):
     wife = {"female_category": "cadre", "term_months": 240}  # born 1983-05: retires at 58 in 2041
     for account, extra in ((household["borrower"], {}), (household["spouse"], wife)):
         app = services.create_draft(actor=staff["officer"], account=account, data=example_data(**extra))
-        app = services.submit(actor=staff["officer"], application=app)
+        app = services.submit(actor=staff["officer"], application=with_documents(app))
         services.assess(actor=staff["officer"], application=app, credit_ok=True)
         apps.append(services.review(actor=staff["reviewer"], application=app))
     approvers = [staff["approver"], make_user("l_approver2", "approver")]

@@ -327,14 +327,14 @@ def test_the_importer_never_posts_the_credit_he_brought_in(loan, finance, financ
     assert check_records()["differences"] == []
 
 
-def offset_loans(on):
+def offset_loans():
     """A stand-in for the fund-offset agreements' source: every loan repaid from the fund accounts."""
-    return LoanContract.objects.filter(status__in=[C.NORMAL, C.OVERDUE]).values("pk")
+    return LoanContract.objects.filter(status__in=[C.NORMAL, C.OVERDUE]).values_list("number", flat=True)
 
 
 def test_loans_repaid_by_a_fund_offset_are_left_out(loan, finance, settings):
-    settings.LOAN_DEBIT_SKIP_SOURCE = "tests.loans.test_debits.offset_loans"
+    settings.LOAN_OFFSET_CONTRACTS = "tests.loans.test_debits.offset_loans"
     result, batches = send(finance, MAR_10)
     assert result["orders"] == 0 and not batches.exists()
-    settings.LOAN_DEBIT_SKIP_SOURCE = None
+    settings.LOAN_OFFSET_CONTRACTS = None
     assert debits.run_debits(on=MAR_10, month=True, actor=finance)["orders"] == 1

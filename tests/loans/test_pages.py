@@ -13,7 +13,7 @@ from loans import services
 from loans.models import LoanApplication, LoanContract, LoanParty, ScheduleInstallment
 from tests import factories
 from tests.conftest import make_user
-from tests.loans.conftest import example_data, on
+from tests.loans.conftest import document_files, example_data, on, with_documents
 
 D = Decimal
 day = datetime.date
@@ -39,14 +39,15 @@ def counts():
 
 def accepted(staff, household, **changes):
     app = services.create_draft(actor=staff["officer"], account=household["borrower"], data=example_data(**changes))
-    return services.submit(actor=staff["officer"], application=app)
+    return services.submit(actor=staff["officer"], application=with_documents(app))
 
 
 def test_officer_enters_and_accepts_the_case_page_explains_the_limit(staff, household, client):
     client.force_login(staff["officer"])
     co = factories.make_id(7)
     response = client.post(
-        "/counter/loans/new/", {**form_data(household), "accept": "1", "co_borrowers": f"赵六,{co},35000.00"}
+        "/counter/loans/new/",
+        {**form_data(household), "accept": "1", "co_borrowers": f"赵六,{co},35000.00", **document_files()},
     )
     app = LoanApplication.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/counter/loans/{app.number}/"
@@ -99,7 +100,7 @@ def test_ineligible_term_is_shown_with_its_chinese_refusal(staff, household, cli
 def test_four_eyes_refused_through_the_page_with_nothing_written(staff, household, client):
     allround = staff["allround"]
     app = services.create_draft(actor=allround, account=household["borrower"], data=example_data())
-    app = services.submit(actor=allround, application=app)
+    app = services.submit(actor=allround, application=with_documents(app))
     client.force_login(allround)
     page = client.get(f"/counter/loans/{app.number}/").content.decode()
     assert 'data-action="review"' not in page  # no button for a second step
@@ -186,7 +187,7 @@ def test_draft_is_changed_at_the_counter_and_only_while_a_draft(staff, household
     )
     app.refresh_from_db()
     assert app.requested_amount == D("550000.00") and app.state == S.DRAFT
-    services.submit(actor=staff["officer"], application=app)
+    services.submit(actor=staff["officer"], application=with_documents(app))
     response = client.post(f"/counter/loans/{app.number}/edit/", form_data(household, requested_amount="1"))
     assert response.status_code == 302
     app.refresh_from_db()

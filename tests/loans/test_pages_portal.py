@@ -6,7 +6,7 @@ from decimal import Decimal
 from core.models import CaseTransition
 from loans import services
 from loans.models import LoanApplication
-from tests.loans.conftest import example_data, portal_user
+from tests.loans.conftest import example_data, portal_user, with_documents
 
 D = Decimal
 S = LoanApplication.State
@@ -77,6 +77,7 @@ def test_online_application_draft_submit_and_timeline(staff, household, client):
     app = LoanApplication.objects.get()
     assert response["Location"] == f"/portal/loans/{app.number}/" and app.state == S.DRAFT
     assert app.channel == "online" and app.requested_amount == D("600000.00")
+    with_documents(app)
     client.post(f"/portal/loans/{app.number}/edit/", {**data, "requested_amount": "580000.00", "submit": "1"})
     app.refresh_from_db()
     assert app.state == S.SUBMITTED and app.requested_amount == D("580000.00")

@@ -57,6 +57,12 @@ def test_every_check_passes_for_a_good_applicant():
         "homes",
         "fraud_ban",
         "age_term",
+        "parties_account_normal",
+        "parties_continuous_deposits",
+        "parties_no_outstanding_loan",
+        "parties_certified_balance",
+        "parties_age",
+        "conversion_term",
         "credit",
         "within_limit",
     ]
@@ -174,7 +180,7 @@ def test_requested_amount_within_the_limit():
 def test_several_refusals_are_all_listed():
     out = rules.evaluate(context(continuous_months=0, homes_owned=3, credit_ok=None))
     assert [c.code for c in out.checks if not c.passed] == ["continuous_deposits", "homes", "credit"]
-    assert len(out.refusals) == 3 and len(out.passed) == 6
+    assert len(out.refusals) == 3 and len(out.passed) == 12
 
 
 def test_messages_in_english_too():

@@ -2,15 +2,22 @@
 the same rows, to the fen, as loans.calculations.schedule computes for each contract alone."""
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+import psycopg
 import pytest
+from django.db import IntegrityError, connection, transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from core.errors import Conflict, Forbidden
+from core import sqlfiles
+from core.errors import Conflict, Forbidden, InvalidInput
 from core.models import AuditEvent
 from loans import calculations as calc
 from loans import services
 from loans.models import LoanContract, ScheduleInstallment
+from loans.services import schedules as schedules_module
+from loans.services.schedules import copy_text
 from tests.loans.test_applications import contract_for, draft
 
 D = Decimal
@@ -119,3 +126,131 @@ def test_bulk_path_refuses_a_contract_with_a_schedule_and_writes_nothing(staff, 
         services.store_schedules(actor=staff["clerk"], contracts=[first])
     assert ScheduleInstallment.objects.count() == 120
     assert services.store_schedules(actor=staff["officer"], contracts=[]) == {}
+
+
+# --- the one amortization (integers inside) against a straightforward Decimal oracle ---------------------------
+
+
+def oracle(principal, rate, months, method, first_due):
+    """DOMAIN.md §4.6 written out month by month with Decimals, independently of loans.calculations: the level
+    payment by the closed formula (or P / n), each month's interest round(B · annual / 12, 2) half-up, the last
+    installment repaying what is left; due dates by ``relativedelta`` from the first due date. ``None`` when an
+    installment before the last would repay nothing or everything (the amount is too small to amortise)."""
+    from dateutil.relativedelta import relativedelta
+
+    cent = D("0.01")
+    with localcontext() as ctx:
+        ctx.prec = 60
+        if method == "equal_principal":
+            level = (principal / months).quantize(cent, rounding=ROUND_HALF_UP)
+        elif rate == 0:
+            level = (principal / months).quantize(cent, rounding=ROUND_HALF_UP)
+        else:
+            r = rate / 12
+            growth = (1 + r) ** months
+            level = (principal * r * growth / (growth - 1)).quantize(cent, rounding=ROUND_HALF_UP)
+        balance, out = principal, []
+        for k in range(1, months + 1):
+            interest = (balance * rate / 12).quantize(cent, rounding=ROUND_HALF_UP)
+            part = balance if k == months else (level - interest if method == "equal_installment" else level)
+            if k < months and not 0 < part < balance:
+                return None
+            balance -= part
+            out.append((k, first_due + relativedelta(months=k - 1), part, interest, part + interest, balance, rate))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    principal=st.decimals(min_value=D("1000.00"), max_value=D("3000000.00"), places=2),
+    rate=st.decimals(min_value=D("0"), max_value=D("0.08"), places=6),
+    months=st.integers(min_value=1, max_value=360),
+    method=st.sampled_from(calc.METHODS),
+    first_due=st.dates(min_value=day(2000, 1, 1), max_value=day(2060, 12, 31)),
+)
+def test_schedule_equals_the_decimal_oracle_and_the_copy_text(principal, rate, months, method, first_due):
+    expected = oracle(principal, rate, months, method, first_due)
+    if expected is None:
+        with pytest.raises(InvalidInput):
+            calc.schedule(principal, rate, months, method, first_due=first_due)
+        return
+    computed = calc.schedule(principal, rate, months, method, first_due=first_due)
+    assert [
+        (i.number, i.due_date, i.principal, i.interest, i.payment, i.balance, i.annual_rate) for i in computed
+    ] == expected
+    # every amount keeps two places, as the Decimal arithmetic gave them
+    assert all(i.principal.as_tuple().exponent == -2 and i.balance.as_tuple().exponent == -2 for i in computed)
+    # the rows the bulk path writes are the same numbers
+    text = copy_text(7, calc.schedule_fen(principal, rate, months, method), first_due)
+    lines = [line.split("\t") for line in text.splitlines()]
+    assert [
+        (int(n), datetime.date.fromisoformat(d), D(p), D(i), D(m), D(b), D(r)) for _c, n, d, p, i, m, b, r, *_ in lines
+    ] == expected
+    assert {line[0] for line in lines} == {"7"} and {tuple(line[8:]) for line in lines} == {("0", "0", "0")}
+
+
+# --- the contract of every installment exists (loans/sql/installment_contract.sql) -------------------------------
+
+
+def installed(kind, name):
+    with connection.cursor() as cur:
+        if kind == "function":
+            cur.execute(
+                "SELECT pg_get_functiondef(p.oid) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                " WHERE n.nspname = 'public' AND p.proname = %s",
+                [name],
+            )
+        else:
+            cur.execute(
+                "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE t.tgname = %s AND NOT t.tgisinternal", [name]
+            )
+        return [sqlfiles.normalise(row[0]) for row in cur.fetchall()]
+
+
+def test_installed_triggers_equal_the_file(db):
+    definitions = sqlfiles.definitions("loans")
+    assert {name for kind, name in definitions if kind == "trigger"} == {
+        "loans_installments_have_contracts",
+        "loans_installment_keeps_its_contract",
+        "loans_contract_keeps_its_installments",
+        "loans_contract_id_keeps_its_installments",
+    }
+    for (kind, name), definition in definitions.items():
+        assert installed(kind, name) == [definition], f"{kind} {name} differs from loans/sql"
+
+
+def test_an_installment_needs_its_contract_whichever_way_it_is_written(staff, household):
+    (contract,) = contracts(staff, household, 1)
+    services.store_schedules(actor=staff["officer"], contracts=[contract])
+    missing = LoanContract.objects.order_by("-pk").first().pk + 1000
+    row = ("1", "2026-02-20", "100.00", "1.00", "101.00", "0.00", "0.03", "0", "0", "0")
+    with pytest.raises(psycopg.errors.ForeignKeyViolation, match="does not exist"), transaction.atomic():
+        with connection.cursor() as cur, cur.cursor.copy(schedules_module._copy_sql()) as copy:
+            copy.write("\t".join((str(missing), *row)) + "\n")
+    with pytest.raises(IntegrityError, match="does not exist"), transaction.atomic():
+        ScheduleInstallment.objects.bulk_create(
+            [
+                ScheduleInstallment(
+                    contract_id=missing,
+                    number=1,
+                    due_date=day(2026, 2, 20),
+                    principal=D("1"),
+                    interest=D("0"),
+                    payment=D("1"),
+                    balance=D("0"),
+                    annual_rate=D("0"),
+                )
+            ]
+        )
+    first = ScheduleInstallment.objects.filter(contract=contract).order_by("number").first()
+    with pytest.raises(IntegrityError, match="another contract"), transaction.atomic():
+        ScheduleInstallment.objects.filter(pk=first.pk).update(contract_id=missing)
+    with pytest.raises(IntegrityError, match="has schedule installments"), transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM loans_loancontract WHERE id = %s", [contract.pk])
+    with pytest.raises(IntegrityError, match="has schedule installments"), transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("UPDATE loans_loancontract SET id = %s WHERE id = %s", [missing, contract.pk])
+    assert ScheduleInstallment.objects.filter(contract=contract).count() == 240
+    # the paid amounts change as before
+    assert ScheduleInstallment.objects.filter(pk=first.pk).update(interest_paid=D("1.00")) == 1

@@ -12,10 +12,12 @@ skipped and reported; instructions whose conditions ended are stopped.
 import datetime
 import json
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from accounts import contributions
@@ -150,7 +152,7 @@ def _process(run_id, month, lo, hi) -> int:
     p = policy.snapshot("withdrawals.", on=month)
     switch = rules.switch_date(month)
     rows = list(SI.objects.filter(pk__gte=lo, pk__lte=hi, status=SI.Status.ACTIVE, starts_on__lte=month).values(
-        "id", "account_id", "kind", "monthly_amount", "payee_card", "payee_name", "ends_on", "facts",
+        "id", "account_id", "kind", "monthly_amount", "payee_card", "payee_name", "ends_on", "facts", "loan_contract",
         "account__status", "account__ledger_account_id", "account__depositor_id", "account__opened_on",
         "account__base", "account__employee_ratio", "account__employer_ratio", "account__depositor__children",
         account_monthly=contributions.part("account__base", "account__employee_ratio")
@@ -195,8 +197,12 @@ def _process(run_id, month, lo, hi) -> int:
                 skipped.append((r["id"], _("The yearly rent cap is used up.")))
                 continue
         capped.append((r, cap))
-    candidates = capped
+    # 按月冲还贷 of the center's own loans first (the loan's contract is locked before the fund accounts)
+    offsets = [(r, cap) for r, cap in capped if r["kind"] == SI.Kind.LOAN_OFFSET and r["loan_contract"]]
+    candidates = [(r, cap) for r, cap in capped if not (r["kind"] == SI.Kind.LOAN_OFFSET and r["loan_contract"])]
+    paid_offsets, total_offsets = _offset_chunk(month, offsets, skipped, stopped, p)
     paid, total = _pay_chunk(run_id, month, lo, hi, candidates, skipped, p)
+    paid, total = paid + paid_offsets, total + total_offsets
     if stopped:
         SI.objects.bulk_update([SI(pk=i, status=SI.Status.STOPPED, stop_reason=str(t)[:200]) for i, t in stopped],
                                ["status", "stop_reason"])
@@ -263,6 +269,40 @@ def _pay_chunk(run_id, month, lo, hi, candidates, skipped, p):
     return len(pay), total
 
 
+def _offset_chunk(month, offsets, skipped, stopped, p):
+    """The chunk's monthly offsets of the center's own loans: the loans module pays what each loan owes for the
+    month from the accounts (``settings.LOAN_OFFSET_TARGET``: one entry per loan, fund accounts → loan, never
+    more than the available balance less the minimum balance), then the month's cases are written set-based
+    (completed at once: no bank payment)."""
+    if not offsets:
+        return 0, ZERO
+    target = getattr(settings, "LOAN_OFFSET_TARGET", "")
+    if not target:
+        skipped.extend((r["id"], _("Repaying loans from the fund is not available.")) for r, _cap in offsets)
+        return 0, ZERO
+    items = [{"instruction": r["id"], "contract": r["loan_contract"], "account": r["account_id"],
+              "ledger": r["account__ledger_account_id"]} for r, _cap in offsets]
+    result = import_string(target)(month=month, items=items, keep_balance=p["withdrawals.min_balance"],
+                                   actor=system_actor())
+    skipped.extend(result["skipped"].items())
+    stopped.extend(result["stopped"].items())
+    pay = [(r, result["paid"][r["id"]][0]) for r, _cap in offsets if r["id"] in result["paid"]]
+    if not pay:
+        return 0, ZERO
+    on = today()
+    first = numbering.reserve("withdrawal", len(pay))
+    numbers = [f"TQ{on:%Y%m%d}{first + i:08d}" for i in range(len(pay))]
+    _insert_cases(pay, numbers, month, on, None,
+                  loans={r["id"]: (r["loan_contract"], result["paid"][r["id"]][1]) for r, _a in pay})
+    with connection.cursor() as cur:
+        cur.execute("UPDATE withdrawals_standinginstruction SET last_month = %s WHERE id = ANY(%s)",
+                    [month, [r["id"] for r, _a in pay]])
+    total = sum((amount for _r, amount in pay), ZERO)
+    audit.record(actor=system_actor(), action="withdrawal.standing.loan_offset", obj=None,
+                 after={"month": month, "count": len(pay), "total": total})
+    return len(pay), total
+
+
 def _texts(month):
     comment = str(_("Standing withdrawal for %(m)s") % {"m": f"{month:%Y-%m}"})
     body = str(_("%(a)s of your standing withdrawal for %(m)s has been sent to your card ending %(c)s.")
@@ -270,15 +310,27 @@ def _texts(month):
     return comment, str(_("Withdrawal paid")), body
 
 
-def _insert_cases(pay, numbers, month, on, instruction):
+def _offset_texts(month):
+    comment = str(_("Monthly loan offset for %(m)s") % {"m": f"{month:%Y-%m}"})
+    body = str(_("%(a)s of your fund balance repaid your loan for %(m)s.") % {"a": "{a}", "m": f"{month:%Y-%m}"})
+    return comment, str(_("Loan repaid from your fund account")), body
+
+
+def _insert_cases(pay, numbers, month, on, instruction, loans=None):
     """The month's applications, their transitions and the depositors' notices: one INSERT … SELECT FROM
-    unnest() per table; the history rows are derived in SQL."""
+    unnest() per table; the history rows are derived in SQL. ``loans``: {instruction id: (contract number, loan
+    repayment id)} for the monthly offsets of the center's loans, paid to the loan (completed, no bank
+    instruction) instead of to a card."""
     ct = ContentType.objects.get_for_model(W).pk
     dep_ct = ContentType.objects.get(app_label="accounts", model="depositor").pk
-    comment, subject, body = _texts(month)
+    comment, subject, body = _offset_texts(month) if loans else _texts(month)
+    state, last_state = (W.State.CLOSED, "closed") if loans else (W.State.PAID, "paid")
     facts = json.dumps({"month": month.isoformat()})
     cols = list(zip(*[(numbers[i], r["account_id"], r["account__depositor_id"], REASON_OF[r["kind"]], amount,
-                       r["payee_card"], r["payee_name"], f"standing:{r['kind']}", r["id"])
+                       r["payee_card"], r["payee_name"],
+                       "loan_offset:center" if loans else f"standing:{r['kind']}", r["id"],
+                       json.dumps({"month": month.isoformat(), "loan_kind": "center", "loan_contract":
+                                   loans[r["id"]][0], "loan_repayment": loans[r["id"]][1]}) if loans else facts)
                       for i, (r, amount) in enumerate(pay)], strict=True))
     with connection.cursor() as cur:
         cur.execute(
@@ -286,12 +338,13 @@ def _insert_cases(pay, numbers, month, on, instruction):
             " application_date, facts, amount_requested, amount_approved, interest_paid, closes_account, effect, "
             " payee_card, payee_name, payee_bank, accepted_on, decided_on, auto_rule, refusal_reason, "
             " instruction_id, payments, standing_id, period, created_at, updated_at) "
-            "SELECT t.number, t.account_id, t.depositor_id, t.reason, %s, %s, %s, %s::jsonb, t.amount, t.amount, 0, "
-            " false, '{}'::jsonb, t.card, t.name, '', %s, %s, t.rule, '', %s, 1, t.standing_id, %s, now(), now() "
+            "SELECT t.number, t.account_id, t.depositor_id, t.reason, %s, %s, %s, t.facts::jsonb, t.amount, t.amount, "
+            " 0, false, '{}'::jsonb, t.card, t.name, '', %s, %s, t.rule, '', %s, 1, t.standing_id, %s, now(), now() "
             "FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::numeric[], %s::text[], %s::text[], "
-            " %s::text[], %s::bigint[]) AS t(number, account_id, depositor_id, reason, amount, card, name, rule, "
-            " standing_id)",
-            [W.Channel.STANDING, W.State.PAID, on, facts, on, on, instruction.pk, month, *[list(c) for c in cols]])
+            " %s::text[], %s::bigint[], %s::text[]) AS t(number, account_id, depositor_id, reason, amount, card, name, "
+            " rule, standing_id, facts)",
+            [W.Channel.STANDING, state, on, on, on, getattr(instruction, "pk", None), month,
+             *[list(c) for c in cols]])
         cur.execute(
             "INSERT INTO core_casetransition (case_type_id, case_id, action, from_state, to_state, step, actor_id, "
             " rule, comment, at, business_date) "
@@ -299,17 +352,17 @@ def _insert_cases(pay, numbers, month, on, instruction):
             " CASE WHEN x.action = 'create' THEN w.auto_rule ELSE '' END, "
             " CASE WHEN x.action = 'create' THEN %s ELSE '' END, now(), %s "
             "FROM withdrawals_withdrawalapplication w CROSS JOIN (VALUES (1, 'create', '', 'approved', 'approve'), "
-            " (2, 'pay', 'approved', 'paid', '')) AS x(n, action, from_state, to_state, step) "
-            "WHERE w.instruction_id = %s ORDER BY w.id, x.n",
-            [ct, comment, on, instruction.pk])
+            " (2, 'pay', 'approved', %s, '')) AS x(n, action, from_state, to_state, step) "
+            "WHERE w.number = ANY(%s) ORDER BY w.id, x.n",
+            [ct, comment, on, last_state, list(numbers)])
         cur.execute(
             "INSERT INTO core_notification (user_id, recipient_type_id, recipient_id, channel, address, subject, "
             " body, key, created_at, sent_at, read_at, error) "
             "SELECT NULL, %s, w.depositor_id, 'inbox', '', %s, "
             " replace(replace(%s, '{a}', to_char(w.amount_approved, 'FM999,999,999,999,990.00')), '{c}', "
             " right(w.payee_card, 4)), 'withdrawal:' || w.id || ':paid:1:inbox', now(), now(), NULL, '' "
-            "FROM withdrawals_withdrawalapplication w WHERE w.instruction_id = %s ORDER BY w.id",
-            [dep_ct, subject, body, instruction.pk])
+            "FROM withdrawals_withdrawalapplication w WHERE w.number = ANY(%s) ORDER BY w.id",
+            [dep_ct, subject, body, list(numbers)])
 
 
 def _merge_result(run_id, paid, total, skipped, stopped):

@@ -5,6 +5,7 @@ import time
 from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import F
@@ -34,6 +35,39 @@ PLAN = (
     ("reviewed", "110000.00", 240, "equal_installment", 0, False),
     ("approved", "30000.00", 120, "equal_installment", 0, False),
     ("rejected", "60000.00", 60, "equal_installment", 0, False),
+    # a commercial-to-fund conversion (商转公) and a combined loan (组合贷), both accepted: the case pages show the
+    # commercial loan's bank, number and remaining term, and the commercial part's own schedule
+    (
+        "accepted",
+        "80000.00",
+        96,
+        "equal_installment",
+        0,
+        False,
+        {
+            "purpose": "conversion",
+            "property_kind": "resale",
+            "commercial_remaining": "85000.00",
+            "commercial_remaining_months": 108,
+            "commercial_bank": "示范银行人民路支行",
+            "commercial_loan_number": "SY-2021-000888",
+        },
+    ),
+    (
+        "accepted",
+        "70000.00",
+        120,
+        "equal_installment",
+        0,
+        False,
+        {
+            "commercial_amount": "60000.00",
+            "commercial_rate": "0.0395",
+            "commercial_term_months": 120,
+            "commercial_method": "equal_installment",
+            "commercial_bank": "示范银行人民路支行",
+        },
+    ),
 )
 ROLE_ORDER = (roles.LOAN_OFFICER, roles.REVIEWER, roles.APPROVER, roles.FINANCE)
 
@@ -77,7 +111,15 @@ def portal_user(depositor):
     return user
 
 
-def example(amount, term, method):
+def demo_scans(doc_types):
+    """A one-page placeholder scan (a minimal PDF) per document type, for the demo applications."""
+    return [(t, SimpleUploadedFile(f"{t}.pdf", DEMO_PDF, content_type="application/pdf")) for t in doc_types]
+
+
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n%%EOF\n"
+
+
+def example(amount, term, method, **extra):
     return {
         "purpose": "purchase",
         "property_address": "示范市人民路8号3单元501室",
@@ -90,6 +132,7 @@ def example(amount, term, method):
         "term_months": term,
         "method": method,
         "female_category": "worker",  # read for women only
+        **extra,
     }
 
 
@@ -149,11 +192,14 @@ class Command(BaseCommand):
         return done
 
     def _one(self, step, account, officer, reviewer, approver, finance, bank):
-        state, amount, term, method, repaid, online = step
+        state, amount, term, method, repaid, online, *extra = step
         applicant = portal_user(account.depositor) if online else officer
-        app = services.create_draft(actor=applicant, account=account, data=example(amount, term, method))
+        app = services.create_draft(
+            actor=applicant, account=account, data=example(amount, term, method, **(extra[0] if extra else {}))
+        )
         if state == "draft":
             return
+        services.add_documents(actor=applicant, application=app, documents=demo_scans(services.required_types(app)))
         if online:
             app = services.submit(actor=applicant, application=app)
             if state == "submitted":
