@@ -113,12 +113,12 @@ def build(n):
         execute(
             "INSERT INTO loans_loancontract (id, number, application_id, borrower_id, status, principal, annual_rate,"
             " term_months, method, signed_on, first_due_date, collateral_title_number, payee_kind, payee_name,"
-            " payee_account, payee_bank, created_at, updated_at) "
+            " payee_account, payee_bank, mortgage_release_number, created_at, updated_at) "
             "SELECT %s + a.id - %s, 'HT' || lpad((a.id - %s)::text, 12, '0'), a.id, a.borrower_id,"
             " 'awaiting_disbursement', a.requested_amount, a.annual_rate, a.term_months, a.method,"
             " DATE '2026-10-01' + ((a.id - %s) %% 31)::int,"
             " (DATE '2026-10-01' + ((a.id - %s) %% 31)::int + interval '1 month')::date,"
-            " '示范不动产权第' || a.id || '号', '', '', '', '', now(), now() "
+            " '示范不动产权第' || a.id || '号', '', '', '', '', '', now(), now() "
             "FROM loans_loanapplication a WHERE a.id >= %s",
             [con, app, app, app, app, app],
         )
