@@ -18,11 +18,14 @@ seconds, installments per second and whether the target (100,000 loans in 30 s, 
 times the Python side alone (the arithmetic, and the arithmetic plus the COPY text, nothing sent) so the split
 between Python and PostgreSQL's ingest is visible, and extrapolates to 100,000 loans. Then it checks that the
 stored principal equals the contracts' principal and runs the three-ledger reconciliation (``--no-check``
-skips it).
+skips it). Finally it runs the monthly repayment-run benchmark (bench/loan_repayment_run.py: N installments
+due, debit orders out, the bank's result in, postings, reconcile) at the same size in its own process and
+database (``--schedules-only`` skips it).
 """
 
 import argparse
 import datetime
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -51,6 +54,9 @@ def parse_args():
     parser.add_argument("--workers", type=int, default=2, help="connections storing at once (default 2)")
     parser.add_argument("--database", default="fc_bench_loans", help="database (default fc_bench_loans)")
     parser.add_argument("--no-check", action="store_true", help="skip the reconciliation at the end")
+    parser.add_argument(
+        "--schedules-only", action="store_true", help="skip the monthly repayment run (bench/loan_repayment_run.py)"
+    )
     args = parser.parse_args()
     if args.small:
         args.loans, args.chunk_size = 2_000, 500
@@ -251,7 +257,20 @@ def main():
         if not report["ok"]:
             print(format_report(report))
         ok &= report["ok"]
+    if not args.schedules_only:
+        ok &= repayment_run(args)
     sys.exit(0 if ok else 1)
+
+
+def repayment_run(args) -> bool:
+    """The second half of the loans benchmark, the monthly repayment run for N due installments (instructions
+    out, the bank's result in, postings, reconcile), in its own process and database: bench/loan_repayment_run.py."""
+    command = [sys.executable, str(ROOT / "bench" / "loan_repayment_run.py")]
+    command += ["--small"] if args.small else ["--loans", str(args.loans)]
+    if args.no_check:
+        command.append("--no-check")
+    print("\n== monthly repayment run (bench/loan_repayment_run.py)", flush=True)
+    return subprocess.run(command, check=False).returncode == 0
 
 
 if __name__ == "__main__":
