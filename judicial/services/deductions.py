@@ -108,7 +108,7 @@ def settle_deduction(*, request, actor, bank_reference=None) -> JudicialRequest:
 def fail_deduction(*, request, reason, actor) -> JudicialRequest:
     """The bank returned the payment: the posting is reversed (the money is back on the fund account) and the
     money is frozen again under the same freeze, which is in force again for the whole amount."""
-    req = JR.objects.select_for_update().select_related("instruction").get(pk=request.pk)
+    req = JR.objects.select_for_update(of=("self",)).select_related("instruction").get(pk=request.pk)
     if req.state != JR.State.EXECUTED or req.instruction is None:
         raise StateError(_("This request has no payment waiting for the bank."), code="no_payment")
     amount = req.instruction.amount
