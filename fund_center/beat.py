@@ -66,4 +66,15 @@ BEAT_SCHEDULE = {
         "task": "loans.reprice",
         "schedule": crontab(month_of_year=1, day_of_month=1, hour=0, minute=50),
     },
+    # Daily, after midnight: judicial freezes past their end date expire (their holds are released) and the
+    # waiting freezes of those accounts take effect in queue order (DOMAIN.md §6.3). Idempotent.
+    "judicial-expire-freezes-daily": {
+        "task": "judicial.expire_freezes",
+        "schedule": crontab(hour=0, minute=10),
+    },
+    # Daily: close or re-freeze the court deductions whose payment the bank settled or returned.
+    "judicial-sync-bank-daily": {
+        "task": "judicial.sync_bank",
+        "schedule": crontab(hour=3, minute=10),
+    },
 }

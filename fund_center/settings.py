@@ -302,6 +302,8 @@ LOAN_OFFSET_SOURCE = "loans.selectors.offset_accounts"
 LOAN_OFFSET_CONTRACTS = "withdrawals.selectors.loan_offset_contracts"
 # Homes the family owns in the city (real-estate registry extract of withdrawals) for 认房认贷 in loan eligibility.
 LOAN_PROPERTY_SOURCE = "withdrawals.selectors.homes_owned"
+# The withdrawal ground a person meets now, for court deductions (judicial may not import withdrawals).
+JUDICIAL_WITHDRAWAL_CONDITION_SOURCE = "withdrawals.selectors.judicial_withdrawal_condition"
 
 SESSION_COOKIE_HTTPONLY = True
 # The largest request body accepted (MB), refused before it is read: room for an application's scans.

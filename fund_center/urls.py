@@ -16,6 +16,7 @@ urlpatterns = [
     path("counter/deposits/", include("deposits.urls")),
     path("counter/", include("withdrawals.urls")),
     path("counter/", include("loans.urls")),
+    path("counter/judicial/", include("judicial.urls")),
     path("portal/", include("portal.withdrawal_urls")),
     path("portal/", include("portal.loan_urls")),
     path("", include("portal.urls")),

@@ -7,3 +7,14 @@ from core.policy import declare
 declare("judicial.freeze_months", "int", 12, _("Default freeze period (months), renewable"), min=1, max=36)
 declare("judicial.deduct_requires_withdrawal_condition", "bool", True,
         _("Deduct only while the person meets a withdrawal condition"))
+# Criminal and supervisory freezes of deposits (DOMAIN.md §6.3 point 8): their own periods, renewable.
+declare("judicial.freeze_months.public_security", "int", 6,
+        _("Freeze period of a public security organ (months)"), min=1, max=36)
+declare("judicial.freeze_months.procuratorate", "int", 6, _("Freeze period of a procuratorate (months)"),
+        min=1, max=36)
+declare("judicial.freeze_months.supervision", "int", 6, _("Freeze period of a supervision commission (months)"),
+        min=1, max=36)
+declare("judicial.max_freeze_months", "int", 36,
+        _("Longest freeze period accepted in one request (months)"), min=1, max=120)
+declare("judicial.living_allowance", "decimal", "0.00",
+        _("Amount a deduction leaves on the account for basic living (yuan)"), min="0", max="1000000")

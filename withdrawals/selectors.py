@@ -193,3 +193,18 @@ def loan_offset_setup(*, number) -> dict | None:
         kind=StandingInstruction.Kind.LOAN_OFFSET, status=StandingInstruction.Status.ACTIVE,
         account_id__in=info["accounts"]).values_list("account_id", flat=True))
     return {**info, "choices": [(accounts[pk], pk in active) for pk in info["accounts"] if pk in accounts]}
+
+
+def judicial_withdrawal_condition(*, account_id, on) -> str:
+    """The withdrawal ground the holder of the account meets on ``on``, for a court deduction (DOMAIN.md §6.1,
+    (2013)执他字第14号; ``settings.JUDICIAL_WITHDRAWAL_CONDITION_SOURCE``): the reason of a withdrawal of the
+    person approved, paid or completed in the last 12 months, or "" when there is none."""
+    from django.db.models import Subquery
+
+    from accounts.models import FundAccount
+
+    depositor = FundAccount.objects.filter(pk=account_id).values("depositor_id")
+    app = (W.objects.filter(depositor_id=Subquery(depositor), state__in=rules.COUNTING_STATES,
+                            application_date__gt=rules.add_months(on, -12), application_date__lte=on)
+           .order_by("-application_date", "-pk").first())
+    return str(app.get_reason_display()) if app else ""

@@ -1,0 +1,42 @@
+"""Reads of the judicial app for the officer's workbench."""
+
+import datetime
+
+from core import roles
+from core.business_date import today
+from judicial.models import Freeze, JudicialRequest
+
+WORKBENCH_ROLES = (roles.JUDICIAL_OFFICER, roles.AUDITOR, roles.SYSADMIN)
+EXPIRING_DAYS = 30
+
+
+def requests(*, viewer, state=None):
+    """Requests by state, oldest first among those still open."""
+    roles.require_role(viewer, *WORKBENCH_ROLES)
+    qs = JudicialRequest.objects.visible_to(viewer).select_related("court", "account", "operator")
+    if state in JudicialRequest.State.values:
+        qs = qs.filter(state=state)
+    return qs.order_by("received_on", "id")
+
+
+def expiring_freezes(*, viewer, within_days=EXPIRING_DAYS):
+    """Live freezes ending within ``within_days`` of the business date, soonest first."""
+    roles.require_role(viewer, *WORKBENCH_ROLES)
+    until = today() + datetime.timedelta(days=within_days)
+    return (Freeze.objects.visible_to(viewer).filter(state__in=Freeze.LIVE_STATES, end_date__lte=until)
+            .select_related("court", "account", "request").order_by("end_date", "id"))
+
+
+def queues(*, viewer):
+    """The live freezes of every account, in queue order per account (in force first, then waiting)."""
+    roles.require_role(viewer, *WORKBENCH_ROLES)
+    return (Freeze.objects.visible_to(viewer).filter(state__in=Freeze.LIVE_STATES)
+            .select_related("court", "account", "request").order_by("account__number", "queue_position"))
+
+
+def state_counts(*, viewer) -> dict:
+    from django.db.models import Count
+
+    roles.require_role(viewer, *WORKBENCH_ROLES)
+    return dict(JudicialRequest.objects.visible_to(viewer).values_list("state").annotate(n=Count("id"))
+                .values_list("state", "n"))

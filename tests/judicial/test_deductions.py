@@ -1,0 +1,158 @@
+"""Deductions: documents and the withdrawal condition required, payment only to the court's enforcement
+account through a bank instruction, a returned payment frozen again; amounts to the fen, ledger balanced."""
+
+import pytest
+from django.test import override_settings
+
+from core.errors import InvalidInput
+from judicial import services
+from judicial.models import Freeze, JudicialRequest
+from ledger import services as ledger_services
+from ledger.models import BankInstruction, Hold, JournalLine
+from tests.judicial.conftest import D, day, freeze, ledger, receive, run, system
+from withdrawals.models import Reason, WithdrawalApplication
+
+JR = JudicialRequest
+MET = "tests.judicial.test_deductions.condition_met"
+DOCS = {"ruling_number": "(2026)粤0305执30003号之一", "notice_number": "协执字第88号",
+        "payee_name": "示范市南山区人民法院执行款专户", "payee_account": "44201500000000001"}
+
+
+def condition_met(*, account_id, on):
+    return "退休"
+
+
+def deduct(officers, court, account, original, amount, **kw):
+    return run(officers, court, account, "deduct", original_number=original.number, amount=amount,
+               **{**DOCS, **kw})
+
+
+def test_deduction_needs_ruling_and_notice(officers, court, funded):
+    f = freeze(officers, court, funded, "10000.00")
+    count = JR.objects.count()
+    for missing in ("ruling_number", "notice_number"):
+        with pytest.raises(InvalidInput) as exc:
+            receive(officers, court, funded, "deduct", original_number=f.number, amount="100.00",
+                    **{**DOCS, missing: ""})
+        assert missing in exc.value.fields
+    assert JR.objects.count() == count
+
+
+def test_deduction_pays_only_the_registered_court_account(officers, court, funded):
+    f = freeze(officers, court, funded, "10000.00")
+    with pytest.raises(InvalidInput) as exc:
+        receive(officers, court, funded, "deduct", original_number=f.number, amount="100.00",
+                **{**DOCS, "payee_account": "6222000000000000"})
+    assert "payee_account" in exc.value.fields
+
+
+def test_deduction_without_withdrawal_condition_keeps_the_money_frozen(officers, court, funded):
+    f = freeze(officers, court, funded, "10000.00")
+    req = deduct(officers, court, funded, f, "10000.00")
+    assert req.state == JR.State.REFUSED
+    assert "withdrawal condition" in req.refusal_reason or "提取条件" in req.refusal_reason
+    assert req.answer["refused"] is True
+    f.freeze.refresh_from_db()
+    assert (f.freeze.state, f.freeze.amount_frozen) == (Freeze.State.ACTIVE, D("10000.00"))
+    acc = ledger(funded)
+    assert (acc.balance, acc.held) == (D("50000.00"), D("10000.00"))
+    assert not BankInstruction.objects.exists()
+
+
+def test_withdrawal_condition_from_the_withdrawals_selector(officers, court, funded):
+    """The real seam: an approved withdrawal of the person in the last 12 months is a withdrawal condition."""
+    from withdrawals.selectors import judicial_withdrawal_condition
+
+    assert judicial_withdrawal_condition(account_id=funded.pk, on=day(2026, 10, 12)) == ""
+    WithdrawalApplication.objects.create(
+        number="W-J-1", account=funded, depositor=funded.depositor, reason=Reason.RETIREMENT, state="rejected",
+        application_date=day(2026, 9, 1), amount_requested=D("1.00"), payee_card="6222", payee_name="张三")
+    assert judicial_withdrawal_condition(account_id=funded.pk, on=day(2026, 10, 12)) == ""
+    WithdrawalApplication.objects.filter(number="W-J-1").update(state="approved")
+    assert judicial_withdrawal_condition(account_id=funded.pk, on=day(2026, 10, 12)) == str(Reason.RETIREMENT.label)
+    assert judicial_withdrawal_condition(account_id=funded.pk, on=day(2027, 9, 1)) == ""
+
+
+@override_settings(JUDICIAL_WITHDRAWAL_CONDITION_SOURCE=MET)
+def test_partial_deduction_pays_the_court_and_keeps_the_rest_frozen(officers, court, funded):
+    f = freeze(officers, court, funded, "10000.00")
+    req = deduct(officers, court, funded, f, "3000.50")
+    assert req.state == JR.State.EXECUTED and req.actual_amount == D("3000.50")
+    ins = req.instruction
+    assert (ins.amount, ins.payee_account, ins.payee_name, ins.status) == (
+        D("3000.50"), "44201500000000001", "示范市南山区人民法院执行款专户", BankInstruction.Status.PENDING)
+    f.freeze.refresh_from_db()
+    assert (f.freeze.state, f.freeze.amount_frozen) == (Freeze.State.ACTIVE, D("6999.50"))
+    acc = ledger(funded)
+    assert (acc.balance, acc.held) == (D("46999.50"), D("6999.50"))
+    line = JournalLine.objects.get(entry=ins.entry, account=funded.ledger_account)
+    assert (line.side, line.amount) == ("D", D("3000.50"))
+    assert req.answer["withdrawal_ground"] == "退休"
+    assert Hold.objects.filter(account=funded.ledger_account, status=Hold.Status.CONSUMED).count() == 1
+    services.settle_deduction(request=req, actor=officers["finance"])
+    req.refresh_from_db()
+    assert req.state == JR.State.PAID
+
+
+@override_settings(JUDICIAL_WITHDRAWAL_CONDITION_SOURCE=MET)
+def test_full_deduction_ends_the_freeze_and_activates_the_waiting_one(officers, court, court2, funded):
+    first = freeze(officers, court, funded, "50000.00")
+    waiting = freeze(officers, court2, funded, "8000.00")
+    assert waiting.freeze.state == Freeze.State.WAITING
+    req = deduct(officers, court, funded, first, "45000.00")
+    assert req.actual_amount == D("45000.00")
+    first.freeze.refresh_from_db()
+    waiting.freeze.refresh_from_db()
+    assert (first.freeze.state, first.freeze.amount_frozen) == (Freeze.State.ACTIVE, D("5000.00"))
+    assert waiting.freeze.state == Freeze.State.WAITING
+    req2 = deduct(officers, court, funded, first, "5000.00", ruling_number="R2")
+    assert req2.actual_amount == D("5000.00")
+    first.freeze.refresh_from_db()
+    waiting.freeze.refresh_from_db()
+    assert first.freeze.state == Freeze.State.DEDUCTED
+    assert ledger(funded).balance == D("0.00")
+    assert waiting.freeze.state == Freeze.State.WAITING  # nothing left to freeze
+
+
+@override_settings(JUDICIAL_WITHDRAWAL_CONDITION_SOURCE=MET)
+def test_failed_payment_returns_the_money_still_frozen(officers, court, funded):
+    f = freeze(officers, court, funded, "10000.00")
+    req = deduct(officers, court, funded, f, "10000.00")
+    f.freeze.refresh_from_db()
+    assert f.freeze.state == Freeze.State.DEDUCTED
+    assert ledger(funded).balance == D("40000.00")
+    settled, failed = ledger_services.simulate_bank(fail_accounts={"44201500000000001"}, actor=system())
+    assert (settled, failed) == (0, 1)
+    assert services.sync_bank(actor=system()) == {"settled": 0, "failed": 1}
+    req.refresh_from_db()
+    f.freeze.refresh_from_db()
+    assert req.state == JR.State.RETURNED and req.answer["frozen_again"] == "10000.00"
+    assert (f.freeze.state, f.freeze.amount_frozen) == (Freeze.State.ACTIVE, D("10000.00"))
+    assert f.freeze.hold.status == Hold.Status.ACTIVE and f.freeze.hold.amount == D("10000.00")
+    acc = ledger(funded)
+    assert (acc.balance, acc.held, acc.available) == (D("50000.00"), D("10000.00"), D("40000.00"))
+
+
+@override_settings(JUDICIAL_WITHDRAWAL_CONDITION_SOURCE=MET)
+def test_failed_partial_payment_refreezes_the_whole_amount(officers, court, funded):
+    f = freeze(officers, court, funded, "10000.00")
+    req = deduct(officers, court, funded, f, "4000.00")
+    services.fail_deduction(request=req, reason="账户不存在", actor=officers["finance"])
+    f.freeze.refresh_from_db()
+    assert (f.freeze.state, f.freeze.amount_frozen) == (Freeze.State.ACTIVE, D("10000.00"))
+    acc = ledger(funded)
+    assert (acc.balance, acc.held) == (D("50000.00"), D("10000.00"))
+    assert Hold.objects.filter(account=funded.ledger_account, status=Hold.Status.ACTIVE).count() == 1
+
+
+@override_settings(JUDICIAL_WITHDRAWAL_CONDITION_SOURCE=MET)
+def test_living_allowance_is_kept(officers, court, funded):
+    from core.models import PolicyValue
+
+    PolicyValue.objects.create(key="judicial.living_allowance", effective_from=day(2026, 1, 1), value="1000.00",
+                               note="test")
+    f = freeze(officers, court, funded, "50000.00")
+    req = deduct(officers, court, funded, f, "50000.00")
+    assert req.actual_amount == D("49000.00")
+    f.freeze.refresh_from_db()
+    assert f.freeze.amount_frozen == D("1000.00")
