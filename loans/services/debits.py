@@ -296,6 +296,9 @@ def _parse(table, row, debit):
             "bank_reference": (row["bank_reference"] or "").strip()[:40], "reason": (row["reason"] or "").strip()[:200]}
 
 
+LOOKUP_CHUNK = 10_000
+
+
 @transaction.atomic
 def import_result(*, rows=None, file=None, actor, closing_balance=None) -> dict:
     """Record the bank's answers (rows by the keys of RESULT_COLUMNS, or a CSV/XLSX file) and the bank's credit of
@@ -319,8 +322,11 @@ def import_result(*, rows=None, file=None, actor, closing_balance=None) -> dict:
         rows = list(rows)
         table = tabular.from_records(rows, columns=RESULT_COLUMNS, max_rows=max(len(rows), 1))
     refs = [(r["reference"] or "").strip() for r in table.rows]
-    known = {d["reference"]: d for d in LoanDebit.objects.filter(reference__in=refs).values(
-        "id", "reference", "amount", "batch_id", "result", "debited")}
+    known = {}
+    for start in range(0, len(refs), LOOKUP_CHUNK):  # a query takes at most 65,535 parameters
+        part = refs[start : start + LOOKUP_CHUNK]
+        known.update({d["reference"]: d for d in LoanDebit.objects.filter(reference__in=part).values(
+            "id", "reference", "amount", "batch_id", "result", "debited")})
     parsed = [_parse(table, row, known.get(ref)) for row, ref in zip(table.rows, refs, strict=True)]
     seen = set()
     for row, p in zip(table.rows, parsed, strict=True):
