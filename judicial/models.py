@@ -60,6 +60,19 @@ class Channel(models.TextChoices):
     COUNTER = "counter", _("Paper request at the counter")
 
 
+class BasisType(models.TextChoices):
+    """The document a deduction is based on (执行依据). Uncontested ones (a consent judgment, a judicial
+    confirmation of a mediation agreement, a payment order) are a sham-lawsuit signal (DOMAIN.md §6.4)."""
+
+    JUDGMENT = "judgment", _("Judgment (判决书)")
+    CONSENT = "consent", _("Consent judgment / mediation statement (民事调解书)")
+    JUDICIAL_CONFIRMATION = "judicial_confirmation", _("Judicial confirmation of a mediation agreement (司法确认裁定)")
+    PAYMENT_ORDER = "payment_order", _("Payment order (支付令)")
+    ARBITRATION = "arbitration", _("Arbitral award (仲裁裁决书)")
+    NOTARIAL = "notarial", _("Notarized creditor's rights document (公证债权文书)")
+    OTHER = "other", _("Other")
+
+
 class RequestQuerySet(StaffOnlyQuerySet):
     pass
 
@@ -100,6 +113,19 @@ class JudicialRequest(models.Model):
     original_number = models.CharField(_("original freeze request number"), max_length=40, blank=True)
     original_freeze = models.ForeignKey("Freeze", null=True, blank=True, on_delete=models.PROTECT,
                                         related_name="later_requests", verbose_name=_("original freeze"))
+    # Sham-lawsuit risk (DOMAIN.md §6.4): the basis of a deduction and the parties as the documents name them
+    # (all optional), and the score computed at intake by judicial.services.risk.
+    basis_type = models.CharField(_("basis document type"), max_length=24, choices=BasisType.choices, blank=True)
+    ruling_date = models.DateField(_("date of the ruling enforced"), null=True, blank=True)
+    enforcement_filed_on = models.DateField(_("enforcement application date"), null=True, blank=True)
+    creditor_name = models.CharField(_("applicant (creditor)"), max_length=120, blank=True)
+    creditor_phone = models.CharField(_("applicant's phone"), max_length=20, blank=True)
+    creditor_address = models.CharField(_("applicant's address"), max_length=200, blank=True)
+    lawyer = models.CharField(_("applicant's lawyer"), max_length=120, blank=True)
+    mediator = models.CharField(_("mediation committee or mediator"), max_length=120, blank=True)
+    risk_score = models.PositiveSmallIntegerField(_("risk score"), default=0)
+    risk_signals = models.JSONField(_("risk signals"), default=list, blank=True)
+    risk_flagged = models.BooleanField(_("flagged for second-level review"), default=False)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     received_sha256 = models.CharField(_("SHA-256 of what was received"), max_length=64)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
@@ -234,3 +260,61 @@ class QueryLog(models.Model):
 
     def __str__(self):
         return f"{self.request_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RiskReview(models.Model):
+    """The second-level review (二级审核) of a flagged deduction (DOMAIN.md §6.4): an approver, who is neither the
+    operator nor the checker, lets it proceed, or holds it while the center asks the court to verify. The latest
+    review taken after the operator's latest preparation decides. Written only by judicial.services.risk."""
+
+    class Decision(models.TextChoices):
+        PROCEED = "proceed", _("Proceed: the checker may confirm")
+        VERIFY = "verify", _("Hold: ask the court to verify")
+
+    request = models.ForeignKey(JudicialRequest, on_delete=models.PROTECT, related_name="risk_reviews",
+                                verbose_name=_("judicial request"))
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("second-level reviewer"))
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
+    comment = models.CharField(_("comment"), max_length=500)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    business_date = models.DateField(_("business date"))
+
+    objects = StaffOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("second-level review")
+        verbose_name_plural = _("second-level reviews")
+        ordering = ["request", "id"]
+
+    def __str__(self):
+        return f"{self.request_id} {self.decision}"
+
+
+class RiskLetter(models.Model):
+    """A written objection or verification request (异议函 / 核实函) sent to the court about a flagged
+    deduction, with the SHA-256 of the letter as printed."""
+
+    class Kind(models.TextChoices):
+        VERIFICATION = "verification", _("Request to verify (核实函)")
+        OBJECTION = "objection", _("Written objection (书面异议)")
+
+    request = models.ForeignKey(JudicialRequest, on_delete=models.PROTECT, related_name="risk_letters",
+                                verbose_name=_("judicial request"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    number = models.CharField(_("letter number"), max_length=30, unique=True)
+    sent_on = models.DateField(_("sent on"))
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("sent by"))
+    content_sha256 = models.CharField(_("SHA-256 of the letter"), max_length=64)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    objects = StaffOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("letter to the court")
+        verbose_name_plural = _("letters to the court")
+        ordering = ["request", "id"]
+
+    def __str__(self):
+        return self.number

@@ -18,3 +18,19 @@ declare("judicial.max_freeze_months", "int", 36,
         _("Longest freeze period accepted in one request (months)"), min=1, max=120)
 declare("judicial.living_allowance", "decimal", "0.00",
         _("Amount a deduction leaves on the account for basic living (yuan)"), min="0", max="1000000")
+# Sham-lawsuit risk signals of a deduction request (DOMAIN.md §6.4), one value per rule of judicial.services.risk.
+declare("judicial.risk.balance_tolerance", "decimal", "0.05",
+        _("Risk: the debt is within this share of the balance (±)"), min="0", max="1")
+declare("judicial.risk.round_shares", "json", ["1/2", "1/3", "2/3", "1/4", "3/4"],
+        _("Risk: shares of the balance that count as an exact round share of it"))
+declare("judicial.risk.uncontested_basis", "json", ["consent", "judicial_confirmation", "payment_order"],
+        _("Risk: basis document types of a fast, uncontested procedure"))
+declare("judicial.risk.fast_enforcement_days", "int", 30,
+        _("Risk: ruling to enforcement application in fewer days than this"), min=1, max=3650)
+declare("judicial.risk.repeat_months", "int", 12, _("Risk: months looked back for repeated actors"), min=1, max=120)
+declare("judicial.risk.repeat_cases", "int", 1,
+        _("Risk: other cases naming the same applicant, lawyer, mediator or phone (at least)"), min=1, max=1000)
+declare("judicial.risk.repeat_court_cases", "int", 3,
+        _("Risk: other uncontested-basis deductions of the same court (at least)"), min=1, max=10000)
+declare("judicial.risk.flag_min_signals", "int", 1,
+        _("Risk: signals that flag a deduction for second-level review (at least)"), min=1, max=20)

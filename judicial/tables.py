@@ -42,3 +42,62 @@ class FreezeTable(Table):
         model = Freeze
         fields = ()
         empty_text = _("No freezes.")
+
+
+REVIEW_COLOURS = {"proceed": "success", "verify": "danger"}
+
+
+class SignalsColumn(tables.Column):
+    """The risk signals that fired, in Chinese, one per line (exported joined by "；")."""
+
+    def render(self, value):
+        from django.utils.html import format_html_join
+
+        return format_html_join("", '<div class="small">{}</div>', ((s.get("message", ""),) for s in value or ()))
+
+    def value(self, value):
+        return "；".join(s.get("message", "") for s in value or ())
+
+
+class ReviewColumn(tables.Column):
+    def render(self, value):
+        from django.utils.html import format_html
+
+        from judicial.models import RiskReview
+
+        label = dict(RiskReview.Decision.choices).get(value, value)
+        return format_html('<span class="badge text-bg-{}">{}</span>', REVIEW_COLOURS.get(value, "secondary"), label)
+
+    def value(self, value):
+        from judicial.models import RiskReview
+
+        return str(dict(RiskReview.Decision.choices).get(value, value or ""))
+
+
+class RegisterTable(Table):
+    """The register of judicial deductions (DOMAIN.md §6.4) with their basis documents and risk flags."""
+
+    received_on = tables.DateColumn(verbose_name=_("Received on"), format="Y-m-d")
+    court = tables.Column(verbose_name=_("Court"), accessor="court__name")
+    case_number = tables.Column(verbose_name=_("Case number"),
+                                linkify=("judicial:risk_case", {"pk": tables.A("pk")}))
+    number = tables.Column(verbose_name=_("Request number"))
+    person_name = tables.Column(verbose_name=_("Person"))
+    account = tables.Column(verbose_name=_("Account"), accessor="account__number")
+    basis_type = tables.Column(verbose_name=_("Basis document type"))
+    ruling_number = tables.Column(verbose_name=_("Ruling number"))
+    notice_number = tables.Column(verbose_name=_("Assistance notice number"))
+    ruling_date = tables.DateColumn(verbose_name=_("Ruling date"), format="Y-m-d")
+    creditor_name = tables.Column(verbose_name=_("Applicant"))
+    amount = MoneyColumn(verbose_name=_("Amount requested"))
+    actual_amount = MoneyColumn(verbose_name=_("Amount deducted"))
+    risk_score = tables.Column(verbose_name=_("Risk score"))
+    risk_signals = SignalsColumn(verbose_name=_("Risk signals"), orderable=False)
+    review_decision = ReviewColumn(verbose_name=_("Second-level review"))
+    state = BadgeColumn(verbose_name=_("State"), colours=STATE_COLOURS)
+
+    class Meta(Table.Meta):
+        model = JudicialRequest
+        fields = ()
+        attrs = {**Table.Meta.attrs, "id": "register"}
+        empty_text = _("No deductions.")

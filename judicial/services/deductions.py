@@ -63,6 +63,9 @@ def execute_deduct(req: JudicialRequest, actor) -> dict:
     amount, ground, refusal = deduction_check(req, balance=acc.balance, on=on)
     if refusal:
         raise Refusal(refusal)
+    from judicial.services.risk import require_second_review  # risk reads this module's withdrawal condition
+
+    require_second_review(req)  # a flagged deduction runs only after the second-level review let it proceed
     court = req.court
     purpose = _("Court deduction %(c)s %(n)s") % {"c": court.code, "n": req.case_number}
     instruction = ledger_services.create_payment(

@@ -17,6 +17,10 @@ FLOW = workflow.Workflow(
                             label=gettext_lazy("prepare")),
         workflow.Transition("confirm", (S.PREPARED,), S.EXECUTED, OFFICER, step=workflow.APPROVE,
                             label=gettext_lazy("confirm")),
+        # 二级审核 of a deduction flagged as a possible sham lawsuit (judicial.services.risk): the "review" step, by
+        # an approver other than the operator and the checker; the request stays prepared for the checker.
+        workflow.Transition("second_review", (S.PREPARED,), S.PREPARED, (roles.APPROVER,), step=workflow.REVIEW,
+                            label=gettext_lazy("second-level review")),
         workflow.Transition("refuse", (S.PREPARED,), S.REFUSED, OFFICER, step=workflow.APPROVE,
                             label=gettext_lazy("refuse")),
         workflow.Transition("send_back", (S.PREPARED,), S.RECEIVED, OFFICER, step=workflow.APPROVE,

@@ -13,7 +13,8 @@ from core import audit, bounds, roles, workflow
 from core.business_date import today
 from core.errors import Conflict, InvalidInput, StateError
 from core.identity import validate_resident_id
-from judicial.models import Authority, Channel, Court, Freeze, JudicialRequest, Measure
+from judicial.models import Authority, BasisType, Channel, Court, Freeze, JudicialRequest, Measure
+from judicial.services import risk
 from judicial.services.common import account_of, add_months, default_end, identify, live_freeze
 from judicial.services.flow import FLOW
 
@@ -23,6 +24,9 @@ TEXT_FIELDS = {  # field: (max length, required for)
     "judge_phone": (20, ""), "case_number": (80, "all"), "ruling_number": (80, "deduct"),
     "notice_number": (80, "deduct"), "account_number": (20, ""), "payee_name": (120, "deduct"),
     "payee_account": (40, "deduct"), "payee_bank": (120, ""), "original_number": (40, "renew unfreeze deduct"),
+    # the parties as the documents name them, for the sham-lawsuit signals (judicial.services.risk)
+    "creditor_name": (120, ""), "creditor_phone": (20, ""), "creditor_address": (200, ""), "lawyer": (120, ""),
+    "mediator": (120, ""),
 }
 RECEIVE_ROLES = (roles.JUDICIAL_OFFICER, roles.COURT_CLIENT)
 
@@ -85,6 +89,13 @@ def _clean(data: dict, court: Court) -> dict:
             errors["amount"] = [getattr(exc, "message", _("The amount must be greater than zero."))]
     elif measure in (Measure.FREEZE, Measure.DEDUCT):
         errors["amount"] = [_("The amount is required for this measure.")]
+    clean["basis_type"] = str(data.get("basis_type") or "").strip()
+    if clean["basis_type"] and clean["basis_type"] not in BasisType.values:
+        errors["basis_type"] = [_("Unknown basis document type.")]
+    clean["ruling_date"] = _date(data, "ruling_date", errors)
+    clean["enforcement_filed_on"] = _date(data, "enforcement_filed_on", errors)
+    if clean["ruling_date"] and clean["enforcement_filed_on"] and clean["enforcement_filed_on"] < clean["ruling_date"]:
+        errors["enforcement_filed_on"] = [_("The enforcement application cannot be before the ruling.")]
     clean["start_date"] = _date(data, "start_date", errors)
     clean["end_date"] = _date(data, "end_date", errors, ahead=12 * 10)
     if measure in (Measure.FREEZE, Measure.RENEW) and not errors:
@@ -182,6 +193,7 @@ def receive_request(*, actor, court: Court, data: dict, channel=Channel.COUNTER,
                            code="number_used") from None
         return first
     workflow.start(FLOW, req, state=JR.State.RECEIVED, actor=actor, action="receive")
+    risk.assess(req)
     audit.record(actor=actor, action="judicial.receive", obj=req,
                  after={"measure": req.measure, "court": court.code, "number": req.number, "sha256": digest,
                         "person": person.pk if person else None})

@@ -7,9 +7,10 @@ from django.test import override_settings
 from core.errors import InvalidInput
 from judicial import services
 from judicial.models import Freeze, JudicialRequest
+from judicial.services import risk
 from ledger import services as ledger_services
 from ledger.models import BankInstruction, Hold, JournalLine
-from tests.judicial.conftest import D, day, freeze, ledger, receive, run, system
+from tests.judicial.conftest import D, day, freeze, ledger, receive, system
 from withdrawals.models import Reason, WithdrawalApplication
 
 JR = JudicialRequest
@@ -23,8 +24,20 @@ def condition_met(*, account_id, on):
 
 
 def deduct(officers, court, account, original, amount, **kw):
-    return run(officers, court, account, "deduct", original_number=original.number, amount=amount,
-               **{**DOCS, **kw})
+    """Receive, prepare and confirm a deduction; one flagged as a possible sham lawsuit (e.g. the debt equals the
+    balance) is let through by a second-level reviewer first (tests/judicial/test_risk.py covers the gate)."""
+    req = receive(officers, court, account, "deduct", original_number=original.number, amount=amount,
+                  **{**DOCS, **kw})
+    req = services.prepare(actor=officers["op"], request=req)
+    if req.risk_flagged:
+        from django.contrib.auth import get_user_model
+
+        from core import roles
+        from tests.conftest import make_user
+
+        approver = get_user_model().objects.filter(username="j_appr").first() or make_user("j_appr", roles.APPROVER)
+        req = risk.second_review(actor=approver, request=req, decision="proceed", comment="已核对裁定，准予执行")
+    return services.confirm(actor=officers["chk"], request=req)
 
 
 def test_deduction_needs_ruling_and_notice(officers, court, funded):
