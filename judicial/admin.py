@@ -6,7 +6,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.readonly_admin import ReadOnlyAdminMixin, WorkflowStepsMixin
-from judicial.models import Court, Freeze, JudicialRequest, QueryLog
+from judicial.models import Court, Freeze, JudicialRequest, QueryLog, RiskLetter, RiskReview
 
 
 @admin.register(Court)
@@ -19,7 +19,7 @@ class CourtAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 class JudicialRequestAdmin(ReadOnlyAdminMixin, WorkflowStepsMixin, SimpleHistoryAdmin):
     list_display = ("court", "number", "measure", "authority", "case_number", "state", "amount", "actual_amount",
                     "received_on")
-    list_filter = ("measure", "state", "authority", "channel")
+    list_filter = ("measure", "state", "authority", "channel", "risk_flagged", "basis_type")
     search_fields = ("number", "case_number", "person_name")
     raw_id_fields = ("account", "original_freeze", "instruction", "operator", "checker", "received_by")
     readonly_fields = ("workflow_steps",)
@@ -37,3 +37,20 @@ class FreezeAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 class QueryLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("request", "viewer", "at", "business_date")
     raw_id_fields = ("request", "depositor", "viewer")
+
+
+@admin.register(RiskReview)
+class RiskReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Second-level reviews are taken on the deduction's risk page (judicial.services.risk), never here."""
+
+    list_display = ("request", "reviewer", "decision", "at")
+    list_filter = ("decision",)
+    raw_id_fields = ("request", "reviewer")
+
+
+@admin.register(RiskLetter)
+class RiskLetterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("number", "request", "kind", "sent_on", "sent_by")
+    list_filter = ("kind",)
+    search_fields = ("number",)
+    raw_id_fields = ("request", "sent_by")

@@ -44,6 +44,15 @@ def named_urls():
 
 def fill(name, kwarg, world, side):
     """A real id for ``kwarg`` of URL ``name``: a record of ``side`` (employer A and depositor 1)."""
+    if name.startswith("judicial:risk_"):  # a flagged deduction and its letter to the court, made once
+        if not hasattr(world, "risk_deduction"):
+            from tests.judicial.risk_world import flagged_deduction
+
+            world.risk_deduction = flagged_deduction(clerk=world.staff[roles.CLERK],
+                                                     officer=world.staff[roles.JUDICIAL_OFFICER],
+                                                     approver=world.staff[roles.APPROVER])
+        req, letter = world.risk_deduction
+        return letter.number if kwarg == "number" else req.pk
     if kwarg == "number" and name.startswith(("loans:", "loans_portal:")):
         is_contract = name in ("loans:contract", "loans_portal:contract", "loans:repayment", "loans:release",
                                "loans_portal:fund_repay", "loans_portal:prepayment", "loans_portal:prepayment_cancel")
