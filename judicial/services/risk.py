@@ -172,8 +172,9 @@ class DebtNearBalance(Rule):
         tolerance = ctx.p["judicial.risk.balance_tolerance"]
         values = {"a": format_yuan(ctx.amount), "b": format_yuan(ctx.balance)}
         if abs(ctx.amount - ctx.balance) <= ctx.balance * tolerance:
+            percent = f"{(tolerance * 100).normalize():f}"
             return True, _("The amount to deduct (%(a)s) is within %(t)s%% of the whole balance (%(b)s): the "
-                           "debt looks made to measure for the fund account.") % {**values, "t": f"{tolerance * 100:g}"}
+                           "debt looks made to measure for the fund account.") % {**values, "t": percent}
         for share in ctx.p["judicial.risk.round_shares"]:
             try:
                 fraction = Fraction(str(share))

@@ -86,6 +86,7 @@ def test_the_hanchuan_case_pattern_fires_every_signal(officers, court, clerk):
     assert req.risk_score == 10 and req.risk_flagged is True
     messages = {s["code"]: s["message"] for s in req.risk_signals}
     assert "200,000.00" in messages["debt_near_balance"] and "203,500.00" in messages["debt_near_balance"]
+    assert "不超过 5%" in messages["debt_near_balance"]
     assert "司法确认" in messages["uncontested_basis"]
     assert "4" in messages["fast_enforcement"] and "2026-09-23" in messages["fast_enforcement"]
     assert "提取条件" in messages["no_withdrawal_condition"]
