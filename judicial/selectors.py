@@ -40,3 +40,19 @@ def state_counts(*, viewer) -> dict:
     roles.require_role(viewer, *WORKBENCH_ROLES)
     return dict(JudicialRequest.objects.visible_to(viewer).values_list("state").annotate(n=Count("id"))
                 .values_list("state", "n"))
+
+
+def answer_due(req: JudicialRequest) -> datetime.date:
+    """The day by which the court must have the receipt (policy ``judicial.answer_days`` after receipt)."""
+    from core import policy
+
+    return req.received_on + datetime.timedelta(days=policy.get("judicial.answer_days", on=req.received_on))
+
+
+def court_request(*, court, number) -> JudicialRequest | None:
+    """One of ``court``'s own requests by its number (another court's is never found)."""
+    number = str(number or "").strip()
+    if not number or len(number) > 40:
+        return None
+    return (JudicialRequest.objects.filter(court=court, number=number)
+            .select_related("court", "operator", "checker", "original_freeze__request", "freeze__request").first())
