@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.readonly_admin import ReadOnlyAdminMixin, WorkflowStepsMixin
 from core.errors import ApplicationError
+from core.readonly_admin import ReadOnlyAdminMixin, WorkflowStepsMixin
 from judicial.models import Court, CourtCredential, Freeze, JudicialRequest, QueryLog
 from judicial.services import credentials
 

@@ -281,3 +281,6 @@ class SeenNonce(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["credential", "nonce"], name="court_nonce_once")]
         indexes = [models.Index(fields=["expires_at"], name="court_nonce_expiry_idx")]
+
+    def __str__(self):
+        return f"{self.credential_id} {self.nonce}"
