@@ -227,3 +227,12 @@ def test_the_schema_documents_the_court_api_and_its_signature(client):
     assert "X-Court-Timestamp" in scheme["description"] and "HMAC-SHA256" in scheme["description"]
     post_op = schema["paths"]["/api/v1/judicial/requests/"]["post"]
     assert {"201", "200", "400", "401", "409"} <= set(post_op["responses"])
+
+
+def test_the_signing_test_client_is_accepted(court, funded, key):
+    from tests.judicial.court_client import CourtClient
+
+    client = CourtClient(*key)
+    res = client.post(URL, data=json.dumps(request_data(funded, "query")), content_type="application/json")
+    assert res.status_code == 201
+    assert client.get(f"{URL}{res.json()['number']}/").json()["state"] == "received"
