@@ -236,3 +236,19 @@ def test_the_signing_test_client_is_accepted(court, funded, key):
     res = client.post(URL, data=json.dumps(request_data(funded, "query")), content_type="application/json")
     assert res.status_code == 201
     assert client.get(f"{URL}{res.json()['number']}/").json()["state"] == "received"
+
+
+def test_an_administrator_issues_a_key_in_admin_and_sees_the_secret_once(client, court, admin_user):
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save(update_fields=["is_staff", "is_superuser"])
+    client.force_login(admin_user)
+    res = client.post("/admin/judicial/court/", {"action": "issue_api_key", "_selected_action": [court.pk]})
+    assert res.status_code == 200
+    credential = CourtCredential.objects.get(court=court, active=True)
+    html = res.content.decode()
+    assert credential.key_id in html and credentials.secret_of(credential) in html
+    listing = client.get(f"/admin/judicial/courtcredential/{credential.pk}/change/").content.decode()
+    assert credentials.secret_of(credential) not in listing and credential.salt not in listing
+    client.post("/admin/judicial/courtcredential/", {"action": "revoke", "_selected_action": [credential.pk]})
+    credential.refresh_from_db()
+    assert not credential.active and credential.revoked_by == admin_user
