@@ -45,7 +45,7 @@ class SignatureError(ApplicationError):
 
 
 def _server_key() -> bytes:
-    return (getattr(settings, "COURT_API_KEY", "") or settings.SECRET_KEY).encode()
+    return (settings.COURT_API_KEY or settings.SECRET_KEY).encode()
 
 
 def secret_of(credential: CourtCredential) -> str:
