@@ -234,3 +234,53 @@ class QueryLog(models.Model):
 
     def __str__(self):
         return f"{self.request_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CourtCredential(models.Model):
+    """A court's API key: the key id it sends with each request and the secret it signs them with (HMAC-SHA256).
+
+    The secret is never stored. It is derived from the key id and a random salt with a server key
+    (``settings.COURT_API_KEY``, by default the SECRET_KEY) and shown once, when an administrator issues the key
+    in admin; a copy of the database alone cannot sign a request. Rotating issues a new key and revokes the old
+    one; a revoked key is refused at once. Requests act as the key's API user (role ``api_court``)."""
+
+    court = models.ForeignKey(Court, on_delete=models.PROTECT, related_name="credentials", verbose_name=_("court"))
+    key_id = models.CharField(_("key id"), max_length=40, unique=True)
+    salt = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="court_credentials",
+                             verbose_name=_("API user"))
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("issued by"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("revoked by"))
+
+    objects = StaffOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("court API key")
+        verbose_name_plural = _("court API keys")
+        ordering = ["court", "-id"]
+
+    def __str__(self):
+        return f"{self.court.code} {self.key_id}"
+
+
+class SeenNonce(models.Model):
+    """The nonces of signed court requests seen while their timestamp is still accepted: the same nonce again
+    is a replay. Rows past ``expires_at`` are deleted as new requests arrive."""
+
+    credential = models.ForeignKey(CourtCredential, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+
+    objects = StaffOnlyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["credential", "nonce"], name="court_nonce_once")]
+        indexes = [models.Index(fields=["expires_at"], name="court_nonce_expiry_idx")]
+
+    def __str__(self):
+        return f"{self.credential_id} {self.nonce}"

@@ -18,3 +18,7 @@ declare("judicial.max_freeze_months", "int", 36,
         _("Longest freeze period accepted in one request (months)"), min=1, max=120)
 declare("judicial.living_allowance", "decimal", "0.00",
         _("Amount a deduction leaves on the account for basic living (yuan)"), min="0", max="1000000")
+# DOMAIN.md §6.3 point 6: the receipt (回执) goes back "within the time limit"; the limit is set by the local
+# court-center agreement, not by a national rule, so it is a policy value (calendar days after receipt).
+declare("judicial.answer_days", "int", 3, _("Days after receipt within which the court gets the receipt"),
+        min=0, max=30)

@@ -16,7 +16,17 @@ def requests(*, viewer, state=None):
     qs = JudicialRequest.objects.visible_to(viewer).select_related("court", "account", "operator")
     if state in JudicialRequest.State.values:
         qs = qs.filter(state=state)
-    return qs.order_by("received_on", "id")
+    return qs.annotate(answer_due=_due()).order_by("received_on", "id")
+
+
+def _due():
+    """``received_on`` + the answer days in force today, as a column (one policy read for the whole list)."""
+    from django.db.models import DateField, ExpressionWrapper, F
+
+    from core import policy
+
+    days = datetime.timedelta(days=policy.get("judicial.answer_days"))
+    return ExpressionWrapper(F("received_on") + days, output_field=DateField())
 
 
 def expiring_freezes(*, viewer, within_days=EXPIRING_DAYS):
@@ -40,3 +50,38 @@ def state_counts(*, viewer) -> dict:
     roles.require_role(viewer, *WORKBENCH_ROLES)
     return dict(JudicialRequest.objects.visible_to(viewer).values_list("state").annotate(n=Count("id"))
                 .values_list("state", "n"))
+
+
+def answer_due(req: JudicialRequest) -> datetime.date:
+    """The day by which the court must have the receipt (policy ``judicial.answer_days`` after receipt)."""
+    from core import policy
+
+    return req.received_on + datetime.timedelta(days=policy.get("judicial.answer_days", on=req.received_on))
+
+
+def court_request(*, court, number) -> JudicialRequest | None:
+    """One of ``court``'s own requests by its number (another court's is never found)."""
+    number = str(number or "").strip()
+    if not number or len(number) > 40:
+        return None
+    return (JudicialRequest.objects.filter(court=court, number=number)
+            .select_related("court", "operator", "checker", "original_freeze__request", "freeze__request").first())
+
+
+def request_page(*, viewer, pk) -> dict | None:
+    """One request with what the officer and the checker need: the prepared effect, the freeze and the actions
+    the viewer may take now (the operator of a prepared request cannot confirm it)."""
+    roles.require_role(viewer, *WORKBENCH_ROLES)
+    req = (JudicialRequest.objects.visible_to(viewer).select_related(
+        "court", "account", "operator", "checker", "original_freeze__request", "freeze__request")
+        .filter(pk=pk).first())
+    if req is None:
+        return None
+    actions = []
+    if roles.has_role(viewer, roles.JUDICIAL_OFFICER):
+        if req.state == JudicialRequest.State.RECEIVED:
+            actions = ["prepare"]
+        elif req.state == JudicialRequest.State.PREPARED and req.operator_id != viewer.pk:
+            actions = ["confirm", "refuse", "send_back"]
+    return {"req": req, "freeze": getattr(req, "freeze", None) or req.original_freeze, "actions": actions,
+            "answer_due": answer_due(req), "overdue": req.answered_at is None and answer_due(req) < today()}

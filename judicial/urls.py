@@ -1,8 +1,12 @@
+from core import roles
 from core.access import page
 from judicial.selectors import WORKBENCH_ROLES
-from judicial.views import workbench
+from judicial.views import handling, workbench
 
 app_name = "judicial"
 urlpatterns = [
     page("", workbench.workbench, name="workbench", allow=WORKBENCH_ROLES),
+    page("requests/<int:pk>/", handling.detail, name="request", allow=WORKBENCH_ROLES),
+    page("requests/<int:pk>/receipt/", handling.receipt, name="receipt", allow=WORKBENCH_ROLES),
+    page("requests/<int:pk>/<slug:action>/", handling.act, name="act", allow=(roles.JUDICIAL_OFFICER,)),
 ]
