@@ -6,7 +6,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.readonly_admin import ReadOnlyAdminMixin, WorkflowStepsMixin
-from judicial.models import Court, Freeze, JudicialRequest, QueryLog
+from judicial.models import Court, Freeze, JudicialDocument, JudicialRequest, QueryLog
 
 
 @admin.register(Court)
@@ -37,3 +37,8 @@ class FreezeAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 class QueryLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("request", "viewer", "at", "business_date")
     raw_id_fields = ("request", "depositor", "viewer")
+
+
+@admin.register(JudicialDocument)
+class JudicialDocumentAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ("request", "doc_type", "sha256", "size", "uploaded_by", "uploaded_at")

@@ -18,3 +18,5 @@ declare("judicial.max_freeze_months", "int", 36,
         _("Longest freeze period accepted in one request (months)"), min=1, max=120)
 declare("judicial.living_allowance", "decimal", "0.00",
         _("Amount a deduction leaves on the account for basic living (yuan)"), min="0", max="1000000")
+declare("judicial.document_max_mb", "int", 10, _("Largest scanned court document accepted at the counter (MB)"),
+        min=1, max=50)

@@ -1,8 +1,12 @@
+from core import roles
 from core.access import page
 from judicial.selectors import WORKBENCH_ROLES
-from judicial.views import workbench
+from judicial.views import counter, workbench
 
 app_name = "judicial"
 urlpatterns = [
     page("", workbench.workbench, name="workbench", allow=WORKBENCH_ROLES),
+    page("paper/new/", counter.paper_new, name="paper_new", allow=(roles.JUDICIAL_OFFICER,)),
+    page("paper/<int:pk>/", counter.paper_detail, name="paper", allow=WORKBENCH_ROLES),
+    page("documents/<int:pk>/", counter.document, name="document", allow=WORKBENCH_ROLES),
 ]
