@@ -307,6 +307,9 @@ LOAN_OFFSET_CONTRACTS = "withdrawals.selectors.loan_offset_contracts"
 LOAN_PROPERTY_SOURCE = "withdrawals.selectors.homes_owned"
 # The withdrawal ground a person meets now, for court deductions (judicial may not import withdrawals).
 JUDICIAL_WITHDRAWAL_CONDITION_SOURCE = "withdrawals.selectors.judicial_withdrawal_condition"
+# Panels of higher layers on the staff account page (accounts may not import them): each callable takes the viewer
+# and the account and returns None or a dict with the "template" to include and its context.
+ACCOUNT_PAGE_PANELS = ["judicial.selectors.account_panel"]
 
 SESSION_COOKIE_HTTPONLY = True
 # The largest request body accepted (MB), refused before it is read: room for an application's scans.

@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.errors import ApplicationError
 from core.readonly_admin import ReadOnlyAdminMixin, WorkflowStepsMixin
-from judicial.models import Court, CourtCredential, Freeze, JudicialRequest, QueryLog
+from judicial.models import Court, CourtCredential, Freeze, JudicialDocument, JudicialRequest, QueryLog
 from judicial.services import credentials
 
 
@@ -77,3 +77,8 @@ class FreezeAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 class QueryLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("request", "viewer", "at", "business_date")
     raw_id_fields = ("request", "depositor", "viewer")
+
+
+@admin.register(JudicialDocument)
+class JudicialDocumentAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ("request", "doc_type", "sha256", "size", "uploaded_by", "uploaded_at")

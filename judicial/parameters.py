@@ -22,3 +22,5 @@ declare("judicial.living_allowance", "decimal", "0.00",
 # court-center agreement, not by a national rule, so it is a policy value (calendar days after receipt).
 declare("judicial.answer_days", "int", 3, _("Days after receipt within which the court gets the receipt"),
         min=0, max=30)
+declare("judicial.document_max_mb", "int", 10, _("Largest scanned court document accepted at the counter (MB)"),
+        min=1, max=50)
