@@ -78,4 +78,10 @@ def setup_django(url):
     from core import dbserver
 
     print(f"server: {dbserver.describe(connection)}", flush=True)
+    with connection.cursor() as cur:  # the settings a bulk load depends on most (docs/operations.md)
+        cur.execute(
+            "SELECT string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name) FROM pg_settings"
+            " WHERE name IN ('shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'synchronous_commit')"
+        )
+        print(f"server settings: {cur.fetchone()[0]}", flush=True)
     call_command("migrate", verbosity=0)

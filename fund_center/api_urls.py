@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("deposits.api.urls")),
     path("", include("withdrawals.api.urls")),
     path("", include("loans.api.urls")),
+    path("", include("judicial.api.urls")),
 ]

@@ -41,6 +41,9 @@ if not SECRET_KEY:
         SECRET_KEY = "insecure-development-key-do-not-use-in-production"
     else:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+# The key court API secrets are derived from (judicial.services.credentials); SECRET_KEY when unset. Changing it
+# invalidates every court's key.
+COURT_API_KEY = os.environ.get("COURT_API_KEY", "")
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
@@ -304,6 +307,9 @@ LOAN_OFFSET_CONTRACTS = "withdrawals.selectors.loan_offset_contracts"
 LOAN_PROPERTY_SOURCE = "withdrawals.selectors.homes_owned"
 # The withdrawal ground a person meets now, for court deductions (judicial may not import withdrawals).
 JUDICIAL_WITHDRAWAL_CONDITION_SOURCE = "withdrawals.selectors.judicial_withdrawal_condition"
+# Panels of higher layers on the staff account page (accounts may not import them): each callable takes the viewer
+# and the account and returns None or a dict with the "template" to include and its context.
+ACCOUNT_PAGE_PANELS = ["judicial.selectors.account_panel"]
 
 SESSION_COOKIE_HTTPONLY = True
 # The largest request body accepted (MB), refused before it is read: room for an application's scans.

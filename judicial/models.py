@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Depositor, FundAccount
+from core import roles
 from core.money import MoneyField
 from core.visibility import StaffOnlyQuerySet, VisibleQuerySet
 from ledger.models import BankInstruction, Hold
@@ -145,6 +146,16 @@ class JudicialRequest(models.Model):
                                 related_name="+", verbose_name=_("checker"))
     instruction = models.OneToOneField(BankInstruction, null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="judicial_request", verbose_name=_("bank instruction"))
+    # A paper request at the counter (DOMAIN.md §6.3 point 1): the two court officers who brought it in person,
+    # each with a work card (工作证) and an enforcement-officer certificate (执行公务证).
+    officer1_name = models.CharField(_("first officer's name"), max_length=60, blank=True)
+    officer1_work_card = models.CharField(_("first officer's work-card number"), max_length=40, blank=True)
+    officer1_certificate = models.CharField(_("first officer's enforcement-certificate number"), max_length=40,
+                                            blank=True)
+    officer2_name = models.CharField(_("second officer's name"), max_length=60, blank=True)
+    officer2_work_card = models.CharField(_("second officer's work-card number"), max_length=40, blank=True)
+    officer2_certificate = models.CharField(_("second officer's enforcement-certificate number"), max_length=40,
+                                            blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
@@ -260,6 +271,99 @@ class QueryLog(models.Model):
 
     def __str__(self):
         return f"{self.request_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CourtCredential(models.Model):
+    """A court's API key: the key id it sends with each request and the secret it signs them with (HMAC-SHA256).
+
+    The secret is never stored. It is derived from the key id and a random salt with a server key
+    (``settings.COURT_API_KEY``, by default the SECRET_KEY) and shown once, when an administrator issues the key
+    in admin; a copy of the database alone cannot sign a request. Rotating issues a new key and revokes the old
+    one; a revoked key is refused at once. Requests act as the key's API user (role ``api_court``)."""
+
+    court = models.ForeignKey(Court, on_delete=models.PROTECT, related_name="credentials", verbose_name=_("court"))
+    key_id = models.CharField(_("key id"), max_length=40, unique=True)
+    salt = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="court_credentials",
+                             verbose_name=_("API user"))
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("issued by"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("revoked by"))
+
+    objects = StaffOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("court API key")
+        verbose_name_plural = _("court API keys")
+        ordering = ["court", "-id"]
+
+    def __str__(self):
+        return f"{self.court.code} {self.key_id}"
+
+
+class SeenNonce(models.Model):
+    """The nonces of signed court requests seen while their timestamp is still accepted: the same nonce again
+    is a replay. Rows past ``expires_at`` are deleted as new requests arrive."""
+
+    credential = models.ForeignKey(CourtCredential, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+
+    objects = StaffOnlyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["credential", "nonce"], name="court_nonce_once")]
+        indexes = [models.Index(fields=["expires_at"], name="court_nonce_expiry_idx")]
+
+    def __str__(self):
+        return f"{self.credential_id} {self.nonce}"
+
+
+class JudicialDocumentType(models.TextChoices):
+    RULING = "ruling", _("Ruling (裁定书)")
+    NOTICE = "notice", _("Assistance notice (协助执行通知书)")
+
+
+class JudicialDocumentQuerySet(StaffOnlyQuerySet):
+    """Court documents are seen by judicial staff only (officers and auditors), never by other staff or the
+    depositor."""
+
+    staff_roles = (roles.JUDICIAL_OFFICER, roles.AUDITOR, roles.SYSADMIN)
+
+
+class JudicialDocument(models.Model):
+    """A scanned document of a paper request (the ruling, the assistance notice), judged by its content
+    (``core.uploads.check_scan``) and stored under a random name with its SHA-256; never changed."""
+
+    request = models.ForeignKey(JudicialRequest, on_delete=models.PROTECT, related_name="documents",
+                                verbose_name=_("judicial request"))
+    doc_type = models.CharField(_("document type"), max_length=10, choices=JudicialDocumentType.choices)
+    file = models.FileField(_("file"), upload_to="judicial/%Y/%m/")
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    original_name = models.CharField(_("uploaded as"), max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = JudicialDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("judicial document")
+        verbose_name_plural = _("judicial documents")
+        ordering = ["request", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(size__gt=0), name="judicial_document_not_empty"),
+            models.UniqueConstraint(fields=["request", "doc_type"], name="judicial_document_one_per_type"),
+        ]
+
+    def __str__(self):
+        return f"{self.request_id} {self.get_doc_type_display()}"
 
 
 class RiskReview(models.Model):

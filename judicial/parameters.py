@@ -18,6 +18,12 @@ declare("judicial.max_freeze_months", "int", 36,
         _("Longest freeze period accepted in one request (months)"), min=1, max=120)
 declare("judicial.living_allowance", "decimal", "0.00",
         _("Amount a deduction leaves on the account for basic living (yuan)"), min="0", max="1000000")
+# DOMAIN.md §6.3 point 6: the receipt (回执) goes back "within the time limit"; the limit is set by the local
+# court-center agreement, not by a national rule, so it is a policy value (calendar days after receipt).
+declare("judicial.answer_days", "int", 3, _("Days after receipt within which the court gets the receipt"),
+        min=0, max=30)
+declare("judicial.document_max_mb", "int", 10, _("Largest scanned court document accepted at the counter (MB)"),
+        min=1, max=50)
 # Sham-lawsuit risk signals of a deduction request (DOMAIN.md §6.4), one value per rule of judicial.services.risk.
 declare("judicial.risk.balance_tolerance", "decimal", "0.05",
         _("Risk: the debt is within this share of the balance (±)"), min="0", max="1")

@@ -54,6 +54,7 @@ class World:
     b: Side
     staff: dict = field(default_factory=dict)
     bank_line: BankStatementLine = None
+    judicial_request: object = None
 
 
 def _side(tag, clerk, bank, n):
@@ -121,4 +122,17 @@ def build() -> World:
     (world.bank_line,) = factories.statement(bank_account=bank, rows=[{
         "bank_reference": "ACCESS-1", "value_date": "2026-11-15", "direction": "C", "amount": "123.45",
         "remark": "unknown payer", "counterparty_name": "某人"}])
+    world.judicial_request = _judicial_request(staff[roles.JUDICIAL_OFFICER], world.a)
     return world
+
+
+def _judicial_request(officer, side):
+    from judicial import services as judicial_services
+
+    court = judicial_services.register_court(
+        actor=officer, code="4403050", name="示范市南山区人民法院", enforcement_account_name="执行款专户",
+        enforcement_account_number="44201500000000001", enforcement_bank="建设银行南山支行")
+    person = side.account.depositor
+    return judicial_services.receive_request(actor=officer, court=court, data={
+        "number": "ACCESS-Q1", "measure": "query", "person_name": person.name, "id_number": person.id_number,
+        "judge": "李法官", "case_number": "(2026)粤0305执1号"})

@@ -1,8 +1,10 @@
 """Counter pages for depositors and their personal fund accounts: search, open, seal, unseal. Thin:
 parse, call one service (or selector), render; a business error is shown next to the form fields it concerns."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from accounts import forms, selectors, services
@@ -29,9 +31,11 @@ def search_results(request):
 def account_detail(request, number):
     account = get_object_or_404(selectors.fund_accounts(viewer=request.user), number=number)
     detail = selectors.account_detail(viewer=request.user, account=account)
+    panels = [panel for path in getattr(settings, "ACCOUNT_PAGE_PANELS", ())
+              if (panel := import_string(path)(viewer=request.user, account=account))]
     return list_page(request, "accounts/account_detail.html", table=LedgerLineTable(detail.lines),
                      filename=f"account-{account.number}", per_page=LEDGER_LINES_PER_PAGE,
-                     context={"detail": detail, "account": account})
+                     context={"detail": detail, "account": account, "panels": panels})
 
 
 def account_new(request):

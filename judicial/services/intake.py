@@ -161,8 +161,10 @@ def _resolve(clean, court):
 
 
 @transaction.atomic
-def receive_request(*, actor, court: Court, data: dict, channel=Channel.COUNTER, raw: bytes | None = None):
-    """Store a request as received and return it. The same court and request number again returns the first
+def receive_request(*, actor, court: Court, data: dict, channel=Channel.COUNTER, raw: bytes | None = None,
+                    extra: dict | None = None):
+    """Store a request as received and return it. ``extra``: fields the channel checked itself (the counter's two
+    officers), stored with the request. The same court and request number again returns the first
     request (idempotent) when the content is the same, and is a conflict otherwise (a correction is a new
     request with a new number). Anything invalid is refused with every field's problem and nothing stored."""
     roles.require_role(actor, *RECEIVE_ROLES)
@@ -185,7 +187,7 @@ def receive_request(*, actor, court: Court, data: dict, channel=Channel.COUNTER,
         with transaction.atomic():
             req = JR.objects.create(
                 court=court, channel=channel, received_sha256=digest, received_on=today(), received_by=actor,
-                account=account, original_freeze=original, **clean)
+                account=account, original_freeze=original, **clean, **(extra or {}))
     except IntegrityError:  # the same number arrived concurrently: the first one is the answer
         first = JR.objects.get(court=court, number=number)
         if first.received_sha256 != digest:

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.shortcuts import render
 
 from deposits.services import interest as deposit_interest
+from judicial import selectors as judicial_selectors
 from loans import selectors as loan_selectors
 from portal import selectors
 
@@ -15,6 +16,7 @@ def home(request):
         "account": account, "depositor": account.depositor, "holds": selectors.holds(account, viewer=request.user),
         "deposits": selectors.deposit_history(account, viewer=request.user, limit=12),
         "loans": list(loan_selectors.disbursed_contracts(viewer=request.user)),
+        "freezes": judicial_selectors.freezes_in_force(account, viewer=request.user),
     })
 
 

@@ -22,13 +22,16 @@ from accounts import services as account_services
 from core.actors import system_actor
 from core.business_date import set_business_date
 from deposits.services import remittance as remittances
+from judicial import services as judicial_services
+from judicial.services import credentials
 from tests import factories
 from tests.conftest import make_user
+from tests.judicial.court_client import CourtClient
 
 EXAMPLES = 60
 # The public loan calculator is called without a token (anonymous).
 AUDIENCE = {"/api/v1/employer/": "agent", "/api/v1/bank/": "bank", "/api/v1/depositor/": "depositor",
-            "/api/v1/loans/calculator/": None}
+            "/api/v1/loans/calculator/": None, "/api/v1/judicial/": "court"}
 
 
 def _spec():
@@ -62,10 +65,17 @@ def world(clerk):
         name: Token.objects.create(user=user).key
         for name, user in (("agent", agent), ("bank", make_user("bankbot", "api_bank")), ("depositor", depositor))
     }
+    officer = make_user("judicial-fuzz", "judicial_officer")
+    court = judicial_services.register_court(
+        actor=officer, code="4403050", name="示范市南山区人民法院", enforcement_account_name="执行款专户",
+        enforcement_account_number="44201500000000001", enforcement_bank="建设银行南山支行")
+    tokens["court"] = credentials.issue_credential(actor=make_user("admin-fuzz", "system_admin"), court=court)
     return {"tokens": tokens, "reference": remittance.reference, "bank": bank.number, "account": account.number}
 
 
 def _client(token):
+    if isinstance(token, tuple):  # a court signs its requests with its key
+        return CourtClient(*token, HTTP_ACCEPT_LANGUAGE="zh-hans")
     client = APIClient(HTTP_ACCEPT_LANGUAGE="zh-hans")
     if token:
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
