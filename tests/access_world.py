@@ -55,6 +55,7 @@ class World:
     staff: dict = field(default_factory=dict)
     bank_line: BankStatementLine = None
     judicial_request: object = None
+    judicial_document: object = None
 
 
 def _side(tag, clerk, bank, n):
@@ -123,7 +124,16 @@ def build() -> World:
         "bank_reference": "ACCESS-1", "value_date": "2026-11-15", "direction": "C", "amount": "123.45",
         "remark": "unknown payer", "counterparty_name": "某人"}])
     world.judicial_request = _judicial_request(staff[roles.JUDICIAL_OFFICER], world.a)
+    world.judicial_document = _judicial_document(staff[roles.JUDICIAL_OFFICER], world.judicial_request)
     return world
+
+
+def _judicial_document(officer, request):
+    from judicial.models import JudicialDocument
+
+    return JudicialDocument.objects.create(
+        request=request, doc_type="notice", sha256="0" * 64, size=15, uploaded_by=officer,
+        file=SimpleUploadedFile("协助执行通知书.pdf", b"%PDF-1.4 notice", content_type="application/pdf"))
 
 
 def _judicial_request(officer, side):

@@ -66,6 +66,8 @@ def fill(name, kwarg, world, side):
         return side.employer.account_number
     if kwarg == "action":
         return "review"
+    if kwarg == "pk" and name == "judicial:document":
+        return world.judicial_document.pk
     if kwarg == "pk" and name.startswith("judicial:"):
         return world.judicial_request.pk
     if kwarg == "pk" and name in ("loans:document", "loans_portal:document"):
