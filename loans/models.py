@@ -49,22 +49,25 @@ class FemaleCategory(models.TextChoices):
     WORKER = "worker", _("Worker (50 → 55)")
 
 
-def _party_of(user):
-    """Applications on which ``user``'s depositor is the spouse or a co-borrower."""
-    return Exists(LoanParty.objects.filter(application=OuterRef("pk"), depositor__user=user))
-
-
-class LoanApplicationQuerySet(VisibleQuerySet):
-    """Staff see every application; a depositor those they borrow on: as borrower, spouse or co-borrower."""
+class PartyVisibleQuerySet(VisibleQuerySet):
+    """Staff see every row; a depositor the rows of the applications they borrow on: as borrower
+    (``depositor_path``) or as spouse or co-borrower (a party of the application at ``application_path``)."""
 
     staff_roles = STAFF_LOAN_ROLES
-    depositor_path = "borrower__user"
+    application_path = "pk"
 
     def own_rows(self, user):
         condition = super().own_rows(user)
         if condition is None:
             return None
-        return condition | Q(_party_of(user))
+        parties = LoanParty.objects.filter(application=OuterRef(self.application_path), depositor__user=user)
+        return condition | Q(Exists(parties))
+
+
+class LoanApplicationQuerySet(PartyVisibleQuerySet):
+    """Staff see every application; a depositor those they borrow on: as borrower, spouse or co-borrower."""
+
+    depositor_path = "borrower__user"
 
 
 class LoanApplication(models.Model):
@@ -379,16 +382,9 @@ class EscrowAccount(models.Model):
         return f"{self.name} {self.number}"
 
 
-class LoanContractQuerySet(VisibleQuerySet):
-    staff_roles = STAFF_LOAN_ROLES
+class LoanContractQuerySet(PartyVisibleQuerySet):
     depositor_path = "borrower__user"
-
-    def own_rows(self, user):
-        condition = super().own_rows(user)
-        if condition is None:
-            return None
-        parties = LoanParty.objects.filter(application=OuterRef("application_id"), depositor__user=user)
-        return condition | Q(Exists(parties))
+    application_path = "application_id"
 
 
 class LoanContract(models.Model):
@@ -494,16 +490,9 @@ class LoanContract(models.Model):
         return f"{self.number} {self.principal}"
 
 
-class ScheduleInstallmentQuerySet(VisibleQuerySet):
-    staff_roles = STAFF_LOAN_ROLES
+class ScheduleInstallmentQuerySet(PartyVisibleQuerySet):
     depositor_path = "contract__borrower__user"
-
-    def own_rows(self, user):
-        condition = super().own_rows(user)
-        if condition is None:
-            return None
-        parties = LoanParty.objects.filter(application=OuterRef("contract__application_id"), depositor__user=user)
-        return condition | Q(Exists(parties))
+    application_path = "contract__application_id"
 
 
 class ScheduleInstallment(models.Model):
@@ -567,16 +556,9 @@ class ScheduleInstallment(models.Model):
         return f"{self.contract_id} #{self.number} {self.due_date} {self.payment}"
 
 
-class LoanRepaymentQuerySet(VisibleQuerySet):
-    staff_roles = STAFF_LOAN_ROLES
+class LoanRepaymentQuerySet(PartyVisibleQuerySet):
     depositor_path = "contract__borrower__user"
-
-    def own_rows(self, user):
-        condition = super().own_rows(user)
-        if condition is None:
-            return None
-        parties = LoanParty.objects.filter(application=OuterRef("contract__application_id"), depositor__user=user)
-        return condition | Q(Exists(parties))
+    application_path = "contract__application_id"
 
 
 class LoanRepayment(models.Model):
@@ -751,19 +733,12 @@ class LoanDocumentType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class LoanDocumentQuerySet(VisibleQuerySet):
+class LoanDocumentQuerySet(PartyVisibleQuerySet):
     """Staff see every document; a depositor those of the applications they borrow on (borrower, spouse or
     co-borrower)."""
 
-    staff_roles = STAFF_LOAN_ROLES
     depositor_path = "application__borrower__user"
-
-    def own_rows(self, user):
-        condition = super().own_rows(user)
-        if condition is None:
-            return None
-        parties = LoanParty.objects.filter(application=OuterRef("application_id"), depositor__user=user)
-        return condition | Q(Exists(parties))
+    application_path = "application_id"
 
 
 class LoanDocument(models.Model):
@@ -802,16 +777,9 @@ class LoanDocument(models.Model):
         return self.file.name.rsplit("/", 1)[-1]
 
 
-class PrepaymentRequestQuerySet(VisibleQuerySet):
-    staff_roles = STAFF_LOAN_ROLES
+class PrepaymentRequestQuerySet(PartyVisibleQuerySet):
     depositor_path = "contract__borrower__user"
-
-    def own_rows(self, user):
-        condition = super().own_rows(user)
-        if condition is None:
-            return None
-        parties = LoanParty.objects.filter(application=OuterRef("contract__application_id"), depositor__user=user)
-        return condition | Q(Exists(parties))
+    application_path = "contract__application_id"
 
 
 class PrepaymentRequest(models.Model):
