@@ -45,6 +45,12 @@ BEAT_SCHEDULE = {
         "task": "deposits.settle_interest",
         "schedule": crontab(month_of_year=7, day_of_month=1, hour=0, minute=30),
     },
+    # Daily, after midnight: the loan installments whose due date comes within the horizon are stored from their
+    # schedule plans (loans.models.SchedulePlan); idempotent.
+    "loans-extend-schedules-daily": {
+        "task": "loans.extend_schedules",
+        "schedule": crontab(hour=0, minute=40),
+    },
     # Daily, early: the bank debit orders (批量代扣) of the loan installments due today; idempotent, resumable.
     "loans-debit-run-daily": {
         "task": "loans.debit_run",

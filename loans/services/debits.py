@@ -53,6 +53,7 @@ from ledger.models import Account, BankStatement
 from ledger.posting import credit, debit, post
 from loans.models import LoanContract, LoanDebit, LoanDebitBatch, LoanRepayment
 from loans.services import repayments
+from loans.services.schedules import extend_schedules
 
 C = LoanContract.Status
 D = LoanDebit.Status
@@ -103,7 +104,7 @@ def _skip_sql(on):
 LOANS = """c.id BETWEEN %(lo)s AND %(hi)s AND c.status = ANY(%(active)s) AND c.repayment_card <> ''
    AND NOT EXISTS (SELECT 1 FROM loans_loandebit d WHERE d.contract_id = c.id AND d.status = 'sent') {skip}"""
 COLUMNS = """i.id, i.number, i.due_date, i.principal, i.interest, i.principal_paid, i.interest_paid, i.penalty_paid,
-       i.annual_rate"""
+       i.annual_rate, i.balance"""
 UNPAID = "(i.principal_paid < i.principal OR i.interest_paid < i.interest)"
 DUE_ROWS_SQL = f"""
 WITH due AS MATERIALIZED (
@@ -135,6 +136,7 @@ class _Row:
     interest_paid: Decimal
     penalty_paid: Decimal
     annual_rate: Decimal
+    balance: Decimal
 
 
 def _grouped(sql, params) -> dict[int, list[_Row]]:
@@ -165,6 +167,7 @@ def candidates(on: datetime.date, month: bool):
 def plan(*, on: datetime.date, month=False, actor, chunk_size=5000):
     roles.require_role(actor, *RUN_ROLES)
     bounds.date(on)
+    extend_schedules(on=on)  # the installments due by the debit date are stored rows (the daily job does it too)
     qs = candidates(on, month)
     return batch.plan(
         job=JOB,
@@ -424,7 +427,7 @@ def apply_results(*, actor) -> dict:
 # (contract, number) index.
 APPLY_ROWS_SQL = """
 SELECT d.contract_id, n.id, n.number, n.due_date, n.principal, n.interest, n.principal_paid, n.interest_paid,
-       n.penalty_paid, n.annual_rate
+       n.penalty_paid, n.annual_rate, n.balance
   FROM loans_loandebit d
   CROSS JOIN LATERAL (SELECT * FROM loans_scheduleinstallment j
                        WHERE j.contract_id = d.contract_id AND j.superseded_on IS NULL AND j.number >= d.first_number

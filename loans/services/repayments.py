@@ -26,7 +26,7 @@ from ledger.models import Account
 from ledger.posting import credit, debit, post
 from loans import calculations as calc
 from loans.models import LoanContract, LoanRepayment, ScheduleInstallment
-from loans.services.schedules import BATCH
+from loans.services.schedules import BATCH, replace_rest, store_planned, supersede_plans
 
 C = LoanContract.Status
 ACTIVE = (C.NORMAL, C.OVERDUE)
@@ -48,8 +48,9 @@ def _lock(contract) -> LoanContract:
 
 
 def open_rows(contract) -> list[ScheduleInstallment]:
-    """The installments in force (not superseded), in order."""
-    return list(ScheduleInstallment.objects.filter(contract=contract, superseded_on__isnull=True).order_by("number"))
+    """The whole schedule in force, in order: the stored rows, then the plan's installments beyond them
+    (:meth:`loans.models.ScheduleInstallmentQuerySet.in_force_of`)."""
+    return ScheduleInstallment.objects.in_force_of(contract.pk)
 
 
 def _unpaid(row):
@@ -162,8 +163,12 @@ def close_loan_accounts(c, actor):
 
 def status_from(rows, on, settings=None) -> str:
     """The status of an active loan whose installments in force are ``rows`` (after a repayment): 已结清 when every
-    installment is paid, 逾期 while something is overdue, else 正常."""
-    if all(r.principal_paid == r.principal and r.interest_paid == r.interest for r in rows):
+    installment is paid, 逾期 while something is overdue, else 正常. ``rows`` may be the first part of the schedule
+    (a batch reads a few installments): the loan is paid off only when the last of them leaves no principal."""
+    last = max(rows, key=lambda r: r.number, default=None)
+    if (last is None or last.balance == 0) and all(
+        r.principal_paid == r.principal and r.interest_paid == r.interest for r in rows
+    ):
         return C.PAID_OFF
     if any(d.overdue for d in dues(None, on=on, rows=rows, settings=settings)):
         return C.OVERDUE
@@ -262,6 +267,7 @@ def apply_installments(
     the installments updated in one ``bulk_update``, the money posted from ``sources`` (the bank account that
     received it, or the fund accounts it is drawn from) and the contract's state set from what is still due."""
     applied = apply_to_rows(amount, owed, rows)
+    store_planned(rows, max((r.number for r in applied.changed), default=0))
     ScheduleInstallment.objects.bulk_update(
         applied.changed, ["principal_paid", "interest_paid", "penalty_paid"], batch_size=BATCH
     )
@@ -341,7 +347,8 @@ def _as_installments(rows):
 def prepay(*, actor, contract: LoanContract, line, keep) -> LoanRepayment:
     """A partial prepayment (部分提前还款) of the bank line's amount, then the rest of the schedule re-amortised by
     :func:`loans.calculations.prepay`, keeping the term (lower payment) or the payment (shorter term). The old
-    unpaid installments stay as history (superseded today), the new ones are stored in one ``bulk_create``.
+    unpaid installments stay as history (superseded today), the new ones are stored as a new plan and its rows
+    up to the horizon (:func:`loans.services.schedules.replace_rest`).
     Refused: below the policy minimum, more prepayments this year than the policy allows, the whole balance
     or more (that is a payoff), or installments due and unpaid."""
     roles.require_role(actor, *PAYMENT_ROLES)
@@ -406,26 +413,7 @@ def apply_prepayment(
     _settled_prefix(rows, on)
     check_prepayment(c, amount=amount, on=on)
     after, result = prepayment_result(c, rows=rows, amount=amount, keep=keep)
-    ScheduleInstallment.objects.filter(contract=c, superseded_on__isnull=True, number__gt=after).update(
-        superseded_on=on
-    )
-    ScheduleInstallment.objects.bulk_create(
-        [
-            ScheduleInstallment(
-                contract_id=c.pk,
-                number=i.number,
-                due_date=i.due_date,
-                principal=i.principal,
-                interest=i.interest,
-                payment=i.payment,
-                balance=i.balance,
-                annual_rate=i.annual_rate,
-            )
-            for i in result.installments
-            if i.number > after
-        ],
-        batch_size=BATCH,
-    )
+    replace_rest(c, [i for i in result.installments if i.number > after], on=on)
     fund = source == LoanRepayment.Source.FUND
     entry = _post(
         c,
@@ -549,6 +537,7 @@ def apply_payoff(c, *, quote, sources, key, actor, on, statement_line=None, sour
     ScheduleInstallment.objects.filter(contract=c, superseded_on__isnull=True).exclude(
         principal_paid=F("principal"), interest_paid=F("interest")
     ).update(superseded_on=on)
+    supersede_plans([c.pk], on)
     repayment = LoanRepayment.objects.create(
         contract=c,
         kind=LoanRepayment.Kind.PAYOFF,
