@@ -73,17 +73,18 @@ def test_deduction_without_withdrawal_condition_keeps_the_money_frozen(officers,
 
 
 def test_withdrawal_condition_from_the_withdrawals_selector(officers, court, funded):
-    """The real seam: an approved withdrawal of the person in the last 12 months is a withdrawal condition."""
+    """The real seam: a closing ground established by an approved withdrawal is a withdrawal condition; a rejected
+    application is not (tests/judicial/test_withdrawal_condition.py covers every ground)."""
     from withdrawals.selectors import judicial_withdrawal_condition
 
     assert judicial_withdrawal_condition(account_id=funded.pk, on=day(2026, 10, 12)) == ""
     WithdrawalApplication.objects.create(
-        number="W-J-1", account=funded, depositor=funded.depositor, reason=Reason.RETIREMENT, state="rejected",
+        number="W-J-1", account=funded, depositor=funded.depositor, reason=Reason.EMIGRATION, state="rejected",
         application_date=day(2026, 9, 1), amount_requested=D("1.00"), payee_card="6222", payee_name="张三")
     assert judicial_withdrawal_condition(account_id=funded.pk, on=day(2026, 10, 12)) == ""
     WithdrawalApplication.objects.filter(number="W-J-1").update(state="approved")
-    assert judicial_withdrawal_condition(account_id=funded.pk, on=day(2026, 10, 12)) == str(Reason.RETIREMENT.label)
-    assert judicial_withdrawal_condition(account_id=funded.pk, on=day(2027, 9, 1)) == ""
+    assert judicial_withdrawal_condition(account_id=funded.pk, on=day(2026, 10, 12)) == str(Reason.EMIGRATION.label)
+    assert judicial_withdrawal_condition(account_id=funded.pk, on=day(2026, 8, 31)) == ""  # not yet on record
 
 
 @override_settings(JUDICIAL_WITHDRAWAL_CONDITION_SOURCE=MET)
