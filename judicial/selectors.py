@@ -18,8 +18,8 @@ def requests(*, viewer, state=None):
     """Requests by state, oldest first among those still open, each with its ``answer_due`` date and its
     ``receipt_timing``: "overdue" (no receipt yet and the time limit has passed), "late" (the receipt went after
     the time limit) or "" (answered within the limit, or still within it); business dates throughout."""
-    from django.db.models import CharField, F, Q, Value, When
     from django.db.models import Case as DbCase
+    from django.db.models import CharField, F, Q, Value, When
 
     roles.require_role(viewer, *WORKBENCH_ROLES)
     qs = JudicialRequest.objects.visible_to(viewer).select_related("court", "account", "operator")
