@@ -277,3 +277,23 @@ def test_nobody_applies_for_a_court_deduction(officers, funded):
         )
     assert exc.value.code == "not_eligible"
     assert not WithdrawalApplication.objects.exists()
+
+
+@override_settings(JUDICIAL_WITHDRAWAL_CONDITION_SOURCE=MET)
+def test_the_counter_shows_the_court_withdrawal_with_its_reason_and_no_action(client, officers, court, funded):
+    from django.urls import reverse
+
+    f = freeze(officers, court, funded, "10000.00")
+    deduct(officers, court, funded, f, "2500.00")
+    app = WithdrawalApplication.objects.get(account=funded)
+    client.force_login(officers["finance"])
+    listed = client.get(reverse("withdrawals:queue") + "?reason=10&state=paid").content.decode()
+    page = client.get(reverse("withdrawals:case", args=[app.number]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "协助执法扣划" in html and "示范市南山区人民法院执行款专户" in html
+    assert "/settle/" not in html and "/pay/" not in html
+    assert client.post(reverse("withdrawals:act", args=[app.number, "pay"])).status_code == 302
+    app.refresh_from_db()
+    assert app.state == WithdrawalApplication.State.PAID and BankInstruction.objects.count() == 1
+    assert app.number in listed  # finance sees it among the payments awaiting the bank
