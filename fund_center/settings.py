@@ -307,6 +307,16 @@ LOAN_OFFSET_CONTRACTS = "withdrawals.selectors.loan_offset_contracts"
 LOAN_PROPERTY_SOURCE = "withdrawals.selectors.homes_owned"
 # The withdrawal ground a person meets now, for court deductions (judicial may not import withdrawals).
 JUDICIAL_WITHDRAWAL_CONDITION_SOURCE = "withdrawals.selectors.judicial_withdrawal_condition"
+# A court deduction is recorded as a withdrawal (reason 10) in the transaction of its posting, completed when the bank
+# pays the court and cancelled when the payment comes back (judicial may not import withdrawals).
+JUDICIAL_DEDUCTION_WITHDRAWAL = {
+    "record": "withdrawals.services.court.record_court_deduction",
+    "settled": "withdrawals.services.court.court_deduction_settled",
+    "returned": "withdrawals.services.court.court_deduction_returned",
+}
+# The statutory retirement date (the 2025 schedule, a pure function of the loans calculations) for the withdrawal
+# rules' retirement ground (withdrawals may not import loans).
+WITHDRAWALS_RETIREMENT_DATE_SOURCE = "loans.calculations.terms.retirement_date"
 # Panels of higher layers on the staff account page (accounts may not import them): each callable takes the viewer
 # and the account and returns None or a dict with the "template" to include and its context.
 ACCOUNT_PAGE_PANELS = ["judicial.selectors.account_panel"]
