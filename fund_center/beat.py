@@ -51,6 +51,11 @@ BEAT_SCHEDULE = {
         "task": "loans.extend_schedules",
         "schedule": crontab(hour=0, minute=40),
     },
+    # Daily, after midnight: the interest of the installments falling due is booked to 131 应收利息; idempotent.
+    "loans-accrue-interest-daily": {
+        "task": "loans.accrue_interest",
+        "schedule": crontab(hour=0, minute=45),
+    },
     # Daily, early: the bank debit orders (批量代扣) of the loan installments due today; idempotent, resumable.
     "loans-debit-run-daily": {
         "task": "loans.debit_run",

@@ -536,6 +536,12 @@ class ScheduleInstallment(models.Model):
         blank=True,
         help_text=_("Replaced by a re-amortised schedule (prepayment) or closed by a payoff on this date."),
     )
+    interest_accrued_on = models.DateField(
+        _("interest accrued on"),
+        null=True,
+        blank=True,
+        help_text=_("The day its unpaid interest was booked to 131 interest receivable (it fell due)."),
+    )
 
     objects = ScheduleInstallmentQuerySet.as_manager()
 
@@ -567,7 +573,15 @@ class ScheduleInstallment(models.Model):
             ),
             models.CheckConstraint(condition=Q(penalty_paid__gte=0), name="loan_installment_penalty_paid"),
         ]
-        indexes = [models.Index(fields=["due_date"], name="loan_installment_due")]
+        indexes = [
+            models.Index(fields=["due_date"], name="loan_installment_due"),
+            # the installments whose interest has not fallen due yet (loans.services.accrual)
+            models.Index(
+                fields=["due_date"],
+                name="loan_installment_to_accrue",
+                condition=Q(interest_accrued_on__isnull=True, superseded_on__isnull=True),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.contract_id} #{self.number} {self.due_date} {self.payment}"

@@ -59,7 +59,20 @@ SELECT 'all loans (121 + 122)', '121', loans.outstanding, ledger.balance
 """
 
 
+# 131 应收利息 holds the interest of the installments fallen due (loans.services.accrual) not received yet.
+RECEIVABLE_SQL = f"""
+WITH due AS (
+    SELECT COALESCE(SUM(i.interest - i.interest_paid), 0) AS unpaid
+      FROM loans_scheduleinstallment i WHERE i.interest_accrued_on IS NOT NULL),
+ledger AS (SELECT COALESCE(SUM(a.balance), 0) AS balance FROM ledger_account a
+            WHERE a.code = '{chart.INTEREST_RECEIVABLE}')
+SELECT 'loan interest receivable', '{chart.INTEREST_RECEIVABLE}', due.unpaid, ledger.balance
+  FROM due, ledger WHERE due.unpaid <> ledger.balance
+"""
+
+
 def register():
     register_record_check("loan_outstanding", OUTSTANDING_SQL)
     register_record_check("loan_repayment", REPAYMENT_SQL)
     register_record_check("loan_control", CONTROL_SQL)
+    register_record_check("loan_interest_receivable", RECEIVABLE_SQL)

@@ -55,3 +55,12 @@ def extend_schedules(on=None):
     from loans.services.schedules import extend_schedules as run
 
     return {"rows": run(on=datetime.date.fromisoformat(on) if on else today())}
+
+
+@shared_task(name="loans.accrue_interest", time_limit=3600, soft_time_limit=3500)
+def accrue_interest(on=None):
+    """Book to 131 the interest of the installments fallen due by ``on`` (ISO date, default: the business date).
+    Safe to run twice."""
+    from loans.services.accrual import accrue_interest as run
+
+    return run(actor=system_actor(), on=datetime.date.fromisoformat(on) if on else today())

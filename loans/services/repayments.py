@@ -5,8 +5,10 @@ payoff (:func:`loans.calculations.payoff`).
 
 Each service locks the contract row first, so two payments on one loan are applied one after the other and never
 twice to the same installment; the money comes from a bank statement line (locked, and booked by the same
-entry) and is posted through ``ledger.posting``: debit the bank, credit the loan's sub-account (principal), 401
-(interest) and 403 (penalty interest). Interest is income when it is received (no accrual through 131 yet)."""
+entry) and is posted through ``ledger.posting``: debit the bank, credit the loan's sub-account (principal), 131 or
+401 (interest) and 403 (penalty interest). Interest falls due with its installment: the daily accrual
+(``loans.services.accrual``) books it to 131 应收利息 against 401, and the payment of an installment's interest
+then clears 131; interest paid before its installment falls due is income of 401 at once."""
 
 import dataclasses
 import datetime
@@ -132,16 +134,30 @@ def loan_lines(c, *, principal, overdue_after, memo="", held=None) -> list:
     return out
 
 
-def _post(c, *, sources, principal, interest, penalty, overdue_after, memo, key, business_type, actor, on):
+def interest_lines(interest, receivable, memo) -> list:
+    """The credits for ``interest`` received, of which ``receivable`` is the interest of installments already due
+    and booked to 131 应收利息 (``loans.services.accrual``): that part clears 131, the rest (interest paid before
+    its installment fell due) is income of 401 at once."""
+    out = []
+    if receivable:
+        out.append(credit(Account.objects.get(code=chart.INTEREST_RECEIVABLE), receivable, memo[:120]))
+    if interest - receivable:
+        out.append(credit(Account.objects.get(code=chart.LOAN_INTEREST_INCOME), interest - receivable, memo[:120]))
+    return out
+
+
+def _post(
+    c, *, sources, principal, interest, penalty, overdue_after, memo, key, business_type, actor, on, receivable=ZERO
+):
     """One entry: debit each source of the money (the bank account that received it, or the fund accounts it is
-    drawn from: ``[(ledger account id, amount)]``, adding up to the total), credit the loan, 401 and 403."""
+    drawn from: ``[(ledger account id, amount)]``, adding up to the total), credit the loan, 131 (``receivable``:
+    the interest of installments due and accrued) and 401 (the rest of the interest), and 403."""
     total = principal + interest + penalty
     if sum((amount for _account, amount in sources), ZERO) != total:
         raise _bad("amount", _("The money drawn does not add up to the amount applied."), "sources_total")
     lines = [debit(account_id, amount, memo[:120]) for account_id, amount in sources if amount > 0]
     lines += loan_lines(c, principal=principal, overdue_after=overdue_after, memo=memo)
-    if interest:
-        lines.append(credit(Account.objects.get(code=chart.LOAN_INTEREST_INCOME), interest, memo[:120]))
+    lines += interest_lines(interest, receivable, memo)
     if penalty:
         lines.append(credit(Account.objects.get(code=chart.PENALTY_INCOME), penalty, memo[:120]))
     return post(
@@ -187,6 +203,7 @@ class Applied:
     penalty: Decimal
     overdue: bool
     left: Decimal
+    receivable: Decimal = ZERO  # the part of ``interest`` of installments whose interest was accrued (131)
 
 
 def apply_to_rows(amount, owed, rows) -> Applied:
@@ -195,9 +212,11 @@ def apply_to_rows(amount, owed, rows) -> Applied:
     :func:`repay` (one bank line) and the debit run (loans.services.debits, a batch) both go through it."""
     parts, left = calc.allocate(amount, owed)
     by_number = {r.number: r for r in rows}
-    changed = []
+    changed, receivable = [], ZERO
     for part in parts:
         row = by_number[part.number]
+        if getattr(row, "interest_accrued_on", None) is not None:
+            receivable += part.interest
         row.principal_paid += part.principal
         row.interest_paid += part.interest
         row.penalty_paid += part.penalty
@@ -210,6 +229,7 @@ def apply_to_rows(amount, owed, rows) -> Applied:
         penalty=sum((p.penalty for p in parts), ZERO),
         overdue=any(d.overdue for d in owed),
         left=left,
+        receivable=receivable,
     )
 
 
@@ -280,6 +300,7 @@ def apply_installments(
         sources=sources,
         principal=principal,
         interest=interest,
+        receivable=applied.receivable,
         penalty=penalty,
         overdue_after=overdue_principal(rows, on, grace),
         memo=(_("Loan repayment from fund accounts %(n)s") if fund else _("Loan repayment %(n)s")) % {"n": c.number},
