@@ -13,6 +13,7 @@ import datetime
 import functools
 import io
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -114,7 +115,7 @@ def create_demo_certificate(path: Path | None = None, *, force=False) -> Path:
             .sign(key, hashes.SHA256()))
     data = pkcs12.serialize_key_and_certificates(b"demo", key, cert, None, BestAvailableEncryption(DEMO_P12_PASSWORD))
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_bytes(data)
     tmp.chmod(0o600)
     tmp.replace(path)

@@ -14,7 +14,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.contributions import monthly_parts
@@ -43,6 +43,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 20
 CODE_PATTERN = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
 PDF_MAGIC = b"%PDF-"
+DOCUMENT_LANGUAGE = "zh-hans"
 
 
 def new_code() -> str:
@@ -221,7 +222,25 @@ def issue(*, actor, account_number, kind, months=12, valid_until=None, addressee
                            fields={"addressee": "required"})
     issued_on = today()
     valid_until = _validity(kind, issued_on, valid_until)
+    with translation.override(DOCUMENT_LANGUAGE):  # a certificate is in Chinese whoever issues it
+        data, number, code, content = _render(actor=actor, account=account, kind=kind, months=months,
+                                              addressee=addressee, contract=contract, channel=channel,
+                                              issued_on=issued_on, valid_until=valid_until, base_url=base_url)
 
+    with transaction.atomic():
+        record = archive.append(kind=f"certificate.{kind}", reference=number, content=content)
+        certificate = Certificate.objects.create(
+            kind=kind, number=number, code=code, account=account, contract=contract, data=data, channel=channel,
+            issued_by=actor, issued_at=timezone.now(), issued_on=issued_on, valid_until=valid_until,
+            sha256=record.sha256, archive=record)
+        audit.record(actor=actor, action="certificate.issue", obj=certificate,
+                     after={"kind": kind, "number": number, "account": account.number,
+                            "valid_until": str(valid_until or "")})
+    return certificate
+
+
+def _render(*, actor, account, kind, months, addressee, contract, channel, issued_on, valid_until, base_url):
+    """(certified data, number, code, signed PDF bytes)."""
     data = _person_and_account(account)
     if kind == Kind.DEPOSIT:
         data["months"] = _deposit_months(account, int(months))
@@ -238,21 +257,10 @@ def issue(*, actor, account_number, kind, months=12, valid_until=None, addressee
     url = (base_url or settings.PUBLIC_BASE_URL).rstrip("/") + verification_path(code)
     handler = actor.get_full_name() or actor.username if channel == Certificate.Channel.COUNTER else ""
     context = {"data": data, "number": number, "code": code, "url": url, "kind": kind,
-               "title": Kind(kind).label, "center_name": settings.CENTER_NAME, "issued_on": _date(issued_on),
+               "title": str(Kind(kind).label), "center_name": settings.CENTER_NAME, "issued_on": _date(issued_on),
                "valid_until": _date(valid_until), "handler": handler,
                "seal": pdf.static_data_uri("documents/seal.svg"), "qr": pdf.qr_data_uri(url)}
-    content = pdf.sign_pdf(pdf.render_pdf(TEMPLATES[kind], context))
-
-    with transaction.atomic():
-        record = archive.append(kind=f"certificate.{kind}", reference=number, content=content)
-        certificate = Certificate.objects.create(
-            kind=kind, number=number, code=code, account=account, contract=contract, data=data, channel=channel,
-            issued_by=actor, issued_at=timezone.now(), issued_on=issued_on, valid_until=valid_until,
-            sha256=record.sha256, archive=record)
-        audit.record(actor=actor, action="certificate.issue", obj=certificate,
-                     after={"kind": kind, "number": number, "account": account.number,
-                            "valid_until": str(valid_until or "")})
-    return certificate
+    return data, number, code, pdf.sign_pdf(pdf.render_pdf(TEMPLATES[kind], context))
 
 
 def pdf_bytes(certificate) -> bytes:
