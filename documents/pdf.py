@@ -8,6 +8,7 @@ the center's certificate (``settings.DOCUMENTS_SIGNING_P12``; a demo certificate
 since (one byte changed anywhere makes it false).
 """
 
+import asyncio
 import base64
 import datetime
 import functools
@@ -15,6 +16,7 @@ import io
 import logging
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
@@ -155,6 +157,17 @@ def reset_signer():
 # --- signing and verifying ------------------------------------------------------------------------------------
 
 
+def _run(make_coroutine):
+    """Run pyHanko's coroutine to completion, also from a thread that already runs an event loop (where
+    ``asyncio.run`` is refused): then in a short-lived thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
 def sign_pdf(data: bytes) -> bytes:
     """``data`` with a PAdES (B-B) signature of the center appended as an incremental update."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -163,7 +176,8 @@ def sign_pdf(data: bytes) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     meta = signers.PdfSignatureMetadata(field_name=SIGNATURE_FIELD, subfilter=fields.SigSeedSubFilter.PADES,
                                         md_algorithm="sha256", reason="电子证明", name=settings.CENTER_NAME)
-    out = signers.sign_pdf(writer, meta, signer=_signer())
+    signer = _signer()
+    out = _run(lambda: signers.async_sign_pdf(writer, meta, signer=signer))
     return out.getvalue()
 
 
@@ -171,7 +185,7 @@ def verify_pdf_signature(data: bytes) -> bool:
     """True when ``data`` carries one signature by the center's certificate that covers the whole file and is
     intact and valid. Any damage (a changed byte, appended content, not a PDF at all) gives False."""
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
@@ -182,7 +196,7 @@ def verify_pdf_signature(data: bytes) -> bool:
             return False
         trusted = signing_certificate()
         context = ValidationContext(trust_roots=[trusted], allow_fetching=False, revocation_mode="soft-fail")
-        status = validate_pdf_signature(signatures[0], signer_validation_context=context)
+        status = _run(lambda: async_validate_pdf_signature(signatures[0], signer_validation_context=context))
         return bool(status.intact and status.valid and status.trusted
                     and status.signing_cert.dump() == trusted.dump()
                     and status.coverage == SignatureCoverageLevel.ENTIRE_FILE)
