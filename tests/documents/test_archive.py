@@ -5,8 +5,10 @@ import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
+from core import sqlfiles
 from documents.models import ArchiveRecord
 from documents.services import archive
+from tests.ledger.test_sql_files import installed
 
 TRIGGER = "documents_archive_append_only"
 
@@ -86,3 +88,10 @@ def test_every_issued_certificate_is_archived(world):
     record = ArchiveRecord.objects.get(certificate=cert)
     assert bytes(record.content) == services.pdf_bytes(cert) and record.size == len(services.pdf_bytes(cert))
     assert archive.verify_chain() == {"ok": True, "count": 1}
+
+
+def test_installed_trigger_equals_the_file(db):
+    definitions = sqlfiles.definitions("documents")
+    assert set(definitions) == {("function", "documents_archive_append_only"), ("trigger", TRIGGER)}
+    for (kind, name), definition in definitions.items():
+        assert installed(kind, name) == [definition], f"{kind} {name} differs from documents/sql"
