@@ -15,7 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.contributions import monthly_parts
 from accounts.models import AccountEvent, Depositor, Employer, EmployerAgent, FundAccount
-from core import roles
+from core import roles, workflow
 from core.identity import is_valid_account_number, resident_id_facts, validate_resident_id, validate_uscc
 from ledger import chart
 from ledger.models import Account, BankStatementLine, JournalEntry, JournalLine
@@ -235,17 +235,31 @@ def test_remittance_lists_match_the_postings_and_give_continuity(seeded):
     assert continuous_months(normal, last) == paid.filter(month__lte=last).count() >= 1
 
 
-def test_demo_loans_in_every_state_through_the_services(seeded):
+@pytest.fixture
+def seeded_for_loans(db):
+    """A demo large enough for a borrower per demo loan (each family borrows once)."""
+    output = seed(depositors=120)
+    with connection.cursor() as cur:
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    return output
+
+
+def test_demo_loans_in_every_state_through_the_services(seeded_for_loans):
     from loans.models import LoanApplication, LoanContract, LoanRepayment, ScheduleInstallment
 
     states = sorted(LoanApplication.objects.values_list("state", flat=True))
     # accepted: one purchase, one commercial-to-fund conversion, one combined loan
-    assert states == sorted(["approved"] * 4 + ["accepted"] * 3 + ["draft", "submitted", "reviewed", "rejected"])
+    assert states == sorted(
+        ["approved"] * 6 + ["accepted"] * 3 + ["draft", "submitted", "reviewed", "rejected", "returned", "cancelled"]
+    )
     contracts = list(LoanContract.objects.order_by("pk"))
-    assert [c.status for c in contracts] == ["normal", "normal", "paid_off"]
-    assert [c.repayments.count() for c in contracts] == [2, 1, 1]
-    assert [c.application.channel for c in contracts] == ["online", "counter", "counter"]
-    for c in contracts:
+    statuses = ["normal", "normal", "paid_off", "awaiting_disbursement", "disbursing"]
+    assert [c.status for c in contracts] == statuses
+    assert [c.repayments.count() for c in contracts] == [2, 1, 1, 0, 0]
+    assert [c.application.channel for c in contracts] == ["online", "counter", "counter", "counter", "counter"]
+    returned = LoanApplication.objects.get(state="returned")
+    assert returned.channel == "online" and "收入证明" in workflow.history(returned).last().comment
+    for c in contracts[:3]:
         repaid = LoanRepayment.objects.filter(contract=c).aggregate(p=Sum("principal"))["p"]
         rows = ScheduleInstallment.objects.in_force_of(c.pk)
         left = sum((r.principal - r.principal_paid for r in rows), Decimal(0))
@@ -262,4 +276,4 @@ def test_demo_loans_in_every_state_through_the_services(seeded):
     assert report["ok"], [c for c in report["checks"] if not c["ok"]]
     output = io.StringIO()
     call_command("seed_demo_loans", stdout=output)  # idempotent
-    assert "already exist" in output.getvalue() and LoanApplication.objects.count() == 11
+    assert "already exist" in output.getvalue() and LoanApplication.objects.count() == 15

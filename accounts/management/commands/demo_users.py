@@ -2,6 +2,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import translation
 from rest_framework.authtoken.models import Token
 
@@ -107,8 +108,10 @@ class Command(BaseCommand):
     def _portal_depositors(self):
         """Three depositors for the portal: kept once chosen; else a married one whose spouse also deposits,
         one with two or more children, and one with a sealed account."""
+        # those with a disbursed loan first (the demo's online borrowers), then by id
         chosen = list(Depositor.objects.filter(user__isnull=False, user__groups__name=roles.DEPOSITOR)
-                      .order_by("pk")[:PORTAL_DEPOSITORS])
+                      .annotate(loans=Count("loan_contracts", filter=Q(loan_contracts__disbursed_on__isnull=False)))
+                      .order_by("-loans", "pk")[:PORTAL_DEPOSITORS])
         candidates = Depositor.objects.filter(user__isnull=True).order_by("pk")
         normal = FundAccount.Status.NORMAL
         wishes = [candidates.filter(spouse__isnull=False, accounts__status=normal),

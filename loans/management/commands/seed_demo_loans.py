@@ -68,6 +68,12 @@ PLAN = (
             "commercial_bank": "示范银行人民路支行",
         },
     ),
+    # returned for a missing document, cancelled at the borrower's request, a contract waiting for its payment, and one
+    # paid to the escrow account whose bank confirmation has not come back yet
+    ("returned", "90000.00", 120, "equal_installment", 0, True),
+    ("cancelled", "50000.00", 60, "equal_installment", 0, False),
+    ("signed", "60000.00", 120, "equal_installment", 0, False),
+    ("disbursing", "45000.00", 96, "equal_principal", 0, False),
 )
 ROLE_ORDER = (roles.LOAN_OFFICER, roles.REVIEWER, roles.APPROVER, roles.FINANCE)
 
@@ -204,8 +210,16 @@ class Command(BaseCommand):
             app = services.submit(actor=applicant, application=app)
             if state == "submitted":
                 return
+        if state == "cancelled":
+            services.cancel(actor=applicant, application=app, reason="借款人已改用商业银行贷款购房")
+            return
         app = services.accept(actor=officer, application=app)
         if state == "accepted":
+            return
+        if state == "returned":
+            services.return_for_documents(
+                actor=reviewer, application=app, reason="收入证明未加盖单位公章，请补充后重新提交"
+            )
             return
         services.assess(actor=officer, application=app, credit_ok=True)
         app = services.review(actor=reviewer, application=app)
@@ -224,9 +238,13 @@ class Command(BaseCommand):
             repayment_card=demo_card(app.pk),
             repayment_card_bank="中国工商银行示范市分行",
         )
+        if state == "signed":
+            return
         contract = services.disburse(
             actor=finance, contract=contract, payee_kind="presale_escrow", payee_account=ESCROW
         )
+        if state == "disbursing":
+            return
         contract = services.confirm_disbursement(actor=finance, contract=contract)
         for n in range(repaid):
             due = services.amount_due(contract=contract)
