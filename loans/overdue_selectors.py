@@ -8,8 +8,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
-from core import roles
+from core import roles, tabular
 from core.errors import Forbidden
 from ledger import chart
 from loans import calculations as calc
@@ -233,3 +234,18 @@ def credit_report_rows(*, viewer, month: datetime.date) -> list[dict]:
                 }
             )
     return out
+
+
+CREDIT_COLUMNS = [
+    tabular.Column("month", "报送月份", gettext_lazy("Month")),
+    tabular.Column("contract", "合同号", gettext_lazy("Contract")),
+    tabular.Column("name", "借款人", gettext_lazy("Borrower")),
+    tabular.Column("id_number", "证件号码", gettext_lazy("ID number")),
+    tabular.Column("principal", "贷款金额", gettext_lazy("Principal")),
+    tabular.Column("disbursed_on", "发放日期", gettext_lazy("Disbursed on")),
+    tabular.Column("balance", "贷款余额", gettext_lazy("Principal outstanding")),
+    tabular.Column("overdue_periods", "当前逾期期数", gettext_lazy("Overdue periods")),
+    tabular.Column("overdue_amount", "当前逾期总额", gettext_lazy("Overdue amount")),
+    tabular.Column("cumulative_periods", "累计逾期期数", gettext_lazy("Cumulative overdue periods")),
+    tabular.Column("status", "还款状态", gettext_lazy("Repayment status")),
+]
