@@ -270,3 +270,25 @@ def test_penalty_income_is_counted_when_received(staff, household, finance):  # 
     services.close_business(actor=finance)
     assert rows(contract)[0].penalty_accrued == D("8.77")
     assert balance(chart.PENALTY_INCOME) == before
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("overdue.grace_days", "32"),
+        ("overdue.grace_days", "-1"),
+        ("overdue.penalty_multiplier", "0.5"),
+        ("overdue.penalty_multiplier", "11"),
+        ("overdue.penalty_daily_rate", "0.02"),
+        ("overdue.grade_loss_dpd", "0"),
+    ],
+)
+def test_policy_values_out_of_bounds_are_refused_and_write_nothing(db, key, value):
+    from core.admin import PolicyValueForm
+    from core.models import PolicyValue
+
+    form = PolicyValueForm(
+        data={"key": key, "effective_from": "2030-01-01", "value": value, "reason": "测试", "note": ""}
+    )
+    assert not form.is_valid() and "value" in form.errors
+    assert not PolicyValue.objects.filter(key=key, effective_from=day(2030, 1, 1)).exists()
