@@ -128,8 +128,8 @@ def case(request, number, contact_form=None, action_form=None):
         "loans/collection_case.html",
         {
             **data,
-            "contact_form": contact_form or forms.ContactForm(),
-            "action_form": action_form or forms.ActionRequestForm(),
+            "contact_form": contact_form or forms.ContactForm(prefix="contact"),
+            "action_form": action_form or forms.ActionRequestForm(prefix="action"),
             "pending": [(r, collection.FLOW.actions_for(r, request.user)) for r in pending],
             "can_record": roles.has_role(request.user, *collection.RECORD_ROLES),
             "can_request": roles.has_role(request.user, roles.LOAN_OFFICER),
@@ -144,7 +144,7 @@ def _contract(request, number):
 @require_POST
 def record(request, number):
     contract = _contract(request, number)
-    form = forms.ContactForm(request.POST)
+    form = forms.ContactForm(request.POST, prefix="contact")
     if form.is_valid():
         try:
             collection.record_contact(actor=request.user, contract=contract, **form.cleaned_data)
@@ -160,7 +160,7 @@ def record(request, number):
 @require_POST
 def request_action(request, number):
     contract = _contract(request, number)
-    form = forms.ActionRequestForm(request.POST)
+    form = forms.ActionRequestForm(request.POST, prefix="action")
     if form.is_valid():
         try:
             collection.request_action(actor=request.user, contract=contract, **form.cleaned_data)

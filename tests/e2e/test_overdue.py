@@ -43,10 +43,10 @@ def test_close_of_business_collection_and_the_borrowers_view(page, live_server, 
     page.goto(f"{live_server.url}/counter/loans/collection/")
     page.get_by_role("link", name=contract.number).click()
     expect(page.locator("#dpd")).to_have_text("10")
-    page.locator("#id_kind").select_option("call")
-    page.locator("#contact-form #id_on").fill("2026-03-20")
-    page.locator("#id_text").fill("借款人承诺三日内还款")
-    page.get_by_role("button", name="登记", exact=True).click()
+    page.locator("#id_contact-kind").select_option("call")
+    page.locator("#id_contact-on").fill("2026-03-20")
+    page.locator("#id_contact-text").fill("借款人承诺三日内还款")
+    page.locator("#contact-submit").click()
     expect(page.locator("#collection-log tr[data-kind=call]")).to_contain_text("借款人承诺三日内还款")
     assert CollectionLog.objects.filter(contract=contract, kind="call").count() == 1
 

@@ -53,15 +53,30 @@ def test_workbench_case_and_actions(client, staff, finance, overdue_loan):  # no
     assert export.status_code == 200 and overdue_loan.number in b"".join(export.streaming_content).decode("utf-8-sig")
     url = f"/counter/loans/collection/{overdue_loan.number}/"
     assert client.get(url).status_code == 200
-    assert client.post(url + "record/", {"kind": "call", "on": "2026-01-01", "text": "x"}).status_code == 200
+    assert (
+        client.post(
+            url + "record/", {"contact-kind": "call", "contact-on": "2026-01-01", "contact-text": "x"}
+        ).status_code
+        == 200
+    )
     assert not CollectionLog.objects.filter(kind="call").exists()
-    assert client.post(url + "record/", {"kind": "call", "on": "2026-03-20", "text": "电话催收"}).status_code == 302
+    assert (
+        client.post(
+            url + "record/", {"contact-kind": "call", "contact-on": "2026-03-20", "contact-text": "电话催收"}
+        ).status_code
+        == 302
+    )
     assert CollectionLog.objects.filter(kind="call").count() == 1
-    assert client.post(url + "request/", {"kind": "write_off", "reason": "失联"}).status_code == 302
+    assert client.post(url + "request/", {"action-kind": "write_off", "action-reason": "失联"}).status_code == 302
     req = overdue_loan.action_requests.get()
     client.force_login(staff["approver"])
     assert client.post(url + f"decide/{req.pk}/", {"action": "approve"}).status_code == 302
     overdue_loan.refresh_from_db()
     assert overdue_loan.status == LoanContract.Status.WRITTEN_OFF
     client.force_login(staff["clerk"])
-    assert client.post(url + "record/", {"kind": "call", "on": "2026-03-20", "text": "x"}).status_code == 403
+    assert (
+        client.post(
+            url + "record/", {"contact-kind": "call", "contact-on": "2026-03-20", "contact-text": "x"}
+        ).status_code
+        == 403
+    )
