@@ -292,3 +292,32 @@ def test_policy_values_out_of_bounds_are_refused_and_write_nothing(db, key, valu
     )
     assert not form.is_valid() and "value" in form.errors
     assert not PolicyValue.objects.filter(key=key, effective_from=day(2030, 1, 1)).exists()
+
+
+def test_the_command_closes_up_to_a_date_and_refuses_bad_ones(staff, household, finance):  # noqa: F811
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    disbursed(staff, household, finance)
+    on(day(2026, 3, 14))
+    for bad in ("2026-13-01", "2026-03-15"):
+        with pytest.raises(CommandError):
+            call_command("loan_close_of_business", "--date", bad, stdout=StringIO())
+    assert not LoanCloseOfBusiness.objects.exists()
+    out = StringIO()
+    call_command("loan_close_of_business", "--date", "2026-03-14", stdout=out)
+    assert "2026-03-14" in out.getvalue()
+    assert list(LoanCloseOfBusiness.objects.values_list("business_date", "status")) == [(day(2026, 3, 14), "done")]
+    out = StringIO()
+    call_command("loan_close_of_business", stdout=out)  # nothing more to close
+    assert LoanCloseOfBusiness.objects.count() == 1
+
+
+def test_the_beat_runs_the_close_of_business_task():
+    from fund_center.beat import BEAT_SCHEDULE
+    from fund_center.celery import app
+
+    entry = BEAT_SCHEDULE["loans-close-of-business-daily"]
+    app.loader.import_default_modules()
+    assert entry["task"] == "loans.close_of_business" and entry["task"] in app.tasks
