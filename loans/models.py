@@ -902,7 +902,10 @@ class LoanOverdueState(models.Model):
     principal / interest / penalty interest and the risk grade. Written set-based by the daily job."""
 
     contract = models.OneToOneField(
-        LoanContract, primary_key=True, on_delete=models.CASCADE, related_name="overdue_state",
+        LoanContract,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="overdue_state",
         verbose_name=_("contract"),
     )
     as_of = models.DateField(_("as of"))
