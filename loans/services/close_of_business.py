@@ -443,6 +443,17 @@ def close_chunk(run_id, on: datetime.date, lo: int, hi: int) -> int:
                     "key": f"overdue:{cid}:{items[0].id}",
                 }
             )
+        if periods >= s["overdue.fund_deduction_periods"] > loan.periods:
+            logs.append(
+                {
+                    "c": cid,
+                    "k": CollectionLog.Kind.LETTER,
+                    "a": str(sum((r.principal + r.interest - r.principal_paid - r.interest_paid for r in items), ZERO)),
+                    "x": _("Written demand (催收通知书) to the borrower and the co-borrowers: %(n)d periods overdue.")
+                    % {"n": periods},
+                    "key": f"letter:{cid}:{items[0].id}:{periods}",
+                }
+            )
         if periods and (
             consecutive >= s["overdue.default_list_consecutive"]
             or loan.cumulative >= s["overdue.default_list_cumulative"]
@@ -519,6 +530,7 @@ def _notify(on, lo, hi):
                 CollectionLog.Kind.REMINDER,
                 CollectionLog.Kind.OVERDUE_NOTICE,
                 CollectionLog.Kind.FUND_DEDUCTION,
+                CollectionLog.Kind.LETTER,
                 CollectionLog.Kind.DEFAULTER,
             ],
         },

@@ -160,6 +160,8 @@ def test_missed_installments_go_overdue_accrue_are_deducted_and_cured(staff, hou
     assert "25" in repayment.entry.memo
     log = CollectionLog.objects.get(contract=contract, kind="fund_deduction")
     assert log.amount == D("1500.00")
+    letter = CollectionLog.objects.get(contract=contract, kind="letter")  # 2 periods: the written demand
+    assert (letter.on, letter.amount) == (day(2026, 4, 14), D("3981.90"))  # after the deduction: 1,548.09 + 2,433.81
     state = LoanOverdueState.objects.get(contract=contract)
     assert (state.dpd, state.periods, state.consecutive, state.cumulative) == (35, 2, 2, 2)
     assert (state.principal, state.interest, state.penalty) == (D("3099.86"), D("882.04"), D("0.00"))
