@@ -71,6 +71,13 @@ BEAT_SCHEDULE = {
         "task": "loans.resume_debit_runs",
         "schedule": crontab(minute="*/5"),
     },
+    # Daily, after the debit run: the close of business of the loans (overdue installments, penalty interest,
+    # 121 → 122, the five-grade classification, reminders, fund deductions, the defaulter list). Every business
+    # date not closed yet is closed in order (a missed night is caught up); idempotent and resumable.
+    "loans-close-of-business-daily": {
+        "task": "loans.close_of_business",
+        "schedule": crontab(hour=5, minute=0),
+    },
     # January 1, after midnight: loans of more than one year take the rate table's new rate (利率调整, DOMAIN.md
     # §4.5). Idempotent and resumable: a repriced contract already has the table's rate.
     "loans-reprice-yearly": {

@@ -6,15 +6,21 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.readonly_admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin, WorkflowStepsMixin
 from loans.models import (
+    CollectionLog,
+    DefaulterEntry,
     EscrowAccount,
+    LoanActionRequest,
     LoanApplication,
+    LoanCloseOfBusiness,
     LoanContract,
     LoanDebit,
     LoanDebitBatch,
     LoanDocument,
+    LoanOverdueState,
     LoanParty,
     LoanRepayment,
     PrepaymentRequest,
+    RiskGradeChange,
     ScheduleInstallment,
     SchedulePlan,
 )
@@ -144,3 +150,51 @@ class PrepaymentRequestAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_filter = ("state", "mode")
     search_fields = ("contract__number",)
     raw_id_fields = ("contract", "repayment", "requested_by", "closed_by")
+
+
+# --- overdue monitoring: written by the close of business and the collection services only ---------------------
+
+
+@admin.register(LoanCloseOfBusiness)
+class LoanCloseOfBusinessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("business_date", "status", "started_at", "finished_at")
+    list_filter = ("status",)
+    raw_id_fields = ("run",)
+
+
+@admin.register(LoanOverdueState)
+class LoanOverdueStateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("contract", "as_of", "grade", "dpd", "periods", "consecutive", "cumulative", "principal")
+    list_filter = ("grade",)
+    search_fields = ("contract__number",)
+    raw_id_fields = ("contract",)
+
+
+@admin.register(RiskGradeChange)
+class RiskGradeChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("contract", "on", "from_grade", "to_grade", "dpd")
+    search_fields = ("contract__number",)
+    raw_id_fields = ("contract",)
+
+
+@admin.register(CollectionLog)
+class CollectionLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("contract", "on", "kind", "amount", "created_by")
+    list_filter = ("kind",)
+    search_fields = ("contract__number",)
+    raw_id_fields = ("contract", "created_by")
+
+
+@admin.register(DefaulterEntry)
+class DefaulterEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("contract", "listed_on", "consecutive", "cumulative", "removed_on")
+    search_fields = ("contract__number",)
+    raw_id_fields = ("contract",)
+
+
+@admin.register(LoanActionRequest)
+class LoanActionRequestAdmin(ReadOnlyAdminMixin, WorkflowStepsMixin, SimpleHistoryAdmin):
+    list_display = ("contract", "kind", "state", "amount", "requested_on")
+    list_filter = ("kind", "state")
+    search_fields = ("contract__number",)
+    raw_id_fields = ("contract",)

@@ -8,9 +8,20 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError
-from core.forms import DateField, MoneyField, bootstrap_widgets
+from core.forms import DateField, MoneyField, MonthField, bootstrap_widgets
 from loans import calculations as calc
-from loans.models import FemaleCategory, LoanDocumentType, LoanParty, Method, PayeeKind, PropertyKind, Purpose
+from loans.models import (
+    CollectionLog,
+    FemaleCategory,
+    LoanActionRequest,
+    LoanDocumentType,
+    LoanParty,
+    Method,
+    PayeeKind,
+    PropertyKind,
+    Purpose,
+    RiskGrade,
+)
 
 NUMBER = {"max_length": 24}
 MAX_CO_BORROWER_LINES = 6
@@ -318,6 +329,8 @@ class DebitResultForm(_Bootstrap, forms.Form):
         decimal_places=2,
         help_text=_("The balance the bank's statement shows after the batch credits; empty: computed."),
     )
+
+
 # --- scanned documents -------------------------------------------------------------------------------------------
 
 MAX_FILES_PER_TYPE = 10
@@ -402,3 +415,42 @@ class CounterRepaymentForm(_Bootstrap, forms.Form):
 class ReleaseForm(_Bootstrap, forms.Form):
     released_on = DateField(label=_("Mortgage released on"), ahead=0)
     number = forms.CharField(label=_("Release number of the real-estate registry"), max_length=60)
+
+
+# --- overdue monitoring and collection ------------------------------------------------------------------------
+
+
+class CloseOfBusinessForm(_Bootstrap, forms.Form):
+    """Close the business dates not closed yet up to a date (finance)."""
+
+    on = DateField(label=_("Close up to"), ahead=0)
+
+
+class ContactForm(_Bootstrap, forms.Form):
+    """A call, a visit or a written demand on a loan's collection log."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[(k, k.label) for k in (CollectionLog.Kind.CALL, CollectionLog.Kind.VISIT, CollectionLog.Kind.LETTER)],
+    )
+    on = DateField(label=_("Date"), ahead=0)
+    text = forms.CharField(label=_("What was said or done"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ActionRequestForm(_Bootstrap, forms.Form):
+    """Request to accelerate or write off a loan (a second person approves)."""
+
+    kind = forms.ChoiceField(label=_("Action"), choices=LoanActionRequest.Kind.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WorkbenchFilterForm(_Bootstrap, forms.Form):
+    grade = forms.ChoiceField(label=_("Risk grade"), required=False, choices=[("", "—"), *RiskGrade.choices])
+    min_dpd = forms.IntegerField(label=_("Days past due from"), required=False, min_value=0, max_value=99999)
+    max_dpd = forms.IntegerField(label=_("to"), required=False, min_value=0, max_value=99999)
+    q = forms.CharField(label=_("Contract or borrower"), required=False, max_length=60)
+
+
+class CreditReportForm(_Bootstrap, forms.Form):
+    month = MonthField(label=_("Month"), ahead=0)
+    format = forms.ChoiceField(label=_("Format"), choices=[("csv", "CSV"), ("xlsx", "XLSX")], initial="csv")

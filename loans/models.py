@@ -530,6 +530,11 @@ class ScheduleInstallment(models.Model):
     principal_paid = MoneyField(_("principal paid"), default=0)
     interest_paid = MoneyField(_("interest paid"), default=0)
     penalty_paid = MoneyField(_("penalty interest paid"), default=0)
+    # the daily close of business (loans.services.close_of_business): the penalty interest accrued so far (the
+    # rounded cumulative total of loans.calculations.penalty_interest, never less than what was paid) and the date
+    # the installment first went overdue (kept when cured: it counts towards the cumulative overdue periods)
+    penalty_accrued = MoneyField(_("penalty interest accrued"), default=0, db_default=0)
+    overdue_on = models.DateField(_("went overdue on"), null=True, blank=True)
     superseded_on = models.DateField(
         _("superseded on"),
         null=True,
@@ -580,6 +585,14 @@ class ScheduleInstallment(models.Model):
                 fields=["due_date"],
                 name="loan_installment_to_accrue",
                 condition=Q(interest_accrued_on__isnull=True, superseded_on__isnull=True),
+            ),
+            # the close of business reads only the unpaid installments due by the business date: a partial index
+            # holds just those (and the few not yet due), never a loan's paid history
+            models.Index(
+                fields=["due_date", "contract"],
+                name="loan_installment_unpaid_due",
+                condition=Q(superseded_on__isnull=True)
+                & (Q(principal_paid__lt=F("principal")) | Q(interest_paid__lt=F("interest"))),
             ),
         ]
 
@@ -935,3 +948,198 @@ class PrepaymentRequest(models.Model):
 
     def __str__(self):
         return f"{self.contract_id} {self.mode} {self.amount or ''} {self.state}"
+
+
+# --- overdue monitoring and collection (DOMAIN.md §5; loans.services.close_of_business, loans.services.collection)
+
+
+class RiskGrade(models.TextChoices):
+    """Five-grade classification (五级分类, [HANDGE] LoanRiskStatus)."""
+
+    NORMAL = "01", _("Normal (正常)")
+    SPECIAL_MENTION = "02", _("Special mention (关注)")
+    SUBSTANDARD = "03", _("Substandard (次级)")
+    DOUBTFUL = "04", _("Doubtful (可疑)")
+    LOSS = "05", _("Loss (损失)")
+
+
+class ContractPartyQuerySet(PartyVisibleQuerySet):
+    depositor_path = "contract__borrower__user"
+    application_path = "contract__application_id"
+
+
+class LoanCloseOfBusiness(models.Model):
+    """The daily close of business of the loans for one business date: its batch run (chunks, progress, resume)
+    and, once every chunk is done, the date it completed. Dates are closed in order, one after the other."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+
+    business_date = models.DateField(_("business date"), unique=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.RUNNING)
+    run = models.OneToOneField(
+        "core.BatchRun", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("batch run")
+    )
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("loan close of business")
+        verbose_name_plural = _("loan closes of business")
+        ordering = ["-business_date"]
+
+    def __str__(self):
+        return f"{self.business_date} {self.status}"
+
+
+class LoanOverdueState(models.Model):
+    """A loan's overdue figures as of the last close of business ([HANDGE] StHousingOverdueRegistration): days
+    past due of the oldest unpaid installment, the overdue periods now, consecutive and cumulative, the overdue
+    principal / interest / penalty interest and the risk grade. Written set-based by the daily job."""
+
+    contract = models.OneToOneField(
+        LoanContract,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="overdue_state",
+        verbose_name=_("contract"),
+    )
+    as_of = models.DateField(_("as of"))
+    dpd = models.PositiveIntegerField(_("days past due"), default=0)
+    periods = models.PositiveSmallIntegerField(_("overdue periods"), default=0)
+    consecutive = models.PositiveSmallIntegerField(_("consecutive overdue periods"), default=0)
+    cumulative = models.PositiveSmallIntegerField(_("cumulative overdue periods"), default=0)
+    principal = MoneyField(_("overdue principal"), default=0)
+    interest = MoneyField(_("overdue interest"), default=0)
+    penalty = MoneyField(_("penalty interest owed"), default=0)
+    grade = models.CharField(_("risk grade"), max_length=2, choices=RiskGrade.choices, default=RiskGrade.NORMAL)
+    outstanding = MoneyField(_("principal outstanding"), default=0)
+
+    objects = ContractPartyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("loan overdue state")
+        verbose_name_plural = _("loan overdue states")
+        indexes = [models.Index(fields=["grade", "dpd"], name="loan_overdue_grade_dpd")]
+
+    def __str__(self):
+        return f"{self.contract_id} {self.as_of} {self.dpd}"
+
+
+class RiskGradeChange(models.Model):
+    """One change of a loan's risk grade: the date, from, to and the days past due then."""
+
+    contract = models.ForeignKey(LoanContract, on_delete=models.CASCADE, related_name="grade_changes")
+    on = models.DateField(_("date"))
+    from_grade = models.CharField(_("from"), max_length=2, choices=RiskGrade.choices)
+    to_grade = models.CharField(_("to"), max_length=2, choices=RiskGrade.choices)
+    dpd = models.PositiveIntegerField(_("days past due"))
+
+    class Meta:
+        verbose_name = _("risk grade change")
+        verbose_name_plural = _("risk grade changes")
+        ordering = ["contract", "on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "on"], name="loan_grade_change_once_a_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.contract_id} {self.on} {self.from_grade}->{self.to_grade}"
+
+
+class CollectionLog(models.Model):
+    """A step of the collection ladder on a loan (DOMAIN.md §5.4), automatic or recorded by staff. ``key`` makes
+    an automatic step once (a job run twice writes it once)."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("Reminder before the due date")
+        OVERDUE_NOTICE = "overdue_notice", _("Overdue reminder")
+        FUND_DEDUCTION = "fund_deduction", _("Deduction from fund accounts")
+        DEFAULTER = "defaulter", _("Put on the defaulter list")
+        CALL = "call", _("Phone call")
+        VISIT = "visit", _("Visit")
+        LETTER = "letter", _("Written demand")
+        ACCELERATE = "accelerate", _("Loan accelerated")
+        WRITE_OFF = "write_off", _("Loan written off")
+        REQUEST = "request", _("Action requested")
+
+    contract = models.ForeignKey(LoanContract, on_delete=models.PROTECT, related_name="collection_log")
+    on = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    amount = MoneyField(_("amount"), default=0)
+    text = models.CharField(_("text"), max_length=500, blank=True)
+    key = models.CharField(_("key"), max_length=120, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ContractPartyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("collection log entry")
+        verbose_name_plural = _("collection log")
+        ordering = ["contract", "-on", "-id"]
+        indexes = [models.Index(fields=["contract", "on"], name="loan_collection_contract_on")]
+
+    def __str__(self):
+        return f"{self.contract_id} {self.on} {self.kind}"
+
+
+class DefaulterEntry(models.Model):
+    """A borrower published on the defaulter list (3 consecutive or 6 cumulative overdue periods, policy values)."""
+
+    contract = models.ForeignKey(LoanContract, on_delete=models.PROTECT, related_name="defaulter_entries")
+    listed_on = models.DateField(_("listed on"))
+    consecutive = models.PositiveSmallIntegerField(_("consecutive overdue periods"))
+    cumulative = models.PositiveSmallIntegerField(_("cumulative overdue periods"))
+    removed_on = models.DateField(_("removed on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("defaulter list entry")
+        verbose_name_plural = _("defaulter list")
+        ordering = ["-listed_on", "contract"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract"], condition=Q(removed_on__isnull=True), name="loan_defaulter_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.contract_id} {self.listed_on}"
+
+
+class LoanActionRequest(models.Model):
+    """Accelerate (宣布提前到期) or write off (核销) a loan: requested by one person, approved or rejected by
+    another (core.workflow, four eyes)."""
+
+    class Kind(models.TextChoices):
+        ACCELERATE = "accelerate", _("Accelerate the loan")
+        WRITE_OFF = "write_off", _("Write the loan off")
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    contract = models.ForeignKey(LoanContract, on_delete=models.PROTECT, related_name="action_requests")
+    kind = models.CharField(_("action"), max_length=12, choices=Kind.choices)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.REQUESTED)
+    reason = models.CharField(_("reason"), max_length=500)
+    amount = MoneyField(_("principal concerned"), default=0)
+    requested_on = models.DateField(_("requested on"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("loan action request")
+        verbose_name_plural = _("loan action requests")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "kind"], condition=Q(state="requested"), name="loan_action_request_open_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.contract_id} {self.kind} {self.state}"

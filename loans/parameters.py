@@ -50,12 +50,25 @@ for _bucket, _values in _RATES.items():
 declare("overdue.grace_days", "int", 3, _("Grace days before an installment is overdue"), min=0, max=31)
 declare("overdue.penalty_mode", "str", "contract_multiple", _("Penalty interest mode"),
         choices=("contract_multiple", "fixed_daily", "fixed_amount"))
-declare("overdue.penalty_multiplier", "decimal", "1.5", _("Penalty: contract rate multiplier"), min=1)
-declare("overdue.penalty_daily_rate", "decimal", "0.00021", _("Penalty: fixed daily rate (legacy mode)"), min=0)
+declare("overdue.penalty_multiplier", "decimal", "1.5", _("Penalty: contract rate multiplier"), min=1, max=10)
+declare("overdue.penalty_daily_rate", "decimal", "0.00021", _("Penalty: fixed daily rate (legacy mode)"), min=0,
+        max="0.01")
+declare("overdue.penalty_fixed_amount", "decimal", "0", _("Penalty: fixed amount per day (yuan)"), min=0, max=1000)
 declare("overdue.penalty_grace_interest", "bool", False, _("Charge penalty interest inside the grace period"))
-declare("overdue.fund_deduction_periods", "int", 2, _("Overdue periods before deducting from fund accounts"), min=1)
-declare("overdue.default_list_consecutive", "int", 3, _("Consecutive overdue periods for the default list"), min=1)
-declare("overdue.default_list_cumulative", "int", 6, _("Cumulative overdue periods for the default list"), min=1)
+declare("overdue.reminder_days_before", "int", 3, _("Reminder this many days before a due date"), min=0, max=31)
+declare("overdue.fund_deduction_periods", "int", 2, _("Overdue periods before deducting from fund accounts"), min=1,
+        max=36)
+declare("overdue.default_list_consecutive", "int", 3, _("Consecutive overdue periods for the default list"), min=1,
+        max=36)
+declare("overdue.default_list_cumulative", "int", 6, _("Cumulative overdue periods for the default list"), min=1,
+        max=120)
+# Five-grade classification (DOMAIN.md §5.3): any overdue installment is at least 关注; more days past due than
+# these thresholds move the loan to 次级, 可疑 and 损失.
+declare("overdue.grade_substandard_dpd", "int", 90, _("Days past due above which a loan is substandard (次级)"),
+        min=1, max=3650)
+declare("overdue.grade_doubtful_dpd", "int", 270, _("Days past due above which a loan is doubtful (可疑)"), min=1,
+        max=3650)
+declare("overdue.grade_loss_dpd", "int", 360, _("Days past due above which a loan is a loss (损失)"), min=1, max=3650)
 # Scanned documents of a loan application (loans.services.documents): the types required before it is submitted
 # or accepted, by purpose ("all": every application; "purchase:new": a purpose and a property kind), their size
 # and number. DOMAIN.md §4.2 / §4.8: identity, marital status, income and credit authorisation for everyone; the

@@ -59,11 +59,13 @@ SELECT 'all loans (121 + 122)', '121', loans.outstanding, ledger.balance
 """
 
 
-# 131 应收利息 holds the interest of the installments fallen due (loans.services.accrual) not received yet.
+# 131 应收利息 holds the interest of the installments in force fallen due (loans.services.accrual) not received yet
+# (a write-off takes what is left of it out of 131).
 RECEIVABLE_SQL = f"""
 WITH due AS (
     SELECT COALESCE(SUM(i.interest - i.interest_paid), 0) AS unpaid
-      FROM loans_scheduleinstallment i WHERE i.interest_accrued_on IS NOT NULL),
+      FROM loans_scheduleinstallment i
+     WHERE i.interest_accrued_on IS NOT NULL AND i.superseded_on IS NULL),
 ledger AS (SELECT COALESCE(SUM(a.balance), 0) AS balance FROM ledger_account a
             WHERE a.code = '{chart.INTEREST_RECEIVABLE}')
 SELECT 'loan interest receivable', '{chart.INTEREST_RECEIVABLE}', due.unpaid, ledger.balance

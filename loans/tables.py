@@ -185,3 +185,57 @@ class DebitBatchTable(Table):
         return format_html(
             '<a href="{}?batch={}">{}</a>', reverse("loans:debit_orders"), record.reference, _("Download (CSV)")
         )
+
+
+# --- overdue monitoring ------------------------------------------------------------------------------------------
+
+GRADE_COLOURS = {"01": "success", "02": "info", "03": "warning", "04": "danger", "05": "dark"}
+
+
+class OverdueTable(Table):
+    """The collection workbench: overdue loans by grade and days past due."""
+
+    contract__number = tables.Column(
+        verbose_name=_("Contract"),
+        linkify=lambda record: reverse("loans:collection_case", args=[record.contract.number]),
+    )
+    contract__borrower__name = tables.Column(verbose_name=_("Borrower"))
+    grade = BadgeColumn(verbose_name=_("Risk grade"), colours=GRADE_COLOURS)
+    dpd = tables.Column(verbose_name=_("Days past due"), attrs={"td": {"class": "text-end"}})
+    periods = tables.Column(verbose_name=_("Overdue periods"), attrs={"td": {"class": "text-end"}})
+    consecutive = tables.Column(verbose_name=_("Consecutive"), attrs={"td": {"class": "text-end"}})
+    cumulative = tables.Column(verbose_name=_("Cumulative"), attrs={"td": {"class": "text-end"}})
+    principal = MoneyColumn(verbose_name=_("Overdue principal"))
+    interest = MoneyColumn(verbose_name=_("Overdue interest"))
+    penalty = MoneyColumn(verbose_name=_("Penalty interest"))
+    outstanding = MoneyColumn(verbose_name=_("Principal outstanding"))
+    as_of = tables.DateColumn(verbose_name=_("As of"), format="Y-m-d")
+
+    class Meta(Table.Meta):
+        empty_text = _("No loan is overdue.")
+
+
+class CloseOfBusinessTable(Table):
+    business_date = tables.DateColumn(verbose_name=_("Business date"), format="Y-m-d")
+    status = BadgeColumn(verbose_name=_("Status"), colours={"done": "success", "running": "warning"})
+    progress = tables.Column(verbose_name=_("Progress"), empty_values=(), orderable=False)
+    overdue = tables.Column(verbose_name=_("Overdue loans"), empty_values=(), orderable=False)
+    deductions = tables.Column(verbose_name=_("Fund deductions"), empty_values=(), orderable=False)
+    finished_at = tables.DateTimeColumn(verbose_name=_("Finished at"), format="Y-m-d H:i")
+
+    class Meta(Table.Meta):
+        empty_text = _("No business date has been closed yet.")
+
+    def render_progress(self, record):
+        if record.run is None:
+            return "—"
+        return render_to_string("deposits/_run_progress.html", {"record": record.run})
+
+    def value_progress(self, record):
+        return record.run.percent if record.run else 0
+
+    def render_overdue(self, record):
+        return (record.result or {}).get("overdue", "—")
+
+    def render_deductions(self, record):
+        return (record.result or {}).get("deductions", "—")

@@ -64,3 +64,15 @@ def accrue_interest(on=None):
     from loans.services.accrual import accrue_interest as run
 
     return run(actor=system_actor(), on=datetime.date.fromisoformat(on) if on else today())
+
+
+@shared_task(name="loans.close_of_business", time_limit=3600, soft_time_limit=3500)
+def close_of_business(until=None, chunk_size=5000):
+    """The daily close of business of the loans: every business date not closed yet up to ``until`` (ISO date,
+    default: the business date), in order. Safe to run twice: a closed date is skipped, an interrupted one resumes
+    with its chunks not done."""
+    from loans.services.close_of_business import close_business
+
+    day = datetime.date.fromisoformat(until) if until else None
+    result = close_business(actor=system_actor(), until=day, chunk_size=int(chunk_size))
+    return {"dates": result["dates"]}

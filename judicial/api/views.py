@@ -40,6 +40,11 @@ def _parse(raw: bytes) -> dict:
            or v is False}
     if bad:
         raise InvalidInput(next(iter(bad.values()))[0], code="invalid", fields=bad)
+    # a NUL character can be neither stored nor looked up (PostgreSQL text): refused as a bad field
+    nul = {k: [_("Control characters are not allowed.")] for k, v in body.items()
+           if "\x00" in k or (isinstance(v, str) and "\x00" in v)}
+    if nul:
+        raise InvalidInput(next(iter(nul.values()))[0], code="invalid", fields=nul)
     return body
 
 

@@ -47,6 +47,7 @@ from loans.calculations.common import (
     rate_key,
 )
 from loans.calculations.limits import Component, LimitRequest, LoanLimit, loan_limit, uplift
+from loans.calculations.overdue import bucket, credit_status, risk_grade
 from loans.calculations.penalty import (
     CONTRACT_MULTIPLE,
     FIXED_AMOUNT,
@@ -138,6 +139,9 @@ __all__ = [
     "payoff",
     "penalty_days",
     "penalty_interest",
+    "bucket",
+    "credit_status",
+    "risk_grade",
     "period_interest",
     "prepay",
     "rate_key",

@@ -10,6 +10,8 @@ from loans.services.applications import (
     submit,
     update_draft,
 )
+from loans.services.close_of_business import close_business
+from loans.services.collection import decide, record_contact, request_action
 from loans.services.contracts import sign_contract
 from loans.services.disbursement import (
     allowed_payees,
@@ -56,6 +58,10 @@ __all__ = [
     "request_prepayment",
     "assess",
     "classify_overdue",
+    "close_business",
+    "decide",
+    "record_contact",
+    "request_action",
     "confirm_disbursement",
     "disburse",
     "fail_disbursement",

@@ -59,19 +59,27 @@ def _unpaid(row):
     return row.principal - row.principal_paid, row.interest - row.interest_paid
 
 
-def _penalty(row, days, settings) -> Decimal:
+def penalty_so_far(row, days, settings) -> Decimal:
+    """The penalty interest of installment ``row`` ``days`` days after its due date, by the one function
+    :func:`loans.calculations.penalty_interest` on its unpaid principal and interest, with the ``overdue.`` policy
+    ``settings``. The daily close of business accrues it (never less than what was paid), a repayment collects it
+    less what was paid."""
     principal, interest = _unpaid(row)
-    owed = calc.penalty_interest(
+    return calc.penalty_interest(
         principal + interest,
         min(days, calc.common.MAX_PENALTY_DAYS),
         row.annual_rate,
         mode=settings["overdue.penalty_mode"],
         multiplier=settings["overdue.penalty_multiplier"],
         daily_rate=settings["overdue.penalty_daily_rate"],
+        fixed_amount=settings.get("overdue.penalty_fixed_amount", ZERO),
         grace_days=settings["overdue.grace_days"],
         grace_interest=settings["overdue.penalty_grace_interest"],
     )
-    return max(owed - row.penalty_paid, ZERO)
+
+
+def _penalty(row, days, settings) -> Decimal:
+    return max(penalty_so_far(row, days, settings) - row.penalty_paid, ZERO)
 
 
 def dues(contract, *, on: datetime.date, rows=None, settings=None) -> list:

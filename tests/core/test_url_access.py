@@ -55,7 +55,9 @@ def fill(name, kwarg, world, side):
         return letter.number if kwarg == "number" else req.pk
     if kwarg == "number" and name.startswith(("loans:", "loans_portal:")):
         is_contract = name in ("loans:contract", "loans_portal:contract", "loans:repayment", "loans:release",
-                               "loans_portal:fund_repay", "loans_portal:prepayment", "loans_portal:prepayment_cancel")
+                               "loans_portal:fund_repay", "loans_portal:prepayment", "loans_portal:prepayment_cancel",
+                               "loans:collection_case", "loans:collection_record", "loans:collection_request",
+                               "loans:collection_decide")
         return side.loan_contract.number if is_contract else side.loan.number
     if kwarg == "code":
         return side.certificate.code
@@ -74,6 +76,8 @@ def fill(name, kwarg, world, side):
         return world.judicial_document.pk
     if kwarg == "pk" and name.startswith("judicial:"):
         return world.judicial_request.pk
+    if kwarg == "pk" and name == "loans:collection_decide":  # POST only: a GET is 405 before anything is read
+        return 1
     if kwarg == "pk" and name in ("loans:document", "loans_portal:document"):
         return side.loan_document.pk
     if kwarg == "pk":

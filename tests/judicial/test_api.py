@@ -178,6 +178,8 @@ def test_a_rotated_key_replaces_the_old_one(client, court, funded, key, admin_us
     ("case_number", "", "invalid_request"),
     ("number", "X" * 41, "invalid_request"),
     ("id_number", "110101199003070012", "invalid_request"),
+    ("number", "R-2026\x00-1", "invalid"),
+    ("person_name", "张\x00三", "invalid"),
 ])
 def test_each_bad_field_is_a_structured_400_and_nothing_is_written(client, court, funded, key, field, value, code):
     data = request_data(funded, "freeze", amount="1000.00", start_date="2026-10-12")

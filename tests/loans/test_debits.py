@@ -147,12 +147,12 @@ def test_failed_debit_posts_nothing_and_the_installment_stays_due(loan, finance)
 
 def test_allocation_with_a_penalty_due(loan, finance):
     on(APR_10)
+    penalties, income = balance(chart.PENALTY_INCOME), balance(chart.LOAN_INTEREST_INCOME)
     services.classify_overdue(actor=finance)  # installment 1 (10 March) is overdue: 1,548.09 on 122
     loan.refresh_from_db()
     assert loan.status == C.OVERDUE and balance(loan.overdue_account.code) == D("1548.09")
     penalty = (D("2735.59") * D("0.0285") * D("1.5") * 28 / 360).quantize(D("0.01"), ROUND_HALF_UP)
     assert penalty == D("9.10")  # 31 days late, 3 grace days without penalty
-    penalties, income = balance(chart.PENALTY_INCOME), balance(chart.LOAN_INTEREST_INCOME)
     result, (batch,) = send(finance, APR_10)
     order = batch.debits.get()
     assert order.amount == penalty + D("2735.59") * 2 and (order.first_number, order.last_number) == (1, 2)
