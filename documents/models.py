@@ -17,8 +17,9 @@ class AnnualStatement(models.Model):
     opening + movements = closing must hold to the fen (``identity_ok``)."""
 
     year = models.PositiveSmallIntegerField(_("interest year ending in"))
-    account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="annual_statements",
-                                verbose_name=_("account"))
+    account = models.ForeignKey(
+        FundAccount, on_delete=models.PROTECT, related_name="annual_statements", verbose_name=_("account")
+    )
     run = models.ForeignKey(BatchRun, on_delete=models.PROTECT, related_name="+", verbose_name=_("run"))
     opening = MoneyField(_("opening balance"))
     regular = MoneyField(_("regular deposits"))
@@ -27,8 +28,9 @@ class AnnualStatement(models.Model):
     transfer_in = MoneyField(_("transfers in"))
     transfer_out = MoneyField(_("transfers out"))
     withdrawn = MoneyField(_("withdrawals"))
-    withdrawals = models.JSONField(_("withdrawals by reason"), default=dict, blank=True,
-                                   help_text=_("Reason code: amount (text, two decimals)."))
+    withdrawals = models.JSONField(
+        _("withdrawals by reason"), default=dict, blank=True, help_text=_("Reason code: amount (text, two decimals).")
+    )
     interest = MoneyField(_("interest"))
     other = MoneyField(_("other movements"))
     closing = MoneyField(_("closing balance"))
@@ -56,8 +58,15 @@ class AnnualStatement(models.Model):
 
     @property
     def movements(self):
-        return (self.regular + self.back + self.transfer_in - self.transfer_out - self.withdrawn + self.interest
-                + self.other)
+        return (
+            self.regular
+            + self.back
+            + self.transfer_in
+            - self.transfer_out
+            - self.withdrawn
+            + self.interest
+            + self.other
+        )
 
     @property
     def difference(self):

@@ -31,8 +31,10 @@ def reason_label(code: str) -> str:
 def statement_of(account, year: int) -> AnnualStatement:
     statement = AnnualStatement.objects.filter(account=account, year=int(year)).first()
     if statement is None:
-        raise NotFound(_("There is no annual statement of this account for the interest year ending in %(y)s.")
-                       % {"y": year}, code="no_statement")
+        raise NotFound(
+            _("There is no annual statement of this account for the interest year ending in %(y)s.") % {"y": year},
+            code="no_statement",
+        )
     return statement
 
 
@@ -43,19 +45,28 @@ def statement_context(account, year) -> dict:
     :class:`core.errors.NotFound` when the run has not produced it."""
     s = statement_of(account, year)
     start, end = year_bounds(s.year)
-    withdrawals = [{"code": code, "label": reason_label(code), "amount": Decimal(amount)}
-                   for code, amount in sorted(s.withdrawals.items())]
+    withdrawals = [
+        {"code": code, "label": reason_label(code), "amount": Decimal(amount)}
+        for code, amount in sorted(s.withdrawals.items())
+    ]
 
     def line(key, label, amount, sign):
-        return {"key": key, "label": label, "amount": amount, "sign": sign,
-                "signed": amount if sign == "+" else -amount}
+        return {
+            "key": key,
+            "label": label,
+            "amount": amount,
+            "sign": sign,
+            "signed": amount if sign == "+" else -amount,
+        }
 
     lines = [
         line("regular", _("Regular deposits (%(n)d months)") % {"n": s.regular_months}, s.regular, "+"),
         line("back", _("Back payments"), s.back, "+"),
         line("transfer_in", _("Transfers in"), s.transfer_in, "+"),
-        *[line(f"withdrawal_{w['code']}", _("Withdrawal: %(r)s") % {"r": w["label"]}, w["amount"], "-")
-          for w in withdrawals],
+        *[
+            line(f"withdrawal_{w['code']}", _("Withdrawal: %(r)s") % {"r": w["label"]}, w["amount"], "-")
+            for w in withdrawals
+        ],
         line("transfer_out", _("Transfers out"), s.transfer_out, "-"),
         line("interest", _("Interest for the year"), s.interest, "+"),
     ]

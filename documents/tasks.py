@@ -34,8 +34,7 @@ def build_statements(year=None, chunk_size=statements.DEFAULT_CHUNK, actor_id=No
     if not chunk_ids:  # every chunk done, identities failed: compute those accounts again
         return {"run": run.pk, "year": int(year), "still_failing": statements.recheck(run)}
     group(build_statements_chunk.si(chunk_id) for chunk_id in chunk_ids).apply_async()
-    return {"run": run.pk, "year": int(year), "already_done": False, "resumed": not created,
-            "chunks": len(chunk_ids)}
+    return {"run": run.pk, "year": int(year), "already_done": False, "resumed": not created, "chunks": len(chunk_ids)}
 
 
 @shared_task(name="documents.build_statements_chunk", time_limit=900, soft_time_limit=840)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("counter/", include("withdrawals.urls")),
     path("counter/", include("loans.urls")),
     path("counter/judicial/", include("judicial.urls")),
+    path("counter/documents/", include("documents.urls")),
     path("portal/", include("portal.withdrawal_urls")),
     path("portal/", include("portal.loan_urls")),
     path("", include("portal.urls")),

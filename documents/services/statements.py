@@ -61,9 +61,14 @@ def settled(year: int) -> bool:
 
 def _check_settled(year: int):
     if not settled(year):
-        raise StateError(_("The interest year ending on June 30, %(y)d is not settled yet: statements are built "
-                           "after the year-end interest settlement has completed.") % {"y": year},
-                         code="year_not_settled")
+        raise StateError(
+            _(
+                "The interest year ending on June 30, %(y)d is not settled yet: statements are built "
+                "after the year-end interest settlement has completed."
+            )
+            % {"y": year},
+            code="year_not_settled",
+        )
 
 
 # --- the one computation ----------------------------------------------------------------------------------
@@ -147,8 +152,20 @@ def compute_range(*, year: int, run_id: int, lo: int, hi: int) -> int:
     were written."""
     start, last = year_bounds(year)
     with connection.cursor() as cur:
-        cur.execute(STATEMENT_SQL, {"year": year, "run": run_id, "lo": lo, "hi": hi, "start": start, "last": last,
-                                    "court": COURT_DEDUCTION, "loan": LOAN_OFFSET, "other": OTHER_WITHDRAWAL})
+        cur.execute(
+            STATEMENT_SQL,
+            {
+                "year": year,
+                "run": run_id,
+                "lo": lo,
+                "hi": hi,
+                "start": start,
+                "last": last,
+                "court": COURT_DEDUCTION,
+                "loan": LOAN_OFFSET,
+                "other": OTHER_WITHDRAWAL,
+            },
+        )
         return cur.rowcount
 
 
@@ -165,6 +182,7 @@ def _range_work(run: BatchRun, lo: int, hi: int) -> int:
 
 # --- the run ----------------------------------------------------------------------------------------------
 
+
 def plan_statements(*, year, actor, chunk_size=DEFAULT_CHUNK) -> tuple[BatchRun, bool]:
     """The statement run of ``year`` (created once, with its chunks). Refused before the year is settled."""
     year = bounds.year(year)
@@ -177,11 +195,21 @@ def plan_statements(*, year, actor, chunk_size=DEFAULT_CHUNK) -> tuple[BatchRun,
     accounts = accounts_of_year(year)
     ranges = batch.id_ranges(accounts, int(chunk_size))
     with transaction.atomic():
-        run, created = batch.plan(job=JOB, key=run_key(year), ranges=ranges, actor=actor, total=accounts.count(),
-                                  params={"year": year, "chunk_size": int(chunk_size)})
+        run, created = batch.plan(
+            job=JOB,
+            key=run_key(year),
+            ranges=ranges,
+            actor=actor,
+            total=accounts.count(),
+            params={"year": year, "chunk_size": int(chunk_size)},
+        )
         if created:
-            audit.record(actor=actor, action="statements.plan", obj=run,
-                         after={"year": year, "chunks": len(ranges), "accounts": run.total})
+            audit.record(
+                actor=actor,
+                action="statements.plan",
+                obj=run,
+                after={"year": year, "chunks": len(ranges), "accounts": run.total},
+            )
     return run, created
 
 
@@ -225,16 +253,19 @@ def recheck(run: BatchRun) -> int:
     year = run.params["year"]
     with transaction.atomic():
         BatchRun.objects.select_for_update(of=("self",)).get(pk=run.pk)
-        failed = list(AnnualStatement.objects.filter(year=year, identity_ok=False).values_list("account_id",
-                                                                                                flat=True))
+        failed = list(AnnualStatement.objects.filter(year=year, identity_ok=False).values_list("account_id", flat=True))
         if failed:
             AnnualStatement.objects.filter(year=year, identity_ok=False).delete()
             for lo, hi in _ranges_of(failed):
                 compute_range(year=year, run_id=run.pk, lo=lo, hi=hi)
         still = AnnualStatement.objects.filter(year=year, identity_ok=False).count()
         BatchRun.objects.filter(pk=run.pk).update(failed_items=still)
-        audit.record(actor=run.started_by, action="statements.recheck", obj=run,
-                     after={"rechecked": len(failed), "failing": still})
+        audit.record(
+            actor=run.started_by,
+            action="statements.recheck",
+            obj=run,
+            after={"rechecked": len(failed), "failing": still},
+        )
     summarise(run.pk)
     return still
 
@@ -284,5 +315,10 @@ def resume_runs() -> dict:
 def _queue(run) -> bool:
     from documents.tasks import build_statements as task  # the coordinator task (tasks sit on top of services)
 
-    return batch.queue(run, task, year=run.params["year"], chunk_size=run.params.get("chunk_size", DEFAULT_CHUNK),
-                       actor_id=run.started_by_id)
+    return batch.queue(
+        run,
+        task,
+        year=run.params["year"],
+        chunk_size=run.params.get("chunk_size", DEFAULT_CHUNK),
+        actor_id=run.started_by_id,
+    )
