@@ -116,6 +116,10 @@ wd AS (
     WHERE c.c = 'wd'
     GROUP BY 1, 2
 ),
+wr AS (
+    SELECT fid, jsonb_object_agg(reason, amount::text ORDER BY reason) AS j FROM wd WHERE amount <> 0
+    GROUP BY fid
+),
 agg AS (
     SELECT acc.fid, acc.balance, acc.base, acc.employer_ratio, acc.employee_ratio, acc.paid_up_to,
            COALESCE(SUM(c.amt) FILTER (WHERE c.c = 'open'), 0) AS opening,
@@ -137,12 +141,11 @@ INSERT INTO documents_annualstatement
      withdrawals, interest, other, closing, identity_ok, base, employer_ratio, employee_ratio, paid_up_to,
      created_at)
 SELECT %(year)s, g.fid, %(run)s, g.opening, g.regular, g.months, g.back, g.tin, -g.tout, -g.wd,
-       COALESCE((SELECT jsonb_object_agg(wd.reason, wd.amount::text ORDER BY wd.reason) FROM wd
-                 WHERE wd.fid = g.fid AND wd.amount <> 0), '{}'::jsonb),
+       COALESCE(wr.j, '{}'::jsonb),
        g.interest, g.other, g.balance - g.after,
        g.opening + g.regular + g.back + g.tin + g.tout + g.wd + g.interest + g.other = g.balance - g.after,
        g.base, g.employer_ratio, g.employee_ratio, g.paid_up_to, now()
-FROM agg g
+FROM agg g LEFT JOIN wr ON wr.fid = g.fid
 ON CONFLICT (year, account_id) DO NOTHING
 """
 

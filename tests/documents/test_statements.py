@@ -18,6 +18,7 @@ from core.errors import StateError
 from core.models import BatchChunk, BatchRun, BusinessDay
 from deposits.services import interest
 from documents.models import AnnualStatement
+from documents import tasks
 from documents.services import statements
 from documents.statements import statement_context
 from ledger.models import BankStatementLine, JournalLine
@@ -137,7 +138,10 @@ def test_identity_holds_to_the_fen_for_every_account(demo):
 
 
 def test_context_for_the_pdf_and_the_page(demo):
-    statements.build_statements(year=2026, actor=system_actor())
+    result = tasks.build_statements(year=2026, chunk_size=20)  # the coordinator task (eager in the tests)
+    assert result["chunks"] >= 3 and not result["already_done"]
+    assert BatchRun.objects.get(key=statements.run_key(2026)).status == BatchRun.Status.DONE
+    assert tasks.build_statements(year=2026)["already_done"]
     account = demo[0]
     ctx = statement_context(account, 2026)
     s = ctx["statement"]
@@ -203,6 +207,8 @@ def test_year_not_settled_is_refused(db):
     assert exc.value.code == "year_not_settled"
     with pytest.raises(CommandError):
         call_command("build_statements", year=2026, stdout=io.StringIO())
+    assert "year_not_settled" not in str(tasks.build_statements(year=2026))  # the yearly beat job waits
+    assert "skipped" in tasks.build_statements(year=2026)
     assert not BatchRun.objects.filter(job=statements.JOB).exists()
     assert not AnnualStatement.objects.filter(account=account).exists()
 
