@@ -92,8 +92,10 @@ def main():
     settled = interest.settle_interest(year=YEAR, chunk_size=args.chunk_size, actor=system_actor())
     vacuum()
     execute("VACUUM ANALYZE documents_annualstatement")
-    print(f"  built and interest settled ({settled.accounts:,} accounts credited) in {time.perf_counter() - t0:.1f} s",
-          flush=True)
+    print(
+        f"  built and interest settled ({settled.accounts:,} accounts credited) in {time.perf_counter() - t0:.1f} s",
+        flush=True,
+    )
     scalar("SELECT SUM(amount) FROM ledger_journalline")  # warm the cache for both runs alike
     accounts = statements.accounts_of_year(YEAR).count()
 
@@ -106,14 +108,18 @@ def main():
     t0 = time.perf_counter()
     run = statements.build_statements(year=YEAR, chunk_size=args.chunk_size, actor=system_actor())
     build_s = time.perf_counter() - t0
-    print(f"  {build_s:.2f} s, {run.result.get('statements', 0):,} statements, "
-          f"{run.result.get('identity_failures', 0)} identity failures", flush=True)
+    print(
+        f"  {build_s:.2f} s, {run.result.get('statements', 0):,} statements, "
+        f"{run.result.get('identity_failures', 0)} identity failures",
+        flush=True,
+    )
 
     t0 = time.perf_counter()
     again = statements.build_statements(year=YEAR, chunk_size=args.chunk_size, actor=system_actor())
     rerun_s = time.perf_counter() - t0
-    movements = scalar("SELECT COALESCE(SUM(closing - opening), 0) FROM documents_annualstatement WHERE year = %s",
-                       [YEAR])
+    movements = scalar(
+        "SELECT COALESCE(SUM(closing - opening), 0) FROM documents_annualstatement WHERE year = %s", [YEAR]
+    )
     written = AnnualStatement.objects.filter(year=YEAR).count()
 
     ratio = build_s / base_s
@@ -121,14 +127,18 @@ def main():
     print(f"accounts of the year          {accounts:>12,}")
     print(f"baseline (plain SQL)          {accounts / base_s:>12,.0f} accounts/s  ({base_s:.2f} s)")
     print(f"build_statements              {accounts / build_s:>12,.0f} accounts/s  ({build_s:.2f} s)")
-    print(f"ratio statements / baseline   {ratio:>12.2f}  (target <= {TARGET_RATIO:.0f}: "
-          f"{'met' if ratio <= TARGET_RATIO else 'NOT met'})")
+    print(
+        f"ratio statements / baseline   {ratio:>12.2f}  (target <= {TARGET_RATIO:.0f}: "
+        f"{'met' if ratio <= TARGET_RATIO else 'NOT met'})"
+    )
     same = Decimal(movements) == base_total
     print(f"same movements as baseline    {'yes' if same else 'NO'} ({movements} vs {base_total})")
     complete = run.status == BatchRun.Status.DONE and written == accounts and run.failed_items == 0
     print(f"every identity holds          {'yes' if complete else 'NO'}")
-    print(f"second run                    {'wrote nothing' if again.pk == run.pk and written == accounts else 'WROTE'}"
-          f", {rerun_s:.2f} s")
+    print(
+        f"second run                    {'wrote nothing' if again.pk == run.pk and written == accounts else 'WROTE'}"
+        f", {rerun_s:.2f} s"
+    )
     sys.exit(0 if same and complete else 1)
 
 

@@ -17,8 +17,8 @@ from core.actors import system_actor
 from core.errors import StateError
 from core.models import BatchChunk, BatchRun, BusinessDay
 from deposits.services import interest
-from documents.models import AnnualStatement
 from documents import tasks
+from documents.models import AnnualStatement
 from documents.services import statements
 from documents.statements import statement_context
 from ledger.models import BankStatementLine, JournalLine
