@@ -72,25 +72,3 @@ class AnnualStatement(models.Model):
     def difference(self):
         """Closing less (opening + movements): zero when the identity holds."""
         return self.closing - (self.opening + self.movements)
-
-
-class StatementJournalSum(models.Model):
-    """The first phase of a statement run: the partial sums of one id range of journal lines per ledger account,
-    category (open, regular, back, in, out, wd, interest, other, after) and withdrawal reason, with the months
-    of regular deposits as a bit mask. The second phase sums them per account; they stay as the run's working
-    record (reading the journal once, in posting order, instead of account by account)."""
-
-    run = models.ForeignKey(BatchRun, on_delete=models.PROTECT, related_name="+", verbose_name=_("run"))
-    ledger_account_id = models.BigIntegerField(_("ledger account"))
-    category = models.CharField(_("category"), max_length=8)
-    reason = models.CharField(_("reason"), max_length=2, blank=True)
-    amount = models.DecimalField(_("amount"), max_digits=20, decimal_places=2)
-    months = models.IntegerField(_("months (bit mask)"), default=0)
-
-    class Meta:
-        verbose_name = _("statement journal sum")
-        verbose_name_plural = _("statement journal sums")
-        indexes = [models.Index(fields=["run", "ledger_account_id"], name="statement_sum_run_account")]
-
-    def __str__(self):
-        return f"{self.run_id} {self.ledger_account_id} {self.category} {self.amount}"

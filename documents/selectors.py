@@ -11,7 +11,7 @@ from core import bounds, roles
 from core.errors import InvalidInput
 from core.models import BatchRun
 from documents.models import AnnualStatement
-from documents.services.statements import JOB, JOB_JOURNAL, run_key
+from documents.services.statements import JOB, run_key
 
 # Staff who read the statement runs and their failed identities; who start a run; who export for the audit.
 RUN_READ_ROLES = roles.READ_ROLES
@@ -23,7 +23,7 @@ MAX_PERIOD_DAYS = 366
 
 def statement_runs(*, viewer):
     roles.require_role(viewer, *RUN_READ_ROLES)
-    return BatchRun.objects.filter(job__in=(JOB, JOB_JOURNAL)).order_by("-id")
+    return BatchRun.objects.filter(job=JOB).order_by("-id")
 
 
 def failed_statements(*, viewer, year=None):
@@ -36,7 +36,7 @@ def failed_statements(*, viewer, year=None):
 
 
 def latest_failed_year(*, viewer):
-    run = statement_runs(viewer=viewer).filter(job=JOB, failed_items__gt=0).first()
+    run = statement_runs(viewer=viewer).filter(failed_items__gt=0).first()
     return run.params.get("year") if run else None
 
 

@@ -30,43 +30,11 @@ def build_statements(year=None, chunk_size=statements.DEFAULT_CHUNK, actor_id=No
         return {"year": int(year), "skipped": exc.message}
     if run.status == BatchRun.Status.DONE:
         return {"run": run.pk, "year": int(year), "already_done": True, "chunks": 0}
-    journal = statements.journal_run(run)
-    if journal.status != BatchRun.Status.DONE:  # phase 1: the journal; its last chunk sends this task again
-        chunk_ids = batch.pending_chunks(journal)
-        group(read_journal_chunk.si(chunk_id) for chunk_id in chunk_ids).apply_async()
-        return {
-            "run": run.pk,
-            "year": int(year),
-            "already_done": False,
-            "phase": "journal",
-            "resumed": not created,
-            "chunks": len(chunk_ids),
-        }
     chunk_ids = batch.pending_chunks(run)
     if not chunk_ids:  # every chunk done, identities failed: compute those accounts again
         return {"run": run.pk, "year": int(year), "still_failing": statements.recheck(run)}
     group(build_statements_chunk.si(chunk_id) for chunk_id in chunk_ids).apply_async()
-    return {
-        "run": run.pk,
-        "year": int(year),
-        "already_done": False,
-        "phase": "accounts",
-        "resumed": not created,
-        "chunks": len(chunk_ids),
-    }
-
-
-@shared_task(name="documents.read_journal_chunk", time_limit=900, soft_time_limit=840)
-def read_journal_chunk(chunk_id):
-    """Phase 1, one range of journal lines; once the journal is read through, the coordinator is sent again
-    for the accounts."""
-    lines = statements.run_journal_chunk(int(chunk_id))
-    journal = BatchRun.objects.get(chunks__pk=chunk_id)
-    if journal.status == BatchRun.Status.DONE:
-        run = BatchRun.objects.filter(key=statements.run_key(journal.params["year"])).first()
-        if run is not None and not run.chunks.filter(status="done").exists():
-            statements.queue(run)
-    return {"chunk": chunk_id, "lines": lines}
+    return {"run": run.pk, "year": int(year), "already_done": False, "resumed": not created, "chunks": len(chunk_ids)}
 
 
 @shared_task(name="documents.build_statements_chunk", time_limit=900, soft_time_limit=840)
