@@ -12,8 +12,7 @@ import pytest
 from core.actors import system_actor
 
 if not os.path.exists("/usr/bin/chromium"):
-    pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)",
-                allow_module_level=True)
+    pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)", allow_module_level=True)
 pytest.importorskip("playwright", reason="Playwright is not installed")
 
 from playwright.sync_api import expect  # noqa: E402
