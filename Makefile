@@ -21,6 +21,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
+	$(BIN)/python manage.py documents_demo_cert
 	$(BIN)/python manage.py seed_demo --employers 20 --depositors 400 --if-empty
 	$(BIN)/python manage.py demo_users
 

@@ -12,8 +12,10 @@ approved loan applications and N signed contracts awaiting disbursement: terms o
 equal installments, first due dates on every day of the month.
 
 It times ``store_schedules`` over all contracts, ``--chunk-size`` contracts per transaction (each schedule
-computed by loans.calculations.schedule_fen, the rows written with COPY), on ``--workers`` connections at once
-(each its own transactions on disjoint id ranges; default 2, one per core), and prints loans, installments,
+computed by loans.calculations.schedule_fen and stored as its plan — one row with the principal and interest of
+every installment — and the installments due within the horizon, ``loans.schedule_horizon_months``, as rows,
+both written with COPY), on ``--workers`` processes at once
+(processes, each its own transactions on disjoint id ranges; default 2, one per core), and prints loans, installments,
 seconds, installments per second and whether the target (100,000 loans in 30 s, scaled to N) is met. It then
 times the Python side alone (the arithmetic, and the arithmetic plus the COPY text, nothing sent) so the split
 between Python and PostgreSQL's ingest is visible, and extrapolates to 100,000 loans. Then it checks that the
@@ -140,64 +142,54 @@ def build(n):
         execute(f"VACUUM ANALYZE {table}")
 
 
-def store_all(chunk_size, workers):
-    """Every contract's schedule, ``chunk_size`` contracts per transaction, on ``workers`` threads (each with its
-    own database connection) taking the chunks in turn: (contracts, installments)."""
-    import queue
-    import threading
-
-    from django.db import connection
-
+def _store_chunk(bounds):
+    """One transaction of ``store_schedules``: the contracts with ids ``bounds`` (first, last)."""
     from core.actors import system_actor
     from loans import services
     from loans.models import LoanContract
 
+    first, last = bounds
+    stored = services.store_schedules(
+        actor=system_actor(), contracts=LoanContract.objects.filter(pk__gte=first, pk__lte=last)
+    )
+    return len(stored), sum(s.installments for s in stored.values())
+
+
+def store_all(chunk_size, workers):
+    """Every contract's schedule, ``chunk_size`` contracts per transaction, on ``workers`` processes (each with its
+    own database connection, as Celery workers would run the chunks) taking the chunks in turn:
+    (contracts, installments)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    from loans.models import LoanContract
+
     ids = list(LoanContract.objects.order_by("pk").values_list("pk", flat=True))
-    chunks = queue.SimpleQueue()
-    for start in range(0, len(ids), chunk_size):
-        chunks.put(ids[start : start + chunk_size])
-    totals, errors, lock = [0, 0], [], threading.Lock()
-
-    def work():
-        try:
-            actor = system_actor()
-            while True:
-                try:
-                    part = chunks.get_nowait()
-                except queue.Empty:
-                    return
-                stored = services.store_schedules(
-                    actor=actor, contracts=LoanContract.objects.filter(pk__gte=part[0], pk__lte=part[-1])
-                )
-                with lock:
-                    totals[0] += len(stored)
-                    totals[1] += sum(s.installments for s in stored.values())
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return totals[0], totals[1]
+    chunks = [(ids[k], ids[min(k + chunk_size, len(ids)) - 1]) for k in range(0, len(ids), chunk_size)]
+    if workers == 1:
+        results = [_store_chunk(chunk) for chunk in chunks]
+    else:
+        connections.close_all()  # each process opens its own connection
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_store_chunk, chunks, chunksize=1)
+    return sum(r[0] for r in results), sum(r[1] for r in results)
 
 
 def python_side(contracts):
     """Seconds of the arithmetic alone, and of the arithmetic plus the COPY text, for ``contracts``
     (nothing sent to the database): (rows, arithmetic, arithmetic + text)."""
-    from loans.services.schedules import copy_text, fen_schedule_of
+    from loans.services.schedules import copy_text, fen_schedule_of, horizon, plan_text, stored_count
 
     t0 = time.perf_counter()
     rows = sum(len(fen_schedule_of(c).principals) for c in contracts)
     arithmetic = time.perf_counter() - t0
+    until, on = horizon(), datetime.date.today()
     t0 = time.perf_counter()
     for c in contracts:
-        copy_text(c.pk, fen_schedule_of(c), c.first_due_date)
+        schedule = fen_schedule_of(c)
+        copy_text(c.pk, schedule, c.first_due_date, stored_count(schedule, c.first_due_date, until))
+        plan_text(c.pk, schedule, on)
     return rows, arithmetic, time.perf_counter() - t0
 
 
@@ -226,20 +218,25 @@ def main():
     met = seconds <= target
 
     from loans.models import LoanContract
+    from loans.services.schedules import horizon
 
+    horizon_end = horizon()
     # the Python side alone, nothing stored: how much of the time is Python, how much PostgreSQL's ingest
     computed, arithmetic_s, python_s = python_side(list(LoanContract.objects.order_by("pk")))
     scale = 100_000 / args.loans
 
     principal_ok = scalar(
-        "SELECT (SELECT SUM(principal) FROM loans_scheduleinstallment)"
-        " = (SELECT SUM(principal) FROM loans_loancontract)"
+        "SELECT (SELECT SUM(x) FROM loans_scheduleplan p, unnest(p.principals) x WHERE p.superseded_on IS NULL)"
+        " = (SELECT SUM(principal) * 100 FROM loans_loancontract)"
     )
+    stored_rows = scalar("SELECT COUNT(*) FROM loans_scheduleinstallment")
+    plans = scalar("SELECT COUNT(*) FROM loans_scheduleplan")
     print()
     print(f"loans                         {loans:>12,}")
-    print(f"installment rows              {rows:>12,}  ({rows / max(loans, 1):.1f} per loan)")
+    print(f"installments in the plans     {rows:>12,}  ({rows / max(loans, 1):.1f} per loan, {plans:,} plan rows)")
+    print(f"installment rows stored       {stored_rows:>12,}  (due within the horizon, to {horizon_end})")
     print(f"seconds                       {seconds:>12.2f}")
-    print(f"rows/s                        {rows / seconds:>12,.0f}")
+    print(f"installments/s                {rows / seconds:>12,.0f}")
     print(f"computing alone (not stored) {arithmetic_s:>12.2f}  ({computed:,} rows computed again, not stored)")
     print(f"computing + COPY text alone  {python_s:>12.2f}  (the Python side of the seconds above)")
     print(f"loans/s                       {loans / seconds:>12,.0f}")

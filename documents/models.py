@@ -1,11 +1,137 @@
-"""Documents: certificates, the e-archive and the annual statements (DOMAIN.md §7)."""
+"""Issued documents: certificates (DOMAIN.md §7.1-7.3, §7.5), their verification log, and the append-only
+electronic archive every issued document is stored in (a SHA-256 hash chain, see documents.services.archive);
+the annual statements (DOMAIN.md §7.4, see documents.services.statements)."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import FundAccount
 from core.models import BatchRun
 from core.money import MoneyField, RateField
+from core.visibility import StaffOnlyQuerySet, VisibleQuerySet
+
+
+class ArchiveRecord(models.Model):
+    """One archived document. Rows are only ever inserted: a database trigger (documents/sql/archive.sql) refuses
+    UPDATE and DELETE. ``record_hash`` covers this record's fields and the previous record's hash, so
+    ``manage.py verify_archive`` finds a changed byte or a missing row."""
+
+    seq = models.BigIntegerField(_("sequence"), unique=True)
+    kind = models.CharField(_("document kind"), max_length=30)
+    reference = models.CharField(_("reference"), max_length=60, db_index=True)
+    content = models.BinaryField(_("content"))
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256 of the content"), max_length=64)
+    prev_hash = models.CharField(_("previous record's hash"), max_length=64)
+    record_hash = models.CharField(_("record hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("archived at"))
+
+    objects = StaffOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("archived document")
+        verbose_name_plural = _("archived documents")
+        ordering = ["seq"]
+        constraints = [models.CheckConstraint(condition=models.Q(seq__gte=1), name="archive_seq_positive")]
+
+    def __str__(self):
+        return f"#{self.seq} {self.kind} {self.reference}"
+
+
+class CertificateQuerySet(VisibleQuerySet):
+    """Staff see every certificate; a depositor the certificates of their own accounts."""
+
+    depositor_path = "account__depositor__user"
+
+
+class Certificate(models.Model):
+    class Kind(models.TextChoices):
+        DEPOSIT = "deposit", _("Deposit certificate")
+        OTHER_PLACE = "other_place", _("Deposit-and-use certificate for an other-place loan")
+        PAYOFF = "payoff", _("Loan payoff certificate")
+
+    class Channel(models.TextChoices):
+        PORTAL = "portal", _("Online (depositor)")
+        COUNTER = "counter", _("Counter")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    number = models.CharField(_("certificate number"), max_length=30, unique=True)
+    code = models.CharField(_("verification code"), max_length=32, unique=True)
+    account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="certificates",
+                                verbose_name=_("account"))
+    contract = models.ForeignKey("loans.LoanContract", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("loan contract"))
+    data = models.JSONField(_("certified data"), default=dict)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("issued by"))
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_on = models.DateField(_("issue date"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True, help_text=_("Empty: no expiry."))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("revoked by"))
+    revoke_reason = models.CharField(_("revocation reason"), max_length=200, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
+    archive = models.OneToOneField(ArchiveRecord, on_delete=models.PROTECT, related_name="certificate",
+                                   verbose_name=_("archived document"))
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(valid_until__isnull=True)
+                                   | models.Q(valid_until__gte=models.F("issued_on")),
+                                   name="certificate_valid_after_issue"),
+            models.CheckConstraint(condition=models.Q(revoked_at__isnull=True) | ~models.Q(revoke_reason=""),
+                                   name="certificate_revocation_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.get_kind_display()}"
+
+    def state_on(self, day) -> str:
+        """``valid``, ``expired`` or ``revoked`` on ``day``."""
+        if self.revoked_at:
+            return "revoked"
+        if self.valid_until is not None and day > self.valid_until:
+            return "expired"
+        return "valid"
+
+
+class VerificationLogQuerySet(VisibleQuerySet):
+    depositor_path = "certificate__account__depositor__user"
+
+
+class VerificationLog(models.Model):
+    """One look at a certificate's public verification page, or one uploaded copy checked there."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Opened the verification page")
+        UPLOAD = "upload", _("Checked an uploaded copy")
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="verifications")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    state = models.CharField(_("state shown"), max_length=10)
+    matched = models.BooleanField(_("uploaded copy matches"), null=True)
+    ip_address = models.GenericIPAddressField(_("client address"), null=True)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+
+    objects = VerificationLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("certificate verification")
+        verbose_name_plural = _("certificate verifications")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.certificate_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
 
 # --- annual statements (个人住房公积金年度对账单, DOMAIN.md §7.4) ----------------------------------------------
 

@@ -56,6 +56,17 @@ BEAT_SCHEDULE = {
         "task": "documents.resume_statement_runs",
         "schedule": crontab(minute="*/5"),
     },
+    # Daily, after midnight: the loan installments whose due date comes within the horizon are stored from their
+    # schedule plans (loans.models.SchedulePlan); idempotent.
+    "loans-extend-schedules-daily": {
+        "task": "loans.extend_schedules",
+        "schedule": crontab(hour=0, minute=40),
+    },
+    # Daily, after midnight: the interest of the installments falling due is booked to 131 应收利息; idempotent.
+    "loans-accrue-interest-daily": {
+        "task": "loans.accrue_interest",
+        "schedule": crontab(hour=0, minute=45),
+    },
     # Daily, early: the bank debit orders (批量代扣) of the loan installments due today; idempotent, resumable.
     "loans-debit-run-daily": {
         "task": "loans.debit_run",

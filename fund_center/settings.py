@@ -307,9 +307,31 @@ LOAN_OFFSET_CONTRACTS = "withdrawals.selectors.loan_offset_contracts"
 LOAN_PROPERTY_SOURCE = "withdrawals.selectors.homes_owned"
 # The withdrawal ground a person meets now, for court deductions (judicial may not import withdrawals).
 JUDICIAL_WITHDRAWAL_CONDITION_SOURCE = "withdrawals.selectors.judicial_withdrawal_condition"
+# A court deduction is recorded as a withdrawal (reason 10) in the transaction of its posting, completed when the bank
+# pays the court and cancelled when the payment comes back (judicial may not import withdrawals).
+JUDICIAL_DEDUCTION_WITHDRAWAL = {
+    "record": "withdrawals.services.court.record_court_deduction",
+    "settled": "withdrawals.services.court.court_deduction_settled",
+    "returned": "withdrawals.services.court.court_deduction_returned",
+}
+# The statutory retirement date (the 2025 schedule, a pure function of the loans calculations) for the withdrawal
+# rules' retirement ground (withdrawals may not import loans).
+WITHDRAWALS_RETIREMENT_DATE_SOURCE = "loans.calculations.terms.retirement_date"
 # Panels of higher layers on the staff account page (accounts may not import them): each callable takes the viewer
 # and the account and returns None or a dict with the "template" to include and its context.
-ACCOUNT_PAGE_PANELS = ["judicial.selectors.account_panel"]
+ACCOUNT_PAGE_PANELS = ["judicial.selectors.account_panel", "documents.selectors.account_panel"]
+
+# Certificates (documents): the center's signing certificate for PAdES signatures, a PKCS#12 file and its
+# password. Unset with DEBUG or TESTING: a demo certificate generated under .signing/ (git-ignored) by
+# `manage.py documents_demo_cert` (run by `make demo`), or on first use.
+DOCUMENTS_SIGNING_P12 = os.environ.get("DOCUMENTS_SIGNING_P12", "").strip()
+DOCUMENTS_SIGNING_P12_PASSWORD = os.environ.get("DOCUMENTS_SIGNING_P12_PASSWORD", "")
+DOCUMENTS_DEMO_SIGNING_DIR = Path(os.environ.get("DOCUMENTS_DEMO_SIGNING_DIR", BASE_DIR / ".signing"))
+# The address printed under a certificate's QR code when it is issued outside a request (e.g. a batch job).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public verification page: requests per client address and minute, and the largest PDF one may upload.
+DOCUMENTS_VERIFY_RATE_PER_MINUTE = int(os.environ.get("DOCUMENTS_VERIFY_RATE_PER_MINUTE", "30"))
+DOCUMENTS_UPLOAD_MAX_BYTES = int(os.environ.get("DOCUMENTS_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
 
 SESSION_COOKIE_HTTPONLY = True
 # The largest request body accepted (MB), refused before it is read: room for an application's scans.
@@ -336,7 +358,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "pgserver": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "pgserver": {"level": "WARNING"},
+                "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 if TESTING:

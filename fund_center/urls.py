@@ -20,6 +20,8 @@ urlpatterns = [
     path("counter/documents/", include("documents.urls")),
     path("portal/", include("portal.withdrawal_urls")),
     path("portal/", include("portal.loan_urls")),
+    path("portal/", include("portal.certificate_urls")),
+    path("", include("documents.public_urls")),
     path("", include("portal.urls")),
     path("api/v1/", include("fund_center.api_urls")),
     page("api/schema/", SpectacularAPIView.as_view(), name="schema", allow=(PUBLIC,)),

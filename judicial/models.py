@@ -140,6 +140,8 @@ class JudicialRequest(models.Model):
     refusal_reason = models.CharField(_("refusal reason"), max_length=300, blank=True)
     answer = models.JSONField(_("answer"), default=dict, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # The business date of the answer: it is what the time limit (``received_on`` + policy days) is measured against.
+    answered_on = models.DateField(_("business date answered"), null=True, blank=True)
     operator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+", verbose_name=_("operator"))
     checker = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

@@ -11,13 +11,26 @@ WORKBENCH_ROLES = (roles.JUDICIAL_OFFICER, roles.AUDITOR, roles.SYSADMIN)
 EXPIRING_DAYS = 30
 
 
+RECEIPT_OVERDUE, RECEIPT_LATE = "overdue", "late"
+
+
 def requests(*, viewer, state=None):
-    """Requests by state, oldest first among those still open."""
+    """Requests by state, oldest first among those still open, each with its ``answer_due`` date and its
+    ``receipt_timing``: "overdue" (no receipt yet and the time limit has passed), "late" (the receipt went after
+    the time limit) or "" (answered within the limit, or still within it); business dates throughout."""
+    from django.db.models import Case as DbCase
+    from django.db.models import CharField, F, Q, Value, When
+
     roles.require_role(viewer, *WORKBENCH_ROLES)
     qs = JudicialRequest.objects.visible_to(viewer).select_related("court", "account", "operator")
     if state in JudicialRequest.State.values:
         qs = qs.filter(state=state)
-    return qs.annotate(answer_due=_due()).order_by("received_on", "id")
+    qs = qs.annotate(answer_due=_due())
+    timing = DbCase(
+        When(Q(answered_at__isnull=True) & Q(answer_due__lt=today()), then=Value(RECEIPT_OVERDUE)),
+        When(answered_on__gt=F("answer_due"), then=Value(RECEIPT_LATE)),
+        default=Value(""), output_field=CharField())
+    return qs.annotate(receipt_timing=timing).order_by("received_on", "id")
 
 
 def _due():
@@ -85,7 +98,8 @@ def request_page(*, viewer, pk) -> dict | None:
         elif req.state == JudicialRequest.State.PREPARED and req.operator_id != viewer.pk:
             actions = ["confirm", "refuse", "send_back"]
     return {"req": req, "freeze": getattr(req, "freeze", None) or req.original_freeze, "actions": actions,
-            "answer_due": answer_due(req), "overdue": req.answered_at is None and answer_due(req) < today()}
+            "answer_due": answer_due(req), "overdue": req.answered_at is None and answer_due(req) < today(),
+            "answered_late": req.answered_on is not None and req.answered_on > answer_due(req)}
 
 
 # --- paper requests and their scans (judicial staff only) ------------------------------------------------------

@@ -11,6 +11,39 @@ STATE_COLOURS = {"received": "primary", "prepared": "warning", "executed": "succ
                  "paid": "success", "returned": "danger", "active": "success", "waiting": "warning"}
 
 
+class ReceiptTimingColumn(tables.Column):
+    """Whether the receipt is overdue (none yet, past the time limit) or went late; nothing when it is in time."""
+
+    LABELS = {"overdue": (_("Receipt overdue"), "danger"), "late": (_("Receipt sent late"), "warning")}
+
+    def render(self, value):
+        from django.utils.html import format_html
+
+        label, colour = self.LABELS[value]
+        return format_html('<span class="badge text-bg-{}" data-receipt="{}">{}</span>', colour, value, label)
+
+    def value(self, value):
+        return str(self.LABELS[value][0]) if value in self.LABELS else ""
+
+
+class RiskLinkColumn(tables.Column):
+    """For a deduction: the link to its risk page (second-level review, letters), marked when flagged."""
+
+    def render(self, value, record):
+        from django.utils.html import format_html
+
+        if record.measure != "deduct":
+            return "—"
+        url = reverse("judicial:risk_case", args=[record.pk])
+        if record.risk_flagged:
+            return format_html('<a class="badge text-bg-danger" href="{}" data-risk="flagged">{}</a>', url,
+                               _("Flagged: review"))
+        return format_html('<a href="{}" data-risk="clear">{}</a>', url, _("Risk review"))
+
+    def value(self, value, record):
+        return str(_("Flagged")) if record.measure == "deduct" and record.risk_flagged else ""
+
+
 class RequestTable(Table):
     received_on = tables.DateColumn(verbose_name=_("Received on"), format="Y-m-d")
     court = tables.Column(verbose_name=_("Court"), accessor="court__name")
@@ -23,6 +56,8 @@ class RequestTable(Table):
     actual_amount = MoneyColumn(verbose_name=_("Actual amount"))
     state = BadgeColumn(verbose_name=_("State"), colours=STATE_COLOURS)
     answer_due = tables.DateColumn(verbose_name=_("Answer due"), format="Y-m-d", orderable=False)
+    receipt_timing = ReceiptTimingColumn(verbose_name=_("Time limit"), orderable=False, empty_values=("",))
+    risk = RiskLinkColumn(verbose_name=_("Sham-lawsuit risk"), accessor="measure", orderable=False, empty_values=())
 
     class Meta(Table.Meta):
         model = JudicialRequest

@@ -16,6 +16,7 @@ from loans.models import (
     LoanRepayment,
     PrepaymentRequest,
     ScheduleInstallment,
+    SchedulePlan,
 )
 
 
@@ -95,6 +96,13 @@ class LoanContractAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 @admin.register(ScheduleInstallment)
 class ScheduleInstallmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("contract", "number", "due_date", "principal", "interest", "payment", "balance")
+    search_fields = ("contract__number",)
+    raw_id_fields = ("contract",)
+
+
+@admin.register(SchedulePlan)
+class SchedulePlanAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("contract", "first_number", "balance", "annual_rate", "created_on", "superseded_on")
     search_fields = ("contract__number",)
     raw_id_fields = ("contract",)
 

@@ -75,3 +75,8 @@ declare("loans.documents_max", "int", 30, _("Most scanned documents per loan app
 # on the center's own data is decided and disbursed within this many hours (2小时放款).
 declare("loans.fast_lane_hours", "int", 2, _("Fast lane: hours from a complete online application to the payment"),
         min=1, max=72)
+# Installment rows stored ahead (loans.models.SchedulePlan): a contract's installments are stored as rows while
+# their due date is within this many months of the business date; the plan holds the rest.
+declare("loans.schedule_horizon_months", "int", 12,
+        _("Months of installments stored ahead as rows (the rest of each schedule is kept in its plan)"),
+        min=1, max=60)

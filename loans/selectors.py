@@ -165,14 +165,11 @@ def application_case(*, viewer, pk) -> dict:
     }
 
 
-def schedule(*, viewer, contract_id):
-    """The installments in force of a contract the viewer may see, in order (rows superseded by a prepayment or
-    a payoff are history: admin shows them)."""
-    return (
-        ScheduleInstallment.objects.visible_to(viewer)
-        .filter(contract_id=contract_id, superseded_on__isnull=True)
-        .order_by("number")
-    )
+def schedule(*, viewer, contract_id) -> list:
+    """The whole schedule in force of a contract the viewer may see, in order: the stored installments, then
+    those its plan has beyond the horizon (``planned``; rows superseded by a prepayment or a payoff are history:
+    admin shows them). Empty when the viewer may not see it."""
+    return ScheduleInstallment.objects.visible_to(viewer).in_force_of(contract_id)
 
 
 def rate_history(contract) -> list[dict]:

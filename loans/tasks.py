@@ -46,3 +46,21 @@ def reprice(year=None):
     from loans.services.repricing import reprice as run
 
     return run(year=int(year) if year is not None else today().year, actor=system_actor()).as_dict()
+
+
+@shared_task(name="loans.extend_schedules", time_limit=3600, soft_time_limit=3500)
+def extend_schedules(on=None):
+    """Store the installments whose due date has come within the horizon (``loans.schedule_horizon_months``)
+    from each contract's plan. Safe to run twice."""
+    from loans.services.schedules import extend_schedules as run
+
+    return {"rows": run(on=datetime.date.fromisoformat(on) if on else today())}
+
+
+@shared_task(name="loans.accrue_interest", time_limit=3600, soft_time_limit=3500)
+def accrue_interest(on=None):
+    """Book to 131 the interest of the installments fallen due by ``on`` (ISO date, default: the business date).
+    Safe to run twice."""
+    from loans.services.accrual import accrue_interest as run
+
+    return run(actor=system_actor(), on=datetime.date.fromisoformat(on) if on else today())

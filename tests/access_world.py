@@ -15,6 +15,7 @@ from core.models import BusinessDay, Notification
 from deposits.models import BaseAdjustment, DeferralApplication, RemittanceList
 from deposits.services import deferral as deferral_services
 from deposits.services import remittance as remittance_services
+from documents import services as document_services
 from ledger.models import BankStatementLine
 from loans.models import LoanApplication, LoanContract, LoanDocument, PrepaymentRequest
 from tests import factories
@@ -46,6 +47,7 @@ class Side:
     loan: LoanApplication = None
     loan_contract: LoanContract = None
     prepayment_request: PrepaymentRequest = None
+    certificate: object = None
 
 
 @dataclass
@@ -111,6 +113,7 @@ def _side(tag, clerk, bank, n):
         application=side.loan, doc_type="id_card", sha256="0" * 64, size=15, uploaded_by=user,
         file=SimpleUploadedFile(f"身份证{tag}.pdf", b"%PDF-1.4 idcard", content_type="application/pdf"))
     side.notification = Notification.objects.create(user=user, channel="inbox", subject=f"通知{tag}", body="正文")
+    side.certificate = document_services.issue(actor=clerk, account_number=account.number, kind="deposit")
     return side
 
 

@@ -18,7 +18,7 @@ COMMON_FIELDS = ("account", "reason", "amount", "payee_card", "payee_name")
 
 class ApplicationForm(forms.Form):
     account = forms.CharField(label=_("Personal account number"), max_length=20)
-    reason = forms.ChoiceField(label=_("Reason"), choices=Reason.choices)
+    reason = forms.ChoiceField(label=_("Reason"), choices=Reason.applicable())
     amount = forms.CharField(label=_("Amount (blank: whole balance for a closing withdrawal)"), max_length=20,
                              required=False)
     payee_card = forms.CharField(label=_("Bank card number"), max_length=23, required=False)

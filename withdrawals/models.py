@@ -13,7 +13,9 @@ from ledger.models import BankInstruction, JournalEntry
 
 
 class Reason(models.TextChoices):
-    """JGJ/T 320-style codes (DOMAIN.md §3.6); 2x and 3x are local codes for the 2026 and local grounds."""
+    """JGJ/T 320-style codes (DOMAIN.md §3.6); 2x and 3x are local codes for the 2026 and local grounds. 10 is a
+    court deduction (协助执法扣划, [YLGJJ] 010): not a ground a person applies for, but recorded as a withdrawal by
+    the judicial module (``withdrawals.services.court``) so the account's withdrawals show it."""
 
     PURCHASE = "01", _("Buying a home")
     BUILD = "02", _("Building, rebuilding or major repair of a home")
@@ -30,6 +32,12 @@ class Reason(models.TextChoices):
     LIFT = "31", _("Lift installation in an existing building")
     MIN_LIVING = "32", _("Minimum living allowance")
     LEAVING_JOB = "33", _("Leaving a job")
+    COURT_DEDUCTION = "10", _("Court deduction (协助执法扣划)")
+
+    @classmethod
+    def applicable(cls):
+        """The reasons a person applies for (every one but a court deduction), as form choices."""
+        return [c for c in cls.choices if c[0] != cls.COURT_DEDUCTION]
 
 
 class DocumentType(models.TextChoices):
@@ -103,6 +111,7 @@ class WithdrawalApplication(models.Model):
         COUNTER = "counter", _("Counter")
         ONLINE = "online", _("Online")
         STANDING = "standing", _("Standing instruction")
+        COURT = "court", _("Court enforcement")
 
     number = models.CharField(_("application number"), max_length=30, unique=True)
     account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="withdrawals",

@@ -10,7 +10,7 @@ A :class:`Context` is built once per check by :func:`build_context` (all the rea
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db.models import Q, Sum
@@ -169,6 +169,12 @@ class Rule:
     def check(self, ctx: Context, out: Outcome):  # pragma: no cover - every rule overrides it
         raise NotImplementedError
 
+    def met_on_record(self, ctx: Context) -> bool:
+        """Whether the center's own records show the person meets this ground on ``ctx.on``, with no application
+        and no document from the person (a court deduction's withdrawal condition, DOMAIN.md §6.1). Housing
+        consumption and the grounds proved only by a document never are."""
+        return False
+
     def draws_against_evidence(self, ctx: Context) -> bool:
         """Whether this application draws against a document (always, for the grounds that declare one)."""
         return True
@@ -224,6 +230,18 @@ class ClosingRule(Rule):
 
     def condition(self, ctx, out):
         pass
+
+    def met_on_record(self, ctx):
+        """A closing ground is on record once a withdrawal of the person for it was approved (its documents were
+        checked then); it does not lapse."""
+        return WithdrawalApplication.objects.filter(depositor_id=ctx.account.depositor_id, reason=self.reason,
+                                                    state__in=COUNTING_STATES, application_date__lte=ctx.on).exists()
+
+    def condition_met(self, ctx, facts) -> bool:
+        """This ground's own condition (:meth:`condition`) on facts taken from the records."""
+        out = Outcome(self.reason)
+        self.condition(replace(ctx, facts=facts), out)
+        return out.eligible
 
 
 class Rent(Rule):
@@ -509,6 +527,13 @@ class Retirement(ClosingRule):
         if not retired or datetime.date.fromisoformat(str(retired)) > ctx.on:
             out.refuse(_("Give the retirement date; it must not be in the future."))
 
+    def met_on_record(self, ctx):
+        """Also met once the person has reached the statutory retirement age (their birth date and sex)."""
+        if super().met_on_record(ctx):
+            return True
+        reached = statutory_retirement(ctx.depositor)
+        return reached is not None and self.condition_met(ctx, {"retired_on": reached.isoformat()})
+
 
 class Disability(ClosingRule):
     reason = Reason.DISABILITY
@@ -559,11 +584,38 @@ class LeavingJob(ClosingRule):
                 pk=acc.pk).exists():
             out.refuse(_("Leaving a job: the person deposits again elsewhere."))
 
+    def met_on_record(self, ctx):
+        """Its whole condition is the center's own data (sealed long enough, hukou, no new deposits)."""
+        return super().met_on_record(ctx) or self.condition_met(ctx, {})
+
 
 RULES_ALWAYS = [Purchase, Build, LoanRepayment, Lift, Illness, MinimumLiving, Retirement, Disability,
                 Emigration, Death, LeavingJob]
 RULES_FROM_2026 = [Rent, Renovation, PropertyFee, OtherHousing]
 RULES_BEFORE_2026 = [RentBefore2026]
+
+
+def statutory_retirement(depositor) -> datetime.date | None:
+    """The day the person reaches the statutory retirement age, from their birth date and sex
+    (``settings.WITHDRAWALS_RETIREMENT_DATE_SOURCE``: the one implementation of the 2025 schedule, in the loans
+    calculations, which withdrawals may not import), or ``None`` when it is not configured. A woman's category
+    (cadre or worker) is not on record, so the later date (cadre) is taken: no one counts as retired too early."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    path = getattr(settings, "WITHDRAWALS_RETIREMENT_DATE_SOURCE", "")
+    if not path or not depositor.birth_date or depositor.gender not in ("M", "F"):
+        return None
+    return import_string(path)(depositor.birth_date, depositor.gender, "cadre")
+
+
+def grounds_on_record(*, account, on) -> list[str]:
+    """The withdrawal grounds in force on ``on`` that the center's own records show the account's holder meets,
+    with no application and no document (:meth:`Rule.met_on_record`): retirement age reached, a closing ground
+    (retirement, disability, emigration, death) already established by an approved withdrawal, an account
+    sealed long enough after leaving a job. Reasons in the rule set's order."""
+    ctx = build_context(account=account, on=on, facts={})
+    return [reason for reason, rule in rule_set(on).items() if rule.met_on_record(ctx)]
 
 
 def switch_date(on=None) -> datetime.date:

@@ -89,6 +89,8 @@ def _clock(app):
 def workflow_actions(app, viewer):
     from withdrawals.services import FLOW
 
+    if app.reason == Reason.COURT_DEDUCTION:  # moves with its judicial request only
+        return []
     return FLOW.actions_for(app, viewer)
 
 
@@ -197,14 +199,12 @@ def loan_offset_setup(*, number) -> dict | None:
 
 def judicial_withdrawal_condition(*, account_id, on) -> str:
     """The withdrawal ground the holder of the account meets on ``on``, for a court deduction (DOMAIN.md §6.1,
-    (2013)执他字第14号; ``settings.JUDICIAL_WITHDRAWAL_CONDITION_SOURCE``): the reason of a withdrawal of the
-    person approved, paid or completed in the last 12 months, or "" when there is none."""
-    from django.db.models import Subquery
-
+    (2013)执他字第14号; ``settings.JUDICIAL_WITHDRAWAL_CONDITION_SOURCE``): the first of
+    :func:`withdrawals.rules.grounds_on_record` — the withdrawal rules' own conditions for the grounds that need
+    no application and no document (retirement age reached, a closing ground on record, an account sealed long
+    enough after leaving a job) — as its label, or "" when there is none."""
     from accounts.models import FundAccount
 
-    depositor = FundAccount.objects.filter(pk=account_id).values("depositor_id")
-    app = (W.objects.filter(depositor_id=Subquery(depositor), state__in=rules.COUNTING_STATES,
-                            application_date__gt=rules.add_months(on, -12), application_date__lte=on)
-           .order_by("-application_date", "-pk").first())
-    return str(app.get_reason_display()) if app else ""
+    account = FundAccount.objects.select_related("depositor", "ledger_account").get(pk=account_id)
+    grounds = rules.grounds_on_record(account=account, on=on)
+    return str(Reason(grounds[0]).label) if grounds else ""

@@ -83,7 +83,7 @@ def _carry_out(case, actor):
         case.actual_amount = to_decimal(amount) if amount is not None else None
     case.answer = answer
     case.checker = actor
-    case.answered_at = timezone.now()
+    case.answered_at, case.answered_on = timezone.now(), today()
 
 
 @transaction.atomic
@@ -93,7 +93,7 @@ def _refuse(*, actor, request, reason) -> JudicialRequest:
         case.checker = actor
         case.actual_amount = None
         case.answer = {"refused": True, "reason": reason}
-        case.answered_at = timezone.now()
+        case.answered_at, case.answered_on = timezone.now(), today()
 
     req = workflow.apply(FLOW, request, action="refuse", actor=actor, comment=reason, effect=effect)
     audit.record(actor=actor, action="judicial.refused", obj=req, after={"reason": reason})

@@ -32,6 +32,13 @@ def withdrawal_condition(account, on) -> str:
     return import_string(path)(account_id=account.pk, on=on) or ""
 
 
+def _withdrawal_hook(name):
+    """The withdrawals side of a deduction (``settings.JUDICIAL_DEDUCTION_WITHDRAWAL[name]``: "record", "settled",
+    "returned"), or ``None`` when it is not configured."""
+    path = (getattr(settings, "JUDICIAL_DEDUCTION_WITHDRAWAL", None) or {}).get(name)
+    return import_string(path) if path else None
+
+
 def deduction_check(req: JudicialRequest, *, balance, on) -> tuple:
     """(amount that can be deducted, the withdrawal ground met, or a Refusal reason) on current data."""
     freeze = req.original_freeze
@@ -86,12 +93,18 @@ def execute_deduct(req: JudicialRequest, actor) -> dict:
         freeze.save(update_fields=["amount_frozen", "state", "ended_on"])
         activated = activate_waiting([account.pk], on=on, actor=actor)
     req.instruction = instruction
+    # Recorded as a withdrawal with its own reason code (DOMAIN.md §6.3 point 5); it posts nothing itself.
+    record = _withdrawal_hook("record")
+    withdrawal = record(actor=actor, account_id=account.pk, instruction_id=instruction.pk, court_name=court.name,
+                        case_number=req.case_number, request_number=req.number, ground=ground) if record else None
     audit.record(actor=actor, action="judicial.deduct", obj=freeze,
                  after={"amount": amount, "instruction": instruction.reference, "remainder": remainder,
-                        "ground": ground, "activated": [f.pk for f in activated]})
+                        "ground": ground, "activated": [f.pk for f in activated],
+                        "withdrawal": getattr(withdrawal, "number", None)})
     return {"amount_deducted": str(amount), "still_frozen": str(remainder), "withdrawal_ground": ground,
             "paid_to": {"name": court.enforcement_account_name, "account": court.enforcement_account_number,
-                        "bank": court.enforcement_bank}, "instruction": instruction.reference}
+                        "bank": court.enforcement_bank}, "instruction": instruction.reference,
+            "withdrawal_number": getattr(withdrawal, "number", "")}
 
 
 @transaction.atomic
@@ -104,6 +117,9 @@ def settle_deduction(*, request, actor, bank_reference=None) -> JudicialRequest:
         ledger_services.settle_instruction(instruction=req.instruction,
                                            bank_reference=bank_reference or f"BANK{req.instruction.pk:010d}",
                                            actor=actor)
+    settled = _withdrawal_hook("settled")
+    if settled:
+        settled(actor=actor, instruction_id=req.instruction_id)
     return workflow.apply(FLOW, req, action="paid", actor=actor)
 
 
@@ -119,6 +135,9 @@ def fail_deduction(*, request, reason, actor) -> JudicialRequest:
     def effect(case):
         if case.instruction.status == BankInstruction.Status.PENDING:
             ledger_services.fail_instruction(instruction=case.instruction, reason=reason, actor=actor)
+        returned = _withdrawal_hook("returned")
+        if returned:  # the withdrawal case no longer counts: the money is back, frozen again
+            returned(actor=actor, instruction_id=case.instruction_id, reason=reason)
         freeze = case.original_freeze
         acc = lock_accounts([freeze.account.ledger_account_id])[freeze.account.ledger_account_id]
         freeze = lock_freezes(Freeze.objects.filter(pk=freeze.pk).select_related("request", "court"))[0]

@@ -53,6 +53,8 @@ from ledger.models import Account, BankStatement
 from ledger.posting import credit, debit, post
 from loans.models import LoanContract, LoanDebit, LoanDebitBatch, LoanRepayment
 from loans.services import repayments
+from loans.services.accrual import accrue_interest
+from loans.services.schedules import extend_schedules
 
 C = LoanContract.Status
 D = LoanDebit.Status
@@ -103,7 +105,7 @@ def _skip_sql(on):
 LOANS = """c.id BETWEEN %(lo)s AND %(hi)s AND c.status = ANY(%(active)s) AND c.repayment_card <> ''
    AND NOT EXISTS (SELECT 1 FROM loans_loandebit d WHERE d.contract_id = c.id AND d.status = 'sent') {skip}"""
 COLUMNS = """i.id, i.number, i.due_date, i.principal, i.interest, i.principal_paid, i.interest_paid, i.penalty_paid,
-       i.annual_rate"""
+       i.annual_rate, i.balance, i.interest_accrued_on"""
 UNPAID = "(i.principal_paid < i.principal OR i.interest_paid < i.interest)"
 DUE_ROWS_SQL = f"""
 WITH due AS MATERIALIZED (
@@ -135,6 +137,8 @@ class _Row:
     interest_paid: Decimal
     penalty_paid: Decimal
     annual_rate: Decimal
+    balance: Decimal
+    interest_accrued_on: datetime.date | None
 
 
 def _grouped(sql, params) -> dict[int, list[_Row]]:
@@ -165,6 +169,7 @@ def candidates(on: datetime.date, month: bool):
 def plan(*, on: datetime.date, month=False, actor, chunk_size=5000):
     roles.require_role(actor, *RUN_ROLES)
     bounds.date(on)
+    extend_schedules(on=on)  # the installments due by the debit date are stored rows (the daily job does it too)
     qs = candidates(on, month)
     return batch.plan(
         job=JOB,
@@ -424,7 +429,7 @@ def apply_results(*, actor) -> dict:
 # (contract, number) index.
 APPLY_ROWS_SQL = """
 SELECT d.contract_id, n.id, n.number, n.due_date, n.principal, n.interest, n.principal_paid, n.interest_paid,
-       n.penalty_paid, n.annual_rate
+       n.penalty_paid, n.annual_rate, n.balance, n.interest_accrued_on
   FROM loans_loandebit d
   CROSS JOIN LATERAL (SELECT * FROM loans_scheduleinstallment j
                        WHERE j.contract_id = d.contract_id AND j.superseded_on IS NULL AND j.number >= d.first_number
@@ -444,6 +449,7 @@ def apply_batch(*, batch: LoanDebitBatch, actor) -> LoanDebitBatch:
     if b.status != B.RETURNED:
         raise StateError(_("The bank has not answered batch %(b)s yet.") % {"b": b.reference}, code="not_returned")
     on = b.due_on
+    accrue_interest(actor=actor, on=on)  # the installments paid have their interest due booked to 131 first
     paid = list(LoanDebit.objects.filter(batch=b, status=D.SENT, result__in=[D.PAID, D.PARTIAL])
                 .order_by("contract_id").values("id", "contract_id", "debited", "last_number"))
     last_of = {d["id"]: d["last_number"] for d in paid}
@@ -462,7 +468,7 @@ def apply_batch(*, batch: LoanDebitBatch, actor) -> LoanDebitBatch:
     settings = policy.snapshot("overdue.", on=on)
     grace = settings["overdue.grace_days"]
     lines, changed, reps, statuses, excess_of = [], [], [], {}, {}
-    interest = penalty = excess = ZERO
+    interest = receivable = penalty = excess = ZERO
     for d in paid:
         cid = d["contract_id"]
         status, ledger_id, overdue_id, held = contracts[cid]
@@ -480,6 +486,7 @@ def apply_batch(*, batch: LoanDebitBatch, actor) -> LoanDebitBatch:
             continue
         changed += applied.changed
         interest += applied.interest
+        receivable += applied.receivable
         penalty += applied.penalty
         loan = _Loan(ledger_id, overdue_id)
         lines += repayments.loan_lines(loan, principal=applied.principal,
@@ -494,8 +501,7 @@ def apply_batch(*, batch: LoanDebitBatch, actor) -> LoanDebitBatch:
     entry = None
     if b.debited > 0:
         lines.insert(0, debit(b.bank_account.ledger_account_id, b.debited, b.reference))
-        if interest:
-            lines.append(credit(Account.objects.get(code=chart.LOAN_INTEREST_INCOME), interest, b.reference))
+        lines += repayments.interest_lines(interest, receivable, b.reference)
         if penalty:
             lines.append(credit(Account.objects.get(code=chart.PENALTY_INCOME), penalty, b.reference))
         if excess:

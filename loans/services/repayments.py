@@ -5,8 +5,10 @@ payoff (:func:`loans.calculations.payoff`).
 
 Each service locks the contract row first, so two payments on one loan are applied one after the other and never
 twice to the same installment; the money comes from a bank statement line (locked, and booked by the same
-entry) and is posted through ``ledger.posting``: debit the bank, credit the loan's sub-account (principal), 401
-(interest) and 403 (penalty interest). Interest is income when it is received (no accrual through 131 yet)."""
+entry) and is posted through ``ledger.posting``: debit the bank, credit the loan's sub-account (principal), 131 or
+401 (interest) and 403 (penalty interest). Interest falls due with its installment: the daily accrual
+(``loans.services.accrual``) books it to 131 应收利息 against 401, and the payment of an installment's interest
+then clears 131; interest paid before its installment falls due is income of 401 at once."""
 
 import dataclasses
 import datetime
@@ -26,7 +28,7 @@ from ledger.models import Account
 from ledger.posting import credit, debit, post
 from loans import calculations as calc
 from loans.models import LoanContract, LoanRepayment, ScheduleInstallment
-from loans.services.schedules import BATCH
+from loans.services.schedules import BATCH, replace_rest, store_planned, supersede_plans
 
 C = LoanContract.Status
 ACTIVE = (C.NORMAL, C.OVERDUE)
@@ -48,8 +50,9 @@ def _lock(contract) -> LoanContract:
 
 
 def open_rows(contract) -> list[ScheduleInstallment]:
-    """The installments in force (not superseded), in order."""
-    return list(ScheduleInstallment.objects.filter(contract=contract, superseded_on__isnull=True).order_by("number"))
+    """The whole schedule in force, in order: the stored rows, then the plan's installments beyond them
+    (:meth:`loans.models.ScheduleInstallmentQuerySet.in_force_of`)."""
+    return ScheduleInstallment.objects.in_force_of(contract.pk)
 
 
 def _unpaid(row):
@@ -131,16 +134,30 @@ def loan_lines(c, *, principal, overdue_after, memo="", held=None) -> list:
     return out
 
 
-def _post(c, *, sources, principal, interest, penalty, overdue_after, memo, key, business_type, actor, on):
+def interest_lines(interest, receivable, memo) -> list:
+    """The credits for ``interest`` received, of which ``receivable`` is the interest of installments already due
+    and booked to 131 应收利息 (``loans.services.accrual``): that part clears 131, the rest (interest paid before
+    its installment fell due) is income of 401 at once."""
+    out = []
+    if receivable:
+        out.append(credit(Account.objects.get(code=chart.INTEREST_RECEIVABLE), receivable, memo[:120]))
+    if interest - receivable:
+        out.append(credit(Account.objects.get(code=chart.LOAN_INTEREST_INCOME), interest - receivable, memo[:120]))
+    return out
+
+
+def _post(
+    c, *, sources, principal, interest, penalty, overdue_after, memo, key, business_type, actor, on, receivable=ZERO
+):
     """One entry: debit each source of the money (the bank account that received it, or the fund accounts it is
-    drawn from: ``[(ledger account id, amount)]``, adding up to the total), credit the loan, 401 and 403."""
+    drawn from: ``[(ledger account id, amount)]``, adding up to the total), credit the loan, 131 (``receivable``:
+    the interest of installments due and accrued) and 401 (the rest of the interest), and 403."""
     total = principal + interest + penalty
     if sum((amount for _account, amount in sources), ZERO) != total:
         raise _bad("amount", _("The money drawn does not add up to the amount applied."), "sources_total")
     lines = [debit(account_id, amount, memo[:120]) for account_id, amount in sources if amount > 0]
     lines += loan_lines(c, principal=principal, overdue_after=overdue_after, memo=memo)
-    if interest:
-        lines.append(credit(Account.objects.get(code=chart.LOAN_INTEREST_INCOME), interest, memo[:120]))
+    lines += interest_lines(interest, receivable, memo)
     if penalty:
         lines.append(credit(Account.objects.get(code=chart.PENALTY_INCOME), penalty, memo[:120]))
     return post(
@@ -162,8 +179,12 @@ def close_loan_accounts(c, actor):
 
 def status_from(rows, on, settings=None) -> str:
     """The status of an active loan whose installments in force are ``rows`` (after a repayment): 已结清 when every
-    installment is paid, 逾期 while something is overdue, else 正常."""
-    if all(r.principal_paid == r.principal and r.interest_paid == r.interest for r in rows):
+    installment is paid, 逾期 while something is overdue, else 正常. ``rows`` may be the first part of the schedule
+    (a batch reads a few installments): the loan is paid off only when the last of them leaves no principal."""
+    last = max(rows, key=lambda r: r.number, default=None)
+    if (last is None or last.balance == 0) and all(
+        r.principal_paid == r.principal and r.interest_paid == r.interest for r in rows
+    ):
         return C.PAID_OFF
     if any(d.overdue for d in dues(None, on=on, rows=rows, settings=settings)):
         return C.OVERDUE
@@ -182,6 +203,7 @@ class Applied:
     penalty: Decimal
     overdue: bool
     left: Decimal
+    receivable: Decimal = ZERO  # the part of ``interest`` of installments whose interest was accrued (131)
 
 
 def apply_to_rows(amount, owed, rows) -> Applied:
@@ -190,9 +212,11 @@ def apply_to_rows(amount, owed, rows) -> Applied:
     :func:`repay` (one bank line) and the debit run (loans.services.debits, a batch) both go through it."""
     parts, left = calc.allocate(amount, owed)
     by_number = {r.number: r for r in rows}
-    changed = []
+    changed, receivable = [], ZERO
     for part in parts:
         row = by_number[part.number]
+        if getattr(row, "interest_accrued_on", None) is not None:
+            receivable += part.interest
         row.principal_paid += part.principal
         row.interest_paid += part.interest
         row.penalty_paid += part.penalty
@@ -205,6 +229,7 @@ def apply_to_rows(amount, owed, rows) -> Applied:
         penalty=sum((p.penalty for p in parts), ZERO),
         overdue=any(d.overdue for d in owed),
         left=left,
+        receivable=receivable,
     )
 
 
@@ -262,6 +287,7 @@ def apply_installments(
     the installments updated in one ``bulk_update``, the money posted from ``sources`` (the bank account that
     received it, or the fund accounts it is drawn from) and the contract's state set from what is still due."""
     applied = apply_to_rows(amount, owed, rows)
+    store_planned(rows, max((r.number for r in applied.changed), default=0))
     ScheduleInstallment.objects.bulk_update(
         applied.changed, ["principal_paid", "interest_paid", "penalty_paid"], batch_size=BATCH
     )
@@ -274,6 +300,7 @@ def apply_installments(
         sources=sources,
         principal=principal,
         interest=interest,
+        receivable=applied.receivable,
         penalty=penalty,
         overdue_after=overdue_principal(rows, on, grace),
         memo=(_("Loan repayment from fund accounts %(n)s") if fund else _("Loan repayment %(n)s")) % {"n": c.number},
@@ -341,7 +368,8 @@ def _as_installments(rows):
 def prepay(*, actor, contract: LoanContract, line, keep) -> LoanRepayment:
     """A partial prepayment (部分提前还款) of the bank line's amount, then the rest of the schedule re-amortised by
     :func:`loans.calculations.prepay`, keeping the term (lower payment) or the payment (shorter term). The old
-    unpaid installments stay as history (superseded today), the new ones are stored in one ``bulk_create``.
+    unpaid installments stay as history (superseded today), the new ones are stored as a new plan and its rows
+    up to the horizon (:func:`loans.services.schedules.replace_rest`).
     Refused: below the policy minimum, more prepayments this year than the policy allows, the whole balance
     or more (that is a payoff), or installments due and unpaid."""
     roles.require_role(actor, *PAYMENT_ROLES)
@@ -406,26 +434,7 @@ def apply_prepayment(
     _settled_prefix(rows, on)
     check_prepayment(c, amount=amount, on=on)
     after, result = prepayment_result(c, rows=rows, amount=amount, keep=keep)
-    ScheduleInstallment.objects.filter(contract=c, superseded_on__isnull=True, number__gt=after).update(
-        superseded_on=on
-    )
-    ScheduleInstallment.objects.bulk_create(
-        [
-            ScheduleInstallment(
-                contract_id=c.pk,
-                number=i.number,
-                due_date=i.due_date,
-                principal=i.principal,
-                interest=i.interest,
-                payment=i.payment,
-                balance=i.balance,
-                annual_rate=i.annual_rate,
-            )
-            for i in result.installments
-            if i.number > after
-        ],
-        batch_size=BATCH,
-    )
+    replace_rest(c, [i for i in result.installments if i.number > after], on=on)
     fund = source == LoanRepayment.Source.FUND
     entry = _post(
         c,
@@ -549,6 +558,7 @@ def apply_payoff(c, *, quote, sources, key, actor, on, statement_line=None, sour
     ScheduleInstallment.objects.filter(contract=c, superseded_on__isnull=True).exclude(
         principal_paid=F("principal"), interest_paid=F("interest")
     ).update(superseded_on=on)
+    supersede_plans([c.pk], on)
     repayment = LoanRepayment.objects.create(
         contract=c,
         kind=LoanRepayment.Kind.PAYOFF,

@@ -12,7 +12,9 @@ contract's rate differs:
 * the installments in force that are due AFTER January 1 and not paid at all are superseded (``superseded_on``
   = January 1, kept as history) and their principal is re-amortised over as many months at the new rate by
   :func:`loans.calculations.reprice_rest` (equal installment: a new payment; equal principal: the same
-  principal part), written with ``COPY`` (:func:`loans.services.schedules.copy_schedules`);
+  principal part), written with ``COPY`` as the contract's new plan and its rows up to the horizon
+  (:func:`loans.services.schedules.copy_schedules`; the installments beyond the stored rows come from the old
+  plan, which is superseded);
 * an installment due on or before January 1 keeps its rate: its interest is that of the month before
   January 1. An installment already paid in advance, in full or in part, is left as it is too (its interest was
   charged when it was paid; re-computing it would change money already booked): the re-amortisation starts
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
@@ -38,8 +41,8 @@ from simple_history.utils import bulk_update_with_history
 from core import audit, policy, roles
 from core.errors import InvalidInput
 from loans import calculations as calc
-from loans.models import LoanContract, ScheduleInstallment
-from loans.services.schedules import copy_schedules
+from loans.models import LoanContract, ScheduleInstallment, SchedulePlan
+from loans.services.schedules import copy_schedules, supersede_plans
 
 C = LoanContract.Status
 ACTIVE = (C.NORMAL, C.OVERDUE)
@@ -129,6 +132,25 @@ def _rest(rows):
     return rows[start:]
 
 
+def _add_planned(rows, contracts, on):
+    """Append to ``rows`` ({contract id: [(contract id, number, principal, principal paid, interest paid)]}, the
+    stored rows in force due after ``on``) the installments each contract's plan has beyond its last stored row
+    (nothing paid): the whole rest of the schedule, one query for all the plans."""
+    last = dict(
+        ScheduleInstallment.objects.filter(contract_id__in=contracts, superseded_on__isnull=True)
+        .values("contract_id")
+        .annotate(last=Max("number"))
+        .values_list("contract_id", "last")
+    )
+    for plan in SchedulePlan.objects.filter(contract_id__in=contracts, superseded_on__isnull=True):
+        contract = contracts[plan.contract_id][0]
+        for row in plan.rows_after(last.get(plan.contract_id, 0), contract.first_due_date):
+            if row.due_date > on:
+                rows.setdefault(plan.contract_id, []).append(
+                    (plan.contract_id, row.number, row.principal, row.principal_paid, row.interest_paid)
+                )
+
+
 @transaction.atomic
 def _reprice_chunk(ids, year, table, actor, result: Repricing):
     on = repricing_day(year)
@@ -144,6 +166,7 @@ def _reprice_chunk(ids, year, table, actor, result: Repricing):
         .values_list("contract_id", "number", "principal", "principal_paid", "interest_paid")
     ):
         rows.setdefault(row[0], []).append(row)
+    _add_planned(rows, changing, on)
     new, firsts, changed = [], [], []
     for pk, (contract, rate) in changing.items():
         rest = _rest(rows.get(pk, []))
@@ -177,7 +200,8 @@ def _reprice_chunk(ids, year, table, actor, result: Repricing):
         )
         with connection.cursor() as cur:
             cur.execute(sql, [on, [pk for pk, _s, _d in new], firsts])
-        copy_schedules(new)
+        supersede_plans([pk for pk, _s, _d in new], on)
+        copy_schedules(new, on=on)
     bulk_update_with_history(
         changed,
         LoanContract,

@@ -247,7 +247,7 @@ def test_demo_loans_in_every_state_through_the_services(seeded):
     assert [c.application.channel for c in contracts] == ["online", "counter", "counter"]
     for c in contracts:
         repaid = LoanRepayment.objects.filter(contract=c).aggregate(p=Sum("principal"))["p"]
-        rows = ScheduleInstallment.objects.filter(contract=c, superseded_on__isnull=True)
+        rows = ScheduleInstallment.objects.in_force_of(c.pk)
         left = sum((r.principal - r.principal_paid for r in rows), Decimal(0))
         assert left == c.principal - repaid  # outstanding principal: what the schedule still owes
         assert c.ledger_account.balance == (0 if c.status == "paid_off" else left)

@@ -57,6 +57,10 @@ def fill(name, kwarg, world, side):
         is_contract = name in ("loans:contract", "loans_portal:contract", "loans:repayment", "loans:release",
                                "loans_portal:fund_repay", "loans_portal:prepayment", "loans_portal:prepayment_cancel")
         return side.loan_contract.number if is_contract else side.loan.number
+    if kwarg == "code":
+        return side.certificate.code
+    if kwarg == "pk" and name.startswith(("documents:", "certificates_portal:")):
+        return side.certificate.pk
     if kwarg == "number":
         is_case = name.startswith(("withdrawals:", "withdrawals_portal:")) or "withdrawal" in name
         return side.withdrawal.number if is_case else side.account.number

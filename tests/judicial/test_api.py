@@ -14,7 +14,7 @@ from judicial import services
 from judicial.models import CourtCredential, Freeze, JudicialRequest, SeenNonce
 from judicial.services import credentials
 from tests.conftest import make_user
-from tests.judicial.conftest import freeze, ledger, request_data
+from tests.judicial.conftest import day, freeze, ledger, request_data
 
 D = Decimal
 URL = "/api/v1/judicial/requests/"
@@ -189,13 +189,24 @@ def test_each_bad_field_is_a_structured_400_and_nothing_is_written(client, court
     assert nothing_stored()
 
 
-def test_renewal_naming_an_unknown_or_another_courts_freeze_is_400(client, officers, court, court2, funded, key):
+@pytest.mark.parametrize("measure, extra", [
+    ("unfreeze", {}),
+    ("renew", {"end_date": "2027-12-31"}),
+    ("deduct", {"amount": "100.00", "ruling_number": "R-1", "notice_number": "N-1",
+                "payee_name": "示范市南山区人民法院执行款专户", "payee_account": "44201500000000001"}),
+])
+def test_a_measure_naming_an_unknown_or_another_courts_freeze_is_400(client, officers, court, court2, funded, key,
+                                                                     measure, extra):
     other = freeze(officers, court2, funded, "1000.00")
+    events = AuditEvent.objects.count()
     for number in ("NOSUCH0001", other.number):
-        res = post(client, key, request_data(funded, "unfreeze", original_number=number))
+        res = post(client, key, request_data(funded, measure, original_number=number, **extra))
         assert res.status_code == 400 and res.json()["code"] == "unknown_freeze"
-        assert "original_number" in res.json()["fields"]
+        assert "original_number" in res.json()["fields"] and res.json()["message"]
     assert JudicialRequest.objects.filter(court=court).count() == 0
+    assert AuditEvent.objects.count() == events
+    other.freeze.refresh_from_db()
+    assert (other.freeze.state, other.freeze.end_date) == (Freeze.State.ACTIVE, day(2027, 10, 11))
 
 
 @pytest.mark.parametrize("body", [b"[1, 2]", b"{not json", b'{"number": {"a": 1}}', b'{"amount": NaN}',

@@ -1,12 +1,15 @@
 """Freezes: full and partial, waiting queue (activated on unfreeze and on expiry, in order), renewals, the
 expiry job, and the frozen money out of reach of withdrawals."""
 
+import datetime
+
 import pytest
 from django.core.management import call_command
 
 from core.errors import InsufficientFunds, StateError
 from judicial import services
 from judicial.models import Freeze, JudicialRequest
+from judicial.services.common import add_months
 from ledger.models import Hold
 from ledger.posting import credit, debit, post
 from tests import factories
@@ -156,3 +159,30 @@ def test_unfreeze_of_another_courts_freeze_is_refused(officers, court, court2, f
     with pytest.raises(NotFound):
         receive(officers, court, funded, "unfreeze", original_number="NOSUCH")
     assert JR.objects.count() == count
+
+
+@pytest.mark.parametrize("authority, end", [
+    ("court", day(2027, 10, 11)),  # 12 months (DOMAIN.md §6.1: a deposit, one year)
+    ("public_security", day(2027, 4, 11)),  # 6 months (§6.3 point 8)
+    ("procuratorate", day(2027, 4, 11)),
+    ("supervision", day(2027, 4, 11)),
+])
+def test_each_authority_freezes_for_its_own_period_and_renews_by_it(officers, court, funded, authority, end):
+    req = freeze(officers, court, funded, "100.00", authority=authority)
+    assert (req.freeze.state, req.freeze.start_date, req.freeze.end_date) == (Freeze.State.ACTIVE,
+                                                                              day(2026, 10, 12), end)
+    renewal = run(officers, court, funded, "renew", original_number=req.number, authority=authority)
+    req.freeze.refresh_from_db()
+    # A renewal without an end date runs one more period of the same authority from the day after the old end.
+    months = 12 if authority == "court" else 6
+    expected = add_months(end + datetime.timedelta(days=1), months) - datetime.timedelta(days=1)
+    assert renewal.state == JR.State.EXECUTED and req.freeze.end_date == expected
+
+
+def test_a_policy_change_of_the_public_security_period_applies_to_new_freezes(officers, court, funded):
+    from core.models import PolicyValue
+
+    PolicyValue.objects.create(key="judicial.freeze_months.public_security", effective_from=day(2026, 10, 1),
+                               value="3", note="test")
+    req = freeze(officers, court, funded, "100.00", authority="public_security")
+    assert req.freeze.end_date == day(2027, 1, 11)

@@ -9,7 +9,7 @@ from django.db import connections
 
 from core.errors import ApplicationError
 from loans import services
-from loans.models import LoanApplication, LoanContract, ScheduleInstallment
+from loans.models import LoanApplication, LoanContract, ScheduleInstallment, SchedulePlan
 from tests.conftest import make_user
 from tests.loans.conftest import example_data, paid_months, with_documents
 
@@ -54,10 +54,10 @@ def test_ten_concurrent_schedule_writes_store_one_schedule(staff, household):
     officers = [staff["officer"], staff["officer2"], staff["allround"]]
     errors = race([lambda i=i: services.store_schedule(actor=officers[i % 3], contract=contract) for i in range(10)])
     assert len(errors) == 9 and {e.code for e in errors} == {"schedule_exists"}
-    rows = ScheduleInstallment.objects.filter(contract=contract)
-    assert rows.count() == 240
-    assert sum(rows.values_list("principal", flat=True)) == D("500000.00")
-    assert sum(rows.values_list("interest", flat=True)) == D("156542.76")
+    rows = ScheduleInstallment.objects.in_force_of(contract.pk)
+    assert len(rows) == 240 and SchedulePlan.objects.filter(contract=contract).count() == 1
+    assert sum(r.principal for r in rows) == D("500000.00")
+    assert sum(r.interest for r in rows) == D("156542.76")
 
 
 def test_two_approvers_at_once_decide_once(staff, household):

@@ -130,7 +130,10 @@ def test_failed_debit_posts_nothing_and_the_installment_stays_due(loan, finance)
     order = batch.debits.get()
     batch.refresh_from_db()
     assert (order.status, order.repayment_id, batch.entry_id, batch.statement_line_id) == ("failed", None, None, None)
-    assert JournalEntry.objects.count() == entries
+    # the one entry is the interest of installment 1 falling due (131 against 401), booked before the batch
+    assert list(JournalEntry.objects.filter(pk__gt=JournalEntry.objects.order_by("pk")[entries - 1].pk)
+                .values_list("business_type", flat=True)) == ["L07"]
+    assert balance(chart.INTEREST_RECEIVABLE) == D("1187.50")
     assert not LoanRepayment.objects.filter(contract=loan).exists()
     assert rows(loan)[0].principal_paid == 0
     assert balance(loan.ledger_account.code) == D("500000.00")
@@ -163,7 +166,9 @@ def test_allocation_with_a_penalty_due(loan, finance):
     ]
     assert (rep.penalty, rep.interest, rep.principal) == (D("9.10"), D("2187.50"), D("1548.09"))
     assert balance(chart.PENALTY_INCOME) - penalties == D("9.10")
-    assert balance(chart.LOAN_INTEREST_INCOME) - income == D("2187.50")
+    # both installments' interest fell due (1,187.50 + 1,183.82 to 401 through 131); 183.82 is still receivable
+    assert balance(chart.LOAN_INTEREST_INCOME) - income == D("2371.32")
+    assert balance(chart.INTEREST_RECEIVABLE) == D("183.82")
     assert balance(loan.overdue_account.code) == 0  # the overdue principal left 122
     assert balance(loan.ledger_account.code) == D("500000.00") - D("1548.09")
     loan.refresh_from_db()

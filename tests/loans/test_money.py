@@ -14,7 +14,7 @@ from ledger import chart
 from ledger.models import Account, BankInstruction, BankStatementLine, JournalEntry
 from ledger.reconciliation import check_records
 from loans import services
-from loans.models import LoanContract, LoanRepayment, ScheduleInstallment
+from loans.models import LoanContract, LoanRepayment, ScheduleInstallment, SchedulePlan
 from tests import factories
 from tests.conftest import make_user
 from tests.loans.conftest import on
@@ -75,7 +75,7 @@ def receipt(amount, ref):
 
 
 def rows(contract):
-    return list(ScheduleInstallment.objects.filter(contract=contract, superseded_on__isnull=True).order_by("number"))
+    return ScheduleInstallment.objects.in_force_of(contract.pk)
 
 
 def balance(code):
@@ -254,7 +254,10 @@ def test_prepayment_after_36_installments_domain_example(staff, household, finan
     assert sum(r.principal for r in schedule[36:]) == D("341888.82")
     assert schedule[35].principal_paid == schedule[35].principal  # the installments paid stay as they were
     superseded = ScheduleInstallment.objects.filter(contract=contract, superseded_on__isnull=False)
-    assert superseded.count() == 204 and superseded.order_by("number").first().number == 37  # history kept
+    assert not superseded.filter(number__lte=36).exists()  # the rows paid stay in force; the plan is history
+    old, new = SchedulePlan.objects.filter(contract=contract).order_by("id")
+    assert (old.superseded_on, new.superseded_on, new.first_number) == (repayment.paid_on, None, 37)
+    assert len(new.principals) == last - 36 and sum(new.principals) == 34188882
     assert balance(contract.ledger_account.code) == D("341888.82")
     assert check_records()["differences"] == []
 
@@ -304,7 +307,8 @@ def test_payoff_closes_the_loan(staff, household, finance):
     assert loan_account.balance == 0 and loan_account.status == Account.Status.CLOSED
     assert balance(chart.LOAN_INTEREST_INCOME) - income == D("591.91")
     assert rows(contract) == rows(contract)[:1]  # only the installment paid is still in force
-    assert ScheduleInstallment.objects.filter(contract=contract, superseded_on=day(2026, 3, 25)).count() == 239
+    assert ScheduleInstallment.objects.filter(contract=contract, superseded_on=day(2026, 3, 25)).exists()
+    assert not SchedulePlan.objects.filter(contract=contract, superseded_on__isnull=True).exists()
     with pytest.raises(StateError):
         services.repay(actor=finance, contract=contract, line=receipt("100.00", "X3"))
     assert check_records()["differences"] == []

@@ -12,7 +12,8 @@ from core.errors import Forbidden
 from core.models import AuditEvent
 from ledger.reconciliation import check_records
 from loans import services, tasks
-from loans.models import LoanContract, ScheduleInstallment
+from loans.calculations import fen
+from loans.models import LoanContract, ScheduleInstallment, SchedulePlan
 from loans.services import repricing
 from tests import factories
 from tests.conftest import make_user
@@ -56,7 +57,7 @@ def loan(staff, household, finance, *, disbursed_on, principal="500000.00", rate
 
 
 def in_force(contract):
-    return list(ScheduleInstallment.objects.filter(contract=contract, superseded_on__isnull=True).order_by("number"))
+    return ScheduleInstallment.objects.in_force_of(contract.pk)
 
 
 def pay_until(contract, finance, last_due):
@@ -117,8 +118,12 @@ def test_a_2024_loan_moves_to_the_2025_rate_on_january_1(staff, household, finan
     assert sum(r.principal for r in rows[17:]) == balance and rows[-1].balance == D("0.00")
     assert rows[-1].due_date == day(2044, 7, 10)
     superseded = ScheduleInstallment.objects.filter(contract=contract, superseded_on=JAN_1)
-    assert superseded.count() == 223 and {r.annual_rate for r in superseded} == {D("0.0285")}
-    assert sorted(superseded.values_list("number", flat=True)) == list(range(18, 241))
+    # the rows stored then (up to the horizon) are history, and so is the plan they came from
+    numbers = sorted(superseded.values_list("number", flat=True))
+    assert numbers == list(range(18, numbers[-1] + 1)) and {r.annual_rate for r in superseded} == {D("0.0285")}
+    old, new = SchedulePlan.objects.filter(contract=contract).order_by("id")
+    assert (old.superseded_on, new.superseded_on, new.first_number, len(new.principals)) == (JAN_1, None, 18, 223)
+    assert (old.annual_rate, new.annual_rate, sum(new.principals)) == (D("0.0285"), D("0.026"), fen(balance))
     assert AuditEvent.objects.filter(action="loan_contract.reprice").count() == 1
     assert check_records()["differences"] == []
 

@@ -19,6 +19,7 @@ from ledger.models import Account, BankInstruction
 from ledger.posting import credit, debit, lock_accounts, post
 from withdrawals.models import Reason, WithdrawalApplication
 from withdrawals.services.common import _is_applicant, _notify, check_card, no_heirs
+from withdrawals.services.court import refuse_court_case
 from withdrawals.services.flow import FLOW
 
 W = WithdrawalApplication
@@ -157,6 +158,7 @@ def refuse_payment(*, actor, application, reason) -> WithdrawalApplication:
 def settle_payment(*, application, bank_reference=None, actor) -> WithdrawalApplication:
     """The bank paid (办结). A closing withdrawal closes the account (status 05) now."""
     app = W.objects.select_related("instruction").get(pk=application.pk)
+    refuse_court_case(app)
     for instruction in attempt_instructions(app).filter(status=BankInstruction.Status.PENDING):
         ledger_services.settle_instruction(instruction=instruction,
                                            bank_reference=bank_reference or f"BANK{instruction.pk:010d}",
@@ -176,6 +178,7 @@ def fail_payment(*, application, reason, actor) -> WithdrawalApplication:
     """The bank refused: the posting is reversed (the balance is exactly what it was) and the case reopens
     (back to approved) so it can be paid again, e.g. to a corrected card."""
     app = W.objects.select_related("instruction").get(pk=application.pk)
+    refuse_court_case(app)
     for instruction in attempt_instructions(app).filter(status=BankInstruction.Status.PENDING):
         ledger_services.fail_instruction(instruction=instruction, reason=reason, actor=actor)
     app = workflow.apply(FLOW, app, action="payment_failed", actor=actor, comment=reason)
@@ -203,7 +206,9 @@ def sync_bank(*, actor) -> dict:
     done = {"settled": 0, "failed": 0}
     # Cases paid by their own instruction (batches of standing withdrawals: withdrawals.services.standing.sync_bank),
     # including a standing month's case paid again on its own after the bank returned it.
-    for app in W.objects.filter(state=S.PAID).exclude(instruction__payee_account=ledger_services.BATCH_PAYEE):
+    # Court deductions move with their judicial request (withdrawals.services.court), never here.
+    for app in W.objects.filter(state=S.PAID).exclude(instruction__payee_account=ledger_services.BATCH_PAYEE).exclude(
+            reason=Reason.COURT_DEDUCTION):
         statuses = dict(attempt_instructions(app).values_list("status", "failure_reason"))
         if not statuses or BankInstruction.Status.PENDING in statuses:
             continue

@@ -11,6 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0002_contribution_part_function'),
         ('core', '0005_system_actor'),
+        ('documents', '0002_archive_append_only'),
     ]
 
     operations = [
