@@ -66,8 +66,10 @@ def pending_chunks(run):
 
 
 def _finish_if_complete(run_id):
+    """Mark the run done once every chunk is; a run whose work counted failed items (``failed_items``, e.g. a
+    statement whose identity does not hold) is not marked done: its job decides what to do with them."""
     if not BatchChunk.objects.filter(run_id=run_id).exclude(status=BatchChunk.Status.DONE).exists():
-        BatchRun.objects.filter(pk=run_id).exclude(status=BatchRun.Status.DONE).update(
+        BatchRun.objects.filter(pk=run_id, failed_items=0).exclude(status=BatchRun.Status.DONE).update(
             status=BatchRun.Status.DONE, finished_at=timezone.now())
 
 

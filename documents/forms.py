@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateField, bootstrap_widgets
+from core.forms import DateField, YearField, bootstrap_widgets
 from documents.models import Certificate
 from documents.services.certificates import MAX_MONTHS
 
@@ -46,3 +46,36 @@ class RevokeForm(_Form):
 
 class UploadForm(_Form):
     file = forms.FileField(label=_("The PDF you received"))
+
+
+FORMAT_CHOICES = (("csv", "CSV"), ("xlsx", "XLSX"))
+
+
+class PeriodExportForm(forms.Form):
+    start = DateField(label=_("From"))
+    end = DateField(label=_("To"))
+    format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap_widgets(self)
+
+
+class YearExportForm(forms.Form):
+    year = YearField(label=_("Interest year ending in"))
+    format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap_widgets(self)
+
+
+class ReconciliationExportForm(forms.Form):
+    run = forms.IntegerField(
+        label=_("Reconciliation run (empty: the latest)"), required=False, min_value=1, max_value=2**62
+    )
+    format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap_widgets(self)

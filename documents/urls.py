@@ -1,8 +1,11 @@
-"""Staff pages of certificates (/counter/documents/): issue at the counter, read, download, revoke."""
+"""Staff pages of documents (/counter/documents/): certificates (issue at the counter, read, download, revoke),
+the annual statement runs, the auditor's exports."""
 
 from core import roles
 from core.access import page
+from documents.selectors import AUDIT_ROLES, RUN_READ_ROLES, RUN_START_ROLES
 from documents.services.certificates import ISSUE_ROLES, REVOKE_ROLES
+from documents.views import audit, statements
 from documents.views import certificates as views
 
 app_name = "documents"
@@ -11,4 +14,12 @@ urlpatterns = [
     page("certificates/<int:pk>/", views.detail, name="certificate", allow=roles.STAFF_ROLES),
     page("certificates/<int:pk>/pdf/", views.download, name="pdf", allow=roles.STAFF_ROLES),
     page("certificates/<int:pk>/revoke/", views.revoke, name="revoke", allow=REVOKE_ROLES),
+    page("statements/", statements.runs, name="statement_runs", allow=RUN_READ_ROLES),
+    page("statements/progress/", statements.progress, name="statement_progress", allow=RUN_READ_ROLES),
+    page("statements/build/", statements.start, name="statement_build", allow=RUN_START_ROLES),
+    page("audit/", audit.audit, name="audit", allow=AUDIT_ROLES),
+    page("audit/journal/", audit.journal, name="audit_journal", allow=AUDIT_ROLES),
+    page("audit/reconciliation/", audit.reconciliation, name="audit_reconciliation", allow=AUDIT_ROLES),
+    page("audit/judicial-deductions/", audit.judicial_register, name="audit_judicial", allow=AUDIT_ROLES),
+    page("audit/statements/", audit.statement_register, name="audit_statements", allow=AUDIT_ROLES),
 ]

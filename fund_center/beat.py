@@ -45,6 +45,17 @@ BEAT_SCHEDULE = {
         "task": "deposits.settle_interest",
         "schedule": crontab(month_of_year=7, day_of_month=1, hour=0, minute=30),
     },
+    # Daily in July: the annual statements (年度对账单) of the interest year that ended on June 30, once its
+    # interest is settled (skipped before); idempotent and resumable.
+    "documents-statements-yearly": {
+        "task": "documents.build_statements",
+        "schedule": crontab(month_of_year=7, hour=6, minute=0),
+    },
+    # Every five minutes: send again the statement runs recorded while the broker was unreachable (or stalled).
+    "documents-resume-statement-runs": {
+        "task": "documents.resume_statement_runs",
+        "schedule": crontab(minute="*/5"),
+    },
     # Daily, after midnight: the loan installments whose due date comes within the horizon are stored from their
     # schedule plans (loans.models.SchedulePlan); idempotent.
     "loans-extend-schedules-daily": {
