@@ -59,13 +59,14 @@ SELECT 'all loans (121 + 122)', '121', loans.outstanding, ledger.balance
 """
 
 
-# 131 应收利息 holds the interest of the installments in force fallen due (loans.services.accrual) not received yet
-# (a write-off takes what is left of it out of 131).
+# 131 应收利息 holds the interest of the installments in force fallen due (loans.services.accrual) and the penalty
+# interest the close of business accrued on them, not received yet (a write-off takes what is left out of 131).
 RECEIVABLE_SQL = f"""
 WITH due AS (
-    SELECT COALESCE(SUM(i.interest - i.interest_paid), 0) AS unpaid
+    SELECT COALESCE(SUM(CASE WHEN i.interest_accrued_on IS NOT NULL THEN i.interest - i.interest_paid ELSE 0 END
+                        + GREATEST(i.penalty_accrued - i.penalty_paid, 0)), 0) AS unpaid
       FROM loans_scheduleinstallment i
-     WHERE i.interest_accrued_on IS NOT NULL AND i.superseded_on IS NULL),
+     WHERE (i.interest_accrued_on IS NOT NULL OR i.penalty_accrued > 0) AND i.superseded_on IS NULL),
 ledger AS (SELECT COALESCE(SUM(a.balance), 0) AS balance FROM ledger_account a
             WHERE a.code = '{chart.INTEREST_RECEIVABLE}')
 SELECT 'loan interest receivable', '{chart.INTEREST_RECEIVABLE}', due.unpaid, ledger.balance

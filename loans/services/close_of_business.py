@@ -285,6 +285,7 @@ def close_chunk(run_id, on: datetime.date, lo: int, hi: int) -> int:
                 r.penalty_accrued = target
     if accrued:
         _exec(ACCRUE_SQL, [_js(accrued)])
+    _post_penalty_accrual(on, lo, accrual, actor)
     loans = {}
     for cid, number, borrower, app, normal, overdue, nbal, obal, periods, cumulative, grade, user in _fetch(
         LOANS_SQL, params | {"ids": list(rows)}
@@ -443,6 +444,31 @@ def _notify(on, lo, hi):
     )
 
 
+def _post_penalty_accrual(on, lo, accrual, actor):
+    """The chunk's penalty interest accrued today: the change of the rounded cumulative totals of its installments
+    (never a day's penalty rounded on its own), debit 131 应收利息 / credit 403 罚息收入 — or back, when a partial
+    payment lowered an installment's unpaid amount and so its penalty so far."""
+    if not accrual:
+        return
+    memo = _("Penalty interest accrued %(d)s") % {"d": on.isoformat()}
+    receivable, income = Account.objects.get(code=chart.INTEREST_RECEIVABLE), Account.objects.get(
+        code=chart.PENALTY_INCOME
+    )
+    if accrual > 0:
+        lines = [debit(receivable, accrual, memo), credit(income, accrual, memo)]
+    else:
+        lines = [debit(income, -accrual, memo), credit(receivable, -accrual, memo)]
+    post(
+        lines=lines,
+        memo=memo,
+        actor=actor,
+        idempotency_key=f"{run_key(on)}:{lo}:penalty",
+        business_date=on,
+        business_type="L08",
+        source="loan-cob",
+    )
+
+
 def _move_overdue_principal(on, lo, loans, rows, actor) -> tuple[int, Decimal]:
     lines, total, count = [], ZERO, 0
     for cid, loan in loans.items():
@@ -500,7 +526,8 @@ def _deduct_from_funds(on, lo, loans, rows, s, actor) -> dict:
         .order_by("pk")
     )
     available = {a.pk: max(a.balance - a.held, ZERO) for a in locked}  # a court freeze is a hold: never touched
-    lines, paid_rows, repayments, interest, receivable, penalty = [], [], [], ZERO, ZERO, ZERO
+    lines, paid_rows, repayments = [], [], []
+    interest = receivable = penalty = penalty_receivable = ZERO
     for cid in due_loans:
         accounts = [a for a in sources.get(cid, []) if available.get(a, ZERO) > 0]
         if not accounts:
@@ -533,8 +560,15 @@ def _deduct_from_funds(on, lo, loans, rows, s, actor) -> dict:
         interest += applied.interest
         receivable += applied.receivable
         penalty += applied.penalty
+        penalty_receivable += applied.penalty_receivable
         paid_rows += [
-            {"i": r.id, "p": str(r.principal_paid), "n": str(r.interest_paid), "f": str(r.penalty_paid)}
+            {
+                "i": r.id,
+                "p": str(r.principal_paid),
+                "n": str(r.interest_paid),
+                "f": str(r.penalty_paid),
+                "a": str(r.penalty_accrued),
+            }
             for r in applied.changed
         ]
         repayments.append((cid, amount, applied, drawn))
@@ -552,8 +586,7 @@ def _deduct_from_funds(on, lo, loans, rows, s, actor) -> dict:
     if not lines:
         return out
     lines += rp.interest_lines(interest, receivable, "")  # the interest fallen due clears 131
-    if penalty:
-        lines.append(credit(Account.objects.get(code=chart.PENALTY_INCOME), penalty))
+    lines += rp.penalty_lines(penalty, penalty_receivable, "")  # so does the penalty accrued
     entry = post(
         lines=lines,
         memo=_("Deductions from fund accounts for overdue loans %(d)s (reason %(r)s)")

@@ -26,8 +26,9 @@ UPDATE loans_scheduleinstallment i SET penalty_accrued = t.a
 """
 
 PAID_SQL = """
-UPDATE loans_scheduleinstallment i SET principal_paid = t.p, interest_paid = t.n, penalty_paid = t.f
-  FROM jsonb_to_recordset(%s::jsonb) AS t(i bigint, p numeric, n numeric, f numeric) WHERE i.id = t.i
+UPDATE loans_scheduleinstallment i SET principal_paid = t.p, interest_paid = t.n, penalty_paid = t.f,
+       penalty_accrued = t.a
+  FROM jsonb_to_recordset(%s::jsonb) AS t(i bigint, p numeric, n numeric, f numeric, a numeric) WHERE i.id = t.i
 """
 
 # the loans of the chunk with something overdue, or something on their 122 sub-account, or an overdue state to

@@ -185,19 +185,17 @@ def _write_off(c, actor, req):
     if total <= 0:
         raise StateError(_("Nothing is left to write off on this loan."), code="nothing_to_write_off")
     lines.append(debit(Account.objects.get(code=chart.LOAN_RISK_RESERVE), total))
-    # the interest fallen due and never received leaves 131: it was income that will not come
-    uncollected = sum(
-        (
-            r.interest - r.interest_paid
-            for r in ScheduleInstallment.objects.filter(
-                contract=c, superseded_on__isnull=True, interest_accrued_on__isnull=False
-            )
-        ),
-        ZERO,
-    )
+    # the interest fallen due and the penalty interest accrued and never received leave 131: they were income
+    # that will not come
+    in_force = list(ScheduleInstallment.objects.filter(contract=c, superseded_on__isnull=True))
+    uncollected = sum((r.interest - r.interest_paid for r in in_force if r.interest_accrued_on is not None), ZERO)
+    penalty = sum((max(r.penalty_accrued - r.penalty_paid, ZERO) for r in in_force), ZERO)
     if uncollected:
         lines.append(credit(Account.objects.get(code=chart.INTEREST_RECEIVABLE), uncollected))
         lines.append(debit(Account.objects.get(code=chart.LOAN_INTEREST_INCOME), uncollected))
+    if penalty:
+        lines.append(credit(Account.objects.get(code=chart.INTEREST_RECEIVABLE), penalty))
+        lines.append(debit(Account.objects.get(code=chart.PENALTY_INCOME), penalty))
     post(
         lines=lines,
         memo=_("Write-off of loan %(n)s") % {"n": c.number},

@@ -105,7 +105,7 @@ def _skip_sql(on):
 LOANS = """c.id BETWEEN %(lo)s AND %(hi)s AND c.status = ANY(%(active)s) AND c.repayment_card <> ''
    AND NOT EXISTS (SELECT 1 FROM loans_loandebit d WHERE d.contract_id = c.id AND d.status = 'sent') {skip}"""
 COLUMNS = """i.id, i.number, i.due_date, i.principal, i.interest, i.principal_paid, i.interest_paid, i.penalty_paid,
-       i.annual_rate, i.balance, i.interest_accrued_on"""
+       i.penalty_accrued, i.annual_rate, i.balance, i.interest_accrued_on"""
 UNPAID = "(i.principal_paid < i.principal OR i.interest_paid < i.interest)"
 DUE_ROWS_SQL = f"""
 WITH due AS MATERIALIZED (
@@ -136,6 +136,7 @@ class _Row:
     principal_paid: Decimal
     interest_paid: Decimal
     penalty_paid: Decimal
+    penalty_accrued: Decimal
     annual_rate: Decimal
     balance: Decimal
     interest_accrued_on: datetime.date | None
@@ -429,7 +430,7 @@ def apply_results(*, actor) -> dict:
 # (contract, number) index.
 APPLY_ROWS_SQL = """
 SELECT d.contract_id, n.id, n.number, n.due_date, n.principal, n.interest, n.principal_paid, n.interest_paid,
-       n.penalty_paid, n.annual_rate, n.balance, n.interest_accrued_on
+       n.penalty_paid, n.penalty_accrued, n.annual_rate, n.balance, n.interest_accrued_on
   FROM loans_loandebit d
   CROSS JOIN LATERAL (SELECT * FROM loans_scheduleinstallment j
                        WHERE j.contract_id = d.contract_id AND j.superseded_on IS NULL AND j.number >= d.first_number
@@ -468,7 +469,7 @@ def apply_batch(*, batch: LoanDebitBatch, actor) -> LoanDebitBatch:
     settings = policy.snapshot("overdue.", on=on)
     grace = settings["overdue.grace_days"]
     lines, changed, reps, statuses, excess_of = [], [], [], {}, {}
-    interest = receivable = penalty = excess = ZERO
+    interest = receivable = penalty = penalty_receivable = excess = ZERO
     for d in paid:
         cid = d["contract_id"]
         status, ledger_id, overdue_id, held = contracts[cid]
@@ -488,6 +489,7 @@ def apply_batch(*, batch: LoanDebitBatch, actor) -> LoanDebitBatch:
         interest += applied.interest
         receivable += applied.receivable
         penalty += applied.penalty
+        penalty_receivable += applied.penalty_receivable
         loan = _Loan(ledger_id, overdue_id)
         lines += repayments.loan_lines(loan, principal=applied.principal,
                                        overdue_after=repayments.overdue_principal(items, on, grace),
@@ -502,8 +504,7 @@ def apply_batch(*, batch: LoanDebitBatch, actor) -> LoanDebitBatch:
     if b.debited > 0:
         lines.insert(0, debit(b.bank_account.ledger_account_id, b.debited, b.reference))
         lines += repayments.interest_lines(interest, receivable, b.reference)
-        if penalty:
-            lines.append(credit(Account.objects.get(code=chart.PENALTY_INCOME), penalty, b.reference))
+        lines += repayments.penalty_lines(penalty, penalty_receivable, b.reference)
         if excess:
             lines.append(credit(Account.objects.get(code=chart.GENERAL_SUSPENSE), excess, b.reference))
         entry = post(lines=lines, memo=_("Loan debit batch %(b)s") % {"b": b.reference}, actor=actor,
@@ -536,11 +537,12 @@ def _store(b, changed, reps, entry, statuses, excess_of, actor, on):
     with connection.cursor() as cur:
         if changed:
             cur.execute(
-                "UPDATE loans_scheduleinstallment i SET principal_paid = t.p, interest_paid = t.i, penalty_paid = t.f"
-                " FROM jsonb_to_recordset(%s::jsonb) AS t(id bigint, p numeric, i numeric, f numeric)"
+                "UPDATE loans_scheduleinstallment i SET principal_paid = t.p, interest_paid = t.i, penalty_paid = t.f,"
+                " penalty_accrued = t.a"
+                " FROM jsonb_to_recordset(%s::jsonb) AS t(id bigint, p numeric, i numeric, f numeric, a numeric)"
                 " WHERE i.id = t.id",
-                [_rows([{"id": r.id, "p": r.principal_paid, "i": r.interest_paid, "f": r.penalty_paid}
-                        for r in changed])])
+                [_rows([{"id": r.id, "p": r.principal_paid, "i": r.interest_paid, "f": r.penalty_paid,
+                         "a": r.penalty_accrued} for r in changed])])
         if reps:  # the repayments (one per loan of the batch, ids drawn first) and their orders
             cur.execute("SELECT nextval(pg_get_serial_sequence('loans_loanrepayment', 'id'))"
                         " FROM generate_series(1, %s)", [len(reps)])

@@ -8,7 +8,8 @@ twice to the same installment; the money comes from a bank statement line (locke
 entry) and is posted through ``ledger.posting``: debit the bank, credit the loan's sub-account (principal), 131 or
 401 (interest) and 403 (penalty interest). Interest falls due with its installment: the daily accrual
 (``loans.services.accrual``) books it to 131 应收利息 against 401, and the payment of an installment's interest
-then clears 131; interest paid before its installment falls due is income of 401 at once."""
+then clears 131; interest paid before its installment falls due is income of 401 at once. Penalty interest alike:
+the close of business accrues it day by day to 131 against 403, and its payment clears 131 (:func:`penalty_lines`)."""
 
 import dataclasses
 import datetime
@@ -154,20 +155,49 @@ def interest_lines(interest, receivable, memo) -> list:
     return out
 
 
+def penalty_lines(penalty, receivable, memo) -> list:
+    """The lines for ``penalty`` interest received, of which ``receivable`` was accrued by the close of business
+    and stands in 131 应收利息 (``loans.services.close_of_business``): that part clears 131, the rest is income of
+    403 at once. The rest may be negative: an installment settled with less penalty than was accrued (its unpaid
+    amount fell after a partial payment) takes the accrual it will never receive back out of 403."""
+    out = []
+    if receivable:
+        out.append(credit(Account.objects.get(code=chart.INTEREST_RECEIVABLE), receivable, memo[:120]))
+    income = penalty - receivable
+    if income > 0:
+        out.append(credit(Account.objects.get(code=chart.PENALTY_INCOME), income, memo[:120]))
+    elif income < 0:
+        out.append(debit(Account.objects.get(code=chart.PENALTY_INCOME), -income, memo[:120]))
+    return out
+
+
 def _post(
-    c, *, sources, principal, interest, penalty, overdue_after, memo, key, business_type, actor, on, receivable=ZERO
+    c,
+    *,
+    sources,
+    principal,
+    interest,
+    penalty,
+    overdue_after,
+    memo,
+    key,
+    business_type,
+    actor,
+    on,
+    receivable=ZERO,
+    penalty_receivable=ZERO,
 ):
     """One entry: debit each source of the money (the bank account that received it, or the fund accounts it is
     drawn from: ``[(ledger account id, amount)]``, adding up to the total), credit the loan, 131 (``receivable``:
-    the interest of installments due and accrued) and 401 (the rest of the interest), and 403."""
+    the interest of installments due and accrued; ``penalty_receivable``: the penalty interest accrued) and 401
+    (the rest of the interest), and 403 (the rest of the penalty interest)."""
     total = principal + interest + penalty
     if sum((amount for _account, amount in sources), ZERO) != total:
         raise _bad("amount", _("The money drawn does not add up to the amount applied."), "sources_total")
     lines = [debit(account_id, amount, memo[:120]) for account_id, amount in sources if amount > 0]
     lines += loan_lines(c, principal=principal, overdue_after=overdue_after, memo=memo)
     lines += interest_lines(interest, receivable, memo)
-    if penalty:
-        lines.append(credit(Account.objects.get(code=chart.PENALTY_INCOME), penalty, memo[:120]))
+    lines += penalty_lines(penalty, penalty_receivable, memo)
     return post(
         lines=lines,
         memo=memo[:200],
@@ -212,22 +242,34 @@ class Applied:
     overdue: bool
     left: Decimal
     receivable: Decimal = ZERO  # the part of ``interest`` of installments whose interest was accrued (131)
+    penalty_receivable: Decimal = ZERO  # what leaves 131 of the penalty interest accrued (see apply_to_rows)
 
 
 def apply_to_rows(amount, owed, rows) -> Applied:
     """Allocate ``amount`` over ``owed`` (:func:`dues`) in the order of :func:`loans.calculations.allocate` and add
     the parts to the paid amounts of ``rows`` (the installments in force). The one allocation of a repayment:
-    :func:`repay` (one bank line) and the debit run (loans.services.debits, a batch) both go through it."""
+    :func:`repay` (one bank line), the debit run (loans.services.debits, a batch) and the deductions of the close
+    of business all go through it.
+
+    The penalty interest the close of business accrued (``penalty_accrued``, booked to 131) and not paid yet is
+    what 131 holds of the row's penalty: the row's accrual becomes at least what is now paid (a payment between
+    two closes of business pays the days since the last one, income at once), or exactly what is paid once the
+    installment is settled (nothing is left to receive). ``penalty_receivable`` is what leaves 131 thereby."""
     parts, left = calc.allocate(amount, owed)
     by_number = {r.number: r for r in rows}
-    changed, receivable = [], ZERO
+    changed, receivable, penalty_receivable = [], ZERO, ZERO
     for part in parts:
         row = by_number[part.number]
         if getattr(row, "interest_accrued_on", None) is not None:
             receivable += part.interest
+        accrued = max(row.penalty_accrued, row.penalty_paid)
+        held = accrued - row.penalty_paid  # in 131 before
         row.principal_paid += part.principal
         row.interest_paid += part.interest
         row.penalty_paid += part.penalty
+        settled = row.principal_paid == row.principal and row.interest_paid == row.interest
+        row.penalty_accrued = row.penalty_paid if settled else max(accrued, row.penalty_paid)
+        penalty_receivable += held - (row.penalty_accrued - row.penalty_paid)
         changed.append(row)
     return Applied(
         parts=parts,
@@ -238,6 +280,7 @@ def apply_to_rows(amount, owed, rows) -> Applied:
         overdue=any(d.overdue for d in owed),
         left=left,
         receivable=receivable,
+        penalty_receivable=penalty_receivable,
     )
 
 
@@ -297,7 +340,7 @@ def apply_installments(
     applied = apply_to_rows(amount, owed, rows)
     store_planned(rows, max((r.number for r in applied.changed), default=0))
     ScheduleInstallment.objects.bulk_update(
-        applied.changed, ["principal_paid", "interest_paid", "penalty_paid"], batch_size=BATCH
+        applied.changed, ["principal_paid", "interest_paid", "penalty_paid", "penalty_accrued"], batch_size=BATCH
     )
     parts, principal, interest, penalty = applied.parts, applied.principal, applied.interest, applied.penalty
     overdue = applied.overdue
@@ -309,6 +352,7 @@ def apply_installments(
         principal=principal,
         interest=interest,
         receivable=applied.receivable,
+        penalty_receivable=applied.penalty_receivable,
         penalty=penalty,
         overdue_after=overdue_principal(rows, on, grace),
         memo=(_("Loan repayment from fund accounts %(n)s") if fund else _("Loan repayment %(n)s")) % {"n": c.number},

@@ -111,6 +111,7 @@ def test_missed_installments_go_overdue_accrue_are_deducted_and_cured(staff, hou
     _freeze_all_but(spouse, "500.00", finance)
     held = {a.pk: Account.objects.get(pk=a.ledger_account_id).held for a in (borrower, spouse)}
     normal, overdue = contract.ledger_account.code, contract.overdue_account.code
+    income = balance(chart.PENALTY_INCOME)
 
     close(finance, day(2026, 3, 13))  # 3 days late: inside the grace days
     contract.refresh_from_db()
@@ -134,7 +135,11 @@ def test_missed_installments_go_overdue_accrue_are_deducted_and_cured(staff, hou
         close(finance, day(2026, 3, d))
         first = rows(contract)[0]
         assert first.penalty_accrued == penalty("2735.59", d - 10), d
+        # posted day by day: 403 has what was accrued so far, 131 it and the interest fallen due
+        assert balance(chart.PENALTY_INCOME) - income == first.penalty_accrued, d
+        assert balance(chart.INTEREST_RECEIVABLE) == D("1187.50") + first.penalty_accrued, d
     assert rows(contract)[0].penalty_accrued == D("5.85")  # 21 days late, 18 charged
+    assert check_records()["differences"] == []
 
     for d in range(1, 14):  # April 1–13
         close(finance, day(2026, 4, d))
@@ -166,6 +171,9 @@ def test_missed_installments_go_overdue_accrue_are_deducted_and_cured(staff, hou
     assert (state.dpd, state.periods, state.consecutive, state.cumulative) == (35, 2, 2, 2)
     assert (state.principal, state.interest, state.penalty) == (D("3099.86"), D("882.04"), D("0.00"))
     assert reminders == 1  # 3 days before 10 April (10 March's was before the first close)
+    # the penalty deducted cleared 131 of what was accrued: left there, installment 2's interest not deducted
+    assert balance(chart.INTEREST_RECEIVABLE) == D("882.04")
+    assert balance(chart.PENALTY_INCOME) - income == D("10.72")
     assert check_records()["differences"] == []
 
     # 20 April: the borrower pays the overdue amount at the bank: cured, principal back to 121
@@ -179,6 +187,10 @@ def test_missed_installments_go_overdue_accrue_are_deducted_and_cured(staff, hou
     contract.refresh_from_db()
     assert contract.status == C.NORMAL
     assert (balance(normal), balance(overdue)) == (D("496900.14"), D("0.00"))
+    # cured: nothing is receivable any more, and 403 holds exactly the penalty interest received
+    paid = sum(LoanRepayment.objects.filter(contract=contract).values_list("penalty", flat=True), D(0))
+    assert paid == D("10.72") + penalty("2433.81", 10) - D("0.32")
+    assert (balance(chart.INTEREST_RECEIVABLE), balance(chart.PENALTY_INCOME) - income) == (D("0.00"), paid)
     close(finance, day(2026, 4, 21))
     state = LoanOverdueState.objects.get(contract=contract)
     assert (state.dpd, state.periods, state.consecutive, state.cumulative, state.grade) == (0, 0, 0, 2, "01")
@@ -213,12 +225,19 @@ def test_ten_missed_days_give_the_same_result_as_ten_single_days(staff, househol
     state = LoanOverdueState.objects.get(contract=contract)
     assert (state.dpd, state.periods, state.cumulative, state.grade, state.penalty) == (12, 1, 1, "02", D("2.92"))
     assert balance(contract.overdue_account.code) == D("1548.09")
-    assert JournalEntry.objects.filter(source="loan-cob").count() == 1
+    cob_entries = JournalEntry.objects.filter(source="loan-cob")
+    assert cob_entries.exclude(business_type="L08").count() == 1  # 122
+    # one penalty accrual a day from the 14th (the 4th day) to the 22nd, together the rounded 12-day total
+    assert sorted(cob_entries.filter(business_type="L08").values_list("business_date", flat=True)) == [
+        day(2026, 3, d) for d in range(14, 23)
+    ]
+    assert balance(chart.PENALTY_INCOME) == D("2.92")
     assert CollectionLog.objects.filter(contract=contract).count() == 1
     assert RiskGradeChange.objects.filter(contract=contract).count() == 1
     # run again: nothing more
     services.close_business(actor=finance)
-    assert JournalEntry.objects.filter(source="loan-cob").count() == 1
+    assert cob_entries.count() == 10
+    assert balance(chart.PENALTY_INCOME) == D("2.92")
     assert check_records()["differences"] == []
 
 
@@ -240,7 +259,8 @@ def test_a_crash_in_a_date_resumes_without_duplicate_posting(staff, household, f
     monkeypatch.undo()
     result = services.close_business(actor=finance)
     assert result["dates"] == ["2026-03-14", "2026-03-15"]
-    assert JournalEntry.objects.filter(source="loan-cob").count() == 1
+    assert JournalEntry.objects.filter(source="loan-cob").exclude(business_type="L08").count() == 1
+    assert JournalEntry.objects.filter(source="loan-cob", business_type="L08").count() == 2  # 14 and 15 March
     assert balance(contract.overdue_account.code) == D("1548.09")
     assert rows(contract)[0].penalty_accrued == penalty("2735.59", 5)
     assert check_records()["differences"] == []
@@ -263,15 +283,39 @@ def test_bad_dates_are_refused_and_write_nothing(staff, household, finance):  # 
     assert LoanCloseOfBusiness.objects.count() == 1
 
 
-def test_penalty_income_is_counted_when_received(staff, household, finance):  # noqa: F811
-    """The accrual stays on the installments; 403 moves only when the penalty is paid."""
+def test_penalty_accrued_is_receivable_and_income_until_paid(staff, household, finance):  # noqa: F811
+    """The close of business books the penalty accrued to 131 / 403; a payment then clears 131, and a payment
+    before the next close of business takes the days since the last one to 403 at once."""
     contract = disbursed(staff, household, finance)
     before = balance(chart.PENALTY_INCOME)
     close(finance, day(2026, 3, 13))
     on(day(2026, 4, 9))
     services.close_business(actor=finance)
-    assert rows(contract)[0].penalty_accrued == D("8.77")
-    assert balance(chart.PENALTY_INCOME) == before
+    assert rows(contract)[0].penalty_accrued == D("8.77") == penalty("2735.59", 30)
+    assert balance(chart.PENALTY_INCOME) - before == D("8.77")
+    assert balance(chart.INTEREST_RECEIVABLE) == D("1187.50") + D("8.77")
+    # paid two days later, before that day's close of business: 32 days of penalty, 0.65 more than accrued
+    on(day(2026, 4, 11))
+    due = services.amount_due(contract=contract)["overdue"]
+    assert due == D("2735.59") + penalty("2735.59", 32) == D("2735.59") + D("9.42")
+    repayment = services.repay(actor=finance, contract=contract, line=receipt(str(due), "LATE"))
+    assert repayment.penalty == D("9.42")
+    first = rows(contract)[0]
+    assert (first.penalty_paid, first.penalty_accrued) == (D("9.42"), D("9.42"))
+    lines = sorted(
+        (line.account.code, line.side, line.amount)
+        for line in repayment.entry.lines.select_related("account")
+        if line.account.code in (chart.INTEREST_RECEIVABLE, chart.PENALTY_INCOME)
+    )
+    assert lines == [
+        (chart.INTEREST_RECEIVABLE, "C", D("8.77")),  # the penalty accrued
+        (chart.INTEREST_RECEIVABLE, "C", D("1187.50")),  # the interest fallen due
+        (chart.PENALTY_INCOME, "C", D("0.65")),  # the two days since
+    ]
+    assert (balance(chart.INTEREST_RECEIVABLE), balance(chart.PENALTY_INCOME) - before) == (D("0.00"), D("9.42"))
+    services.close_business(actor=finance)  # 10 April's close: nothing more for the settled installment
+    assert balance(chart.PENALTY_INCOME) - before == D("9.42")
+    assert check_records()["differences"] == []
 
 
 @pytest.mark.parametrize(

@@ -63,12 +63,19 @@ def test_write_off_needs_a_second_person_and_moves_the_principal_to_the_reserve(
     overdue_loan.refresh_from_db()
     assert overdue_loan.status == C.OVERDUE and JournalEntry.objects.count() == entries
     reserve = balance(chart.LOAN_RISK_RESERVE)
+    accrued = rows(overdue_loan)[0].penalty_accrued
+    assert accrued == D("2.27")  # 10 days late on 2,735.59, 7 charged
+    assert balance(chart.INTEREST_RECEIVABLE) == D("1187.50") + accrued
+    income = balance(chart.PENALTY_INCOME)
     done = services.decide(actor=staff["approver"], request=requested, approve=True, comment="同意核销")
     assert done.state == "approved"
     overdue_loan.refresh_from_db()
     assert overdue_loan.status == C.WRITTEN_OFF
     assert balance(chart.LOAN_RISK_RESERVE) == reserve - D("500000.00")
     assert balance(overdue_loan.ledger_account.code) == balance(overdue_loan.overdue_account.code) == 0
+    # the interest and the penalty interest never received leave 131 and the income they were booked to
+    assert balance(chart.INTEREST_RECEIVABLE) == 0
+    assert balance(chart.PENALTY_INCOME) == income - accrued
     assert list(CaseTransition.objects.filter(case_id=done.pk).values_list("action", flat=True)) == [
         "request",
         "approve",
