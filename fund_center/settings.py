@@ -314,6 +314,9 @@ JUDICIAL_DEDUCTION_WITHDRAWAL = {
     "settled": "withdrawals.services.court.court_deduction_settled",
     "returned": "withdrawals.services.court.court_deduction_returned",
 }
+# The loans' close of business records each deduction from a fund account for an overdue loan as a completed
+# withdrawal (reason 25) in the transaction of its posting (loans may not import withdrawals).
+LOAN_RECOVERY_WITHDRAWAL = "withdrawals.services.recovery.record_loan_recoveries"
 # The statutory retirement date (the 2025 schedule, a pure function of the loans calculations) for the withdrawal
 # rules' retirement ground (withdrawals may not import loans).
 WITHDRAWALS_RETIREMENT_DATE_SOURCE = "loans.calculations.terms.retirement_date"

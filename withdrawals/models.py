@@ -33,11 +33,13 @@ class Reason(models.TextChoices):
     MIN_LIVING = "32", _("Minimum living allowance")
     LEAVING_JOB = "33", _("Leaving a job")
     COURT_DEDUCTION = "10", _("Court deduction (协助执法扣划)")
+    LOAN_RECOVERY = "25", _("Deduction for an overdue housing loan (强制扣划还贷)")
 
     @classmethod
     def applicable(cls):
-        """The reasons a person applies for (every one but a court deduction), as form choices."""
-        return [c for c in cls.choices if c[0] != cls.COURT_DEDUCTION]
+        """The reasons a person applies for (every one but the deductions ordered by a court or by the loans'
+        collection), as form choices."""
+        return [c for c in cls.choices if c[0] not in (cls.COURT_DEDUCTION, cls.LOAN_RECOVERY)]
 
 
 class DocumentType(models.TextChoices):
@@ -112,6 +114,7 @@ class WithdrawalApplication(models.Model):
         ONLINE = "online", _("Online")
         STANDING = "standing", _("Standing instruction")
         COURT = "court", _("Court enforcement")
+        LOAN_COLLECTION = "loan", _("Overdue-loan collection")
 
     number = models.CharField(_("application number"), max_length=30, unique=True)
     account = models.ForeignKey(FundAccount, on_delete=models.PROTECT, related_name="withdrawals",

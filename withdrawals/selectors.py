@@ -89,7 +89,7 @@ def _clock(app):
 def workflow_actions(app, viewer):
     from withdrawals.services import FLOW
 
-    if app.reason == Reason.COURT_DEDUCTION:  # moves with its judicial request only
+    if app.reason in (Reason.COURT_DEDUCTION, Reason.LOAN_RECOVERY):  # moved by judicial / loans only
         return []
     return FLOW.actions_for(app, viewer)
 

@@ -38,6 +38,7 @@ DEFAULT_CHUNK = 10_000
 COURT_DEDUCTION = "JD"
 OTHER_WITHDRAWAL = "99"
 LOAN_OFFSET = "06"
+LOAN_RECOVERY = "25"  # a deduction of the loans' close of business for an overdue loan
 
 
 def run_key(year: int) -> str:
@@ -100,7 +101,8 @@ cat AS (
 wd AS (
     SELECT c.fid,
            COALESCE(ws.reason, w.reason,
-                    CASE WHEN c.src LIKE 'judicial:%%' THEN %(court)s WHEN c.bt = 'L05' THEN %(loan)s
+                    CASE WHEN c.src LIKE 'judicial:%%' THEN %(court)s WHEN c.src = 'loan-cob' THEN %(recovery)s
+                         WHEN c.bt = 'L05' THEN %(loan)s
                          ELSE %(other)s END) AS reason,
            SUM(-c.amt) AS amount
     FROM cat c
@@ -173,6 +175,7 @@ def compute_range(*, year: int, run_id: int, lo: int, hi: int) -> int:
                 "last": last,
                 "court": COURT_DEDUCTION,
                 "loan": LOAN_OFFSET,
+                "recovery": LOAN_RECOVERY,
                 "other": OTHER_WITHDRAWAL,
             },
         )

@@ -16,14 +16,15 @@ of them waits, or is waited for: it is never lost and never charged twice), then
 1. the unpaid installments past their due date and the grace days get the date they went overdue;
 2. their penalty interest is brought to :func:`loans.services.repayments.penalty_so_far` for the days since the
    due date (the rounded cumulative total of :func:`loans.calculations.penalty_interest`, never less than what
-   was paid): the day's accrual is the difference of two rounded totals, never a daily rounding. Penalty
-   interest is income when it is received (as the loan interest is, :mod:`loans.services.repayments`): the
-   accrual is kept on the installments (the loan's sub-ledger) and in the date's figures, not in the general
-   ledger;
+   was paid): the day's accrual is the difference of two rounded totals, never a daily rounding, kept on the
+   installments and posted for the chunk as one entry, debit 131 应收利息 / credit 403 罚息收入 (a payment then
+   clears 131, :func:`loans.services.repayments.penalty_lines`);
 3. each loan's 122 sub-account is brought to its overdue principal (one balanced entry for the chunk);
 4. loans overdue for the policy number of periods are paid from the available balances (balance − holds: a court
    freeze is never touched) of the borrower's, the spouse's and the co-borrowers' fund accounts, penalty →
    overdue interest → overdue principal (one entry for the chunk, through the one allocation of a repayment);
+   each amount drawn is recorded as a completed withdrawal of its account with reason 25 (through the setting
+   ``LOAN_RECOVERY_WITHDRAWAL``, in the same transaction);
 5. each loan's overdue figures (:class:`loans.models.LoanOverdueState`: days past due, periods now, consecutive and
    cumulative, overdue principal / interest / penalty) and its risk grade, with the history of every change;
 6. the collection ladder: reminders before a due date, the first overdue reminder, the fund deduction, the
@@ -39,8 +40,10 @@ import json
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from core import audit, batch, bounds, policy, roles
@@ -526,7 +529,7 @@ def _deduct_from_funds(on, lo, loans, rows, s, actor) -> dict:
         .order_by("pk")
     )
     available = {a.pk: max(a.balance - a.held, ZERO) for a in locked}  # a court freeze is a hold: never touched
-    lines, paid_rows, repayments = [], [], []
+    lines, paid_rows, repayments, recoveries = [], [], [], []
     interest = receivable = penalty = penalty_receivable = ZERO
     for cid in due_loans:
         accounts = [a for a in sources.get(cid, []) if available.get(a, ZERO) > 0]
@@ -551,6 +554,7 @@ def _deduct_from_funds(on, lo, loans, rows, s, actor) -> dict:
             "r": RECOVERY_REASON,
         }
         lines += [debit(a, take, memo[:120]) for a, take in drawn]
+        recoveries += [{"ledger_account_id": a, "amount": take, "contract": loan.number} for a, take in drawn]
         after = sum(
             (r.principal - r.principal_paid for r in items if (on - r.due_date).days > s["overdue.grace_days"]), ZERO
         )
@@ -598,6 +602,8 @@ def _deduct_from_funds(on, lo, loans, rows, s, actor) -> dict:
         source="loan-cob",
     )
     _exec(PAID_SQL, [_js(paid_rows)])
+    # each amount drawn is a withdrawal of its account with the reason of a loan recovery (withdrawals records it)
+    import_string(django_settings.LOAN_RECOVERY_WITHDRAWAL)(actor=actor, on=on, entry_id=entry.pk, items=recoveries)
     LoanRepayment.objects.bulk_create(
         [
             LoanRepayment(

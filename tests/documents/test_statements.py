@@ -89,6 +89,9 @@ def demo(db):
     factories.deposit(open_[1], "300.00")
     pay_out(open_[0], "1000.00", "11")
     pay_out(open_[1], "200.50", "11", source="judicial:999")
+    factories.deposit(open_[4], "100.00")
+    pay_out(open_[4], "88.00", "L05", source="loan-cob")  # a deduction for an overdue loan (reason 25)
+    pay_out(open_[4], "12.00", "L05", source="loan:1")  # a loan repayment from the fund (reason 06)
     entry = post(
         actor=system_actor(),
         lines=[
@@ -122,6 +125,8 @@ def test_identity_holds_to_the_fen_for_every_account(demo):
     a, b, c, d = (rows[x.pk] for x in demo[:4])
     assert a.withdrawals.get("99") == "1000.00" and a.withdrawn >= D("1000.00")
     assert b.withdrawals.get("JD") == "200.50"
+    e = rows[demo[4].pk]
+    assert (e.withdrawals.get("25"), e.withdrawals.get("06")) == ("88.00", "12.00")
     assert c.back == D("321.09")
     assert d.closing == sums[d.account_id][2]
     assert d.closing == FundAccount.objects.get(pk=d.account_id).ledger_account.balance - D("77.00")

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from core import workflow
 from core.errors import InvalidInput
 from core.models import BatchChunk, Notification
 from ledger import chart
@@ -27,6 +28,7 @@ from loans.models import (
 from loans.services import close_of_business as cob
 from tests.loans.conftest import on
 from tests.loans.test_money import balance, disbursed, finance, receipt, rows  # noqa: F401 - fixture
+from withdrawals.selectors import workflow_actions
 
 D = Decimal
 day = datetime.date
@@ -163,6 +165,16 @@ def test_missed_installments_go_overdue_accrue_are_deducted_and_cured(staff, hou
         assert ledger.held == held[account.pk] and ledger.balance - ledger.held == 0
     assert (balance(normal), balance(overdue)) == (D("496900.14"), D("3099.86"))
     assert "25" in repayment.entry.memo
+    # each amount drawn is a completed withdrawal of its account with reason 25, naming the loan and the entry
+    from withdrawals.models import WithdrawalApplication
+
+    cases = WithdrawalApplication.objects.filter(reason="25").order_by("amount_approved")
+    assert [(c.account_id, c.amount_approved, c.state, c.channel, c.facts) for c in cases] == [
+        (spouse.pk, D("500.00"), "closed", "loan", {"contract": contract.number, "entry": repayment.entry_id}),
+        (borrower.pk, D("1000.00"), "closed", "loan", {"contract": contract.number, "entry": repayment.entry_id}),
+    ]
+    assert [t.to_state for t in workflow.history(cases[0])] == ["closed"]
+    assert workflow_actions(cases[0], staff["approver"]) == []
     log = CollectionLog.objects.get(contract=contract, kind="fund_deduction")
     assert log.amount == D("1500.00")
     letter = CollectionLog.objects.get(contract=contract, kind="letter")  # 2 periods: the written demand
