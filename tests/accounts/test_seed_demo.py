@@ -16,6 +16,7 @@ from rest_framework.authtoken.models import Token
 from accounts.contributions import monthly_parts
 from accounts.models import AccountEvent, Depositor, Employer, EmployerAgent, FundAccount
 from core import roles, workflow
+from core.business_date import today
 from core.identity import is_valid_account_number, resident_id_facts, validate_resident_id, validate_uscc
 from ledger import chart
 from ledger.models import Account, BankStatementLine, JournalEntry, JournalLine
@@ -238,7 +239,7 @@ def test_remittance_lists_match_the_postings_and_give_continuity(seeded):
 @pytest.fixture
 def seeded_for_loans(db):
     """A demo large enough for a borrower per demo loan (each family borrows once)."""
-    output = seed(depositors=120)
+    output = seed(depositors=120, months=12)  # the loan disbursed 40 days ago needs 6 continuous months by then
     with connection.cursor() as cur:
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
     return output
@@ -250,13 +251,21 @@ def test_demo_loans_in_every_state_through_the_services(seeded_for_loans):
     states = sorted(LoanApplication.objects.values_list("state", flat=True))
     # accepted: one purchase, one commercial-to-fund conversion, one combined loan
     assert states == sorted(
-        ["approved"] * 6 + ["accepted"] * 3 + ["draft", "submitted", "reviewed", "rejected", "returned", "cancelled"]
+        ["approved"] * 7 + ["accepted"] * 3 + ["draft", "submitted", "reviewed", "rejected", "returned", "cancelled"]
     )
     contracts = list(LoanContract.objects.order_by("pk"))
-    statuses = ["normal", "normal", "paid_off", "awaiting_disbursement", "disbursing"]
+    statuses = ["normal", "normal", "paid_off", "awaiting_disbursement", "disbursing", "overdue"]
     assert [c.status for c in contracts] == statuses
-    assert [c.repayments.count() for c in contracts] == [2, 1, 1, 0, 0]
-    assert [c.application.channel for c in contracts] == ["online", "counter", "counter", "counter", "counter"]
+    assert [c.repayments.count() for c in contracts] == [2, 1, 1, 0, 0, 0]
+    assert [c.application.channel for c in contracts] == ["online"] + ["counter"] * 4 + ["online"]
+    # disbursed 40 days ago and never repaid: today's close of business found its first installment overdue
+    overdue = contracts[5]
+    from loans.models import LoanOverdueState
+
+    state = LoanOverdueState.objects.get(contract=overdue)
+    first = ScheduleInstallment.objects.in_force_of(overdue.pk)[0]
+    assert (state.periods, state.grade, state.dpd) == (1, "02", (today() - first.due_date).days)
+    assert state.dpd > 3 and state.penalty == first.penalty_accrued > 0
     returned = LoanApplication.objects.get(state="returned")
     assert returned.channel == "online" and "收入证明" in workflow.history(returned).last().comment
     for c in contracts[:3]:
@@ -276,4 +285,4 @@ def test_demo_loans_in_every_state_through_the_services(seeded_for_loans):
     assert report["ok"], [c for c in report["checks"] if not c["ok"]]
     output = io.StringIO()
     call_command("seed_demo_loans", stdout=output)  # idempotent
-    assert "already exist" in output.getvalue() and LoanApplication.objects.count() == 15
+    assert "already exist" in output.getvalue() and LoanApplication.objects.count() == 16

@@ -1,6 +1,8 @@
 """Demo housing loans on top of ``seed_demo``'s depositors, all through the loans services: applications in every
 workflow state, two disbursed loans with repayments from bank statement lines, and one loan paid off."""
 
+import contextlib
+import datetime
 import time
 from decimal import Decimal
 
@@ -16,6 +18,7 @@ from core import roles
 from core.actors import system_actor
 from core.business_date import today
 from core.errors import ApplicationError
+from core.models import BusinessDay
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.models import BankAccount
@@ -23,6 +26,7 @@ from loans import services
 from loans.models import EscrowAccount, LoanApplication, LoanContract
 
 ESCROW = "6222000011110001"
+OVERDUE_DAYS = 40
 # (final state, amount asked, term in months, method, installments repaid, applied online by the borrower);
 # the online borrowers get a portal login, which ``demo_users`` keeps and lists
 PLAN = (
@@ -74,6 +78,9 @@ PLAN = (
     ("cancelled", "50000.00", 60, "equal_installment", 0, False),
     ("signed", "60000.00", 120, "equal_installment", 0, False),
     ("disbursing", "45000.00", 96, "equal_principal", 0, False),
+    # disbursed OVERDUE_DAYS ago and never repaid: the close of business today finds its first installment overdue
+    # (one period: the fund deduction comes at the second), with penalty interest; the borrower logs in online
+    ("overdue", "35000.00", 60, "equal_installment", 0, True),
 )
 ROLE_ORDER = (roles.LOAN_OFFICER, roles.REVIEWER, roles.APPROVER, roles.FINANCE)
 
@@ -142,6 +149,20 @@ def example(amount, term, method, **extra):
     }
 
 
+@contextlib.contextmanager
+def _business_date(date):
+    """Run a block on another business date (a loan disbursed in the past), then put the date back as it was."""
+    before = BusinessDay.objects.filter(pk=1).values_list("current", flat=True).first()
+    BusinessDay.objects.update_or_create(pk=1, defaults={"current": date})
+    try:
+        yield
+    finally:
+        if before is None:
+            BusinessDay.objects.filter(pk=1).delete()
+        else:
+            BusinessDay.objects.filter(pk=1).update(current=before)
+
+
 class Command(BaseCommand):
     help = (
         "Demo loans (idempotent: nothing when loan applications exist): applications in every state, two "
@@ -182,7 +203,11 @@ class Command(BaseCommand):
                 continue
             try:
                 with transaction.atomic():
-                    self._one(step, account, officer, reviewer, approver, finance, bank)
+                    if step[0] == "overdue":
+                        with _business_date(today() - datetime.timedelta(days=OVERDUE_DAYS)):
+                            self._one(step, account, officer, reviewer, approver, finance, bank)
+                    else:
+                        self._one(step, account, officer, reviewer, approver, finance, bank)
             except ApplicationError:  # an ineligible borrower (limit, deposit months): try the next one
                 skipped += 1
                 continue
@@ -191,6 +216,9 @@ class Command(BaseCommand):
             step = next(plan, None)
             if step is None:
                 break
+        if LoanContract.objects.filter(status=LoanContract.Status.NORMAL).exists():
+            # today's close of business: the loan disbursed in the past is overdue, its penalty accrued and posted
+            services.close_business(actor=finance)
         if step is not None:
             self.stderr.write(
                 f"  only {done} of {len(PLAN)} demo loans: too few eligible borrowers ({skipped} refused)"
