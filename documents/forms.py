@@ -79,3 +79,12 @@ class ReconciliationExportForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         bootstrap_widgets(self)
+
+
+class ZipOrderForm(forms.Form):
+    employer = forms.CharField(label=_("Employer account number"), max_length=20)
+    year = YearField(label=_("Interest year ending in"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap_widgets(self)
