@@ -48,7 +48,7 @@ class UploadForm(_Form):
     file = forms.FileField(label=_("The PDF you received"))
 
 
-FORMAT_CHOICES = (("csv", "CSV"), ("xlsx", "XLSX"))
+FORMAT_CHOICES = (("csv", "CSV"), ("xlsx", "XLSX"), ("pdf", _("Signed PDF")))
 
 
 class PeriodExportForm(forms.Form):

@@ -278,3 +278,31 @@ def zip_run(*, viewer, pk) -> BatchRun:
     if run is None:
         raise Http404
     return run
+
+
+CERTIFICATE_HEADERS = (
+    _l("Certificate number"),
+    _l("Kind"),
+    _l("Account number"),
+    _l("Name"),
+    _l("Channel"),
+    _l("Issued by"),
+    _l("Issued at"),
+    _l("Valid until"),
+    _l("Revoked at"),
+    _l("Revocation reason"),
+    _l("SHA-256 of the PDF"),
+)
+
+
+def certificate_register(*, viewer, start, end):
+    """(count, rows) of the certificates issued in a period (by issue date), in order of issue."""
+    roles.require_role(viewer, *AUDIT_ROLES)
+    start, end = period(start, end)
+    qs = Certificate.objects.filter(issued_on__gte=start, issued_on__lte=end).order_by("issued_at", "id")
+    kinds, channels = dict(Certificate.Kind.choices), dict(Certificate.Channel.choices)
+    values = qs.values_list("number", "kind", "account__number", "account__depositor__name", "channel",
+                            "issued_by__username", "issued_at", "valid_until", "revoked_at", "revoke_reason", "sha256")
+    rows = ((r[0], str(kinds.get(r[1], r[1])), r[2], r[3], str(channels.get(r[4], r[4])), *r[5:])
+            for r in values.iterator(chunk_size=5000))
+    return qs.count(), rows

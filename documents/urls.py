@@ -32,5 +32,6 @@ urlpatterns = [
     page("audit/journal/", audit.journal, name="audit_journal", allow=AUDIT_ROLES),
     page("audit/reconciliation/", audit.reconciliation, name="audit_reconciliation", allow=AUDIT_ROLES),
     page("audit/judicial-deductions/", audit.judicial_register, name="audit_judicial", allow=AUDIT_ROLES),
+    page("audit/certificates/", audit.certificate_register, name="audit_certificates", allow=AUDIT_ROLES),
     page("audit/statements/", audit.statement_register, name="audit_statements", allow=AUDIT_ROLES),
 ]
