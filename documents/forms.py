@@ -48,7 +48,7 @@ class UploadForm(_Form):
     file = forms.FileField(label=_("The PDF you received"))
 
 
-FORMAT_CHOICES = (("csv", "CSV"), ("xlsx", "XLSX"))
+FORMAT_CHOICES = (("csv", "CSV"), ("xlsx", "XLSX"), ("pdf", _("Signed PDF")))
 
 
 class PeriodExportForm(forms.Form):
@@ -75,6 +75,15 @@ class ReconciliationExportForm(forms.Form):
         label=_("Reconciliation run (empty: the latest)"), required=False, min_value=1, max_value=2**62
     )
     format = forms.ChoiceField(label=_("Format"), choices=FORMAT_CHOICES)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap_widgets(self)
+
+
+class ZipOrderForm(forms.Form):
+    employer = forms.CharField(label=_("Employer account number"), max_length=20)
+    year = YearField(label=_("Interest year ending in"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

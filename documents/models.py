@@ -198,3 +198,37 @@ class AnnualStatement(models.Model):
     def difference(self):
         """Closing less (opening + movements): zero when the identity holds."""
         return self.closing - (self.opening + self.movements)
+
+
+class StatementDocumentQuerySet(VisibleQuerySet):
+    depositor_path = "statement__account__depositor__user"
+
+
+class StatementDocument(models.Model):
+    """The signed PDF of an annual statement, issued once for what it shows: the bytes are the archive record's
+    (``archive``), and ``content_hash`` is the SHA-256 of the printed figures, so a download of the same statement
+    hands out the same bytes and only a statement whose printed data changed gets a new document."""
+
+    statement = models.ForeignKey(AnnualStatement, on_delete=models.PROTECT, related_name="documents",
+                                  verbose_name=_("annual statement"))
+    content_hash = models.CharField(_("SHA-256 of the printed data"), max_length=64)
+    number = models.CharField(_("document number"), max_length=40, unique=True)
+    sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
+    archive = models.OneToOneField(ArchiveRecord, on_delete=models.PROTECT, related_name="statement_document",
+                                   verbose_name=_("archived document"))
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("issued by"))
+
+    objects = StatementDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("annual statement PDF")
+        verbose_name_plural = _("annual statement PDFs")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "content_hash"], name="statement_document_once"),
+        ]
+
+    def __str__(self):
+        return self.number

@@ -14,6 +14,8 @@ from core.errors import InvalidInput
 from core.models import BatchRun
 from documents.models import AnnualStatement, Certificate, VerificationLog
 from documents.services.certificates import CODE_PATTERN, ISSUE_ROLES, REVOKE_ROLES
+from documents.services.statement_pdfs import PDF_ROLES
+from documents.services.statement_zips import JOB as ZIP_JOB
 from documents.services.statements import JOB, run_key
 from loans.models import LoanContract
 
@@ -44,7 +46,8 @@ def account_panel(*, viewer, account):
     return {"template": "documents/_account_certificates.html",
             "certificates": list(certificates(viewer=viewer, account=account)[:20]),
             "can_issue": roles.has_role(viewer, *ISSUE_ROLES) and not account.is_closed,
-            "can_revoke": roles.has_role(viewer, *REVOKE_ROLES), "today": today()}
+            "can_revoke": roles.has_role(viewer, *REVOKE_ROLES), "today": today(),
+            "can_statement": roles.has_role(viewer, *PDF_ROLES)}
 
 
 def verification_log(*, viewer, limit=100):
@@ -259,4 +262,47 @@ def statement_register(*, viewer, year):
         "created_at",
     )
     rows = ([*r[:10], json.dumps(r[10], sort_keys=True), *r[11:]] for r in values.iterator(chunk_size=5000))
+    return qs.count(), rows
+
+
+# --- statement PDFs and ZIPs ----------------------------------------------------------------------------
+
+
+def zip_runs(*, viewer):
+    roles.require_role(viewer, *PDF_ROLES)
+    return BatchRun.objects.filter(job=ZIP_JOB).select_related("started_by").order_by("-pk")
+
+
+def zip_run(*, viewer, pk) -> BatchRun:
+    run = zip_runs(viewer=viewer).filter(pk=pk).first()
+    if run is None:
+        raise Http404
+    return run
+
+
+CERTIFICATE_HEADERS = (
+    _l("Certificate number"),
+    _l("Kind"),
+    _l("Account number"),
+    _l("Name"),
+    _l("Channel"),
+    _l("Issued by"),
+    _l("Issued at"),
+    _l("Valid until"),
+    _l("Revoked at"),
+    _l("Revocation reason"),
+    _l("SHA-256 of the PDF"),
+)
+
+
+def certificate_register(*, viewer, start, end):
+    """(count, rows) of the certificates issued in a period (by issue date), in order of issue."""
+    roles.require_role(viewer, *AUDIT_ROLES)
+    start, end = period(start, end)
+    qs = Certificate.objects.filter(issued_on__gte=start, issued_on__lte=end).order_by("issued_at", "id")
+    kinds, channels = dict(Certificate.Kind.choices), dict(Certificate.Channel.choices)
+    values = qs.values_list("number", "kind", "account__number", "account__depositor__name", "channel",
+                            "issued_by__username", "issued_at", "valid_until", "revoked_at", "revoke_reason", "sha256")
+    rows = ((r[0], str(kinds.get(r[1], r[1])), r[2], r[3], str(channels.get(r[4], r[4])), *r[5:])
+            for r in values.iterator(chunk_size=5000))
     return qs.count(), rows

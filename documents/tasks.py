@@ -47,3 +47,27 @@ def build_statements_chunk(chunk_id):
 def resume_statement_runs():
     """Beat sweep: send the statement runs whose coordinator never reached the broker, or stalled."""
     return statements.resume_runs()
+
+
+@shared_task(name="documents.statement_zip", time_limit=600, soft_time_limit=540)
+def statement_zip(run_id):
+    """Coordinator of an employer's ZIP of statement PDFs: one task per pending chunk; with every chunk done,
+    write the ZIP. Safe to run twice (done chunks are skipped, the ZIP is written once)."""
+    from documents.services import statement_zips
+
+    run = BatchRun.objects.filter(pk=run_id, job=statement_zips.JOB).first()
+    if run is None:
+        return {"run": run_id, "missing": True}
+    chunk_ids = batch.pending_chunks(run)
+    if not chunk_ids:
+        return {"run": run.pk, "file": statement_zips.finish_zip(run.pk).result.get("file")}
+    group(statement_zip_chunk.si(chunk_id) for chunk_id in chunk_ids).apply_async()
+    return {"run": run.pk, "chunks": len(chunk_ids)}
+
+
+@shared_task(name="documents.statement_zip_chunk", time_limit=900, soft_time_limit=840)
+def statement_zip_chunk(chunk_id):
+    """One chunk of statement PDFs (issued or reused); the last one writes the ZIP."""
+    from documents.services import statement_zips
+
+    return {"chunk": chunk_id, "statements": statement_zips.run_chunk(int(chunk_id))}

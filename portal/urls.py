@@ -20,6 +20,7 @@ urlpatterns = [
     page("portal/accounts/<str:number>/deposits/", depositor.deposits, name="deposits", **DEPOSITOR),
     page("portal/accounts/<str:number>/interest/", depositor.interest, name="interest", **DEPOSITOR),
     page("portal/accounts/<str:number>/statement/", depositor.statement, name="statement", **DEPOSITOR),
+    page("portal/accounts/<str:number>/statement/pdf/", depositor.statement_pdf, name="statement_pdf", **DEPOSITOR),
     page("employer/login/", auth.EmployerLoginView.as_view(), name="employer_login", allow=(PUBLIC,)),
     page("employer/logout/", LogoutView.as_view(next_page="/employer/login/"), name="employer_logout", allow=(PUBLIC,)),
     page("employer/", employer.employer_home, name="employer_home", **AGENT),

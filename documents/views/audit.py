@@ -1,16 +1,21 @@
-"""The auditor's read-only exports (CSV / XLSX): the journal of a period, a saved reconciliation report, the
-judicial deduction register of a period, the register of the statements of a year. Every period is bounded;
-every text cell that a spreadsheet would run as a formula is escaped (``core.tabular``)."""
+"""The auditor's read-only exports (CSV / XLSX / signed PDF): the journal of a period, a saved reconciliation
+report, the judicial deduction register of a period, the register of issued certificates of a period, the
+register of the statements of a year. Every period is bounded; a PDF is bounded further by policy (rows and days,
+documents.services.exports); every text cell that a spreadsheet would run as a formula is escaped
+(``core.tabular``)."""
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
-from core import tabular
+from core import policy, tabular
 from core.errors import ApplicationError, InvalidInput
 from core.tables import export_response
 from documents import selectors
 from documents.forms import PeriodExportForm, ReconciliationExportForm, YearExportForm
+from documents.services import exports
 
 
 def audit(request):
@@ -20,8 +25,11 @@ def audit(request):
         {
             "journal_form": PeriodExportForm(prefix="journal"),
             "register_form": PeriodExportForm(prefix="judicial"),
+            "certificates_form": PeriodExportForm(prefix="certificates"),
             "statements_form": YearExportForm(prefix="statements"),
             "reconciliation_form": ReconciliationExportForm(prefix="reconciliation"),
+            "pdf_days": policy.get("documents.pdf_export_max_days"),
+            "pdf_rows": policy.get("documents.pdf_export_max_rows"),
         },
     )
 
@@ -35,25 +43,52 @@ def _refuse(request, form=None, error=None):
     return redirect("documents:audit")
 
 
-def _stream(request, count, headers, rows, fmt, filename):
+def _pdf(request, filename, **table):
+    try:
+        data = exports.signed_table(actor=request.user, **table)
+    except ApplicationError as exc:
+        return _refuse(request, error=exc)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _export(request, count, headers, rows, fmt, filename, *, title, subtitle, start=None, end=None):
+    if fmt == "pdf":
+        return _pdf(request, filename, title=title, subtitle=subtitle, headers=headers, rows=rows, count=count,
+                    start=start, end=end)
     refused = tabular.too_many_to_export(count)
     if refused is not None:
         return _refuse(request, error=refused)
     return tabular.stream([str(h) for h in headers], rows, fmt, filename=filename, title=filename[:31])
 
 
-def journal(request):
-    form = PeriodExportForm(request.GET, prefix="journal")
+def _period_text(start, end):
+    return _("Period %(start)s – %(end)s") % {"start": start, "end": end}
+
+
+def _period_form(request, prefix):
+    """(cleaned data with a checked period, None) or (None, refusal response)."""
+    form = PeriodExportForm(request.GET, prefix=prefix)
     if not form.is_valid():
-        return _refuse(request, form)
-    d = form.cleaned_data
+        return None, _refuse(request, form)
+    d = dict(form.cleaned_data)
     try:
-        count, rows = selectors.journal_lines(viewer=request.user, start=d["start"], end=d["end"])
+        d["start"], d["end"] = selectors.period(d["start"], d["end"])
     except ApplicationError as exc:
-        return _refuse(request, error=exc)
-    return _stream(
-        request, count, selectors.JOURNAL_HEADERS, rows, d["format"], f"journal-{d['start']:%Y%m%d}-{d['end']:%Y%m%d}"
-    )
+        return None, _refuse(request, error=exc)
+    return d, None
+
+
+def journal(request):
+    d, refused = _period_form(request, "journal")
+    if refused:
+        return refused
+    count, rows = selectors.journal_lines(viewer=request.user, start=d["start"], end=d["end"])
+    return _export(request, count, selectors.JOURNAL_HEADERS, rows, d["format"],
+                   f"journal-{d['start']:%Y%m%d}-{d['end']:%Y%m%d}", title=_l("Journal of a period"),
+                   subtitle=_period_text(d["start"], d["end"]), start=d["start"], end=d["end"])
 
 
 def reconciliation(request):
@@ -63,14 +98,9 @@ def reconciliation(request):
     run, rows = selectors.reconciliation_report(viewer=request.user, pk=form.cleaned_data["run"])
     if run is None:
         return _refuse(request, error=InvalidInput(_("There is no such saved reconciliation."), code="no_run"))
-    return _stream(
-        request,
-        len(rows),
-        selectors.RECONCILIATION_HEADERS,
-        iter(rows),
-        form.cleaned_data["format"],
-        f"reconciliation-{run.pk}-{run.business_date:%Y%m%d}",
-    )
+    return _export(request, len(rows), selectors.RECONCILIATION_HEADERS, iter(rows), form.cleaned_data["format"],
+                   f"reconciliation-{run.pk}-{run.business_date:%Y%m%d}", title=_l("Reconciliation report"),
+                   subtitle=_("Run %(run)s of %(date)s") % {"run": run.pk, "date": run.business_date})
 
 
 def judicial_register(request):
@@ -78,20 +108,35 @@ def judicial_register(request):
     from judicial import selectors as judicial_selectors
     from judicial.tables import RegisterTable
 
-    form = PeriodExportForm(request.GET, prefix="judicial")
-    if not form.is_valid():
-        return _refuse(request, form)
-    d = form.cleaned_data
-    try:
-        start, end = selectors.period(d["start"], d["end"])
-    except ApplicationError as exc:
-        return _refuse(request, error=exc)
+    d, refused = _period_form(request, "judicial")
+    if refused:
+        return refused
+    start, end = d["start"], d["end"]
     rows = judicial_selectors.deduction_register(
         viewer=request.user, filters={"date_from": start.isoformat(), "date_to": end.isoformat()}
     )
-    return export_response(
-        request, RegisterTable(rows), d["format"], filename=f"judicial-deductions-{start:%Y%m%d}-{end:%Y%m%d}"
-    )
+    filename = f"judicial-deductions-{start:%Y%m%d}-{end:%Y%m%d}"
+    if d["format"] != "pdf":
+        return export_response(request, RegisterTable(rows), d["format"], filename=filename)
+    try:
+        exports.check_period(start, end)
+        exports.check_rows(rows.count())
+    except ApplicationError as exc:
+        return _refuse(request, error=exc)
+    values = iter(RegisterTable(rows).as_values())
+    headers = next(values)
+    return _pdf(request, filename, title=_l("Register of judicial deductions"), subtitle=_period_text(start, end),
+                headers=headers, rows=values, count=rows.count(), start=start, end=end)
+
+
+def certificate_register(request):
+    d, refused = _period_form(request, "certificates")
+    if refused:
+        return refused
+    count, rows = selectors.certificate_register(viewer=request.user, start=d["start"], end=d["end"])
+    return _export(request, count, selectors.CERTIFICATE_HEADERS, rows, d["format"],
+                   f"certificates-{d['start']:%Y%m%d}-{d['end']:%Y%m%d}", title=_l("Register of issued certificates"),
+                   subtitle=_period_text(d["start"], d["end"]), start=d["start"], end=d["end"])
 
 
 def statement_register(request):
@@ -100,4 +145,6 @@ def statement_register(request):
         return _refuse(request, form)
     d = form.cleaned_data
     count, rows = selectors.statement_register(viewer=request.user, year=d["year"])
-    return _stream(request, count, selectors.STATEMENT_HEADERS, rows, d["format"], f"statements-{d['year']}")
+    return _export(request, count, selectors.STATEMENT_HEADERS, rows, d["format"], f"statements-{d['year']}",
+                   title=_l("Register of annual statements"),
+                   subtitle=_("Interest year ending in %(y)s") % {"y": d["year"]})

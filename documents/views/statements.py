@@ -36,6 +36,7 @@ def runs(request):
         per_page=RUNS_PER_PAGE,
         context={
             "can_start": roles.has_role(request.user, *selectors.RUN_START_ROLES),
+            "can_zip": roles.has_role(request.user, *selectors.PDF_ROLES),
             "failed": failed,
             "failed_year": year,
         },

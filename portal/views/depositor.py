@@ -2,13 +2,15 @@
 the logged-in depositor's own data."""
 
 from django.contrib import messages
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from core import bounds
 from core.errors import ApplicationError
 from deposits.services import interest as deposit_interest
 from documents import selectors as document_selectors
+from documents.responses import pdf_response
+from documents.services import statement_pdfs
 from documents.statements import statement_context
 from judicial import selectors as judicial_selectors
 from loans import selectors as loan_selectors
@@ -61,3 +63,15 @@ def statement(request, number):
     elif not years:
         messages.info(request, _("No annual statement has been issued for this account yet."))
     return render(request, "portal/statement.html", {"account": account, "years": years, "s": context})
+
+
+def statement_pdf(request, number):
+    """The statement of a year as a signed PDF (rendered on the first download, the same bytes afterwards)."""
+    account = selectors.account_of(viewer=request.user, number=number)
+    try:
+        statement = statement_pdfs.statement_of(account=account, year=bounds.year(request.GET.get("year", "")))
+        document = statement_pdfs.issue(actor=request.user, statement=statement)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:statement", account.number)
+    return pdf_response(document, statement_pdfs.pdf_bytes(document))

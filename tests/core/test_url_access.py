@@ -61,6 +61,16 @@ def fill(name, kwarg, world, side):
         return side.loan_contract.number if is_contract else side.loan.number
     if kwarg == "code":
         return side.certificate.code
+    if kwarg == "pk" and name.startswith("documents:statement_zip"):  # a staff-only ZIP order of statement PDFs
+        if not hasattr(world, "statement_zip"):
+            from core.models import BatchRun
+            from documents.services.statement_zips import JOB
+
+            world.statement_zip = BatchRun.objects.create(
+                job=JOB, key="statement-zip:test", total=1,
+                params={"employer": side.employer.pk, "employer_number": side.employer.account_number,
+                        "employer_name": side.employer.name, "year": 2026})
+        return world.statement_zip.pk
     if kwarg == "pk" and name.startswith(("documents:", "certificates_portal:")):
         return side.certificate.pk
     if kwarg == "number":
