@@ -79,24 +79,28 @@ STATEMENT_SQL = """
 WITH acc AS (
     SELECT f.id AS fid, f.ledger_account_id AS lid, f.base, f.employer_ratio, f.employee_ratio, f.paid_up_to,
            a.balance
-    FROM accounts_fundaccount f JOIN ledger_account a ON a.id = f.ledger_account_id
+    FROM accounts_fundaccount f
+    CROSS JOIN LATERAL (SELECT b.balance FROM ledger_account b WHERE b.id = f.ledger_account_id OFFSET 0) a
     WHERE f.id BETWEEN %(lo)s AND %(hi)s AND f.opened_on <= %(last)s
       AND (f.closed_on IS NULL OR f.closed_on >= %(start)s)
 ),
 cat AS (
     SELECT acc.fid, l.entry_id, l.side, l.business_date,
-           CASE WHEN l.side = 'C' THEN l.amount ELSE -l.amount END AS amt, e.business_type AS bt, e.source AS src,
+           CASE WHEN l.side = 'C' THEN l.amount ELSE -l.amount END AS amt, l.business_type AS bt, l.source AS src,
            CASE WHEN l.business_date < %(start)s THEN 'open'
                 WHEN l.business_date > %(last)s THEN 'after'
-                WHEN e.business_type IN ('01', '73') THEN 'regular'
-                WHEN e.business_type = '02' THEN 'back'
-                WHEN e.business_type IN ('06', '07', '08', '71') AND l.side = 'C' THEN 'in'
-                WHEN e.business_type IN ('06', '07', '08', '71') THEN 'out'
-                WHEN e.business_type IN ('11', '12', 'L05') THEN 'wd'
-                WHEN e.business_type IN ('09', '98') THEN 'interest'
+                WHEN l.business_type IN ('01', '73') THEN 'regular'
+                WHEN l.business_type = '02' THEN 'back'
+                WHEN l.business_type IN ('06', '07', '08', '71') AND l.side = 'C' THEN 'in'
+                WHEN l.business_type IN ('06', '07', '08', '71') THEN 'out'
+                WHEN l.business_type IN ('11', '12', 'L05') THEN 'wd'
+                WHEN l.business_type IN ('09', '98') THEN 'interest'
                 ELSE 'other' END AS c
-    FROM acc JOIN ledger_journalline l ON l.account_id = acc.lid
-    JOIN ledger_journalentry e ON e.id = l.entry_id
+    FROM acc
+    -- each account's own lines by the (account, date) index: never a scan of the whole journal per chunk
+    CROSS JOIN LATERAL (SELECT j.entry_id, j.side, j.business_date, j.amount, e.business_type, e.source
+                          FROM ledger_journalline j JOIN ledger_journalentry e ON e.id = j.entry_id
+                         WHERE j.account_id = acc.lid OFFSET 0) l
 ),
 wd AS (
     SELECT c.fid,
@@ -161,9 +165,16 @@ ON CONFLICT (year, account_id) DO NOTHING
 
 def compute_range(*, year: int, run_id: int, lo: int, hi: int) -> int:
     """Write the statements of ``year`` still missing for the fund accounts with ids lo..hi (an account that has
-    one keeps it: ``ON CONFLICT DO NOTHING``); returns how many were written."""
+    one keeps it: ``ON CONFLICT DO NOTHING``); returns how many were written.
+
+    Each account's lines are read through the (account, date) index, so a chunk costs what its accounts have
+    and a million accounts are not a scan of the whole journal per chunk; the statement is planned for many
+    index probes, which would make PostgreSQL JIT-compile it (seconds, more than the chunk's own work): off for
+    this statement, with room for its aggregate in memory."""
     start, last = year_bounds(year)
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL jit = off")
+        cur.execute("SET LOCAL work_mem = '64MB'")
         cur.execute(
             STATEMENT_SQL,
             {
