@@ -84,23 +84,50 @@ WITH acc AS (
     WHERE f.id BETWEEN %(lo)s AND %(hi)s AND f.opened_on <= %(last)s
       AND (f.closed_on IS NULL OR f.closed_on >= %(start)s)
 ),
-cat AS (
-    SELECT acc.fid, l.entry_id, l.side, l.business_date,
-           CASE WHEN l.side = 'C' THEN l.amount ELSE -l.amount END AS amt, l.business_type AS bt, l.source AS src,
-           CASE WHEN l.business_date < %(start)s THEN 'open'
-                WHEN l.business_date > %(last)s THEN 'after'
-                WHEN l.business_type IN ('01', '73') THEN 'regular'
-                WHEN l.business_type = '02' THEN 'back'
-                WHEN l.business_type IN ('06', '07', '08', '71') AND l.side = 'C' THEN 'in'
-                WHEN l.business_type IN ('06', '07', '08', '71') THEN 'out'
-                WHEN l.business_type IN ('11', '12', 'L05') THEN 'wd'
-                WHEN l.business_type IN ('09', '98') THEN 'interest'
-                ELSE 'other' END AS c
-    FROM acc
-    -- each account's own lines by the (account, date) index: never a scan of the whole journal per chunk
-    CROSS JOIN LATERAL (SELECT j.entry_id, j.side, j.business_date, j.amount, e.business_type, e.source
-                          FROM ledger_journalline j JOIN ledger_journalentry e ON e.id = j.entry_id
-                         WHERE j.account_id = acc.lid OFFSET 0) l
+-- each account's own lines by the (account, date) index (never a scan of the whole journal per chunk), summed
+-- per category for that account alone; the withdrawal lines are kept aside for their reasons
+agg AS (
+    SELECT acc.fid, acc.balance, acc.base, acc.employer_ratio, acc.employee_ratio, acc.paid_up_to, x.*
+    FROM acc CROSS JOIN LATERAL (
+        SELECT COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'open'), 0) AS opening,
+               COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'regular'), 0) AS regular,
+               length(replace(COALESCE(bit_or(1 << ((extract(month FROM y.business_date)::int + 5) %% 12))
+                                           FILTER (WHERE y.c = 'regular' AND y.side = 'C'), 0)::bit(12)::text,
+                              '0', '')) AS months,
+               COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'back'), 0) AS back,
+               COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'in'), 0) AS tin,
+               COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'out'), 0) AS tout,
+               COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'wd'), 0) AS wd,
+               COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'interest'), 0) AS interest,
+               COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'other'), 0) AS other,
+               COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'after'), 0) AS after,
+               array_agg(y.entry_id) FILTER (WHERE y.c = 'wd') AS wd_entries,
+               array_agg(y.amt) FILTER (WHERE y.c = 'wd') AS wd_amounts,
+               array_agg(y.bt) FILTER (WHERE y.c = 'wd') AS wd_types,
+               array_agg(y.src) FILTER (WHERE y.c = 'wd') AS wd_sources
+        FROM (
+            SELECT j.entry_id, j.side, j.business_date,
+                   CASE WHEN j.side = 'C' THEN j.amount ELSE -j.amount END AS amt,
+                   e.business_type::text AS bt, e.source::text AS src,
+                   CASE WHEN j.business_date < %(start)s THEN 'open'
+                        WHEN j.business_date > %(last)s THEN 'after'
+                        WHEN e.business_type IN ('01', '73') THEN 'regular'
+                        WHEN e.business_type = '02' THEN 'back'
+                        WHEN e.business_type IN ('06', '07', '08', '71') AND j.side = 'C' THEN 'in'
+                        WHEN e.business_type IN ('06', '07', '08', '71') THEN 'out'
+                        WHEN e.business_type IN ('11', '12', 'L05') THEN 'wd'
+                        WHEN e.business_type IN ('09', '98') THEN 'interest'
+                        ELSE 'other' END AS c
+            FROM ledger_journalline j JOIN ledger_journalentry e ON e.id = j.entry_id
+            WHERE j.account_id = acc.lid
+        ) y
+    ) x
+),
+wdl AS (
+    SELECT g.fid, u.entry_id, u.amt, u.bt, u.src
+    FROM agg g CROSS JOIN LATERAL unnest(g.wd_entries, g.wd_amounts, g.wd_types, g.wd_sources)
+                                  AS u(entry_id, amt, bt, src)
+    WHERE g.wd_entries IS NOT NULL
 ),
 wd AS (
     SELECT c.fid,
@@ -109,7 +136,7 @@ wd AS (
                          WHEN c.bt = 'L05' THEN %(loan)s
                          ELSE %(other)s END) AS reason,
            SUM(-c.amt) AS amount
-    FROM cat c
+    FROM wdl c
     LEFT JOIN ledger_bankinstruction bi ON bi.entry_id = c.entry_id
     LEFT JOIN withdrawals_withdrawalapplication ws
            ON ws.account_id = c.fid
@@ -118,36 +145,11 @@ wd AS (
     LEFT JOIN withdrawals_withdrawalapplication w
            ON ws.id IS NULL
           AND w.id = CASE WHEN c.src ~ '^withdrawal:[0-9]{1,18}$' THEN substr(c.src, 12)::bigint END
-    WHERE c.c = 'wd'
     GROUP BY 1, 2
 ),
 wr AS (
     SELECT fid, jsonb_object_agg(reason, amount::text ORDER BY reason) AS j FROM wd WHERE amount <> 0
     GROUP BY fid
-),
-sums AS (
-    SELECT c.fid,
-           COALESCE(SUM(c.amt) FILTER (WHERE c.c = 'open'), 0) AS opening,
-           COALESCE(SUM(c.amt) FILTER (WHERE c.c = 'regular'), 0) AS regular,
-           length(replace(COALESCE(bit_or(1 << ((extract(month FROM c.business_date)::int + 5) %% 12))
-                                       FILTER (WHERE c.c = 'regular' AND c.side = 'C'), 0)::bit(12)::text,
-                          '0', '')) AS months,
-           COALESCE(SUM(c.amt) FILTER (WHERE c.c = 'back'), 0) AS back,
-           COALESCE(SUM(c.amt) FILTER (WHERE c.c = 'in'), 0) AS tin,
-           COALESCE(SUM(c.amt) FILTER (WHERE c.c = 'out'), 0) AS tout,
-           COALESCE(SUM(c.amt) FILTER (WHERE c.c = 'wd'), 0) AS wd,
-           COALESCE(SUM(c.amt) FILTER (WHERE c.c = 'interest'), 0) AS interest,
-           COALESCE(SUM(c.amt) FILTER (WHERE c.c = 'other'), 0) AS other,
-           COALESCE(SUM(c.amt) FILTER (WHERE c.c = 'after'), 0) AS after
-    FROM cat c GROUP BY c.fid
-),
-agg AS (
-    SELECT acc.fid, acc.balance, acc.base, acc.employer_ratio, acc.employee_ratio, acc.paid_up_to,
-           COALESCE(x.opening, 0) AS opening, COALESCE(x.regular, 0) AS regular, COALESCE(x.months, 0) AS months,
-           COALESCE(x.back, 0) AS back, COALESCE(x.tin, 0) AS tin, COALESCE(x.tout, 0) AS tout,
-           COALESCE(x.wd, 0) AS wd, COALESCE(x.interest, 0) AS interest, COALESCE(x.other, 0) AS other,
-           COALESCE(x.after, 0) AS after
-    FROM acc LEFT JOIN sums x ON x.fid = acc.fid
 )
 INSERT INTO documents_annualstatement
     (year, account_id, run_id, opening, regular, regular_months, back, transfer_in, transfer_out, withdrawn,
