@@ -113,6 +113,25 @@ def statement_years(account, *, viewer):
     return list(AnnualStatement.objects.filter(account=account).order_by("-year").values_list("year", flat=True))
 
 
+def statement_page(account, asked, *, viewer) -> tuple[dict, str, str]:
+    """The annual statement page of ``account`` (already scoped to the viewer) for the year ``asked`` (default: the
+    latest one built), for the portal and the counter alike: (context, error message, notice)."""
+    from core.errors import ApplicationError
+    from documents.statements import statement_context
+
+    years = statement_years(account, viewer=viewer)
+    context, error, notice = None, "", ""
+    asked = asked or (years[0] if years else None)
+    if asked is not None:
+        try:
+            context = statement_context(account, bounds.year(asked))
+        except ApplicationError as exc:
+            error = exc.message
+    elif not years:
+        notice = _("No annual statement has been issued for this account yet.")
+    return {"account": account, "years": years, "s": context}, error, notice
+
+
 def run_of_year(year):
     return BatchRun.objects.filter(key=run_key(year)).first()
 

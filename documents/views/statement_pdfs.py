@@ -13,7 +13,6 @@ from core.errors import ApplicationError
 from documents import forms, selectors
 from documents.responses import pdf_response
 from documents.services import statement_pdfs, statement_zips
-from documents.statements import statement_context
 
 
 def _account(request, number):
@@ -23,16 +22,12 @@ def _account(request, number):
 
 def account_statement(request, number):
     account = _account(request, number)
-    years = selectors.statement_years(account, viewer=request.user)
-    context, asked = None, request.GET.get("year") or (years[0] if years else None)
-    if asked is not None:
-        try:
-            context = statement_context(account, bounds.year(asked))
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-    elif not years:
-        messages.info(request, _("No annual statement has been issued for this account yet."))
-    return render(request, "documents/statement.html", {"account": account, "years": years, "s": context})
+    context, error, notice = selectors.statement_page(account, request.GET.get("year"), viewer=request.user)
+    if error:
+        messages.error(request, error)
+    if notice:
+        messages.info(request, notice)
+    return render(request, "documents/statement.html", context)
 
 
 def account_statement_pdf(request, number):

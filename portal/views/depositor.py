@@ -3,7 +3,6 @@ the logged-in depositor's own data."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 
 from core import bounds
 from core.errors import ApplicationError
@@ -11,7 +10,6 @@ from deposits.services import interest as deposit_interest
 from documents import selectors as document_selectors
 from documents.responses import pdf_response
 from documents.services import statement_pdfs
-from documents.statements import statement_context
 from judicial import selectors as judicial_selectors
 from loans import selectors as loan_selectors
 from portal import selectors
@@ -53,16 +51,12 @@ def statement(request, number):
     """The annual statement (年度对账单) of one of the depositor's accounts for an interest year (default: the
     latest one built)."""
     account = selectors.account_of(viewer=request.user, number=number)
-    years = document_selectors.statement_years(account, viewer=request.user)
-    context, asked = None, request.GET.get("year") or (years[0] if years else None)
-    if asked is not None:
-        try:
-            context = statement_context(account, bounds.year(asked))
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-    elif not years:
-        messages.info(request, _("No annual statement has been issued for this account yet."))
-    return render(request, "portal/statement.html", {"account": account, "years": years, "s": context})
+    context, error, notice = document_selectors.statement_page(account, request.GET.get("year"), viewer=request.user)
+    if error:
+        messages.error(request, error)
+    if notice:
+        messages.info(request, notice)
+    return render(request, "portal/statement.html", context)
 
 
 def statement_pdf(request, number):
