@@ -81,14 +81,19 @@ def _period_form(request, prefix):
     return d, None
 
 
-def journal(request):
-    d, refused = _period_form(request, "journal")
+def _period_export(request, prefix, rows_of, headers, title):
+    """An export of a period's rows (``rows_of(viewer=, start=, end=)`` → (count, rows)) in the format asked."""
+    d, refused = _period_form(request, prefix)
     if refused:
         return refused
-    count, rows = selectors.journal_lines(viewer=request.user, start=d["start"], end=d["end"])
-    return _export(request, count, selectors.JOURNAL_HEADERS, rows, d["format"],
-                   f"journal-{d['start']:%Y%m%d}-{d['end']:%Y%m%d}", title=_l("Journal of a period"),
-                   subtitle=_period_text(d["start"], d["end"]), start=d["start"], end=d["end"])
+    count, rows = rows_of(viewer=request.user, start=d["start"], end=d["end"])
+    return _export(request, count, headers, rows, d["format"], f"{prefix}-{d['start']:%Y%m%d}-{d['end']:%Y%m%d}",
+                   title=title, subtitle=_period_text(d["start"], d["end"]), start=d["start"], end=d["end"])
+
+
+def journal(request):
+    return _period_export(request, "journal", selectors.journal_lines, selectors.JOURNAL_HEADERS,
+                          _l("Journal of a period"))
 
 
 def reconciliation(request):
@@ -130,13 +135,8 @@ def judicial_register(request):
 
 
 def certificate_register(request):
-    d, refused = _period_form(request, "certificates")
-    if refused:
-        return refused
-    count, rows = selectors.certificate_register(viewer=request.user, start=d["start"], end=d["end"])
-    return _export(request, count, selectors.CERTIFICATE_HEADERS, rows, d["format"],
-                   f"certificates-{d['start']:%Y%m%d}-{d['end']:%Y%m%d}", title=_l("Register of issued certificates"),
-                   subtitle=_period_text(d["start"], d["end"]), start=d["start"], end=d["end"])
+    return _period_export(request, "certificates", selectors.certificate_register, selectors.CERTIFICATE_HEADERS,
+                          _l("Register of issued certificates"))
 
 
 def statement_register(request):
