@@ -39,7 +39,12 @@ class Reason(models.TextChoices):
     def applicable(cls):
         """The reasons a person applies for (every one but the deductions ordered by a court or by the loans'
         collection), as form choices."""
-        return [c for c in cls.choices if c[0] not in (cls.COURT_DEDUCTION, cls.LOAN_RECOVERY)]
+        return [c for c in cls.choices if c[0] not in ORDERED_REASONS]
+
+
+# Deductions ordered by a court or by the loans' collection, recorded as withdrawals: nobody applies for them and no
+# withdrawal page acts on them.
+ORDERED_REASONS = (Reason.COURT_DEDUCTION, Reason.LOAN_RECOVERY)
 
 
 class DocumentType(models.TextChoices):

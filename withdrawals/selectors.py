@@ -10,6 +10,7 @@ from ledger.selectors import unmatched_incoming
 from withdrawals import rules
 from withdrawals.filters import ApplicationFilter
 from withdrawals.models import (
+    ORDERED_REASONS,
     DocumentType,
     FraudBan,
     PropertyRecord,
@@ -75,7 +76,8 @@ def case_page(*, viewer, pk) -> dict:
             "effect": live, "actions": [t.action for t in workflow_actions(app, viewer)],
             "buttons": [(t.action, str(t.label or t.action)) for t in workflow_actions(app, viewer)],
             "recovery": recovery, "receipts": receipts, "clock": _clock(app),
-            "can_record_fraud": recovery is None and roles.has_role(viewer, roles.REVIEWER, roles.APPROVER)}
+            "can_record_fraud": recovery is None and app.reason not in ORDERED_REASONS
+            and roles.has_role(viewer, roles.REVIEWER, roles.APPROVER)}
 
 
 def _clock(app):
@@ -89,7 +91,7 @@ def _clock(app):
 def workflow_actions(app, viewer):
     from withdrawals.services import FLOW
 
-    if app.reason in (Reason.COURT_DEDUCTION, Reason.LOAN_RECOVERY):  # moved by judicial / loans only
+    if app.reason in ORDERED_REASONS:  # moved by judicial / loans only
         return []
     return FLOW.actions_for(app, viewer)
 

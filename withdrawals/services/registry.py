@@ -15,7 +15,7 @@ from core.money import format_yuan
 from ledger import services as ledger_services
 from ledger.posting import credit, debit, post
 from withdrawals import rules
-from withdrawals.models import FraudBan, PropertyRecord, Recovery, WithdrawalApplication
+from withdrawals.models import ORDERED_REASONS, FraudBan, PropertyRecord, Recovery, WithdrawalApplication
 from withdrawals.services.common import _notify
 from withdrawals.services.steps import reject
 
@@ -30,6 +30,9 @@ def record_fraud(*, actor, depositor, reason, application=None) -> list[FraudBan
     roles.require_role(actor, roles.APPROVER, roles.REVIEWER)
     if application is not None and application.depositor_id != depositor.pk:
         raise InvalidInput(_("The application is not the person's."), code="wrong_person")
+    if application is not None and application.reason in ORDERED_REASONS:
+        raise StateError(_("This withdrawal is a deduction ordered by a court or for an overdue loan, not the "
+                           "person's application: no fraud finding is recorded on it."), code="ordered_deduction")
     if not (reason or "").strip():
         raise InvalidInput(_("Give the reason for the fraud finding."), fields={"reason": [_("Required.")]})
     on = today()
