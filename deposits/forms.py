@@ -52,12 +52,14 @@ class DepositForm(CounterForm):
 
     def show_error(self, exc):
         """The message above the form, each field message under its field, upload rows kept for the page."""
-        self.add_error(None, exc.message)
+        self.row_errors = list((exc.fields or {}).get("rows", []))
+        # With the rows listed below it, the heading does not repeat the first of them.
+        self.add_error(None, getattr(exc, "summary", None) if self.row_errors and getattr(exc, "summary", None)
+                       else exc.message)
         for name, messages in (exc.fields or {}).items():
             if name in self.fields:
                 for message in messages:
                     self.add_error(name, message)
-        self.row_errors = list((exc.fields or {}).get("rows", []))
 
 
 class GenerateForm(DepositForm):
