@@ -51,6 +51,26 @@ class Workflow:
     transitions: list
     applicant_of: Callable = field(default=lambda case: None)  # case -> the applicant's user or None
     state_field: str = "state"
+    actions: dict = field(default_factory=dict)  # labels of actions recorded outside the transitions (e.g. submit)
+
+    def action_label(self, action) -> str:
+        """The action in words (the transition's label), never its code unless nothing names it."""
+        for t in self.transitions:
+            if t.action == action and t.label:
+                return str(t.label)
+        return str(self.actions.get(action, action))
+
+    def state_label(self, state) -> str:
+        return str(self.states.get(state, state)) if state else ""
+
+    def labelled_history(self, case) -> list:
+        """The case's transitions, oldest first, each with ``action_label``, ``from_label`` and ``to_label``."""
+        rows = list(history(case))
+        for row in rows:
+            row.action_label = self.action_label(row.action)
+            row.from_label = self.state_label(row.from_state)
+            row.to_label = self.state_label(row.to_state)
+        return rows
 
     def transition(self, action) -> Transition:
         for t in self.transitions:

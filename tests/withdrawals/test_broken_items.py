@@ -93,3 +93,28 @@ def test_refused_standing_withdrawal_comes_back_with_its_errors(staff, online):
     assert 'data-field="monthly_amount"' in form and 'value="张三"' in form
     assert 'data-field="monthly_amount"' not in client.get("/portal/withdrawals/").content.decode()  # once
     assert not StandingInstruction.objects.exists()
+
+
+# --- words, not codes ----------------------------------------------------------------------------------------
+
+def test_case_page_speaks_in_words(staff, online):
+    user, app = online
+    staff["clerk"].first_name, staff["clerk"].last_name = "芳", "王"
+    staff["clerk"].save(update_fields=["first_name", "last_name"])
+    services.accept(actor=staff["clerk"], application=app, comment="")
+    page = client_for(staff["reviewer"]).get(f"/counter/withdrawals/{app.number}/").content.decode()
+    history = page.split("<tbody>")[-1].split("</tbody>", 1)[0]
+    assert '<td data-action="accept">受理</td><td>网上已提交 → 已受理</td>' in history
+    assert '<td data-action="submit">提交</td><td>网上已提交</td>' in history
+    assert "accept" not in re.sub(r'data-action="[a-z_]+"', "", history)
+    assert "王芳 (w_clerk)" in history  # staff by name
+    # the computed effect: amounts with separators and two decimals, 借/贷 and the accounts' names
+    assert '<dt class="col-sm-5">提取前余额</dt><dd class="col-sm-7">50,000.00</dd>' in page
+    assert '<dt class="col-sm-5">提取后余额</dt><dd class="col-sm-7">49,500.00</dd>' in page
+    effect = page.split("<th>借贷方向</th>", 1)[1].split("</table>", 1)[0]
+    number = app.account.number
+    assert (f'<span class="font-monospace">201-P-{number}</span> 张三 {number}</td><td>借方</td>'
+            '<td class="text-end">500.00</td>') in effect
+    assert "<td>贷方</td>" in effect and "<td>D</td>" not in effect and "<td>C</td>" not in effect
+    portal = client_for(user).get("/portal/withdrawals/").content.decode()
+    assert '<td class="text-end">500.00</td>' in portal
