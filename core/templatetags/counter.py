@@ -58,6 +58,16 @@ def actor_for(user, viewer):
     return f"{name} ({user.username})" if name else user.username
 
 
+@register.filter
+def staff_name(user):
+    """A member of staff by name (王芳), by user name when no name is recorded; "" for nobody."""
+    if user is None or user == "":
+        return ""
+    if not hasattr(user, "get_username"):
+        return str(user)
+    return person_name(user) or user.get_username()
+
+
 def person_name(user) -> str:
     """A user's name as written: 王芳 (family name first, no space) for a Chinese name, "Fang Wang" otherwise."""
     first, last = (getattr(user, "first_name", "") or "").strip(), (getattr(user, "last_name", "") or "").strip()
