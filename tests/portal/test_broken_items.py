@@ -67,6 +67,11 @@ def test_header_title_links_each_user_to_their_own_home(world, clerk):
     # the public calculator, not logged in: the portal it belongs to (its login), not the counter
     page = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get("/portal/loans/calculator/")
     assert page.status_code == 200 and brand_href(page.content.decode()) == "/portal/"
+    # a public page (verifying a document) leads the public to the portal, a staff page to the counter's login
+    page = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get("/verify/NO-SUCH-CODE/")
+    assert brand_href(page.content.decode()) == "/portal/"
+    login = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get("/counter/login/")
+    assert login.status_code == 200 and brand_href(login.content.decode()) == "/counter/"
     # and every home the link leads to opens for its user
     assert client_for(depositor).get("/portal/").status_code == 200
     assert client_for(agent).get("/employer/").status_code == 200
