@@ -199,3 +199,14 @@ def test_employer_phone_is_validated_in_the_form_and_the_service(world, clerk):
     assert list(exc.value.fields) == ["contact_phone"]
     emp.refresh_from_db()
     assert emp.contact_phone == "13800000001"
+
+
+def test_refused_flexible_registration_redirects_to_its_page(world, clerk):
+    client = client_for(clerk)
+    data = {"name": "灵活", "id_number": factories.make_id(), "phone": "13912345678", "base": "9380.50", "ratio": "30"}
+    response = client.post("/counter/deposits/flexible/register/", data)
+    assert response.status_code == 302 and response["Location"] == "/counter/deposits/flexible/"
+    page = client.get("/counter/deposits/flexible/").content.decode()
+    refusal = "灵活就业人员缴存比例须在缴存基数的 10% 至 24% 之间"
+    assert refusal in page and 'value="9380.50"' in page
+    assert refusal not in client.get("/counter/deposits/flexible/").content.decode()
