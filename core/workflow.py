@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import audit, roles
 from core.business_date import today
@@ -30,6 +31,8 @@ from core.errors import Forbidden, StateError
 
 ACCEPT, REVIEW, APPROVE = "accept", "review", "approve"
 FOUR_EYES_STEPS = (ACCEPT, REVIEW, APPROVE)
+# Labels of actions many case types record outside their transitions.
+COMMON_ACTIONS = {"create": gettext_lazy("create"), "submit": gettext_lazy("submit")}
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class Workflow:
         for t in self.transitions:
             if t.action == action and t.label:
                 return str(t.label)
-        return str(self.actions.get(action, action))
+        return str(self.actions.get(action) or COMMON_ACTIONS.get(action) or action)
 
     def state_label(self, state) -> str:
         return str(self.states.get(state, state)) if state else ""
