@@ -4,8 +4,10 @@ of failed uploads and imports, error headings, API error shapes and the employer
 import datetime
 import io
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -55,6 +57,16 @@ def upload(name, text):
     data = io.BytesIO(text.encode("utf-8"))
     data.name = name
     return data
+
+
+# --- flash messages: one place renders them ---------------------------------------------------------------
+
+def test_only_the_base_template_renders_the_messages():
+    """A page that loops over ``messages`` as well as base.html shows each message twice."""
+    templates = Path(settings.BASE_DIR) / "templates"
+    loops = sorted(str(p.relative_to(templates)) for p in templates.rglob("*.html")
+                   if re.search(r"{%\s*for \w+ in messages\s*%}", p.read_text(encoding="utf-8")))
+    assert loops == ["base.html"]
 
 
 # --- the header's title leads each kind of user to their own home --------------------------------------------
