@@ -222,3 +222,16 @@ def test_refused_flexible_registration_redirects_to_its_page(world, clerk):
     refusal = "灵活就业人员缴存比例须在缴存基数的 10% 至 24% 之间"
     assert refusal in page and 'value="9380.50"' in page
     assert refusal not in client.get("/counter/deposits/flexible/").content.decode()
+
+
+def test_a_refused_field_is_not_repeated_as_the_alerts_heading(world, clerk):
+    emp, a, depositor, agent = world
+    draft = remittance.generate_list(actor=clerk, employer=emp, month=NOV)
+    client = client_for(clerk)
+    page = client.post(reverse("deposits:remittance_line", args=[draft.reference]),
+                       {"account": a.number, "base": "40000"}, follow=True).content.decode()
+    message = re.search(r"缴存基数 40,000\.00 超出允许范围（[^）]*）。", page).group(0)
+    alert = page.split('id="action-errors">', 1)[1].split("</div>\n", 1)[0]
+    # the alert lists the field with its message, once, with no heading repeating it
+    assert alert.count(message) == 1 and f"<strong>缴存基数</strong> {message}" in alert
+    assert f'<div class="invalid-feedback d-block" data-field="base">{message}</div>' in page
