@@ -35,10 +35,11 @@ def keep(request, page: str, name: str, form) -> None:
 def restore(request, page: str, classes: dict) -> dict:
     """{name: form} with the form kept for ``page`` (built from ``classes[name]``, unbound, showing the values
     typed and the errors), once; {} when nothing was kept for this page."""
-    state = request.session.get(SESSION_KEY)
+    if SESSION_KEY not in request.session:
+        return {}
+    state = request.session.pop(SESSION_KEY)  # once; a report left for another page is stale by now
     if not isinstance(state, dict) or state.get("page") != page:
         return {}
-    del request.session[SESSION_KEY]
     form_class = classes.get(state.get("name"))
     if form_class is None:
         return {}

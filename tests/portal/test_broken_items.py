@@ -235,3 +235,27 @@ def test_a_refused_field_is_not_repeated_as_the_alerts_heading(world, clerk):
     # the alert lists the field with its message, once, with no heading repeating it
     assert alert.count(message) == 1 and f"<strong>缴存基数</strong> {message}" in alert
     assert f'<div class="invalid-feedback d-block" data-field="base">{message}</div>' in page
+
+
+def test_a_kept_form_is_shown_once_and_only_on_its_page(db):
+    from django import forms as django_forms
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
+
+    from core import failed_forms
+
+    class NameForm(django_forms.Form):
+        name = django_forms.CharField(max_length=3)
+
+    request = RequestFactory().post("/x/", {"name": "too long"})
+    request.session = SessionStore()
+    form = NameForm(request.POST)
+    assert not form.is_valid()
+    failed_forms.keep(request, "page-a", "name_form", form)
+    shown = failed_forms.restore(request, "page-a", {"name_form": NameForm})["name_form"]
+    assert not shown.is_bound and shown["name"].value() == "too long"
+    assert list(shown.errors["name"]) == list(form.errors["name"]) and len(shown.errors["name"]) == 1
+    assert failed_forms.restore(request, "page-a", {"name_form": NameForm}) == {}  # once
+    failed_forms.keep(request, "page-a", "name_form", form)
+    assert failed_forms.restore(request, "page-b", {"name_form": NameForm}) == {}  # another page: dropped
+    assert failed_forms.restore(request, "page-a", {"name_form": NameForm}) == {}
