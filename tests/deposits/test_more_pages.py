@@ -172,10 +172,10 @@ def approver(db):
 def test_employer_applies_and_sees_status(agent, agent2, emp):
     page = agent.get("/employer/deferrals/")
     assert page.status_code == 200 and "缓缴" in html(page)
-    response = agent.post("/employer/deferrals/", apply_data(evidence=None))
-    assert response.status_code == 200
+    response = agent.post("/employer/deferrals/", apply_data(evidence=None), follow=True)
+    assert response.status_code == 200 and response.redirect_chain == [("/employer/deferrals/", 302)]
     assert "请上传职工代表大会或工会同意的决议" in html(response)
-    response = agent.post("/employer/deferrals/", apply_data(employee_ratio="3"))  # below the 5% minimum
+    response = agent.post("/employer/deferrals/", apply_data(employee_ratio="3"), follow=True)  # below 5%
     assert response.status_code == 200 and DeferralApplication.objects.count() == 0
 
     response = agent.post("/employer/deferrals/", apply_data())
@@ -353,9 +353,11 @@ def test_employer_uploads_bases_and_sees_the_report(agent, agent2, staff, emp, e
     n = numbers(emp)
     other = numbers(emp2)["丙"]
     bad = f"个人账号,姓名,上年月平均工资\n{n['甲']},甲,abc\n{other},丙,5000\n"
-    response = agent.post("/employer/bases/", {"file": upload("bases.csv", bad)})
+    response = agent.post("/employer/bases/", {"file": upload("bases.csv", bad)}, follow=True)
     page = html(response)
+    assert response.redirect_chain == [("/employer/bases/", 302)]
     assert response.status_code == 200 and "第 2 行，上年月平均工资：不是数字" in page and "第 3 行" in page
+    assert "缴存基数有 2 处错误，未做任何更改。" in page and page.count("第 2 行，上年月平均工资：不是数字") == 1
     assert not BaseAdjustment.objects.exists() and bases(emp) == {"甲": Decimal("10000.00"), "乙": Decimal("5000.00")}
 
     good = f"个人账号,姓名,上年月平均工资\n{n['甲']},甲,9380.50\n{n['乙']},乙,2000\n"
