@@ -259,3 +259,16 @@ def test_a_kept_form_is_shown_once_and_only_on_its_page(db):
     failed_forms.keep(request, "page-a", "name_form", form)
     assert failed_forms.restore(request, "page-b", {"name_form": NameForm}) == {}  # another page: dropped
     assert failed_forms.restore(request, "page-a", {"name_form": NameForm}) == {}
+
+
+def test_the_api_error_shape_never_carries_python_text():
+    from rest_framework import serializers
+
+    from core.api import exception_handler
+
+    listed = exception_handler(serializers.ValidationError(["第一条", "第二条"]), {}).data
+    assert listed == {"code": "invalid", "message": "第一条", "fields": {}}
+    nested = exception_handler(serializers.ValidationError(
+        {"lines": [{}, {"amount": ["金额有误"]}], "heirs": {"0": {"card": ["卡号有误"]}}, "month": ["月份有误"]}), {}).data
+    assert nested["fields"] == {"lines.1.amount": ["金额有误"], "heirs.0.card": ["卡号有误"], "month": ["月份有误"]}
+    assert nested["message"] == "金额有误" and nested["code"] == "invalid"
