@@ -268,7 +268,7 @@ def test_the_api_error_shape_never_carries_python_text():
 
     listed = exception_handler(serializers.ValidationError(["第一条", "第二条"]), {}).data
     assert listed == {"code": "invalid", "message": "第一条", "fields": {}}
-    nested = exception_handler(serializers.ValidationError(
-        {"lines": [{}, {"amount": ["金额有误"]}], "heirs": {"0": {"card": ["卡号有误"]}}, "month": ["月份有误"]}), {}).data
+    detail = {"lines": [{}, {"amount": ["金额有误"]}], "heirs": {"0": {"card": ["卡号有误"]}}, "month": ["月份有误"]}
+    nested = exception_handler(serializers.ValidationError(detail), {}).data
     assert nested["fields"] == {"lines.1.amount": ["金额有误"], "heirs.0.card": ["卡号有误"], "month": ["月份有误"]}
     assert nested["message"] == "金额有误" and nested["code"] == "invalid"
