@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Depositor, EconomicType, Employer, FundAccount
 from core import business_date
 from core.forms import MoneyField, PercentField, bootstrap_widgets
-from core.identity import validate_resident_id, validate_uscc
+from core.identity import validate_phone, validate_resident_id, validate_uscc
 from ledger.models import Bank
 
 HUNDRED = Decimal(100)
@@ -87,6 +87,9 @@ class EmployerForm(CounterForm):
 
     def clean_uscc(self):
         return validate_uscc(self.cleaned_data["uscc"])
+
+    def clean_contact_phone(self):
+        return validate_phone(self.cleaned_data["contact_phone"])
 
 
 class EmployerChangeForm(EmployerForm):

@@ -14,10 +14,35 @@ from core import bounds
 from core.errors import ApplicationError, Conflict, InvalidInput, from_validation_error
 
 
-def _flatten(detail):
+def _messages(detail) -> list[str]:
+    """Every message of a DRF error detail (a string, a list, or nested lists and dicts), in order."""
     if isinstance(detail, dict):
-        return {k: [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
-    return {}
+        return [m for v in detail.values() for m in _messages(v)]
+    if isinstance(detail, list | tuple):
+        return [m for v in detail for m in _messages(v)]
+    return [str(detail)]
+
+
+def _flatten(detail, prefix=""):
+    """{field: [messages]}; a nested serializer's fields are named by their path, e.g. ``lines.2.base``
+    (never the Python text of the nested errors)."""
+    out = {}
+    if not isinstance(detail, dict):
+        return out
+    for key, value in detail.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{name}."))
+        elif isinstance(value, list | tuple) and any(isinstance(v, dict | list | tuple) for v in value):
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    out.update(_flatten(item, f"{name}.{i}."))
+                elif item:
+                    out.setdefault(f"{name}.{i}" if isinstance(item, list | tuple) else name, []).extend(
+                        _messages(item))
+        else:
+            out[name] = _messages(value)
+    return {k: v for k, v in out.items() if v}
 
 
 def exception_handler(exc, context):
@@ -42,7 +67,8 @@ def exception_handler(exc, context):
         message = next(iter(fields.values()))[0]
         code = "invalid"
     else:
-        message = str(detail) if detail is not None else str(exc)
+        listed = _messages(detail) if isinstance(detail, list | tuple) else []
+        message = listed[0] if listed else (str(detail) if detail is not None else str(exc))
         code = getattr(exc, "default_code", "error")
     if response.status_code == status.HTTP_400_BAD_REQUEST and not fields:
         code = code or "invalid"

@@ -155,6 +155,31 @@ def luhn_ok(card_number: str) -> bool:
     return total % 10 == 0
 
 
+MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+# Area code 0 + 2 or 3 digits, a 7- or 8-digit number (not starting with 0), an optional extension.
+LANDLINE_RE = re.compile(r"(0\d{2,3})-?([1-9]\d{6,7})(?:-(\d{1,6}))?")
+
+
+def validate_phone(value) -> str:
+    """A mainland mobile number (11 digits, 1 then 3-9) or a landline with its area code (0755-12345678,
+    010-12345678, an extension after a dash); spaces, a "+86" prefix and brackets around the area code are
+    tolerated. Returns it in a standard form (the mobile's 11 digits; area code-number[-extension]). Raises
+    ValidationError with the field's message."""
+    raw = re.sub(r"[\s\u3000]", "", str(value or "")).replace("（", "(").replace("）", ")").replace("—", "-")
+    if raw.startswith("+86"):
+        raw = raw[3:].lstrip("-")
+    raw = re.sub(r"^\((0\d{2,3})\)-?", r"\1-", raw)
+    if MOBILE_RE.fullmatch(raw):
+        return raw
+    match = LANDLINE_RE.fullmatch(raw)
+    if match:
+        area, number, ext = match.groups()
+        return f"{area}-{number}" + (f"-{ext}" if ext else "")
+    raise ValidationError(
+        _("Enter a mobile number (11 digits starting with 1) or a landline with its area code, "
+          "e.g. 0755-12345678."), code="phone")
+
+
 def mask_id_number(value: str) -> str:
     value = value or ""
     return value[:3] + "*" * max(len(value) - 7, 0) + value[-4:] if len(value) > 7 else "*" * len(value)

@@ -103,9 +103,12 @@ class RowsInvalid(InvalidInput):
 
     code = "bad_rows"
 
-    def __init__(self, errors: Iterable[RowError], *, code: str | None = None, message: str | None = None):
+    def __init__(self, errors: Iterable[RowError], *, code: str | None = None, message: str | None = None,
+                 summary: str | None = None):
         self.errors = sorted(errors, key=lambda e: e.row)
         texts = [str(e) for e in self.errors]
+        # The heading of a page that lists every row below it (the message names the first row as well).
+        self.summary = summary or _("The file has %(n)d error(s); nothing was changed.") % {"n": len(texts)}
         if message is None:
             message = _("The file has %(n)d error(s); nothing was changed. %(first)s") % {
                 "n": len(texts),

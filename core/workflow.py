@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import audit, roles
 from core.business_date import today
@@ -30,6 +31,8 @@ from core.errors import Forbidden, StateError
 
 ACCEPT, REVIEW, APPROVE = "accept", "review", "approve"
 FOUR_EYES_STEPS = (ACCEPT, REVIEW, APPROVE)
+# Labels of actions many case types record outside their transitions.
+COMMON_ACTIONS = {"create": gettext_lazy("create"), "submit": gettext_lazy("submit")}
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,26 @@ class Workflow:
     transitions: list
     applicant_of: Callable = field(default=lambda case: None)  # case -> the applicant's user or None
     state_field: str = "state"
+    actions: dict = field(default_factory=dict)  # labels of actions recorded outside the transitions (e.g. submit)
+
+    def action_label(self, action) -> str:
+        """The action in words (the transition's label), never its code unless nothing names it."""
+        for t in self.transitions:
+            if t.action == action and t.label:
+                return str(t.label)
+        return str(self.actions.get(action) or COMMON_ACTIONS.get(action) or action)
+
+    def state_label(self, state) -> str:
+        return str(self.states.get(state, state)) if state else ""
+
+    def labelled_history(self, case) -> list:
+        """The case's transitions, oldest first, each with ``action_label``, ``from_label`` and ``to_label``."""
+        rows = list(history(case))
+        for row in rows:
+            row.action_label = self.action_label(row.action)
+            row.from_label = self.state_label(row.from_state)
+            row.to_label = self.state_label(row.to_state)
+        return rows
 
     def transition(self, action) -> Transition:
         for t in self.transitions:

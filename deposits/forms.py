@@ -52,12 +52,18 @@ class DepositForm(CounterForm):
 
     def show_error(self, exc):
         """The message above the form, each field message under its field, upload rows kept for the page."""
-        self.add_error(None, exc.message)
+        self.row_errors = list((exc.fields or {}).get("rows", []))
+        placed = set()
         for name, messages in (exc.fields or {}).items():
             if name in self.fields:
                 for message in messages:
                     self.add_error(name, message)
-        self.row_errors = list((exc.fields or {}).get("rows", []))
+                    placed.add(str(message))
+        summary = getattr(exc, "summary", None)
+        if self.row_errors and summary:  # the rows are listed below: the heading does not repeat the first
+            self.add_error(None, summary)
+        elif str(exc.message) not in placed:  # a message shown under its field is not repeated above the form
+            self.add_error(None, exc.message)
 
 
 class GenerateForm(DepositForm):

@@ -214,8 +214,8 @@ def monthly_statistics(*, viewer, filters=None) -> dict:
 
 def risk_case(*, viewer, pk) -> dict:
     """The risk page of one deduction request: the request, its signals, reviews, letters and transitions."""
-    from core import workflow
     from judicial.models import Measure, RiskLetter, RiskReview
+    from judicial.services.flow import FLOW
 
     roles.require_role(viewer, *REGISTER_ROLES)
     req = (JudicialRequest.objects.visible_to(viewer).filter(measure=Measure.DEDUCT)
@@ -223,7 +223,7 @@ def risk_case(*, viewer, pk) -> dict:
     return {"req": req,
             "reviews": list(RiskReview.objects.visible_to(viewer).filter(request=req).select_related("reviewer")),
             "letters": list(RiskLetter.objects.visible_to(viewer).filter(request=req).select_related("sent_by")),
-            "history": list(workflow.history(req))}
+            "history": FLOW.labelled_history(req)}
 
 
 def risk_letter(*, viewer, pk, number=None) -> dict:

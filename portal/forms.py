@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import MoneyField, MonthField, check_text_numbers
+from core.forms import MoneyField, MonthField, bootstrap_widgets, check_text_numbers
 from core.identity import validate_resident_id
 from withdrawals import forms as withdrawal_forms
 from withdrawals.models import Reason, StandingInstruction
@@ -45,6 +45,10 @@ class PortalApplicationForm(withdrawal_forms.ApplicationForm):
 
 
 class StandingForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap_widgets(self)
+
     def clean(self):
         data = super().clean()
         check_text_numbers(self, money=withdrawal_forms.MONEY_FACTS)

@@ -3,7 +3,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateField, check_text_numbers
+from core.forms import DateField, bootstrap_widgets, check_text_numbers
 from withdrawals.models import DocumentType, Reason
 
 FACT_FIELDS = ("monthly_rent", "months", "public_rental", "family_income", "property", "invoice", "fee", "cost",
@@ -52,6 +52,10 @@ class ApplicationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "李四,6222020200000000009,0.5"}))
     no_heirs = forms.BooleanField(
         label=_("Death: there is no heir or legatee (the balance goes to value-added income)"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap_widgets(self)
 
     def clean(self):
         data = super().clean()
@@ -119,3 +123,7 @@ def form_context(options, preview_url):
 
 class DecisionForm(forms.Form):
     comment = forms.CharField(label=_("Comment or reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrap_widgets(self)

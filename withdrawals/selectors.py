@@ -4,8 +4,9 @@ from django.conf import settings
 from django.db.models import BooleanField, Case, Max, Q, Value, When
 from django.utils.module_loading import import_string
 
-from core import audit, policy, roles, workflow
+from core import audit, policy, roles
 from core.business_date import today
+from ledger.models import Account
 from ledger.selectors import unmatched_incoming
 from withdrawals import rules
 from withdrawals.filters import ApplicationFilter
@@ -64,7 +65,7 @@ def case_page(*, viewer, pk) -> dict:
     if roles.is_staff_user(viewer):
         audit.record_view(viewer=viewer, action="withdrawal.view", obj=app, depositor_id=app.depositor_id,
                           number=app.number)
-    live = services.compute_effect(app) if app.state in OPEN_STATES else app.effect
+    live = _with_account_names(services.compute_effect(app) if app.state in OPEN_STATES else app.effect)
     recovery = Recovery.objects.visible_to(viewer).filter(application=app).first()
     receipts = []
     if recovery is not None and recovery.status == Recovery.Status.OPEN and roles.has_role(viewer, roles.FINANCE):
@@ -72,12 +73,30 @@ def case_page(*, viewer, pk) -> dict:
         receipts = list(unmatched_incoming(viewer=viewer).filter(amount__lte=recovery.outstanding)
                         .order_by("-value_date", "-id")[:200])
         receipts.sort(key=lambda line: line.counterparty_name != app.depositor.name)
-    return {"application": app, "documents": list(app.documents.all()), "history": list(workflow.history(app)),
+    return {"application": app, "documents": list(app.documents.all()), "history": _history(app),
             "effect": live, "actions": [t.action for t in workflow_actions(app, viewer)],
             "buttons": [(t.action, str(t.label or t.action)) for t in workflow_actions(app, viewer)],
             "recovery": recovery, "receipts": receipts, "clock": _clock(app),
             "can_record_fraud": recovery is None and app.reason not in ORDERED_REASONS
             and roles.has_role(viewer, roles.REVIEWER, roles.APPROVER)}
+
+
+def _with_account_names(effect):
+    """The effect with each ledger line's account named (``account_name``) beside its code."""
+    if not isinstance(effect, dict) or not isinstance(effect.get("lines"), list):
+        return effect
+    lines = [dict(line) for line in effect["lines"] if isinstance(line, dict)]
+    names = dict(Account.objects.filter(code__in={str(line.get("account")) for line in lines})
+                 .values_list("code", "name"))
+    for line in lines:
+        line["account_name"] = names.get(str(line.get("account")), "")
+    return {**effect, "lines": lines}
+
+
+def _history(app):
+    from withdrawals.services import FLOW
+
+    return FLOW.labelled_history(app)
 
 
 def _clock(app):

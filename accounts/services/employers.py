@@ -10,7 +10,7 @@ from accounts.services.common import require_text
 from core import audit, numbering, policy, roles
 from core.business_date import today
 from core.errors import Conflict, InvalidInput, StateError, from_validation_error
-from core.identity import validate_uscc
+from core.identity import validate_phone, validate_uscc
 from ledger import chart
 from ledger import services as ledger_services
 from ledger.models import Account
@@ -31,6 +31,13 @@ def _validated_uscc(value):
         raise from_validation_error(exc, "uscc") from exc
 
 
+def _validated_phone(value):
+    try:
+        return validate_phone(value)
+    except ValidationError as exc:
+        raise from_validation_error(exc, "contact_phone") from exc
+
+
 def _check_payday(payday):
     if not isinstance(payday, int) or not 1 <= payday <= 28:
         msg = _("The payday must be between 1 and 28.")
@@ -46,6 +53,7 @@ def register_employer(*, actor, uscc, name, address, legal_representative, conta
     data = dict(name=name, address=address, legal_representative=legal_representative, contact_name=contact_name,
                 contact_phone=contact_phone)
     require_text(data, *data)
+    contact_phone = _validated_phone(contact_phone)
     _check_payday(payday)
     on = opened_on or today()
     default_ratio = policy.get("deposits.new_employer_ratio", on=on)
@@ -84,6 +92,8 @@ def change_employer(*, actor, employer: Employer, **changes) -> Employer:
         raise InvalidInput(_("These fields cannot be changed here: %(f)s.") % {"f": ", ".join(sorted(unknown))})
     if "payday" in changes:
         _check_payday(changes["payday"])
+    if "contact_phone" in changes:
+        changes["contact_phone"] = _validated_phone(changes["contact_phone"])
     for field in ("employer_ratio", "employee_ratio"):
         if field in changes:
             changes[field] = rules.check_ratio(changes[field], field=field)

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from core import business_date as business_date_module
 from core import identity, roles
@@ -53,7 +54,36 @@ def actor_for(user, viewer):
         return ""
     if roles.has_role(user, roles.DEPOSITOR):
         return id_for(user.username, viewer)
-    return user.username
+    name = person_name(user)
+    return f"{name} ({user.username})" if name else user.username
+
+
+@register.filter
+def staff_name(user):
+    """A member of staff by name (王芳), by user name when no name is recorded; "" for nobody."""
+    if user is None or user == "":
+        return ""
+    if not hasattr(user, "get_username"):
+        return str(user)
+    return person_name(user) or user.get_username()
+
+
+def person_name(user) -> str:
+    """A user's name as written: 王芳 (family name first, no space) for a Chinese name, "Fang Wang" otherwise."""
+    first, last = (getattr(user, "first_name", "") or "").strip(), (getattr(user, "last_name", "") or "").strip()
+    if not (first + last).isascii():
+        return f"{last}{first}"
+    return f"{first} {last}".strip()
+
+
+# The side of a ledger line in words (借/贷), whichever way it is stored.
+SIDES = {"D": _("Debit"), "DEBIT": _("Debit"), "C": _("Credit"), "CREDIT": _("Credit")}
+
+
+@register.filter
+def side(value):
+    """``D``/``C`` (or debit/credit) -> 借方/贷方; anything else as it is."""
+    return SIDES.get(str(value or "").strip().upper(), value)
 
 
 @register.filter

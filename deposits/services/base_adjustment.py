@@ -48,7 +48,8 @@ class BaseRowsInvalid(tabular.RowsInvalid):
     def __init__(self, errors):
         errors = sorted(errors, key=lambda e: e.row)
         super().__init__(errors, message=_("%(n)d error(s) in the bases; nothing was changed. %(first)s")
-                         % {"n": len(errors), "first": errors[0] if errors else ""})
+                         % {"n": len(errors), "first": errors[0] if errors else ""},
+                         summary=_("%(n)d error(s) in the bases; nothing was changed.") % {"n": len(errors)})
 
 
 def year_start(on) -> datetime.date:

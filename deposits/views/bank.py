@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import failed_forms
 from core.errors import ApplicationError
 from core.money import format_yuan
 from core.tables import list_page
@@ -26,7 +27,8 @@ def _bank_page(request, import_form=None):
 
 
 def bank(request):
-    return _bank_page(request)
+    failed = failed_forms.restore(request, "deposits:bank", {"import_form": forms.StatementImportForm})
+    return _bank_page(request, import_form=failed.get("import_form"))
 
 
 def bank_lines(request):
@@ -52,7 +54,8 @@ def bank_import(request):
             messages.info(request, _("Another finance person must confirm the statement before its lines can be "
                                      "matched."))
             return redirect("deposits:bank")
-    return _bank_page(request, import_form=form)
+    failed_forms.keep(request, "deposits:bank", "import_form", form)
+    return redirect("deposits:bank")
 
 
 @require_POST

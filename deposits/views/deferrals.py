@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core import roles
+from core import failed_forms, roles
 from core.errors import ApplicationError
 from core.tables import list_page
 from core.views_helpers import file_download
@@ -55,7 +55,8 @@ def _case(request, application, form=None):
 
 
 def deferral_case(request, pk):
-    return _case(request, _application(request, pk))
+    failed = failed_forms.restore(request, f"deferral:{pk}", {"form": forms.DecisionForm})
+    return _case(request, _application(request, pk), failed.get("form"))
 
 
 def deferral_evidence(request, pk):
@@ -74,8 +75,8 @@ def _decide(request, pk, call, success):
         else:
             messages.success(request, success)
             return redirect("deposits:deferral", pk)
-    application.refresh_from_db()
-    return _case(request, application, form)
+    failed_forms.keep(request, f"deferral:{pk}", "form", form)  # shown on the case page, once
+    return redirect("deposits:deferral", pk)
 
 
 @require_POST

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import FundAccount
-from core import roles
+from core import failed_forms, roles
 from core.errors import ApplicationError, InvalidInput
 from core.money import format_yuan
 from core.tables import list_page
@@ -28,7 +28,11 @@ def _flexible_page(request, register_form=None, deposit_form=None):
 
 
 def flexible(request):
-    return _flexible_page(request)
+    lines = selectors.unmatched_incoming(viewer=request.user).order_by("value_date", "id")
+    failed = failed_forms.restore(request, "deposits:flexible", {
+        "register_form": forms.FlexibleRegisterForm,
+        "deposit_form": lambda **kwargs: forms.FlexibleDepositForm(queryset=lines, **kwargs)})
+    return _flexible_page(request, **failed)
 
 
 @require_POST
@@ -46,7 +50,8 @@ def flexible_register(request):
             messages.success(request, _("Flexible worker's account %(n)s is open: %(a)s yuan a month.")
                              % {"n": account.number, "a": format_yuan(account.monthly_total)})
             return redirect("deposits:flexible")
-    return _flexible_page(request, register_form=form)
+    failed_forms.keep(request, "deposits:flexible", "register_form", form)
+    return redirect("deposits:flexible")
 
 
 @require_POST
@@ -66,4 +71,5 @@ def flexible_deposit(request):
             messages.success(request, _("Deposit %(r)s booked: %(a)s yuan for %(m)d month(s).")
                              % {"r": deposit.reference, "a": format_yuan(deposit.amount), "m": deposit.months})
             return redirect("deposits:flexible")
-    return _flexible_page(request, deposit_form=form)
+    failed_forms.keep(request, "deposits:flexible", "deposit_form", form)
+    return redirect("deposits:flexible")

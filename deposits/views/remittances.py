@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors as account_selectors
-from core import roles
+from core import failed_forms, roles
 from core.errors import ApplicationError
 from core.money import format_yuan
 from core.tables import list_page
@@ -58,13 +58,20 @@ def _detail(request, remittance, **bound):
     })
 
 
+# The forms of the list's page, by the name the page shows them under (a refused one comes back with its errors).
+PAGE_FORMS = {"upload_form": forms.UploadForm, "line_form": forms.LineForm, "action_form": forms.DepositForm,
+              "pay_form": forms.PaymentForm, "allocate_form": forms.AllocateForm, "reverse_form": forms.ReverseForm}
+
+
 def remittance_detail(request, reference):
-    return _detail(request, _remittance(request, reference))
+    remittance = _remittance(request, reference)
+    return _detail(request, remittance, **failed_forms.restore(request, f"remittance:{reference}", PAGE_FORMS))
 
 
 def _act(request, reference, form_name, form, call, success):
     """With a valid form, run ``call(remittance, cleaned_data)`` (one service call). Success: a message built by
-    ``success(result)`` and back to the list's page. Otherwise the page again with the form's errors."""
+    ``success(result)`` and back to the list's page. Otherwise back to the list's page too, which shows the form
+    with its errors (an upload's rows included) once."""
     remittance = _remittance(request, reference)
     if form.is_valid():
         try:
@@ -74,7 +81,8 @@ def _act(request, reference, form_name, form, call, success):
         else:
             messages.success(request, success(result))
             return redirect("deposits:remittance", reference)
-    return _detail(request, remittance, **{form_name: form})
+    failed_forms.keep(request, f"remittance:{reference}", form_name, form)
+    return redirect("deposits:remittance", reference)
 
 
 @require_POST

@@ -12,6 +12,7 @@ OFFICER = (roles.JUDICIAL_OFFICER,)
 FLOW = workflow.Workflow(
     name="judicial",
     states=dict(S.choices),
+    actions={"receive": gettext_lazy("receive")},
     transitions=[
         workflow.Transition("prepare", (S.RECEIVED,), S.PREPARED, OFFICER, step=workflow.ACCEPT,
                             label=gettext_lazy("prepare")),

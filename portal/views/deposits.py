@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import FundAccount
-from core import tabular
+from core import failed_forms, tabular
 from core.business_date import today
 from core.errors import ApplicationError
 from core.money import format_yuan
@@ -32,8 +32,11 @@ def _deferral_page(request, employer, form):
 
 def employer_deferrals(request):
     employer = portal_selectors.employer_of(viewer=request.user)
-    form = forms.DeferralApplyForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        failed = failed_forms.restore(request, "portal:employer_deferrals", {"form": forms.DeferralApplyForm})
+        return _deferral_page(request, employer, failed.get("form") or forms.DeferralApplyForm())
+    form = forms.DeferralApplyForm(request.POST, request.FILES)
+    if form.is_valid():
         data = form.cleaned_data
         try:
             application = deferral_services.submit_application(
@@ -46,7 +49,8 @@ def employer_deferrals(request):
         else:
             messages.success(request, _("The application is submitted; the center will review it."))
             return redirect("portal:employer_deferral", application.pk)
-    return _deferral_page(request, employer, form)
+    failed_forms.keep(request, "portal:employer_deferrals", "form", form)  # shown on the page (GET), once
+    return redirect("portal:employer_deferrals")
 
 
 def _own_application(request, pk):
@@ -80,8 +84,11 @@ def _bases_page(request, employer, form):
 
 def employer_bases(request):
     employer = portal_selectors.employer_of(viewer=request.user)
-    form = forms.BaseFileForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        failed = failed_forms.restore(request, "portal:employer_bases", {"form": forms.BaseFileForm})
+        return _bases_page(request, employer, failed.get("form") or forms.BaseFileForm())
+    form = forms.BaseFileForm(request.POST, request.FILES)
+    if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             adjustment = base_services.submit_base_file(actor=request.user, employer=employer, filename=upload.name,
@@ -93,7 +100,8 @@ def employer_bases(request):
                                         "or lowered to the cap.") % {"n": adjustment.line_count,
                                                                      "c": adjustment.clamped_count})
             return redirect("portal:employer_base", adjustment.pk)
-    return _bases_page(request, employer, form)
+    failed_forms.keep(request, "portal:employer_bases", "form", form)  # the rows refused, shown on the page once
+    return redirect("portal:employer_bases")
 
 
 def employer_base(request, pk):

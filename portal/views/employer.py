@@ -14,8 +14,15 @@ from portal.forms import LineForm, MonthForm, UploadForm
 
 
 def _show_error(request, exc: ApplicationError):
-    messages.error(request, exc.message)
-    for problem in exc.fields.get("rows", [])[1:30]:
+    rows = exc.fields.get("rows", [])
+    summary = getattr(exc, "summary", None)
+    if rows and summary:  # a heading, then every row (the first one once)
+        messages.error(request, summary)
+        rows_shown = rows[:30]
+    else:
+        messages.error(request, exc.message)
+        rows_shown = rows[1:30]
+    for problem in rows_shown:
         messages.error(request, problem)
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import failed_forms
 from core.errors import ApplicationError
 from portal import selectors as portal_selectors
 from portal.forms import PortalApplicationForm, StandingForm
@@ -22,7 +23,8 @@ def my_withdrawals(request):
         "account": account, "portal": "depositor", "rows": selectors.applications(viewer=request.user)
         .filter(depositor__user=request.user).order_by("-id"),
         "standing": selectors.standing_instructions(viewer=request.user).filter(status="active"),
-        "standing_form": StandingForm()})
+        "standing_form": failed_forms.restore(request, "withdrawals_portal:list", {"standing_form": StandingForm})
+        .get("standing_form") or StandingForm()})
 
 
 def apply(request):
@@ -66,8 +68,10 @@ def standing_new(request):
         try:
             standing.create_standing(actor=request.user, account=account, **form.cleaned_data)
             messages.success(request, _("The standing withdrawal is set up."))
+            return redirect("withdrawals_portal:list")
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            form.add_error(None, exc.message)
+    failed_forms.keep(request, "withdrawals_portal:list", "standing_form", form)  # shown with its errors
     return redirect("withdrawals_portal:list")
 
 

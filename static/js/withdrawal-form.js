@@ -21,7 +21,7 @@
       document.querySelectorAll("[data-fact]").forEach(function (el) {
         var field = el.getAttribute("data-fact");
         // a field with an error stays visible, so the message is seen
-        el.hidden = need.fields.indexOf(field) < 0 && !el.querySelector(".text-danger");
+        el.hidden = need.fields.indexOf(field) < 0 && !el.querySelector(".invalid-feedback");
       });
     }
     reason.addEventListener("change", function () { checked = []; show(); });

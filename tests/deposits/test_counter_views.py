@@ -266,13 +266,13 @@ def test_bad_upload_lists_every_row_and_changes_nothing(web, clerk, emp):
     before = state(remittance)
     text = ("个人账号,姓名,缴存基数,个人缴存比例(%),单位缴存比例(%)\n"
             f"X1,某,5000,7,7\n{a},甲,abc,7,7\n{b},乙,2330,30,7\n")
-    page = html(web.post(url("remittance_upload", remittance), {"file": upload("bad.csv", text)}))
+    page = html(web.post(url("remittance_upload", remittance), {"file": upload("bad.csv", text)}, follow=True))
     assert "文件有 3 处错误，未做任何更改。" in page
     assert "第 2 行，个人账号：X1 不是本单位职工" in page
     assert "第 3 行，缴存基数：不是数字" in page
     assert "第 4 行，个人缴存比例(%)" in page
     assert state(remittance) == before
-    page = html(web.post(url("remittance_upload", remittance), {"file": upload("list.txt", "x")}))
+    page = html(web.post(url("remittance_upload", remittance), {"file": upload("list.txt", "x")}, follow=True))
     assert "请上传" in page and state(remittance) == before
 
 
@@ -299,13 +299,13 @@ def test_bad_line_input_shows_the_message_and_changes_nothing(web, clerk, emp):
     remittance = draft(clerk, emp)
     a, b = numbers(emp)
     before = state(remittance)
-    page = html(web.post(url("remittance_line", remittance), {"account": a, "base": "40000"}))
+    page = html(web.post(url("remittance_line", remittance), {"account": a, "base": "40000"}, follow=True))
     assert "缴存基数 40,000.00 超出允许范围（2,330.00 至 32,969.00）。" in page and 'data-field="base"' in page
-    page = html(web.post(url("remittance_line", remittance), {"account": "99999999"}))
+    page = html(web.post(url("remittance_line", remittance), {"account": "99999999"}, follow=True))
     assert "账户 99999999 不是本单位职工账户。" in page
-    page = html(web.post(url("remittance_line", remittance), {"account": ""}))
+    page = html(web.post(url("remittance_line", remittance), {"account": ""}, follow=True))
     assert "此项为必填项。" in page
-    page = html(web.post(url("remittance_remove_line", remittance), {"account": "99999999"}))
+    page = html(web.post(url("remittance_remove_line", remittance), {"account": "99999999"}, follow=True))
     assert "账户 99999999 不在本清册中。" in page
     assert state(remittance) == before
 
@@ -316,12 +316,12 @@ def test_confirm_and_cancel(web, clerk, emp):
     assert f"清册已确认：应缴 1,639.48 元，缴款时须注明 {remittance.reference}。" in html(response)
     remittance.refresh_from_db()
     assert remittance.status == "confirmed" and remittance.confirmed_by.username == "clerk1"
-    page = html(web.post(url("remittance_line", remittance), {"account": numbers(emp)[0], "base": "9000"}))
+    page = html(web.post(url("remittance_line", remittance), {"account": numbers(emp)[0], "base": "9000"}, follow=True))
     assert "不能执行此操作" in page
     web.post(url("remittance_cancel", remittance))
     remittance.refresh_from_db()
     assert remittance.status == "cancelled"
-    page = html(web.post(url("remittance_confirm", remittance)))
+    page = html(web.post(url("remittance_confirm", remittance), follow=True))
     assert "已撤销" in page and "不能执行此操作" in page
     assert RemittanceList.objects.get(pk=remittance.pk).status == "cancelled"
 
@@ -330,7 +330,7 @@ def test_confirming_an_empty_list_is_refused(web, clerk, emp):
     remittance = draft(clerk, emp)
     for number in numbers(emp):
         services.remove_line(actor=clerk, remittance=remittance, account_number=number)
-    page = html(web.post(url("remittance_confirm", remittance)))
+    page = html(web.post(url("remittance_confirm", remittance), follow=True))
     assert "清册中没有职工，无法确认。" in page
     remittance.refresh_from_db()
     assert remittance.status == "draft" and remittance.confirmed_at is None
@@ -361,11 +361,11 @@ def test_wrong_payment_amount_is_refused_and_changes_nothing(web, clerk, emp, ba
     remittance = confirmed(clerk, emp)
     line = receive(bank, "B3", "1639.47")
     before = state(remittance)
-    page = html(web.post(url("remittance_pay", remittance), {"line": line.pk}))
+    page = html(web.post(url("remittance_pay", remittance), {"line": line.pk}, follow=True))
     assert "到账金额 1,639.47 不等于应缴金额 1,639.48。" in page
     assert state(remittance) == before
     assert BankStatementLine.objects.get(pk=line.pk).match_status == "unmatched"
-    page = html(web.post(url("remittance_pay", remittance), {"line": ""}))
+    page = html(web.post(url("remittance_pay", remittance), {"line": ""}, follow=True))
     assert "此项为必填项。" in page and state(remittance) == before
 
 
@@ -376,7 +376,7 @@ def test_allocate_from_the_employers_suspense(web, clerk, emp, bank):
     services.match_incoming(actor=clerk)
     assert suspense(emp) == Decimal("1000.00")
     before = state(remittance)
-    page = html(web.post(url("remittance_allocate", remittance), {"source": "employer"}))
+    page = html(web.post(url("remittance_allocate", remittance), {"source": "employer"}, follow=True))
     assert "暂收未分摊余额 1,000.00，少于应缴金额 1,639.48。" in page
     assert state(remittance) == before
 
@@ -411,7 +411,7 @@ def test_correction_needs_a_reason_and_moves_the_money_to_suspense(web, clerk, e
     remittance = posted(clerk, emp, bank)
     a, b = numbers(emp)
     before = state(remittance)
-    page = html(web.post(url("remittance_reverse", remittance), {"reason": "  "}))
+    page = html(web.post(url("remittance_reverse", remittance), {"reason": "  "}, follow=True))
     assert "请填写更正原因。" in page
     assert state(remittance) == before and (balance(a), balance(b)) == (Decimal("1313.28"), Decimal("326.20"))
 
@@ -423,7 +423,7 @@ def test_correction_needs_a_reason_and_moves_the_money_to_suspense(web, clerk, e
     assert not RemittanceLine.objects.filter(remittance=remittance, posted=True).exists()
     assert run_checks()["ok"]
     # a second correction is refused
-    page = html(web.post(url("remittance_reverse", remittance), {"reason": "再次"}))
+    page = html(web.post(url("remittance_reverse", remittance), {"reason": "再次"}, follow=True))
     assert "不能执行此操作" in page and suspense(emp) == Decimal("1639.48")
 
 
@@ -489,11 +489,11 @@ def test_bad_statement_file_lists_the_rows_and_imports_nothing(client, finance, 
     client.force_login(finance)
     csv_text = HEADER + "S1,15/11/2026,C,100.00,甲公司,,\nS2,2026-11-15,X,-1,乙公司,,\n"
     page = html(client.post(reverse("deposits:bank_import"), {"bank_account": bank.pk, "closing_balance": "100",
-                                                               "file": upload("s.csv", csv_text)}))
+                                                               "file": upload("s.csv", csv_text)}, follow=True))
     assert "第 2 行，value_date：应为 YYYY-MM-DD 格式的日期" in page
     assert "第 3 行" in page and page.count("第 3 行") >= 2  # the direction and the amount of row 3
     page = html(client.post(reverse("deposits:bank_import"), {"bank_account": bank.pk, "closing_balance": "100",
-                                                               "file": upload("s.csv", "a,b\n1,2\n")}))
+                                                               "file": upload("s.csv", "a,b\n1,2\n")}, follow=True))
     assert "bank_reference" in page
     assert BankStatementLine.objects.count() == 0
 

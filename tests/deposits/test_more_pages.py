@@ -172,10 +172,10 @@ def approver(db):
 def test_employer_applies_and_sees_status(agent, agent2, emp):
     page = agent.get("/employer/deferrals/")
     assert page.status_code == 200 and "缓缴" in html(page)
-    response = agent.post("/employer/deferrals/", apply_data(evidence=None))
-    assert response.status_code == 200
+    response = agent.post("/employer/deferrals/", apply_data(evidence=None), follow=True)
+    assert response.status_code == 200 and response.redirect_chain == [("/employer/deferrals/", 302)]
     assert "请上传职工代表大会或工会同意的决议" in html(response)
-    response = agent.post("/employer/deferrals/", apply_data(employee_ratio="3"))  # below the 5% minimum
+    response = agent.post("/employer/deferrals/", apply_data(employee_ratio="3"), follow=True)  # below 5%
     assert response.status_code == 200 and DeferralApplication.objects.count() == 0
 
     response = agent.post("/employer/deferrals/", apply_data())
@@ -224,7 +224,7 @@ def test_review_and_approval_with_four_eyes(agent, emp, reviewer, approver):
     case_url = f"/counter/deposits/deferrals/{application.pk}/"
     assert 'id="decision"' not in html(both.get(case_url))
     assert "审批通过" in html(appr.get(case_url)).split('id="decision"')[1]
-    response = both.post(f"/counter/deposits/deferrals/{application.pk}/approve/", {"comment": "同意"})
+    response = both.post(f"/counter/deposits/deferrals/{application.pk}/approve/", {"comment": "同意"}, follow=True)
     assert response.status_code == 200 and "同一笔业务的受理、审核、审批必须由三个不同的人办理" in html(response)
     application.refresh_from_db()
     assert application.status == "reviewed" and workflow.history(application).count() == 2
@@ -244,7 +244,7 @@ def test_reject_needs_a_reason(agent, emp, reviewer):
     agent.post("/employer/deferrals/", apply_data(kind="deferral", employee_ratio=None, employer_ratio=None))
     application = DeferralApplication.objects.get()
     rev = client_for(reviewer)
-    response = rev.post(f"/counter/deposits/deferrals/{application.pk}/reject/", {"comment": ""})
+    response = rev.post(f"/counter/deposits/deferrals/{application.pk}/reject/", {"comment": ""}, follow=True)
     assert response.status_code == 200 and "请填写驳回理由。" in html(response)
     application.refresh_from_db()
     assert application.status == "submitted"
@@ -269,7 +269,7 @@ def test_counter_registers_a_flexible_worker_and_books_a_deposit(staff, finance,
     assert staff.get("/counter/deposits/flexible/").status_code == 200
     id_number = factories.make_id()
     data = {"name": "灵活", "id_number": id_number, "phone": "13912345678", "base": "9380.50", "ratio": "30"}
-    response = staff.post("/counter/deposits/flexible/register/", data)
+    response = staff.post("/counter/deposits/flexible/register/", data, follow=True)
     assert response.status_code == 200 and "灵活就业人员缴存比例须在缴存基数的 10% 至 24% 之间" in html(response)
     assert not FundAccount.objects.filter(depositor__id_number=id_number).exists()
 
@@ -282,7 +282,7 @@ def test_counter_registers_a_flexible_worker_and_books_a_deposit(staff, finance,
     wrong = receive("1000.00", ref="W1")
     entries = JournalEntry.objects.count()
     response = staff.post("/counter/deposits/flexible/deposit/", {"account": account.number, "month_from": "2026-11",
-                                                                  "line": wrong.pk})
+                                                                  "line": wrong.pk}, follow=True)
     assert response.status_code == 200 and "1,031.86" in html(response)
     assert JournalEntry.objects.count() == entries and not FlexibleDeposit.objects.exists()
 
@@ -298,7 +298,7 @@ def test_counter_registers_a_flexible_worker_and_books_a_deposit(staff, finance,
     assert deposit.reference in html(staff.get("/counter/deposits/flexible/"))
     # an unknown account number is refused; an auditor has no access
     response = staff.post("/counter/deposits/flexible/deposit/", {"account": "NOPE", "month_from": "2026-11",
-                                                                  "line": wrong.pk})
+                                                                  "line": wrong.pk}, follow=True)
     assert response.status_code == 200 and "个人账号不存在。" in html(response)
     assert FlexibleDeposit.objects.count() == 1
     assert client_for(auditor).get("/counter/deposits/flexible/").status_code == 403
@@ -353,9 +353,11 @@ def test_employer_uploads_bases_and_sees_the_report(agent, agent2, staff, emp, e
     n = numbers(emp)
     other = numbers(emp2)["丙"]
     bad = f"个人账号,姓名,上年月平均工资\n{n['甲']},甲,abc\n{other},丙,5000\n"
-    response = agent.post("/employer/bases/", {"file": upload("bases.csv", bad)})
+    response = agent.post("/employer/bases/", {"file": upload("bases.csv", bad)}, follow=True)
     page = html(response)
+    assert response.redirect_chain == [("/employer/bases/", 302)]
     assert response.status_code == 200 and "第 2 行，上年月平均工资：不是数字" in page and "第 3 行" in page
+    assert "缴存基数有 2 处错误，未做任何更改。" in page and page.count("第 2 行，上年月平均工资：不是数字") == 1
     assert not BaseAdjustment.objects.exists() and bases(emp) == {"甲": Decimal("10000.00"), "乙": Decimal("5000.00")}
 
     good = f"个人账号,姓名,上年月平均工资\n{n['甲']},甲,9380.50\n{n['乙']},乙,2000\n"

@@ -141,7 +141,7 @@ def test_an_overlong_csv_field_is_a_row_error_on_the_page(clerk, draft):
     text = (",".join(uploads.HEADERS) + f"\n{a.number},甲,6000,12,12\n"
             f"{b.number},\"" + "乙" * 200_000 + "\",5000,12,12\n")
     upload = SimpleUploadedFile("list.csv", text.encode("utf-8"), content_type="text/csv")
-    response = web.post(f"/counter/deposits/remittances/{rem.reference}/upload/", {"file": upload})
+    response = web.post(f"/counter/deposits/remittances/{rem.reference}/upload/", {"file": upload}, follow=True)
     assert response.status_code == 200
     page = response.content.decode()
     assert "第 3 行：有字段超过 131072 个字符" in page

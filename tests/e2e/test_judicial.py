@@ -85,10 +85,10 @@ def test_a_court_freeze_arrives_by_api_two_officers_act_and_the_court_reads_the_
     page.goto(f"{live_server.url}/counter/judicial/requests/{req.pk}/")
     page.get_by_role("button", name="复核确认").click()
     expect(page.locator("#request-state")).to_have_text("已执行")
-    expect(page.locator("#actual-amount")).to_contain_text("20000")
+    expect(page.locator("#actual-amount")).to_have_text("20,000.00")
     page.get_by_role("link", name="打印回执").click()
     expect(page.locator("#receipt")).to_contain_text("协助执行回执")
-    expect(page.locator("#receipt-amount")).to_contain_text("20000")
+    expect(page.locator("#receipt-amount")).to_have_text("20,000.00")
 
     ledger = Account.objects.get(pk=account.ledger_account_id)
     assert (ledger.balance, ledger.held) == (Decimal("50000.00"), Decimal("20000.00"))

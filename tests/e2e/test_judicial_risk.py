@@ -111,7 +111,7 @@ def test_a_flagged_deduction_is_reviewed_the_letter_printed_and_then_confirmed(p
     page.goto(f"{live_server.url}/counter/judicial/requests/{req.pk}/")
     page.get_by_role("button", name="复核确认").click()
     expect(page.locator("#request-state")).to_have_text("已执行")
-    expect(page.locator("#actual-amount")).to_contain_text("50000")
+    expect(page.locator("#actual-amount")).to_have_text("50,000.00")
     req.refresh_from_db()
     assert (req.state, req.actual_amount) == (JudicialRequest.State.EXECUTED, Decimal("50000.00"))
     assert req.instruction.payee_account == "44201500000000001"

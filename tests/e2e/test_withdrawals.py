@@ -86,7 +86,7 @@ def test_depositor_applies_online_and_three_people_take_it_through(page, live_se
     expect(page.locator("body")).to_contain_text("房屋租赁合同")
     page.get_by_role("button", name="受理").click()
     expect(page.locator("h1 .badge")).to_have_text("已受理")
-    expect(page.locator("#decision-due")).to_contain_text("2026年10月15日")  # three days after acceptance
+    expect(page.locator("#decision-due")).to_contain_text("2026-10-15")  # three days after acceptance
     expect(page.locator("#decision-due")).to_contain_text("还剩 3 天")
     assert page.get_by_role("button", name="审核").count() == 0  # the clerk cannot review
 
@@ -97,7 +97,7 @@ def test_depositor_applies_online_and_three_people_take_it_through(page, live_se
     page.get_by_role("link", name=app.number).click()
     page.get_by_role("button", name="审核").click()
     expect(page.locator("h1 .badge")).to_have_text("已审核")
-    expect(page.locator("body")).to_contain_text("44600.00")  # balance after
+    expect(page.locator("body")).to_contain_text("44,600.00")  # balance after
     expect(page.locator("body")).to_contain_text("连续缴存")
 
     # 审批: the approver approves; the payment goes to the bank at once.
@@ -127,5 +127,5 @@ def test_depositor_applies_online_and_three_people_take_it_through(page, live_se
     expect(page.locator("#balance")).to_have_text("44,600.00")
     page.get_by_role("link", name="提取").first.click()
     expect(page.locator(f"#app-{app.number}")).to_contain_text("已办结")
-    expect(page.locator(f"#app-{app.number}")).to_contain_text("5400.00")
+    expect(page.locator(f"#app-{app.number}")).to_contain_text("5,400.00")
     assert run_checks()["ok"]

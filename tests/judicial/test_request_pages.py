@@ -32,7 +32,7 @@ def test_maker_prepares_checker_confirms_and_the_receipt_shows_the_amount(client
     receipt = client.get(reverse("judicial:receipt", args=[req.pk]))
     assert receipt.status_code == 200
     html = receipt.content.decode()
-    assert "12000.00" in html and req.case_number in html and court.name in html
+    assert "12,000.00" in html and req.case_number in html and court.name in html
 
 
 def test_a_refusal_needs_a_reason_and_is_printed_on_the_receipt(client, officers, court, funded):

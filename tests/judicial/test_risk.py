@@ -271,6 +271,10 @@ def test_risk_page_review_and_letter(client, officers, court, funded, approver):
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="flagged"' in html and 'data-code="uncontested_basis"' in html and 'id="second-review"' in html
+    # the history and the amounts in words and figures, not codes
+    assert '<span data-action="receive">接收</span> (已接收)' in html
+    assert '<span data-action="prepare">经办</span> (已经办，待复核)' in html
+    assert "50,000.00" in html
     draft = client.get(reverse("judicial:risk_letter", args=[req.pk]) + "?kind=verification").content.decode()
     assert "核实" in draft and "示范市南山区人民法院" in draft and "(2026)粤0305执30003号" in draft
     assert "民事调解书" in draft or "调解" in draft

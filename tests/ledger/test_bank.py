@@ -134,7 +134,10 @@ def test_bank_api_posts_statement_lines(bank):
     resp = client.post("/api/v1/bank/statement-lines/", bad, format="json")
     assert resp.status_code == 400
     data = resp.json()
-    assert data["code"] == "invalid" and set(data) == {"code", "message", "fields"} and "lines" in data["fields"]
+    assert data["code"] == "invalid" and set(data) == {"code", "message", "fields"}
+    # each bad field of a line is named by its path, with plain messages
+    assert set(data["fields"]) == {"lines.0.value_date", "lines.0.direction"}
+    assert all(isinstance(m, str) and "ErrorDetail" not in m for ms in data["fields"].values() for m in ms)
     resp = client.post("/api/v1/bank/statement-lines/", {**body, "bank_account": "nope"}, format="json")
     assert resp.status_code == 404 and resp.json()["code"] == "not_found"
     assert BankStatementLine.objects.count() == 1

@@ -18,6 +18,8 @@ FLOW = workflow.Workflow(
     name="withdrawal",
     states=dict(S.choices),
     applicant_of=lambda case: case.depositor.user if case.depositor_id else None,
+    actions={"submit": gettext_lazy("submit"), "loan_deduction": gettext_lazy("deduction for an overdue loan"),
+             "payment_returned": gettext_lazy("payment returned")},
     transitions=[
         workflow.Transition("accept", (S.SUBMITTED,), S.ACCEPTED, (roles.CLERK,), step=workflow.ACCEPT,
                             label=gettext_lazy("accept")),
