@@ -13,6 +13,13 @@ from loans.models import LoanApplication
 A = LoanApplication
 
 
+def person_or_username(user) -> str:
+    """An officer by name (王芳) in the filter's choices, by user name when no name is recorded."""
+    from core.templatetags.counter import staff_name
+
+    return staff_name(user)
+
+
 def officers(request=None):
     """Loan officers (the people who enter applications at the counter)."""
     return get_user_model().objects.filter(groups__name=roles.LOAN_OFFICER).order_by("username")
@@ -40,6 +47,10 @@ class ApplicationFilter(FilterSet):
     class Meta:
         model = A
         fields = ["q", "state", "officer", "date_from", "date_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["officer"].field.label_from_instance = person_or_username
 
     def search(self, queryset, name, value):
         q = value.strip()

@@ -160,9 +160,14 @@ def test_queue_filters_sorts_and_exports(staff, household, client):
         account=household["spouse"],
         data=example_data(female_category="worker", term_months=120),
     )
+    officer = staff["officer2"]
+    officer.first_name, officer.last_name = "芳", "王"
+    officer.save()
     client.force_login(staff["reviewer"])
     page = client.get("/counter/loans/").content.decode()
     assert app.number in page and draft.number in page
+    # the officers of the filter by name, not by user name
+    assert f'<option value="{officer.pk}">王芳</option>' in page
     page = client.get("/counter/loans/", {"state": "accepted"}).content.decode()
     assert app.number in page and draft.number not in page
     page = client.get("/counter/loans/", {"officer": staff["officer2"].pk}).content.decode()
