@@ -1,6 +1,10 @@
 from django.urls import include, path
 
+from core.access import api
+from fund_center.api_index import ALLOW, ApiIndex
+
 urlpatterns = [
+    api("", ApiIndex, name="api-index", allow=ALLOW),
     path("", include("ledger.api.urls")),
     path("", include("deposits.api.urls")),
     path("", include("withdrawals.api.urls")),

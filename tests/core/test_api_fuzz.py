@@ -31,7 +31,8 @@ from tests.judicial.court_client import CourtClient
 EXAMPLES = 60
 # The public loan calculator is called without a token (anonymous).
 AUDIENCE = {"/api/v1/employer/": "agent", "/api/v1/bank/": "bank", "/api/v1/depositor/": "depositor",
-            "/api/v1/loans/calculator/": None, "/api/v1/judicial/": "court"}
+            "/api/v1/loans/calculator/": None, "/api/v1/judicial/": "court",
+            "/api/v1/": None}  # the index, last: every other path matches a longer prefix first
 
 
 def _spec():
