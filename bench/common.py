@@ -62,6 +62,15 @@ def ensure_database(admin_url, database, recreate):
             print(f"created database {database}")
 
 
+def fresh_database(database):
+    """The benchmark's own database, dropped and created again on the server of DATABASE_URL, then Django in it,
+    migrated."""
+    url, admin_url = bench_database_url(database)
+    ensure_database(admin_url, database, recreate=True)
+    print(f"database {database}: migrate", flush=True)
+    setup_django(url)
+
+
 def setup_django(url):
     """Django in the benchmark's database, migrated."""
     os.environ["DATABASE_URL"] = url

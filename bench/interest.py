@@ -38,15 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import (  # noqa: E402
-    bench_database_url,
-    ensure_database,
-    execute,
-    next_id,
-    scalar,
-    setup_django,
-    sync_sequence,
-)
+from bench.common import execute, fresh_database, next_id, scalar, sync_sequence  # noqa: E402
 from core.actors import system_actor  # noqa: E402
 
 YEAR = 2026
@@ -228,10 +220,7 @@ class _Rollback(Exception):
 
 def main():
     args = parse_args()
-    url, admin_url = bench_database_url(args.database)
-    ensure_database(admin_url, args.database, recreate=True)
-    print(f"database {args.database}: migrate", flush=True)
-    setup_django(url)
+    fresh_database(args.database)
 
     from core.models import BusinessDay
     from deposits.services import interest

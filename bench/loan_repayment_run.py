@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_database_url, ensure_database, execute, next_id, scalar, setup_django  # noqa: E402
+from bench.common import execute, fresh_database, next_id, scalar  # noqa: E402
 
 TARGET_SECONDS_PER_100K = 60.0
 DISBURSED = datetime.date(2026, 10, 15)
@@ -141,10 +141,7 @@ def results(partial_every=33, failed_every=50):
 
 def main(argv=None):
     args = parse_args(argv)
-    url, admin_url = bench_database_url(args.database)
-    ensure_database(admin_url, args.database, recreate=True)
-    print(f"database {args.database}: migrate", flush=True)
-    setup_django(url)
+    fresh_database(args.database)
 
     from core.actors import system_actor
     from core.models import BusinessDay

@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_database_url, ensure_database, execute, next_id, scalar, setup_django  # noqa: E402
+from bench.common import execute, fresh_database, next_id, scalar  # noqa: E402
 from bench.loan_repayment_run import DISBURSED, DUE  # noqa: E402
 
 ONE_DATE_SECONDS_PER_100K = 30.0
@@ -144,10 +144,7 @@ def overdue_setup(deduct_after):
 
 def main(argv=None):
     args = parse_args(argv)
-    url, admin_url = bench_database_url(args.database)
-    ensure_database(admin_url, args.database, recreate=True)
-    print(f"database {args.database}: migrate", flush=True)
-    setup_django(url)
+    fresh_database(args.database)
 
     from bench.loan_repayment_run import setup
     from core.actors import system_actor

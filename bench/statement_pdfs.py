@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_database_url, ensure_database, setup_django  # noqa: E402
+from bench.common import fresh_database  # noqa: E402
 from bench.interest import YEAR, build, vacuum  # noqa: E402
 
 TARGET_RATE = 10.0
@@ -63,10 +63,7 @@ def one_core():
 
 def main():
     args = parse_args()
-    url, admin_url = bench_database_url(args.database)
-    ensure_database(admin_url, args.database, recreate=True)
-    print(f"database {args.database}: migrate", flush=True)
-    setup_django(url)
+    fresh_database(args.database)
     print(one_core(), flush=True)
 
     from django.conf import settings

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_database_url, ensure_database, execute, scalar, setup_django  # noqa: E402
+from bench.common import execute, fresh_database, scalar  # noqa: E402
 from bench.interest import START, YEAR, build, vacuum  # noqa: E402
 
 END = datetime.date(YEAR, 6, 30)
@@ -74,10 +74,7 @@ def baseline():
 
 def main():
     args = parse_args()
-    url, admin_url = bench_database_url(args.database)
-    ensure_database(admin_url, args.database, recreate=True)
-    print(f"database {args.database}: migrate", flush=True)
-    setup_django(url)
+    fresh_database(args.database)
 
     from core.actors import system_actor
     from core.models import BatchRun, BusinessDay

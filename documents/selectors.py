@@ -10,13 +10,14 @@ from django.utils.translation import gettext_lazy as _l
 
 from core import bounds, roles
 from core.business_date import today
-from core.errors import InvalidInput
+from core.errors import ApplicationError, InvalidInput
 from core.models import BatchRun
 from documents.models import AnnualStatement, Certificate, VerificationLog
 from documents.services.certificates import CODE_PATTERN, ISSUE_ROLES, REVOKE_ROLES
 from documents.services.statement_pdfs import PDF_ROLES
 from documents.services.statement_zips import JOB as ZIP_JOB
 from documents.services.statements import JOB, run_key
+from documents.statements import statement_context
 from loans.models import LoanContract
 
 
@@ -116,9 +117,6 @@ def statement_years(account, *, viewer):
 def statement_page(account, asked, *, viewer) -> tuple[dict, str, str]:
     """The annual statement page of ``account`` (already scoped to the viewer) for the year ``asked`` (default: the
     latest one built), for the portal and the counter alike: (context, error message, notice)."""
-    from core.errors import ApplicationError
-    from documents.statements import statement_context
-
     years = statement_years(account, viewer=viewer)
     context, error, notice = None, "", ""
     asked = asked or (years[0] if years else None)

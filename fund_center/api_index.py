@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from core.access import ATTRIBUTE, PUBLIC
+from core.access import ATTRIBUTE
 
 PREFIX = "/api/v1/"
 
@@ -50,5 +50,3 @@ class ApiIndex(APIView):
         return Response({"endpoints": endpoints(api_urls.urlpatterns), "schema": reverse("schema"),
                          "docs": reverse("api-docs")})
 
-
-ALLOW = (PUBLIC,)

@@ -1,10 +1,10 @@
 from django.urls import include, path
 
-from core.access import api
-from fund_center.api_index import ALLOW, ApiIndex
+from core.access import PUBLIC, api
+from fund_center.api_index import ApiIndex
 
 urlpatterns = [
-    api("", ApiIndex, name="api-index", allow=ALLOW),
+    api("", ApiIndex, name="api-index", allow=(PUBLIC,)),
     path("", include("ledger.api.urls")),
     path("", include("deposits.api.urls")),
     path("", include("withdrawals.api.urls")),

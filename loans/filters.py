@@ -8,16 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core import roles
 from core.filters import FilterSet, SearchFilter
+from core.templatetags.counter import staff_name
 from loans.models import LoanApplication
 
 A = LoanApplication
-
-
-def person_or_username(user) -> str:
-    """An officer by name (王芳) in the filter's choices, by user name when no name is recorded."""
-    from core.templatetags.counter import staff_name
-
-    return staff_name(user)
 
 
 def officers(request=None):
@@ -50,7 +44,7 @@ class ApplicationFilter(FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["officer"].field.label_from_instance = person_or_username
+        self.filters["officer"].field.label_from_instance = staff_name  # 王芳, not the user name
 
     def search(self, queryset, name, value):
         q = value.strip()

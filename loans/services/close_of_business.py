@@ -454,9 +454,8 @@ def _post_penalty_accrual(on, lo, accrual, actor):
     if not accrual:
         return
     memo = _("Penalty interest accrued %(d)s") % {"d": on.isoformat()}
-    receivable, income = Account.objects.get(code=chart.INTEREST_RECEIVABLE), Account.objects.get(
-        code=chart.PENALTY_INCOME
-    )
+    receivable = Account.objects.get(code=chart.INTEREST_RECEIVABLE)
+    income = Account.objects.get(code=chart.PENALTY_INCOME)
     if accrual > 0:
         lines = [debit(receivable, accrual, memo), credit(income, accrual, memo)]
     else:

@@ -28,16 +28,9 @@ RULE = "loans:overdue_fund_deduction"
 def record_loan_recoveries(*, actor, on: datetime.date, entry_id: int, items: list[dict]) -> int:
     """The withdrawal cases of the deductions of one posting (``entry_id``): ``items`` are
     ``{"ledger_account_id", "amount", "contract"}`` (the fund account's ledger account, the amount drawn, the loan's
-    contract number). Idempotent per entry and account. Returns how many cases were written."""
+    contract number). Called once per posting, in its transaction (a chunk re-run after a commit finds the
+    installments paid and deducts nothing). Returns how many cases were written."""
     items = [i for i in items if Decimal(i["amount"]) > 0]
-    if not items:
-        return 0
-    done = set(
-        W.objects.filter(reason=Reason.LOAN_RECOVERY, facts__entry=entry_id).values_list(
-            "account__ledger_account_id", flat=True
-        )
-    )
-    items = [i for i in items if i["ledger_account_id"] not in done]
     if not items:
         return 0
     accounts = {
