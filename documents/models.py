@@ -143,10 +143,18 @@ class AnnualStatement(models.Model):
     opening + movements = closing must hold to the fen (``identity_ok``)."""
 
     year = models.PositiveSmallIntegerField(_("interest year ending in"))
+    # No single-column indexes on the two keys: (account, year) below serves the account's lookups, and a run is
+    # never looked up from its statements; each index costs the statement run a write per row.
     account = models.ForeignKey(
-        FundAccount, on_delete=models.PROTECT, related_name="annual_statements", verbose_name=_("account")
+        FundAccount,
+        on_delete=models.PROTECT,
+        related_name="annual_statements",
+        verbose_name=_("account"),
+        db_index=False,
     )
-    run = models.ForeignKey(BatchRun, on_delete=models.PROTECT, related_name="+", verbose_name=_("run"))
+    run = models.ForeignKey(
+        BatchRun, on_delete=models.PROTECT, related_name="+", verbose_name=_("run"), db_index=False
+    )
     opening = MoneyField(_("opening balance"))
     regular = MoneyField(_("regular deposits"))
     regular_months = models.PositiveSmallIntegerField(_("months of regular deposits"), default=0)

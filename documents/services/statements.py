@@ -75,59 +75,72 @@ def _check_settled(year: int):
 # --- the one computation ----------------------------------------------------------------------------------
 
 # %(…)s parameters: year, run, lo, hi, start, last. Amounts signed from the account's side (credit +).
+# acc: the chunk's accounts with their ledger balance (by primary key, never a scan of all ledger accounts);
+# cls: every line of the ledger-account id span of those accounts (one index range scan, lines of other ledger
+#      accounts in the span are dropped by the join with acc) classified: 0 before the year, 9 after it, else
+#      by its entry's business type, the entries classified once each rather than per line;
+# grp: one row per (account, class, withdrawal entry): the lines summed, the months of regular credits as bits;
+# piv: one row per account; wdl/wd/wr: the withdrawal entries with their reasons.
 STATEMENT_SQL = """
 WITH acc AS (
     SELECT f.id AS fid, f.ledger_account_id AS lid, f.base, f.employer_ratio, f.employee_ratio, f.paid_up_to,
-           a.balance
+           b.balance
     FROM accounts_fundaccount f
-    CROSS JOIN LATERAL (SELECT b.balance FROM ledger_account b WHERE b.id = f.ledger_account_id OFFSET 0) a
+    CROSS JOIN LATERAL (SELECT l.balance FROM ledger_account l WHERE l.id = f.ledger_account_id OFFSET 0) b
     WHERE f.id BETWEEN %(lo)s AND %(hi)s AND f.opened_on <= %(last)s
       AND (f.closed_on IS NULL OR f.closed_on >= %(start)s)
 ),
--- each account's own lines by the (account, date) index (never a scan of the whole journal per chunk), summed
--- per category for that account alone; the withdrawal lines are kept aside for their reasons
+span AS (SELECT min(lid) AS lo, max(lid) AS hi FROM acc),
+cls AS (
+    SELECT j.account_id AS lid,
+           CASE WHEN j.business_date < %(start)s THEN 0
+                WHEN j.business_date > %(last)s THEN 9
+                WHEN e.c = 3 AND j.side = 'D' THEN 4
+                ELSE e.c END AS c,
+           j.entry_id, j.side, j.business_date,
+           CASE WHEN j.side = 'C' THEN j.amount ELSE -j.amount END AS amt
+    FROM span, ledger_journalline j JOIN (
+        SELECT id, CASE WHEN business_type IN ('01', '73') THEN 1
+                        WHEN business_type = '02' THEN 2
+                        WHEN business_type IN ('06', '07', '08', '71') THEN 3
+                        WHEN business_type IN ('11', '12', 'L05') THEN 5
+                        WHEN business_type IN ('09', '98') THEN 6
+                        ELSE 7 END AS c
+        FROM ledger_journalentry) e ON e.id = j.entry_id
+    WHERE j.account_id BETWEEN span.lo AND span.hi
+    OFFSET 0
+),
+grp AS (
+    SELECT lid, c, CASE WHEN c = 5 THEN entry_id END AS wde, SUM(amt) AS s,
+           bit_or(CASE WHEN c = 1 AND side = 'C' THEN 1 << ((extract(month FROM business_date)::int + 5) %% 12) ELSE 0 END) AS m
+    FROM cls GROUP BY 1, 2, 3
+),
+piv AS (
+    SELECT g.lid,
+           COALESCE(SUM(g.s) FILTER (WHERE g.c = 0), 0) AS opening,
+           COALESCE(SUM(g.s) FILTER (WHERE g.c = 1), 0) AS regular,
+           length(replace(COALESCE(bit_or(g.m), 0)::bit(12)::text, '0', '')) AS months,
+           COALESCE(SUM(g.s) FILTER (WHERE g.c = 2), 0) AS back,
+           COALESCE(SUM(g.s) FILTER (WHERE g.c = 3), 0) AS tin,
+           COALESCE(SUM(g.s) FILTER (WHERE g.c = 4), 0) AS tout,
+           COALESCE(SUM(g.s) FILTER (WHERE g.c = 5), 0) AS wd,
+           COALESCE(SUM(g.s) FILTER (WHERE g.c = 6), 0) AS interest,
+           COALESCE(SUM(g.s) FILTER (WHERE g.c = 7), 0) AS other,
+           COALESCE(SUM(g.s) FILTER (WHERE g.c = 9), 0) AS after
+    FROM grp g GROUP BY g.lid
+),
 agg AS (
-    SELECT acc.fid, acc.balance, acc.base, acc.employer_ratio, acc.employee_ratio, acc.paid_up_to, x.*
-    FROM acc CROSS JOIN LATERAL (
-        SELECT COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'open'), 0) AS opening,
-               COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'regular'), 0) AS regular,
-               length(replace(COALESCE(bit_or(1 << ((extract(month FROM y.business_date)::int + 5) %% 12))
-                                           FILTER (WHERE y.c = 'regular' AND y.side = 'C'), 0)::bit(12)::text,
-                              '0', '')) AS months,
-               COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'back'), 0) AS back,
-               COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'in'), 0) AS tin,
-               COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'out'), 0) AS tout,
-               COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'wd'), 0) AS wd,
-               COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'interest'), 0) AS interest,
-               COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'other'), 0) AS other,
-               COALESCE(SUM(y.amt) FILTER (WHERE y.c = 'after'), 0) AS after,
-               array_agg(y.entry_id) FILTER (WHERE y.c = 'wd') AS wd_entries,
-               array_agg(y.amt) FILTER (WHERE y.c = 'wd') AS wd_amounts,
-               array_agg(y.bt) FILTER (WHERE y.c = 'wd') AS wd_types,
-               array_agg(y.src) FILTER (WHERE y.c = 'wd') AS wd_sources
-        FROM (
-            SELECT j.entry_id, j.side, j.business_date,
-                   CASE WHEN j.side = 'C' THEN j.amount ELSE -j.amount END AS amt,
-                   e.business_type::text AS bt, e.source::text AS src,
-                   CASE WHEN j.business_date < %(start)s THEN 'open'
-                        WHEN j.business_date > %(last)s THEN 'after'
-                        WHEN e.business_type IN ('01', '73') THEN 'regular'
-                        WHEN e.business_type = '02' THEN 'back'
-                        WHEN e.business_type IN ('06', '07', '08', '71') AND j.side = 'C' THEN 'in'
-                        WHEN e.business_type IN ('06', '07', '08', '71') THEN 'out'
-                        WHEN e.business_type IN ('11', '12', 'L05') THEN 'wd'
-                        WHEN e.business_type IN ('09', '98') THEN 'interest'
-                        ELSE 'other' END AS c
-            FROM ledger_journalline j JOIN ledger_journalentry e ON e.id = j.entry_id
-            WHERE j.account_id = acc.lid
-        ) y
-    ) x
+    SELECT acc.fid, acc.balance, acc.base, acc.employer_ratio, acc.employee_ratio, acc.paid_up_to,
+           COALESCE(p.opening, 0) AS opening, COALESCE(p.regular, 0) AS regular, COALESCE(p.months, 0) AS months,
+           COALESCE(p.back, 0) AS back, COALESCE(p.tin, 0) AS tin, COALESCE(p.tout, 0) AS tout,
+           COALESCE(p.wd, 0) AS wd, COALESCE(p.interest, 0) AS interest, COALESCE(p.other, 0) AS other,
+           COALESCE(p.after, 0) AS after
+    FROM acc LEFT JOIN piv p ON p.lid = acc.lid
 ),
 wdl AS (
-    SELECT g.fid, u.entry_id, u.amt, u.bt, u.src
-    FROM agg g CROSS JOIN LATERAL unnest(g.wd_entries, g.wd_amounts, g.wd_types, g.wd_sources)
-                                  AS u(entry_id, amt, bt, src)
-    WHERE g.wd_entries IS NOT NULL
+    SELECT acc.fid, g.wde AS entry_id, g.s AS amt, e.business_type::text AS bt, e.source::text AS src
+    FROM grp g JOIN acc ON acc.lid = g.lid JOIN ledger_journalentry e ON e.id = g.wde
+    WHERE g.c = 5
 ),
 wd AS (
     SELECT c.fid,
@@ -169,10 +182,10 @@ def compute_range(*, year: int, run_id: int, lo: int, hi: int) -> int:
     """Write the statements of ``year`` still missing for the fund accounts with ids lo..hi (an account that has
     one keeps it: ``ON CONFLICT DO NOTHING``); returns how many were written.
 
-    Each account's lines are read through the (account, date) index, so a chunk costs what its accounts have
-    and a million accounts are not a scan of the whole journal per chunk; the statement is planned for many
-    index probes, which would make PostgreSQL JIT-compile it (seconds, more than the chunk's own work): off for
-    this statement, with room for its aggregate in memory."""
+    The chunk's lines are read by one range of the (account, date) index, so a chunk costs what its accounts have
+    and a million accounts are not a scan of the whole journal per chunk. Planned for many index probes, the
+    statement would be JIT-compiled by PostgreSQL (seconds, more than the chunk's own work): off for this
+    statement, with room for its aggregate in memory."""
     start, last = year_bounds(year)
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL jit = off")
