@@ -112,7 +112,8 @@ cls AS (
 ),
 grp AS (
     SELECT lid, c, CASE WHEN c = 5 THEN entry_id END AS wde, SUM(amt) AS s,
-           bit_or(CASE WHEN c = 1 AND side = 'C' THEN 1 << ((extract(month FROM business_date)::int + 5) %% 12) ELSE 0 END) AS m
+           bit_or(CASE WHEN c = 1 AND side = 'C'
+                       THEN 1 << ((extract(month FROM business_date)::int + 5) %% 12) ELSE 0 END) AS m
     FROM cls GROUP BY 1, 2, 3
 ),
 piv AS (
