@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import execute, fresh_database, scalar  # noqa: E402
+from bench.common import bench_database_url, ensure_database, execute, scalar, setup_django  # noqa: E402
 from bench.interest import START, YEAR, build, vacuum  # noqa: E402
 
 END = datetime.date(YEAR, 6, 30)
@@ -58,6 +58,11 @@ def parse_args():
     parser.add_argument("--chunk-size", type=int, default=10_000, help="accounts per chunk (default 10000)")
     parser.add_argument("--database", default="fc_bench_statements", help="database (default fc_bench_statements)")
     parser.add_argument("--workers", type=int, default=2, help="processes running the chunks (default 2)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the database when it already holds the data set (the year's statements are deleted first)",
+    )
     args = parser.parse_args()
     if args.small:
         args.accounts, args.chunk_size = 2_000, 500
@@ -107,7 +112,10 @@ def baseline():
 
 def main():
     args = parse_args()
-    fresh_database(args.database)
+    url, admin_url = bench_database_url(args.database)
+    ensure_database(admin_url, args.database, recreate=not args.reuse)
+    print(f"database {args.database}: migrate", flush=True)
+    setup_django(url)
 
     from core.actors import system_actor
     from core.models import BatchRun, BusinessDay
@@ -115,17 +123,26 @@ def main():
     from documents.models import AnnualStatement
     from documents.services import statements
 
-    print(f"build {args.accounts:,} accounts with a year of movements (set-based SQL)", flush=True)
-    t0 = time.perf_counter()
-    build(args.accounts)
-    BusinessDay.objects.update_or_create(pk=1, defaults={"current": datetime.date(YEAR, 7, 31)})
-    settled = interest.settle_interest(year=YEAR, chunk_size=args.chunk_size, actor=system_actor())
+    held = scalar("SELECT COUNT(*) FROM accounts_fundaccount")
+    if held and not (held == args.accounts and statements.settled(YEAR)):
+        sys.exit(f"database {args.database} holds another data set ({held:,} accounts): run without --reuse")
+    if held:
+        print(f"reuse the {held:,} accounts of {args.database}; the year's statements deleted", flush=True)
+        AnnualStatement.objects.filter(year=YEAR).delete()
+        BatchRun.objects.filter(key=statements.run_key(YEAR)).delete()
+    else:
+        print(f"build {args.accounts:,} accounts with a year of movements (set-based SQL)", flush=True)
+        t0 = time.perf_counter()
+        build(args.accounts)
+        BusinessDay.objects.update_or_create(pk=1, defaults={"current": datetime.date(YEAR, 7, 31)})
+        settled = interest.settle_interest(year=YEAR, chunk_size=args.chunk_size, actor=system_actor())
+        print(
+            f"  built and interest settled ({settled.accounts:,} accounts credited) in "
+            f"{time.perf_counter() - t0:.1f} s",
+            flush=True,
+        )
     vacuum()
     execute("VACUUM ANALYZE documents_annualstatement")
-    print(
-        f"  built and interest settled ({settled.accounts:,} accounts credited) in {time.perf_counter() - t0:.1f} s",
-        flush=True,
-    )
     scalar("SELECT SUM(amount) FROM ledger_journalline")  # warm the cache for both runs alike
     accounts = statements.accounts_of_year(YEAR).count()
 
