@@ -1,0 +1,201 @@
+"""The depositor's page of one withdrawal: the timeline 受理 → 审核 → 审批 → 支付 → 办结 built from the case's
+transitions (a date for each step done, the current step, what it waits for), the documents sent (opened only by
+the owner), the decision and its reason; the portal inbox links each message to its case."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+
+from accounts.models import Depositor
+from core import roles
+from core.actors import system_actor
+from core.models import Notification
+from tests import factories
+from tests.conftest import make_user
+from tests.withdrawals.conftest import CARD, doc, ill, on, paid_months
+from withdrawals import services
+from withdrawals.models import DocumentType as Doc
+from withdrawals.models import Reason, WithdrawalApplication
+
+D = Decimal
+day = datetime.date
+S = WithdrawalApplication.State
+STEP = re.compile(r'data-step="(\w+)" data-status="(\w+)".*?<span class="small text-nowrap step-date">([^<]*)</span>',
+                  re.S)
+
+
+def steps(page) -> list[tuple]:
+    """[(step, status, date)] of the page's timeline, in order."""
+    timeline = page[page.index('id="timeline"'):page.index("</ol>", page.index('id="timeline"'))]
+    return STEP.findall(timeline)
+
+
+@pytest.fixture
+def portal(staff, funded):
+    """The depositor of ``funded`` logged in to the portal (Chinese), and a second depositor with a case."""
+    user = make_user(funded.depositor.id_number, roles.DEPOSITOR)
+    funded.depositor.user = user
+    funded.depositor.save(update_fields=["user"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(user)
+    return client
+
+
+def rent_at_counter(staff, account, amount="5400"):
+    return services.apply(actor=staff["clerk"], account=account, reason=Reason.RENT, amount=amount,
+                          facts={"monthly_rent": "2500", "months": 3}, payee_card=CARD, payee_name="张三",
+                          documents=[(Doc.LEASE, doc("lease.pdf"))])
+
+
+def page_of(client, app):
+    response = client.get(f"/portal/withdrawals/{app.number}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_timeline_at_each_step_with_dates(staff, funded, portal):
+    app = rent_at_counter(staff, funded)  # 受理 at the counter on 2026-10-12
+    page = page_of(portal, app)
+    assert steps(page) == [("accept", "done", "2026-10-12"), ("review", "current", "—"),
+                           ("approve", "pending", "—"), ("pay", "pending", "—"), ("close", "pending", "—")]
+    assert "正在审核；应于 2026-10-15 前作出决定。" in page
+    assert '<span class="money" id="amount-approved">' not in page and "5,400.00" in page
+    lease = app.documents.get()
+    assert 'aria-current="step"' in page
+    assert f'<a href="/portal/withdrawals/{app.number}/documents/{lease.pk}/" class="text-break">房屋租赁合同</a>' in page
+
+    on(day(2026, 10, 13))
+    app = services.review(actor=staff["reviewer"], application=app)
+    assert [s[1:] for s in steps(page_of(portal, app))] == [
+        ("done", "2026-10-12"), ("done", "2026-10-13"), ("current", "—"), ("pending", "—"), ("pending", "—")]
+
+    on(day(2026, 10, 14))
+    app = services.approve(actor=staff["approver"], application=app, pay_now=False)
+    page = page_of(portal, app)
+    assert [s[1:] for s in steps(page)] == [
+        ("done", "2026-10-12"), ("done", "2026-10-13"), ("done", "2026-10-14"), ("current", "—"), ("pending", "—")]
+    assert "已审批，正在准备付款。" in page
+    assert '<span class="money" id="amount-approved">5,400.00</span>' in page
+
+    on(day(2026, 10, 15))
+    app = services.pay(actor=staff["finance"], application=app)
+    page = page_of(portal, app)
+    assert [s[1:] for s in steps(page)] == [
+        ("done", "2026-10-12"), ("done", "2026-10-13"), ("done", "2026-10-14"), ("done", "2026-10-15"),
+        ("current", "—")]
+    assert f"5,400.00 已付至您尾号 {CARD[-4:]} 的银行卡，等待银行确认付款。" in page  # payment pending at the bank
+
+    on(day(2026, 10, 16))
+    services.settle_payment(actor=system_actor(), application=app)
+    page = page_of(portal, app)
+    assert [s[1:] for s in steps(page)] == [
+        ("done", "2026-10-12"), ("done", "2026-10-13"), ("done", "2026-10-14"), ("done", "2026-10-15"),
+        ("done", "2026-10-16")]
+    assert 'id="case-outcome"' in page and 'aria-current="step"' not in page
+
+
+def test_returned_for_documents_then_refused(staff, funded, portal):
+    app = services.apply(actor=funded.depositor.user, account=funded, reason=Reason.ILLNESS, amount="500",
+                         facts=ill("500"), payee_card=CARD, payee_name="张三", documents=[(Doc.MEDICAL, doc("m.pdf"))])
+    assert app.state == S.SUBMITTED
+    page = page_of(portal, app)
+    assert steps(page)[0] == ("accept", "current", "—")
+    assert "等待中心受理并核对材料。" in page
+    app = services.accept(actor=staff["clerk"], application=app)
+    on(day(2026, 10, 13))
+    app = services.return_for_documents(actor=staff["reviewer"], application=app, reason="请补交住院病历首页")
+    page = page_of(portal, app)
+    assert steps(page) == [("accept", "done", "2026-10-12"), ("review", "returned", "—"),
+                           ("approve", "pending", "—"), ("pay", "pending", "—"), ("close", "pending", "—")]
+    assert "退回补正材料：请补交住院病历首页" in page
+    assert '<p class="mb-0" id="decision-reason">请补交住院病历首页</p>' in page
+
+    app = services.resubmit(actor=funded.depositor.user, application=app)
+    assert steps(page_of(portal, app))[1] == ("review", "current", "—")
+    app = services.review(actor=staff["reviewer"], application=app)
+    on(day(2026, 10, 14))
+    services.reject(actor=staff["approver"], application=app, reason="发票与病历不符")
+    page = page_of(portal, app)
+    assert steps(page) == [("accept", "done", "2026-10-13"), ("review", "done", "2026-10-13"),
+                           ("approve", "refused", "—"), ("pay", "pending", "—"), ("close", "pending", "—")]
+    assert "不予批准：发票与病历不符" in page and '<p class="mb-0" id="decision-reason">发票与病历不符</p>' in page
+
+
+def test_approved_by_rule_and_the_missing_documents_of_a_return(staff, funded, portal):
+    user = funded.depositor.user
+    app = services.apply(actor=user, account=funded, reason=Reason.RENT, amount="1800",
+                         facts={"monthly_rent": "2000"}, payee_card=CARD, payee_name="张三",
+                         documents=[(Doc.LEASE, doc("lease.pdf"))])
+    assert app.state == S.PAID
+    page = page_of(portal, app)
+    assert steps(page) == [("accept", "done", "2026-10-12"), ("review", "done", "2026-10-12"),
+                           ("approve", "done", "2026-10-12"), ("pay", "done", "2026-10-12"),
+                           ("close", "current", "—")]
+    # accept, review and approval taken by the rule, the payment by the system right after
+    assert page.count('<span class="badge text-bg-light border ms-1">按规则</span>') == 3
+    # a returned case whose required document is gone says which one is missing
+    case = services.apply(actor=user, account=funded, reason=Reason.ILLNESS, amount="500", facts=ill("500"),
+                          payee_card=CARD, payee_name="张三", documents=[(Doc.MEDICAL, doc("m.pdf"))])
+    case = services.return_for_documents(actor=staff["clerk"], application=case, reason="扫描件不清晰")
+    case.documents.all().delete()
+    page = page_of(portal, case)
+    assert steps(page)[0] == ("accept", "returned", "—")
+    assert '<ul class="mb-0 mt-1" id="missing-documents"><li>诊断证明及医疗费用发票</li></ul>' in page
+
+
+def test_documents_and_cases_are_the_owners_only(staff, funded, portal):
+    app = rent_at_counter(staff, funded)
+    document = app.documents.get()
+    response = portal.get(f"/portal/withdrawals/{app.number}/documents/{document.pk}/")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 scan"
+    # another depositor, with a case of their own
+    on(day(2020, 1, 6))
+    other_account = factories.account(staff["clerk"], name="李四")
+    factories.deposit(other_account, "38000")
+    on(day(2026, 10, 12))
+    paid_months(other_account, [day(2026, m, 1) for m in range(5, 11)])
+    other_user = make_user(other_account.depositor.id_number, roles.DEPOSITOR)
+    other_account.depositor.user = other_user
+    other_account.depositor.save(update_fields=["user"])
+    other_app = services.apply(actor=staff["clerk"], account=other_account, reason=Reason.RENT, amount="1000",
+                               facts={"monthly_rent": "2500"}, payee_card=CARD, payee_name="李四",
+                               documents=[(Doc.LEASE, doc())])
+    other = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    other.force_login(other_user)
+    assert other.get(f"/portal/withdrawals/{app.number}/").status_code == 404
+    assert other.get(f"/portal/withdrawals/{app.number}/documents/{document.pk}/").status_code == 404
+    assert portal.get(f"/portal/withdrawals/{other_app.number}/").status_code == 404
+    assert portal.get("/portal/withdrawals/NO-SUCH-CASE/").status_code == 404
+    assert other.get(f"/portal/withdrawals/{other_app.number}/").status_code == 200
+    # staff do not use the depositor's pages
+    staff_client = Client()
+    staff_client.force_login(staff["clerk"])
+    assert staff_client.get(f"/portal/withdrawals/{app.number}/").status_code == 403
+    # the list links to the page
+    assert f'href="/portal/withdrawals/{app.number}/"' in portal.get("/portal/withdrawals/").content.decode()
+
+
+def test_inbox_links_each_message_to_its_case(staff, funded, portal):
+    app = rent_at_counter(staff, funded)
+    app = services.return_for_documents(actor=staff["reviewer"], application=app, reason="请补交租赁合同原件")
+    depositor = funded.depositor
+    # an older message, written for the person only (as the standing run does), and one about nothing in particular
+    Notification.objects.create(recipient_type=ContentType.objects.get_for_model(Depositor),
+                                recipient_id=depositor.pk, channel="inbox", subject="旧消息", body="按月提取已支付",
+                                key=f"withdrawal:{app.pk}:paid:1:inbox")
+    Notification.objects.create(user=depositor.user, channel="inbox", subject="一般通知", body="无关案件")
+    Notification.objects.create(user=depositor.user, channel="sms", subject="短信", body="不在站内信中",
+                                key=f"withdrawal:{app.pk}:x:sms")
+    page = portal.get("/portal/messages/").content.decode()
+    link = f'href="/portal/withdrawals/{app.number}/"'
+    assert page.count(link) == 3  # received, returned and the older message
+    assert "需要补充材料" in page and "旧消息" in page and "一般通知" in page and "不在站内信中" not in page
+    assert page.count('class="btn btn-sm btn-outline-primary mt-2 case-link"') == 3
+    # a message whose key names someone else's case gets no link
+    Notification.objects.create(user=depositor.user, channel="inbox", subject="错投", body="x",
+                                key="withdrawal:999999:paid:1:inbox")
+    assert portal.get("/portal/messages/").content.decode().count("case-link") == 3
