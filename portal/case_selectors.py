@@ -20,7 +20,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import Depositor
 from core.models import CaseTransition, Notification
 from core.money import format_yuan
-from loans.models import LoanApplication
+from loans.models import LoanApplication, LoanContract
 from portal.selectors import depositor_of
 from withdrawals.models import DocumentType, WithdrawalApplication, WithdrawalDocument
 
@@ -43,6 +43,9 @@ WITHDRAWAL_REACHED = {W.State.SUBMITTED: -1, W.State.ACCEPTED: ACCEPT, W.State.R
 LOAN_REACHED = {L.State.DRAFT: -1, L.State.SUBMITTED: -1, L.State.ACCEPTED: ACCEPT, L.State.REVIEWED: REVIEW,
                 L.State.APPROVED: APPROVE}
 RETURNED, REFUSED, CANCELLED = "returned", "rejected", "cancelled"
+# A loan whose disbursement the bank confirmed (办结).
+LOAN_STARTED = (LoanContract.Status.NORMAL, LoanContract.Status.OVERDUE, LoanContract.Status.PAID_OFF,
+                LoanContract.Status.WRITTEN_OFF)
 
 
 @dataclass
@@ -212,14 +215,15 @@ def withdrawal_document(*, viewer, number, pk):
 
 def loan_timeline(app, contract=None) -> Timeline:
     """The loan application's timeline: 受理, 审核 and 审批 from its transitions, 支付 when the disbursement was
-    sent to the bank and 办结 when the bank confirmed it (the contract's dates)."""
+    sent to the bank and 办结 when the bank confirmed it (the contract's dates; ``contract`` with its
+    ``disbursement`` selected)."""
     steps, replay = build(_transitions(app), reached_by_state=LOAN_REACHED)
-    if app.state == L.State.APPROVED and contract is not None:
-        if contract.disbursed_at is not None:
-            steps[PAY].on, steps[PAY].status = contract.disbursed_at.date(), "done"
-            replay["reached"] = PAY
-        if contract.disbursed_on is not None:
-            steps[CLOSE].on, steps[CLOSE].status = contract.disbursed_on, "done"
+    if app.state == L.State.APPROVED and contract is not None and contract.disbursed_on is not None:
+        steps[PAY].on, steps[PAY].status = contract.disbursed_on, "done"
+        replay["reached"] = PAY
+        if contract.status in LOAN_STARTED:
+            settled = contract.disbursement.settled_on if contract.disbursement_id else None
+            steps[CLOSE].on, steps[CLOSE].status = settled or contract.disbursed_on, "done"
             replay["reached"] = CLOSE
     waiting = {
         ACCEPT: (_("A draft: submit it to the center when it is complete.") if app.state == L.State.DRAFT

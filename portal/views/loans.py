@@ -195,7 +195,7 @@ def detail(request, number):
     app = _own(request, number)
     account = portal_selectors.current_account(viewer=request.user)
     checklist = selectors.documents_checklist(app)
-    contract = selectors.contracts(viewer=request.user).filter(application=app).first()
+    contract = selectors.contracts(viewer=request.user).select_related("disbursement").filter(application=app).first()
     return render(
         request,
         "portal/loan_detail.html",
