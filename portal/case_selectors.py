@@ -43,6 +43,8 @@ WITHDRAWAL_REACHED = {W.State.SUBMITTED: -1, W.State.ACCEPTED: ACCEPT, W.State.R
 LOAN_REACHED = {L.State.DRAFT: -1, L.State.SUBMITTED: -1, L.State.ACCEPTED: ACCEPT, L.State.REVIEWED: REVIEW,
                 L.State.APPROVED: APPROVE}
 RETURNED, REFUSED, CANCELLED = "returned", "rejected", "cancelled"
+# The states in which the depositor may still add a document to a withdrawal (``services.add_document``).
+DOCUMENTS_WELCOME = (W.State.SUBMITTED, W.State.ACCEPTED, W.State.RETURNED)
 # A loan whose disbursement the bank confirmed (办结).
 LOAN_STARTED = (LoanContract.Status.NORMAL, LoanContract.Status.OVERDUE, LoanContract.Status.PAID_OFF,
                 LoanContract.Status.WRITTEN_OFF)
@@ -148,27 +150,35 @@ def my_withdrawals(*, viewer):
             .select_related("account", "standing").order_by("-id"))
 
 
-def withdrawal_case(*, viewer, number) -> dict:
-    """Everything the depositor's page of one withdrawal shows; 404 for a case that is not the viewer's."""
+def own_withdrawal(*, viewer, number) -> WithdrawalApplication:
+    """The viewer's own withdrawal ``number``; 404 for any other."""
     app = my_withdrawals(viewer=viewer).filter(number=str(number)[:30]).first()
     if app is None:
         raise Http404
+    return app
+
+
+def withdrawal_case(*, viewer, number) -> dict:
+    """Everything the depositor's page of one withdrawal shows; 404 for a case that is not the viewer's."""
+    app = own_withdrawal(viewer=viewer, number=number)
     documents = list(WithdrawalDocument.objects.visible_to(viewer).filter(application=app).order_by("id"))
     replay_steps, replay = build(_transitions(app), reached_by_state=WITHDRAWAL_REACHED)
     missing_docs = _missing_withdrawal_documents(app, documents)
     timeline = _finish(replay_steps, replay, case_state=app.state, reason=app.refusal_reason,
                        waiting=_withdrawal_waiting(app, replay, missing_docs))
     if app.state == W.State.RETURNED and missing_docs:
-        timeline.extra["missing_documents"] = missing_docs
+        timeline.extra["missing_documents"] = [label for _type, label in missing_docs]
     return {"application": app, "timeline": timeline, "documents": documents,
+            "missing_types": [t for t, _label in missing_docs],
+            "may_add_documents": app.state in DOCUMENTS_WELCOME, "may_resubmit": app.state == W.State.RETURNED,
             "amount": app.amount_approved if app.amount_approved is not None else app.amount_requested}
 
 
-def _missing_withdrawal_documents(app, documents) -> list[str]:
-    """The labels of the document types the rules ask for (stored with the case) that are not uploaded yet."""
+def _missing_withdrawal_documents(app, documents) -> list[tuple]:
+    """[(type, label)] of the documents the rules ask for (stored with the case) that are not uploaded yet."""
     wanted = ((app.effect or {}).get("check") or {}).get("evidence") or []
     have = {d.doc_type for d in documents}
-    return [str(DocumentType(t).label) for t in wanted if t in DocumentType.values and t not in have]
+    return [(t, str(DocumentType(t).label)) for t in wanted if t in DocumentType.values and t not in have]
 
 
 def _deciding(decision_due) -> dict:
@@ -185,7 +195,7 @@ def _withdrawal_waiting(app, replay, missing_docs) -> dict:
     failed = last is not None and last.action == "payment_failed" and app.state == W.State.APPROVED
     accept = _("Waiting for the center to accept the application and check the documents.")
     if missing_docs:
-        accept = _("Documents missing: %(d)s.") % {"d": "、".join(missing_docs)}
+        accept = _("Documents missing: %(d)s.") % {"d": "、".join(label for _type, label in missing_docs)}
     return {
         ACCEPT: accept,
         **_deciding(app.decision_due),

@@ -8,7 +8,10 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Depositor
 from core import roles
@@ -66,7 +69,8 @@ def test_timeline_at_each_step_with_dates(staff, funded, portal):
     assert '<span class="money" id="amount-approved">' not in page and "5,400.00" in page
     lease = app.documents.get()
     assert 'aria-current="step"' in page
-    assert f'<a href="/portal/withdrawals/{app.number}/documents/{lease.pk}/" class="text-break">房屋租赁合同</a>' in page
+    link = f'<a href="/portal/withdrawals/{app.number}/documents/{lease.pk}/" class="text-break">房屋租赁合同</a>'
+    assert link in page
 
     on(day(2026, 10, 13))
     app = services.review(actor=staff["reviewer"], application=app)
@@ -199,3 +203,54 @@ def test_inbox_links_each_message_to_its_case(staff, funded, portal):
     Notification.objects.create(user=depositor.user, channel="inbox", subject="错投", body="x",
                                 key="withdrawal:999999:paid:1:inbox")
     assert portal.get("/portal/messages/").content.decode().count("case-link") == 3
+
+
+def test_depositor_adds_the_document_asked_for_and_sends_the_case_back(staff, funded, portal):
+    app = services.apply(actor=funded.depositor.user, account=funded, reason=Reason.ILLNESS, amount="500",
+                         facts=ill("500"), payee_card=CARD, payee_name="张三", documents=[(Doc.MEDICAL, doc("m.pdf"))])
+    app = services.accept(actor=staff["clerk"], application=app)
+    app = services.return_for_documents(actor=staff["reviewer"], application=app, reason="请补交清晰的票据")
+    app.documents.all().delete()  # the unreadable scan is gone
+    page = page_of(portal, app)
+    assert 'id="add-document"' in page and 'id="resubmit"' in page
+    assert '<option value="medical">诊断证明及医疗费用发票</option>' in page.split('id="id_doc_type"')[1][:200]
+    # sending it back without the document: refused, the case stays returned
+    response = portal.post(f"/portal/withdrawals/{app.number}/resubmit/", follow=True)
+    assert "缺少材料：诊断证明及医疗费用发票。" in response.content.decode()
+    assert WithdrawalApplication.objects.get(pk=app.pk).state == S.RETURNED
+    # not a PDF, JPEG or PNG: refused, nothing stored; no file at all: a clear message
+    response = portal.post(f"/portal/withdrawals/{app.number}/documents/",
+                           {"doc_type": Doc.MEDICAL, "file": SimpleUploadedFile("x.pdf", b"MZ not a scan")})
+    assert response.status_code == 302 and response["Location"] == f"/portal/withdrawals/{app.number}/"
+    assert app.documents.count() == 0
+    response = portal.post(f"/portal/withdrawals/{app.number}/documents/", {"doc_type": "nonsense"}, follow=True)
+    assert "请选择材料类型并选择文件。" in response.content.decode() and app.documents.count() == 0
+    # another depositor cannot add to it
+    intruder = make_user("dep_intruder", roles.DEPOSITOR)
+    other = Client()
+    other.force_login(intruder)
+    assert other.post(f"/portal/withdrawals/{app.number}/documents/",
+                      {"doc_type": Doc.MEDICAL, "file": doc("m2.pdf")}).status_code == 404
+    assert other.post(f"/portal/withdrawals/{app.number}/resubmit/").status_code == 404
+    # the depositor adds it and sends the case back: 受理 again, waiting for the review
+    response = portal.post(f"/portal/withdrawals/{app.number}/documents/", {"doc_type": Doc.MEDICAL,
+                                                                            "file": doc("m2.pdf")}, follow=True)
+    assert "材料已上传。" in response.content.decode() and app.documents.get().uploaded_by == funded.depositor.user
+    on(day(2026, 10, 13))
+    response = portal.post(f"/portal/withdrawals/{app.number}/resubmit/", follow=True)
+    assert "补正材料已提交中心。" in response.content.decode()
+    assert WithdrawalApplication.objects.get(pk=app.pk).state == S.ACCEPTED
+    assert steps(response.content.decode())[:2] == [("accept", "done", "2026-10-13"), ("review", "current", "—")]
+
+
+def test_case_page_reads_a_fixed_number_of_rows(staff, funded, portal):
+    app = rent_at_counter(staff, funded)
+    with CaptureQueriesContext(connection) as one_document:
+        page_of(portal, app)
+    for i in range(3):
+        services.add_document(actor=staff["clerk"], application=app, doc_type=Doc.OTHER, file=doc(f"o{i}.pdf"))
+    services.review(actor=staff["reviewer"], application=app)
+    with CaptureQueriesContext(connection) as four_documents:
+        page = page_of(portal, app)
+    assert page.count('data-document="') == 4
+    assert len(four_documents) == len(one_document) <= 14
