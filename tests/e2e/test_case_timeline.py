@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
 
 from tests.e2e.test_counter import log_in  # noqa: E402
+from tests.e2e.test_loan_calculator import NO_OVERFLOW  # noqa: E402
 from tests.e2e.test_portals import portal_log_in  # noqa: E402
 from tests.e2e.test_withdrawals import rent_world  # noqa: E402, F401 - the fixture
 from tests.withdrawals.conftest import CARD, on  # noqa: E402
@@ -67,6 +68,9 @@ def test_depositor_opens_the_case_from_the_message_and_sees_the_step(page, live_
     page.reload()
     expect(page.locator('#timeline [data-step="review"] .step-date')).to_have_text("2026-10-13")
     expect(page.locator('#timeline [aria-current="step"]')).to_have_attribute("data-step", "approve")
+    # On a phone the page fits the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate(NO_OVERFLOW)
     # The list of withdrawals links to the same page.
     page.get_by_role("link", name="我的提取").click()
     page.get_by_role("link", name=app.number).click()

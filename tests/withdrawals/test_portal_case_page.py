@@ -71,6 +71,12 @@ def test_timeline_at_each_step_with_dates(staff, funded, portal):
     assert 'aria-current="step"' in page
     link = f'<a href="/portal/withdrawals/{app.number}/documents/{lease.pk}/" class="text-break">房屋租赁合同</a>'
     assert link in page
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english.force_login(funded.depositor.user)
+    page = english.get(f"/portal/withdrawals/{app.number}/").content.decode()
+    assert [label for label in ("Acceptance", "Review", "Approval", "Payment", "Completion") if label in page] == [
+        "Acceptance", "Review", "Approval", "Payment", "Completion"]
+    assert "Being reviewed; a decision is due by 2026-10-15." in page and "受理" not in page
 
     on(day(2026, 10, 13))
     app = services.review(actor=staff["reviewer"], application=app)
