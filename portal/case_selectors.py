@@ -79,8 +79,8 @@ def _transitions(case):
 
 def build(transitions, *, reached_by_state, submit_actions=("submit",)) -> tuple[list[Step], dict]:
     """Replay the transitions: which step each one reached and when. A step reached again later (a resubmission
-    after a return, a payment after a failed one) keeps its latest date; steps after the one a case went back to
-    are open again. Steps jumped over by one transition (approval by rule, a deduction recorded at once) count as
+    after a return, a payment after a failed one) keeps its latest date; a step a case falls back to (approved
+    again after a failed payment) keeps its own; steps after the one a case went back to are open again. Steps jumped over by one transition (approval by rule, a deduction recorded at once) count as
     done by rule on that date. Returns the steps and {"reached", "stopped", "last", "submitted_on"}."""
     steps = [Step(key, str(label)) for key, label in STEPS]
     reached, state = -1, {"stopped": None, "last": None, "submitted_on": None}
@@ -89,12 +89,13 @@ def build(transitions, *, reached_by_state, submit_actions=("submit",)) -> tuple
             state["submitted_on"] = t.business_date
         if t.to_state in reached_by_state:
             new = reached_by_state[t.to_state]
-            for i in range(max(new, -1) + 1, len(steps)):  # going back (or staying): later steps open again
+            for i in range(new + 1, len(steps)):  # going back (or staying): later steps open again
                 steps[i].on, steps[i].by_rule = None, False
-            for i in range(max(reached, -1) + 1, new):  # steps jumped over by this one transition
+            for i in range(reached + 1, new):  # steps jumped over by this one transition
                 if steps[i].on is None:
                     steps[i].on, steps[i].by_rule = t.business_date, True
-            if new >= 0:
+            back = new < reached_by_state.get(t.from_state, -1)  # e.g. a failed payment: approved still stands
+            if new >= 0 and not (back and steps[new].on is not None):
                 steps[new].on, steps[new].by_rule = t.business_date, bool(t.rule)
             reached = new
             state["stopped"] = None

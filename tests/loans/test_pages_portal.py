@@ -129,6 +129,25 @@ def test_timeline_of_a_loan_to_its_disbursement(staff, household, client):
     assert 'id="case-outcome"' in page and f'href="/portal/loans/contracts/{contract.number}/"' in page
 
 
+def test_a_return_shows_on_the_timeline_and_its_message_links_to_the_case(staff, household, client):
+    user = portal_user(household["borrower"].depositor, "wjg")
+    app = services.create_draft(actor=staff["officer"], account=household["borrower"], data=example_data())
+    app = services.accept(actor=staff["officer"], application=with_documents(app))
+    on(datetime.date(2026, 1, 16))
+    services.return_for_documents(actor=staff["reviewer"], application=app, reason="请补交收入证明原件")
+    client.force_login(user)
+    page = client.get(f"/portal/loans/{app.number}/").content.decode()
+    assert steps(page)[:3] == [("accept", "done", "2026-01-15"), ("review", "returned", "—"),
+                               ("approve", "pending", "—")]
+    assert "退回补正材料：请补交收入证明原件" in page
+    assert '<div class="small" id="decision-reason">请补交收入证明原件</div>' in page
+    inbox = client.get("/portal/messages/").content.decode()
+    assert inbox.count(f'href="/portal/loans/{app.number}/"') == 1 and "请补交收入证明原件" in inbox
+    # the spouse has her own inbox: the message is not there
+    client.force_login(portal_user(household["spouse"].depositor, "lh"))
+    assert "请补交收入证明原件" not in client.get("/portal/messages/").content.decode()
+
+
 def test_another_depositors_application_is_404(staff, household, client):
     app = services.create_draft(actor=staff["officer"], account=household["borrower"], data=example_data())
     other = portal_user(household["spouse"].depositor, "lh")  # the spouse sees it, but it is not hers to change

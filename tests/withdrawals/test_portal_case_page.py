@@ -260,3 +260,33 @@ def test_case_page_reads_a_fixed_number_of_rows(staff, funded, portal):
         page = page_of(portal, app)
     assert page.count('data-document="') == 4
     assert len(four_documents) == len(one_document) <= 14
+
+
+def test_a_standing_monthly_withdrawal_has_its_page_and_its_message_links_to_it(staff, funded, portal):
+    from withdrawals.models import StandingInstruction
+    from withdrawals.services import standing
+
+    standing.create_standing(actor=staff["clerk"], account=funded, kind=StandingInstruction.Kind.RENT,
+                             monthly_amount="2500", payee_card=CARD, payee_name="张三")
+    on(day(2026, 11, 5))
+    assert standing.run_standing(actor=system_actor(), month=day(2026, 11, 1), chunk_size=2)["paid"] == 1
+    app = WithdrawalApplication.objects.get(channel=WithdrawalApplication.Channel.STANDING)
+    page = page_of(portal, app)
+    assert steps(page) == [("accept", "done", "2026-11-05"), ("review", "done", "2026-11-05"),
+                           ("approve", "done", "2026-11-05"), ("pay", "done", "2026-11-05"),
+                           ("close", "current", "—")]
+    assert "按月租房提取 · 2026-11" in page and '<span class="money" id="amount-approved">1,800.00</span>' in page
+    # the run writes its message for the person (no user): the inbox shows it with the link
+    inbox = portal.get("/portal/messages/").content.decode()
+    assert inbox.count(f'href="/portal/withdrawals/{app.number}/"') == 1
+    assert f'href="/portal/withdrawals/{app.number}/"' in portal.get("/portal/withdrawals/").content.decode()
+
+
+def test_a_failed_payment_reopens_the_payment_step_with_the_banks_reason(staff, funded, portal):
+    app = services.review(actor=staff["reviewer"], application=rent_at_counter(staff, funded))
+    app = services.approve(actor=staff["approver"], application=app)  # paid at once
+    on(day(2026, 10, 14))
+    services.fail_payment(actor=system_actor(), application=app, reason="账户已冻结")
+    page = page_of(portal, app)
+    assert steps(page)[2:] == [("approve", "done", "2026-10-12"), ("pay", "current", "—"), ("close", "pending", "—")]
+    assert "银行未能付款：账户已冻结。中心将重新付款。" in page
