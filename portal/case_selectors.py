@@ -80,8 +80,9 @@ def _transitions(case):
 def build(transitions, *, reached_by_state, submit_actions=("submit",)) -> tuple[list[Step], dict]:
     """Replay the transitions: which step each one reached and when. A step reached again later (a resubmission
     after a return, a payment after a failed one) keeps its latest date; a step a case falls back to (approved
-    again after a failed payment) keeps its own; steps after the one a case went back to are open again. Steps jumped over by one transition (approval by rule, a deduction recorded at once) count as
-    done by rule on that date. Returns the steps and {"reached", "stopped", "last", "submitted_on"}."""
+    again after a failed payment) keeps its own; steps after the one a case went back to are open again. Steps
+    jumped over by one transition (approval by rule, a deduction recorded at once) count as done by rule on that
+    date. Returns the steps and {"reached", "stopped", "last", "submitted_on"}."""
     steps = [Step(key, str(label)) for key, label in STEPS]
     reached, state = -1, {"stopped": None, "last": None, "submitted_on": None}
     for t in transitions:
