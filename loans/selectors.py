@@ -263,36 +263,6 @@ def schedule_preview(app) -> list:
     return calc.schedule(app.requested_amount, app.annual_rate, app.term_months, app.method)
 
 
-TIMELINE = (
-    ("submitted", ("submit",)),
-    ("accepted", ("accept", "resubmit", "resubmit_online")),
-    ("reviewed", ("review",)),
-    ("decided", ("approve", "reject", "cancel")),
-)
-
-
-def timeline(app) -> list[dict]:
-    """The stages a borrower follows (submitted → accepted → reviewed → approved or rejected), each with the
-    date it was reached (None while it is ahead) and, for the decision, its outcome and reason."""
-    steps = list(workflow.history(app))
-    out = []
-    for stage, actions in TIMELINE:
-        done = [t for t in steps if t.action in actions]
-        last = done[-1] if done else None
-        if stage == "submitted" and last is None and app.channel == LoanApplication.Channel.COUNTER:
-            last = next((t for t in steps if t.action == "accept"), None)
-        out.append(
-            {
-                "stage": stage,
-                "at": last.at if last else None,
-                "action": last.action if last else "",
-                "to_state": last.to_state if last else "",
-                "comment": last.comment if last else "",
-            }
-        )
-    return out
-
-
 def debit_runs(*, viewer):
     """The bank debit runs (finance), newest first, with their orders' counts and amounts by state."""
     from core.models import BatchRun

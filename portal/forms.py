@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import MoneyField, MonthField, bootstrap_widgets, check_text_numbers
 from core.identity import validate_resident_id
 from withdrawals import forms as withdrawal_forms
-from withdrawals.models import Reason, StandingInstruction
+from withdrawals.models import DocumentType, Reason, StandingInstruction
 
 
 class DepositorLoginForm(AuthenticationForm):
@@ -75,3 +75,18 @@ class PasswordResetConfirmForm(forms.Form):
         if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
             self.add_error("new_password2", _("The two passwords do not match."))
         return data
+
+
+class CaseDocumentForm(forms.Form):
+    """One more document for the depositor's own withdrawal (asked for on a return)."""
+
+    doc_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
+    file = forms.FileField(label=_("File (PDF, JPEG or PNG)"))
+
+    def __init__(self, *args, wanted=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if wanted:  # the types the case still needs first
+            choices = DocumentType.choices
+            self.fields["doc_type"].choices = ([c for c in choices if c[0] in wanted]
+                                               + [c for c in choices if c[0] not in wanted])
+        bootstrap_widgets(self)

@@ -2,7 +2,7 @@ from django.contrib.auth.views import LogoutView
 
 from core import roles
 from core.access import PUBLIC, page
-from portal.views import auth, depositor, deposits, employer
+from portal.views import auth, cases, depositor, deposits, employer
 
 DEPOSITOR = {"allow": (roles.DEPOSITOR,), "login_url": "portal:login"}
 AGENT = {"allow": (roles.EMPLOYER_AGENT,), "login_url": "portal:employer_login"}
@@ -17,6 +17,7 @@ urlpatterns = [
     page("employer/password/", auth.PortalPasswordChangeView.as_view(), name="employer_password_change", **AGENT),
     page("portal/", depositor.home, name="home", **DEPOSITOR),
     page("portal/profile/", depositor.profile, name="profile", **DEPOSITOR),
+    page("portal/messages/", cases.messages, name="messages", **DEPOSITOR),
     page("portal/accounts/<str:number>/deposits/", depositor.deposits, name="deposits", **DEPOSITOR),
     page("portal/accounts/<str:number>/interest/", depositor.interest, name="interest", **DEPOSITOR),
     page("portal/accounts/<str:number>/statement/", depositor.statement, name="statement", **DEPOSITOR),

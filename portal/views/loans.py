@@ -26,6 +26,7 @@ from loans.forms import (
 )
 from loans.models import LoanApplication
 from loans.services import fund_repayments
+from portal import case_selectors
 from portal import selectors as portal_selectors
 from withdrawals import selectors as withdrawal_selectors
 from withdrawals.services import loan_funding
@@ -194,6 +195,7 @@ def detail(request, number):
     app = _own(request, number)
     account = portal_selectors.current_account(viewer=request.user)
     checklist = selectors.documents_checklist(app)
+    contract = selectors.contracts(viewer=request.user).select_related("disbursement").filter(application=app).first()
     return render(
         request,
         "portal/loan_detail.html",
@@ -201,11 +203,11 @@ def detail(request, number):
             "account": account,
             "portal": "depositor",
             "application": app,
-            "timeline": selectors.timeline(app),
+            "timeline": case_selectors.loan_timeline(app, contract),
             "parties": list(app.parties.all()),
             "limit": app.assessment.get("limit"),
             "clock": selectors.decision_clock(app),
-            "contract": selectors.disbursed_contracts(viewer=request.user).filter(application=app).first(),
+            "contract": contract if contract is not None and contract.disbursed_on else None,
             "documents": list(selectors.documents(viewer=request.user, application=app)),
             "checklist": checklist,
             "steps": selectors.steps(app),

@@ -4,7 +4,6 @@ horizontal scroll."""
 
 import datetime
 import os
-import re
 
 import pytest
 
@@ -78,7 +77,7 @@ def test_depositor_applies_online_on_a_phone_and_follows_the_timeline(page, live
         )
     page.locator("#submit").click()
     expect(page.locator("#state")).to_have_text("网上已提交")
-    expect(page.locator('[data-stage="submitted"]')).to_have_class(re.compile("list-group-item-success"))
+    expect(page.locator('#timeline [data-step="accept"]')).to_have_attribute("data-status", "current")
     assert page.evaluate(NO_OVERFLOW)
     app = LoanApplication.objects.get()
     assert app.channel == "online" and app.state == "submitted"

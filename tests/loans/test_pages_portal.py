@@ -1,12 +1,15 @@
 """The depositor's loan pages: the public calculator (the figures of loans.calculations, to the fen), the online
 application (draft, submit), my applications and the detail with its timeline and the decision."""
 
+import datetime
 from decimal import Decimal
 
 from core.models import CaseTransition
 from loans import services
 from loans.models import LoanApplication
-from tests.loans.conftest import example_data, portal_user, with_documents
+from tests.conftest import make_user
+from tests.loans.conftest import example_data, on, portal_user, with_documents
+from tests.withdrawals.test_portal_case_page import steps
 
 D = Decimal
 S = LoanApplication.State
@@ -87,14 +90,62 @@ def test_online_application_draft_submit_and_timeline(staff, household, client):
     services.review(actor=staff["reviewer"], application=app)
     services.reject(actor=staff["approver"], application=app, reason="征信记录不良")
     page = client.get(f"/portal/loans/{app.number}/").content.decode()
-    for stage in ("submitted", "accepted", "reviewed", "decided"):
-        assert f'list-group-item-success" data-stage="{stage}"' in page, stage
+    assert steps(page) == [("accept", "done", "2026-01-15"), ("review", "done", "2026-01-15"),
+                           ("approve", "refused", "—"), ("pay", "pending", "—"), ("close", "pending", "—")]
+    assert "不予批准：征信记录不良" in page
     assert "已驳回" in page and '<div class="small" id="decision-reason">征信记录不良</div>' in page
     assert '<dd class="col-7 col-md-9" id="limit">600,000.00</dd>' in page
     response = client.post(f"/portal/loans/{app.number}/edit/", {**data, "save": "1"})
     assert response.status_code == 302
     app.refresh_from_db()
     assert app.requested_amount == D("580000.00") and app.state == S.REJECTED
+
+
+def test_timeline_of_a_loan_to_its_disbursement(staff, household, client):
+    """支付 is the disbursement sent to the bank, 办结 the bank's confirmation."""
+    from tests.loans.test_money import example_a
+
+    finance = make_user("l_finance", "finance")
+    contract = example_a(staff, household)
+    app = contract.application
+    client.force_login(portal_user(app.borrower, "wjg"))
+    page = client.get(f"/portal/loans/{app.number}/").content.decode()
+    assert [s[:2] for s in steps(page)] == [("accept", "done"), ("review", "done"), ("approve", "done"),
+                                            ("pay", "current"), ("close", "pending")]
+    assert "已审批，正在签订合同并准备放款。" in page
+    services.register_escrow_account(actor=finance, kind="presale", number="6222000011112222", name="示范监管户",
+                                     bank="示范银行")
+    on(datetime.date(2026, 2, 10))
+    contract = services.disburse(actor=finance, contract=contract, payee_kind="presale_escrow",
+                                 payee_account="6222000011112222")
+    page = client.get(f"/portal/loans/{app.number}/").content.decode()
+    assert steps(page)[3:] == [("pay", "done", "2026-02-10"), ("close", "current", "—")]
+    assert "贷款已发送银行，等待银行确认放款。" in page
+    on(datetime.date(2026, 2, 11))
+    services.confirm_disbursement(actor=finance, contract=contract, bank_reference="B0001",
+                                  value_date=datetime.date(2026, 2, 11))
+    page = client.get(f"/portal/loans/{app.number}/").content.decode()
+    assert steps(page)[3:] == [("pay", "done", "2026-02-10"), ("close", "done", "2026-02-11")]
+    assert 'id="case-outcome"' in page and f'href="/portal/loans/contracts/{contract.number}/"' in page
+
+
+def test_a_return_shows_on_the_timeline_and_its_message_links_to_the_case(staff, household, client):
+    user = portal_user(household["borrower"].depositor, "wjg")
+    app = services.create_draft(actor=staff["officer"], account=household["borrower"], data=example_data())
+    app = services.accept(actor=staff["officer"], application=with_documents(app))
+    on(datetime.date(2026, 1, 16))
+    services.return_for_documents(actor=staff["reviewer"], application=app, reason="请补交收入证明原件")
+    client.force_login(user)
+    page = client.get(f"/portal/loans/{app.number}/").content.decode()
+    assert steps(page)[:3] == [("accept", "done", "2026-01-15"), ("review", "returned", "—"),
+                               ("approve", "pending", "—")]
+    assert "退回补正材料：请补交收入证明原件" in page
+    assert '<div class="small" id="decision-reason">请补交收入证明原件</div>' in page
+    inbox = client.get("/portal/messages/").content.decode()
+    assert inbox.count(f'href="/portal/loans/{app.number}/"') == 1 and "请补交收入证明原件" in inbox
+    # the spouse has her own inbox: the message is not there
+    client.force_login(portal_user(household["spouse"].depositor, "lh"))
+    assert "请补交收入证明原件" not in client.get("/portal/messages/").content.decode()
 
 
 def test_another_depositors_application_is_404(staff, household, client):
