@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.test import Client
+from django.utils import timezone
 from pypdf import PdfReader
 
 from core import roles
@@ -104,7 +105,7 @@ def test_verification_page_shows_the_statement_minimum(document, year_2026):
     assert "张*丰" in page and "张三丰" not in page
     assert "个人住房公积金年度对账单" in page and document.number in page
     assert re.search(r'id="interest-year">2025-07-01 – 2026-06-30<', page)
-    assert document.issued_at.date().isoformat() in page
+    assert timezone.localdate(document.issued_at).isoformat() in page
     assert a.depositor.id_number not in page and f"{document.statement.closing:,.2f}" not in page
     log = VerificationLog.objects.get()
     assert (log.statement_document, log.certificate, log.action, log.state, log.matched) == (
