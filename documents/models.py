@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import FundAccount
+from core import roles
 from core.models import BatchRun
 from core.money import MoneyField, RateField
 from core.visibility import StaffOnlyQuerySet, VisibleQuerySet
@@ -104,17 +105,29 @@ class Certificate(models.Model):
 
 
 class VerificationLogQuerySet(VisibleQuerySet):
+    """Staff see every look; a depositor the looks at their own certificates and statement PDFs."""
+
     depositor_path = "certificate__account__depositor__user"
+
+    def own_rows(self, user):
+        condition = super().own_rows(user)
+        if condition is None or not roles.has_role(user, roles.DEPOSITOR):
+            return condition
+        return condition | models.Q(statement_document__statement__account__depositor__user=user)
 
 
 class VerificationLog(models.Model):
-    """One look at a certificate's public verification page, or one uploaded copy checked there."""
+    """One look at the public verification page of a certificate or of an annual statement's PDF (exactly one of
+    the two is set), or one uploaded copy checked there."""
 
     class Action(models.TextChoices):
         VIEW = "view", _("Opened the verification page")
         UPLOAD = "upload", _("Checked an uploaded copy")
 
-    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="verifications")
+    certificate = models.ForeignKey(Certificate, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="verifications")
+    statement_document = models.ForeignKey("StatementDocument", null=True, blank=True, on_delete=models.PROTECT,
+                                           related_name="verifications")
     at = models.DateTimeField(_("at"), auto_now_add=True)
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     state = models.CharField(_("state shown"), max_length=10)
@@ -128,9 +141,27 @@ class VerificationLog(models.Model):
         verbose_name = _("certificate verification")
         verbose_name_plural = _("certificate verifications")
         ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(certificate__isnull=False, statement_document__isnull=True)
+                | models.Q(certificate__isnull=True, statement_document__isnull=False),
+                name="verification_log_one_document",
+                violation_error_message=_("A verification concerns exactly one certificate or statement PDF."),
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.certificate_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.document_number} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def document(self):
+        """The certificate or the statement PDF looked at."""
+        return self.certificate if self.certificate_id else self.statement_document
+
+    @property
+    def document_number(self) -> str:
+        document = self.document
+        return document.number if document is not None else ""
 
 
 # --- annual statements (个人住房公积金年度对账单, DOMAIN.md §7.4) ----------------------------------------------
@@ -221,6 +252,8 @@ class StatementDocument(models.Model):
                                   verbose_name=_("annual statement"))
     content_hash = models.CharField(_("SHA-256 of the printed data"), max_length=64)
     number = models.CharField(_("document number"), max_length=40, unique=True)
+    # Empty on documents issued before statements carried a QR code: those cannot be verified online.
+    code = models.CharField(_("verification code"), max_length=32, unique=True, null=True, blank=True)
     sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
     archive = models.OneToOneField(ArchiveRecord, on_delete=models.PROTECT, related_name="statement_document",
                                    verbose_name=_("archived document"))

@@ -1,10 +1,11 @@
 """Reads of issued certificates: the staff account page panel, the depositor's certificates and their
-verification log, the public verification page."""
+verification log, the public verification page (certificates and annual statement PDFs)."""
 
 import datetime
 import json
 
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -12,11 +13,11 @@ from core import bounds, roles
 from core.business_date import today
 from core.errors import ApplicationError, InvalidInput
 from core.models import BatchRun
-from documents.models import AnnualStatement, Certificate, VerificationLog
+from documents.models import AnnualStatement, Certificate, StatementDocument, VerificationLog
 from documents.services.certificates import CODE_PATTERN, ISSUE_ROLES, REVOKE_ROLES
 from documents.services.statement_pdfs import PDF_ROLES
 from documents.services.statement_zips import JOB as ZIP_JOB
-from documents.services.statements import JOB, run_key
+from documents.services.statements import JOB, run_key, year_bounds
 from documents.statements import statement_context
 from loans.models import LoanContract
 
@@ -52,15 +53,20 @@ def account_panel(*, viewer, account):
 
 
 def verification_log(*, viewer, limit=100):
-    """Who looked at the viewer's certificates (a depositor's own), newest first."""
-    return list(VerificationLog.objects.visible_to(viewer).select_related("certificate")[:limit])
+    """Who looked at the viewer's certificates and statement PDFs (a depositor's own), newest first."""
+    return list(VerificationLog.objects.visible_to(viewer).select_related("certificate", "statement_document")
+                [:limit])
 
 
-def by_code(code: str) -> Certificate:
-    """The certificate of a public verification code; 404 for an unknown or malformed code."""
+def by_code(code: str) -> Certificate | StatementDocument:
+    """The certificate or annual statement PDF of a public verification code; 404 for an unknown or malformed
+    code."""
     if not CODE_PATTERN.match(code or ""):
         raise Http404
     found = Certificate.objects.select_related("account__depositor").filter(code=code).first()
+    if found is None:
+        found = (StatementDocument.objects.select_related("statement__account__depositor")
+                 .filter(code=code).first())
     if found is None:
         raise Http404
     return found
@@ -75,8 +81,17 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-def public_view(certificate) -> dict:
-    """The minimum a verifier is shown."""
+STATEMENT_KIND = _l("Personal housing provident fund annual statement")
+
+
+def public_view(document) -> dict:
+    """The minimum a verifier is shown. An annual statement PDF has no expiry and no revocation: it is valid."""
+    if isinstance(document, StatementDocument):
+        return {"name": mask_name(document.statement.account.depositor.name), "kind": STATEMENT_KIND,
+                "number": document.number, "issued_on": timezone.localdate(document.issued_at),
+                "valid_until": None, "year": document.statement.year, "state": "valid",
+                "period": year_bounds(document.statement.year)}
+    certificate = document
     return {"name": mask_name(certificate.account.depositor.name), "kind": certificate.get_kind_display(),
             "number": certificate.number, "issued_on": certificate.issued_on, "valid_until": certificate.valid_until,
             "state": certificate.state_on(today())}

@@ -24,7 +24,7 @@ from core.business_date import today
 from core.errors import Forbidden, InvalidInput, NotFound
 from deposits.models import RemittanceLine, RemittanceList
 from documents import pdf
-from documents.models import Certificate, VerificationLog
+from documents.models import Certificate, StatementDocument, VerificationLog
 from documents.services import archive
 from ledger.models import Hold
 from loans.models import LoanContract
@@ -303,11 +303,14 @@ def check_upload(upload) -> bytes:
     return data
 
 
-def matches(certificate, data: bytes) -> bool:
-    """Whether ``data`` is exactly the document issued, with its signature intact."""
-    return hashlib.sha256(data).hexdigest() == certificate.sha256 and pdf.verify_pdf_signature(data)
+def matches(document, data: bytes) -> bool:
+    """Whether ``data`` is exactly the document issued (a certificate or a statement PDF: the SHA-256 of the
+    archived bytes), with its signature intact."""
+    return hashlib.sha256(data).hexdigest() == document.sha256 and pdf.verify_pdf_signature(data)
 
 
-def log_verification(*, certificate, action, state, matched=None, ip_address=None, user_agent=""):
-    return VerificationLog.objects.create(certificate=certificate, action=action, state=state, matched=matched,
+def log_verification(*, document, action, state, matched=None, ip_address=None, user_agent=""):
+    """Log one look at the verification page of ``document`` (a certificate or a statement PDF)."""
+    target = {"statement_document": document} if isinstance(document, StatementDocument) else {"certificate": document}
+    return VerificationLog.objects.create(**target, action=action, state=state, matched=matched,
                                           ip_address=ip_address, user_agent=(user_agent or "")[:200])

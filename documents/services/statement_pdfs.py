@@ -7,12 +7,16 @@ archived bytes without rendering again. Many statements (an employer's ZIP) are 
 and split by page (:func:`documents.pdf.render_pdf_many`); each is then signed and archived on its own, in a
 short transaction of its own, so no lock is held while documents render.
 
+Like a certificate, each document carries a public verification code (generated before it renders, printed next
+to the seal with its QR code to ``/verify/<code>/``), so anyone holding the PDF can check it on the public page.
+
 A statement whose identity does not hold is never issued.
 """
 
 import hashlib
 import json
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -23,7 +27,15 @@ from core.errors import Forbidden, NotFound, StateError
 from documents import pdf
 from documents.models import AnnualStatement, StatementDocument
 from documents.services import archive
-from documents.services.certificates import DOCUMENT_LANGUAGE, _date, _money, _month, _percent
+from documents.services.certificates import (
+    DOCUMENT_LANGUAGE,
+    _date,
+    _money,
+    _month,
+    _percent,
+    new_code,
+    verification_path,
+)
 from documents.statements import statement_context
 
 TEMPLATE = "documents/pdf/statements.html"
@@ -93,9 +105,10 @@ def find(*, statement, data=None) -> StatementDocument | None:
             .filter(statement=statement, content_hash=content_hash(data)).first())
 
 
-def _store(*, actor, statement, data, content) -> StatementDocument:
-    """Archive the signed ``content`` and record it, once: under the statement's row lock, a document another
-    request stored meanwhile wins and ``content`` is dropped."""
+def _store(*, actor, statement, data, code, content) -> StatementDocument:
+    """Archive the signed ``content`` (printing the verification ``code``) and record it, once: under the
+    statement's row lock, a document another request stored meanwhile wins, and ``content`` and ``code`` are
+    dropped."""
     digest = content_hash(data)
     with transaction.atomic():
         AnnualStatement.objects.select_for_update().filter(pk=statement.pk).first()
@@ -106,40 +119,55 @@ def _store(*, actor, statement, data, content) -> StatementDocument:
         number = document_number(data, digest)
         record = archive.append(kind=ARCHIVE_KIND, reference=number, content=content)
         document = StatementDocument.objects.create(
-            statement=statement, content_hash=digest, number=number, sha256=record.sha256, archive=record,
+            statement=statement, content_hash=digest, number=number, code=code, sha256=record.sha256, archive=record,
             issued_at=timezone.now(), issued_by=actor)
         audit.record(actor=actor, action="statement.pdf_issue", obj=document,
                      after={"number": number, "year": statement.year, "account": data["account_number"]})
     return document
 
 
-def _render(items: list[dict]) -> list[bytes]:
-    """Signed PDFs of the printed ``items`` (one WeasyPrint pass per RENDER_BATCH)."""
+def verification_url(code: str, base_url=None) -> str:
+    """The address the QR code of a statement encodes: the public verification page, on ``base_url`` (default
+    ``settings.PUBLIC_BASE_URL``, as for certificates)."""
+    return (base_url or settings.PUBLIC_BASE_URL).rstrip("/") + verification_path(code)
+
+
+def print_item(data: dict, *, code: str, issued_on: str, seal: str, base_url=None) -> dict:
+    """What the template prints of one statement: its printed data, the document number, the issue date, the
+    seal, and the verification code with the URL and the QR code of the verification page."""
+    url = verification_url(code, base_url)
+    return {**data, "number": document_number(data, content_hash(data)), "issued_on": issued_on, "seal": seal,
+            "code": code, "url": url, "qr": pdf.qr_data_uri(url)}
+
+
+def _render(items: list[dict], *, base_url=None) -> list[tuple[str, bytes]]:
+    """(verification code, signed PDF) of each of the printed ``items`` (one WeasyPrint pass per RENDER_BATCH)."""
     seal = pdf.static_data_uri(SEAL)
     issued_on = _date(timezone.localdate())
     out = []
     for i in range(0, len(items), RENDER_BATCH):
-        batch = [{**item, "number": document_number(item, content_hash(item)), "issued_on": issued_on, "seal": seal}
+        batch = [print_item(item, code=new_code(), issued_on=issued_on, seal=seal, base_url=base_url)
                  for item in items[i:i + RENDER_BATCH]]
-        out.extend(pdf.sign_pdf(data, reason=SIGN_REASON)
-                   for data in pdf.render_pdf_many(TEMPLATE, batch, list_name="statements"))
+        rendered = pdf.render_pdf_many(TEMPLATE, batch, list_name="statements")
+        out.extend((item["code"], pdf.sign_pdf(data, reason=SIGN_REASON))
+                   for item, data in zip(batch, rendered, strict=True))
     return out
 
 
-def issue(*, actor, statement) -> StatementDocument:
+def issue(*, actor, statement, base_url=None) -> StatementDocument:
     """The signed PDF of ``statement``: the one already issued for what it prints, else rendered, signed and
-    archived now."""
+    archived now. ``base_url``: the site address its QR code points to (default ``settings.PUBLIC_BASE_URL``)."""
     _check_actor(actor, statement)
     _check_issuable(statement)
     data = printed_data(statement)
     existing = find(statement=statement, data=data)
     if existing is not None:
         return existing
-    (content,) = _render([data])
-    return _store(actor=actor, statement=statement, data=data, content=content)
+    ((code, content),) = _render([data], base_url=base_url)
+    return _store(actor=actor, statement=statement, data=data, code=code, content=content)
 
 
-def issue_many(*, actor, statements) -> list[StatementDocument]:
+def issue_many(*, actor, statements, base_url=None) -> list[StatementDocument]:
     """The signed PDFs of ``statements`` (identity holding), rendering together those not issued yet."""
     roles.require_role(actor, *PDF_ROLES)
     out, missing = {}, []
@@ -153,8 +181,9 @@ def issue_many(*, actor, statements) -> list[StatementDocument]:
             missing.append((statement, data))
     for i in range(0, len(missing), RENDER_BATCH):
         part = missing[i:i + RENDER_BATCH]
-        for (statement, data), content in zip(part, _render([d for _s, d in part]), strict=True):
-            out[statement.pk] = _store(actor=actor, statement=statement, data=data, content=content)
+        rendered = _render([d for _s, d in part], base_url=base_url)
+        for (statement, data), (code, content) in zip(part, rendered, strict=True):
+            out[statement.pk] = _store(actor=actor, statement=statement, data=data, code=code, content=content)
     return [out[s.pk] for s in statements]
 
 

@@ -34,7 +34,8 @@ def account_statement_pdf(request, number):
     account = _account(request, number)
     try:
         statement = statement_pdfs.statement_of(account=account, year=bounds.year(request.GET.get("year", "")))
-        document = statement_pdfs.issue(actor=request.user, statement=statement)
+        document = statement_pdfs.issue(actor=request.user, statement=statement,
+                                           base_url=request.build_absolute_uri("/"))
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("documents:account_statement", account.number)

@@ -1,6 +1,6 @@
 """The public verification page ``/verify/<code>/`` (no login, throttled per client address): the minimum fields
-of the certificate and its state, and a check that an uploaded PDF is the one issued. Every look is logged for the
-depositor. An unknown or malformed code is a 404 page that tells nothing more."""
+of the certificate or annual statement PDF and its state, and a check that an uploaded PDF is the one issued.
+Every look is logged for the depositor. An unknown or malformed code is a 404 page that tells nothing more."""
 
 import logging
 import time
@@ -41,10 +41,10 @@ def page(request, code):
     if throttled(request):
         return render(request, "documents/verify_throttled.html", status=429)
     try:
-        certificate = selectors.by_code(code)
+        document = selectors.by_code(code)
     except Http404:
         return render(request, "documents/verify_unknown.html", status=404)
-    shown = selectors.public_view(certificate)
+    shown = selectors.public_view(document)
     form = forms.UploadForm(request.POST or None, request.FILES or None)
     matched = None
     action = VerificationLog.Action.VIEW
@@ -54,10 +54,10 @@ def page(request, code):
         except ApplicationError as exc:
             form.show_error(exc)
         else:
-            matched = services.matches(certificate, data)
+            matched = services.matches(document, data)
             action = VerificationLog.Action.UPLOAD
     if not form.errors:  # a refused upload writes nothing
-        services.log_verification(certificate=certificate, action=action, state=shown["state"], matched=matched,
+        services.log_verification(document=document, action=action, state=shown["state"], matched=matched,
                                   ip_address=_client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
     status = 400 if form.errors else 200
     return render(request, "documents/verify.html", {"shown": shown, "form": form, "matched": matched,

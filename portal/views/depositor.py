@@ -64,7 +64,8 @@ def statement_pdf(request, number):
     account = selectors.account_of(viewer=request.user, number=number)
     try:
         statement = statement_pdfs.statement_of(account=account, year=bounds.year(request.GET.get("year", "")))
-        document = statement_pdfs.issue(actor=request.user, statement=statement)
+        document = statement_pdfs.issue(actor=request.user, statement=statement,
+                                           base_url=request.build_absolute_uri("/"))
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("portal:statement", account.number)

@@ -1,10 +1,13 @@
 """Annual statements in Chromium: the depositor opens the statement of the year from the portal menu and reads
-opening, interest and closing; the auditor downloads the register of statements from the audit exports."""
+opening, interest and closing, downloads the signed PDF and opens the verification address it prints (its QR
+code) without logging in: the statement is valid; the auditor downloads the register of statements from the audit
+exports."""
 
 import csv
 import datetime
 import io
 import os
+import re
 from decimal import Decimal
 
 import pytest
@@ -16,11 +19,13 @@ if not os.path.exists("/usr/bin/chromium"):
 pytest.importorskip("playwright", reason="Playwright is not installed")
 
 from playwright.sync_api import expect  # noqa: E402
+from pypdf import PdfReader  # noqa: E402
 
 from core import roles  # noqa: E402
 from core.models import BusinessDay  # noqa: E402
 from deposits.services import interest  # noqa: E402
-from documents.models import AnnualStatement  # noqa: E402
+from documents import pdf  # noqa: E402
+from documents.models import AnnualStatement, StatementDocument, VerificationLog  # noqa: E402
 from documents.services import statements  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.conftest import make_user  # noqa: E402
@@ -62,6 +67,23 @@ def test_depositor_reads_the_statement_and_auditor_exports_the_register(page, li
     expect(page.locator("[data-key=interest]")).to_have_text(f"{s.interest:,.2f}")
     expect(page.locator("[data-key=closing]")).to_have_text(f"{s.closing:,.2f}")
     expect(page.locator("#statement-lines")).to_contain_text("本年汇缴（1 个月）")
+
+    with page.expect_download() as info:
+        page.locator("#statement-pdf").click()
+    data = open(info.value.path(), "rb").read()
+    assert data.startswith(b"%PDF-") and pdf.verify_pdf_signature(data)
+    document = StatementDocument.objects.get()
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    assert "张三丰" in text and document.code in text
+    url = re.search(r"验证网址：(\S+)", text).group(1)
+    assert url == f"{live_server.url}/verify/{document.code}/"
+    page.context.clear_cookies()
+    page.goto(url)  # anyone scanning the QR code
+    expect(page.locator("#verification [data-state]")).to_have_attribute("data-state", "valid")
+    expect(page.locator("#verification")).to_contain_text("张*丰")
+    expect(page.locator("#verification")).to_contain_text("个人住房公积金年度对账单")
+    expect(page.locator("#interest-year")).to_have_text("2025-07-01 – 2026-06-30")
+    assert list(VerificationLog.objects.values_list("statement_document", "action")) == [(document.pk, "view")]
 
     page.context.clear_cookies()
     log_in(page, live_server, "auditor_e2e")
