@@ -17,6 +17,7 @@ pytest.importorskip("playwright", reason="Playwright is not installed")
 from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 from core import roles  # noqa: E402
 from core.access import PUBLIC, allowed_roles  # noqa: E402
@@ -163,7 +164,18 @@ def test_tables_are_card_lists_with_their_column_headings(browser, live_server, 
     assert cell.get_attribute("data-label") == "文号"  # the first column's heading
     assert cell.evaluate("e => getComputedStyle(e, '::before').content") == '"文号"'
     assert page.locator("#remittances thead").evaluate("e => e.getBoundingClientRect().height") <= 1
-    # the same page on a desktop stays a table
+    # the portal menu is folded behind one button on a phone, and opens with it
+    menu = page.locator("#portal-nav").get_by_role("link", name="基数调整")
+    expect(menu).to_be_hidden()
+    page.locator("#portal-nav-toggle").click()
+    expect(menu).to_be_visible()
+    assert menu.evaluate("e => e.getBoundingClientRect().height") >= 44
+    menu.click()
+    page.wait_for_url("**/employer/bases/")
+    page.goto(f"{live_server.url}/employer/")
+    # the same page on a desktop stays a table, and its menu is always shown
     page.set_viewport_size({"width": 1400, "height": 900})
     assert page.locator("#remittances tbody tr").first.evaluate("e => getComputedStyle(e).display") == "table-row"
+    expect(menu).to_be_visible()
+    expect(page.locator("#portal-nav-toggle")).to_be_hidden()
     context.close()
