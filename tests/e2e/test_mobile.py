@@ -26,6 +26,13 @@ from loans.services.schedules import write_schedules  # noqa: E402
 from tests import access_world  # noqa: E402
 from tests.core.test_url_access import fill, named_urls  # noqa: E402
 
+try:  # axe-core's serious and critical findings on every page, too, when axe-playwright-python is installed
+    from axe_playwright_python.sync_playwright import Axe
+
+    AXE = Axe()
+except ImportError:  # pragma: no cover
+    AXE = None
+
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
 
 PHONE = {"width": 390, "height": 844}
@@ -96,6 +103,13 @@ SMALL_CONTROLS_JS = """() => [...document.querySelectorAll(
 """
 
 
+def blocking_violations(page):
+    """axe-core's violations of impact serious or critical on the page, with the first elements of each."""
+    results = AXE.run(page)
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:8]}"
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
 def check_page(page, url):
     """Problems of ``url`` on a phone: horizontal overflow, controls under 44 px, a table left as a table."""
     head = page.context.request.get(url)
@@ -111,6 +125,8 @@ def check_page(page, url):
     small = page.evaluate(SMALL_CONTROLS_JS)
     if small:
         problems.append(f"controls under 44 px: {small}")
+    if AXE is not None:
+        problems += blocking_violations(page)
     if page.locator("body.portal-page").count():
         rows = page.locator("main table:not(.table-keep) > tbody > tr:visible")
         if rows.count() and rows.first.evaluate("e => getComputedStyle(e).display") != "block":
@@ -142,7 +158,7 @@ def test_every_portal_page_fits_a_phone(browser, live_server, phone_world, elder
             if found:
                 problems[name] = found
     context.close()
-    assert problems == {}
+    assert problems == {}, "\n".join(f"{name}: {found}" for name, found in problems.items())
     # every page of both portals was seen: the depositor's account, history, withdrawals, loans, certificates, the
     # employer's lists, deferrals and base adjustments, and the public pages
     for name in ("portal:home", "portal:deposits", "portal:interest", "portal:statement", "portal:profile",
