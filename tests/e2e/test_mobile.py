@@ -5,6 +5,7 @@ The pages come from the URL conf (every named URL that a depositor or an employe
 public pages under /portal/, /employer/ and /verify/), filled with the records of the access tests' world, so a
 new portal page is checked without touching this test."""
 
+import datetime
 import os
 
 import pytest
@@ -21,9 +22,11 @@ from playwright.sync_api import expect  # noqa: E402
 
 from core import roles  # noqa: E402
 from core.access import PUBLIC, allowed_roles  # noqa: E402
+from core.actors import system_actor  # noqa: E402
+from deposits.services import remittance as remittance_services  # noqa: E402
 from loans.models import ScheduleInstallment, SchedulePlan  # noqa: E402
 from loans.services.schedules import write_schedules  # noqa: E402
-from tests import access_world  # noqa: E402
+from tests import access_world, factories  # noqa: E402
 from tests.core.test_url_access import fill, named_urls  # noqa: E402
 
 try:  # axe-core's serious and critical findings on every page, too, when axe-playwright-python is installed
@@ -65,11 +68,19 @@ def portal_pages():
 
 @pytest.fixture
 def phone_world():
-    """The access tests' world, with a repayment schedule for depositor 1's loan contract so that its table has
-    rows. That contract was written without its disbursement's ledger lines, so its schedule is removed again
-    before the books are checked at the end of the test."""
+    """The access tests' world, with a paid remittance list for depositor 1's deposit history and a repayment
+    schedule for depositor 1's loan contract, so that their tables have rows. That contract was written without
+    its disbursement's ledger lines, so its schedule is removed again before the books are checked at the end."""
     world = access_world.build()
     write_schedules([world.a.loan_contract])
+    # October's list of employer A, confirmed and paid: the depositor's deposit history has rows
+    clerk, side = world.staff[roles.CLERK], world.a
+    october = remittance_services.generate_list(actor=clerk, employer=side.employer, month=datetime.date(2026, 10, 1))
+    remittance_services.confirm_list(actor=side.agent, remittance=october)
+    factories.statement(bank_account=factories.bank_account(), rows=[{
+        "bank_reference": "PHONE-1", "value_date": "2026-11-18", "direction": "C", "amount": str(october.total),
+        "remark": f"公积金{october.reference}", "counterparty_name": side.employer.name}])
+    assert remittance_services.match_incoming(actor=system_actor())["posted"] == 1
     yield world
     ScheduleInstallment.objects.all().delete()
     SchedulePlan.objects.all().delete()
@@ -141,6 +152,8 @@ def test_every_portal_page_fits_a_phone(browser, live_server, phone_world, elder
     users = {roles.DEPOSITOR: side.user, roles.EMPLOYER_AGENT: side.agent, None: None}
     context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
     page = context.new_page()
+    csp = []  # the pages' scripts (table labels, the menu) are files: the Content-Security-Policy refuses nothing
+    page.on("console", lambda msg: csp.append((page.url, msg.text)) if "Content Security Policy" in msg.text else None)
     problems, checked = {}, []
     for who in (None, roles.DEPOSITOR, roles.EMPLOYER_AGENT):
         log_in_browser(context, live_server, users[who])
@@ -159,6 +172,7 @@ def test_every_portal_page_fits_a_phone(browser, live_server, phone_world, elder
                 problems[name] = found
     context.close()
     assert problems == {}, "\n".join(f"{name}: {found}" for name, found in problems.items())
+    assert csp == []
     # every page of both portals was seen: the depositor's account, history, withdrawals, loans, certificates, the
     # employer's lists, deferrals and base adjustments, and the public pages
     for name in ("portal:home", "portal:deposits", "portal:interest", "portal:statement", "portal:profile",
@@ -168,6 +182,21 @@ def test_every_portal_page_fits_a_phone(browser, live_server, phone_world, elder
                  "portal:login", "portal:employer_login", "verification:page", "core:login"):
         assert name in checked
     assert len(checked) >= 30
+
+
+def test_deposit_history_rows_are_labelled_cards(browser, live_server, phone_world):
+    side = phone_world.a
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    log_in_browser(context, live_server, side.user)
+    page.goto(f"{live_server.url}/portal/accounts/{side.account.number}/deposits/")
+    card = page.locator("#deposits tbody tr").first
+    assert card.evaluate("e => getComputedStyle(e).display") == "block"
+    labels = card.locator("td").evaluate_all("cells => cells.map(c => [c.dataset.label, c.textContent.trim()])")
+    assert labels[0] == ["月份", "2026-10"] and labels[-2][0] == "金额" and labels[-2][1] == "2,400.00"
+    box = card.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    context.close()
 
 
 def test_tables_are_card_lists_with_their_column_headings(browser, live_server, phone_world):
