@@ -5,10 +5,12 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core.access import PUBLIC, page
+from core.views import display
 
 urlpatterns = [
     page("", RedirectView.as_view(pattern_name="core:home", permanent=False), name="root", allow=(PUBLIC,)),
     path("i18n/", include("django.conf.urls.i18n")),
+    page("display/elderly/", display.elderly_mode, name="elderly_mode", allow=(PUBLIC,)),
     path("admin/", admin.site.urls),
     path("counter/", include("core.urls")),
     path("counter/", include("accounts.urls")),
