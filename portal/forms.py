@@ -106,6 +106,6 @@ class EmployerRegistrationForm(EmployerForm):
 
 
 class SealEmployeeForm(CounterForm):
-    sealed_on = DateField(label=_("Date of leaving"), ahead=0)
+    sealed_on = DateField(label=_("Date of leaving"))
     reason = forms.CharField(label=_("Reason for sealing"), max_length=200,
                              help_text=_("For example: left the employer, retired."))

@@ -98,14 +98,14 @@ EMPLOYEES_PER_PAGE = 50
 EMPLOYEE_QUERY_MAX = 40
 
 
-def employee_page(employer, *, viewer, q="", page=None, per_page=EMPLOYEES_PER_PAGE):
+def employee_page(employer, *, viewer, q="", page=None, per_page=None):
     """One page of the employer's employees (open accounts), searched by part of the name, the ID number or the
     personal account number. Any page number (missing, text, past the end) gives a page that exists."""
     q = " ".join(str(q or "").split())[:EMPLOYEE_QUERY_MAX]
     qs = employees(employer, viewer=viewer)
     if q:
         qs = qs.filter(Q(depositor__name__icontains=q) | Q(depositor__id_number=q.upper()) | Q(number=q.upper()))
-    return Paginator(qs, per_page).get_page(page), q
+    return Paginator(qs, per_page or EMPLOYEES_PER_PAGE).get_page(page), q
 
 
 def next_list_month(employer, *, viewer, on=None) -> datetime.date:
