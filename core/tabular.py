@@ -54,7 +54,8 @@ CONTENT_TYPES = {
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
-TEXT_EXTENSIONS = (".csv", ".txt")
+TEXT_EXTENSIONS = (".csv",)
+BANK_TEXT_EXTENSIONS = (".csv", ".txt")
 # Non-empty lines above the header row that are skipped as the file's title (bank name, account, period).
 MAX_TITLE_ROWS = 10
 _ILLEGAL_XLSX = re.compile(r"[\000-\010\013\014\016-\037]")
@@ -155,9 +156,11 @@ class Table:
 
 
 def read(
-    file, *, columns: list[Column], max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS, filename: str | None = None
+    file, *, columns: list[Column], max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS, filename: str | None = None,
+    text_extensions: tuple[str, ...] = TEXT_EXTENSIONS,
 ) -> Table:
-    """Read an uploaded CSV or XLSX file (bytes or a file object) into rows of ``columns``."""
+    """Read an uploaded CSV or XLSX file (bytes or a file object) into rows of ``columns``; a text file's name
+    must end with one of ``text_extensions`` (banks' text exports: ``BANK_TEXT_EXTENSIONS``)."""
     data = _read_bytes(file, max_bytes)
     name = (filename if filename is not None else getattr(file, "name", "") or "").lower()
     if not data.strip():
@@ -169,7 +172,7 @@ def read(
         raise InvalidInput(_("Old Excel (.xls) files are not accepted; save the file as .xlsx."), code="bad_format")
     elif name.endswith(".xlsx"):
         raise InvalidInput(_("The file is not a valid Excel (.xlsx) workbook."), code="bad_file")
-    elif name and not name.endswith(TEXT_EXTENSIONS):
+    elif name and not name.endswith(text_extensions):
         raise InvalidInput(_("Upload an .xlsx or .csv file made from the template."), code="bad_format")
     else:
         records = _csv_records(_decode(data))

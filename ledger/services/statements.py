@@ -213,7 +213,8 @@ def import_statement_file(*, bank_account: BankAccount, file, closing_balance, a
     roles.require_role(actor, *IMPORT_ROLES)
     closing = _closing_balance(closing_balance)
     data = file if isinstance(file, bytes) else file.read(tabular.MAX_BYTES + 1)
-    table = tabular.read(data, columns=STATEMENT_COLUMNS, filename=getattr(file, "name", None))
+    table = tabular.read(data, columns=STATEMENT_COLUMNS, filename=getattr(file, "name", None),
+                         text_extensions=tabular.BANK_TEXT_EXTENSIONS)
     _check_amount_columns(table)
     return import_statement(bank_account=bank_account, rows=table, closing_balance=closing, actor=actor,
                             file_sha256=hashlib.sha256(data).hexdigest())

@@ -84,7 +84,8 @@ def test_gbk_csv_with_income_and_expense_columns(bank):
 
 
 def test_direction_words_and_tab_separated_text(bank):
-    text = "交易日期\t交易流水号\t借贷标志\t交易金额\t对方户名\n2026-11-07\tT1\t贷\t100.00\t甲\n2026-11-07\tT2\t借\t40.00\t乙\n"
+    text = ("交易日期\t交易流水号\t借贷标志\t交易金额\t对方户名\n"
+            "2026-11-07\tT1\t贷\t100.00\t甲\n2026-11-07\tT2\t借\t40.00\t乙\n")
     upload = io.BytesIO(text.encode("utf-8"))
     upload.name = "detail.txt"
     created = ledger_services.import_statement_file(actor=system_actor(), bank_account=bank, file=upload,

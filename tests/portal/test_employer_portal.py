@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.models import AccountEvent, Employer, EmployerRegistration, FundAccount
