@@ -40,7 +40,7 @@ def log_in(page, live_server, path, username, password):
 
 
 def test_an_employer_registers_online_is_approved_and_seals_an_employee(page, live_server):
-    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 2))
     clerk = make_user("registration_e2e_clerk", roles.CLERK, password=PASSWORD)
 
     # The employer applies from the login page of the employer portal.
@@ -81,6 +81,7 @@ def test_an_employer_registers_online_is_approved_and_seals_an_employee(page, li
     # An employee is registered at the counter; the applicant logs in with the code and the password chosen.
     person = account_services.register_depositor(actor=clerk, name="孙七", id_number="110101199003070011")
     account = account_services.open_account(actor=clerk, employer=employer, depositor=person, base=Decimal("6000"))
+    set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
     page.context.clear_cookies()
     log_in(page, live_server, "/employer/login/", USCC, AGENT_PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_contain_text("示范网络科技有限公司")
