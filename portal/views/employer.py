@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
-from accounts.models import FundAccount
 from core.errors import ApplicationError
 from deposits.services import remittance as remittance_services
 from deposits.services import remittance_files
@@ -56,8 +55,8 @@ def _own_employee(request, number):
 def employer_seal(request, number):
     """The agent seals (封存) the account of an employee who left: the date of leaving and the reason."""
     employer, account = _own_employee(request, number)
-    form = SealEmployeeForm(request.POST or None)
-    if request.method == "POST" and account.status == FundAccount.Status.NORMAL and form.is_valid():
+    form = SealEmployeeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
             account_services.seal_account(actor=request.user, account=account, reason=form.cleaned_data["reason"],
                                           sealed_on=form.cleaned_data["sealed_on"])

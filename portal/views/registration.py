@@ -12,7 +12,7 @@ SESSION_KEY = "employer_registration_reference"
 
 
 def register(request):
-    form = EmployerRegistrationForm(request.POST or None)
+    form = EmployerRegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("password1", "password2")}
         try:

@@ -289,7 +289,8 @@ def test_the_agent_seals_an_employee_who_left(world, clerk):
     # the sealed employee is no longer on December's list; sealing twice changes nothing
     response = client.post(url, {"sealed_on": "2026-11-03", "reason": "again"})
     a.refresh_from_db()
-    assert a.sealed_on == datetime.date(2026, 11, 2) and "只有正常状态的账户才能封存" in html(response)
+    assert a.sealed_on == datetime.date(2026, 11, 2) and response.status_code == 400
+    assert "只有正常状态的账户可以封存，该账户当前为“封存”。" in html(response)
 
 
 def test_an_agent_cannot_seal_someone_elses_employee(world, clerk):
@@ -304,3 +305,26 @@ def test_an_agent_cannot_seal_someone_elses_employee(world, clerk):
     assert "只能封存本单位职工" in str(refused.value)
     other.refresh_from_db()
     assert other.status == FundAccount.Status.NORMAL
+
+
+def test_the_public_form_and_the_seal_form_take_any_post(world):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    emp, a, b, agent, icbc = world
+    values = st.one_of(st.text(max_size=40), st.sampled_from(["", "0", "-1", "29", "9" * 300, "2026-02-30", "\x00",
+                                                              "91350100M000100Y43", "13800138000", "80", "102"]))
+    fields = list(registration_post())
+    anonymous, agent_client = client_for(), client_for(agent)
+
+    @settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(data=st.fixed_dictionaries({}, optional={f: values for f in fields}),
+           seal=st.fixed_dictionaries({}, optional={"sealed_on": values, "reason": values}))
+    def fuzz(data, seal):
+        assert anonymous.post("/employer/register/", data).status_code in (200, 302, 400)
+        assert agent_client.post(f"/employer/employees/{b.number}/seal/", seal).status_code in (302, 400)
+
+    fuzz()
+    # nothing half-written: each registration is a complete, valid one
+    for registration in EmployerRegistration.objects.all():
+        assert registration.status == "pending" and len(registration.uscc) == 18 and 1 <= registration.payday <= 28
