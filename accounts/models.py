@@ -318,6 +318,7 @@ class EmployerRegistration(models.Model):
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING,
                               db_index=True)
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    submitted_from = models.GenericIPAddressField(_("submitted from"), null=True, blank=True, db_index=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)

@@ -21,6 +21,8 @@ from core.actors import system_actor
 from core.errors import Conflict, InvalidInput, StateError
 from ledger.models import Bank
 
+# Applications one address may send in an hour (a public form that writes rows).
+PER_ADDRESS_PER_HOUR = 5
 TEXT_LIMITS = {"name": 120, "address": 200, "legal_representative": 60, "contact_name": 60, "industry": 60}
 
 
@@ -55,9 +57,15 @@ def _reference() -> str:
 
 @transaction.atomic
 def submit_registration(*, uscc, name, address, legal_representative, contact_name, contact_phone, economic_type,
-                        payday, bank, password, industry="") -> EmployerRegistration:
+                        payday, bank, password, industry="", submitted_from=None) -> EmployerRegistration:
     """Record an employer's application (no login needed). Every field is checked as the counter would; an
-    employer already registered, or already waiting, is refused with the reason."""
+    employer already registered, or already waiting, is refused with the reason; one address sends at most
+    ``PER_ADDRESS_PER_HOUR`` applications an hour."""
+    if submitted_from and EmployerRegistration.objects.filter(
+            submitted_from=submitted_from,
+            submitted_at__gte=timezone.now() - datetime.timedelta(hours=1)).count() >= PER_ADDRESS_PER_HOUR:
+        raise InvalidInput(_("Too many applications were sent from this address; try again in an hour or apply "
+                             "at the counter."), code="too_many")
     uscc = _validated_uscc(uscc)
     text = _clean_text(dict(name=name, address=address, legal_representative=legal_representative,
                             contact_name=contact_name, industry=industry))
@@ -82,7 +90,8 @@ def submit_registration(*, uscc, name, address, legal_representative, contact_na
         with transaction.atomic():
             registration = EmployerRegistration.objects.create(
                 reference=_reference(), uscc=uscc, contact_phone=contact_phone, economic_type=economic_type,
-                payday=payday, bank=bank, password_hash=make_password(password), **text)
+                payday=payday, bank=bank, password_hash=make_password(password), submitted_from=submitted_from,
+                **text)
     except IntegrityError as exc:  # the same code submitted twice at once
         raise Conflict(_("An application for this code is already waiting for the counter."),
                        code="pending", fields={"uscc": [_("Already waiting.")]}) from exc

@@ -328,3 +328,19 @@ def test_the_public_form_and_the_seal_form_take_any_post(world):
     # nothing half-written: each registration is a complete, valid one
     for registration in EmployerRegistration.objects.all():
         assert registration.status == "pending" and len(registration.uscc) == 18 and 1 <= registration.payday <= 28
+
+
+def test_one_address_sends_a_few_applications_an_hour(db, monkeypatch):
+    monkeypatch.setattr("accounts.services.registrations.PER_ADDRESS_PER_HOUR", 2)
+    client = client_for()
+    for _ in (1, 2):
+        response = client.post("/employer/register/", registration_post(uscc=factories.make_uscc()),
+                               REMOTE_ADDR="10.1.2.3")
+        assert response.status_code == 302
+    response = client.post("/employer/register/", registration_post(uscc=factories.make_uscc()),
+                           REMOTE_ADDR="10.1.2.3")
+    assert response.status_code == 400 and "该网络地址提交的申请过多" in html(response)
+    assert EmployerRegistration.objects.filter(submitted_from="10.1.2.3").count() == 2
+    # another address is not held back
+    assert client.post("/employer/register/", registration_post(uscc=factories.make_uscc()),
+                       REMOTE_ADDR="10.9.9.9").status_code == 302
