@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import AccountEvent, Depositor, Employer, EmployerAgent, FundAccount
+from accounts.models import AccountEvent, Depositor, Employer, EmployerAgent, EmployerRegistration, FundAccount
 from core.readonly_admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin
 
 
@@ -62,3 +62,13 @@ class FundAccountAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 class EmployerAgentAdmin(SimpleHistoryAdmin):
     list_display = ("user", "employer")
     raw_id_fields = ("user", "employer")
+
+
+@admin.register(EmployerRegistration)
+class EmployerRegistrationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Online registrations are decided on the counter's pages (approve opens the employer account)."""
+
+    list_display = ("reference", "name", "uscc", "status", "submitted_at", "decided_by")
+    list_filter = ("status",)
+    search_fields = ("reference", "name", "uscc")
+    exclude = ("password_hash",)

@@ -162,3 +162,8 @@ def employer_by_number(value) -> Employer:
         raise ValidationError(gettext("There is no employer with the account number %(n)s.") % {"n": number},
                               code="unknown_employer")
     return employer
+
+
+class RefuseRegistrationForm(CounterForm):
+    reason = forms.CharField(label=_("Reason for refusal"), max_length=200,
+                             help_text=_("The applicant is told this reason."))

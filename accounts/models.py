@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.money import MoneyField, RateField
-from core.visibility import VisibleQuerySet, employer_id_of
+from core.visibility import StaffOnlyQuerySet, VisibleQuerySet, employer_id_of
 from ledger.models import Account, Bank
 
 
@@ -291,3 +291,57 @@ class EmployerAgent(models.Model):
 
     def __str__(self):
         return f"{self.user} @ {self.employer}"
+
+
+class EmployerRegistration(models.Model):
+    """An employer's online application to open its employer account (单位网上开户登记), waiting for the counter:
+    approved, it opens the account through ``accounts.services.register_employer`` and the applicant's portal
+    login (user name: the USCC, with the password chosen on the form); refused, it keeps the reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the counter")
+        APPROVED = "approved", _("Approved: account opened")
+        REFUSED = "refused", _("Refused")
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    uscc = models.CharField(_("unified social credit code"), max_length=18, db_index=True)
+    name = models.CharField(_("name"), max_length=120)
+    address = models.CharField(_("address"), max_length=200)
+    legal_representative = models.CharField(_("legal representative"), max_length=60)
+    contact_name = models.CharField(_("contact person"), max_length=60)
+    contact_phone = models.CharField(_("contact phone"), max_length=20)
+    economic_type = models.CharField(_("economic type"), max_length=2, choices=EconomicType.choices)
+    industry = models.CharField(_("industry"), max_length=60, blank=True)
+    payday = models.PositiveSmallIntegerField(_("payday"))
+    bank = models.CharField(_("entrusted bank"), max_length=3, choices=Bank.choices)
+    password_hash = models.CharField(max_length=128, blank=True, editable=False)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING,
+                              db_index=True)
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    submitted_from = models.GenericIPAddressField(_("submitted from"), null=True, blank=True, db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    refusal_reason = models.CharField(_("reason for refusal"), max_length=200, blank=True)
+    employer = models.OneToOneField(Employer, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="registration", verbose_name=_("employer"))
+    history = HistoricalRecords(excluded_fields=["password_hash"])
+
+    objects = StaffOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("employer registration")
+        verbose_name_plural = _("employer registrations")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["uscc"], condition=models.Q(status="pending"),
+                                    name="one_pending_registration_per_uscc",
+                                    violation_error_message=_("This employer already has a registration waiting "
+                                                              "for the counter.")),
+            models.CheckConstraint(condition=models.Q(payday__gte=1, payday__lte=28),
+                                   name="registration_payday_range",
+                                   violation_error_message=_("The payday must be between 1 and 28.")),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.name}"

@@ -115,3 +115,14 @@ def status_counts(accounts) -> list[tuple[str, int]]:
     """[(status label, count), ...] for a queryset of accounts, in the order of FundAccount.Status."""
     counts = dict(accounts.order_by().values_list("status").annotate(n=Count("id")))
     return [(label, counts[value]) for value, label in FundAccount.Status.choices if value in counts]
+
+
+def employer_registrations(*, viewer, status=None):
+    """Online employer registrations for the counter's queue: the waiting ones first, newest first."""
+    from accounts.models import EmployerRegistration
+
+    qs = EmployerRegistration.objects.visible_to(viewer).select_related("decided_by", "employer")
+    if status in EmployerRegistration.Status.values:
+        qs = qs.filter(status=status)
+    return qs.order_by(Case(When(status=EmployerRegistration.Status.PENDING, then=Value(0)), default=Value(1)),
+                       "-submitted_at", "-id")

@@ -1,4 +1,4 @@
-from accounts.views import employers, fund_accounts
+from accounts.views import employers, fund_accounts, registrations
 from core import roles
 from core.access import page
 
@@ -12,6 +12,12 @@ urlpatterns: list = [
     page("accounts/<str:number>/seal/", fund_accounts.account_seal, name="account_seal", allow=WRITE),
     page("accounts/<str:number>/unseal/", fund_accounts.account_unseal, name="account_unseal", allow=WRITE),
     page("employers/", employers.employer_list, name="employers", allow=READ),
+    page("employer-registrations/", registrations.registration_list, name="registrations", allow=READ),
+    page("employer-registrations/<int:pk>/", registrations.registration_detail, name="registration", allow=READ),
+    page("employer-registrations/<int:pk>/approve/", registrations.registration_approve,
+         name="registration_approve", allow=WRITE),
+    page("employer-registrations/<int:pk>/refuse/", registrations.registration_refuse, name="registration_refuse",
+         allow=WRITE),
     page("employers/new/", employers.employer_new, name="employer_new", allow=WRITE),
     page("employers/<str:account_number>/", employers.employer_detail, name="employer", allow=READ),
     page("employers/<str:account_number>/edit/", employers.employer_edit, name="employer_edit", allow=WRITE),

@@ -3,9 +3,11 @@ statements and every export.
 
 ``read`` takes an upload (bytes or a file object) and a list of :class:`Column`; it judges the file by its
 content, not by its name (a zip is a workbook, anything else is CSV text in UTF-8, UTF-8 with BOM or
-GBK/GB18030, as Excel in China writes it), accepts the Chinese or the English header of each column, checks the
-size before reading and stops at the row limit while streaming, and returns the rows with every problem as one
-:class:`RowError` type. It raises ``InvalidInput`` only for a file it cannot read at all.
+GBK/GB18030, as Excel in China writes it; comma- or tab-separated), accepts the Chinese or the English header of
+each column (or one of its aliases), finds the header row below a few title lines (as bank exports have: the
+account, the period, then the header), checks the size before reading and stops at the row limit while
+streaming, and returns the rows with every problem as one :class:`RowError` type. It raises ``InvalidInput``
+only for a file it cannot read at all.
 
 ``write`` turns rows into a CSV (UTF-8 with BOM, so Excel shows Chinese) or XLSX file's bytes; ``stream`` makes
 the same file an HTTP download that never holds the rows in memory: a CSV is streamed chunk by chunk, an XLSX is
@@ -52,6 +54,10 @@ CONTENT_TYPES = {
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
+TEXT_EXTENSIONS = (".csv",)
+BANK_TEXT_EXTENSIONS = (".csv", ".txt")
+# Non-empty lines above the header row that are skipped as the file's title (bank name, account, period).
+MAX_TITLE_ROWS = 10
 _ILLEGAL_XLSX = re.compile(r"[\000-\010\013\014\016-\037]")
 
 
@@ -64,7 +70,8 @@ class Column:
     """One column of a file: its key in the row dicts, its Chinese and English headers (either is accepted on
     reading; the active language's is written), an optional parser from the cell's text to a value (raise
     :class:`CellError` with a reason, or ValueError for "invalid value"), whether the file must have it and
-    whether a cell may be empty (then the value is ``default``)."""
+    whether a cell may be empty (then the value is ``default``). ``aliases`` are other headers accepted on
+    reading, e.g. the ones banks use in their exports (交易流水号 for 银行流水号)."""
 
     key: str
     zh: str
@@ -74,13 +81,15 @@ class Column:
     blank: bool = True
     default: Any = ""
     max_length: int = 500
+    aliases: tuple[str, ...] = ()
 
     def header(self, language: str | None = None) -> str:
         language = (language or get_language() or "").lower()
         return self.zh if language.startswith("zh") else str(self.en)
 
     def names(self) -> set[str]:
-        return {_normalize(self.key), _normalize(self.zh), _normalize(str(self.en))}
+        return {_normalize(self.key), _normalize(self.zh), _normalize(str(self.en))} | {
+            _normalize(a) for a in self.aliases}
 
 
 @dataclass(frozen=True)
@@ -147,21 +156,24 @@ class Table:
 
 
 def read(
-    file, *, columns: list[Column], max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS, filename: str | None = None
+    file, *, columns: list[Column], max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS, filename: str | None = None,
+    text_extensions: tuple[str, ...] = TEXT_EXTENSIONS,
 ) -> Table:
-    """Read an uploaded CSV or XLSX file (bytes or a file object) into rows of ``columns``."""
+    """Read an uploaded CSV or XLSX file (bytes or a file object) into rows of ``columns``; a text file's name
+    must end with one of ``text_extensions`` (banks' text exports: ``BANK_TEXT_EXTENSIONS``)."""
     data = _read_bytes(file, max_bytes)
     name = (filename if filename is not None else getattr(file, "name", "") or "").lower()
-    if name and not name.endswith((".csv", ".xlsx")):
-        raise InvalidInput(_("Upload an .xlsx or .csv file made from the template."), code="bad_format")
     if not data.strip():
         raise InvalidInput(_("The file is empty."), code="empty_file")
+    # By content: a workbook is a zip whatever its name says (banks' exports are often named .xls).
     if data.startswith(_ZIP_MAGIC):
         records = _xlsx_records(data, max_bytes=max_bytes, max_rows=max_rows)
     elif data.startswith(_OLE_MAGIC):
         raise InvalidInput(_("Old Excel (.xls) files are not accepted; save the file as .xlsx."), code="bad_format")
     elif name.endswith(".xlsx"):
         raise InvalidInput(_("The file is not a valid Excel (.xlsx) workbook."), code="bad_file")
+    elif name and not name.endswith(text_extensions):
+        raise InvalidInput(_("Upload an .xlsx or .csv file made from the template."), code="bad_format")
     else:
         records = _csv_records(_decode(data))
     return _table(records, columns=columns, max_rows=max_rows)
@@ -228,8 +240,14 @@ def _bounded_lines(text: str) -> Iterator[str]:
         yield line
 
 
+def _delimiter(text: str) -> str:
+    """A tab when the file's first lines hold more tabs than commas (banks' text exports), else a comma."""
+    head = text[:4096]
+    return "\t" if head.count("\t") > head.count(",") else ","
+
+
 def _csv_records(text: str) -> Iterator[tuple[int, list[str]] | RowError]:
-    reader = csv.reader(_bounded_lines(text))
+    reader = csv.reader(_bounded_lines(text), delimiter=_delimiter(text))
     number = 0
     while True:
         number += 1
@@ -348,6 +366,8 @@ def _table(records, *, columns: list[Column], max_rows: int) -> Table:
     rows: list[Row] = []
     index: dict[str, int] | None = None
     headers: dict[str, str] = {}
+    first_line: list[str] | None = None
+    title_rows = 0
     for record in records:
         if isinstance(record, RowError):
             errors.append(record)
@@ -357,7 +377,15 @@ def _table(records, *, columns: list[Column], max_rows: int) -> Table:
         if not any(cells):
             continue
         if index is None:
-            index, headers = _header(cells, columns)
+            first_line = first_line or cells
+            try:
+                index, headers = _header(cells, columns)
+            except InvalidInput:
+                # A title line above the header (bank exports): look a few lines further, then give up with what
+                # the first line lacks.
+                title_rows += 1
+                if title_rows > MAX_TITLE_ROWS:
+                    _header(first_line, columns)
             continue
         if len(rows) >= max_rows:
             raise _too_many_rows(max_rows)
@@ -370,6 +398,8 @@ def _table(records, *, columns: list[Column], max_rows: int) -> Table:
     if index is None:
         if errors:
             raise RowsInvalid(errors)
+        if first_line is not None:
+            _header(first_line, columns)  # raises: the columns the file lacks
         raise InvalidInput(_("The file is empty."), code="empty_file")
     return Table(rows=rows, errors=errors, headers=headers)
 

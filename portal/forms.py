@@ -2,7 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import MoneyField, MonthField, bootstrap_widgets, check_text_numbers
+from accounts.forms import CounterForm, EmployerForm
+from core.forms import DateField, MoneyField, MonthField, bootstrap_widgets, check_text_numbers
 from core.identity import validate_resident_id
 from withdrawals import forms as withdrawal_forms
 from withdrawals.models import DocumentType, Reason, StandingInstruction
@@ -90,3 +91,36 @@ class CaseDocumentForm(forms.Form):
             self.fields["doc_type"].choices = ([c for c in choices if c[0] in wanted]
                                                + [c for c in choices if c[0] not in wanted])
         bootstrap_widgets(self)
+
+
+class EmployeeSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name, ID number or account number"), max_length=40, required=False)
+
+
+class EmployerRegistrationForm(EmployerForm):
+    """An employer's online application: the counter's employer form without the ratios (the center's default
+    for new employers applies), with the password of the portal login the approval makes."""
+
+    password1 = forms.CharField(label=_("Password for the employer portal"), max_length=128,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                help_text=_("Your user name will be the unified social credit code."))
+    password2 = forms.CharField(label=_("Password again"), max_length=128,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.percent_fields:
+            del self.fields[name]
+        self.percent_fields = ()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords do not match."))
+        return data
+
+
+class SealEmployeeForm(CounterForm):
+    sealed_on = DateField(label=_("Date of leaving"))
+    reason = forms.CharField(label=_("Reason for sealing"), max_length=200,
+                             help_text=_("For example: left the employer, retired."))

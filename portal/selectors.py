@@ -2,13 +2,21 @@
 every selector takes the ``viewer`` (a required keyword) and starts from the models' ``visible_to(viewer)``,
 then narrows to the viewer's own person or employer; someone else's row is a 404."""
 
-from django.db.models import Sum
+import datetime
+
+from django.core.paginator import Paginator
+from django.db.models import Q, Sum
 from django.http import Http404
 
 from accounts.models import Depositor, Employer, FundAccount
 from core import audit, roles
+from core.business_date import today
+from core.money import ZERO
 from core.visibility import employer_id_of
 from deposits.models import RemittanceLine, RemittanceList
+from deposits.services.arrears import months_owed
+from deposits.services.remittance import add_months, month_start
+from ledger.models import BankAccount
 from ledger.selectors import active_holds, lines_with_running_balance
 
 
@@ -86,9 +94,65 @@ def remittance_of(employer, reference, *, viewer) -> RemittanceList:
     return remittance
 
 
-def amount_due(employer, *, viewer):
-    return (RemittanceList.objects.visible_to(viewer).filter(employer=employer, status=RemittanceList.Status.CONFIRMED)
-            .aggregate(s=Sum("total"))["s"])
+EMPLOYEES_PER_PAGE = 50
+EMPLOYEE_QUERY_MAX = 40
+
+
+def employee_page(employer, *, viewer, q="", page=None, per_page=None):
+    """One page of the employer's employees (open accounts), searched by part of the name, the ID number or the
+    personal account number. Any page number (missing, text, past the end) gives a page that exists."""
+    q = " ".join(str(q or "").split())[:EMPLOYEE_QUERY_MAX]
+    qs = employees(employer, viewer=viewer)
+    if q:
+        qs = qs.filter(Q(depositor__name__icontains=q) | Q(depositor__id_number=q.upper()) | Q(number=q.upper()))
+    return Paginator(qs, per_page or EMPLOYEES_PER_PAGE).get_page(page), q
+
+
+def next_list_month(employer, *, viewer, on=None) -> datetime.date:
+    """The month the employer's next monthly list is for: the month after the last one paid (缴至年月) or listed
+    (a draft, confirmed or posted monthly list), else the month it opened; never after the business month."""
+    current = month_start(on or today())
+    listed = (RemittanceList.objects.visible_to(viewer)
+              .filter(employer=employer, kind=RemittanceList.Kind.REGULAR,
+                      status__in=[RemittanceList.Status.DRAFT, RemittanceList.Status.CONFIRMED,
+                                  RemittanceList.Status.POSTED])
+              .order_by("-month").values_list("month", flat=True).first())
+    last = max([m for m in (employer.paid_up_to, listed) if m is not None], default=None)
+    month = add_months(month_start(last), 1) if last else month_start(employer.opened_on)
+    return min(month, current)
+
+
+def collection_account(employer) -> BankAccount | None:
+    """The center's deposit-collection account (归集户) the employer pays into: the one at its entrusted bank,
+    else the center's first deposit-collection account."""
+    accounts = BankAccount.objects.filter(purpose=BankAccount.Purpose.DEPOSIT).order_by("pk")
+    return accounts.filter(bank=employer.bank).first() or accounts.first()
+
+
+DUE_STATUSES = (Employer.Status.NORMAL, Employer.Status.OPENED, Employer.Status.DEFERRED)
+
+
+def amount_due(employer, *, viewer, on=None) -> dict:
+    """What the employer owes now: the confirmed lists waiting for payment (each paid quoting its reference) and
+    the months in arrears (DOMAIN.md §1.6, computed as of the business date) less what confirmed lists already
+    ask for the same month, so nothing is counted twice. ``total`` is both, to the fen."""
+    on = on or today()
+    waiting = list(RemittanceList.objects.visible_to(viewer)
+                   .filter(employer=employer, status=RemittanceList.Status.CONFIRMED).order_by("month", "pk"))
+    listed = dict(RemittanceLine.objects.filter(remittance__in=[r.pk for r in waiting]).values("month")
+                  .annotate(s=Sum("amount")).values_list("month", "s")) if waiting else {}
+    arrears = []
+    if employer.status in DUE_STATUSES:
+        for (_employer_id, month), values in sorted(months_owed([employer], on=on).items()):
+            due = values["amount_due"] - listed.get(month, ZERO)
+            if due > 0:
+                arrears.append({"month": month, "headcount": values["headcount"], "deadline": values["deadline"],
+                                "expected": values["amount_expected"], "received": values["amount_received"],
+                                "due": due})
+    lists_total = sum((r.total for r in waiting), ZERO)
+    arrears_total = sum((a["due"] for a in arrears), ZERO)
+    return {"waiting": waiting, "arrears": arrears, "lists_total": lists_total, "arrears_total": arrears_total,
+            "total": lists_total + arrears_total}
 
 
 ACCESS_LOG_LIMIT = 200

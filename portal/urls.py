@@ -2,7 +2,7 @@ from django.contrib.auth.views import LogoutView
 
 from core import roles
 from core.access import PUBLIC, page
-from portal.views import auth, cases, depositor, deposits, employer
+from portal.views import auth, cases, depositor, deposits, employer, registration
 
 DEPOSITOR = {"allow": (roles.DEPOSITOR,), "login_url": "portal:login"}
 AGENT = {"allow": (roles.EMPLOYER_AGENT,), "login_url": "portal:employer_login"}
@@ -24,7 +24,10 @@ urlpatterns = [
     page("portal/accounts/<str:number>/statement/pdf/", depositor.statement_pdf, name="statement_pdf", **DEPOSITOR),
     page("employer/login/", auth.EmployerLoginView.as_view(), name="employer_login", allow=(PUBLIC,)),
     page("employer/logout/", LogoutView.as_view(next_page="/employer/login/"), name="employer_logout", allow=(PUBLIC,)),
+    page("employer/register/", registration.register, name="employer_register", allow=(PUBLIC,)),
+    page("employer/register/sent/", registration.registered, name="employer_registered", allow=(PUBLIC,)),
     page("employer/", employer.employer_home, name="employer_home", **AGENT),
+    page("employer/employees/<str:number>/seal/", employer.employer_seal, name="employer_seal", **AGENT),
     page("employer/remittances/new/", employer.employer_generate, name="employer_generate", **AGENT),
     page("employer/remittances/<str:reference>/", employer.employer_remittance, name="employer_remittance", **AGENT),
     page("employer/remittances/<str:reference>/template/", employer.employer_template, name="employer_template",

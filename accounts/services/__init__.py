@@ -8,9 +8,11 @@ from accounts.services.employers import change_employer, close_employer, link_em
 from accounts.services.fund_accounts import open_account, open_account_for_person, open_ledger_account
 from accounts.services.lifecycle import close_account, merge_accounts, seal_account, transfer_account, unseal_account
 from accounts.services.portal_passwords import request_password_reset, reset_password
+from accounts.services.registrations import approve_registration, refuse_registration, submit_registration
 
 __all__ = [
-    "change_employer", "close_account", "close_employer", "link_employer_agent", "link_spouses", "merge_accounts",
-    "open_account", "open_account_for_person", "open_ledger_account", "register_depositor", "register_employer",
-    "request_password_reset", "reset_password", "seal_account", "transfer_account", "unseal_account", "validated_id",
+    "approve_registration", "change_employer", "close_account", "close_employer", "link_employer_agent",
+    "link_spouses", "merge_accounts", "open_account", "open_account_for_person", "open_ledger_account",
+    "refuse_registration", "register_depositor", "register_employer", "request_password_reset", "reset_password",
+    "seal_account", "submit_registration", "transfer_account", "unseal_account", "validated_id",
 ]

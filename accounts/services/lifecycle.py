@@ -9,7 +9,7 @@ from accounts.models import AccountEvent, Depositor, Employer, FundAccount
 from accounts.services.common import check_employer_active, record_event, require_text
 from core import audit, roles
 from core.business_date import today
-from core.errors import InvalidInput, StateError
+from core.errors import Forbidden, InvalidInput, StateError
 from core.identity import validate_resident_id
 from ledger import services as ledger_services
 from ledger.models import Account
@@ -21,15 +21,54 @@ def _lock_account(account):
             .get(pk=account.pk))
 
 
+def _employer_agent_of(actor, account) -> bool:
+    """Whether ``actor`` is a portal agent of the employer the account belongs to."""
+    if not roles.has_role(actor, roles.EMPLOYER_AGENT):
+        return False
+    agent = getattr(actor, "employer_agent", None)
+    return agent is not None and account.employer_id is not None and agent.employer_id == account.employer_id
+
+
+def _check_may_seal(actor, account):
+    if roles.is_system(actor) or roles.has_role(actor, *roles.ACCOUNT_WRITE_ROLES):
+        return
+    if _employer_agent_of(actor, account):
+        return
+    if roles.has_role(actor, roles.EMPLOYER_AGENT):
+        raise Forbidden(_("You may only seal the accounts of your own employer's employees."))
+    roles.require_role(actor, *roles.ACCOUNT_WRITE_ROLES)
+
+
+def _check_sealed_on(account, sealed_on):
+    """The day employment ended, as the employer declares it: not after the business date, not before the
+    account opened."""
+    if sealed_on is None:
+        return today()
+    if sealed_on > today():
+        msg = _("The date of leaving cannot be after today (%(d)s).") % {"d": f"{today():%Y-%m-%d}"}
+        raise InvalidInput(msg, code="future_date", fields={"sealed_on": [msg]})
+    if sealed_on < account.opened_on:
+        msg = _("The date of leaving cannot be before the account was opened (%(d)s).") % {
+            "d": f"{account.opened_on:%Y-%m-%d}"}
+        raise InvalidInput(msg, code="before_opening", fields={"sealed_on": [msg]})
+    return sealed_on
+
+
 @transaction.atomic
 def seal_account(*, actor, account: FundAccount, reason, sealed_on=None) -> FundAccount:
-    """Seal (封存): employment ended. The balance stays and keeps earning interest."""
-    roles.require_role(actor, *roles.ACCOUNT_WRITE_ROLES)
+    """Seal (封存): employment ended. The balance stays and keeps earning interest.
+
+    Counter staff seal any account; the employer's agent seals the accounts of its own employees from the
+    portal (the employer files the end of employment, DOMAIN.md §1.1 and §1.7), checked again under the lock."""
+    _check_may_seal(actor, account)
     account = _lock_account(account)
+    _check_may_seal(actor, account)  # the account's employer as it is under the lock
     if account.status != FundAccount.Status.NORMAL:
         raise StateError(_("Only a normal account can be sealed; this one is %(s)s.")
                          % {"s": account.get_status_display()}, code="invalid_state")
     require_text({"reason": reason}, "reason")
+    if _employer_agent_of(actor, account) and not roles.has_role(actor, *roles.ACCOUNT_WRITE_ROLES):
+        sealed_on = _check_sealed_on(account, sealed_on)  # what the employer declares, checked
     account.status = FundAccount.Status.SEALED
     account.sealed_on = sealed_on or today()
     account.seal_reason = reason.strip()

@@ -61,13 +61,12 @@ def _reminder_text(employer, records):
         "a": format_yuan(total)}
 
 
-@transaction.atomic
-def detect_arrears(*, on=None, actor) -> dict:
-    """Find, store and remind employers' arrears as of the business date ``on``. Idempotent."""
-    on = on or today()
-    p = policy.snapshot("deposits.", on=on)
-    employers = {e.pk: e for e in selectors.employers_due(viewer=actor).only(
-        "pk", "name", "account_number", "payday", "paid_up_to", "opened_on", "status", "contact_phone")}
+def months_owed(employers, *, on, p=None) -> dict:
+    """``{(employer_id, month): values}`` of the months in arrears of ``employers`` (Employer rows) as of ``on``:
+    headcount, amount expected, received and due, deadline. A read: :func:`detect_arrears` stores it and the
+    employer portal shows one employer's live."""
+    p = p or policy.snapshot("deposits.", on=on)
+    employers = {e.pk: e for e in employers}
     wanted = {}
     for e in employers.values():
         months = months_overdue(paid_up_to=e.paid_up_to, opened_on=e.opened_on, payday=e.payday, on=on,
@@ -85,16 +84,27 @@ def detect_arrears(*, on=None, actor) -> dict:
     received = (selectors.received_by_employer_month(list(wanted), min(m[0] for m in wanted.values()))
                 if wanted else {})
 
-    owed = {}
+    result = {}
     for employer_id, months in wanted.items():
         payday = employers[employer_id].payday
         for month in months:
             headcount, amount = expected[(employer_id, month)]
             got = received.get((employer_id, month), ZERO)
             if amount - got > 0:
-                owed[(employer_id, month)] = dict(
+                result[(employer_id, month)] = dict(
                     headcount=headcount, amount_expected=amount, amount_received=got, amount_due=amount - got,
                     deadline=deadline(month, payday, p["deposits.deadline_days"]))
+    return result
+
+
+@transaction.atomic
+def detect_arrears(*, on=None, actor) -> dict:
+    """Find, store and remind employers' arrears as of the business date ``on``. Idempotent."""
+    on = on or today()
+    p = policy.snapshot("deposits.", on=on)
+    employers = {e.pk: e for e in selectors.employers_due(viewer=actor).only(
+        "pk", "name", "account_number", "payday", "paid_up_to", "opened_on", "status", "contact_phone")}
+    owed = months_owed(employers.values(), on=on, p=p)
 
     existing = {(r.employer_id, r.month): r for r in ArrearsRecord.objects.filter(
         employer_id__in={e for e, _m in owed}, month__in={m for _e, m in owed})} if owed else {}

@@ -27,48 +27,122 @@ CONFIRM_ROLES = (roles.FINANCE,)
 
 
 STATEMENT_COLUMNS = [
-    tabular.Column("bank_reference", "银行流水号", "bank_reference", max_length=60),
-    tabular.Column("value_date", "交易日期", "value_date", max_length=40),
-    tabular.Column("direction", "借贷方向", "direction", max_length=10),
-    tabular.Column("amount", "金额", "amount", max_length=40),
-    tabular.Column("counterparty_name", "对方户名", "counterparty_name", required=False, max_length=200),
-    tabular.Column("counterparty_account", "对方账号", "counterparty_account", required=False, max_length=80),
-    tabular.Column("remark", "摘要", "remark", required=False, max_length=500),
+    tabular.Column("bank_reference", "银行流水号", "bank_reference", max_length=60,
+                   aliases=("交易流水号", "流水号", "交易流水", "业务流水号", "交易序号", "流水编号")),
+    tabular.Column("value_date", "交易日期", "value_date", max_length=40,
+                   aliases=("记账日期", "入账日期", "交易时间", "日期", "记账时间")),
+    tabular.Column("direction", "借贷方向", "direction", required=False, max_length=10,
+                   aliases=("借贷标志", "借贷", "收支方向", "收支标志", "方向")),
+    tabular.Column("amount", "金额", "amount", required=False, max_length=40, aliases=("交易金额", "发生额")),
+    # Banks' own exports: money out and money in in two columns (借方 = out of the center's account, 贷方 = in).
+    tabular.Column("debit_amount", "借方发生额", "debit_amount", required=False, max_length=40,
+                   aliases=("借方金额", "支出金额", "支出", "付款金额", "借方")),
+    tabular.Column("credit_amount", "贷方发生额", "credit_amount", required=False, max_length=40,
+                   aliases=("贷方金额", "收入金额", "收入", "收款金额", "贷方")),
+    tabular.Column("counterparty_name", "对方户名", "counterparty_name", required=False, max_length=200,
+                   aliases=("对方账户名称", "对方名称", "对方单位", "对方户名称", "收/付方名称", "对方账户名")),
+    tabular.Column("counterparty_account", "对方账号", "counterparty_account", required=False, max_length=80,
+                   aliases=("对方账户", "对方账户账号", "收/付方账号", "对方卡号")),
+    tabular.Column("remark", "摘要", "remark", required=False, max_length=500,
+                   aliases=("附言", "用途", "备注", "交易附言", "交易摘要")),
 ]
+STATEMENT_COLUMN = {c.key: c for c in STATEMENT_COLUMNS}
+# How banks write the direction of a line: money in (贷, 收) or out (借, 支).
+DIRECTIONS = {"C": "C", "CR": "C", "贷": "C", "贷方": "C", "收": "C", "收入": "C", "入": "C", "来账": "C",
+              "D": "D", "DR": "D", "借": "D", "借方": "D", "支": "D", "支出": "D", "出": "D", "往账": "D"}
+# Summary lines under a bank export's lines (合计, 本页合计, 总计 …): not transactions, skipped.
+SUMMARY_WORDS = ("合计", "总计", "小计", "累计", "本页", "共计")
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
+
+
+def statement_date(text) -> datetime.date:
+    """A bank's transaction date: 2026-11-15, 2026/11/15, 20261115, 2026.11.15 or 2026年11月15日, with or
+    without a time after it."""
+    text = str(text or "").strip()
+    if len(text) > 40:
+        raise ValueError(text)
+    day = text.replace("T", " ").split(" ")[0] if not text.endswith("日") else text
+    if "年" in text and "日" in text:
+        day = text[:text.index("日") + 1]
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(day, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _amount(text):
+    """An amount as banks write it (thousands separators, a ¥ sign, spaces); None for an empty or zero cell."""
+    text = str(text or "").strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
+    text = text.replace(" ", "")
+    if text in ("", "-", "--"):
+        return None
+    money = bounds.money(text)
+    return money if money > 0 else None
+
+
+def _is_summary(row) -> bool:
+    first = f"{row.get('bank_reference') or ''}{row.get('value_date') or ''}"
+    return any(word in first for word in SUMMARY_WORDS)
+
+
+def _direction_and_amount(table, row):
+    """(direction, amount) from the amount and direction columns, or from the two columns of money out and in."""
+    i = row.number
+    bad_amount = _("must be a positive number with at most two decimals")
+    found, refused = {}, set()
+    for key in ("amount", "debit_amount", "credit_amount"):
+        try:
+            found[key] = _amount(row.get(key))
+        except InvalidInput as exc:
+            found[key] = None
+            refused.add(key)
+            table.error(i, STATEMENT_COLUMN[key], exc.message if exc.code == "too_large" else bad_amount)
+    if found["debit_amount"] or found["credit_amount"] or refused & {"debit_amount", "credit_amount"}:
+        if found["debit_amount"] and found["credit_amount"]:
+            table.error(i, STATEMENT_COLUMN["credit_amount"], _("a line has either money out or money in, not both"))
+            return None, None
+        return ("D", found["debit_amount"]) if found["debit_amount"] else ("C", found["credit_amount"])
+    side = DIRECTIONS.get((row.get("direction") or "").strip().upper())
+    if side is None:
+        table.error(i, STATEMENT_COLUMN["direction"], _("must be C (money in) or D (money out)"))
+    if found["amount"] is None and "amount" not in refused:
+        table.error(i, STATEMENT_COLUMN["amount"], bad_amount)
+    return side, found["amount"]
 
 
 def _parse_statement_row(table, row):
-    bank_reference, value_date, direction, amount = STATEMENT_COLUMNS[:4]
     i = row.number
     ref = (row["bank_reference"] or "").strip()
     if not ref:
-        table.error(i, bank_reference, _("the bank serial number is missing"))
+        table.error(i, STATEMENT_COLUMN["bank_reference"], _("the bank serial number is missing"))
     try:
-        date = datetime.date.fromisoformat((row["value_date"] or "").strip())
+        date = statement_date(row["value_date"])
     except ValueError:
         date = None
-        table.error(i, value_date, _("must be a date written YYYY-MM-DD"))
+        table.error(i, STATEMENT_COLUMN["value_date"], _("must be a date written YYYY-MM-DD"))
     else:
         try:
             bounds.date(date)
         except InvalidInput as exc:
             date = None
-            table.error(i, value_date, exc.message)
-    side = (row["direction"] or "").strip().upper()
-    if side not in ("C", "D"):
-        table.error(i, direction, _("must be C (money in) or D (money out)"))
-    try:
-        money = bounds.money(row["amount"] or "")
-        if money <= 0:
-            raise InvalidInput(_("must be a positive number with at most two decimals"))
-    except InvalidInput as exc:
-        money = None
-        table.error(i, amount, exc.message if exc.code == "too_large" else
-                    _("must be a positive number with at most two decimals"))
-    return dict(bank_reference=ref, value_date=date, direction=side, amount=money,
+            table.error(i, STATEMENT_COLUMN["value_date"], exc.message)
+    side, money = _direction_and_amount(table, row)
+    return dict(bank_reference=ref, value_date=date, direction=side or "", amount=money,
                 counterparty_name=(row["counterparty_name"] or "").strip()[:120],
                 counterparty_account=(row["counterparty_account"] or "").strip()[:40],
                 remark=(row["remark"] or "").strip()[:200])
+
+
+def _check_amount_columns(table):
+    """A file gives each line's amount either as 金额 with 借贷方向, or as 借方发生额/贷方发生额 (收入/支出)."""
+    has = set(table.headers)
+    if {"amount", "direction"} <= has or has & {"debit_amount", "credit_amount"}:
+        return
+    msg = _("The file lacks the amount columns: either 金额 (amount) with 借贷方向 (direction), or 借方发生额 and "
+            "贷方发生额 (支出金额 and 收入金额).")
+    raise InvalidInput(msg, code="columns")
 
 
 def _closing_balance(value):
@@ -101,7 +175,7 @@ def import_statement(*, bank_account: BankAccount, rows, closing_balance, actor,
     roles.require_role(actor, *IMPORT_ROLES)
     closing = _closing_balance(closing_balance)
     table = rows if isinstance(rows, tabular.Table) else tabular.from_records(rows, columns=STATEMENT_COLUMNS)
-    parsed = [_parse_statement_row(table, row) for row in table.rows]
+    parsed = [_parse_statement_row(table, row) for row in table.rows if not _is_summary(row)]
     table.raise_errors(code="bad_statement")
     # One import (or bank confirmation) of an account at a time: the closing balance covers the lines up to now.
     BankAccount.objects.select_for_update().filter(pk=bank_account.pk).first()
@@ -134,11 +208,14 @@ def import_statement(*, bank_account: BankAccount, rows, closing_balance, actor,
 
 def import_statement_file(*, bank_account: BankAccount, file, closing_balance, actor):
     """Import a statement file (CSV or XLSX, bytes or a file object; the columns of STATEMENT_COLUMNS under
-    their English or Chinese headers); its SHA-256 is recorded with the import."""
+    their English or Chinese headers, or the headers banks export: 交易日期, 交易流水号, 借方发生额/贷方发生额 or
+    收入金额/支出金额, 对方户名, 对方账号, 摘要, with title lines above them); its SHA-256 is recorded."""
     roles.require_role(actor, *IMPORT_ROLES)
     closing = _closing_balance(closing_balance)
     data = file if isinstance(file, bytes) else file.read(tabular.MAX_BYTES + 1)
-    table = tabular.read(data, columns=STATEMENT_COLUMNS, filename=getattr(file, "name", None))
+    table = tabular.read(data, columns=STATEMENT_COLUMNS, filename=getattr(file, "name", None),
+                         text_extensions=tabular.BANK_TEXT_EXTENSIONS)
+    _check_amount_columns(table)
     return import_statement(bank_account=bank_account, rows=table, closing_balance=closing, actor=actor,
                             file_sha256=hashlib.sha256(data).hexdigest())
 

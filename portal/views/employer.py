@@ -2,15 +2,17 @@
 the deposits services and show only the agent's own employer."""
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import services as account_services
 from core.errors import ApplicationError
 from deposits.services import remittance as remittance_services
 from deposits.services import remittance_files
 from portal import selectors
-from portal.forms import LineForm, MonthForm, UploadForm
+from portal.forms import EmployeeSearchForm, LineForm, MonthForm, SealEmployeeForm, UploadForm
 
 
 def _show_error(request, exc: ApplicationError):
@@ -28,12 +30,45 @@ def _show_error(request, exc: ApplicationError):
 
 def employer_home(request):
     employer = selectors.employer_of(viewer=request.user)
+    search = EmployeeSearchForm(request.GET)
+    q = search.cleaned_data["q"] if search.is_valid() else ""
+    employees, q = selectors.employee_page(employer, viewer=request.user, q=q, page=request.GET.get("page"))
     return render(request, "portal/employer_home.html", {
-        "employer": employer, "employees": selectors.employees(employer, viewer=request.user),
-        "remittances": selectors.remittances(employer, viewer=request.user), "due": selectors.amount_due(employer,
-                                                                                                         viewer=request.user),
-        "month_form": MonthForm(), "portal": "employer",
+        "employer": employer, "employees": employees, "q": q, "search_form": search,
+        "remittances": selectors.remittances(employer, viewer=request.user),
+        "due": selectors.amount_due(employer, viewer=request.user),
+        "pay_into": selectors.collection_account(employer),
+        "month_form": MonthForm(initial={"month": selectors.next_list_month(employer, viewer=request.user)}),
+        "portal": "employer",
     })
+
+
+def _own_employee(request, number):
+    employer = selectors.employer_of(viewer=request.user)
+    account = (selectors.employees(employer, viewer=request.user).filter(number=str(number)[:20].upper())
+               .select_related("employer").first())
+    if account is None:
+        raise Http404
+    return employer, account
+
+
+def employer_seal(request, number):
+    """The agent seals (封存) the account of an employee who left: the date of leaving and the reason."""
+    employer, account = _own_employee(request, number)
+    form = SealEmployeeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_services.seal_account(actor=request.user, account=account, reason=form.cleaned_data["reason"],
+                                          sealed_on=form.cleaned_data["sealed_on"])
+        except ApplicationError as exc:
+            form.show_error(exc)
+        else:
+            messages.success(request, _("The account %(n)s of %(p)s is sealed; its balance stays and keeps earning "
+                                        "interest.") % {"n": account.number, "p": account.depositor.name})
+            return redirect("portal:employer_home")
+    return render(request, "portal/employer_seal.html", {"employer": employer, "account": account, "form": form,
+                                                         "portal": "employer"},
+                  status=400 if form.errors else 200)
 
 
 @require_POST

@@ -71,6 +71,15 @@ def fill(name, kwarg, world, side):
                 params={"employer": side.employer.pk, "employer_number": side.employer.account_number,
                         "employer_name": side.employer.name, "year": 2026})
         return world.statement_zip.pk
+    if kwarg == "pk" and name.startswith("accounts:registration"):  # an online employer registration, made once
+        if not hasattr(world, "registration"):
+            from accounts.services import submit_registration
+
+            world.registration = submit_registration(
+                uscc="91350100M000100Y43", name="登记单位", address="示范市人民路 9 号", legal_representative="赵明",
+                contact_name="钱丽", contact_phone="13800138000", economic_type="80", payday=15, bank="102",
+                password="Qiye-Mima-2026")
+        return world.registration.pk
     if kwarg == "pk" and name.startswith(("documents:", "certificates_portal:")):
         return side.certificate.pk
     if kwarg == "number":
