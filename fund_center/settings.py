@@ -324,6 +324,11 @@ WITHDRAWALS_RETIREMENT_DATE_SOURCE = "loans.calculations.terms.retirement_date"
 # Panels of higher layers on the staff account page (accounts may not import them): each callable takes the viewer
 # and the account and returns None or a dict with the "template" to include and its context.
 ACCOUNT_PAGE_PANELS = ["judicial.selectors.account_panel", "documents.selectors.account_panel"]
+# The parts of the staff home (core.dashboard; core may not import the apps): each module's panel(viewer=) gives
+# the viewer's queue counts, today's figures and charts; its JOBS name the app's batch runs. Deposits come before
+# withdrawals so the monthly chart lists them first.
+HOME_PANELS = ["ledger.dashboard", "deposits.dashboard", "withdrawals.dashboard", "loans.dashboard",
+               "judicial.dashboard", "documents.dashboard"]
 
 # Certificates (documents): the center's signing certificate for PAdES signatures, a PKCS#12 file and its
 # password. Unset with DEBUG or TESTING: a demo certificate generated under .signing/ (git-ignored) by
