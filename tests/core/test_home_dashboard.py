@@ -167,8 +167,9 @@ def test_finance_home_counts_figures_charts_reconciliation_and_runs(client, fina
     flows = charts["flows"]
     assert flows["categories"][0] == "2025-12" and flows["categories"][-1] == "2026-11"
     series = {s["name"]: s["data"] for s in flows["series"]}
-    assert series["存入"][-1] == "2400.00" if "存入" in series else series["Deposits"][-1] == "2400.00"
-    withdrawals = series.get("提取") or series["Withdrawals"]
+    assert list(series) == ["缴存", "提取"]  # deposits first (settings.HOME_PANELS), in the UI's language
+    assert series["缴存"][-1] == "2400.00" and series["缴存"][:-1] == ["0"] * 11
+    withdrawals = series["提取"]
     assert withdrawals[-1] == "500.00" and withdrawals[-2] == "700.00" and withdrawals[-3] == "1200.50"
     assert sum(D(v) for v in withdrawals) == D("2400.50")  # the 2025-09 case is outside the 12 months
     reasons = charts["withdrawal-reasons"]
