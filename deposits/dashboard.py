@@ -15,7 +15,8 @@ D = DeferralApplication
 # Deferral and ratio-reduction applications waiting for each role (the deferral queue filtered by status).
 DEFERRAL_TODO = ((roles.REVIEWER, D.Status.SUBMITTED, gettext_lazy("Deferrals and ratio reductions to review")),
                  (roles.APPROVER, D.Status.REVIEWED, gettext_lazy("Deferrals and ratio reductions to approve")))
-JOBS = {"deposits.settle_interest": (gettext_lazy("Interest settlement"), "deposits:interest_settlement")}
+JOBS = {"deposits.settle_interest": (gettext_lazy("Interest settlement"), "deposits:interest_settlement"),
+        "deposits.match_incoming": (gettext_lazy("Matching of bank receipts"), "deposits:bank")}
 
 
 def todo(*, viewer) -> list[dict]:

@@ -18,3 +18,11 @@ def reconciliation_run(run_id):
 
     run = reconciliation_runs.execute(int(run_id))
     return {"run": run.pk, "status": run.status}
+
+
+@shared_task(name="ledger.resume_reconciliation_runs", time_limit=300, soft_time_limit=270)
+def resume_reconciliation_runs():
+    """Beat sweep: send the reconciliation runs whose task never reached the broker, or stalled."""
+    from ledger.services import reconciliation_runs
+
+    return reconciliation_runs.resume_runs()

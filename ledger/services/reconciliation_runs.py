@@ -58,6 +58,12 @@ def _queue(run) -> bool:
     return batch.queue(run, reconciliation_run, run_id=run.pk)
 
 
+def resume_runs() -> dict:
+    """Send the runs whose task never reached the broker, or stalled (:func:`core.batch.runs_to_queue`)."""
+    runs = batch.runs_to_queue(JOB)
+    return {"runs": len(runs), "queued": sum(_queue(run) for run in runs)}
+
+
 def execute(run_id: int) -> BatchRun:
     """Run the pending steps of the run in order (a step already done is skipped, so a stopped run resumes)."""
     run = BatchRun.objects.select_related("started_by").get(pk=run_id, job=JOB)
