@@ -16,7 +16,8 @@ D = DeferralApplication
 DEFERRAL_TODO = ((roles.REVIEWER, D.Status.SUBMITTED, gettext_lazy("Deferrals and ratio reductions to review")),
                  (roles.APPROVER, D.Status.REVIEWED, gettext_lazy("Deferrals and ratio reductions to approve")))
 JOBS = {"deposits.settle_interest": (gettext_lazy("Interest settlement"), "deposits:interest_settlement"),
-        "deposits.match_incoming": (gettext_lazy("Matching of bank receipts"), "deposits:bank")}
+        "deposits.match_incoming": (gettext_lazy("Matching of bank receipts"), "deposits:bank"),
+        "deposits.remittance_upload": (gettext_lazy("Remittance list upload"), "deposits:remittances")}
 
 
 def todo(*, viewer) -> list[dict]:

@@ -61,6 +61,23 @@ def resume_match_runs():
     return matching.resume_runs()
 
 
+@shared_task(name="deposits.remittance_upload_run", time_limit=3600, soft_time_limit=3540)
+def remittance_upload_run(run_id):
+    """A large remittance list file uploaded at the counter: check its rows, then replace the list's lines."""
+    from deposits.services import list_uploads
+
+    run = list_uploads.execute(int(run_id))
+    return {"run": run.pk, "status": run.status}
+
+
+@shared_task(name="deposits.resume_upload_runs", time_limit=300, soft_time_limit=270)
+def resume_upload_runs():
+    """Beat sweep: send the upload runs whose task never reached the broker, or stalled."""
+    from deposits.services import list_uploads
+
+    return list_uploads.resume_runs()
+
+
 # --- deferral periods, base adjustment, arrears (DOMAIN.md §1.2, §1.5, §1.6) ------------------------------
 
 def _day(value):

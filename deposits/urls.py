@@ -12,6 +12,8 @@ urlpatterns = [
     page("remittances/<str:reference>/download/", remittances.remittance_download, name="remittance_download",
          allow=READ),
     page("remittances/<str:reference>/upload/", remittances.remittance_upload, name="remittance_upload", allow=WRITE),
+    page("remittances/<str:reference>/upload/progress/", remittances.remittance_upload_progress,
+         name="remittance_upload_progress", allow=READ),
     page("remittances/<str:reference>/line/", remittances.remittance_line, name="remittance_line", allow=WRITE),
     page("remittances/<str:reference>/line/remove/", remittances.remittance_remove_line, name="remittance_remove_line",
          allow=WRITE),
