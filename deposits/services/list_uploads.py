@@ -36,7 +36,8 @@ def start(*, actor, remittance, filename, data) -> dict:
         return {"background": False, "remittance": remittance_services.upload_list(
             actor=actor, remittance=remittance, filename=filename, data=data)}
     if remittance.status != RemittanceList.Status.DRAFT:
-        raise StateError(_("Only a draft list can be changed."), code="not_draft")
+        raise StateError(_("The remittance list %(r)s is %(s)s; this action is not possible.")
+                         % {"r": remittance.reference, "s": remittance.get_status_display()})
     if runs_of(remittance).filter(status__in=LIVE).exists():
         raise StateError(_("A file for this list is still being loaded; wait until it is done."),
                          code="upload_running")
