@@ -316,6 +316,16 @@ def assemble(outputs: list) -> dict:
             "ageing": outputs[len(CHECKS)]}
 
 
+def ordered_ageing(aged):
+    """A stored ageing with each kind's buckets in the order of AGE_BUCKETS (a JSON column keeps its keys in its own
+    order, so a page iterating them would put amounts under the wrong column); ``None`` stays ``None``."""
+    if not aged:
+        return aged
+    totals = {kind: {name: buckets.get(name, "0.00") for name, _lo, _hi in AGE_BUCKETS}
+              for kind, buckets in (aged.get("totals") or {}).items()}
+    return {**aged, "totals": totals}
+
+
 def run_checks():
     return assemble([run_step(step) for step in range(1, STEPS + 1)])
 

@@ -10,6 +10,7 @@ from core.errors import Forbidden
 from core.tables import list_page
 from ledger import selectors
 from ledger.filters import ReconciliationRunFilter
+from ledger.reconciliation import ordered_ageing
 from ledger.services import reconciliation_runs
 from ledger.tables import ReconciliationRunTable
 
@@ -36,6 +37,7 @@ def reconciliation(request):
     return list_page(request, "ledger/reconciliation.html", table=ReconciliationRunTable(runs),
                      filename="reconciliation-runs", filterset=ReconciliationRunFilter(request.GET or None),
                      context={"runs": [latest] if latest else [], "latest": latest, "background": background,
+                              "ageing": ordered_ageing(latest.report.get("ageing")) if latest else None,
                               "background_running": _running(background)})
 
 
@@ -56,4 +58,5 @@ def ageing_report(request):
     month, error = selectors.parse_month(text) if text else (today().replace(day=1), None)
     run = selectors.last_run_of_month(month, viewer=request.user) if month else None
     return render(request, "ledger/ageing.html", {"run": run, "month": f"{month:%Y-%m}" if month else text,
+                                                  "ageing": ordered_ageing(run.report.get("ageing")) if run else None,
                                                   "error": error}, status=400 if error else 200)

@@ -15,6 +15,7 @@ from core.actors import system_actor
 from core.business_date import set_business_date
 from core.errors import StateError
 from core.models import BatchRun
+from core.money import format_yuan
 from deposits.models import RemittanceLine, RemittanceList
 from deposits.services import list_uploads, remittance_files
 from deposits.services import remittance as services
@@ -88,6 +89,7 @@ def test_a_large_file_loads_in_the_background_like_a_small_one(client, clerk, dr
     assert (run.result["headcount"], run.result["total"]) == (6, str(expected_totals[0]))
     assert _lines(remittance) == expected_lines and _totals(remittance) == expected_totals
     assert f'data-run="{run.pk}"' in page and "100%" in page and "6 / 6" in page
+    assert f"{format_yuan(expected_totals[0])} 元" in page and "," in format_yuan(expected_totals[0])
     assert seen == [2, 4, 5]  # every 2 rows checked; the last step (the lines replaced) completes it
     from django.core.files.storage import default_storage
 

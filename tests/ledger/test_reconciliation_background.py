@@ -81,3 +81,20 @@ def test_only_finance_starts_it(client, auditor, books, settings):
     client.force_login(auditor)
     assert client.post(reverse("ledger:reconciliation")).status_code == 403
     assert not BatchRun.objects.exists() and not ReconciliationRun.objects.exists()
+
+
+def test_the_stored_ageing_shows_each_amount_under_its_own_age(client, finance, books):
+    """A stored report comes back from its JSON column with the buckets in another order; the pages put each
+    amount under its own column all the same."""
+    import re
+
+    from ledger.reconciliation import reconcile
+
+    reconcile(actor=finance)
+    assert list(ReconciliationRun.objects.get().report["ageing"]["totals"]["receipt"]) != ["0-30", "31-90", "90+"]
+    client.force_login(finance)
+    for url in (reverse("ledger:reconciliation"), reverse("ledger:ageing") + "?month=2026-11"):
+        html = client.get(url).content.decode()
+        row = html.split('data-kind="receipt"')[1].split("</tr>")[0]
+        cells = re.findall(r'data-bucket="([^"]+)">([^<]+)<', row)
+        assert cells == [("0-30", "0.00"), ("31-90", "88.00"), ("90+", "0.00")], url
