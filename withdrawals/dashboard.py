@@ -60,7 +60,7 @@ def panel(*, viewer) -> dict:
     on = today()
     months = dashboard.month_starts(on=on)
     visible = W.objects.visible_to(viewer).order_by()
-    day = visible.aggregate(
+    day = visible.filter(Q(application_date=on) | Q(decided_on=on)).aggregate(
         received=Count("id", filter=Q(application_date=on)),
         approved=Count("id", filter=Q(state__in=PAID_OUT, decided_on=on)),
         amount=Sum("amount_approved", filter=Q(state__in=PAID_OUT, decided_on=on)))
