@@ -8,9 +8,14 @@ these keys, each a list:
   waiting, "warning" for a deadline near, "danger" for a deadline past); ``url`` opens the queue filtered so that
   it lists exactly ``count`` cases.
 - ``figures``: today's figures, ``{"key", "label", "value", "money": bool}``.
-- ``charts``: ``{"id", "title", "type": "bar" | "line" | "pie", "categories", "series": [{"name", "data"}],
-  "stack": bool}``; two panels giving the same ``id`` (e.g. deposits and withdrawals by month) share one chart.
 - ``sections``: ``{"template", ...context}`` blocks included under the charts (e.g. the last reconciliation).
+
+Charts are ``{"id", "title", "type": "bar" | "line" | "pie", "categories", "series": [{"name", "data"}], "stack":
+bool}``; two modules giving the same ``id`` (e.g. deposits and withdrawals by month) share one chart. A panel's
+``charts`` key holds charts read live (cheap ones, e.g. from the stored reconciliations); the module's
+``charts(*, viewer)``, if any, returns the charts that aggregate many rows over months: they move slowly and cost the
+most on a large database, so they are cached for ``settings.HOME_CHART_CACHE_SECONDS`` per business date, language
+and set of roles (the queue counts and today's figures are always read live).
 
 The module's ``JOBS`` (``{job: (label, url name)}``) names the app's batch runs for the runs list.
 
@@ -23,7 +28,9 @@ from decimal import Decimal, InvalidOperation
 from importlib import import_module
 
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
+from django.utils.translation import get_language
 
 from core import roles
 from core.business_date import today
@@ -68,13 +75,11 @@ def home(*, viewer) -> dict:
     todo, figures, sections = [], [], []
     charts: dict[str, dict] = {}
     for module in _modules():
-        part = module.panel(viewer=viewer)
-        if not part:
-            continue
+        part = module.panel(viewer=viewer) or {}
         todo += part.get("todo", [])
         figures += part.get("figures", [])
         sections += part.get("sections", [])
-        for chart in part.get("charts", []):
+        for chart in part.get("charts", []) + _charts(module, viewer):
             if chart["id"] in charts:
                 charts[chart["id"]]["series"] += chart["series"]
             else:
@@ -84,6 +89,17 @@ def home(*, viewer) -> dict:
     runs = recent_runs(viewer=viewer)
     return {"on": today(), "todo": todo, "figures": figures, "sections": sections, "charts": list(charts.values()),
             "runs": runs, "running": running(runs), "shows_runs": roles.has_role(viewer, *RUN_ROLES)}
+
+
+def _charts(module, viewer) -> list[dict]:
+    if not hasattr(module, "charts"):
+        return []
+    seconds = getattr(settings, "HOME_CHART_CACHE_SECONDS", 0)
+    if not seconds:
+        return module.charts(viewer=viewer)
+    key = ":".join(["home-charts", module.__name__, str(today()), get_language() or "",
+                    ",".join(sorted(roles.roles_of(viewer)))])
+    return cache.get_or_set(key, lambda: module.charts(viewer=viewer), seconds)
 
 
 def _nonzero(value) -> bool:

@@ -333,6 +333,8 @@ DEPOSITS_UPLOAD_BACKGROUND_ROWS = int(os.environ.get("DEPOSITS_UPLOAD_BACKGROUND
 # The parts of the staff home (core.dashboard; core may not import the apps): each module's panel(viewer=) gives
 # the viewer's queue counts, today's figures and charts; its JOBS name the app's batch runs. Deposits come before
 # withdrawals so the monthly chart lists them first.
+# The staff home's monthly charts are cached this long (seconds; 0: read on every visit, as the tests do).
+HOME_CHART_CACHE_SECONDS = int(os.environ.get("HOME_CHART_CACHE_SECONDS", "0" if TESTING else "300"))
 HOME_PANELS = ["ledger.dashboard", "deposits.dashboard", "withdrawals.dashboard", "loans.dashboard",
                "judicial.dashboard", "documents.dashboard"]
 

@@ -58,16 +58,10 @@ def panel(*, viewer) -> dict:
     if not roles.is_staff_user(viewer):
         return {}
     on = today()
-    months = dashboard.month_starts(on=on)
-    visible = W.objects.visible_to(viewer).order_by()
-    day = visible.filter(Q(application_date=on) | Q(decided_on=on)).aggregate(
+    day = W.objects.visible_to(viewer).order_by().filter(Q(application_date=on) | Q(decided_on=on)).aggregate(
         received=Count("id", filter=Q(application_date=on)),
         approved=Count("id", filter=Q(state__in=PAID_OUT, decided_on=on)),
         amount=Sum("amount_approved", filter=Q(state__in=PAID_OUT, decided_on=on)))
-    period = visible.filter(state__in=PAID_OUT, decided_on__gte=months[0], decided_on__lte=on)
-    monthly = period.annotate(m=TruncMonth("decided_on")).values("m").annotate(s=Sum("amount_approved"))
-    reasons = list(period.values("reason").annotate(n=Count("id"), s=Sum("amount_approved")).order_by("-s"))
-    labels = dict(Reason.choices)
     return {
         "todo": todo(viewer=viewer),
         "figures": [
@@ -77,14 +71,26 @@ def panel(*, viewer) -> dict:
             {"key": "withdrawals-amount", "label": _("Amount of withdrawals approved today"),
              "value": day["amount"] or 0, "money": True},
         ],
-        "charts": [
-            {"id": "flows", "title": _("Deposits and withdrawals by month"), "type": "bar",
-             "categories": [f"{m:%Y-%m}" for m in months],
-             "series": [{"name": _("Withdrawals"),
-                         "data": dashboard.by_month(((r["m"], r["s"]) for r in monthly), months)}]},
-            {"id": "withdrawal-reasons", "title": _("Withdrawals by reason (last 12 months)"), "type": "pie",
-             "categories": [str(labels.get(r["reason"], r["reason"])) for r in reasons],
-             "series": [{"name": _("Amount"), "data": [str(r["s"] or 0) for r in reasons]}]},
-        ],
     }
 
+
+def charts(*, viewer) -> list[dict]:
+    """Withdrawals approved and paid by month of the decision, and by reason, over the last 12 months."""
+    if not roles.is_staff_user(viewer):
+        return []
+    on = today()
+    months = dashboard.month_starts(on=on)
+    period = W.objects.visible_to(viewer).order_by().filter(state__in=PAID_OUT, decided_on__gte=months[0],
+                                                             decided_on__lte=on)
+    monthly = period.annotate(m=TruncMonth("decided_on")).values("m").annotate(s=Sum("amount_approved"))
+    reasons = list(period.values("reason").annotate(n=Count("id"), s=Sum("amount_approved")).order_by("-s"))
+    labels = dict(Reason.choices)
+    return [
+        {"id": "flows", "title": _("Deposits and withdrawals by month"), "type": "bar",
+         "categories": [f"{m:%Y-%m}" for m in months],
+         "series": [{"name": _("Withdrawals"),
+                     "data": dashboard.by_month(((r["m"], r["s"]) for r in monthly), months)}]},
+        {"id": "withdrawal-reasons", "title": _("Withdrawals by reason (last 12 months)"), "type": "pie",
+         "categories": [str(labels.get(r["reason"], r["reason"])) for r in reasons],
+         "series": [{"name": _("Amount"), "data": [str(r["s"] or 0) for r in reasons]}]},
+    ]

@@ -226,3 +226,22 @@ def _json_script(html, element_id):
     start = html.index(f'id="{element_id}"')
     start = html.index(">", start) + 1
     return html[start:html.index("</script>", start)]
+
+
+def test_monthly_charts_are_cached_and_the_counts_stay_live(client, clerk, world, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.HOME_CHART_CACHE_SECONDS = 300
+    first = _home(client, clerk)
+    WithdrawalApplication.objects.filter(state="submitted").update(state="cancelled")
+    WithdrawalApplication.objects.filter(number__endswith="000009").update(amount_approved=D("1.00"))
+    second = _home(client, clerk)
+    assert _tiles(second)["withdrawals-submitted"]["count"] == 0  # live
+    charts = {c["id"]: c for c in second.context["charts"]}
+    flows = {s["name"]: s["data"] for s in charts["flows"]["series"]}
+    assert flows["提取"][-2] == "700.00"  # the cached month, not yet 1.00
+    assert first.context["charts"] == second.context["charts"]
+    cache.clear()
+    third = {c["id"]: c for c in _home(client, clerk).context["charts"]}
+    assert {s["name"]: s["data"] for s in third["flows"]["series"]}["提取"][-2] == "1.00"
