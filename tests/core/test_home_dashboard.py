@@ -205,13 +205,23 @@ def test_judicial_officer_home(client, world):
         actor=officer, code="4403050", name="示范市南山区人民法院", enforcement_account_name="执行款专户",
         enforcement_account_number="44201500000000001", enforcement_bank="建设银行南山支行")
     person = world["account"].depositor
-    judicial_services.receive_request(actor=officer, court=court, data={
-        "number": "HOME-Q1", "measure": "query", "person_name": person.name, "id_number": person.id_number,
-        "judge": "李法官", "case_number": "(2026)粤0305执1号"})
+    from judicial.models import JudicialRequest
+
+    received = {}
+    for n, day in ((1, TODAY), (2, datetime.date(2026, 11, 10)), (3, datetime.date(2026, 11, 18))):
+        req = judicial_services.receive_request(actor=officer, court=court, data={
+            "number": f"HOME-Q{n}", "measure": "query", "person_name": person.name, "id_number": person.id_number,
+            "judge": "李法官", "case_number": f"(2026)粤0305执{n}号"})
+        JudicialRequest.objects.filter(pk=req.pk).update(received_on=day)  # answer due 3 days after receipt
+        received[n] = req
     tiles = _tiles(_home(client, officer))
-    assert tiles["judicial-received"]["count"] == 1 and tiles["judicial-prepared"]["count"] == 0
+    assert tiles["judicial-received"]["count"] == 3 and tiles["judicial-prepared"]["count"] == 0
+    assert tiles["judicial-receipts-overdue"]["count"] == 1  # due 2026-11-13
+    assert tiles["judicial-receipts-soon"]["count"] == 1  # due 2026-11-21
     assert tiles["judicial-expiring"]["count"] == 0
     _assert_tiles_match_queues(client, tiles)
+    page = client.get(tiles["judicial-receipts-overdue"]["url"]).context["table"]
+    assert [r.number for r in page.data] == ["HOME-Q2"]
 
 
 def test_home_is_a_handful_of_queries(client, finance, world):
