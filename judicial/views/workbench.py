@@ -19,5 +19,5 @@ def workbench(request):
     counts = selectors.state_counts(viewer=request.user)
     states = [(value, label, counts.get(value, 0)) for value, label in JudicialRequest.State.choices]
     return list_page(request, "judicial/workbench.html", table=table, filename="judicial-requests",
-                     context={"expiring": expiring, "queues": queues, "states": states, "state": state, "receipt": receipt,
-                              "expiring_days": selectors.EXPIRING_DAYS})
+                     context={"expiring": expiring, "queues": queues, "states": states, "state": state,
+                              "receipt": receipt, "expiring_days": selectors.EXPIRING_DAYS})
