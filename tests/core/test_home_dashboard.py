@@ -255,3 +255,21 @@ def test_monthly_charts_are_cached_and_the_counts_stay_live(client, clerk, world
     cache.clear()
     third = {c["id"]: c for c in _home(client, clerk).context["charts"]}
     assert {s["name"]: s["data"] for s in third["flows"]["series"]}["提取"][-2] == "1.00"
+
+
+def test_administrator_home_and_hostile_filters(client, clerk, world):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("home_admin", password="pw-Secret-123")
+    html = _home(client, admin).content.decode()
+    assert 'id="last-reconciliation"' in html and 'id="home-runs"' in html
+    for url in (reverse("withdrawals:queue") + "?due=bogus", reverse("loans:queue") + "?due=%00",
+                reverse("ledger:statements") + "?status=nope", reverse("judicial:workbench") + "?receipt=x'--"):
+        assert client.get(url).status_code == 200, url
+    client.force_login(clerk)
+    assert _listed(client, reverse("withdrawals:queue") + "?due=bogus&state=submitted") == 2  # a bad filter is ignored
+
+
+def test_a_role_with_nothing_waiting_is_told_so(client, auditor, world):
+    html = _home(client, auditor).content.decode()
+    assert "您的队列中暂无待办事项。" in html
