@@ -44,6 +44,40 @@ def settle_interest_chunk(chunk_id):
     return {"chunk": chunk_id, "accounts": interest.settle_chunk(int(chunk_id))}
 
 
+@shared_task(name="deposits.match_incoming_run", time_limit=3600, soft_time_limit=3540)
+def match_incoming_run(run_id):
+    """A matching of many bank receipts started by staff: its chunks in id order, with progress on the run."""
+    from deposits.services import matching
+
+    run = matching.execute(int(run_id))
+    return {"run": run.pk, "status": run.status}
+
+
+@shared_task(name="deposits.resume_match_runs", time_limit=300, soft_time_limit=270)
+def resume_match_runs():
+    """Beat sweep: send the matching runs whose task never reached the broker, or stalled."""
+    from deposits.services import matching
+
+    return matching.resume_runs()
+
+
+@shared_task(name="deposits.remittance_upload_run", time_limit=3600, soft_time_limit=3540)
+def remittance_upload_run(run_id):
+    """A large remittance list file uploaded at the counter: check its rows, then replace the list's lines."""
+    from deposits.services import list_uploads
+
+    run = list_uploads.execute(int(run_id))
+    return {"run": run.pk, "status": run.status}
+
+
+@shared_task(name="deposits.resume_upload_runs", time_limit=300, soft_time_limit=270)
+def resume_upload_runs():
+    """Beat sweep: send the upload runs whose task never reached the broker, or stalled."""
+    from deposits.services import list_uploads
+
+    return list_uploads.resume_runs()
+
+
 # --- deferral periods, base adjustment, arrears (DOMAIN.md §1.2, §1.5, §1.6) ------------------------------
 
 def _day(value):

@@ -12,6 +12,8 @@ urlpatterns = [
     page("remittances/<str:reference>/download/", remittances.remittance_download, name="remittance_download",
          allow=READ),
     page("remittances/<str:reference>/upload/", remittances.remittance_upload, name="remittance_upload", allow=WRITE),
+    page("remittances/<str:reference>/upload/progress/", remittances.remittance_upload_progress,
+         name="remittance_upload_progress", allow=READ),
     page("remittances/<str:reference>/line/", remittances.remittance_line, name="remittance_line", allow=WRITE),
     page("remittances/<str:reference>/line/remove/", remittances.remittance_remove_line, name="remittance_remove_line",
          allow=WRITE),
@@ -31,6 +33,7 @@ urlpatterns = [
     page("bank/import/", bank.bank_import, name="bank_import", allow=(roles.FINANCE,)),  # ledger IMPORT_ROLES
     page("bank/lines/", bank.bank_lines, name="bank_lines", allow=READ),
     page("bank/match/", bank.bank_match, name="bank_match", allow=STATEMENT_ROLES),
+    page("bank/match/progress/", bank.bank_match_progress, name="bank_match_progress", allow=STATEMENT_ROLES),
     page("bank/lines/<int:pk>/suspense/", bank.bank_suspense, name="bank_suspense", allow=STATEMENT_ROLES),
     page("arrears/", arrears.arrears, name="arrears", allow=READ),
     page("arrears/detect/", arrears.arrears_detect, name="arrears_detect", allow=WRITE),

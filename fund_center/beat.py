@@ -39,6 +39,20 @@ BEAT_SCHEDULE = {
         "task": "deposits.resume_interest_runs",
         "schedule": crontab(minute="*/5"),
     },
+    # Every five minutes: send again the background reconciliations, matchings and list uploads started by staff
+    # while the broker was unreachable (or stalled).
+    "ledger-resume-reconciliation-runs": {
+        "task": "ledger.resume_reconciliation_runs",
+        "schedule": crontab(minute="*/5"),
+    },
+    "deposits-resume-match-runs": {
+        "task": "deposits.resume_match_runs",
+        "schedule": crontab(minute="*/5"),
+    },
+    "deposits-resume-upload-runs": {
+        "task": "deposits.resume_upload_runs",
+        "schedule": crontab(minute="*/5"),
+    },
     # July 1, after midnight: the annual interest settlement (结息) for the interest year that ended on June 30.
     # Idempotent and resumable: a settled year posts nothing.
     "deposits-interest-settlement-yearly": {

@@ -324,6 +324,19 @@ WITHDRAWALS_RETIREMENT_DATE_SOURCE = "loans.calculations.terms.retirement_date"
 # Panels of higher layers on the staff account page (accounts may not import them): each callable takes the viewer
 # and the account and returns None or a dict with the "template" to include and its context.
 ACCOUNT_PAGE_PANELS = ["judicial.selectors.account_panel", "documents.selectors.account_panel"]
+# Long work runs as a background batch run with a progress bar above these sizes (smaller runs stay synchronous):
+# the reconciliation from the staff page (journal lines, the planner's estimate), the matching of bank receipts
+# (receipts waiting), a remittance list upload (rows in the file).
+LEDGER_RECONCILE_BACKGROUND_LINES = int(os.environ.get("LEDGER_RECONCILE_BACKGROUND_LINES", "2000000"))
+DEPOSITS_MATCH_BACKGROUND_LINES = int(os.environ.get("DEPOSITS_MATCH_BACKGROUND_LINES", "500"))
+DEPOSITS_UPLOAD_BACKGROUND_ROWS = int(os.environ.get("DEPOSITS_UPLOAD_BACKGROUND_ROWS", "5000"))
+# The parts of the staff home (core.dashboard; core may not import the apps): each module's panel(viewer=) gives
+# the viewer's queue counts, today's figures and charts; its JOBS name the app's batch runs. Deposits come before
+# withdrawals so the monthly chart lists them first.
+# The staff home's monthly charts are cached this long (seconds; 0: read on every visit, as the tests do).
+HOME_CHART_CACHE_SECONDS = int(os.environ.get("HOME_CHART_CACHE_SECONDS", "0" if TESTING else "300"))
+HOME_PANELS = ["ledger.dashboard", "deposits.dashboard", "withdrawals.dashboard", "loans.dashboard",
+               "judicial.dashboard", "documents.dashboard"]
 
 # Certificates (documents): the center's signing certificate for PAdES signatures, a PKCS#12 file and its
 # password. Unset with DEBUG or TESTING: a demo certificate generated under .signing/ (git-ignored) by

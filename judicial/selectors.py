@@ -12,12 +12,14 @@ EXPIRING_DAYS = 30
 
 
 RECEIPT_OVERDUE, RECEIPT_LATE = "overdue", "late"
+RECEIPT_DUE_SOON = "soon"  # a filter of the workbench (``?receipt=soon``), not a timing
 
 
-def requests(*, viewer, state=None):
+def requests(*, viewer, state=None, receipt=None):
     """Requests by state, oldest first among those still open, each with its ``answer_due`` date and its
     ``receipt_timing``: "overdue" (no receipt yet and the time limit has passed), "late" (the receipt went after
-    the time limit) or "" (answered within the limit, or still within it); business dates throughout."""
+    the time limit) or "" (answered within the limit, or still within it); business dates throughout.
+    ``receipt``: "overdue" or "soon" keeps the requests without a receipt past or near their time limit."""
     from django.db.models import Case as DbCase
     from django.db.models import CharField, F, Q, Value, When
 
@@ -30,7 +32,15 @@ def requests(*, viewer, state=None):
         When(Q(answered_at__isnull=True) & Q(answer_due__lt=today()), then=Value(RECEIPT_OVERDUE)),
         When(answered_on__gt=F("answer_due"), then=Value(RECEIPT_LATE)),
         default=Value(""), output_field=CharField())
-    return qs.annotate(receipt_timing=timing).order_by("received_on", "id")
+    qs = qs.annotate(receipt_timing=timing)
+    if receipt == RECEIPT_OVERDUE:  # no receipt yet, past the time limit
+        qs = qs.filter(receipt_timing=RECEIPT_OVERDUE)
+    elif receipt == RECEIPT_DUE_SOON:  # no receipt yet, the time limit within ``core.dashboard.DUE_SOON_DAYS`` days
+        from core.dashboard import due_soon_until
+
+        on = today()
+        qs = qs.filter(answered_at__isnull=True, answer_due__gte=on, answer_due__lte=due_soon_until(on))
+    return qs.order_by("received_on", "id")
 
 
 def _due():

@@ -344,6 +344,9 @@ class BankStatementLine(models.Model):
                                     violation_error_message=_("This bank serial number was already imported.")),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="statement_amount_positive"),
         ]
+        # The receipts waiting to be matched (the bank page, the staff home, matching): few among many lines.
+        indexes = [models.Index(fields=["direction", "id"], condition=models.Q(match_status="unmatched"),
+                                name="statement_line_unmatched")]
 
     def __str__(self):
         return f"{self.bank_reference} {self.direction} {self.amount}"

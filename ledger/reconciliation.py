@@ -297,11 +297,37 @@ def ageing(as_of=None) -> dict:
             "more": max(0, sum(counts.values()) - len(items))}
 
 
-def run_checks():
-    checks = [check_trial_balance(), check_entries(), check_cached_balances(), check_records(), check_fund_control(),
-              check_banks(), check_interest()]
+# The checks of a run, in order (by name, so each is looked up when it runs).
+CHECKS = ("check_trial_balance", "check_entries", "check_cached_balances", "check_records", "check_fund_control",
+          "check_banks", "check_interest")
+# The steps of a run: each check, then the ageing (a background run shows them as its progress).
+STEPS = len(CHECKS) + 1
+
+
+def run_step(step: int):
+    """Step ``step`` (1..STEPS) of a run: a check's result, or the ageing for the last one."""
+    return globals()[CHECKS[step - 1]]() if step <= len(CHECKS) else ageing()
+
+
+def assemble(outputs: list) -> dict:
+    """The report from the outputs of the steps, in order."""
+    checks = outputs[:len(CHECKS)]
     return {"business_date": str(today()), "ok": all(c["ok"] for c in checks), "checks": checks,
-            "ageing": ageing()}
+            "ageing": outputs[len(CHECKS)]}
+
+
+def ordered_ageing(aged):
+    """A stored ageing with each kind's buckets in the order of AGE_BUCKETS (a JSON column keeps its keys in its own
+    order, so a page iterating them would put amounts under the wrong column); ``None`` stays ``None``."""
+    if not aged:
+        return aged
+    totals = {kind: {name: buckets.get(name, "0.00") for name, _lo, _hi in AGE_BUCKETS}
+              for kind, buckets in (aged.get("totals") or {}).items()}
+    return {**aged, "totals": totals}
+
+
+def run_checks():
+    return assemble([run_step(step) for step in range(1, STEPS + 1)])
 
 
 # Who may run the reconciliation (a write: it stores a run): finance, or the system (the nightly job, the command).
@@ -314,9 +340,15 @@ def reconcile(*, actor, save=True):
     report = run_checks()
     if save:
         with transaction.atomic():
-            run = ReconciliationRun.objects.create(business_date=today(), ok=report["ok"], report=report)
-            audit.record(actor=actor, action="ledger.reconcile", obj=run, after={"ok": report["ok"]})
+            store(report, actor=actor)
     return report
+
+
+def store(report, *, actor) -> ReconciliationRun:
+    """Save a run's report (in the caller's transaction) with its audit event."""
+    run = ReconciliationRun.objects.create(business_date=today(), ok=report["ok"], report=report)
+    audit.record(actor=actor, action="ledger.reconcile", obj=run, after={"ok": report["ok"]})
+    return run
 
 
 def format_report(report) -> str:

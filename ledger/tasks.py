@@ -9,3 +9,20 @@ def reconcile_task():
     """Nightly three-ledger check; the stored run is shown to finance staff."""
     report = reconcile(actor=system_actor(), save=True)
     return {"ok": report["ok"]}
+
+
+@shared_task(name="ledger.reconciliation_run", time_limit=3600)
+def reconciliation_run(run_id):
+    """A reconciliation started by finance on a large ledger: its steps in order, with progress on the run."""
+    from ledger.services import reconciliation_runs
+
+    run = reconciliation_runs.execute(int(run_id))
+    return {"run": run.pk, "status": run.status}
+
+
+@shared_task(name="ledger.resume_reconciliation_runs", time_limit=300, soft_time_limit=270)
+def resume_reconciliation_runs():
+    """Beat sweep: send the reconciliation runs whose task never reached the broker, or stalled."""
+    from ledger.services import reconciliation_runs
+
+    return reconciliation_runs.resume_runs()

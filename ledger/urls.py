@@ -9,6 +9,8 @@ app_name = "ledger"
 urlpatterns = [
     page("reconciliation/", reconciliation.reconciliation, name="reconciliation",
          allow=(roles.FINANCE, roles.AUDITOR, roles.SYSADMIN)),
+    page("reconciliation/progress/", reconciliation.reconciliation_progress, name="reconciliation_progress",
+         allow=READERS),
     page("ageing/", reconciliation.ageing_report, name="ageing", allow=READERS),
     page("statements/", statements.statements, name="statements", allow=(roles.FINANCE, roles.AUDITOR, roles.SYSADMIN)),
     page("statements/<int:pk>/confirm/", statements.statement_confirm, name="statement_confirm",

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core import roles
+from core.business_date import today
+from core.dashboard import due_soon_until
 from core.filters import FilterSet, SearchFilter
 from core.templatetags.counter import staff_name
 from loans.models import LoanApplication
@@ -38,9 +40,12 @@ class ApplicationFilter(FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
+    due = django_filters.ChoiceFilter(label=_("Decision deadline"), method="deadline", empty_label=_("Any deadline"),
+                                      choices=[("overdue", _("Past the deadline")), ("soon", _("Due soon"))])
+
     class Meta:
         model = A
-        fields = ["q", "state", "officer", "date_from", "date_to"]
+        fields = ["q", "state", "officer", "date_from", "date_to", "due"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,3 +59,14 @@ class ApplicationFilter(FilterSet):
         return queryset.filter(
             Q(number=upper) | Q(account__number=upper) | Q(borrower__id_number=upper) | Q(borrower__name__icontains=q)
         )
+
+    def deadline(self, queryset, name, value):
+        """Applications waiting for a decision (accepted or reviewed) past their deadline, or due within
+        ``core.dashboard.DUE_SOON_DAYS`` days of the business date (the counts of the staff home)."""
+        on = today()
+        deciding = queryset.filter(state__in=(A.State.ACCEPTED, A.State.REVIEWED))
+        if value == "overdue":
+            return deciding.filter(decision_due__lt=on)
+        if value == "soon":
+            return deciding.filter(decision_due__gte=on, decision_due__lte=due_soon_until(on))
+        return queryset

@@ -5,6 +5,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.business_date import today
+from core.dashboard import due_soon_until
 from core.filters import FilterSet, SearchFilter
 from withdrawals.models import Reason, WithdrawalApplication
 
@@ -19,10 +21,23 @@ class ApplicationFilter(FilterSet):
                                           widget=forms.DateInput(attrs={"type": "date"}))
     date_to = django_filters.DateFilter(label=_("Applied until"), field_name="application_date", lookup_expr="lte",
                                         widget=forms.DateInput(attrs={"type": "date"}))
+    due = django_filters.ChoiceFilter(label=_("Decision deadline"), method="deadline", empty_label=_("Any deadline"),
+                                      choices=[("overdue", _("Past the deadline")), ("soon", _("Due soon"))])
 
     class Meta:
         model = W
-        fields = ["q", "state", "reason", "date_from", "date_to"]
+        fields = ["q", "state", "reason", "date_from", "date_to", "due"]
+
+    def deadline(self, queryset, name, value):
+        """Cases waiting for a decision (accepted or reviewed) past their deadline, or due within
+        ``core.dashboard.DUE_SOON_DAYS`` days of the business date (the counts of the staff home)."""
+        on = today()
+        deciding = queryset.filter(state__in=(W.State.ACCEPTED, W.State.REVIEWED))
+        if value == "overdue":
+            return deciding.filter(decision_due__lt=on)
+        if value == "soon":
+            return deciding.filter(decision_due__gte=on, decision_due__lte=due_soon_until(on))
+        return queryset
 
     def search(self, queryset, name, value):
         q = value.strip()

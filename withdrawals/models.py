@@ -174,7 +174,10 @@ class WithdrawalApplication(models.Model):
                                     condition=models.Q(standing__isnull=False),
                                     violation_error_message=_("This month was already withdrawn.")),
         ]
-        indexes = [models.Index(fields=["account", "reason", "state"], name="withdrawal_acc_reason_state")]
+        indexes = [models.Index(fields=["account", "reason", "state"], name="withdrawal_acc_reason_state"),
+                   # the staff home's figures of the day and its charts over the last months
+                   models.Index(fields=["decided_on"], name="withdrawal_decided_on"),
+                   models.Index(fields=["application_date"], name="withdrawal_application_date")]
 
     def __str__(self):
         return f"{self.number} {self.get_reason_display()} {self.amount_requested}"

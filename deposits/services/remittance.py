@@ -380,14 +380,18 @@ def _received_by(suspense_id, amount) -> datetime.date:
     return row[0] if row else today()
 
 
-def match_incoming(*, actor) -> dict:
+def match_incoming(*, actor, id_range=None) -> dict:
     """Book every unmatched incoming bank line: a confirmed list whose reference is quoted and whose total
     equals the amount posts; money from a known employer goes to its suspense; the rest to general suspense.
-    A line whose list cannot be posted (e.g. a month paid meanwhile) is parked in suspense and reported."""
+    A line whose list cannot be posted (e.g. a month paid meanwhile) is parked in suspense and reported.
+    ``id_range`` (lo, hi): only the lines with those ids (a chunk of a background matching run)."""
     roles.require_role(actor, *STATEMENT_ROLES)
     result = {"posted": 0, "employer_suspense": 0, "general_suspense": 0, "problems": []}
     # Lines of a statement file not yet confirmed, or imported by the actor, wait for someone else.
-    for line in ledger_services.receipts_usable_by(actor).order_by("pk"):
+    lines = ledger_services.receipts_usable_by(actor)
+    if id_range is not None:
+        lines = lines.filter(pk__gte=id_range[0], pk__lte=id_range[1])
+    for line in lines.order_by("pk"):
         remittance = _find_list(line)
         if remittance is not None:
             try:

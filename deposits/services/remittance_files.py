@@ -22,6 +22,7 @@ EMPLOYER_RATIO = tabular.Column("employer_ratio", "单位缴存比例(%)", "Empl
                                 max_length=40)
 COLUMNS = [ACCOUNT, NAME, BASE, EMPLOYEE_RATIO, EMPLOYER_RATIO]
 HEADERS = [c.zh for c in COLUMNS]
+PROGRESS_EVERY = 500
 
 
 def _pct(ratio) -> str:
@@ -67,9 +68,10 @@ def rows_from_lines(lines) -> tabular.Table:
     return tabular.from_records(lines, columns=COLUMNS)
 
 
-def validate(*, employer, month, table: tabular.Table) -> list[dict]:
+def validate(*, employer, month, table: tabular.Table, progress=None) -> list[dict]:
     """Check a list against the employer's accounts and the policy of ``month``. Returns the rows for
-    ``replace_lines``; raises ``tabular.RowsInvalid`` listing every problem as "第 N 行，列名：原因"."""
+    ``replace_lines``; raises ``tabular.RowsInvalid`` listing every problem as "第 N 行，列名：原因".
+    ``progress(n)``, if given, is told every ``PROGRESS_EVERY`` rows how many are checked (a background upload)."""
     if not table.rows and not table.errors:
         raise InvalidInput(_("The file has no employee rows."), code="no_rows")
     numbers = [r["account"] for r in table.rows if r["account"]]
@@ -77,7 +79,9 @@ def validate(*, employer, month, table: tabular.Table) -> list[dict]:
     p = policy.snapshot("deposits.", on=month)
     rows, seen = [], set()
     err = table.error
-    for raw in table.rows:
+    for checked, raw in enumerate(table.rows, start=1):
+        if progress is not None and checked % PROGRESS_EVERY == 0:
+            progress(checked)
         i, number = raw.number, raw["account"]
         account = accounts.get(number) if number else None
         if not number:

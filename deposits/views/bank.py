@@ -10,7 +10,7 @@ from core.errors import ApplicationError
 from core.money import format_yuan
 from core.tables import list_page
 from deposits import forms, selectors
-from deposits.services import remittance as services
+from deposits.services import matching
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.filters import StatementLineFilter
@@ -23,6 +23,7 @@ def _bank_page(request, import_form=None):
         "suspense_balances": selectors.employer_suspense_balances(viewer=request.user),
         "general_suspense": selectors.general_suspense_balance(),
         "import_form": import_form or forms.StatementImportForm(),
+        **_match_runs(request.user),
     })
 
 
@@ -61,14 +62,31 @@ def bank_import(request):
 @require_POST
 def bank_match(request):
     try:
-        result = services.match_incoming(actor=request.user)
+        outcome = matching.start(actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
+        return redirect("deposits:bank")
+    if outcome["background"]:
+        messages.info(request, _("Many receipts are waiting: the matching runs in the background; its progress is "
+                                 "shown below.") if outcome["queued"] else
+                      _("The matching is recorded; the task queue cannot be reached now, so it will start by itself "
+                        "as soon as the queue is back."))
     else:
+        result = outcome["result"]
         messages.success(request, _("Matching done: %(p)d lists posted, %(e)d payments to employers' suspense, "
                                     "%(g)d to the general suspense.")
                          % {"p": result["posted"], "e": result["employer_suspense"], "g": result["general_suspense"]})
     return redirect("deposits:bank")
+
+
+def bank_match_progress(request):
+    """The background matching runs with their progress bars, polled by htmx while one is going."""
+    return render(request, "deposits/_match_runs.html", _match_runs(request.user))
+
+
+def _match_runs(user):
+    runs = list(matching.recent(viewer=user))
+    return {"match_runs": runs, "match_running": any(r.status in ("pending", "running") for r in runs)}
 
 
 @require_POST

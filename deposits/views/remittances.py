@@ -16,8 +16,8 @@ from core.money import format_yuan
 from core.tables import list_page
 from deposits import forms, selectors
 from deposits.filters import RemittanceFilter
+from deposits.services import list_uploads, remittance_files
 from deposits.services import remittance as services
-from deposits.services import remittance_files
 from deposits.tables import RemittanceLineTable, RemittanceTable
 from ledger import selectors as ledger_selectors
 
@@ -54,7 +54,8 @@ def _detail(request, remittance, **bound):
         "remittance": remittance, "employer": remittance.employer,
         "candidates": candidates, "general_suspense": selectors.general_suspense_balance(),
         "upload_form": forms.UploadForm(), "line_form": forms.LineForm(), "allocate_form": forms.AllocateForm(),
-        "reverse_form": forms.ReverseForm(), "pay_form": pay_form, "failed": failed, **bound,
+        "reverse_form": forms.ReverseForm(), "pay_form": pay_form, "failed": failed,
+        **_upload_runs(remittance), **bound,
     })
 
 
@@ -89,12 +90,30 @@ def _act(request, reference, form_name, form, call, success):
 def remittance_upload(request, reference):
     def call(remittance, data):
         upload = data["file"]
-        return services.upload_list(actor=request.user, remittance=remittance, filename=upload.name,
-                                    data=upload.read())
+        return list_uploads.start(actor=request.user, remittance=remittance, filename=upload.name,
+                                  data=upload.read())
 
-    return _act(request, reference, "upload_form", forms.UploadForm(request.POST, request.FILES), call,
-                lambda r: _("The file was loaded: %(n)d employees, total %(t)s yuan.")
-                % {"n": r.headcount, "t": format_yuan(r.total)})
+    def success(outcome):
+        if outcome["background"]:
+            return (_("The file is large: it is checked and loaded in the background; its progress is shown below.")
+                    if outcome["queued"] else
+                    _("The file is recorded; the task queue cannot be reached now, so it will be loaded as soon as "
+                      "the queue is back."))
+        r = outcome["remittance"]
+        return _("The file was loaded: %(n)d employees, total %(t)s yuan.") % {"n": r.headcount,
+                                                                               "t": format_yuan(r.total)}
+
+    return _act(request, reference, "upload_form", forms.UploadForm(request.POST, request.FILES), call, success)
+
+
+def remittance_upload_progress(request, reference):
+    """The list's background uploads with their progress bars, polled by htmx while one is going."""
+    return render(request, "deposits/_upload_runs.html", _upload_runs(_remittance(request, reference)))
+
+
+def _upload_runs(remittance):
+    runs = list_uploads.recent(remittance)
+    return {"upload_runs": runs, "upload_running": any(r.status in list_uploads.LIVE for r in runs)}
 
 
 @require_POST

@@ -10,7 +10,8 @@ from judicial.tables import FreezeTable, RequestTable
 
 def workbench(request):
     state = request.GET.get("state") or ""
-    table = RequestTable(selectors.requests(viewer=request.user, state=state))
+    receipt = request.GET.get("receipt") or ""
+    table = RequestTable(selectors.requests(viewer=request.user, state=state, receipt=receipt))
     expiring = FreezeTable(selectors.expiring_freezes(viewer=request.user), prefix="exp-")
     queues = FreezeTable(selectors.queues(viewer=request.user), prefix="q-")
     for extra in (expiring, queues):
@@ -19,4 +20,4 @@ def workbench(request):
     states = [(value, label, counts.get(value, 0)) for value, label in JudicialRequest.State.choices]
     return list_page(request, "judicial/workbench.html", table=table, filename="judicial-requests",
                      context={"expiring": expiring, "queues": queues, "states": states, "state": state,
-                              "expiring_days": selectors.EXPIRING_DAYS})
+                              "receipt": receipt, "expiring_days": selectors.EXPIRING_DAYS})

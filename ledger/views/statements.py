@@ -8,10 +8,16 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
 from ledger import selectors, services
+from ledger.models import BankStatement
 
 
 def statements(request):
-    return render(request, "ledger/statements.html", {"statements": selectors.statements(viewer=request.user)[:200]})
+    """The imports, latest first; ``?status=pending`` lists those waiting for the second confirmation only."""
+    qs = selectors.statements(viewer=request.user)
+    status = request.GET.get("status", "")
+    if status in BankStatement.Status.values:
+        qs = qs.filter(status=status)
+    return render(request, "ledger/statements.html", {"statements": qs[:200]})
 
 
 @require_POST
