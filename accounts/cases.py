@@ -200,8 +200,12 @@ def resolve(q) -> Match:
                 id_numbers += list(Depositor.objects.filter(id_number__startswith=code[:6] + "19" + code[6:])
                                    .values_list("id_number", flat=True)[:5])
             match.depositor_ids = list(Depositor.objects.filter(id_number__in=id_numbers).values_list("pk", flat=True))
+        accounts = list(FundAccount.objects.filter(number=code).values_list("pk", "depositor_id",
+                                                                             "depositor__id_number"))
+        match.account_ids = [pk for pk, _d, _i in accounts]
+        match.depositor_ids += [depositor for _a, depositor, _i in accounts]  # the holder's cases on any account
+        id_numbers += [id_number for _a, _d, id_number in accounts]
         match.id_numbers = tuple(id_numbers)
-        match.account_ids = list(FundAccount.objects.filter(number=code).values_list("pk", flat=True))
         match.employer_ids = list(Employer.objects.filter(Q(account_number=code) | Q(uscc=code))
                                   .values_list("pk", flat=True))
         return match
@@ -240,6 +244,8 @@ def search_cases(*, viewer, filters=None) -> CaseSearch:
     each kind's matching rows (by index lookups) combined with ``UNION``, newest first; the caller pages it."""
     from accounts.filters import CaseFilter
 
+    if not (roles.is_system(viewer) or roles.is_staff_user(viewer)):  # the portals show people their own cases
+        return CaseSearch(rows=[], match=Match(), searched=False)
     form = CaseFilter(filters or {}, queryset=FundAccount.objects.none()).form
     form.is_valid()
     data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
