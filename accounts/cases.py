@@ -238,7 +238,7 @@ def _union(branches, *, distinct):
     return union.order_by("-c_date", "-c_pk", "c_kind")
 
 
-def search_cases(*, viewer, filters=None) -> CaseSearch:
+def search_cases(*, viewer, filters=None, account=None) -> CaseSearch:
     """The cases ``viewer`` may see that match ``filters`` (``accounts.filters.CaseFilter`` data: ``q``, ``kind``,
     ``state``, ``date_from``, ``date_to``, and ``account``: the cases of that account's holder). One query:
     each kind's matching rows (by index lookups) combined with ``UNION``, newest first; the caller pages it."""
@@ -250,14 +250,14 @@ def search_cases(*, viewer, filters=None) -> CaseSearch:
     form.is_valid()
     data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
     match = resolve(data.get("q"))
-    person = None
-    if data.get("account"):
+    person = account
+    if person is None and data.get("account"):
         person = FundAccount.objects.visible_to(viewer).select_related("depositor").filter(
             number=data["account"].strip().upper()).first()
     narrowed = bool(data.get("kind") or data.get("state") or data.get("date_from") or data.get("date_to"))
     if not match.text and person is None and not narrowed:
         return CaseSearch(rows=[], match=match, searched=False)
-    if data.get("account") and person is None:
+    if data.get("account") and person is None:  # an account the viewer may not see, or none
         return CaseSearch(rows=[], match=match, searched=True)
     branches = []
     for source in sources():
@@ -299,12 +299,12 @@ def decorate(rows) -> list:
 
 
 def person_cases(*, viewer, account, limit=PANEL_ROWS) -> dict:
-    """The cases of the account's holder (newest first, at most ``limit``), each with the actions ``viewer``
-    may start from the account page, and how many there are in all."""
-    found = search_cases(viewer=viewer, filters={"account": account.number})
-    rows = found.rows
-    total = rows.count() if rows != [] else 0
-    page = decorate(list(rows[:limit])) if total else []
+    """The newest ``limit`` cases of the account's holder, each with the actions ``viewer`` may start from the
+    account page, and whether there are more (one query for the rows)."""
+    rows = search_cases(viewer=viewer, account=account).rows
+    page = decorate(list(rows[:limit + 1])) if rows != [] else []
+    more = len(page) > limit
+    page = page[:limit]
     by_kind = {}
     for row in page:
         by_kind.setdefault(row["c_kind"], []).append(row)
@@ -313,7 +313,7 @@ def person_cases(*, viewer, account, limit=PANEL_ROWS) -> dict:
         actions = source.actions(viewer, kind_rows) if source.actions else {}
         for row in kind_rows:
             row["actions"] = actions.get(row["c_pk"], [])
-    return {"rows": page, "total": total}
+    return {"rows": page, "more": more}
 
 
 def account_panel(*, viewer, account):
@@ -325,7 +325,7 @@ def account_panel(*, viewer, account):
     starts = []
     for path in getattr(settings, "ACCOUNT_CASE_STARTS", ()):
         starts += import_string(path)(viewer=viewer, account=account)
-    return {"template": "accounts/_account_cases.html", "cases": cases["rows"], "total": cases["total"],
+    return {"template": "accounts/_account_cases.html", "cases": cases["rows"], "more": cases["more"],
             "starts": starts, "all_url": reverse("accounts:cases") + f"?account={account.number}",
             "title": _("Cases of this person")}
 

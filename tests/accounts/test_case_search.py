@@ -255,3 +255,29 @@ def test_the_navigation_starts_with_the_case_search(world):
     first_control = re.search(r"<(a|input|button|select)\b[^>]*>", nav).group(0)
     assert 'id="nav-search-q"' in first_control
     assert f'action="{URL}"' in nav
+
+
+def test_more_cases_do_not_mean_more_queries(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    a = world.a
+    reviewer = client_for(world.staff[roles.REVIEWER])
+    pages = [reverse("accounts:account", args=[a.account.number]), f"{URL}?q={a.depositor.id_number}"]
+
+    def counts():
+        out = []
+        for url in pages:
+            with CaptureQueriesContext(connection) as queries:
+                assert reviewer.get(url).status_code == 200
+            out.append(len(queries))
+        return out
+
+    counts()  # warm the caches (content types, policy)
+    before = counts()
+    for n in range(10):
+        WithdrawalApplication.objects.create(
+            number=f"TQ20261121{n:08d}", account=a.account, depositor=a.depositor, reason="09", state="accepted",
+            application_date=datetime.date(2026, 11, 21), amount_requested=100, payee_card="6222021000000000000",
+            payee_name=a.depositor.name)
+    assert counts() == before
