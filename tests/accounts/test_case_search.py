@@ -105,6 +105,12 @@ def test_the_kind_state_and_date_filters_narrow_the_cases(world):
     assert found(officer, kind="withdrawal") == {("withdrawal", world.a.withdrawal.number),
                                                  ("withdrawal", world.b.withdrawal.number)}
     assert found(officer) == set()  # nothing asked, nothing read
+    # the cases of one person (the account page's "all cases" link): theirs, and their employer's deferral
+    assert found(officer, account=a.account.number) == personal_cases(a) | {
+        ("judicial_request", "ACCESS-Q1"), ("deferral", str(a.deferral.pk))}
+    assert found(officer, account=a.account.number, kind="loan_contract") == {
+        ("loan_contract", a.loan_contract.number)}
+    assert found(officer, account="1" * 13) == set()
 
 
 def test_the_page_shows_words_links_and_pages(world):
