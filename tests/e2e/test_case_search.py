@@ -14,6 +14,7 @@ from playwright.sync_api import expect  # noqa: E402
 
 from core import roles  # noqa: E402
 from tests import access_world  # noqa: E402
+from withdrawals.models import WithdrawalApplication  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("transactional_db")]
 
@@ -59,18 +60,23 @@ def test_clerk_finds_a_persons_cases_and_opens_one(page, live_server, world):
     expect(page.locator("h1")).to_contain_text(a.withdrawal.number)
 
 
-def test_the_account_page_lists_the_cases_with_the_reviewers_action(page, live_server, world):
+def test_the_clerk_accepts_a_withdrawal_from_the_account_page(page, live_server, world):
     a = world.a
-    log_in(page, live_server, world.staff[roles.REVIEWER].username)
+    WithdrawalApplication.objects.filter(pk=a.withdrawal.pk).update(state="submitted")
+    log_in(page, live_server, world.staff[roles.CLERK].username)
     page.goto(f"{live_server.url}/counter/accounts/{a.account.number}/")
     panel = page.locator("#cases-panel")
-    expect(panel.locator(".case-row")).to_have_count(5)  # and the deferral of the employer
-    review = panel.locator(".case-row[data-kind=withdrawal]").get_by_role("button", name="审核")
-    expect(review).to_be_visible()
+    expect(panel.locator(".case-row")).to_have_count(5)  # 4 of the person, the deferral of the employer
+    row = panel.locator(".case-row[data-kind=withdrawal]")
+    expect(row).to_contain_text("网上已提交")  # submitted online, in words
+    expect(panel.get_by_role("link", name="新建提取")).to_be_visible()
     if SCREENSHOTS:
         page.screenshot(path=f"{SCREENSHOTS}/account_cases.png", full_page=True)
-    review.click()
+    page.once("dialog", lambda dialog: dialog.accept())  # asked before the step is taken
+    row.get_by_role("button", name="受理").click()
     expect(page).to_have_url(f"{live_server.url}/counter/withdrawals/{a.withdrawal.number}/")
+    a.withdrawal.refresh_from_db()
+    assert a.withdrawal.state == "accepted"
 
 
 def test_the_employer_field_suggests_employers_as_the_clerk_types(page, live_server, world):
