@@ -31,6 +31,8 @@ NAME_MATCH_LIMIT = 200
 QUERY_MAX_LENGTH = 60
 ID_LIKE = re.compile(r"^\d{15}$|^\d{17}[\dX]$")
 PANEL_ROWS = 20
+# A name that finds more employers than this finds their own cases, not every case of their employees.
+EMPLOYEES_OF_AT_MOST = 5
 COLUMNS = ("c_kind", "c_pk", "c_number", "c_person", "c_id_number", "c_account", "c_employer",
            "c_employer_number", "c_state", "c_date")
 
@@ -111,9 +113,17 @@ class CaseSource:
             arms.append(Q(**{f"{self.depositor_field}__in": match.depositor_ids}))
         if self.account_field and match.account_ids:
             arms.append(Q(**{f"{self.account_field}__in": match.account_ids}))
-        if self.employer_field and match.employer_ids:
-            arms.append(Q(**{f"{self.employer_field}__in": match.employer_ids}))
+        # an employer's own cases for every employer found; its employees' cases only when the name found a few
+        employers = match.employer_ids if self.employer_level else match.employer_ids[:EMPLOYEES_OF_AT_MOST]
+        if self.employer_field and employers and (self.employer_level or len(match.employer_ids)
+                                                  <= EMPLOYEES_OF_AT_MOST):
+            arms.append(Q(**{f"{self.employer_field}__in": employers}))
         return arms
+
+    @property
+    def employer_level(self) -> bool:
+        """A case of an employer (a remittance list, a deferral), not of a person."""
+        return self.depositor_field is None and self.account_field is None
 
     def arms_of_person(self, depositor, account) -> list[Q]:
         if self.person_arms is not None:

@@ -287,3 +287,14 @@ def test_more_cases_do_not_mean_more_queries(world):
             application_date=datetime.date(2026, 11, 21), amount_requested=100, payee_card="6222021000000000000",
             payee_name=a.depositor.name)
     assert counts() == before
+
+
+def test_a_name_common_to_many_employers_finds_their_own_cases_only(world):
+    from tests import factories
+
+    officer = world.staff[roles.JUDICIAL_OFFICER]
+    for n in range(cases.EMPLOYEES_OF_AT_MOST):
+        factories.employer(world.staff[roles.CLERK], name=f"示范丙{n}有限公司")
+    both = found(officer, q="示范")  # 2 + 5 employers: too many to read every employee's cases
+    assert both == employer_cases(world.a) | employer_cases(world.b)
+    assert found(officer, q="示范甲") == employer_cases(world.a) | personal_cases(world.a)
