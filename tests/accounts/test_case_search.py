@@ -298,3 +298,19 @@ def test_a_name_common_to_many_employers_finds_their_own_cases_only(world):
     both = found(officer, q="示范")  # 2 + 5 employers: too many to read every employee's cases
     assert both == employer_cases(world.a) | employer_cases(world.b)
     assert found(officer, q="示范甲") == employer_cases(world.a) | personal_cases(world.a)
+
+
+def test_a_name_found_for_too_many_people_asks_for_more(world, monkeypatch):
+    monkeypatch.setattr(cases, "NAME_MATCH_LIMIT", 1)
+    page = client_for(world.staff[roles.CLERK]).get(URL, {"q": "职工"}).content.decode()
+    assert 'id="too-many"' in page
+    assert len(re.findall(r'class="case-row', page)) == 4  # the cases of the first person only
+    assert 'id="too-many"' not in client_for(world.staff[roles.CLERK]).get(URL, {"q": "职工甲"}).content.decode()
+
+
+def test_the_page_reads_in_english(world):
+    client = client_for(world.staff[roles.CLERK])
+    client.cookies["django_language"] = "en"
+    page = client.get(URL, {"q": world.a.depositor.id_number}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Find a case" in page and "Loan contract" in page and "Accepted" in page
+    assert "业务查询" not in page
