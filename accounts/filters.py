@@ -1,6 +1,7 @@
 """FilterSets of the accounts app, shared by the selectors, the staff list pages and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -23,3 +24,34 @@ class EmployerFilter(FilterSet):
             return queryset
         upper = q.upper()
         return queryset.filter(Q(name__icontains=q) | Q(account_number=upper) | Q(uscc=upper))
+
+
+class CaseFilter(FilterSet):
+    """The filters of the case search (``accounts.cases.search_cases``), applied to each kind's rows: kind,
+    state (``kind:state``), date range. ``q`` and ``account`` are matched by the selector itself, by index
+    lookups, before this FilterSet narrows the rows."""
+
+    q = django_filters.CharFilter(label=_("Case number, ID number, account number, name or employer"),
+                                  max_length=60, method="matched_by_selector")
+    kind = django_filters.ChoiceFilter(label=_("Kind"), field_name="c_kind", empty_label=_("All kinds"),
+                                       choices=lambda: _cases().kind_choices())
+    state = django_filters.ChoiceFilter(label=_("State"), empty_label=_("All states"), method="filter_state",
+                                        choices=lambda: _cases().state_choices())
+    date_from = django_filters.DateFilter(label=_("From date"), field_name="c_date", lookup_expr="gte",
+                                          widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = django_filters.DateFilter(label=_("To date"), field_name="c_date", lookup_expr="lte",
+                                        widget=forms.DateInput(attrs={"type": "date"}))
+    account = django_filters.CharFilter(max_length=20, widget=forms.HiddenInput, method="matched_by_selector")
+
+    def matched_by_selector(self, queryset, name, value):
+        return queryset
+
+    def filter_state(self, queryset, name, value):
+        kind, _sep, state = value.partition(":")
+        return queryset.filter(c_kind=kind, c_state=state)
+
+
+def _cases():
+    from accounts import cases
+
+    return cases

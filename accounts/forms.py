@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Depositor, EconomicType, Employer, FundAccount
+from accounts.widgets import employer_lookup
 from core import business_date
 from core.forms import MoneyField, PercentField, bootstrap_widgets
 from core.identity import validate_phone, validate_resident_id, validate_uscc
@@ -119,7 +120,7 @@ class EmployerCloseForm(CounterForm):
 class OpenAccountForm(CounterForm):
     percent_fields = ("employee_ratio", "employer_ratio")
 
-    employer = forms.CharField(label=_("Employer account number"), max_length=20)
+    employer = forms.CharField(label=_("Employer account number"), max_length=20, widget=employer_lookup())
     name = forms.CharField(label=_("Name"), max_length=60)
     id_number = forms.CharField(label=_label(Depositor, "id_number"), max_length=30)
     phone = forms.CharField(label=_label(Depositor, "phone"), max_length=20, required=False)
@@ -145,7 +146,7 @@ class SealForm(CounterForm):
 class UnsealForm(CounterForm):
     percent_fields = ("employee_ratio", "employer_ratio")
 
-    employer = forms.CharField(label=_("Employer account number"), max_length=20)
+    employer = forms.CharField(label=_("Employer account number"), max_length=20, widget=employer_lookup())
     base = MoneyField(label=_label(FundAccount, "base"), required=False,
                       help_text=_("Leave empty to keep the current base."))
     employee_ratio = _percent_field(_label(FundAccount, "employee_ratio"))

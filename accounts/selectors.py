@@ -126,3 +126,35 @@ def employer_registrations(*, viewer, status=None):
         qs = qs.filter(status=status)
     return qs.order_by(Case(When(status=EmployerRegistration.Status.PENDING, then=Value(0)), default=Value(1)),
                        "-submitted_at", "-id")
+
+
+LOOKUP_LIMIT = 10
+
+
+def lookup_employers(*, viewer, q, limit=LOOKUP_LIMIT) -> list:
+    """Employers for an employer field's autocomplete: by account number or USCC (exact or leading part) or by
+    name (contains); open employers first, at most ``limit``."""
+    q = " ".join("".join(ch for ch in str(q or "") if ch.isprintable()).split())[:60]
+    if not q:
+        return []
+    upper = q.upper().replace(" ", "")
+    match = Q(account_number__startswith=upper) | Q(uscc__startswith=upper) | Q(name__icontains=q)
+    return list(Employer.objects.visible_to(viewer).filter(match)
+                .order_by(Case(When(account_number=upper, then=Value(0)), default=Value(1),
+                               output_field=IntegerField()), "status", "name")
+                .only("account_number", "name", "status")[:limit])
+
+
+def lookup_accounts(*, viewer, q, limit=LOOKUP_LIMIT) -> list:
+    """Personal accounts for an account field's autocomplete: the depositor search (name, ID number, phone,
+    account number) and account numbers starting with what was typed; at most ``limit``."""
+    q = " ".join("".join(ch for ch in str(q or "") if ch.isprintable()).split())[:60]
+    if not q:
+        return []
+    rows = search_depositors(viewer=viewer, q=q, limit=limit)
+    upper = q.upper().replace(" ", "")
+    if len(rows) < limit and upper.isalnum() and upper[:1].isdigit():
+        seen = {row.pk for row in rows}
+        rows += [row for row in fund_accounts(viewer=viewer).filter(number__startswith=upper).order_by("number")
+                 [:limit] if row.pk not in seen][:limit - len(rows)]
+    return rows

@@ -2,6 +2,7 @@
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Employer, FundAccount
@@ -94,3 +95,83 @@ class LedgerLineTable(Table):
 
     def value_credit(self, record):
         return record.amount if record.side == "C" else None
+
+
+# Colour of a case's state badge by its code, whatever its kind (the state itself is shown in words).
+CASE_STATE_COLOURS = {
+    "approved": "success", "paid": "success", "closed": "success", "posted": "success", "applied": "success",
+    "normal": "success", "paid_off": "success", "executed": "success",
+    "rejected": "danger", "refused": "danger", "overdue": "danger", "reversed": "danger", "written_off": "danger",
+    "returned": "warning", "cancelled": "light", "draft": "secondary", "superseded": "light",
+}
+
+
+def _case_source(record):
+    from accounts.cases import source_of
+
+    return source_of(record["c_kind"])
+
+
+class CaseTable(Table):
+    """The rows of the case search (``accounts.cases.search_cases``): kind and state in words, the case number
+    linked to its page, the person with the ID number masked, the employer. The order is the search's own
+    (newest first)."""
+
+    c_kind = tables.Column(verbose_name=_("Kind"), orderable=False)
+    c_number = tables.Column(verbose_name=_("Number"), orderable=False, attrs={"td": {"class": "font-monospace"}},
+                             linkify=lambda record: _case_source(record).url(record))
+    c_person = tables.Column(verbose_name=_("Person"), orderable=False, empty_values=())
+    c_account = tables.Column(verbose_name=_("Account number"), orderable=False, empty_values=(),
+                              attrs={"td": {"class": "font-monospace"}})
+    c_employer = tables.Column(verbose_name=_("Employer"), orderable=False, empty_values=())
+    c_state = tables.Column(verbose_name=_("State"), orderable=False)
+    c_date = tables.DateColumn(verbose_name=_("Date"), format="Y-m-d", orderable=False)
+
+    class Meta(Table.Meta):
+        attrs = {**Table.Meta.attrs, "id": "cases"}
+        row_attrs = {"class": "case-row", "data-kind": lambda record: record["c_kind"]}
+        empty_text = _("No case matches.")
+
+    def render_c_kind(self, record):
+        return _case_source(record).label
+
+    def value_c_kind(self, record):
+        return str(_case_source(record).label)
+
+    def value_c_person(self, record):
+        if not record["c_person"]:
+            return ""
+        masked = identity.mask_id_number(record["c_id_number"] or "")
+        return f"{record['c_person']} {masked}".strip()
+
+    def render_c_person(self, record):
+        if not record["c_person"]:
+            return "—"
+        return format_html('{} <span class="font-monospace text-body-secondary small">{}</span>', record["c_person"],
+                           identity.mask_id_number(record["c_id_number"] or ""))
+
+    def render_c_account(self, record):
+        if not record["c_account"]:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("accounts:account", args=[record["c_account"]]),
+                           record["c_account"])
+
+    def value_c_account(self, record):
+        return record["c_account"] or ""
+
+    def render_c_employer(self, record):
+        if not record["c_employer"]:
+            return "—"
+        return format_html('{} <span class="font-monospace text-body-secondary small">{}</span>',
+                           record["c_employer"], record["c_employer_number"] or "")
+
+    def value_c_employer(self, record):
+        return f"{record['c_employer'] or ''} {record['c_employer_number'] or ''}".strip()
+
+    def render_c_state(self, record):
+        return format_html('<span class="badge text-bg-{}">{}</span>',
+                           CASE_STATE_COLOURS.get(record["c_state"], "info"),
+                           _case_source(record).state_label(record["c_state"]))
+
+    def value_c_state(self, record):
+        return _case_source(record).state_label(record["c_state"])

@@ -1,4 +1,4 @@
-from accounts.views import employers, fund_accounts, registrations
+from accounts.views import cases, employers, fund_accounts, registrations
 from core import roles
 from core.access import page
 
@@ -7,6 +7,9 @@ app_name = "accounts"
 urlpatterns: list = [
     page("search/", fund_accounts.search, name="search", allow=READ),
     page("search/results/", fund_accounts.search_results, name="search_results", allow=READ),
+    page("cases/", cases.case_search, name="cases", allow=READ),
+    page("lookup/employers/", cases.lookup_employers, name="lookup_employers", allow=READ),
+    page("lookup/accounts/", cases.lookup_accounts, name="lookup_accounts", allow=READ),
     page("accounts/new/", fund_accounts.account_new, name="account_new", allow=WRITE),
     page("accounts/<str:number>/", fund_accounts.account_detail, name="account", allow=READ),
     page("accounts/<str:number>/seal/", fund_accounts.account_seal, name="account_seal", allow=WRITE),

@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import CounterForm, employer_by_number
+from accounts.widgets import account_lookup, employer_lookup
 from core.forms import DateField, MoneyField, MonthField, PercentField
 from core.money import format_yuan
 from deposits.models import DeferralApplication
@@ -77,7 +78,7 @@ class UploadForm(DepositForm):
 class LineForm(DepositForm):
     percent_fields = ("employee_ratio", "employer_ratio")
 
-    account = forms.CharField(label=_("Personal account number"), max_length=20)
+    account = forms.CharField(label=_("Personal account number"), max_length=20, widget=account_lookup())
     month = month_field(_("Month covered"), required=False,
                         help_text=_("Only for supplementary lists; empty: the list's month."))
     base = MoneyField(label=_("Deposit base"), required=False, help_text=_("Empty: the account's base."))
@@ -157,6 +158,7 @@ class StatementImportForm(DepositForm):
 
 class SuspenseForm(DepositForm):
     employer = forms.CharField(label=_("Employer account number"), required=False, max_length=20,
+                               widget=employer_lookup(),
                                help_text=_("Empty: the general suspense."))
 
     def clean_employer(self):
@@ -211,7 +213,7 @@ class FlexibleSelfForm(DepositForm):
 
 
 class FlexibleDepositForm(DepositForm):
-    account = forms.CharField(label=_("Personal account number"), max_length=20)
+    account = forms.CharField(label=_("Personal account number"), max_length=20, widget=account_lookup())
     month_from = month_field(_("From month"), ahead=FLEXIBLE_AHEAD)
     month_to = month_field(_("To month"), required=False, help_text=_("Empty: the same month."), ahead=FLEXIBLE_AHEAD)
     line = forms.ModelChoiceField(label=_("Incoming bank line"), queryset=BankStatementLine.objects.none(),

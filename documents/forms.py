@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.widgets import employer_lookup
 from core.forms import DateField, YearField, bootstrap_widgets
 from documents.models import Certificate
 from documents.services.certificates import MAX_MONTHS
@@ -82,7 +83,7 @@ class ReconciliationExportForm(forms.Form):
 
 
 class ZipOrderForm(forms.Form):
-    employer = forms.CharField(label=_("Employer account number"), max_length=20)
+    employer = forms.CharField(label=_("Employer account number"), max_length=20, widget=employer_lookup())
     year = YearField(label=_("Interest year ending in"))
 
     def __init__(self, *args, **kwargs):

@@ -321,9 +321,6 @@ LOAN_RECOVERY_WITHDRAWAL = "withdrawals.services.recovery.record_loan_recoveries
 # The statutory retirement date (the 2025 schedule, a pure function of the loans calculations) for the withdrawal
 # rules' retirement ground (withdrawals may not import loans).
 WITHDRAWALS_RETIREMENT_DATE_SOURCE = "loans.calculations.terms.retirement_date"
-# Panels of higher layers on the staff account page (accounts may not import them): each callable takes the viewer
-# and the account and returns None or a dict with the "template" to include and its context.
-ACCOUNT_PAGE_PANELS = ["judicial.selectors.account_panel", "documents.selectors.account_panel"]
 # Long work runs as a background batch run with a progress bar above these sizes (smaller runs stay synchronous):
 # the reconciliation from the staff page (journal lines, the planner's estimate), the matching of bank receipts
 # (receipts waiting), a remittance list upload (rows in the file).
@@ -337,6 +334,24 @@ DEPOSITS_UPLOAD_BACKGROUND_ROWS = int(os.environ.get("DEPOSITS_UPLOAD_BACKGROUND
 HOME_CHART_CACHE_SECONDS = int(os.environ.get("HOME_CHART_CACHE_SECONDS", "0" if TESTING else "300"))
 HOME_PANELS = ["ledger.dashboard", "deposits.dashboard", "withdrawals.dashboard", "loans.dashboard",
                "judicial.dashboard", "documents.dashboard"]
+# Panels of higher layers on the staff account page (accounts may not import them): each callable takes the viewer
+# and the account and returns None or a dict with the "template" to include and its context.
+ACCOUNT_PAGE_PANELS = ["accounts.cases.account_panel", "judicial.selectors.account_panel",
+                       "documents.selectors.account_panel"]
+# The kinds of case of the staff case search (accounts.cases: accounts may not import the apps that declare them),
+# in the order of the kind filter.
+CASE_SEARCH_SOURCES = [
+    "withdrawals.cases.WITHDRAWALS",
+    "loans.cases.LOAN_APPLICATIONS",
+    "loans.cases.LOAN_CONTRACTS",
+    "judicial.cases.JUDICIAL_REQUESTS",
+    "deposits.cases.REMITTANCES",
+    "deposits.cases.DEFERRALS",
+    "deposits.cases.BASE_ADJUSTMENTS",
+]
+# New cases a member of staff may start from the account page: each callable takes the viewer and the account and
+# returns the links (accounts.cases.CaseAction) their role may use.
+ACCOUNT_CASE_STARTS = ["withdrawals.cases.account_starts", "loans.cases.account_starts"]
 
 # Certificates (documents): the center's signing certificate for PAdES signatures, a PKCS#12 file and its
 # password. Unset with DEBUG or TESTING: a demo certificate generated under .signing/ (git-ignored) by

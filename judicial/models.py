@@ -184,7 +184,11 @@ class JudicialRequest(models.Model):
                                    name="judicial_request_checker_not_operator",
                                    violation_error_message=_("The checker must be a different person.")),
         ]
-        indexes = [models.Index(fields=["state", "received_on"], name="judicial_request_state_idx")]
+        indexes = [models.Index(fields=["state", "received_on"], name="judicial_request_state_idx"),
+                   # the staff case search looks requests up by their number, case number and ID number
+                   models.Index(fields=["number"], name="judicial_request_number_idx"),
+                   models.Index(fields=["case_number"], name="judicial_request_case_idx"),
+                   models.Index(fields=["id_number"], name="judicial_request_id_idx")]
 
     def __str__(self):
         return f"{self.court.code} {self.number} {self.get_measure_display()}"

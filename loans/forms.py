@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.widgets import account_lookup
 from core.errors import ApplicationError
 from core.forms import DateField, MoneyField, MonthField, bootstrap_widgets
 from loans import calculations as calc
@@ -132,7 +133,8 @@ class CounterApplicationForm(ApplicationForm):
     """The loan officer's entry form: the borrower by fund account number, the spouse when not linked to the
     borrower at this center, co-borrowers one per line."""
 
-    account = forms.CharField(label=_("Borrower's personal account number"), max_length=20)
+    account = forms.CharField(label=_("Borrower's personal account number"), max_length=20,
+                              widget=account_lookup())
     spouse_name = forms.CharField(
         label=_("Spouse's name (a spouse not depositing with this center)"), max_length=60, required=False
     )

@@ -3,6 +3,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.widgets import account_lookup
 from core.forms import DateField, bootstrap_widgets, check_text_numbers
 from withdrawals.models import DocumentType, Reason
 
@@ -17,7 +18,7 @@ COMMON_FIELDS = ("account", "reason", "amount", "payee_card", "payee_name")
 
 
 class ApplicationForm(forms.Form):
-    account = forms.CharField(label=_("Personal account number"), max_length=20)
+    account = forms.CharField(label=_("Personal account number"), max_length=20, widget=account_lookup())
     reason = forms.ChoiceField(label=_("Reason"), choices=Reason.applicable())
     amount = forms.CharField(label=_("Amount (blank: whole balance for a closing withdrawal)"), max_length=20,
                              required=False)

@@ -136,7 +136,8 @@ def lookup(request):
 
 
 def new(request):
-    form = _with_lookup(forms.CounterApplicationForm(request.POST or None))
+    form = _with_lookup(forms.CounterApplicationForm(request.POST or None,
+                                                     initial={"account": request.GET.get("account", "")[:20]}))
     if request.method == "POST" and form.is_valid():
         app = _save(request, form)
         if app is not None:

@@ -152,6 +152,9 @@ def test_file_parsers_take_any_cell(parsers_world, finance):
 STAFF_LISTS = [
     "accounts:employers",
     "accounts:search",
+    "accounts:cases",
+    "accounts:lookup_employers",
+    "accounts:lookup_accounts",
     "deposits:remittances",
     "deposits:arrears",
     "deposits:bank_lines",
@@ -175,6 +178,8 @@ PARAMS = [
     "date_to",
     "employer_number",
     "kind",
+    "state",
+    "account",
     "reason",
     "direction",
     "ok",

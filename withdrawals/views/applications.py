@@ -64,7 +64,8 @@ def act(request, number, action):
 
 
 def new(request):
-    form = forms.ApplicationForm(request.POST or None, request.FILES or None)
+    form = forms.ApplicationForm(request.POST or None, request.FILES or None,
+                                 initial={"account": request.GET.get("account", "")[:20]})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         account = FundAccount.objects.visible_to(request.user).filter(number=data["account"]).first()
