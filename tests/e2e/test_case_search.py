@@ -39,7 +39,8 @@ def test_clerk_finds_a_persons_cases_and_opens_one(page, live_server, world):
     a = world.a
     log_in(page, live_server, world.staff[roles.CLERK].username)
     page.goto(f"{live_server.url}/counter/employers/")
-    page.keyboard.press("Tab")  # the case search is the first control of every staff page
+    page.keyboard.press("Tab")  # the skip link first, then the case search, the first control of every staff page
+    page.keyboard.press("Tab")
     expect(page.locator("#nav-search-q")).to_be_focused()
     page.keyboard.type(a.depositor.name)
     page.keyboard.press("Enter")
