@@ -259,3 +259,10 @@ def test_account_page_second_page_shows_the_balance_after_each_line(client, cler
     page = response.context["table"].page
     assert [(line.pk, line.running) for line in page.object_list.data] == expected[10:20]
     assert not any("OVER (ORDER BY" in q["sql"] and "LIMIT" not in q["sql"] for q in ctx.captured_queries)
+
+
+def test_a_single_character_ranks_a_bounded_sample_of_the_names_it_starts(clerk, account, legacy_account):
+    rows, sql = search_sql(clerk, "欧")
+    assert [r.pk for r in rows] == [legacy_account.pk]
+    assert f"LIKE UPPER('欧%') LIMIT {selectors.SURNAME_SAMPLE})" in sql
+    assert search_sql(clerk, "丰")[0] == []  # the start of a name, not its middle
