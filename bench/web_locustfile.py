@@ -26,8 +26,10 @@ from locust import FastHttpUser, events, task
 
 DATA = json.loads(open(os.environ["BENCH_WEB_DATA"], encoding="utf-8").read())
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-# Behind the TLS proxy: Django sees HTTPS (secure cookies, CSRF origin check) as in production.
-HEADERS = {"X-Forwarded-Proto": "https", "Accept-Language": "zh-hans"}
+# As the TLS proxy in front of gunicorn sends them: Django sees HTTPS (secure cookies, CSRF origin check), and one
+# connection per request (nginx's default towards its upstream), so that each request goes to a free worker rather
+# than to the worker that happened to accept a client's kept-alive connection.
+HEADERS = {"X-Forwarded-Proto": "https", "Accept-Language": "zh-hans", "Connection": "close"}
 RESULTS = {"times": [], "first": None, "last": None, "failures": {}, "logins": 0}
 USERS = len(DATA["clerks"]) + len(DATA["depositors"])
 DURATION = float(os.environ.get("BENCH_WEB_DURATION", "60"))
