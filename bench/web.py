@@ -6,18 +6,21 @@
 
 DATABASE_URL only names the server. The benchmark works in its own database (``--database``, default
 fc_bench_web_<accounts>), which it reuses when it already holds exactly ``--accounts`` personal fund accounts
-(building a million accounts takes a while) and otherwise drops and builds again with bench/synthetic.py
-(employers of about 50 people, ``--months`` months of remittances posted to the ledger). Then, idempotently, it
-adds what the load needs: ``--clerks`` counter clerks (each with a confirmed TOTP device, since staff who move
-money log in with a second factor), ``--depositors`` depositors with portal logins, and some withdrawal cases.
+(building a million accounts with 24 months took 45 minutes on two busy cores) and otherwise drops and builds again
+with bench/synthetic.py (employers of about 50 people, ``--months`` months of remittances posted to the ledger).
+Then, idempotently, it adds what the load needs: ``--clerks`` counter clerks (each with a confirmed TOTP device,
+since staff who move money log in with a second factor), ``--depositors`` depositors with portal logins, and some
+withdrawal cases.
 
 It collects the static files, starts gunicorn (``--workers`` × ``--threads``, DEBUG off, production settings) on
-``--port``, and runs locust headless for ``--duration`` seconds: every simulated user logs in once (clerks: password
-then the current TOTP code), then loops without think time over its pages: the clerks over account pages, searches
-by name, by ID number and by account number, and withdrawal case pages; the depositors over the portal's home and
-history pages. It prints p50/p95/p99, requests per second and the error count, overall and per page, with the
-machine's load average, and whether the targets are met (p95 <= 300 ms, >= 100 requests/s, no error). The exit
-status is non-zero on any error (an unmet speed target alone is reported, not fatal: it depends on the machine).
+``--port``, and runs locust headless (bench/web_locustfile.py): every simulated user logs in once (clerks: password
+then the current TOTP code), then loops without think time over its pages, one connection per request as a proxy
+sends them: the clerks over account pages, searches by name, by ID number and by account number, and withdrawal case
+pages; the depositors over the portal's home and history pages. Pages are timed for ``--duration`` seconds from the
+moment every user is logged in (logins hash passwords: slow on purpose, counted apart). It prints p50/p95/p99,
+requests per second and the error count, overall and per page, with the machine's load average, and whether the
+targets are met (p95 <= 300 ms, >= 100 requests/s, no error). The exit status is non-zero on any error (an unmet
+speed target alone is reported, not fatal: it depends on the machine).
 """
 
 import argparse
