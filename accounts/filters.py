@@ -1,12 +1,16 @@
 """FilterSets of the accounts app, shared by the selectors, the staff list pages and the API."""
 
+import re
+
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Employer
 from core.filters import FilterSet, SearchFilter
+
+EMPLOYER_NUMBER_LIKE = re.compile(r"^\d{1,19}X?$")  # employer account numbers: digits and a MOD 11-2 check
+USCC_LIKE = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}$")
 
 
 class EmployerFilter(FilterSet):
@@ -19,11 +23,17 @@ class EmployerFilter(FilterSet):
         fields = ["q", "status"]
 
     def search(self, queryset, name, value):
-        q = value.strip()
+        """An employer account number or a USCC by equality (unique indexes), else the name anywhere in it (the
+        trigram index of migration accounts 0004 where the server has pg_trgm)."""
+        q = value.strip()[:120]
         if not q:
             return queryset
-        upper = q.upper()
-        return queryset.filter(Q(name__icontains=q) | Q(account_number=upper) | Q(uscc=upper))
+        upper = q.upper().replace(" ", "")
+        if USCC_LIKE.match(upper):
+            return queryset.filter(uscc=upper)
+        if EMPLOYER_NUMBER_LIKE.match(upper):
+            return queryset.filter(account_number=upper)
+        return queryset.filter(name__icontains=q)
 
 
 class CaseFilter(FilterSet):

@@ -14,12 +14,17 @@ from django.db.models import Case, Count, IntegerField, Q, Value, When
 
 from accounts.contributions import monthly_expression
 from accounts.filters import EmployerFilter
-from accounts.models import AccountEvent, Employer, FundAccount
+from accounts.models import AccountEvent, Depositor, Employer, FundAccount
 from core import audit, roles
+from core.identity import resident_id_check_char
 from ledger.selectors import active_holds, lines_with_running_balance
 
 SEARCH_LIMIT = 20
 ID_LIKE = re.compile(r"^\d{15}$|^\d{17}[\dX]$")
+MOBILE_LIKE = re.compile(r"^1[3-9]\d{9}$")
+ACCOUNT_LIKE = re.compile(r"^\d{1,19}X?$")  # personal account numbers: digits, a MOD 11-2 check digit or X
+TRIGRAM_MIN = 3  # pg_trgm finds a LIKE '%…%' by its trigrams: the text needs three characters
+SURNAME_SAMPLE = 200  # people read for a one-character search (the first the index finds)
 
 
 def _require_reader(user):
@@ -31,23 +36,53 @@ def fund_accounts(*, viewer):
     return FundAccount.objects.visible_to(viewer).select_related("depositor", "employer", "ledger_account")
 
 
+def search_kind(q) -> tuple[str, str]:
+    """(kind, normalised value) of a search text, so that each kind runs on its own index:
+    ``"id"`` an 18-character ID number (a legacy 15-digit one is turned into its 18-character form), ``"phone"``
+    a mobile number, ``"account"`` any other string of digits (a personal account number, or nothing), else
+    ``"name"`` (the text as typed)."""
+    upper = q.upper().replace(" ", "")
+    if ID_LIKE.match(upper):
+        if len(upper) == 15:  # stored in the 18-character form: century 19 and the check character
+            first17 = upper[:6] + "19" + upper[6:]
+            upper = first17 + resident_id_check_char(first17)
+        return "id", upper
+    if MOBILE_LIKE.match(upper):
+        return "phone", upper
+    if ACCOUNT_LIKE.match(upper):
+        return "account", upper
+    return "name", q
+
+
 def search_depositors(*, viewer, q, limit=SEARCH_LIMIT):
-    """Accounts whose holder matches ``q``: name (prefix first, then contains), exact ID number,
-    account number or mobile phone. At most ``limit`` rows; open accounts before closed ones."""
-    q = (q or "").strip()
+    """Accounts whose holder matches ``q``: by exact ID number, mobile phone or account number (an equality on a
+    unique or indexed column, see :func:`search_kind`), else by name. A name of three characters or more matches
+    anywhere in the name (``LIKE '%…%'``, served by the trigram index of migration accounts 0004 where the server
+    has pg_trgm); a shorter one matches the start of the name (a surname, or a two-character full name: no index
+    can serve a one- or two-character infix), and a single character (a bare surname) only among the first
+    ``SURNAME_SAMPLE`` people it finds. Exact names first, then by name. At most ``limit`` rows; open accounts
+    before closed ones."""
+    q = (q or "").strip()[:60]
     if not q:
         return []
-    upper = q.upper().replace(" ", "")
-    exact = Q(number=upper) | Q(depositor__phone=upper)
-    if ID_LIKE.match(upper):
-        exact |= Q(depositor__id_number=upper)
-        if len(upper) == 15:  # a legacy 15-digit number is stored in its 18-character form
-            exact |= Q(depositor__id_number__startswith=upper[:6] + "19" + upper[6:])
-    match = exact
-    rank = Case(When(exact, then=Value(0)), When(depositor__name__startswith=q, then=Value(1)), default=Value(2),
-                output_field=IntegerField())
-    if not upper.isdigit() and not ID_LIKE.match(upper):
-        match |= Q(depositor__name__icontains=q)
+    kind, value = search_kind(q)
+    rank = Value(0, output_field=IntegerField())
+    if kind == "id":
+        match = Q(depositor__id_number=value)
+    elif kind == "phone":
+        match = Q(depositor__phone=value)
+    elif kind == "account":
+        match = Q(number=value)
+    else:
+        if len(value) >= TRIGRAM_MIN:
+            match = Q(depositor__name__icontains=value)
+        elif len(value) == 2:
+            match = Q(depositor__name__istartswith=value)
+        else:  # a bare surname starts some 7 % of all names: rank a bounded sample of them, not every one
+            sample = Depositor.objects.filter(name__istartswith=value).order_by().values("pk")[:SURNAME_SAMPLE]
+            match = Q(depositor__in=sample)
+        rank = Case(When(depositor__name=value, then=Value(0)), When(depositor__name__istartswith=value,
+                    then=Value(1)), default=Value(2), output_field=IntegerField())
     closed = Case(When(status__in=FundAccount.CLOSED_STATUSES, then=Value(1)), default=Value(0),
                   output_field=IntegerField())
     qs = (

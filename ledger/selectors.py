@@ -1,6 +1,6 @@
 """Reads of the ledger for pages, APIs and jobs."""
 
-from django.db.models import Case, DecimalField, F, Sum, When, Window
+from django.db.models import Case, DecimalField, F, Sum, When
 from django.db.models.functions import Coalesce
 
 from core import roles
@@ -15,19 +15,91 @@ def account_by_code(code) -> Account:
 
 
 def lines_with_running_balance(account: Account, *, viewer, limit=200):
-    """The account's latest lines the viewer may see, newest first, each annotated with ``running`` = balance
-    after it (an unknown viewer, or someone else's account: none). ``limit=None``: the queryset of them all,
-    for a paged list (the running balance is computed over every line before a page is cut)."""
-    normal = "D" if account.debit_normal else "C"
-    signed = Case(When(side=normal, then=F("amount")), default=-F("amount"),
-                  output_field=DecimalField(max_digits=18, decimal_places=2))
-    qs = (
-        JournalLine.objects.visible_to(viewer).filter(account=account)
-        .select_related("entry")
-        .annotate(running=Window(expression=Sum(signed), order_by=[F("id").asc()]))
-        .order_by("-id")
-    )
-    return qs if limit is None else list(qs[:limit])
+    """The account's latest lines the viewer may see, newest first, each with ``running`` = the account's balance
+    after it (an unknown viewer, or someone else's account: none). ``limit=None``: a :class:`RunningBalanceLines`
+    for a paged list, which reads only the lines of the page it is cut to."""
+    lines = RunningBalanceLines(account, viewer=viewer)
+    return lines if limit is None else lines[:limit]
+
+
+# One statement, so one snapshot: the page's line ids, newest first, each with the balance after it = the cached
+# balance, minus the lines posted after the page (an index range of the account's lines, empty on the first page),
+# minus the lines of the page above it. Lines are never changed once posted, so the rows read next by id are these.
+_PAGE_SQL = """
+WITH page AS (
+    SELECT id, CASE WHEN side = %(normal)s THEN amount ELSE -amount END AS signed
+    FROM ledger_journalline WHERE account_id = %(account)s ORDER BY id DESC LIMIT %(limit)s OFFSET %(offset)s
+)
+SELECT page.id,
+       acc.balance
+       - COALESCE((SELECT SUM(CASE WHEN l.side = %(normal)s THEN l.amount ELSE -l.amount END)
+                   FROM ledger_journalline l
+                   WHERE l.account_id = acc.id AND l.id > (SELECT MAX(id) FROM page)), 0)
+       - COALESCE(SUM(page.signed) OVER (ORDER BY page.id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
+FROM page CROSS JOIN ledger_account acc
+WHERE acc.id = %(account)s
+ORDER BY page.id DESC
+"""
+
+
+class RunningBalanceLines:
+    """An account's lines the viewer may see, newest first, as a sequence a paginator (or django-tables2) cuts:
+    ``count()`` counts them and a slice reads only its own lines, each with ``running``, the balance after it,
+    derived from the cached balance (which the posting service keeps equal to the sum of the lines) instead of a
+    window over every line of the account."""
+
+    model = JournalLine
+
+    class query:  # noqa: N801 - django-tables2 reads ``data.query.order_by`` of a queryset-like object
+        order_by = ()
+
+    def __init__(self, account: Account, *, viewer):
+        self.account = account
+        self.lines = JournalLine.objects.visible_to(viewer).filter(account=account)
+        self._count = None
+
+    def count(self):
+        if self._count is None:
+            self._count = self.lines.count()
+        return self._count
+
+    def __len__(self):
+        return self.count()
+
+    def order_by(self, *fields):
+        return self  # the order is fixed: the balance after each line reads in posting order
+
+    def __iter__(self):
+        step, offset = 1000, 0
+        while chunk := self._page(offset, step):
+            yield from chunk
+            offset += step
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            rows = self._page(key, 1) if key >= 0 else []
+            if not rows:
+                raise IndexError(key)
+            return rows[0]
+        start = key.start or 0
+        stop = self.count() if key.stop is None else key.stop
+        if key.step not in (None, 1) or start < 0 or stop < 0:
+            raise ValueError("Only forward slices of the lines are supported.")
+        return self._page(start, stop - start) if stop > start else []
+
+    def _page(self, offset, limit):
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute(_PAGE_SQL, {"normal": "D" if self.account.debit_normal else "C", "account": self.account.pk,
+                                    "limit": limit, "offset": offset})
+            running = dict(cur.fetchall())
+        if not running:
+            return []
+        rows = list(self.lines.filter(pk__in=running).select_related("entry").order_by("-id"))
+        for line in rows:
+            line.running = running[line.pk]
+        return rows
 
 
 def active_holds(account: Account, *, viewer):
