@@ -7,6 +7,7 @@ from django.utils import translation
 from rest_framework.authtoken.models import Token
 
 from accounts import services
+from accounts.management.demo import SECOND_JUDICIAL_OFFICER
 from accounts.models import Depositor, Employer, EmployerAgent, FundAccount
 from core import audit, roles
 from core.actors import system_actor
@@ -52,6 +53,10 @@ class Command(BaseCommand):
             rows.append((labels[role], username, "Django admin: /admin/" if admin else ""))
             if role in roles.TWO_FACTOR_ROLES:
                 authenticators.append(self._authenticator(user))
+        # a court request is prepared by one judicial officer and confirmed by another
+        user = self._user(SECOND_JUDICIAL_OFFICER, encoded, first_name=labels[roles.JUDICIAL_OFFICER] + "二")
+        user.groups.add(groups[roles.JUDICIAL_OFFICER])
+        rows.append((labels[roles.JUDICIAL_OFFICER], SECOND_JUDICIAL_OFFICER, "confirms what judicial prepares"))
 
         for depositor in self._portal_depositors():
             user = self._user(depositor.id_number, encoded, first_name=depositor.name)
