@@ -527,7 +527,7 @@ def _bank_accounts(banks, actor):
     """The center's deposit-collection account at each entrusted bank, created if missing."""
     center = policy.get("center.name")
     out = {}
-    for code in sorted(banks):
+    for code in banks:
         found = (BankAccount.objects.filter(bank=code, purpose=BankAccount.Purpose.DEPOSIT)
                  .select_related("ledger_account").order_by("pk").first())
         if found is None:
@@ -569,7 +569,11 @@ def load(plan: Plan, *, actor, out=None) -> dict:
     branch = policy.get("center.branch")
 
     with writer.transaction():
-        banks = _bank_accounts({e.bank for e in plan.employers}, actor=actor)
+        collected = defaultdict(Decimal)
+        for acc in plan.accounts:
+            collected[acc.employer.bank] += acc.monthly * acc.months_paid
+        # the bank that collects the most first: the center pays out of its first account (default_bank_account)
+        banks = _bank_accounts(sorted(collected, key=lambda code: (-collected[code], code)), actor=actor)
         fund = Account.objects.get(code=chart.HOUSING_FUND)
         _load_people(plan, writer, branch, now)
     timings["depositors"] = time.perf_counter() - t0

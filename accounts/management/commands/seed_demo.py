@@ -9,8 +9,7 @@ from bench import synthetic
 from core import dbserver
 from core.actors import system_actor
 
-
-CASE_COMMANDS = ("seed_demo_deposits", "seed_demo_loans", "seed_demo_withdrawals", "seed_demo_judicial",
+CASE_COMMANDS = ("seed_demo_loans", "seed_demo_deposits", "seed_demo_withdrawals", "seed_demo_judicial",
                  "seed_demo_documents")
 
 
@@ -55,8 +54,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<18} {counts.get(label, 0):>10,}")
         couples = sum(1 for p in result["plan"].persons if p.spouse) // 2
         self.stdout.write(f"  married couples linked as spouses: {couples:,}")
-        # Each module's cases through its own services (accounts may not import them): deposits first (the settled
-        # interest year, arrears, deferrals), then loans, withdrawals, court requests, and the documents last.
+        # Each module's cases through its own services (accounts may not import them): the loans first (their
+        # borrowers need employers paying normally), then the deposit cases (the settled interest year, arrears,
+        # deferrals), withdrawals, court requests, and the documents last.
         for command in CASE_COMMANDS:
             if options["no_cases"] or (command == "seed_demo_loans" and options["no_loans"]):
                 continue

@@ -22,14 +22,16 @@ from deposits.models import ArrearsRecord, DeferralApplication, FlexibleDeposit
 from deposits.services import arrears, base_adjustment, deferral, flexible, interest
 
 FLEXIBLE_MONTHS = 3  # months the demo flexible workers have paid
-# (final state, kind, months, reason)
+# (employer: its index among the paid-up employers, final state, kind, months, reason); the employer refused first
+# applies again; the base adjustments go to the employers of the applications still in progress
 DEFERRALS = (
-    ("approved", "deferral", 6, "受市场影响订单骤减，资金周转困难，经职工代表大会同意申请缓缴"),
-    ("approved", "ratio_reduction", 12, "连续两年亏损，经职工代表大会同意申请降低缴存比例"),
-    ("reviewed", "deferral", 3, "主要客户拖欠货款，暂时无力缴存"),
-    ("submitted", "deferral", 6, "受疫情后续影响营业收入下降，申请缓缴"),
-    ("rejected", "deferral", 12, "经营困难，申请缓缴一年"),
+    (0, "approved", "deferral", 6, "受市场影响订单骤减，资金周转困难，经职工代表大会同意申请缓缴"),
+    (1, "approved", "ratio_reduction", 12, "连续两年亏损，经职工代表大会同意申请降低缴存比例"),
+    (2, "reviewed", "deferral", 3, "主要客户拖欠货款，暂时无力缴存"),
+    (3, "rejected", "deferral", 12, "经营困难，申请缓缴一年"),
+    (3, "submitted", "deferral", 6, "营业收入下降，补充亏损证明后重新申请缓缴"),
 )
+BASE_ADJUSTMENT_EMPLOYERS = (2, 3)
 REJECTION = "单位当期经营正常，未提供亏损证明材料"
 
 
@@ -74,7 +76,7 @@ class Command(BaseCommand):
         done["employers in arrears"] = ArrearsRecord.objects.filter(status=ArrearsRecord.Status.OPEN).values(
             "employer").distinct().count()
 
-        employers = iter(self._employers())
+        employers = self._employers()
         done["deferrals"] = self._deferrals(employers, clerk, reviewer, approver, on)
         done["base adjustments"] = self._base_adjustments(employers, clerk, on)
         done["flexible workers"] = self._flexible(clerk, finance, on)
@@ -90,10 +92,10 @@ class Command(BaseCommand):
     def _deferrals(self, employers, clerk, reviewer, approver, on):
         first = month_start(on)
         count = 0
-        for state, kind, months, reason in DEFERRALS:
-            employer = next(employers, None)
-            if employer is None:
+        for index, state, kind, months, reason in DEFERRALS:
+            if index >= len(employers):
                 break
+            employer = employers[index]
             extra = {}
             if kind == "ratio_reduction":
                 extra = {"employee_ratio": Decimal("0.05"), "employer_ratio": Decimal("0.05")}
@@ -119,11 +121,11 @@ class Command(BaseCommand):
         if this_year > on:
             this_year = this_year.replace(year=this_year.year - 1)
         count = 0
-        for effective_from, raise_by in ((this_year, Decimal("1.05")), (this_year.replace(year=this_year.year + 1),
-                                                                          Decimal("1.08"))):
-            employer = next(employers, None)
-            if employer is None:
+        years = ((this_year, Decimal("1.05")), (this_year.replace(year=this_year.year + 1), Decimal("1.08")))
+        for index, (effective_from, raise_by) in zip(BASE_ADJUSTMENT_EMPLOYERS, years, strict=True):
+            if index >= len(employers):
                 break
+            employer = employers[index]
             rows = [{"account_number": a.number, "name": a.depositor.name,
                      "wage": str((a.base * raise_by).quantize(Decimal("0.01"), ROUND_HALF_UP))}
                     for a in employer.accounts.filter(status=FundAccount.Status.NORMAL).select_related("depositor")

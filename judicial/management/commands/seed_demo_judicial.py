@@ -19,7 +19,8 @@ from judicial import services
 from judicial.models import Court, JudicialRequest
 from judicial.services import risk
 
-COURT = {"code": "3301020", "name": "示范市东城区人民法院", "enforcement_account_name": "示范市东城区人民法院执行款专户",
+COURT = {"code": "3301020", "name": "示范市东城区人民法院",
+         "enforcement_account_name": "示范市东城区人民法院执行款专户",
          "enforcement_account_number": "33050161000000000001", "enforcement_bank": "中国建设银行示范市东城支行"}
 DEDUCTION_DOCS = {"ruling_number": "(2026)示0102执1208号之一", "notice_number": "协执字第2026-118号",
                   "payee_name": COURT["enforcement_account_name"], "payee_account": COURT["enforcement_account_number"]}
