@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Depositor, FundAccount
 from core import roles
-from core.money import MoneyField, RateField
+from core.money import MoneyField, RateField, format_yuan
 from core.visibility import VisibleQuerySet
 from ledger.models import Account, BankInstruction, BankStatementLine, JournalEntry
 from loans.calculations import EQUAL_INSTALLMENT, EQUAL_PRINCIPAL, MAX_MONTHS, due_date, fen, yuan
@@ -263,7 +263,7 @@ class LoanApplication(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.number} {self.requested_amount}"
+        return f"{self.number} {format_yuan(self.requested_amount)}"
 
     @property
     def second_home(self) -> bool:
@@ -488,7 +488,7 @@ class LoanContract(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.number} {self.principal}"
+        return f"{self.number} {format_yuan(self.principal)}"
 
 
 class ScheduleInstallmentQuerySet(PartyVisibleQuerySet):
