@@ -78,6 +78,19 @@ def test_english_pages_and_rule_texts(demo):
         bad, read = crawl(client_for(User.objects.get(username=username), "en"), ["/counter/"], limit=30,
                           per_prefix=5, chinese=False)
         assert read >= 10 and not bad, (username, report(bad))
+    # the rules' texts stored with a case read in the viewer's language
+    from loans.models import LoanApplication
+    from withdrawals.models import WithdrawalApplication
+
+    app = LoanApplication.objects.filter(state="approved").first()
+    english = client_for(User.objects.get(username="loan"), "en").get(f"/counter/loans/{app.number}/")
+    chinese = client_for(User.objects.get(username="loan")).get(f"/counter/loans/{app.number}/")
+    assert "Fund account normal" in english.content.decode() and "公积金账户状态正常" not in english.content.decode()
+    assert "公积金账户状态正常" in chinese.content.decode()
+    case = WithdrawalApplication.objects.filter(state="reviewed").first()
+    page = client_for(User.objects.get(username="approver"), "en").get(f"/counter/withdrawals/{case.number}/")
+    rules_shown = re.findall(r'<li class="text-success">([^<]*)</li>', page.content.decode())
+    assert rules_shown and not [r for r in rules_shown if CJK.search(r)], rules_shown
     # the rules' refusals and the policy descriptions are English in the English UI
     from core import policy
     from withdrawals import services as withdrawal_services
@@ -88,4 +101,6 @@ def test_english_pages_and_rule_texts(demo):
         outcome = withdrawal_services.preview(account=account, reason=Reason.ILLNESS, facts={"medical_cost": "0"})
         assert outcome.refusals and not any(CJK.search(str(r)) for r in outcome.refusals)
         descriptions = [str(p.description) for p in policy.load_all().values()]
-    assert descriptions and not [d for d in descriptions if CJK.search(d)]
+    # English, with at most the Chinese term in brackets: "Freeze (冻结)"
+    glossed = re.compile(r"\([^()]*[\u4e00-\u9fff][^()]*\)")
+    assert descriptions and not [d for d in descriptions if CJK.search(glossed.sub("", d))]
