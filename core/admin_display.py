@@ -37,6 +37,17 @@ def _wrap_value(original):
     return display_for_value
 
 
+def _wrap_lookup(original):
+    def lookup_field(name, obj, model_admin=None):
+        f, attr, value = original(name, obj, model_admin)
+        if f is None and isinstance(value, Decimal) and value.as_tuple().exponent == -2:
+            value = format_yuan(value)  # an amount computed by a read-only admin field
+        return f, attr, value
+
+    lookup_field.wrapped = original
+    return lookup_field
+
+
 def install():
     if hasattr(utils.display_for_field, "wrapped"):
         return
@@ -45,3 +56,4 @@ def install():
     admin_list.display_for_field = wrapped
     helpers.display_for_field = wrapped
     admin_list.display_for_value = utils.display_for_value = _wrap_value(utils.display_for_value)
+    helpers.lookup_field = _wrap_lookup(helpers.lookup_field)

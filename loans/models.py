@@ -726,7 +726,7 @@ class LoanRepayment(models.Model):
         indexes = [models.Index(fields=["paid_on"], name="loan_repayment_paid_on")]
 
     def __str__(self):
-        return f"{self.contract_id} {self.kind} {self.paid_on} {self.amount}"
+        return f"{self.contract_id} {self.kind} {self.paid_on} {format_yuan(self.amount)}"
 
 
 class LoanDebitBatch(models.Model):
@@ -771,7 +771,7 @@ class LoanDebitBatch(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reference} {self.amount}"
+        return f"{self.reference} {format_yuan(self.amount)}"
 
 
 class LoanDebit(models.Model):
@@ -828,7 +828,7 @@ class LoanDebit(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reference} {self.amount} {self.status}"
+        return f"{self.reference} {format_yuan(self.amount)} {self.status}"
 
 
 class LoanDocumentType(models.TextChoices):
@@ -947,7 +947,8 @@ class PrepaymentRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.contract_id} {self.mode} {self.amount or ''} {self.state}"
+        amount = format_yuan(self.amount) if self.amount is not None else ""
+        return f"{self.contract_id} {self.mode} {amount} {self.state}"
 
 
 # --- overdue monitoring and collection (DOMAIN.md §5; loans.services.close_of_business, loans.services.collection)
