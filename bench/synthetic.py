@@ -43,6 +43,7 @@ from ledger.models import Account, Bank, BankAccount, BankInstruction, BankState
 DEFAULT_MONTHS = 24
 LINES_PER_CHUNK = 50_000  # journal lines per transaction
 ENTRIES_PER_CHUNK = 1_000  # see load(): PostgreSQL 15 slows down with many checked entries per session
+ARREARS_MONTHS = 3  # months not paid by the employers in arrears (build_plan's in_arrears)
 BALANCE_TRIGGER = "ledger_entry_balanced"  # ledger/migrations/0002
 
 # --- word lists ------------------------------------------------------------------------------------
@@ -281,8 +282,9 @@ def _unique(make, taken, tries=50):
 
 
 def build_plan(*, employers: int, depositors: int, months: int = DEFAULT_MONTHS, seed: int = 1, today=None,
-               taken_ids=(), taken_usccs=(), taken_names=()) -> Plan:
-    """Generate the whole data set in memory. ``taken_*``: values already in the database."""
+               taken_ids=(), taken_usccs=(), taken_names=(), in_arrears: int = 0) -> Plan:
+    """Generate the whole data set in memory. ``taken_*``: values already in the database. ``in_arrears``:
+    employers (still open) that stopped paying ARREARS_MONTHS months before the end of the window."""
     if employers < 1 or depositors < employers:
         raise ValueError("Need at least one employer and at least as many depositors as employers.")
     if months < 1:
@@ -334,6 +336,10 @@ def build_plan(*, employers: int, depositors: int, months: int = DEFAULT_MONTHS,
             closure = rng.randint(max(emp.start + 2, last - 5), last)
             emp.closed_on = datetime.date(window[closure].year, window[closure].month, rng.randint(1, 28))
             emp.end = closure - 1
+    if in_arrears and months > ARREARS_MONTHS + 1:  # their own random stream: the rest of the plan is unchanged
+        candidates = [e for e in emp_plans if e.closed_on is None and e.start <= last - ARREARS_MONTHS - 1]
+        for emp in random.Random(seed + 2).sample(candidates, min(len(candidates), in_arrears)):
+            emp.end = last - ARREARS_MONTHS
 
     # People: about 30 % belong to a couple where both spouses are depositors.
     ids = set(taken_ids)
@@ -521,7 +527,7 @@ def _bank_accounts(banks, actor):
     """The center's deposit-collection account at each entrusted bank, created if missing."""
     center = policy.get("center.name")
     out = {}
-    for code in sorted(banks):
+    for code in banks:
         found = (BankAccount.objects.filter(bank=code, purpose=BankAccount.Purpose.DEPOSIT)
                  .select_related("ledger_account").order_by("pk").first())
         if found is None:
@@ -563,7 +569,11 @@ def load(plan: Plan, *, actor, out=None) -> dict:
     branch = policy.get("center.branch")
 
     with writer.transaction():
-        banks = _bank_accounts({e.bank for e in plan.employers}, actor=actor)
+        collected = defaultdict(Decimal)
+        for acc in plan.accounts:
+            collected[acc.employer.bank] += acc.monthly * acc.months_paid
+        # the bank that collects the most first: the center pays out of its first account (default_bank_account)
+        banks = _bank_accounts(sorted(collected, key=lambda code: (-collected[code], code)), actor=actor)
         fund = Account.objects.get(code=chart.HOUSING_FUND)
         _load_people(plan, writer, branch, now)
     timings["depositors"] = time.perf_counter() - t0
@@ -788,10 +798,11 @@ def existing_values():
                 taken_names=set(Employer.objects.values_list("name", flat=True)))
 
 
-def generate(*, employers, depositors, months=DEFAULT_MONTHS, seed=1, out=None, actor) -> dict:
+def generate(*, employers, depositors, months=DEFAULT_MONTHS, seed=1, out=None, actor, in_arrears=0) -> dict:
     """Build and load a data set; returns the result of :func:`load` plus the plan's sizes."""
     t0 = time.perf_counter()
-    plan = build_plan(employers=employers, depositors=depositors, months=months, seed=seed, **existing_values())
+    plan = build_plan(employers=employers, depositors=depositors, months=months, seed=seed, in_arrears=in_arrears,
+                      **existing_values())
     planned = time.perf_counter() - t0
     if out:
         out(f"  plan: {len(plan.employers)} employers, {len(plan.accounts)} accounts, {len(plan.months)} months "

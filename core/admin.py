@@ -139,9 +139,34 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(CaseTransition)
 class CaseTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("at", "case_type", "case_id", "action", "from_state", "to_state", "step", "actor", "rule")
+    list_display = ("at", "case_type", "case_id", "action_words", "from_words", "to_words", "step_words", "actor",
+                    "rule")
     list_select_related = ("actor", "case_type")
-    list_filter = ("case_type", "action", "step")
+
+    def _words(self, obj):
+        from core import workflow
+
+        return workflow.transition_labels(obj.case_type.model_class(), obj.action, obj.from_state, obj.to_state)
+
+    @admin.display(description=gettext_lazy("action"), ordering="action")
+    def action_words(self, obj):
+        return self._words(obj)[0]
+
+    @admin.display(description=gettext_lazy("from state"), ordering="from_state")
+    def from_words(self, obj):
+        return self._words(obj)[1]
+
+    @admin.display(description=gettext_lazy("to state"), ordering="to_state")
+    def to_words(self, obj):
+        return self._words(obj)[2]
+
+    @admin.display(description=gettext_lazy("step"), ordering="step")
+    def step_words(self, obj):
+        from core import workflow
+
+        return workflow.transition_labels(None, obj.step, "", "")[0] if obj.step else ""
+
+    list_filter = ("case_type",)  # actions and steps are codes: found by the search box instead
     search_fields = ("=case_id", "action", "comment")
     list_select_related = ("case_type", "actor")
 

@@ -7,6 +7,8 @@ exported: the page says so.
 A page builds its table from a selector's queryset and calls :func:`list_page`; the table's columns carry
 translated headers; columns such as action buttons set ``exclude_from_export``."""
 
+from decimal import Decimal
+
 import django_tables2 as tables
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -42,6 +44,16 @@ class MoneyColumn(tables.Column):
 
     def render(self, value):
         return format_yuan(value)
+
+    def value(self, value):
+        return value
+
+
+class RateColumn(tables.Column):
+    """A rate or ratio: shown as a percentage (0.026 -> 2.6%), exported as the number itself."""
+
+    def render(self, value):
+        return f"{(Decimal(value) * 100).normalize():f}%"
 
     def value(self, value):
         return value

@@ -32,6 +32,31 @@ from core.errors import Forbidden, StateError
 ACCEPT, REVIEW, APPROVE = "accept", "review", "approve"
 FOUR_EYES_STEPS = (ACCEPT, REVIEW, APPROVE)
 # Labels of actions many case types record outside their transitions.
+WORKFLOWS = []  # every declared workflow, for pages that show transitions of any kind of case (the admin)
+
+
+def transition_labels(model, action, from_state, to_state) -> tuple[str, str, str]:
+    """(action, from state, to state) of a recorded transition of a ``model`` case in words: the states from the
+    model's field choices, the action from a workflow that knows it."""
+    states = {}
+    for name in ("state", "status"):
+        try:
+            states = dict(model._meta.get_field(name).flatchoices) if model else {}
+        except Exception:  # noqa: BLE001 - a model without such a field
+            continue
+        if states:
+            break
+    action_label = str(COMMON_ACTIONS.get(action) or "")
+    for flow in WORKFLOWS:
+        if to_state in flow.states or not states:
+            label = flow.action_label(action)
+            if label != action:
+                action_label = label
+                break
+    return (action_label or action, str(states.get(from_state, from_state) or ""),
+            str(states.get(to_state, to_state) or ""))
+
+
 COMMON_ACTIONS = {"create": gettext_lazy("create"), "submit": gettext_lazy("submit")}
 
 
@@ -55,6 +80,9 @@ class Workflow:
     applicant_of: Callable = field(default=lambda case: None)  # case -> the applicant's user or None
     state_field: str = "state"
     actions: dict = field(default_factory=dict)  # labels of actions recorded outside the transitions (e.g. submit)
+
+    def __post_init__(self):
+        WORKFLOWS.append(self)
 
     def action_label(self, action) -> str:
         """The action in words (the transition's label), never its code unless nothing names it."""

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Employer, FundAccount
-from core.money import MoneyField, RateField
+from core.money import MoneyField, RateField, format_yuan
 from core.visibility import VisibleQuerySet
 from ledger.models import BankStatementLine, JournalEntry
 
@@ -108,7 +108,7 @@ class RemittanceLine(models.Model):
         indexes = [models.Index(fields=["account", "month"], name="remit_line_account_month")]
 
     def __str__(self):
-        return f"{self.account_id} {self.month:%Y-%m} {self.amount}"
+        return f"{self.account_id} {self.month:%Y-%m} {format_yuan(self.amount)}"
 
 
 # --- deferral (缓缴) and ratio reduction (降低比例), DOMAIN.md §1.5 --------------------------------------
@@ -349,7 +349,7 @@ class ArrearsRecord(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.employer_id} {self.month:%Y-%m} {self.amount_due} {self.status}"
+        return f"{self.employer_id} {self.month:%Y-%m} {format_yuan(self.amount_due)} {self.status}"
 
 
 # --- flexible workers (灵活就业人员), DOMAIN.md §1.9 ---------------------------------------------------
@@ -389,7 +389,7 @@ class FlexibleDeposit(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="flexible_deposit_positive")]
 
     def __str__(self):
-        return f"{self.reference} {self.amount}"
+        return f"{self.reference} {format_yuan(self.amount)}"
 
 
 class FlexibleDepositMonthQuerySet(VisibleQuerySet):
@@ -420,4 +420,4 @@ class FlexibleDepositMonth(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.account_id} {self.month:%Y-%m} {self.amount}"
+        return f"{self.account_id} {self.month:%Y-%m} {format_yuan(self.amount)}"

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BatchRun
+from core.money import format_yuan
 from core.tables import BadgeColumn, MoneyColumn, MonthColumn, Table
 from deposits.models import (
     ArrearsRecord,
@@ -225,6 +226,22 @@ class FlexibleDepositTable(Table):
         empty_text = _("No deposits yet.")
 
 
+RESULT_LABELS = {
+    "accounts": _("Accounts"), "entries": _("Journal entries"), "total": _("Total"), "statements": _("Statements"),
+    "identity_failures": _("Identity failures"), "chunks": _("Chunks"), "errors": _("Errors"),
+}
+
+
+def _result_value(key, value):
+    """A batch run's result figure in words: amounts in yuan, counts with separators."""
+    if key in ("total", "amount"):
+        try:
+            return format_yuan(value)
+        except (ArithmeticError, TypeError, ValueError):
+            return value
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class InterestRunTable(Table):
     """Interest settlement runs (batch runs of the settlement job) with their progress."""
 
@@ -252,7 +269,7 @@ class InterestRunTable(Table):
         return record.percent
 
     def render_result(self, value):
-        return "; ".join(f"{k}: {v}" for k, v in (value or {}).items())
+        return "; ".join(f"{RESULT_LABELS.get(k, k)}: {_result_value(k, v)}" for k, v in (value or {}).items())
 
     def value_result(self, value):
         return self.render_result(value)

@@ -184,6 +184,7 @@ AXES_VERBOSE = False  # no banner on every management command; lockouts are stil
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+FORMAT_MODULE_PATH = ["fund_center.formats"]  # one date format (YYYY-MM-DD) in both languages, admin included
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Depositor, FundAccount
 from core import roles
-from core.money import MoneyField
+from core.money import MoneyField, format_yuan
 from core.visibility import StaffOnlyQuerySet, VisibleQuerySet
 from ledger.models import BankInstruction, Hold
 
@@ -254,7 +254,7 @@ class Freeze(models.Model):
         indexes = [models.Index(fields=["state", "end_date"], name="freeze_state_end_idx")]
 
     def __str__(self):
-        return f"{self.court.code} {self.case_number} {self.amount_frozen} ({self.get_state_display()})"
+        return f"{self.court.code} {self.case_number} {format_yuan(self.amount_frozen)} ({self.get_state_display()})"
 
 
 class QueryLog(models.Model):

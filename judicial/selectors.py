@@ -2,9 +2,11 @@
 
 import datetime
 
+from django.utils.translation import gettext_lazy as _
+
 from core import roles
 from core.business_date import today
-from core.money import ZERO
+from core.money import ZERO, format_yuan
 from judicial.models import Freeze, JudicialDocument, JudicialRequest
 
 WORKBENCH_ROLES = (roles.JUDICIAL_OFFICER, roles.AUDITOR, roles.SYSADMIN)
@@ -108,8 +110,34 @@ def request_page(*, viewer, pk) -> dict | None:
         elif req.state == JudicialRequest.State.PREPARED and req.operator_id != viewer.pk:
             actions = ["confirm", "refuse", "send_back"]
     return {"req": req, "freeze": getattr(req, "freeze", None) or req.original_freeze, "actions": actions,
-            "answer_due": answer_due(req), "overdue": req.answered_at is None and answer_due(req) < today(),
+            "proposal": proposal_rows(req.proposal), "answer_due": answer_due(req),
+            "overdue": req.answered_at is None and answer_due(req) < today(),
             "answered_late": req.answered_on is not None and req.answered_on > answer_due(req)}
+
+
+PROPOSAL_LABELS = {
+    "balance": _("Balance"), "frozen": _("Frozen"), "available": _("Available"), "would_freeze": _("Would freeze"),
+    "would_deduct": _("Would deduct"), "withdrawal_ground": _("Withdrawal condition met"), "refusal": _("Refusal"),
+    "freeze_state": _("Freeze state"), "freeze_end_date": _("Freeze ends on"), "amount_frozen": _("Amount frozen"),
+    "found": _("Account found"), "name": _("Name"), "message": _("Message"),
+}
+PROPOSAL_MONEY = ("balance", "frozen", "available", "would_freeze", "would_deduct", "amount_frozen")
+
+
+def proposal_rows(proposal) -> list[tuple]:
+    """The prepared effect as (label, value) rows in words: amounts in yuan, states by name, yes or no."""
+    rows = []
+    for key, value in (proposal or {}).items():
+        if key == "accounts":
+            continue
+        if key in PROPOSAL_MONEY and value not in (None, ""):
+            value = format_yuan(value)
+        elif key == "freeze_state":
+            value = Freeze.State(value).label if value in Freeze.State.values else value
+        elif isinstance(value, bool):
+            value = _("Yes") if value else _("No")
+        rows.append((PROPOSAL_LABELS.get(key, key), value if value not in (None, "") else "—"))
+    return rows
 
 
 # --- paper requests and their scans (judicial staff only) ------------------------------------------------------

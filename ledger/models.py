@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.money import MoneyField
+from core.money import MoneyField, format_yuan
 from core.visibility import StaffOnlyQuerySet, VisibleQuerySet
 
 
@@ -138,7 +138,7 @@ class JournalLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.side} {self.amount} {self.account_id}"
+        return f"{self.side} {format_yuan(self.amount)} {self.account_id}"
 
 
 class HoldQuerySet(VisibleQuerySet):
@@ -181,7 +181,7 @@ class Hold(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.amount} ({self.get_status_display()})"
+        return f"{self.get_kind_display()} {format_yuan(self.amount)} ({self.get_status_display()})"
 
 
 class Bank(models.TextChoices):
@@ -249,7 +249,7 @@ class BankInstruction(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="instruction_amount_positive")]
 
     def __str__(self):
-        return f"{self.reference} {self.amount} {self.get_status_display()}"
+        return f"{self.reference} {format_yuan(self.amount)} {self.get_status_display()}"
 
 
 class BankStatement(models.Model):
@@ -349,7 +349,7 @@ class BankStatementLine(models.Model):
                                 name="statement_line_unmatched")]
 
     def __str__(self):
-        return f"{self.bank_reference} {self.direction} {self.amount}"
+        return f"{self.bank_reference} {self.direction} {format_yuan(self.amount)}"
 
 
 class SettingChange(models.Model):

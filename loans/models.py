@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Depositor, FundAccount
 from core import roles
-from core.money import MoneyField, RateField
+from core.money import MoneyField, RateField, format_yuan
 from core.visibility import VisibleQuerySet
 from ledger.models import Account, BankInstruction, BankStatementLine, JournalEntry
 from loans.calculations import EQUAL_INSTALLMENT, EQUAL_PRINCIPAL, MAX_MONTHS, due_date, fen, yuan
@@ -263,7 +263,7 @@ class LoanApplication(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.number} {self.requested_amount}"
+        return f"{self.number} {format_yuan(self.requested_amount)}"
 
     @property
     def second_home(self) -> bool:
@@ -488,7 +488,7 @@ class LoanContract(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.number} {self.principal}"
+        return f"{self.number} {format_yuan(self.principal)}"
 
 
 class ScheduleInstallmentQuerySet(PartyVisibleQuerySet):
@@ -726,7 +726,7 @@ class LoanRepayment(models.Model):
         indexes = [models.Index(fields=["paid_on"], name="loan_repayment_paid_on")]
 
     def __str__(self):
-        return f"{self.contract_id} {self.kind} {self.paid_on} {self.amount}"
+        return f"{self.contract_id} {self.kind} {self.paid_on} {format_yuan(self.amount)}"
 
 
 class LoanDebitBatch(models.Model):
@@ -771,7 +771,7 @@ class LoanDebitBatch(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reference} {self.amount}"
+        return f"{self.reference} {format_yuan(self.amount)}"
 
 
 class LoanDebit(models.Model):
@@ -828,7 +828,7 @@ class LoanDebit(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reference} {self.amount} {self.status}"
+        return f"{self.reference} {format_yuan(self.amount)} {self.status}"
 
 
 class LoanDocumentType(models.TextChoices):
@@ -947,7 +947,8 @@ class PrepaymentRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.contract_id} {self.mode} {self.amount or ''} {self.state}"
+        amount = format_yuan(self.amount) if self.amount is not None else ""
+        return f"{self.contract_id} {self.mode} {amount} {self.state}"
 
 
 # --- overdue monitoring and collection (DOMAIN.md §5; loans.services.close_of_business, loans.services.collection)

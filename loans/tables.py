@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.business_date import today
-from core.tables import BadgeColumn, MoneyColumn, Table
+from core.tables import BadgeColumn, MoneyColumn, RateColumn, Table
 from loans.models import LoanApplication, ScheduleInstallment
 from loans.selectors import decision_clock, fast_lane_hours, promise_clock
 
@@ -118,7 +118,7 @@ class InstallmentTable(Table):
     principal = MoneyColumn(verbose_name=_("Principal"))
     interest = MoneyColumn(verbose_name=_("Interest"))
     balance = MoneyColumn(verbose_name=_("Principal remaining"))
-    annual_rate = tables.Column(verbose_name=_("Annual rate"))
+    annual_rate = RateColumn(verbose_name=_("Annual rate"))
 
     class Meta(Table.Meta):
         model = ScheduleInstallment

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Depositor, FundAccount
-from core.money import MoneyField
+from core.money import MoneyField, format_yuan
 from core.visibility import StaffOnlyQuerySet, VisibleQuerySet
 from ledger.models import BankInstruction, JournalEntry
 
@@ -95,7 +95,7 @@ class Evidence(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.number} {self.amount}"
+        return f"{self.get_kind_display()} {self.number} {format_yuan(self.amount)}"
 
 
 class WithdrawalApplicationQuerySet(VisibleQuerySet):
@@ -180,7 +180,7 @@ class WithdrawalApplication(models.Model):
                    models.Index(fields=["application_date"], name="withdrawal_application_date")]
 
     def __str__(self):
-        return f"{self.number} {self.get_reason_display()} {self.amount_requested}"
+        return f"{self.number} {self.get_reason_display()} {format_yuan(self.amount_requested)}"
 
 
 class WithdrawalDocumentQuerySet(VisibleQuerySet):
@@ -306,7 +306,7 @@ class Recovery(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.application_id} {self.amount_recovered}/{self.amount_due}"
+        return f"{self.application_id} {format_yuan(self.amount_recovered)}/{format_yuan(self.amount_due)}"
 
     @property
     def outstanding(self):

@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 from django import template
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core import business_date as business_date_module
@@ -32,6 +34,15 @@ def yuan(value):
     if value is None or value == "":
         return ""
     return format_yuan(value)
+
+
+@register.filter
+def in_language(record, key):
+    """A text stored in both languages (``key_zh-hans``, ``key_en``) in the viewer's language; the plain ``key``
+    for records stored before both were kept."""
+    if not record:
+        return ""
+    return record.get(f"{key}_{translation.get_language() or settings.LANGUAGE_CODE}") or record.get(key, "")
 
 
 @register.filter

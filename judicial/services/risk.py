@@ -308,9 +308,9 @@ RULES = (DebtNearBalance(), UncontestedBasis(), FastEnforcement(), NoWithdrawalC
 SIGNAL_CODES = tuple(r.code for r in RULES)
 
 
-def evaluate(ctx: Context) -> list[Signal]:
-    """Every rule on the context, in Chinese."""
-    with translation.override(SIGNAL_LANGUAGE):
+def evaluate(ctx: Context, language=SIGNAL_LANGUAGE) -> list[Signal]:
+    """Every rule on the context, in Chinese (the letters to the court quote them) or in ``language``."""
+    with translation.override(language):
         return [Signal(r.code, *r.check(ctx)) for r in RULES]
 
 
@@ -323,7 +323,8 @@ def assess(req: JudicialRequest) -> JudicialRequest:
     ctx = context(req)
     fired = [s for s in evaluate(ctx) if s.fired]
     req.risk_score = len(fired)
-    req.risk_signals = [s.as_dict() for s in fired]
+    english = {s.code: s.message for s in evaluate(ctx, language="en")}  # for the staff page in English
+    req.risk_signals = [{**s.as_dict(), "message_en": english.get(s.code, s.message)} for s in fired]
     req.risk_flagged = req.risk_score >= ctx.p["judicial.risk.flag_min_signals"]
     req.save(update_fields=["risk_score", "risk_signals", "risk_flagged"])
     audit.record(actor=req.received_by, action="judicial.risk.assess", obj=req,

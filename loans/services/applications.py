@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Depositor, FundAccount
@@ -23,6 +24,8 @@ from loans.models import FemaleCategory, LoanApplication, LoanContract, LoanPart
 from loans.services import clocks
 from loans.services import documents as loan_documents
 from loans.services.flow import FLOW, S
+
+LANGUAGES = ("zh-hans", "en")  # the languages of the assessment's stored texts (settings.LANGUAGES)
 
 A = LoanApplication
 # Contracts that count as fund loans the family has had (used) and as not yet paid off (outstanding).
@@ -627,7 +630,7 @@ def _assess(app):
     commercial_payment = commercial[0].payment if commercial else ZERO  # the first is the highest regular one
     second = app.second_home or ctx.loans_used >= 1
     rate = p[f"loans.rate.{calc.rate_key(app.term_months, second)}"]
-    limit = calc.loan_limit(
+    request = (
         calc.LimitRequest(
             balances=tuple(balances(app)),
             monthly_income=app.monthly_income,
@@ -644,11 +647,16 @@ def _assess(app):
             commercial_remaining=app.commercial_remaining,
             commercial_amount=app.commercial_amount,
             commercial_payment=commercial_payment,
-        ),
-        p,
+        )
     )
+    limit = calc.loan_limit(request, p)
     ctx.limit = limit.granted
     outcome = rules.evaluate(ctx)
+    # the checks and the limit's explanations in both languages, so the case page reads in the viewer's language
+    texts = {}
+    for language in LANGUAGES:
+        with translation.override(language):
+            texts[language] = (rules.evaluate(ctx), calc.loan_limit(request, p))
     app.annual_rate = rate
     app.limit_amount = limit.granted
     app.limit_binding = limit.binding
@@ -657,14 +665,20 @@ def _assess(app):
     app.fast_lane = False  # set below, once the assessment is complete (loans.services.clocks.fast_lane)
     app.assessment = {
         **outcome.as_dict(),
+        "checks": [
+            {**c.as_dict(), **{f"message_{lang}": str(texts[lang][0].checks[i].message) for lang in LANGUAGES}}
+            for i, c in enumerate(outcome.checks)
+        ],
         "annual_rate": str(rate),
         "limit": {
             "granted": str(limit.granted),
             "binding": limit.binding,
             "uplift": str(limit.uplift),
             "components": [
-                {"key": c.key, "label": str(c.label), "amount": str(c.amount), "explanation": str(c.explanation)}
-                for c in limit.components
+                {"key": c.key, "label": str(c.label), "amount": str(c.amount), "explanation": str(c.explanation),
+                 **{f"label_{lang}": str(texts[lang][1].components[i].label) for lang in LANGUAGES},
+                 **{f"explanation_{lang}": str(texts[lang][1].components[i].explanation) for lang in LANGUAGES}}
+                for i, c in enumerate(limit.components)
             ],
         },
         "continuous_months": ctx.continuous_months,

@@ -34,7 +34,7 @@ def seed(**options):
 
 @pytest.fixture
 def seeded(db):
-    output = seed()
+    output = seed(no_cases=True)  # the accounts and remittances only; the cases of every module: seeded_for_loans
     # The test runs inside a transaction that is never committed: fire the deferred checks now
     # (the balance trigger on every entry, the foreign keys of the COPYed rows).
     with connection.cursor() as cur:
@@ -180,13 +180,13 @@ def test_reconcile_command_exits_1_on_a_corrupted_balance(seeded):
 
 def test_if_empty_does_nothing_when_depositors_exist(seeded):
     lines = JournalLine.objects.count()
-    output = seed(if_empty=True, seed=8)
+    output = seed(if_empty=True, seed=8, no_cases=True)
     assert "nothing to do" in output
     assert Depositor.objects.count() == 60 and JournalLine.objects.count() == lines
 
 
 def test_a_second_seed_adds_new_people_and_numbers(seeded):
-    seed(employers=2, depositors=10, months=2, seed=7)  # same seed: collisions must be avoided
+    seed(employers=2, depositors=10, months=2, seed=7, no_cases=True)  # same seed: collisions must be avoided
     assert Depositor.objects.count() == 70
     assert Employer.objects.values("uscc").distinct().count() == 7
     assert run_checks()["checks"][0]["ok"]  # trial balance
@@ -203,8 +203,9 @@ def test_demo_users_is_idempotent(seeded):
         assert User.objects.get(username=username).check_password("demo12345")
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff
-    for role in roles.STAFF_ROLES:
-        assert User.objects.filter(groups__name=role).count() == 1
+    for role in roles.STAFF_ROLES:  # and a second judicial officer, who confirms what the first prepares
+        assert User.objects.filter(groups__name=role).count() == (2 if role == roles.JUDICIAL_OFFICER else 1)
+    assert User.objects.get(username="judicial2").check_password("demo12345")
     portal = Depositor.objects.filter(user__isnull=False)
     assert portal.count() == 3
     for person in portal:
@@ -239,7 +240,8 @@ def test_remittance_lists_match_the_postings_and_give_continuity(seeded):
 @pytest.fixture
 def seeded_for_loans(db):
     """A demo large enough for a borrower per demo loan (each family borrows once)."""
-    output = seed(depositors=120, months=12)  # the loan disbursed 40 days ago needs 6 continuous months by then
+    # the loan disbursed 40 days ago needs 6 continuous months by then; ten employers for the deposit cases
+    output = seed(employers=10, depositors=120, months=12)
     with connection.cursor() as cur:
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
     return output
@@ -286,3 +288,59 @@ def test_demo_loans_in_every_state_through_the_services(seeded_for_loans):
     output = io.StringIO()
     call_command("seed_demo_loans", stdout=output)  # idempotent
     assert "already exist" in output.getvalue() and LoanApplication.objects.count() == 16
+
+
+def test_every_module_has_cases_in_every_state(seeded_for_loans):
+    """A newcomer finds a working center: each module's cases in each state, made by the services (workflow
+    history, ledger entries), and the books still balance."""
+    from deposits.models import ArrearsRecord, BaseAdjustment, DeferralApplication, FlexibleDeposit
+    from documents.models import AnnualStatement, Certificate
+    from judicial.models import Freeze, JudicialRequest
+    from withdrawals.models import WithdrawalApplication
+
+    def states(model, field, **filters):
+        return sorted(model.objects.filter(**filters).values_list(field, flat=True))
+
+    output = seeded_for_loans
+    for line in ("demo deposits:", "demo loans:", "demo withdrawals:", "demo court requests:", "demo documents:"):
+        assert line in output
+    # deposits: deferrals and a ratio reduction through the workflow, base adjustments, arrears, flexible workers
+    assert states(DeferralApplication, "status", kind="deferral") == ["approved", "rejected", "reviewed", "submitted"]
+    assert states(DeferralApplication, "status", kind="ratio_reduction") == ["approved"]
+    rejected = DeferralApplication.objects.get(status="rejected")
+    assert workflow.history(rejected).last().comment.startswith("单位当期经营正常")
+    assert states(BaseAdjustment, "status") == ["applied", "pending"]
+    applied = BaseAdjustment.objects.get(status="applied")
+    line = applied.lines.select_related("account").first()
+    assert line.account.base == line.new_base != line.old_base
+    in_arrears = Employer.objects.filter(arrears__status=ArrearsRecord.Status.OPEN).distinct()
+    assert in_arrears.count() == 1 and in_arrears.get().status != Employer.Status.CLOSED
+    assert ArrearsRecord.objects.filter(status="open").count() == 3  # three months unpaid
+    flexible = FundAccount.objects.filter(kind=FundAccount.Kind.FLEXIBLE)
+    assert flexible.count() == 2
+    for account in flexible.select_related("ledger_account"):
+        deposits = FlexibleDeposit.objects.filter(account=account)
+        assert deposits.exists() and account.paid_up_to == max(d.month_to for d in deposits)
+        assert sum(d.amount for d in deposits) == account.monthly_total * sum(d.months for d in deposits)
+    # interest: the year that ended last June 30 settled, one credit per account, and its statements built
+    year = today().year if today() >= datetime.date(today().year, 6, 30) else today().year - 1
+    interest = JournalEntry.objects.filter(business_date=datetime.date(year, 6, 30), lines__side="C",
+                                           lines__account__role=Account.Role.PERSONAL).distinct()
+    assert interest.exists()
+    assert AnnualStatement.objects.filter(year=year).count() == FundAccount.objects.filter(
+        opened_on__lte=datetime.date(year, 6, 30)).count()
+    # withdrawals: one at each step of the workflow
+    assert set(states(WithdrawalApplication, "state")) >= {
+        "submitted", "accepted", "reviewed", "approved", "paid", "closed", "returned", "rejected", "cancelled"}
+    paid = WithdrawalApplication.objects.filter(state="paid")
+    assert paid.exists() and all(app.instruction_id for app in paid)
+    # court requests: a query, freezes in force, one waiting for the checker, a refusal, a deduction paid
+    assert sorted(f"{m}:{s}" for m, s in JudicialRequest.objects.values_list("measure", "state")) == [
+        "deduct:paid", "freeze:executed", "freeze:executed", "freeze:prepared", "freeze:refused", "query:executed"]
+    assert Freeze.objects.filter(state="active").count() == 2
+    # certificates of each kind
+    assert states(Certificate, "kind") == ["deposit", "other_place", "payoff"]
+    report = run_checks()
+    assert report["ok"], [c for c in report["checks"] if not c["ok"]]
+    again = seed(employers=10, depositors=120, months=12, if_empty=True)
+    assert "nothing to do" in again and DeferralApplication.objects.count() == 5

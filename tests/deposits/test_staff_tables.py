@@ -144,7 +144,7 @@ def test_interest_runs_page_and_export(web):
     data = rows(web.get(url, {"sort": "key", "export": "csv"}))
     assert len(data) == 13 and "other:1" not in {r[0] for r in data}
     assert data[1][:3] == [f"{interest.JOB}:2014", "已完成", "100"]
-    assert data[1][-1] == "accounts: 4"
+    assert data[1][-1] == "账户: 4"  # the run's result in words
 
 
 def test_base_adjustment_clamped_report_is_the_same_table(web, clerk, emp):

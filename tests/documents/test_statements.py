@@ -78,7 +78,7 @@ def demo(db):
     """seed_demo data (a closed employer, a closing withdrawal) with 15 months, then a merge, a court-style
     deduction, a partial withdrawal, a back payment, a deposit after the year; the 2026 interest settled."""
     on(day(2026, 7, 1))
-    call_command("seed_demo", stdout=io.StringIO(), employers=5, depositors=60, months=15, seed=7)
+    call_command("seed_demo", stdout=io.StringIO(), employers=5, depositors=60, months=15, seed=7, no_cases=True)
     open_ = list(
         FundAccount.objects.exclude(status__in=FundAccount.CLOSED_STATUSES)
         .order_by("pk")

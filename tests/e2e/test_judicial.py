@@ -76,7 +76,7 @@ def test_a_court_freeze_arrives_by_api_two_officers_act_and_the_court_reads_the_
     expect(page.locator("#answer-due")).to_have_text("2026-10-15")
     page.get_by_role("button", name="经办").click()
     expect(page.locator("#request-state")).to_contain_text("待复核")
-    expect(page.locator("#proposal")).to_contain_text("20000.00")
+    expect(page.locator("#proposal")).to_contain_text("拟冻结金额20,000.00")  # the prepared effect in words
     assert page.get_by_role("button", name="复核确认").count() == 0  # the maker cannot check their own work
 
     # 复核: a second officer confirms; the freeze takes effect now.

@@ -4,6 +4,7 @@ and its monthly statistics, the export escapes formulas, the letter to the court
 
 import csv
 import io
+import re
 
 import pytest
 from django.test import override_settings
@@ -87,6 +88,9 @@ def test_the_hanchuan_case_pattern_fires_every_signal(officers, court, clerk):
     messages = {s["code"]: s["message"] for s in req.risk_signals}
     assert "200,000.00" in messages["debt_near_balance"] and "203,500.00" in messages["debt_near_balance"]
     assert "不超过 5%" in messages["debt_near_balance"]
+    english = {s["code"]: s["message_en"] for s in req.risk_signals}  # the staff page in English reads these
+    assert "200,000.00" in english["debt_near_balance"] and not re.search("[\u4e00-\u9fff]{3}", english[
+        "debt_near_balance"])
     assert "司法确认" in messages["uncontested_basis"]
     assert "4" in messages["fast_enforcement"] and "2026-09-23" in messages["fast_enforcement"]
     assert "提取条件" in messages["no_withdrawal_condition"]

@@ -26,6 +26,7 @@ from withdrawals.services.common import (
     _set_clock,
     check_card,
     check_documents,
+    check_record,
     record_evidence,
 )
 from withdrawals.services.flow import FLOW, S, W
@@ -82,7 +83,8 @@ def apply(*, actor, account: FundAccount, reason, amount=None, facts=None, payee
         amount_requested=amount, closes_account=outcome.closes_account, property_record_id=outcome.property_id,
         evidence=record_evidence(outcome),
         payee_card=card, payee_name=(payee_name or "").strip(), payee_bank=payee_bank,
-        effect={"check": outcome.as_dict()})
+        effect={"check": check_record(outcome, lambda: _evaluate(None, account=account, reason=reason, on=on,
+                                                                 facts=facts))})
     _save_documents(app, checked, actor)
     _require_documents(app, outcome)
     if online:

@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Depositor
@@ -73,6 +74,22 @@ def _closing_interest(account, on):
     from deposits.services.interest import closing_interest_total
 
     return closing_interest_total(account, on)
+
+
+LANGUAGES = ("zh-hans", "en")  # the languages of the rules' texts stored with a case (settings.LANGUAGES)
+
+
+def check_record(outcome, evaluate) -> dict:
+    """The rules' outcome as stored with the case, with the rules' texts in both languages (``passed_en``,
+    ``refusals_zh-hans``, ...) so the case page reads in the viewer's language. ``evaluate``: the same
+    evaluation again."""
+    record = outcome.as_dict()
+    for language in LANGUAGES:
+        with translation.override(language):
+            again = evaluate()
+            record[f"passed_{language}"] = [str(text) for text in again.passed]
+            record[f"refusals_{language}"] = [str(text) for text in again.refusals]
+    return record
 
 
 def _evaluate(app_or_none, *, account, reason, on, facts):

@@ -20,6 +20,7 @@ from withdrawals.services.common import (
     _refuse_if_ineligible,
     _require_documents,
     _set_clock,
+    check_record,
     lock_evidence,
     lock_household,
     no_heirs,
@@ -47,7 +48,9 @@ def compute_effect(app, outcome=None) -> dict:
               {"account": counter_code, "side": "C", "amount": str(amount)}]
     return {"amount": str(amount), "balance_before": str(ledger.balance), "held": str(ledger.held),
             "available": str(ledger.balance - ledger.held), "closing_interest": str(interest),
-            "balance_after": str(ledger.balance + interest - amount), "lines": lines, "check": outcome.as_dict(),
+            "balance_after": str(ledger.balance + interest - amount), "lines": lines,
+            "check": check_record(outcome, lambda: _evaluate(app, account=app.account, reason=app.reason,
+                                                            on=app.application_date, facts=app.facts)),
             "closes_account": app.closes_account}
 
 

@@ -7,6 +7,7 @@ from django.utils import translation
 from rest_framework.authtoken.models import Token
 
 from accounts import services
+from accounts.management.demo import SECOND_JUDICIAL_OFFICER
 from accounts.models import Depositor, Employer, EmployerAgent, FundAccount
 from core import audit, roles
 from core.actors import system_actor
@@ -20,6 +21,12 @@ STAFF_USERNAMES = {
     roles.FINANCE: "finance",
     roles.AUDITOR: "auditor",
     roles.SYSADMIN: "admin",
+}
+# The demo staff's names (family name, given name): pages show who did what by name.
+STAFF_NAMES = {
+    "clerk": ("王", "芳"), "reviewer": ("李", "静"), "approver": ("张", "伟"), "loan": ("刘", "洋"),
+    "judicial": ("陈", "磊"), "judicial2": ("杨", "敏"), "finance": ("赵", "丽"), "auditor": ("黄", "强"),
+    "admin": ("周", "杰"),
 }
 PORTAL_DEPOSITORS = 3
 BANK_API_USERNAME = "bank_api"
@@ -49,9 +56,15 @@ class Command(BaseCommand):
             admin = role == roles.SYSADMIN
             user = self._user(username, encoded, first_name=labels[role], is_staff=admin, is_superuser=admin)
             user.groups.add(groups[role])
-            rows.append((labels[role], username, "Django admin: /admin/" if admin else ""))
+            rows.append((labels[role], username, "".join(STAFF_NAMES.get(username, ()))
+                         + (", Django admin: /admin/" if admin else "")))
             if role in roles.TWO_FACTOR_ROLES:
                 authenticators.append(self._authenticator(user))
+        # a court request is prepared by one judicial officer and confirmed by another
+        user = self._user(SECOND_JUDICIAL_OFFICER, encoded)
+        user.groups.add(groups[roles.JUDICIAL_OFFICER])
+        rows.append((labels[roles.JUDICIAL_OFFICER], SECOND_JUDICIAL_OFFICER,
+                     "".join(STAFF_NAMES[SECOND_JUDICIAL_OFFICER]) + ", confirms what judicial prepares"))
 
         for depositor in self._portal_depositors():
             user = self._user(depositor.id_number, encoded, first_name=depositor.name)
@@ -100,7 +113,8 @@ class Command(BaseCommand):
     def _user(self, username, encoded, *, first_name="", is_staff=False, is_superuser=False):
         user, _created = User.objects.get_or_create(username=username)
         user.password = encoded
-        user.first_name = first_name[:150]
+        last_name, first_name = STAFF_NAMES.get(username, ("", first_name))
+        user.first_name, user.last_name = first_name[:150], last_name[:150]
         user.is_staff, user.is_superuser, user.is_active = is_staff, is_superuser, True
         user.save()
         return user
