@@ -175,7 +175,7 @@ def test_borrower_completes_a_returned_application_online(staff, household, clie
     assert (last.action, last.step, last.actor) == ("resubmit_online", "", user)  # the applicant's own step
     page = client.get(f"/portal/loans/{app.number}/").content.decode()
     assert [s["action"] for s in selectors.steps(app)] == ["create", "submit", "accept", "return", "resubmit_online"]
-    assert page.count('data-step="') == 5 and 'data-step="return"' in page
+    assert page.count('<li data-step="') == 5 and '<li data-step="return"' in page  # the history, under the timeline
     assert 'id="upload"' not in page and 'id="cancel"' not in page  # accepted: no uploads, no self-cancel
     # the reviewer may now review it (the applicant's resubmission is no four-eyes step)
     assert services.review(actor=staff["reviewer"], application=app).state == S.REVIEWED
