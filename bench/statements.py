@@ -128,7 +128,7 @@ def main():
         sys.exit(f"database {args.database} holds another data set ({held:,} accounts): run without --reuse")
     if held:
         print(f"reuse the {held:,} accounts of {args.database}; the year's statements deleted", flush=True)
-        AnnualStatement.objects.filter(year=YEAR).delete()
+        execute("DELETE FROM documents_annualstatement WHERE year = %s", [YEAR])  # no documents issued here
         BatchRun.objects.filter(key=statements.run_key(YEAR)).delete()
     else:
         print(f"build {args.accounts:,} accounts with a year of movements (set-based SQL)", flush=True)
