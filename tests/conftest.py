@@ -2,7 +2,9 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.utils import translation
 
 from core import roles
 from ledger.reconciliation import check_cached_balances, check_entries, check_records, check_trial_balance
@@ -32,6 +34,15 @@ def _stored_fingerprint(name):
     with connection._nodb_cursor() as cur:
         cur.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name])
         return cur.fetchone()  # None when there is no such database
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Every test starts in the site's language (a test that switches to English cannot leave it switched for the
+    next test of the same process)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")
