@@ -73,9 +73,9 @@ def bank_receipt(*, amount, reference, payer, value_date=None, bank=None):
     return line
 
 
-def demo_card(n) -> str:
+def demo_card(n, prefix="621700") -> str:
     """A demo bank card number with a valid check digit (Luhn), one per ``n``."""
-    body = f"621700{n:012d}"
+    body = f"{prefix}{n:012d}"
     total = 0
     for i, ch in enumerate(reversed(body)):
         d = int(ch)

@@ -1,24 +1,21 @@
 """Demo housing loans on top of ``seed_demo``'s depositors, all through the loans services: applications in every
 workflow state, two disbursed loans with repayments from bank statement lines, and one loan paid off."""
 
-import contextlib
 import datetime
 import time
 from decimal import Decimal
 
-from django.contrib.auth.models import Group, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import F
 
-from accounts.management.commands.demo_users import STAFF_USERNAMES
+from accounts.management.demo import DEMO_PDF, business_date, demo_card, portal_user, staff_user
 from accounts.models import FundAccount
 from core import roles
 from core.actors import system_actor
 from core.business_date import today
 from core.errors import ApplicationError
-from core.models import BusinessDay
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.models import BankAccount
@@ -85,51 +82,9 @@ PLAN = (
 ROLE_ORDER = (roles.LOAN_OFFICER, roles.REVIEWER, roles.APPROVER, roles.FINANCE)
 
 
-def demo_card(n) -> str:
-    """A demo repayment card number (valid check digit) for loan ``n``."""
-    body = f"622202{n:012d}"
-    return body + card_check_digit(body)
-
-
-def card_check_digit(body) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            d -= 9 if d > 9 else 0
-        total += d
-    return str((10 - total % 10) % 10)
-
-
-def staff_user(role):
-    """The demo staff member of ``role`` (``demo_users`` gives them their password later)."""
-    user, created = User.objects.get_or_create(username=STAFF_USERNAMES.get(role, role))
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
-def portal_user(depositor):
-    """The depositor's portal login (username: the ID number, as ``demo_users`` makes them)."""
-    user, created = User.objects.get_or_create(username=depositor.id_number, defaults={"first_name": depositor.name})
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    user.groups.add(Group.objects.get(name=roles.DEPOSITOR))
-    type(depositor).objects.filter(pk=depositor.pk).update(user=user)
-    depositor.user = user
-    return user
-
-
 def demo_scans(doc_types):
     """A one-page placeholder scan (a minimal PDF) per document type, for the demo applications."""
     return [(t, SimpleUploadedFile(f"{t}.pdf", DEMO_PDF, content_type="application/pdf")) for t in doc_types]
-
-
-DEMO_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n%%EOF\n"
 
 
 def example(amount, term, method, **extra):
@@ -147,20 +102,6 @@ def example(amount, term, method, **extra):
         "female_category": "worker",  # read for women only
         **extra,
     }
-
-
-@contextlib.contextmanager
-def _business_date(date):
-    """Run a block on another business date (a loan disbursed in the past), then put the date back as it was."""
-    before = BusinessDay.objects.filter(pk=1).values_list("current", flat=True).first()
-    BusinessDay.objects.update_or_create(pk=1, defaults={"current": date})
-    try:
-        yield
-    finally:
-        if before is None:
-            BusinessDay.objects.filter(pk=1).delete()
-        else:
-            BusinessDay.objects.filter(pk=1).update(current=before)
 
 
 class Command(BaseCommand):
@@ -204,7 +145,7 @@ class Command(BaseCommand):
             try:
                 with transaction.atomic():
                     if step[0] == "overdue":
-                        with _business_date(today() - datetime.timedelta(days=OVERDUE_DAYS)):
+                        with business_date(today() - datetime.timedelta(days=OVERDUE_DAYS)):
                             self._one(step, account, officer, reviewer, approver, finance, bank)
                     else:
                         self._one(step, account, officer, reviewer, approver, finance, bank)
@@ -263,7 +204,7 @@ class Command(BaseCommand):
             actor=officer,
             application=app,
             title_number=f"示范不动产权第{app.pk:07d}号",
-            repayment_card=demo_card(app.pk),
+            repayment_card=demo_card(app.pk, prefix="622202"),
             repayment_card_bank="中国工商银行示范市分行",
         )
         if state == "signed":
