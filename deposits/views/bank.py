@@ -56,9 +56,9 @@ def bank_import(request):
                                          "progress is shown below.") if outcome["queued"] else
                               _("The file is recorded; the task queue cannot be reached now, so it will be imported "
                                 "as soon as the queue is back."))
-                return redirect("deposits:bank")
-            messages.success(request, _("%(n)d statement lines imported (lines already imported are skipped).")
-                             % {"n": len(outcome["lines"])})
+            else:
+                messages.success(request, _("%(n)d statement lines imported (lines already imported are skipped).")
+                                 % {"n": len(outcome["lines"])})
             messages.info(request, _("Another finance person must confirm the statement before its lines can be "
                                      "matched."))
             return redirect("deposits:bank")
