@@ -31,6 +31,7 @@ urlpatterns = [
          name="employer_supplementary", allow=WRITE),
     page("bank/", bank.bank, name="bank", allow=READ),
     page("bank/import/", bank.bank_import, name="bank_import", allow=(roles.FINANCE,)),  # ledger IMPORT_ROLES
+    page("bank/import/progress/", bank.bank_import_progress, name="bank_import_progress", allow=(roles.FINANCE,)),
     page("bank/lines/", bank.bank_lines, name="bank_lines", allow=READ),
     page("bank/match/", bank.bank_match, name="bank_match", allow=STATEMENT_ROLES),
     page("bank/match/progress/", bank.bank_match_progress, name="bank_match_progress", allow=STATEMENT_ROLES),

@@ -53,6 +53,10 @@ BEAT_SCHEDULE = {
         "task": "deposits.resume_upload_runs",
         "schedule": crontab(minute="*/5"),
     },
+    "ledger-resume-statement-import-runs": {
+        "task": "ledger.resume_statement_import_runs",
+        "schedule": crontab(minute="*/5"),
+    },
     # July 1, after midnight: the annual interest settlement (结息) for the interest year that ended on June 30.
     # Idempotent and resumable: a settled year posts nothing.
     "deposits-interest-settlement-yearly": {

@@ -324,10 +324,11 @@ LOAN_RECOVERY_WITHDRAWAL = "withdrawals.services.recovery.record_loan_recoveries
 WITHDRAWALS_RETIREMENT_DATE_SOURCE = "loans.calculations.terms.retirement_date"
 # Long work runs as a background batch run with a progress bar above these sizes (smaller runs stay synchronous):
 # the reconciliation from the staff page (journal lines, the planner's estimate), the matching of bank receipts
-# (receipts waiting), a remittance list upload (rows in the file).
+# (receipts waiting), a remittance list upload (rows in the file), a bank statement import (rows in the file).
 LEDGER_RECONCILE_BACKGROUND_LINES = int(os.environ.get("LEDGER_RECONCILE_BACKGROUND_LINES", "2000000"))
 DEPOSITS_MATCH_BACKGROUND_LINES = int(os.environ.get("DEPOSITS_MATCH_BACKGROUND_LINES", "500"))
 DEPOSITS_UPLOAD_BACKGROUND_ROWS = int(os.environ.get("DEPOSITS_UPLOAD_BACKGROUND_ROWS", "5000"))
+LEDGER_STATEMENT_BACKGROUND_ROWS = int(os.environ.get("LEDGER_STATEMENT_BACKGROUND_ROWS", "5000"))
 # The parts of the staff home (core.dashboard; core may not import the apps): each module's panel(viewer=) gives
 # the viewer's queue counts, today's figures and charts; its JOBS name the app's batch runs. Deposits come before
 # withdrawals so the monthly chart lists them first.

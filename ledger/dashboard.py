@@ -19,7 +19,8 @@ AGE_LABELS = {"0-30": gettext_lazy("≤ 30 days"), "31-90": gettext_lazy("31–9
 KIND_LABELS = {"suspense": gettext_lazy("Suspense (not yet allocated)"),
                "receipt": gettext_lazy("Received by the bank, not yet booked"),
                "payment": gettext_lazy("Paid in the books, not yet through the bank")}
-JOBS = {"ledger.reconciliation": (gettext_lazy("Three-ledger reconciliation"), "ledger:reconciliation")}
+JOBS = {"ledger.reconciliation": (gettext_lazy("Three-ledger reconciliation"), "ledger:reconciliation"),
+        "ledger.statement_import": (gettext_lazy("Bank statement import"), "deposits:bank")}
 # The checks that differ in a stored report, counted in SQL (the reports themselves stay in the database).
 DIFFERING_CHECKS = ("SELECT COUNT(*) FROM jsonb_array_elements(ledger_reconciliationrun.report -> 'checks') c "
                     "WHERE NOT COALESCE((c ->> 'ok')::boolean, false)")

@@ -20,6 +20,23 @@ def reconciliation_run(run_id):
     return {"run": run.pk, "status": run.status}
 
 
+@shared_task(name="ledger.statement_import_run", time_limit=3600, soft_time_limit=3540)
+def statement_import_run(run_id):
+    """A large bank statement file imported by finance: parse its rows, then write the statement and its lines."""
+    from ledger.services import statement_imports
+
+    run = statement_imports.execute(int(run_id))
+    return {"run": run.pk, "status": run.status}
+
+
+@shared_task(name="ledger.resume_statement_import_runs", time_limit=300, soft_time_limit=270)
+def resume_statement_import_runs():
+    """Beat sweep: send the statement import runs whose task never reached the broker, or stalled."""
+    from ledger.services import statement_imports
+
+    return statement_imports.resume_runs()
+
+
 @shared_task(name="ledger.resume_reconciliation_runs", time_limit=300, soft_time_limit=270)
 def resume_reconciliation_runs():
     """Beat sweep: send the reconciliation runs whose task never reached the broker, or stalled."""

@@ -33,6 +33,8 @@ urlpatterns = [
     page("employer/remittances/<str:reference>/template/", employer.employer_template, name="employer_template",
          **AGENT),
     page("employer/remittances/<str:reference>/upload/", employer.employer_upload, name="employer_upload", **AGENT),
+    page("employer/remittances/<str:reference>/upload/progress/", employer.employer_upload_progress,
+         name="employer_upload_progress", **AGENT),
     page("employer/remittances/<str:reference>/line/", employer.employer_line, name="employer_line", **AGENT),
     page("employer/remittances/<str:reference>/confirm/", employer.employer_confirm, name="employer_confirm", **AGENT),
     page("employer/deferrals/", deposits.employer_deferrals, name="employer_deferrals", **AGENT),

@@ -14,6 +14,7 @@ from deposits.services import matching
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.filters import StatementLineFilter
+from ledger.services import statement_imports
 from ledger.tables import StatementLineTable
 
 
@@ -23,7 +24,7 @@ def _bank_page(request, import_form=None):
         "suspense_balances": selectors.employer_suspense_balances(viewer=request.user),
         "general_suspense": selectors.general_suspense_balance(),
         "import_form": import_form or forms.StatementImportForm(),
-        **_match_runs(request.user),
+        **_match_runs(request.user), **_import_runs(request.user),
     })
 
 
@@ -44,14 +45,20 @@ def bank_import(request):
     form = forms.StatementImportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            created = ledger_services.import_statement_file(bank_account=form.cleaned_data["bank_account"],
-                                                            file=form.cleaned_data["file"], actor=request.user,
-                                                            closing_balance=form.cleaned_data["closing_balance"])
+            outcome = statement_imports.start(bank_account=form.cleaned_data["bank_account"],
+                                              file=form.cleaned_data["file"], actor=request.user,
+                                              closing_balance=form.cleaned_data["closing_balance"])
         except ApplicationError as exc:
             form.show_error(exc)
         else:
-            messages.success(request, _("%(n)d statement lines imported (lines already imported are skipped).")
-                             % {"n": len(created)})
+            if outcome["background"]:
+                messages.info(request, _("The file is large: it is checked and imported in the background; its "
+                                         "progress is shown below.") if outcome["queued"] else
+                              _("The file is recorded; the task queue cannot be reached now, so it will be imported "
+                                "as soon as the queue is back."))
+            else:
+                messages.success(request, _("%(n)d statement lines imported (lines already imported are skipped).")
+                                 % {"n": len(outcome["lines"])})
             messages.info(request, _("Another finance person must confirm the statement before its lines can be "
                                      "matched."))
             return redirect("deposits:bank")
@@ -82,6 +89,16 @@ def bank_match(request):
 def bank_match_progress(request):
     """The background matching runs with their progress bars, polled by htmx while one is going."""
     return render(request, "deposits/_match_runs.html", _match_runs(request.user))
+
+
+def bank_import_progress(request):
+    """The background statement imports with their progress bars, polled by htmx while one is going."""
+    return render(request, "deposits/_import_runs.html", _import_runs(request.user))
+
+
+def _import_runs(user):
+    runs = statement_imports.recent(viewer=user)
+    return {"import_runs": runs, "import_running": any(r.status in statement_imports.LIVE for r in runs)}
 
 
 def _match_runs(user):

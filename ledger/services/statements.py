@@ -145,7 +145,7 @@ def _check_amount_columns(table):
     raise InvalidInput(msg, code="columns")
 
 
-def _closing_balance(value):
+def parse_closing_balance(value):
     """The bank's closing balance of a statement: money within the bounds of :mod:`core.bounds` (may be negative)."""
     try:
         if value is None or isinstance(value, float):
@@ -163,6 +163,25 @@ def _rows_sha256(parsed, closing_balance):
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+# A background import reports its progress every so many rows parsed (:mod:`ledger.services.statement_imports`).
+PROGRESS_EVERY = 500
+
+
+def parse_statement(rows, *, progress=None) -> list:
+    """Check and parse statement rows (dicts by the keys of STATEMENT_COLUMNS, or a ``tabular.Table``); summary
+    lines are skipped. Raises ``tabular.RowsInvalid`` listing every bad row; writes nothing. ``progress(n)``, if
+    given, is told every ``PROGRESS_EVERY`` rows how many are parsed."""
+    table = rows if isinstance(rows, tabular.Table) else tabular.from_records(rows, columns=STATEMENT_COLUMNS)
+    parsed = []
+    for n, row in enumerate(table.rows, start=1):
+        if progress is not None and n % PROGRESS_EVERY == 0:
+            progress(n)
+        if not _is_summary(row):
+            parsed.append(_parse_statement_row(table, row))
+    table.raise_errors(code="bad_statement")
+    return parsed
+
+
 @transaction.atomic
 def import_statement(*, bank_account: BankAccount, rows, closing_balance, actor, file_sha256=None) -> list:
     """Import statement lines (dicts by the keys of STATEMENT_COLUMNS, or a ``tabular.Table`` read from a
@@ -173,10 +192,15 @@ def import_statement(*, bank_account: BankAccount, rows, closing_balance, actor,
     the bank's channel (a bank client, or the system's bank feed) its lines are usable at once; imported by
     finance staff, they wait for a second finance person (:func:`confirm_statement`)."""
     roles.require_role(actor, *IMPORT_ROLES)
-    closing = _closing_balance(closing_balance)
-    table = rows if isinstance(rows, tabular.Table) else tabular.from_records(rows, columns=STATEMENT_COLUMNS)
-    parsed = [_parse_statement_row(table, row) for row in table.rows if not _is_summary(row)]
-    table.raise_errors(code="bad_statement")
+    closing = parse_closing_balance(closing_balance)
+    parsed = parse_statement(rows)
+    return store_lines(bank_account=bank_account, parsed=parsed, closing=closing, actor=actor,
+                       file_sha256=file_sha256)[1]
+
+
+def store_lines(*, bank_account: BankAccount, parsed, closing, actor, file_sha256=None) -> tuple:
+    """Record the statement and its new lines from rows :func:`parse_statement` accepted (inside the caller's
+    transaction). -> (statement, the lines created)"""
     # One import (or bank confirmation) of an account at a time: the closing balance covers the lines up to now.
     BankAccount.objects.select_for_update().filter(pk=bank_account.pk).first()
     known = set(BankStatementLine.objects.filter(
@@ -203,7 +227,16 @@ def import_statement(*, bank_account: BankAccount, rows, closing_balance, actor,
                  after={"bank_account": bank_account.number, "imported": len(created),
                         "skipped": len(parsed) - len(created), "closing_balance": closing,
                         "sha256": statement.file_sha256, "channel": statement.channel})
-    return created
+    return statement, created
+
+
+def read_statement_file(data, *, filename=None) -> tabular.Table:
+    """A statement file's rows (CSV or XLSX bytes), with its amount columns checked; a file that cannot be read
+    is refused here."""
+    table = tabular.read(data, columns=STATEMENT_COLUMNS, filename=filename,
+                         text_extensions=tabular.BANK_TEXT_EXTENSIONS)
+    _check_amount_columns(table)
+    return table
 
 
 def import_statement_file(*, bank_account: BankAccount, file, closing_balance, actor):
@@ -211,11 +244,9 @@ def import_statement_file(*, bank_account: BankAccount, file, closing_balance, a
     their English or Chinese headers, or the headers banks export: 交易日期, 交易流水号, 借方发生额/贷方发生额 or
     收入金额/支出金额, 对方户名, 对方账号, 摘要, with title lines above them); its SHA-256 is recorded."""
     roles.require_role(actor, *IMPORT_ROLES)
-    closing = _closing_balance(closing_balance)
+    closing = parse_closing_balance(closing_balance)
     data = file if isinstance(file, bytes) else file.read(tabular.MAX_BYTES + 1)
-    table = tabular.read(data, columns=STATEMENT_COLUMNS, filename=getattr(file, "name", None),
-                         text_extensions=tabular.BANK_TEXT_EXTENSIONS)
-    _check_amount_columns(table)
+    table = read_statement_file(data, filename=getattr(file, "name", None))
     return import_statement(bank_account=bank_account, rows=table, closing_balance=closing, actor=actor,
                             file_sha256=hashlib.sha256(data).hexdigest())
 

@@ -4,13 +4,14 @@ the deposits services and show only the agent's own employer."""
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
 from core.errors import ApplicationError
+from deposits.services import list_uploads, remittance_files
 from deposits.services import remittance as remittance_services
-from deposits.services import remittance_files
 from portal import selectors
 from portal.forms import EmployeeSearchForm, LineForm, MonthForm, SealEmployeeForm, UploadForm
 
@@ -93,8 +94,20 @@ def employer_remittance(request, reference):
     lines = remittance.lines.select_related("account__depositor").order_by("account__number", "month")
     return render(request, "portal/employer_remittance.html", {
         "employer": employer, "remittance": remittance, "lines": lines, "upload_form": UploadForm(),
-        "line_form": LineForm(), "portal": "employer",
+        "line_form": LineForm(), "portal": "employer", **_upload_runs(remittance),
     })
+
+
+def _upload_runs(remittance):
+    """The list's background uploads (the same runs the counter's page shows), polled on the portal's URL."""
+    runs = list_uploads.recent(remittance)
+    return {"upload_runs": runs, "upload_running": any(r.status in list_uploads.LIVE for r in runs),
+            "upload_progress_url": reverse("portal:employer_upload_progress", args=[remittance.reference])}
+
+
+def employer_upload_progress(request, reference):
+    """The list's background uploads with their progress bars, polled by htmx while one is going."""
+    return render(request, "deposits/_upload_runs.html", _upload_runs(_own_list(request, reference)))
 
 
 def employer_template(request, reference):
@@ -120,17 +133,27 @@ def _remittance_action(request, reference, action, success):
 
 @require_POST
 def employer_upload(request, reference):
-    _own_list(request, reference)
+    remittance = _own_list(request, reference)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a file to upload."))
         return redirect("portal:employer_remittance", reference=reference)
     upload = form.cleaned_data["file"]
-    return _remittance_action(
-        request, reference,
-        lambda r: remittance_services.upload_list(actor=request.user, remittance=r, filename=upload.name,
-                                                  data=upload.read()),
-        _("The file was loaded into the list."))
+    try:
+        outcome = list_uploads.start(actor=request.user, remittance=remittance, filename=upload.name,
+                                     data=upload.read())
+    except ApplicationError as exc:
+        _show_error(request, exc)
+    else:
+        if not outcome["background"]:
+            messages.success(request, _("The file was loaded into the list."))
+        elif outcome["queued"]:
+            messages.success(request, _("The file is large: it is checked and loaded in the background; its "
+                                        "progress is shown below."))
+        else:
+            messages.success(request, _("The file is recorded; the task queue cannot be reached now, so it will be "
+                                        "loaded as soon as the queue is back."))
+    return redirect("portal:employer_remittance", reference=reference)
 
 
 @require_POST
