@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db.models import BooleanField, Case, Max, Q, Value, When
+from django.utils import translation
 from django.utils.module_loading import import_string
 
 from core import audit, policy, roles
@@ -65,7 +66,10 @@ def case_page(*, viewer, pk) -> dict:
     if roles.is_staff_user(viewer):
         audit.record_view(viewer=viewer, action="withdrawal.view", obj=app, depositor_id=app.depositor_id,
                           number=app.number)
-    live = _with_account_names(services.compute_effect(app) if app.state in OPEN_STATES else app.effect)
+    # the live effect is only shown, in the page's language: its rules are evaluated in that one alone
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    live = _with_account_names(services.compute_effect(app, languages=(language,)) if app.state in OPEN_STATES
+                               else app.effect)
     recovery = Recovery.objects.visible_to(viewer).filter(application=app).first()
     receipts = []
     if recovery is not None and recovery.status == Recovery.Status.OPEN and roles.has_role(viewer, roles.FINANCE):

@@ -714,3 +714,18 @@ def test_effect_records_the_rules_in_both_languages_from_either_language(staff, 
     assert zh and en and zh != en
     assert check["passed_zh-hans"] == zh and check["passed_en"] == en
     assert check["refusals_zh-hans"] == [] and check["refusals_en"] == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_case_page_words_the_live_rules_in_its_own_language(staff, funded, language):
+    from withdrawals import selectors
+
+    app = counter(staff, funded, Reason.RENT, "5400", {"monthly_rent": "2500", "months": 3})
+    with translation.override(language):
+        expected = [str(t) for t in maximum(funded, Reason.RENT, {"monthly_rent": "2500", "months": 3}).passed]
+        check = selectors.case_page(viewer=staff["reviewer"], pk=app.pk)["effect"]["check"]
+    assert expected and check[f"passed_{language}"] == expected and check["refusals"] == []
+    other = "en" if language == "zh-hans" else "zh-hans"
+    assert f"passed_{other}" not in check
+    # what is stored with the case keeps both
+    assert set(WithdrawalApplication.objects.get(pk=app.pk).effect["check"]) >= {"passed_en", "passed_zh-hans"}

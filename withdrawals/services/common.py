@@ -79,13 +79,14 @@ def _closing_interest(account, on):
 LANGUAGES = ("zh-hans", "en")  # the languages of the rules' texts stored with a case (settings.LANGUAGES)
 
 
-def check_record(outcome, evaluate) -> dict:
+def check_record(outcome, evaluate, languages=LANGUAGES) -> dict:
     """The rules' outcome as stored with the case, with the rules' texts in both languages (``passed_en``,
     ``refusals_zh-hans``, ...) so the case page reads in the viewer's language. ``evaluate``: the same
-    evaluation again (not needed for the language ``outcome`` was worded in, the active one)."""
+    evaluation again (not needed for the language ``outcome`` was worded in, the active one). ``languages``:
+    fewer for a record only shown now (the live effect on a case page)."""
     record = outcome.as_dict()
     current = translation.get_language()
-    for language in LANGUAGES:
+    for language in languages:
         if language == current:
             again = outcome
         else:
