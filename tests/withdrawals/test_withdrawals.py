@@ -729,3 +729,15 @@ def test_case_page_words_the_live_rules_in_its_own_language(staff, funded, langu
     assert f"passed_{other}" not in check
     # what is stored with the case keeps both
     assert set(WithdrawalApplication.objects.get(pk=app.pk).effect["check"]) >= {"passed_en", "passed_zh-hans"}
+
+
+def test_case_page_of_an_unknown_number_is_404(staff, funded):
+    from django.test import Client
+    from django.urls import reverse
+
+    app = counter(staff, funded, Reason.RENT, "5400", {"monthly_rent": "2500", "months": 3})
+    web = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    web.force_login(staff["reviewer"])
+    page = web.get(reverse("withdrawals:case", args=[app.number]))
+    assert page.status_code == 200 and app.number in page.content.decode()
+    assert web.get(reverse("withdrawals:case", args=[app.number + "9"])).status_code == 404
