@@ -256,9 +256,11 @@ def search_cases(*, viewer, filters=None, account=None) -> CaseSearch:
 
     if not (roles.is_system(viewer) or roles.is_staff_user(viewer)):  # the portals show people their own cases
         return CaseSearch(rows=[], match=Match(), searched=False)
-    form = CaseFilter(filters or {}, queryset=FundAccount.objects.none()).form
-    form.is_valid()
-    data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+    data = {}
+    if filters:  # no filters (the account page): no form to clean
+        form = CaseFilter(filters, queryset=FundAccount.objects.none()).form
+        form.is_valid()
+        data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
     match = resolve(data.get("q"))
     person = account
     if person is None and data.get("account"):
@@ -282,7 +284,9 @@ def search_cases(*, viewer, filters=None, account=None) -> CaseSearch:
                 continue
             base = base.filter(mine)
         for arm in source.search_arms(match) if match.text else [Q()]:
-            branches.append(_filtered(base.filter(arm).values(**source.columns()), filters))
+            branch = (base.filter(arm) if arm else base).values(**source.columns())
+            # q and account are matched above and invalid fields are ignored: the FilterSet only narrows
+            branches.append(_filtered(branch, filters) if narrowed else branch)
     # Several lookups may find the same case (its number and its person): UNION, not UNION ALL, then.
     return CaseSearch(rows=_union(branches, distinct=bool(match.text)), match=match, searched=True)
 

@@ -110,10 +110,11 @@ class AccountDetail:
         return self.account.ledger_account
 
 
-def account_detail(*, viewer, account: FundAccount) -> AccountDetail:
-    """Everything the account page shows. Records that ``viewer`` looked at this person's data."""
+def account_detail(*, viewer, number: str) -> AccountDetail:
+    """Everything the account page shows, of the account ``number`` (``FundAccount.DoesNotExist`` if the viewer
+    may not see it). Records that ``viewer`` looked at this person's data."""
     _require_reader(viewer)
-    account = fund_accounts(viewer=viewer).get(pk=account.pk)
+    account = fund_accounts(viewer=viewer).get(number=number)
     events = list(AccountEvent.objects.visible_to(viewer).filter(account=account)
                   .select_related("employer", "actor").order_by("-id"))
     holds = list(active_holds(account.ledger_account, viewer=viewer))

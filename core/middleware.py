@@ -24,6 +24,25 @@ class RequestIdMiddleware:
         return response
 
 
+class BusinessDateMiddleware:
+    """A read-only request (GET, HEAD) reads the business date once, however many selectors and templates ask
+    for it (``core.business_date.today``); a writing request reads it every time, as batch jobs do."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from core import business_date
+
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        token = business_date.remember_for_request()
+        try:
+            return self.get_response(request)
+        finally:
+            business_date.forget(token)
+
+
 class StaffSecurityMiddleware:
     """For the center's staff: the session ends after ``STAFF_SESSION_IDLE_SECONDS`` without a request, and a
     member of staff whose roles move money or approve (``roles.TWO_FACTOR_ROLES``), or who has set up a device,

@@ -35,6 +35,39 @@ class Table(tables.Table):
         empty_text = _("Nothing found.")
 
 
+class PlainRowsTable(Table):
+    """A long table whose rows are written in one pass by :meth:`row_cells` instead of django-tables2's per-cell
+    machinery (an accessor walk, a signature inspection and an attribute merge for every cell): the columns,
+    headers, paging and export stay django-tables2's own, only the body of the page is written here.
+    ``row_cells(record)`` returns ``{column name: cell content}`` exactly as the column's ``render`` shows it
+    (plain strings are escaped, safe strings kept); the columns' ``td`` attributes must not depend on the row."""
+
+    class Meta(Table.Meta):
+        template_name = "core/_table_plain_rows.html"
+
+    def row_cells(self, record) -> dict:
+        raise NotImplementedError
+
+    def body_html(self):
+        """The ``<tr>`` rows of the current page (even/odd classes as django-tables2 gives them)."""
+        from django.utils.html import conditional_escape
+        from django.utils.safestring import mark_safe
+
+        columns = list(self.columns)
+        tds = []
+        for column in columns:
+            attrs = column.attrs["td"].as_html()
+            tds.append(f"<td {attrs}>" if attrs else "<td>")
+        out = []
+        for i, row in enumerate(self.paginated_rows):
+            cells = self.row_cells(row.record)
+            out.append('<tr class="even">' if i % 2 == 0 else '<tr class="odd">')
+            for td, column in zip(tds, columns, strict=True):
+                out.append(f"{td}{conditional_escape(cells[column.name])}</td>")
+            out.append("</tr>\n")
+        return mark_safe("".join(out))  # noqa: S308 - every cell escaped above
+
+
 class MoneyColumn(tables.Column):
     """An amount in yuan: shown as 1,234.50, exported as the number itself."""
 

@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.middleware.RequestIdMiddleware",
+    "core.middleware.BusinessDateMiddleware",
     "core.middleware.IntegrityConflictMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db.models import BooleanField, Case, Max, Q, Value, When
+from django.utils import translation
 from django.utils.module_loading import import_string
 
 from core import audit, policy, roles
@@ -56,16 +57,21 @@ def overdue(*, viewer, on=None):
                                                decision_due__lt=on or today())
 
 
-def case_page(*, viewer, pk) -> dict:
-    """Everything a case page shows: the case, its documents, its history, the live computed effect and the
-    actions the viewer may take now. A member of staff opening it is recorded (``withdrawal.view``)."""
+def case_page(*, viewer, pk=None, number=None) -> dict:
+    """Everything a case page shows of the case ``pk`` (or ``number``; ``DoesNotExist`` if the viewer may not see
+    it): the case, its documents, its history, the live computed effect and the actions the viewer may take now.
+    A member of staff opening it is recorded (``withdrawal.view``)."""
     from withdrawals import services
 
-    app = applications(viewer=viewer).get(pk=pk)
+    cases = applications(viewer=viewer).select_related("account__depositor")  # the rules read the holder
+    app = cases.get(pk=pk) if number is None else cases.get(number=number)
     if roles.is_staff_user(viewer):
         audit.record_view(viewer=viewer, action="withdrawal.view", obj=app, depositor_id=app.depositor_id,
                           number=app.number)
-    live = _with_account_names(services.compute_effect(app) if app.state in OPEN_STATES else app.effect)
+    # the live effect is only shown, in the page's language: its rules are evaluated in that one alone
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    live = _with_account_names(services.compute_effect(app, languages=(language,)) if app.state in OPEN_STATES
+                               else app.effect)
     recovery = Recovery.objects.visible_to(viewer).filter(application=app).first()
     receipts = []
     if recovery is not None and recovery.status == Recovery.Status.OPEN and roles.has_role(viewer, roles.FINANCE):
@@ -73,9 +79,10 @@ def case_page(*, viewer, pk) -> dict:
         receipts = list(unmatched_incoming(viewer=viewer).filter(amount__lte=recovery.outstanding)
                         .order_by("-value_date", "-id")[:200])
         receipts.sort(key=lambda line: line.counterparty_name != app.depositor.name)
+    steps = workflow_actions(app, viewer)
     return {"application": app, "documents": list(app.documents.all()), "history": _history(app),
-            "effect": live, "actions": [t.action for t in workflow_actions(app, viewer)],
-            "buttons": [(t.action, str(t.label or t.action)) for t in workflow_actions(app, viewer)],
+            "effect": live, "actions": [t.action for t in steps],
+            "buttons": [(t.action, str(t.label or t.action)) for t in steps],
             "recovery": recovery, "receipts": receipts, "clock": _clock(app),
             "can_record_fraud": recovery is None and app.reason not in ORDERED_REASONS
             and roles.has_role(viewer, roles.REVIEWER, roles.APPROVER)}

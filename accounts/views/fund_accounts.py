@@ -3,11 +3,13 @@ parse, call one service (or selector), render; a business error is shown next to
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from accounts import forms, selectors, services
+from accounts.models import FundAccount
 from accounts.tables import LedgerLineTable
 from core.errors import ApplicationError
 from core.tables import list_page
@@ -29,8 +31,11 @@ def search_results(request):
 
 
 def account_detail(request, number):
-    account = get_object_or_404(selectors.fund_accounts(viewer=request.user), number=number)
-    detail = selectors.account_detail(viewer=request.user, account=account)
+    try:
+        detail = selectors.account_detail(viewer=request.user, number=number)
+    except FundAccount.DoesNotExist:
+        raise Http404 from None
+    account = detail.account
     panels = [panel for path in getattr(settings, "ACCOUNT_PAGE_PANELS", ())
               if (panel := import_string(path)(viewer=request.user, account=account))]
     return list_page(request, "accounts/account_detail.html", table=LedgerLineTable(detail.lines),

@@ -74,3 +74,34 @@ def test_account_page_pages_every_ledger_line_with_its_running_balance(clerk):
         ["存入2", "", "2.00", "3.00"],
         ["存入1", "", "1.00", "1.00"],
     ]
+
+
+def test_ledger_rows_written_in_one_pass_are_the_cells_django_tables2_renders(clerk):
+    """The account page writes its ledger rows itself (core.tables.PlainRowsTable): each cell must be what the
+    column's own render gives, the memo escaped, the line's memo or else its entry's."""
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+    from django_tables2 import RequestConfig
+
+    from accounts.tables import LedgerLineTable
+    from core.actors import system_actor
+    from ledger.posting import credit, debit, post
+    from ledger.selectors import lines_with_running_balance
+
+    account = factories.account(clerk, name="李四")
+    bank = factories.bank_account()
+    post(actor=system_actor(), lines=[debit(bank.ledger_account, Decimal("1234.5")),
+                                      credit(account.ledger_account, Decimal("1234.5"))], memo="<b>存入</b>")
+    post(actor=system_actor(), lines=[debit(account.ledger_account, Decimal("0.25")),
+                                      credit(bank.ledger_account, Decimal("0.25"))], memo="支取")
+    table = LedgerLineTable(lines_with_running_balance(account.ledger_account, viewer=clerk, limit=None))
+    RequestConfig(RequestFactory().get("/"), paginate={"per_page": 10}).configure(table)
+    expected = [[str(row.get_cell(column.name)) for column in table.columns] for row in table.paginated_rows]
+    assert expected[0][2:] == ["0.25", "", "1,234.25"] and expected[1][3:] == ["1,234.50", "1,234.50"]
+    written = [[str(cell) for cell in table.row_cells(row.record).values()] for row in table.paginated_rows]
+    assert written == expected
+    html = render_to_string("core/_table_plain_rows.html", {"table": table, "request": RequestFactory().get("/")})
+    body = html.split("<tbody")[1].split("</tbody>")[0]
+    assert body.count("<tr") == 2 and '<tr class="even">' in body and '<tr class="odd">' in body
+    assert "&lt;b&gt;存入&lt;/b&gt;" in body and "<b>" not in body
+    assert '<td class="money">1,234.25</td>' in body

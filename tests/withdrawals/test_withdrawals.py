@@ -698,3 +698,46 @@ def test_queue_page_filters_and_exports(staff, funded, client):
     export = client.get("/counter/withdrawals/", {"export": "csv", "reason": app.reason})
     rows = list(csv.reader(io.StringIO(export.getvalue().decode("utf-8-sig"))))
     assert len(rows) == 2 and rows[1][0] == app.number and rows[1][6] == "1000.00"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_effect_records_the_rules_in_both_languages_from_either_language(staff, funded, language):
+    """The live effect on the case page words the rules in both languages, whichever language the page is in
+    (the outcome already worded in the page's language is reused, the other is evaluated again)."""
+    app = counter(staff, funded, Reason.RENT, "5400", {"monthly_rent": "2500", "months": 3})
+    with translation.override(language):
+        check = services.compute_effect(app)["check"]
+    with translation.override("zh-hans"):
+        zh = [str(t) for t in maximum(funded, Reason.RENT, {"monthly_rent": "2500", "months": 3}).passed]
+    with translation.override("en"):
+        en = [str(t) for t in maximum(funded, Reason.RENT, {"monthly_rent": "2500", "months": 3}).passed]
+    assert zh and en and zh != en
+    assert check["passed_zh-hans"] == zh and check["passed_en"] == en
+    assert check["refusals_zh-hans"] == [] and check["refusals_en"] == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_case_page_words_the_live_rules_in_its_own_language(staff, funded, language):
+    from withdrawals import selectors
+
+    app = counter(staff, funded, Reason.RENT, "5400", {"monthly_rent": "2500", "months": 3})
+    with translation.override(language):
+        expected = [str(t) for t in maximum(funded, Reason.RENT, {"monthly_rent": "2500", "months": 3}).passed]
+        check = selectors.case_page(viewer=staff["reviewer"], pk=app.pk)["effect"]["check"]
+    assert expected and check[f"passed_{language}"] == expected and check["refusals"] == []
+    other = "en" if language == "zh-hans" else "zh-hans"
+    assert f"passed_{other}" not in check
+    # what is stored with the case keeps both
+    assert set(WithdrawalApplication.objects.get(pk=app.pk).effect["check"]) >= {"passed_en", "passed_zh-hans"}
+
+
+def test_case_page_of_an_unknown_number_is_404(staff, funded):
+    from django.test import Client
+    from django.urls import reverse
+
+    app = counter(staff, funded, Reason.RENT, "5400", {"monthly_rent": "2500", "months": 3})
+    web = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    web.force_login(staff["reviewer"])
+    page = web.get(reverse("withdrawals:case", args=[app.number]))
+    assert page.status_code == 200 and app.number in page.content.decode()
+    assert web.get(reverse("withdrawals:case", args=[app.number + "9"])).status_code == 404

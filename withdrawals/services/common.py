@@ -79,14 +79,20 @@ def _closing_interest(account, on):
 LANGUAGES = ("zh-hans", "en")  # the languages of the rules' texts stored with a case (settings.LANGUAGES)
 
 
-def check_record(outcome, evaluate) -> dict:
+def check_record(outcome, evaluate, languages=LANGUAGES) -> dict:
     """The rules' outcome as stored with the case, with the rules' texts in both languages (``passed_en``,
     ``refusals_zh-hans``, ...) so the case page reads in the viewer's language. ``evaluate``: the same
-    evaluation again."""
+    evaluation again (not needed for the language ``outcome`` was worded in, the active one). ``languages``:
+    fewer for a record only shown now (the live effect on a case page)."""
     record = outcome.as_dict()
-    for language in LANGUAGES:
+    current = translation.get_language()
+    for language in languages:
+        if language == current:
+            again = outcome
+        else:
+            with translation.override(language):
+                again = evaluate()
         with translation.override(language):
-            again = evaluate()
             record[f"passed_{language}"] = [str(text) for text in again.passed]
             record[f"refusals_{language}"] = [str(text) for text in again.refusals]
     return record

@@ -14,6 +14,7 @@ from ledger.models import Account
 from ledger.posting import lock_accounts
 from withdrawals.models import WithdrawalApplication
 from withdrawals.services.common import (
+    LANGUAGES,
     _check_amount,
     _evaluate,
     _notify,
@@ -29,8 +30,9 @@ from withdrawals.services.flow import FLOW
 from withdrawals.services.payout import pay
 
 
-def compute_effect(app, outcome=None) -> dict:
-    """What approving the case would do now: amount, balance before and after, the ledger lines, the rules."""
+def compute_effect(app, outcome=None, *, languages=LANGUAGES) -> dict:
+    """What approving the case would do now: amount, balance before and after, the ledger lines, the rules (their
+    texts in ``languages``: both when the effect is stored with the case)."""
     outcome = outcome or _evaluate(app, account=app.account, reason=app.reason, on=app.application_date,
                                    facts=app.facts)
     ledger = Account.objects.get(pk=app.account.ledger_account_id)
@@ -50,7 +52,8 @@ def compute_effect(app, outcome=None) -> dict:
             "available": str(ledger.balance - ledger.held), "closing_interest": str(interest),
             "balance_after": str(ledger.balance + interest - amount), "lines": lines,
             "check": check_record(outcome, lambda: _evaluate(app, account=app.account, reason=app.reason,
-                                                            on=app.application_date, facts=app.facts)),
+                                                            on=app.application_date, facts=app.facts),
+                                  languages),
             "closes_account": app.closes_account}
 
 

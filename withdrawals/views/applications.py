@@ -16,7 +16,7 @@ from core.views_helpers import file_download
 from ledger.models import BankStatementLine
 from withdrawals import forms, selectors, services
 from withdrawals.filters import ApplicationFilter
-from withdrawals.models import Recovery
+from withdrawals.models import Recovery, WithdrawalApplication
 from withdrawals.tables import ApplicationTable
 
 ACTIONS = {
@@ -38,8 +38,10 @@ def queue(request):
 
 
 def case(request, number):
-    app = get_object_or_404(selectors.applications(viewer=request.user), number=number)
-    page = selectors.case_page(viewer=request.user, pk=app.pk)
+    try:
+        page = selectors.case_page(viewer=request.user, number=number)
+    except WithdrawalApplication.DoesNotExist:
+        raise Http404 from None
     return render(request, "withdrawals/case.html", {**page, "form": forms.DecisionForm()})
 
 
