@@ -116,6 +116,27 @@ def test_staff_sessions_end_after_thirty_idle_minutes(client):
     assert response.status_code == 302 and response["Location"].startswith(reverse("core:login"))
 
 
+def test_staff_sessions_are_renewed_at_most_once_a_minute(client, monkeypatch):
+    from core import middleware
+
+    make_user("fin9", roles.FINANCE)
+    log_in(client, "fin9")
+    now = [2_000_000_000]
+    monkeypatch.setattr(middleware.time, "time", lambda: now[0])
+    assert client.get(reverse("core:home")).status_code == 200
+    key = client.session.session_key
+    first = Session.objects.get(session_key=key).expire_date
+    Session.objects.filter(session_key=key).update(expire_date=first - datetime.timedelta(seconds=5))
+    now[0] += 59  # within the minute: the session row is not written again
+    assert client.get(reverse("core:home")).status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == first - datetime.timedelta(seconds=5)
+    now[0] += 1  # a minute after the last renewal: pushed 30 minutes past now again
+    assert client.get(reverse("core:home")).status_code == 200
+    renewed = Session.objects.get(session_key=key).expire_date
+    assert renewed > first - datetime.timedelta(seconds=5)
+    assert renewed <= timezone.now() + datetime.timedelta(minutes=30)
+
+
 def test_demo_users_print_a_totp_key_for_the_money_roles(db):
     out = io.StringIO()
     call_command("demo_users", stdout=out)
