@@ -5,25 +5,18 @@ statement and its lines with ``statements.store_lines`` in one transaction, so t
 valid, or nothing is written; a refused file's row errors are kept on the run for the bank page."""
 
 import hashlib
-import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import batch, roles, tabular
-from core.errors import ApplicationError, StateError
-from core.models import BatchChunk, BatchRun
+from core import batch, file_runs, roles, tabular
+from core.errors import StateError
+from core.models import BatchRun
 from ledger.models import BankAccount
 from ledger.services import statements
 
 JOB = "ledger.statement_import"
-MAX_ERRORS_KEPT = 500
 LIVE = (BatchRun.Status.PENDING, BatchRun.Status.RUNNING)
 
 
@@ -49,13 +42,10 @@ def start(*, actor, bank_account, file, closing_balance, filename=None) -> dict:
 
 
 def plan(*, actor, bank_account, filename, data, rows, closing, sha256) -> BatchRun:
-    key = f"{JOB}:{bank_account.pk}:{timezone.now():%Y%m%d%H%M%S}:{uuid.uuid4().hex[:8]}"
-    path = default_storage.save(f"batch/{key.replace(':', '-')}.bin", ContentFile(bytes(data)))
-    run, _created = batch.plan(job=JOB, key=key, ranges=[(1, rows)], actor=actor, total=rows, params={
+    return file_runs.plan(job=JOB, scope=bank_account.pk, actor=actor, data=data, rows=rows, params={
         "bank_account_id": bank_account.pk, "bank_account": bank_account.number,
-        "actor_id": getattr(actor, "pk", None), "filename": filename, "path": path,
-        "closing_balance": str(closing), "sha256": sha256})
-    return run
+        "actor_id": getattr(actor, "pk", None), "filename": filename, "closing_balance": str(closing),
+        "sha256": sha256})
 
 
 def _queue(run) -> bool:
@@ -73,40 +63,24 @@ def resume_runs() -> dict:
 def execute(run_id: int) -> BatchRun:
     """Parse the rows (progress every ``statements.PROGRESS_EVERY`` rows), then write the statement and its lines
     and finish the run in one transaction. Rows refused: the run fails with the row errors and nothing is written."""
-    run = BatchRun.objects.get(pk=run_id, job=JOB)
-    if run.status == BatchRun.Status.DONE:
-        return run
-    BatchRun.objects.filter(pk=run.pk).exclude(status=BatchRun.Status.DONE).update(
-        status=BatchRun.Status.RUNNING, started_at=timezone.now())
-    params = run.params
-    actor = get_user_model().objects.get(pk=params["actor_id"])
-    bank_account = BankAccount.objects.get(pk=params["bank_account_id"])
-    try:
+
+    def prepare(run, data, progress):
+        params = run.params
+        actor = get_user_model().objects.get(pk=params["actor_id"])
+        bank_account = BankAccount.objects.get(pk=params["bank_account_id"])
         roles.require_role(actor, *statements.IMPORT_ROLES)
-        with default_storage.open(params["path"], "rb") as stored:
-            data = stored.read()
         table = statements.read_statement_file(data, filename=params["filename"])
-        parsed = statements.parse_statement(
-            table, progress=lambda n: BatchRun.objects.filter(pk=run.pk).update(processed=min(n, run.total - 1)))
-        with transaction.atomic():
-            statement, created = statements.store_lines(
-                bank_account=bank_account, parsed=parsed, actor=actor, file_sha256=params["sha256"],
-                closing=statements.parse_closing_balance(params["closing_balance"]))
-            BatchChunk.objects.filter(run=run).update(status=BatchChunk.Status.DONE, items=len(parsed),
-                                                      finished_at=timezone.now())
-            BatchRun.objects.filter(pk=run.pk).update(
-                status=BatchRun.Status.DONE, processed=F("total"), finished_at=timezone.now(),
-                result={"statement": statement.pk, "imported": len(created), "skipped": len(parsed) - len(created)})
-    except ApplicationError as exc:
-        rows_text = list((exc.fields or {}).get("rows", []))
-        BatchChunk.objects.filter(run=run).update(status=BatchChunk.Status.FAILED, error=str(exc.message)[:2000])
-        BatchRun.objects.filter(pk=run.pk).update(
-            status=BatchRun.Status.FAILED, finished_at=timezone.now(),
-            result={"message": str(getattr(exc, "summary", "") or exc.message), "errors": rows_text[:MAX_ERRORS_KEPT],
-                    "more_errors": max(0, len(rows_text) - MAX_ERRORS_KEPT)})
-    default_storage.delete(params["path"])  # imported or refused: the file is of no further use
-    run.refresh_from_db()
-    return run
+        return actor, bank_account, statements.parse_statement(table, progress=progress)
+
+    def store(run, prepared):
+        actor, bank_account, parsed = prepared
+        statement, created = statements.store_lines(
+            bank_account=bank_account, parsed=parsed, actor=actor, file_sha256=run.params["sha256"],
+            closing=statements.parse_closing_balance(run.params["closing_balance"]))
+        return len(parsed), {"statement": statement.pk, "imported": len(created),
+                             "skipped": len(parsed) - len(created)}
+
+    return file_runs.execute(run_id, job=JOB, prepare=prepare, store=store)
 
 
 def runs_of(bank_account):
