@@ -298,6 +298,7 @@ def test_audit_and_case_history_admin_lists_do_not_query_per_row(client, db):
     client.force_login(User.objects.create_superuser("list_admin", password="pw-Secret-123"))
 
     def queries(url):
+        client.get(url)  # the session's first page renews it (written at most once a minute)
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200
         return len(captured)

@@ -43,8 +43,9 @@ PUBLIC_PREFIXES = ("portal/", "employer/", "verify/", "counter/login/")
 # Not pages: leaving (a POST that ends the session) and the views that answer with a file.
 # Pages that show their table only for a query: the calculator with a schedule of 240 rows.
 QUERIES = {"loans_portal:calculator": "?principal=500000&months=240&rate_percent=2.85&method=equal_installment"}
+# Not pages: downloads, and the fragments htmx swaps into a page (a progress bar).
 NOT_PAGES = ("logout", "statement_pdf", "certificates_portal:pdf", "employer_template", "employer_base_template",
-             "loans_portal:document")
+             "loans_portal:document", "_progress")
 
 
 def portal_pages():
