@@ -248,7 +248,7 @@ class InterestRunTable(Table):
     key = tables.Column(verbose_name=_("Run"), attrs={"td": {"class": "font-monospace"}})
     status = BadgeColumn(verbose_name=_("Status"), colours={"running": "info", "done": "success", "failed": "danger"})
     progress = tables.TemplateColumn(
-        template_name="deposits/_run_progress.html",
+        template_name="core/_run_progress.html",
         verbose_name=_("Progress"),
         orderable=False,
         attrs={"th": {"style": "width:40%"}},

@@ -229,7 +229,7 @@ class CloseOfBusinessTable(Table):
     def render_progress(self, record):
         if record.run is None:
             return "—"
-        return render_to_string("deposits/_run_progress.html", {"record": record.run})
+        return render_to_string("core/_run_progress.html", {"record": record.run})
 
     def value_progress(self, record):
         return record.run.percent if record.run else 0
