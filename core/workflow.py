@@ -256,3 +256,13 @@ def notify(*, subject, body, user=None, recipient=None, channels=("inbox",), add
     if ids:
         transaction.on_commit(lambda: send(ids))
     return notes
+
+
+def mark_read(notification_ids) -> int:
+    """Mark the portal-inbox messages ``notification_ids`` read now (those not read yet; the caller passes only
+    messages it has shown to their own recipient). Returns how many were marked."""
+    from core.models import Notification
+
+    return (Notification.objects.filter(pk__in=list(notification_ids), channel=Notification.Channel.INBOX,
+                                        read_at=None)
+            .update(read_at=timezone.now()))

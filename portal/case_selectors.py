@@ -260,14 +260,27 @@ WITHDRAWAL_KEY = re.compile(r"^withdrawal:(\d+):")
 LOAN_KEY = re.compile(r"^loan:(\d+):return:")
 
 
+def _own_inbox(viewer, depositor):
+    """The viewer's portal-inbox messages: addressed to their user or, by the set-based runs, to their person."""
+    person = Q(recipient_type=ContentType.objects.get_for_model(Depositor), recipient_id=depositor.pk)
+    return Notification.objects.filter(Q(user=viewer) | person, channel=Notification.Channel.INBOX)
+
+
+def unread_count(*, viewer) -> int:
+    """How many of the viewer's portal messages are not read yet (0 for someone who is not a depositor)."""
+    try:
+        depositor = depositor_of(viewer=viewer)
+    except Http404:
+        return 0
+    return _own_inbox(viewer, depositor).filter(read_at=None).count()
+
+
 def inbox(*, viewer, limit=INBOX_LIMIT) -> list:
     """The viewer's portal messages, newest first, each with ``case_url`` (the page of the case it is about, when
     that case is the viewer's own; "" otherwise). Messages written for the person (the recipient) without the
     user are included: the set-based runs address the depositor only."""
     depositor = depositor_of(viewer=viewer)
-    person = Q(recipient_type=ContentType.objects.get_for_model(Depositor), recipient_id=depositor.pk)
-    notes = list(Notification.objects.filter(Q(user=viewer) | person, channel=Notification.Channel.INBOX)
-                 .order_by("-created_at", "-id")[:limit])
+    notes = list(_own_inbox(viewer, depositor).order_by("-created_at", "-id")[:limit])
     withdrawal_ids, loan_ids = set(), set()
     for note in notes:
         if m := WITHDRAWAL_KEY.match(note.key or ""):

@@ -6,31 +6,32 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import failed_forms
 from core.errors import ApplicationError
 from ledger import forms, selectors, services
 
+PAGE = "ledger:setting_changes"
+PAGE_FORMS = {"overdraft_form": forms.OverdraftChangeForm, "opening_form": forms.OpeningBalanceChangeForm}
 
-def _page(request, overdraft_form=None, opening_form=None, status=200):
-    changes = selectors.setting_changes(viewer=request.user)[:200]
+
+def setting_changes(request):
+    """The changes requested, latest first, and the two request forms; a form refused on its POST is shown once
+    more here with what was typed and its errors (post/redirect/get)."""
+    failed = failed_forms.restore(request, PAGE, PAGE_FORMS)
     return render(
         request,
         "ledger/setting_changes.html",
         {
-            "changes": changes,
-            "overdraft_form": overdraft_form or forms.OverdraftChangeForm(),
-            "opening_form": opening_form or forms.OpeningBalanceChangeForm(),
+            "changes": selectors.setting_changes(viewer=request.user)[:200],
+            "overdraft_form": failed.get("overdraft_form") or forms.OverdraftChangeForm(),
+            "opening_form": failed.get("opening_form") or forms.OpeningBalanceChangeForm(),
         },
-        status=status,
     )
-
-
-def setting_changes(request):
-    return _page(request)
 
 
 def _request_change(request, form, form_name, change):
     """Run ``change(form.cleaned_data)`` (a setting-change request a second person must confirm) for a valid form;
-    an invalid form or a refused request shows the page again with the form's errors and writes nothing."""
+    an invalid form or a refused request writes nothing and redirects to the page, which shows the form's errors."""
     if form.is_valid():
         try:
             change(form.cleaned_data)
@@ -38,8 +39,9 @@ def _request_change(request, form, form_name, change):
             form.show_error(exc)
         else:
             messages.success(request, _("The change is requested; another person must confirm it."))
-            return redirect("ledger:setting_changes")
-    return _page(request, **{form_name: form}, status=400)
+            return redirect(PAGE)
+    failed_forms.keep(request, PAGE, form_name, form)
+    return redirect(PAGE)
 
 
 @require_POST

@@ -1,13 +1,14 @@
 """The depositor's case pages (/portal/...): one withdrawal with its timeline 受理 → 审核 → 审批 → 支付 → 办结, the
 documents sent and the decision, with the documents asked for on a return added and the case sent back; a
 document of it (the owner only); the portal inbox, each message linking to the case it is about. Reads come
-from ``portal.case_selectors``; every write is a withdrawal service."""
+from ``portal.case_selectors``; every write is a withdrawal service (and marking messages read, a core one)."""
 
 from django.contrib import messages as flash
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import workflow
 from core.errors import ApplicationError
 from core.views_helpers import file_download
 from portal import case_selectors
@@ -54,5 +55,10 @@ def withdrawal_resubmit(request, number):
 
 
 def messages(request):
-    return render(request, "portal/messages.html",
-                  {"portal": "depositor", "notes": case_selectors.inbox(viewer=request.user)})
+    """The depositor's messages, newest first; those not read before are marked new on this page and read from
+    now on."""
+    notes = case_selectors.inbox(viewer=request.user)
+    for note in notes:
+        note.is_new = note.read_at is None
+    workflow.mark_read([note.pk for note in notes if note.is_new])
+    return render(request, "portal/messages.html", {"portal": "depositor", "notes": notes})

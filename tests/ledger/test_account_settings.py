@@ -131,7 +131,11 @@ def test_the_settings_page_requests_and_a_second_person_confirms(client, clerk, 
     response = client.post(
         reverse("ledger:request_opening_balance"), {"bank_account": bank.pk, "opening_balance": "abc", "reason": "更正"}
     )
-    assert response.status_code == 400 and "请输入数字。" in response.content.decode()
+    # refused: redirected to the page (post/redirect/get), which shows the form once with what was typed
+    assert response.status_code == 302 and response.url == reverse("ledger:setting_changes")
+    page = client.get(reverse("ledger:setting_changes")).content.decode()
+    assert "请输入数字。" in page and 'value="abc"' in page
+    assert "请输入数字。" not in client.get(reverse("ledger:setting_changes")).content.decode()  # once
     response = client.post(
         reverse("ledger:request_opening_balance"),
         {"bank_account": bank.pk, "opening_balance": "88.00", "reason": "更正"},
@@ -149,6 +153,8 @@ def test_the_settings_page_requests_and_a_second_person_confirms(client, clerk, 
     client.force_login(finance2)
     assert client.post(reverse("ledger:setting_change_confirm", args=[change.pk])).status_code == 302
     assert BankAccount.objects.get(pk=bank.pk).opening_balance == Decimal("88.00")
-    response = client.post(reverse("ledger:request_overdraft"), {"account": "NOPE", "allowed": "1", "reason": "x"})
-    assert response.status_code == 400 and "没有科目代码为 NOPE 的账户" in response.content.decode()
+    response = client.post(reverse("ledger:request_overdraft"), {"account": "NOPE", "allowed": "1", "reason": "x"},
+                           follow=True)
+    assert response.redirect_chain == [(reverse("ledger:setting_changes"), 302)]
+    assert "没有科目代码为 NOPE 的账户" in response.content.decode()
     assert SettingChange.objects.count() == 1

@@ -211,6 +211,32 @@ def test_inbox_links_each_message_to_its_case(staff, funded, portal):
     assert portal.get("/portal/messages/").content.decode().count("case-link") == 3
 
 
+def unread_badge(page):
+    found = re.search(r'<span class="badge rounded-pill text-bg-danger" id="unread-count">(\d+)<', page)
+    return int(found.group(1)) if found else 0
+
+
+def test_messages_are_new_until_the_inbox_shows_them(staff, funded, portal):
+    app = rent_at_counter(staff, funded)  # its "received" message is in the inbox
+    depositor = funded.depositor
+    Notification.objects.create(recipient_type=ContentType.objects.get_for_model(Depositor),
+                                recipient_id=depositor.pk, channel="inbox", subject="按月提取已支付", body="x")
+    Notification.objects.create(user=depositor.user, channel="sms", subject="短信", body="不在站内信中")
+    Notification.objects.create(user=make_user("someone_else", roles.DEPOSITOR), channel="inbox", subject="别人的",
+                                body="x")
+    unread = Notification.objects.filter(read_at=None, channel="inbox")
+    assert unread.count() == 3
+    # every portal page shows the count of the depositor's own unread inbox messages (not SMS, not others')
+    assert unread_badge(portal.get(f"/portal/withdrawals/{app.number}/").content.decode()) == 2
+    page = portal.get("/portal/messages/").content.decode()
+    assert page.count("message-new") == 2 and page.count(">新消息</span>") == 2
+    assert unread_badge(page) == 0  # shown now: read
+    assert set(unread.values_list("subject", flat=True)) == {"别人的"}
+    assert Notification.objects.get(subject="短信").read_at is None
+    again = portal.get("/portal/messages/").content.decode()
+    assert "message-new" not in again and unread_badge(again) == 0 and "按月提取已支付" in again
+
+
 def test_depositor_adds_the_document_asked_for_and_sends_the_case_back(staff, funded, portal):
     app = services.apply(actor=funded.depositor.user, account=funded, reason=Reason.ILLNESS, amount="500",
                          facts=ill("500"), payee_card=CARD, payee_name="张三", documents=[(Doc.MEDICAL, doc("m.pdf"))])
