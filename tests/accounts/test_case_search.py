@@ -314,3 +314,29 @@ def test_the_page_reads_in_english(world):
     page = client.get(URL, {"q": world.a.depositor.id_number}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Find a case" in page and "Loan contract" in page and "Accepted" in page
     assert "业务查询" not in page
+
+
+def test_the_panel_sql_kept_once_answers_as_the_orm_for_every_person_and_role(world):
+    """The account page's cases panel compiles its UNION once per viewer and roles (core.compiled) and reuses it for
+    every account: the rows are those of the ORM's query, for each person and each role, and a change of the
+    viewer's roles is a new query."""
+    from core import compiled
+
+    compiled.clear()
+    people = [world.a.account, world.b.account]
+    for role in (roles.REVIEWER, roles.CLERK, roles.AUDITOR, roles.LOAN_OFFICER):
+        viewer = world.staff[role]
+        for account in people * 2:  # the second time from the kept SQL
+            orm = cases.search_cases(viewer=viewer, account=account).rows
+            expected = list(orm[:cases.PANEL_ROWS + 1]) if orm != [] else []
+            assert cases._person_rows(viewer, account, cases.PANEL_ROWS + 1) == expected
+        assert any(key[0][0] == "person_cases" and key[0][1] == viewer.pk and entry is not None
+                   for key, entry in compiled._cache.items())
+    assert {r["c_number"] for r in cases._person_rows(world.staff[roles.AUDITOR], world.a.account, 21)} >= {
+        world.a.withdrawal.number, world.a.loan.number, "ACCESS-Q1"}
+    clerk = world.staff[roles.CLERK]
+    before = len(compiled._cache)
+    roles.add_role(clerk, roles.AUDITOR)
+    clerk = type(clerk).objects.get(pk=clerk.pk)  # roles are read once per user object
+    cases._person_rows(clerk, world.a.account, 21)
+    assert len(compiled._cache) == before + 1
