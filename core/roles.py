@@ -59,6 +59,21 @@ def roles_of(user) -> set[str]:
     return cached
 
 
+def load_roles(users) -> None:
+    """Read the roles of several users in one query (for a page that asks about each, such as the actors of a
+    case's history); :func:`roles_of` then answers from memory."""
+    from django.contrib.auth.models import Group
+
+    todo = [u for u in users if u is not None and u.pk is not None and getattr(u, "_role_names", None) is None]
+    if not todo:
+        return
+    names = {u.pk: set() for u in todo}
+    for user_id, name in Group.objects.filter(user__in=list(names)).values_list("user", "name"):
+        names[user_id].add(name)
+    for user in todo:  # several objects may be the same user (one per row)
+        user._role_names = names[user.pk] | ({SYSADMIN} if user.is_superuser else set())
+
+
 def has_role(user, *roles) -> bool:
     return bool(roles_of(user) & set(roles))
 

@@ -97,6 +97,7 @@ class Workflow:
     def labelled_history(self, case) -> list:
         """The case's transitions, oldest first, each with ``action_label``, ``from_label`` and ``to_label``."""
         rows = list(history(case))
+        roles.load_roles([row.actor for row in rows])  # the page shows each actor by role (depositor or staff)
         for row in rows:
             row.action_label = self.action_label(row.action)
             row.from_label = self.state_label(row.from_state)

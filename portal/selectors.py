@@ -5,7 +5,7 @@ then narrows to the viewer's own person or employer; someone else's row is a 404
 import datetime
 
 from django.core.paginator import Paginator
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.http import Http404
 
 from accounts.models import Depositor, Employer, FundAccount
@@ -54,11 +54,18 @@ def account_of(*, viewer, number):
     return account
 
 
-def deposit_history(account, *, viewer, limit=120):
-    """Posted remittance and supplementary lines by month covered, newest first."""
-    return list(RemittanceLine.objects.visible_to(viewer).filter(account=account, posted=True)
-                .select_related("remittance", "remittance__employer", "remittance__entry")
-                .order_by("-month", "-pk")[:limit])
+def deposit_history(account, *, viewer, limit=120) -> list[dict]:
+    """Posted remittance and supplementary lines by month covered, newest first: the columns the pages show
+    (``kind_label`` in words), read as values rather than four model objects a row."""
+    rows = list(RemittanceLine.objects.visible_to(viewer).filter(account=account, posted=True)
+                .order_by("-month", "-pk")
+                .values("month", "base", "employee_amount", "employer_amount", "amount", kind=F("remittance__kind"),
+                        employer_name=F("remittance__employer__name"),
+                        posted_on=F("remittance__entry__business_date"))[:limit])
+    labels = dict(RemittanceList.Kind.choices)
+    for row in rows:
+        row["kind_label"] = labels.get(row["kind"], row["kind"])
+    return rows
 
 
 def ledger_history(account, *, viewer, limit=100):
