@@ -4,7 +4,9 @@ from decimal import Decimal
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core import business_date as business_date_module
@@ -149,3 +151,69 @@ def business_date():
 @register.filter
 def role_label(role):
     return roles.ROLE_LABELS.get(role, role)
+
+
+# The staff menu: (URL name, label, when it is marked active, who sees it). Active: "exact" (the page is the
+# entry's address), "within" (the page's address contains it: a queue and its cases) or "" (never). Who: None
+# (all staff), ("can", a ROLE_GROUPS key), ("open", a URL name the user may open), or "admin" (system
+# administrators and Django's staff flag).
+STAFF_MENU = (
+    ("accounts:cases", _("Find a case"), "exact", None),
+    ("accounts:search", _("Find a depositor"), "exact", None),
+    ("accounts:employers", _("Employers"), "exact", None),
+    ("deposits:remittances", _("Remittances"), "within", None),
+    ("deposits:bank", _("Bank statements"), "exact", None),
+    ("deposits:arrears", _("Arrears"), "within", None),
+    ("deposits:deferrals", _("Deferrals"), "within", None),
+    ("deposits:base_adjustments", _("Base adjustments"), "within", None),
+    ("deposits:flexible", _("Flexible workers"), "", ("can", "statement_write")),
+    ("deposits:interest_settlement", _("Interest"), "within", None),
+    ("withdrawals:queue", _("Withdrawals"), "within", None),
+    ("loans:queue", _("Loans"), "within", None),
+    ("loans:overdue", _("Overdue loans"), "within", None),
+    ("judicial:workbench", _("Judicial enforcement"), "within", ("open", "judicial:workbench")),
+    ("judicial:register", _("Register of judicial deductions"), "within", ("open", "judicial:register")),
+    ("accounts:account_new", _("Open an account"), "", ("can", "account_write")),
+    ("accounts:employer_new", _("Register an employer"), "", ("can", "account_write")),
+    ("ledger:reconciliation", _("Reconciliation"), "", ("can", "reconciliation")),
+    ("loans:debit_runs", _("Loan debit runs"), "", ("can", "reconciliation")),
+    ("admin:index", _("Administration"), "", "admin"),
+)
+_menus: dict = {}
+
+
+def _menu_entries(context, user) -> list:
+    """[(url, label, active rule)] of the staff menu for the user's roles in the current language, worked out once
+    per process for each roles and language (every staff page shows it)."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    key = (frozenset(roles.roles_of(user)), bool(getattr(user, "is_staff", False)), language)
+    if key not in _menus:
+        entries = []
+        for url_name, label, active, who in STAFF_MENU:
+            if who == "admin":
+                shown = roles.has_role(user, *ROLE_GROUPS["admin"]) or key[1]
+            elif who and who[0] == "can":
+                shown = roles.has_role(user, *ROLE_GROUPS[who[1]])
+            elif who and who[0] == "open":
+                shown = may_open(context, who[1])
+            else:
+                shown = True
+            if shown:
+                entries.append((reverse(url_name), str(label), active))
+        if len(_menus) > 256:
+            _menus.clear()
+        _menus[key] = entries
+    return _menus[key]
+
+
+@register.simple_tag(takes_context=True)
+def staff_menu(context):
+    """The items of the staff menu the user may follow, the one of the current page marked active."""
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    path = getattr(request, "path", "")
+    items = []
+    for url, label, active in _menu_entries(context, user):
+        on = (active == "exact" and path == url) or (active == "within" and url in path)
+        items.append((" active" if on else "", url, label))
+    return format_html_join("\n", '<li class="nav-item"><a class="nav-link{}" href="{}">{}</a></li>', items)
