@@ -27,4 +27,4 @@ RUN useradd --system --uid 1000 fund && chown -R fund /app \
  && mkdir -p /var/lib/fund-center/media && chown fund /var/lib/fund-center/media  # the media volume's mount point
 USER fund
 EXPOSE 8000
-CMD ["gunicorn", "fund_center.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--timeout", "60"]
+CMD ["gunicorn", "fund_center.wsgi:application", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000"]

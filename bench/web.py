@@ -12,11 +12,12 @@ Then, idempotently, it adds what the load needs: ``--clerks`` counter clerks (ea
 since staff who move money log in with a second factor), ``--depositors`` depositors with portal logins, and some
 withdrawal cases.
 
-It collects the static files, starts gunicorn (``--workers`` × ``--threads``, DEBUG off, production settings) on
-``--port``, and runs locust headless (bench/web_locustfile.py): every simulated user logs in once (clerks: password
-then the current TOTP code), then loops without think time over its pages, one connection per request as a proxy
-sends them: the clerks over account pages, searches by name, by ID number and by account number, and withdrawal case
-pages; the depositors over the portal's home and history pages. Pages are timed for ``--duration`` seconds from the
+It collects the static files, starts gunicorn as in production (gunicorn.conf.py, DEBUG off, production settings;
+``--workers`` and ``--threads`` override the file's) on ``--port``, and runs locust headless
+(bench/web_locustfile.py): every simulated user logs in once (clerks: password then the current TOTP code), then
+loops without think time over its pages, one connection per request as a proxy sends them: the clerks over account
+pages, searches by name, by ID number and by account number, and withdrawal case pages; the depositors over the
+portal's home and history pages. Pages are timed for ``--duration`` seconds from the
 moment every user is logged in (logins hash passwords: slow on purpose, counted apart). It prints p50/p95/p99,
 requests per second and the error count, overall and per page, with the machine's load average, and whether the
 targets are met (p95 <= 300 ms, >= 100 requests/s, no error). The exit status is non-zero on any error (an unmet
@@ -58,8 +59,8 @@ def parse_args():
     parser.add_argument("--clerks", type=int, default=20, help="concurrent counter clerks (default 20)")
     parser.add_argument("--depositors", type=int, default=5, help="concurrent portal depositors (default 5)")
     parser.add_argument("--duration", type=int, default=60, help="seconds of load (default 60)")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (default 3)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: gunicorn.conf.py's, two per core)")
+    parser.add_argument("--threads", type=int, help="threads per gunicorn worker (default: gunicorn.conf.py's, 1)")
     parser.add_argument("--port", type=int, default=8107, help="port of the server (default 8107)")
     args = parser.parse_args()
     if args.small:
@@ -216,10 +217,16 @@ def card_number(seed):
 # --- the server and the load -----------------------------------------------------------------------------------------
 
 
-def server_env(url):
+def server_env(url, args):
+    """The production server's environment; ``--workers`` and ``--threads`` reach gunicorn.conf.py through its
+    variables."""
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "TESTING", "DJANGO_SETTINGS_MODULE")}
     env.update(DATABASE_URL=url, DEBUG="0", TESTING="0", SECRET_KEY="bench-" + secrets.token_hex(32),
                ALLOWED_HOSTS="127.0.0.1,localhost", DJANGO_SETTINGS_MODULE="fund_center.settings")
+    if args.workers:
+        env["WEB_CONCURRENCY"] = str(args.workers)
+    if args.threads:
+        env["GUNICORN_THREADS"] = str(args.threads)
     return env
 
 
@@ -230,9 +237,8 @@ def start_server(args, env):
                    check=True)
     log = open(Path(tempfile.gettempdir()) / f"bench-web-{args.port}.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
-        [str(python.parent / "gunicorn"), "fund_center.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
-         "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
-         "--timeout", "60"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [str(python.parent / "gunicorn"), "fund_center.wsgi:application", "--config", "gunicorn.conf.py",
+         "--bind", f"127.0.0.1:{args.port}"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     server.log = log.name
     return server
 
@@ -249,8 +255,18 @@ def wait_until_ready(args, server):
     else:
         sys.exit(f"gunicorn does not answer (see {server.log})")
     warm_up(args)
-    print(f"gunicorn on 127.0.0.1:{args.port}: {args.workers} workers x {args.threads} threads, DEBUG off "
-          f"(log {server.log})", flush=True)
+    print(f"gunicorn on 127.0.0.1:{args.port} with gunicorn.conf.py: {args.server['workers']} workers x "
+          f"{args.server['threads']} threads, DEBUG off (log {server.log})", flush=True)
+
+
+def server_config(env) -> dict:
+    """{"workers": n, "threads": n}: what gunicorn.conf.py makes of the environment ``env`` on this machine."""
+    import runpy
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, env, clear=True):
+        conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    return {"workers": conf["workers"], "threads": conf["threads"]}
 
 
 def login_page(args, *, timeout):
@@ -267,8 +283,9 @@ def warm_up(args):
     def fetch(_):
         login_page(args, timeout=120)
 
-    with ThreadPoolExecutor(args.workers * args.threads) as pool:
-        list(pool.map(fetch, range(args.workers * args.threads * 4)))
+    slots = args.server["workers"] * args.server["threads"]
+    with ThreadPoolExecutor(slots) as pool:
+        list(pool.map(fetch, range(slots * 4)))
 
 
 def run_locust(args, data):
@@ -332,7 +349,9 @@ def main():
     from django.db import connections
 
     connections.close_all()
-    server = start_server(args, server_env(url))
+    env = server_env(url, args)
+    args.server = server_config(env)
+    server = start_server(args, env)
     try:
         wait_until_ready(args, server)
         before = load_average()

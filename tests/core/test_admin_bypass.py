@@ -229,3 +229,16 @@ def test_an_account_page_in_admin_lists_its_lifecycle_read_only(admin_client, re
     page = admin_client.get(admin_url(account, "change", account.pk)).content.decode()
     events = page.split('id="events-group"')[1]
     assert "开户" in events and 'name="events-0-reason"' not in events and "<select" not in events
+
+
+def test_stored_json_is_shown_indented_and_in_chinese(admin_client):
+    """An audit event's snapshot in the admin: indented, its Chinese as written (not \\u escapes), escaped HTML."""
+    event = AuditEvent.objects.create(actor=None, action="account.seal", object_type="accounts.fundaccount",
+                                      object_id="1", before={"状态": "正常", "note": "<b>x</b>"},
+                                      after={"状态": "封存", "amount": "1,000.00"})
+    page = admin_client.get(reverse("admin:core_auditevent_change", args=[event.pk])).content.decode()
+    assert '<pre class="json-value"' in page
+    assert '&quot;状态&quot;: &quot;正常&quot;' in page and "&lt;b&gt;x&lt;/b&gt;" in page
+    assert "\\u72b6" not in page and "<b>x</b>" not in page
+    # one key a line
+    assert "{<br>  &quot;amount&quot;: &quot;1,000.00&quot;,<br>  &quot;状态&quot;: &quot;封存&quot;<br>}" in page
