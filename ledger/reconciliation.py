@@ -244,13 +244,13 @@ MAX_AGED_ITEMS = 200
 # bank has not paid yet. Each item: kind, record, ledger account, date, amount still open.
 AGEING_SQL = """
 WITH credits AS (
-    SELECT a.id AS account_id, a.code, a.balance, l.id, l.business_date, l.amount, e.memo,
+    SELECT a.id AS account_id, a.code, a.balance, l.id, e.id AS entry_id, l.business_date, l.amount, e.memo,
            SUM(l.amount) OVER (PARTITION BY a.id ORDER BY l.business_date DESC, l.id DESC) AS newer
       FROM ledger_account a
       JOIN ledger_journalline l ON l.account_id = a.id AND l.side = 'C'
       JOIN ledger_journalentry e ON e.id = l.entry_id
      WHERE a.role = 'suspense' AND a.balance > 0)
-SELECT 'suspense', 'entry #' || c.id || ' ' || c.memo, c.code, c.business_date,
+SELECT 'suspense', 'entry #' || c.entry_id || ' ' || c.memo, c.code, c.business_date,
        LEAST(c.amount, c.balance - (c.newer - c.amount))
   FROM credits c WHERE c.newer - c.amount < c.balance
 UNION ALL

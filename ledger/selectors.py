@@ -2,6 +2,7 @@
 
 from django.db.models import Case, DecimalField, F, Sum, When
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from core import roles
 from core.actors import is_system
@@ -196,3 +197,34 @@ def reconciliation_runs(filters=None, *, viewer):
     if not (is_system(viewer) or roles.has_role(viewer, roles.FINANCE, roles.AUDITOR, roles.SYSADMIN)):
         return ReconciliationRun.objects.none()
     return ReconciliationRunFilter.apply(filters, ReconciliationRun.objects.all()).order_by("-id")
+
+
+# The records of an ageing, as the reconciliation stores them: "entry #12 <memo>", "statement line <bank ref>",
+# "payment <reference>"; shown with the words of the page's language.
+AGED_RECORDS = (
+    ("entry #", _("Journal entry no. %(ref)s")),
+    ("statement line ", _("Bank statement line %(ref)s")),
+    ("payment ", _("Payment order %(ref)s")),
+)
+
+
+def ageing_for_page(aged):
+    """A stored ageing (``ReconciliationRun.report["ageing"]``) as the pages show it: each kind's buckets in
+    their order, each item's record in words and its ledger account's name beside the code (one query)."""
+    from ledger.reconciliation import ordered_ageing
+
+    aged = ordered_ageing(aged)
+    if not aged or not isinstance(aged.get("items"), list):
+        return aged
+    items = [dict(item) for item in aged["items"] if isinstance(item, dict)]
+    names = dict(Account.objects.filter(code__in={str(item.get("account")) for item in items})
+                 .values_list("code", "name"))
+    for item in items:
+        record = str(item.get("record") or "")
+        for prefix, words in AGED_RECORDS:
+            if record.startswith(prefix):
+                record = words % {"ref": record[len(prefix):]}
+                break
+        item["record_words"] = record
+        item["account_name"] = names.get(str(item.get("account")), "")
+    return {**aged, "items": items}

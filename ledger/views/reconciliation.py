@@ -10,7 +10,6 @@ from core.errors import Forbidden
 from core.tables import list_page
 from ledger import selectors
 from ledger.filters import ReconciliationRunFilter
-from ledger.reconciliation import ordered_ageing
 from ledger.services import reconciliation_runs
 from ledger.tables import ReconciliationRunTable
 
@@ -37,7 +36,7 @@ def reconciliation(request):
     return list_page(request, "ledger/reconciliation.html", table=ReconciliationRunTable(runs),
                      filename="reconciliation-runs", filterset=ReconciliationRunFilter(request.GET or None),
                      context={"runs": [latest] if latest else [], "latest": latest, "background": background,
-                              "ageing": ordered_ageing(latest.report.get("ageing")) if latest else None,
+                              "ageing": selectors.ageing_for_page(latest.report.get("ageing")) if latest else None,
                               "background_running": _running(background)})
 
 
@@ -57,6 +56,6 @@ def ageing_report(request):
     text = (request.GET.get("month") or "")[:7]
     month, error = selectors.parse_month(text) if text else (today().replace(day=1), None)
     run = selectors.last_run_of_month(month, viewer=request.user) if month else None
+    ageing = selectors.ageing_for_page(run.report.get("ageing")) if run else None
     return render(request, "ledger/ageing.html", {"run": run, "month": f"{month:%Y-%m}" if month else text,
-                                                  "ageing": ordered_ageing(run.report.get("ageing")) if run else None,
-                                                  "error": error}, status=400 if error else 200)
+                                                  "ageing": ageing, "error": error}, status=400 if error else 200)

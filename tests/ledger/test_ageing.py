@@ -2,6 +2,7 @@
 on the reconciliation page and in the monthly ageing report."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from core.actors import system_actor
 from core.business_date import set_business_date
 from ledger import chart
 from ledger import services as ledger_services
-from ledger.models import Account, BankStatementLine
+from ledger.models import Account, BankStatementLine, JournalLine
 from ledger.posting import credit, debit, post
 from ledger.reconciliation import ageing, reconcile, run_checks
 from tests import factories
@@ -81,6 +82,18 @@ def test_the_reconciliation_page_and_the_monthly_report_show_the_ageing(books, c
     ageing_html = page.split('id="ageing"')[1]
     assert "暂收未分摊" in ageing_html and "40.00" in ageing_html
     assert ageing_html.index("2026-06-01") < ageing_html.index("2026-09-15") < ageing_html.index("2026-11-20")
+    # each item's record in words and its account with its name, not only codes
+    bank, suspense = books
+    rows = re.findall(r"<tr><td>(2026-[\d-]+)</td>.*?</tr>", ageing_html.split('id="aged-items"')[1], re.S)
+    assert rows == ["2026-06-01", "2026-09-15", "2026-11-20", "2026-11-30"]
+    items = ageing_html.split('id="aged-items"')[1]
+    entry = re.search(r"<td>记账凭证 (\d+) [^<]+</td>", items)
+    assert entry and JournalLine.objects.filter(entry_id=int(entry.group(1)), account=suspense, side="C").exists()
+    assert "银行对账单明细 " in items and "付款指令 " in items and "entry #" not in items
+    assert f'<span class="font-monospace">{suspense.code}</span> {suspense.name}</td>' in items
+    assert f'<span class="font-monospace">{bank.ledger_account.code}</span> {bank.ledger_account.name}</td>' in items
+    english = client.get(reverse("ledger:reconciliation"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(r"<td>Journal entry no\. \d+ ", english) and "Bank statement line " in english
     monthly = client.get(reverse("ledger:ageing"), {"month": "2026-11"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert monthly.status_code == 200 and 'data-bucket="90+">40.00<' in monthly.content.decode()
     empty = client.get(reverse("ledger:ageing"), {"month": "2026-10"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
