@@ -20,3 +20,5 @@ threads = int(os.environ.get("GUNICORN_THREADS") or 1)
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 60)
 graceful_timeout = 30
+# No control socket: the container's user has no home directory to put one in, and nothing here uses it.
+control_socket_disable = True

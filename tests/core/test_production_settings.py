@@ -85,3 +85,28 @@ def test_production_pages_carry_the_security_headers_and_secure_cookies():
     assert probe["cookies"]["csrftoken"]["secure"] is True
     assert probe["session_cookie_secure"] is True and probe["csrf_cookie_secure"] is True
     assert probe["plain"] == [301, "https://fund.example.cn/counter/login/"]
+
+
+def gunicorn_config(**env):
+    import runpy
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, env, clear=True):
+        return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_the_dockerfile_starts_gunicorn_with_the_server_settings_file():
+    """The image, the smoke run and the load benchmark share gunicorn.conf.py: synchronous workers, two per core,
+    unless the environment says otherwise."""
+    import multiprocessing
+    import re
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.M).group(1))
+    assert cmd[:2] == ["gunicorn", "fund_center.wsgi:application"]
+    assert cmd[cmd.index("--config") + 1] == "gunicorn.conf.py" and "--workers" not in cmd and "--threads" not in cmd
+    conf = gunicorn_config()
+    assert (conf["workers"], conf["threads"], conf["worker_class"]) == (2 * multiprocessing.cpu_count(), 1, "sync")
+    assert conf["timeout"] == 60 and conf["control_socket_disable"] is True
+    conf = gunicorn_config(WEB_CONCURRENCY="3", GUNICORN_THREADS="4", GUNICORN_TIMEOUT="30")
+    assert (conf["workers"], conf["threads"], conf["worker_class"], conf["timeout"]) == (3, 4, "gthread", 30)
