@@ -15,7 +15,7 @@ from django.db.models import Case, Count, IntegerField, Q, Value, When
 from accounts.contributions import monthly_expression
 from accounts.filters import EmployerFilter
 from accounts.models import AccountEvent, Depositor, Employer, FundAccount
-from core import audit, roles
+from core import audit, compiled, roles, visibility
 from core.identity import resident_id_check_char
 from ledger.selectors import active_holds, lines_with_running_balance
 
@@ -114,10 +114,13 @@ def account_detail(*, viewer, number: str) -> AccountDetail:
     """Everything the account page shows, of the account ``number`` (``FundAccount.DoesNotExist`` if the viewer
     may not see it). Records that ``viewer`` looked at this person's data."""
     _require_reader(viewer)
-    account = fund_accounts(viewer=viewer).get(number=number)
-    events = list(AccountEvent.objects.visible_to(viewer).filter(account=account)
-                  .select_related("employer", "actor").order_by("-id"))
-    holds = list(active_holds(account.ledger_account, viewer=viewer))
+    shape = visibility.shape_key(viewer)
+    account = compiled.get(("account_detail", shape), lambda n: fund_accounts(viewer=viewer).filter(number=n),
+                           (number,))
+    events = compiled.objects(("account_events", shape), lambda pk: AccountEvent.objects.visible_to(viewer).filter(
+        account=pk).select_related("employer", "actor").order_by("-id"), (account.pk,))
+    holds = compiled.objects(("active_holds", shape), lambda pk: active_holds(pk, viewer=viewer),
+                             (account.ledger_account_id,))
     lines = lines_with_running_balance(account.ledger_account, viewer=viewer, limit=None)
     audit.record_view(viewer=viewer, action="account.view", obj=account, depositor_id=account.depositor_id,
                       number=account.number)

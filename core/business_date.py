@@ -21,10 +21,11 @@ def today() -> datetime.date:
 
 
 def _read() -> datetime.date:
+    from core import compiled
     from core.models import BusinessDay
 
-    row = BusinessDay.objects.filter(pk=1).values_list("current", flat=True).first()
-    return row or timezone.localdate()
+    rows = compiled.values_rows(("business_date",), lambda: BusinessDay.objects.filter(pk=1).values("current"), ())
+    return rows[0]["current"] if rows else timezone.localdate()
 
 
 def remember_for_request():

@@ -14,8 +14,12 @@ reach the SQL as a parameter of its own, unchanged (a parameter made from it, su
 and the query is not kept). The cache is per process and bounded.
 """
 
+import copy
+from dataclasses import dataclass
+
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
+from django.db.models.query import ModelIterable
 
 MAX_ENTRIES = 512
 _UNSET = object()
@@ -35,20 +39,36 @@ def _stand_in(value, i: int, variant: int):
     raise TypeError(f"no stand-in for a value of type {type(value).__name__}")
 
 
-def _compile(queryset):
-    return queryset.query.get_compiler(queryset.db).as_sql()
+@dataclass(frozen=True)
+class _Kept:
+    """The SQL of a query with the positions of the caller's values in its parameters, and for a model queryset
+    the compiler that compiled it (it knows the columns, the joined models and the converters of the rows)."""
+
+    sql: str
+    params: tuple
+    slots: dict
+    alias: str
+    queryset: object
+    compiler: object
+
+    def params_for(self, values) -> list:
+        params = list(self.params)
+        for position, index in self.slots.items():
+            params[position] = values[index]
+        return params
 
 
-def _template(build, values):
-    """(sql, params, {position in params: index in values}) or None when the SQL depends on more than the values."""
+def _template(build, values) -> _Kept | None:
+    """The kept query, or None when the SQL depends on more than the values (or there is nothing to compile)."""
     first = tuple(_stand_in(v, i, 1) for i, v in enumerate(values))
     second = tuple(_stand_in(v, i, 2) for i, v in enumerate(values))
     qs, other = build(*first), build(*second)
-    if not hasattr(qs, "query") or not hasattr(other, "query"):
-        return None  # nothing to compile (the caller's build answered a list)
+    if not hasattr(qs, "query") or not hasattr(other, "query") or qs._prefetch_related_lookups:
+        return None  # nothing to compile (the caller's build answered a list), or more than one query
+    compiler = qs.query.get_compiler(qs.db)
     try:
-        sql_a, params_a = _compile(qs)
-        sql_b, params_b = _compile(other)
+        sql_a, params_a = compiler.as_sql()
+        sql_b, params_b = other.query.get_compiler(other.db).as_sql()
     except EmptyResultSet:
         return None
     if sql_a != sql_b or len(params_a) != len(params_b):
@@ -63,13 +83,10 @@ def _template(build, values):
         if index is None or second[index] != b:
             return None  # a parameter derived from a value (a pattern, a sum): not a plain slot
         slots[position] = index
-    return sql_a, tuple(params_a), slots, qs.db
+    return _Kept(sql_a, tuple(params_a), slots, qs.db, qs, compiler)
 
 
-def values_rows(key, build, values) -> list[dict]:
-    """``list(build(*values))`` for a ``build`` that returns a ``values()`` queryset (a slice included), as dicts
-    keyed by the column names; the SQL is compiled once per ``key`` and shape (see the module's text)."""
-    values = tuple(values)
+def _kept(key, build, values) -> _Kept | None:
     full_key = (key, tuple(v is None for v in values))
     entry = _cache.get(full_key, _UNSET)
     if entry is _UNSET:
@@ -77,16 +94,50 @@ def values_rows(key, build, values) -> list[dict]:
         if len(_cache) >= MAX_ENTRIES:
             _cache.clear()
         _cache[full_key] = entry
+    return entry
+
+
+def values_rows(key, build, values) -> list[dict]:
+    """``list(build(*values))`` for a ``build`` that returns a ``values()`` queryset (a slice included), as dicts
+    keyed by the column names; the SQL is compiled once per ``key`` and shape (see the module's text)."""
+    values = tuple(values)
+    entry = _kept(key, build, values)
     if entry is None:
         return list(build(*values))
-    sql, params, slots, alias = entry
-    params = list(params)
-    for position, index in slots.items():
-        params[position] = values[index]
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
+    with connections[entry.alias].cursor() as cursor:
+        cursor.execute(entry.sql, entry.params_for(values))
         names = [column.name for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def objects(key, build, values) -> list:
+    """``list(build(*values))`` for a ``build`` that returns a queryset of model instances (``select_related``,
+    annotations and a slice included; not ``prefetch_related``): the SQL is compiled once per ``key`` and shape,
+    and each call runs it with its values and turns the rows into instances as the ORM does, through the compiler
+    that compiled it."""
+    values = tuple(values)
+    entry = _kept(key, build, values)
+    if entry is None or entry.queryset._iterable_class is not ModelIterable:
+        return list(build(*values))
+    runner = copy.copy(entry.compiler)
+    runner.connection = connections[entry.alias]  # this thread's connection
+    sql, params = entry.sql, entry.params_for(values)
+    runner.as_sql = lambda *args, **kwargs: (sql, params)
+    queryset = entry.queryset._chain()
+    queryset.query.get_compiler = lambda *args, **kwargs: runner
+    return list(ModelIterable(queryset))
+
+
+def get(key, build, values):
+    """The one instance :func:`objects` finds (``build`` filters on a unique key); the model's ``DoesNotExist``
+    when there is none, as ``QuerySet.get``."""
+    found = objects(key, lambda *v: build(*v)[:2], values)
+    if not found:
+        model = build(*(_stand_in(v, i, 1) for i, v in enumerate(values))).model
+        raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+    if len(found) > 1:
+        raise found[0].MultipleObjectsReturned(f"get() returned more than one {type(found[0]).__name__}")
+    return found[0]
 
 
 def clear() -> None:

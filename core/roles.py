@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from core import compiled
 from core.actors import is_system
 from core.errors import Forbidden
 
@@ -52,11 +53,17 @@ def roles_of(user) -> set[str]:
         return set()
     cached = getattr(user, "_role_names", None)
     if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))
+        cached = {row["name"] for row in compiled.values_rows(("roles_of",), _group_names, (user.pk,))}
         if user.is_superuser:
             cached |= {SYSADMIN}
         user._role_names = cached
     return cached
+
+
+def _group_names(user_id):
+    from django.contrib.auth.models import Group
+
+    return Group.objects.filter(user=user_id).values("name")
 
 
 def load_roles(users) -> None:

@@ -33,6 +33,16 @@ def employer_id_of(user):
     return agent.employer_id if agent is not None else None
 
 
+def shape_key(user) -> tuple:
+    """What decides the SQL of ``visible_to(user)`` besides the model: who the user is, their roles and, for an
+    employer agent, the employer; the key under which ``core.compiled`` keeps a query that starts from it."""
+    if roles.is_system(user):
+        return ("system",)
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return ("nobody",)
+    return (user.pk, tuple(sorted(roles.roles_of(user))), employer_id_of(user))
+
+
 class VisibleQuerySet(models.QuerySet):
     staff_roles: tuple = roles.READ_ROLES
     depositor_path: str | None = None

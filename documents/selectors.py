@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from core import bounds, roles
+from core import bounds, compiled, roles, visibility
 from core.business_date import today
 from core.errors import ApplicationError, InvalidInput
 from core.models import BatchRun
@@ -46,7 +46,8 @@ def account_panel(*, viewer, account):
     if not roles.is_staff_user(viewer):
         return None
     return {"template": "documents/_account_certificates.html",
-            "certificates": list(certificates(viewer=viewer, account=account)[:20]),
+            "certificates": compiled.objects(("account_certificates", visibility.shape_key(viewer)),
+                                             lambda pk: certificates(viewer=viewer, account=pk)[:20], (account.pk,)),
             "can_issue": roles.has_role(viewer, *ISSUE_ROLES) and not account.is_closed,
             "can_revoke": roles.has_role(viewer, *REVOKE_ROLES), "today": today(),
             "can_statement": roles.has_role(viewer, *PDF_ROLES)}

@@ -4,7 +4,7 @@ from django.db.models import Case, DecimalField, F, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from core import roles
+from core import compiled, roles, visibility
 from core.actors import is_system
 from core.money import ZERO
 from ledger import chart
@@ -56,6 +56,7 @@ class RunningBalanceLines:
 
     def __init__(self, account: Account, *, viewer):
         self.account = account
+        self.viewer = viewer
         self.lines = JournalLine.objects.visible_to(viewer).filter(account=account)
         self._count = None
 
@@ -88,6 +89,10 @@ class RunningBalanceLines:
             raise ValueError("Only forward slices of the lines are supported.")
         return self._page(start, stop - start) if stop > start else []
 
+    def _lines_between(self, account_id, first, last):
+        return (JournalLine.objects.visible_to(self.viewer).filter(account=account_id, pk__gte=first, pk__lte=last)
+                .select_related("entry").order_by("-id"))
+
     def _page(self, offset, limit):
         from django.db import connection
 
@@ -97,7 +102,9 @@ class RunningBalanceLines:
             running = dict(cur.fetchall())
         if not running:
             return []
-        rows = list(self.lines.filter(pk__in=running).select_related("entry").order_by("-id"))
+        # The page's lines are every line of the account between its first and last id (a range of the index).
+        rows = compiled.objects(("journal_page", visibility.shape_key(self.viewer)), self._lines_between,
+                                (self.account.pk, min(running), max(running)))
         for line in rows:
             line.running = running[line.pk]
         return rows

@@ -36,7 +36,7 @@ def test_the_kept_sql_answers_as_the_orm_for_every_value(people):
     assert compiled.values_rows("t1", by_id_or_number, (a.pk, b.id_number)) == [
         {"pk": a.pk, "name": "张三", "id_number": a.id_number}, {"pk": b.pk, "name": "李四", "id_number": b.id_number}]
     entry = compiled._cache[("t1", (False, False))]
-    assert entry is not None and sorted(entry[2].values()) == [0, 1]  # two slots, one per value
+    assert entry is not None and sorted(entry.slots.values()) == [0, 1]  # two slots, one per value
 
 
 def test_the_kept_sql_is_not_compiled_again(people):
@@ -75,3 +75,49 @@ def test_none_is_part_of_the_shape_and_a_flag_is_refused(people):
     assert compiled.values_rows("t5", maybe, (a.pk, a.id_number)) == [{"pk": a.pk}]
     with pytest.raises(TypeError):
         compiled.values_rows("t6", maybe, (True, "x"))
+
+
+def accounts_of_employer(employer_pk):
+    from accounts.models import FundAccount
+
+    return (FundAccount.objects.filter(employer=employer_pk).select_related("depositor", "employer",
+                                                                           "ledger_account").order_by("pk"))
+
+
+def test_kept_model_queries_give_the_orm_s_instances_with_their_joined_rows(people, admin_actor):
+    first = factories.account(admin_actor, name="赵六", base="8000.50")
+    emp = first.employer
+    second = factories.account(admin_actor, emp, name="钱七", base="9000")
+    other = factories.account(admin_actor, name="孙八")
+    for _ in range(2):  # kept the first time, run from the kept SQL the second
+        found = compiled.objects("m1", accounts_of_employer, (emp.pk,))
+        assert [x.pk for x in found] == [first.pk, second.pk]
+        assert [x.depositor.name for x in found] == ["赵六", "钱七"] and found[0].employer.name == emp.name
+        assert found[0].ledger_account.code == first.ledger_account.code
+        assert found[0].base == first.base and str(found[0].base) == "8000.50"  # the converters ran
+    assert compiled._cache[("m1", (False,))] is not None
+    assert [x.pk for x in compiled.objects("m1", accounts_of_employer, (other.employer_id,))] == [other.pk]
+    assert compiled.objects("m1", accounts_of_employer, (-1,)) == []
+
+    calls = []
+    with CaptureQueriesContext(connection) as queries:
+        again = compiled.objects("m1", lambda pk: calls.append(pk) or accounts_of_employer(pk), (emp.pk,))
+        assert again[1].depositor.name == "钱七"  # joined: no further query
+    assert calls == [] and len(queries) == 1
+
+
+def test_get_finds_one_or_raises_as_the_orm(people):
+    a, _b, _c = people
+    by_id_number = lambda id_number: Depositor.objects.filter(id_number=id_number)  # noqa: E731
+    assert compiled.get("m2", by_id_number, (a.id_number,)).name == "张三"
+    with pytest.raises(Depositor.DoesNotExist):
+        compiled.get("m2", by_id_number, ("110101199001011237",))
+    with pytest.raises(Depositor.MultipleObjectsReturned):
+        compiled.get("m3", lambda name: Depositor.objects.filter(name__startswith=name[:0]), ("",))
+
+
+def test_a_prefetching_query_is_not_kept(people):
+    a, _b, _c = people
+    build = lambda pk: Depositor.objects.filter(pk=pk).prefetch_related("accounts")  # noqa: E731
+    assert [d.pk for d in compiled.objects("m4", build, (a.pk,))] == [a.pk]
+    assert compiled._cache[("m4", (False,))] is None
