@@ -66,6 +66,14 @@ def search_depositors(*, viewer, q, limit=SEARCH_LIMIT):
     if not q:
         return []
     kind, value = search_kind(q)
+    if kind == "name":
+        return list(_search_query(viewer, kind, value)[:limit])
+    # an exact search's SQL is the same for every value: compiled once (a name's patterns are made from it)
+    return compiled.objects(("search", visibility.shape_key(viewer), kind, limit),
+                            lambda v: _search_query(viewer, kind, v)[:limit], (value,))
+
+
+def _search_query(viewer, kind, value):
     rank = Value(0, output_field=IntegerField())
     if kind == "id":
         match = Q(depositor__id_number=value)
@@ -91,7 +99,7 @@ def search_depositors(*, viewer, q, limit=SEARCH_LIMIT):
         .annotate(rank=rank, closed=closed)
         .order_by("rank", "closed", "depositor__name", "number")
     )
-    return list(qs[:limit])
+    return qs
 
 
 @dataclass

@@ -15,6 +15,7 @@ and the query is not kept). The cache is per process and bounded.
 """
 
 import copy
+import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
@@ -27,7 +28,8 @@ _cache: dict = {}
 
 
 def _stand_in(value, i: int, variant: int):
-    """A value of the same type as ``value`` that no real row has: negative ids, texts with a control character."""
+    """A value of the same type as ``value`` that no real row has: negative ids, texts with a control character,
+    dates of the eleventh century."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -36,6 +38,8 @@ def _stand_in(value, i: int, variant: int):
         return -(variant * 1_000_000_007 + i + 1)
     if isinstance(value, str):
         return f"\x1f{variant}:{i}\x1f"
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return datetime.date(1000 + variant, 1, 1) + datetime.timedelta(days=i)
     raise TypeError(f"no stand-in for a value of type {type(value).__name__}")
 
 

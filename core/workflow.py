@@ -25,7 +25,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core import audit, roles
+from core import audit, compiled, roles
 from core.business_date import today
 from core.errors import Forbidden, StateError
 
@@ -96,7 +96,7 @@ class Workflow:
 
     def labelled_history(self, case) -> list:
         """The case's transitions, oldest first, each with ``action_label``, ``from_label`` and ``to_label``."""
-        rows = list(history(case))
+        rows = compiled.objects(("case_history",), _history_of, (_content_type(case).pk, case.pk))
         roles.load_roles([row.actor for row in rows])  # the page shows each actor by role (depositor or staff)
         for row in rows:
             row.action_label = self.action_label(row.action)
@@ -144,6 +144,12 @@ def history(case):
 
     return CaseTransition.objects.filter(case_type=_content_type(case), case_id=case.pk).select_related(
         "actor").order_by("id")
+
+
+def _history_of(case_type_id, case_id):
+    from core.models import CaseTransition
+
+    return CaseTransition.objects.filter(case_type=case_type_id, case_id=case_id).select_related("actor").order_by("id")
 
 
 def step_actors(case) -> dict:

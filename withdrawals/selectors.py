@@ -5,7 +5,7 @@ from django.db.models import BooleanField, Case, Max, Q, Value, When
 from django.utils import translation
 from django.utils.module_loading import import_string
 
-from core import audit, policy, roles
+from core import audit, compiled, policy, roles, visibility
 from core.business_date import today
 from ledger.models import Account
 from ledger.selectors import unmatched_incoming
@@ -20,6 +20,7 @@ from withdrawals.models import (
     Recovery,
     StandingInstruction,
     WithdrawalApplication,
+    WithdrawalDocument,
 )
 
 W = WithdrawalApplication
@@ -28,10 +29,11 @@ QUEUE_OF_ROLE = {roles.CLERK: (W.State.SUBMITTED, W.State.RETURNED), roles.REVIE
 OPEN_STATES = (W.State.SUBMITTED, W.State.ACCEPTED, W.State.REVIEWED, W.State.RETURNED)
 
 
-def applications(*, viewer, state=None, reason=None, filters=None):
+def applications(*, viewer, state=None, reason=None, filters=None, on=None):
     """Withdrawal applications the viewer may see, deadline first, filtered by
-    ``withdrawals.filters.ApplicationFilter`` data (``q``, ``state``, ``reason``, ``date_from``, ``date_to``)."""
-    on = today()
+    ``withdrawals.filters.ApplicationFilter`` data (``q``, ``state``, ``reason``, ``date_from``, ``date_to``);
+    ``overdue`` as of ``on`` (the business date)."""
+    on = on or today()
     qs = W.objects.visible_to(viewer).select_related("account", "depositor", "instruction").annotate(
         overdue=Case(When(state__in=OPEN_STATES[1:3], decision_due__lt=on, then=Value(True)), default=Value(False),
                      output_field=BooleanField()))
@@ -63,8 +65,12 @@ def case_page(*, viewer, pk=None, number=None) -> dict:
     A member of staff opening it is recorded (``withdrawal.view``)."""
     from withdrawals import services
 
-    cases = applications(viewer=viewer).select_related("account__depositor")  # the rules read the holder
-    app = cases.get(pk=pk) if number is None else cases.get(number=number)
+    def case(on, key):  # the rules read the holder
+        cases = applications(viewer=viewer, on=on).select_related("account__depositor")
+        return cases.filter(pk=key) if number is None else cases.filter(number=key)
+
+    shape = visibility.shape_key(viewer)
+    app = compiled.get(("withdrawal_case", shape, number is None), case, (today(), pk if number is None else number))
     if roles.is_staff_user(viewer):
         audit.record_view(viewer=viewer, action="withdrawal.view", obj=app, depositor_id=app.depositor_id,
                           number=app.number)
@@ -72,7 +78,9 @@ def case_page(*, viewer, pk=None, number=None) -> dict:
     language = translation.get_language() or settings.LANGUAGE_CODE
     live = _with_account_names(services.compute_effect(app, languages=(language,)) if app.state in OPEN_STATES
                                else app.effect)
-    recovery = Recovery.objects.visible_to(viewer).filter(application=app).first()
+    found = compiled.objects(("withdrawal_recovery", shape),
+                             lambda pk: Recovery.objects.visible_to(viewer).filter(application=pk)[:1], (app.pk,))
+    recovery = found[0] if found else None
     receipts = []
     if recovery is not None and recovery.status == Recovery.Status.OPEN and roles.has_role(viewer, roles.FINANCE):
         # Money received and not yet booked, the person's own transfers first.
@@ -80,7 +88,11 @@ def case_page(*, viewer, pk=None, number=None) -> dict:
                         .order_by("-value_date", "-id")[:200])
         receipts.sort(key=lambda line: line.counterparty_name != app.depositor.name)
     steps = workflow_actions(app, viewer)
-    return {"application": app, "documents": list(app.documents.all()), "history": _history(app),
+    documents = compiled.objects(("withdrawal_documents",), lambda pk: WithdrawalDocument.objects.filter(
+        application=pk).order_by("pk"), (app.pk,))
+    for document in documents:
+        document.application = app  # as app.documents.all() would
+    return {"application": app, "documents": documents, "history": _history(app),
             "effect": live, "actions": [t.action for t in steps],
             "buttons": [(t.action, str(t.label or t.action)) for t in steps],
             "recovery": recovery, "receipts": receipts, "clock": _clock(app),
