@@ -82,6 +82,8 @@ def _template(build, values) -> _Kept | None:
         if a == b:
             if any(a is not None and a == s for s in first if s is not None):
                 return None  # a stand-in the query uses unchanged: cannot tell it apart
+            if any(a is not None and type(a) is type(v) and a == v for v in values):
+                return None  # a real value reached the SQL by another way than the build's arguments
             continue
         index = next((i for i, s in enumerate(first) if s is not None and s == a), None)
         if index is None or second[index] != b:

@@ -22,7 +22,7 @@ and ``objects = FundAccountQuerySet.as_manager()``.
 from django.db import models
 from django.db.models import Q
 
-from core import roles
+from core import compiled, roles
 
 
 def employer_id_of(user):
@@ -41,6 +41,28 @@ def shape_key(user) -> tuple:
     if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return ("nobody",)
     return (user.pk, tuple(sorted(roles.roles_of(user))), employer_id_of(user))
+
+
+def as_user(viewer, pk):
+    """A stand-in for ``viewer`` with another primary key and the same roles and flags, for a query kept once for
+    everyone with the viewer's roles (:func:`own_rows`); the system actor and a missing or anonymous user as
+    they are."""
+    if roles.is_system(viewer) or viewer is None or not getattr(viewer, "is_authenticated", False):
+        return viewer
+    user = viewer.__class__(pk=pk, is_active=viewer.is_active, is_superuser=viewer.is_superuser)
+    user._role_names = set(roles.roles_of(viewer))
+    return user
+
+
+def own_rows(name, viewer, build, values=(), *, as_values=False) -> list:
+    """``list(build(viewer, *values))`` with its SQL compiled once for every user of the viewer's roles (and
+    employer, for an agent), the user's id being one of the query's values (``core.compiled``): the pages each
+    person sees of their own data (the portals), where a kept query per user would be compiled for nearly every
+    visit. ``build`` must reach the user only through its first argument."""
+    shape = shape_key(viewer)
+    key = (name, shape[1:] if isinstance(shape[0], int) else shape)  # without the user's id
+    run = compiled.values_rows if as_values else compiled.objects
+    return run(key, lambda pk, *rest: build(as_user(viewer, pk), *rest), (getattr(viewer, "pk", None), *values))
 
 
 class VisibleQuerySet(models.QuerySet):

@@ -201,8 +201,8 @@ def account_panel(*, viewer, account):
 def freezes_in_force(account, *, viewer):
     """What the depositor is shown: the freezes in force on their own account (amount, court, case number, dates).
     Never a query, nor a request not yet carried out, nor a waiting freeze (DOMAIN.md §6.3)."""
-    return list(Freeze.objects.visible_to(viewer).filter(account=account, state=Freeze.State.ACTIVE)
-                .select_related("court").order_by("queue_position"))
+    return visibility.own_rows("freezes_in_force", viewer, lambda user, pk: Freeze.objects.visible_to(user).filter(
+        account=pk, state=Freeze.State.ACTIVE).select_related("court").order_by("queue_position"), (account.pk,))
 
 
 # --- sham-lawsuit risk: the register of judicial deductions and its monthly statistics (DOMAIN.md §6.4) ---------

@@ -4,7 +4,7 @@ from django.db.models import Case, DecimalField, F, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from core import compiled, roles, visibility
+from core import roles, visibility
 from core.actors import is_system
 from core.money import ZERO
 from ledger import chart
@@ -41,6 +41,11 @@ FROM page CROSS JOIN ledger_account acc
 WHERE acc.id = %(account)s
 ORDER BY page.id DESC
 """
+
+
+def _lines_between(viewer, account_id, first, last):
+    return (JournalLine.objects.visible_to(viewer).filter(account=account_id, pk__gte=first, pk__lte=last)
+            .select_related("entry").order_by("-id"))
 
 
 class RunningBalanceLines:
@@ -89,10 +94,6 @@ class RunningBalanceLines:
             raise ValueError("Only forward slices of the lines are supported.")
         return self._page(start, stop - start) if stop > start else []
 
-    def _lines_between(self, account_id, first, last):
-        return (JournalLine.objects.visible_to(self.viewer).filter(account=account_id, pk__gte=first, pk__lte=last)
-                .select_related("entry").order_by("-id"))
-
     def _page(self, offset, limit):
         from django.db import connection
 
@@ -103,8 +104,8 @@ class RunningBalanceLines:
         if not running:
             return []
         # The page's lines are every line of the account between its first and last id (a range of the index).
-        rows = compiled.objects(("journal_page", visibility.shape_key(self.viewer)), self._lines_between,
-                                (self.account.pk, min(running), max(running)))
+        rows = visibility.own_rows("journal_page", self.viewer, _lines_between,
+                                   (self.account.pk, min(running), max(running)))
         for line in rows:
             line.running = running[line.pk]
         return rows

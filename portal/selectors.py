@@ -12,7 +12,7 @@ from accounts.models import Depositor, Employer, FundAccount
 from core import audit, roles
 from core.business_date import today
 from core.money import ZERO
-from core.visibility import employer_id_of
+from core.visibility import employer_id_of, own_rows
 from deposits.models import RemittanceLine, RemittanceList
 from deposits.services.arrears import months_owed
 from deposits.services.remittance import add_months, month_start
@@ -38,7 +38,7 @@ def accounts_of(*, viewer):
 
 def current_account(*, viewer):
     """The person's open account, else the most recent closed one."""
-    accounts = list(accounts_of(viewer=viewer))
+    accounts = own_rows("portal_accounts", viewer, lambda user: accounts_of(viewer=user))
     for account in accounts:
         if not account.is_closed:
             return account
@@ -48,20 +48,21 @@ def current_account(*, viewer):
 
 
 def account_of(*, viewer, number):
-    account = accounts_of(viewer=viewer).filter(number=number).first()
-    if account is None:
+    found = own_rows("portal_account", viewer, lambda user, n: accounts_of(viewer=user).filter(number=n)[:1],
+                     (number,))
+    if not found:
         raise Http404
-    return account
+    return found[0]
 
 
 def deposit_history(account, *, viewer, limit=120) -> list[dict]:
     """Posted remittance and supplementary lines by month covered, newest first: the columns the pages show
     (``kind_label`` in words), read as values rather than four model objects a row."""
-    rows = list(RemittanceLine.objects.visible_to(viewer).filter(account=account, posted=True)
-                .order_by("-month", "-pk")
-                .values("month", "base", "employee_amount", "employer_amount", "amount", kind=F("remittance__kind"),
-                        employer_name=F("remittance__employer__name"),
-                        posted_on=F("remittance__entry__business_date"))[:limit])
+    rows = own_rows(("deposit_history", limit), viewer, lambda user, pk: (
+        RemittanceLine.objects.visible_to(user).filter(account=pk, posted=True).order_by("-month", "-pk")
+        .values("month", "base", "employee_amount", "employer_amount", "amount", kind=F("remittance__kind"),
+                employer_name=F("remittance__employer__name"),
+                posted_on=F("remittance__entry__business_date"))[:limit]), (account.pk,), as_values=True)
     labels = dict(RemittanceList.Kind.choices)
     for row in rows:
         row["kind_label"] = labels.get(row["kind"], row["kind"])
@@ -73,7 +74,8 @@ def ledger_history(account, *, viewer, limit=100):
 
 
 def holds(account, *, viewer):
-    return active_holds(account.ledger_account, viewer=viewer)
+    return own_rows("portal_holds", viewer, lambda user, pk: active_holds(pk, viewer=user),
+                    (account.ledger_account_id,))
 
 
 def employer_of(*, viewer) -> Employer:

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from core import bounds
 from core.errors import ApplicationError
+from core.visibility import own_rows
 from deposits.services import interest as deposit_interest
 from documents import selectors as document_selectors
 from documents.responses import pdf_response
@@ -20,7 +21,7 @@ def home(request):
     return render(request, "portal/home.html", {
         "account": account, "depositor": account.depositor, "holds": selectors.holds(account, viewer=request.user),
         "deposits": selectors.deposit_history(account, viewer=request.user, limit=12),
-        "loans": list(loan_selectors.disbursed_contracts(viewer=request.user)),
+        "loans": own_rows("portal_loans", request.user, lambda user: loan_selectors.disbursed_contracts(viewer=user)),
         "freezes": judicial_selectors.freezes_in_force(account, viewer=request.user),
     })
 
