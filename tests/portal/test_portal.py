@@ -3,10 +3,12 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.http import Http404
 from django.test import Client
 from openpyxl import load_workbook
 
 from accounts import services as account_services
+from accounts.models import FundAccount
 from core.actors import system_actor
 from core.business_date import set_business_date
 from deposits.models import RemittanceList
@@ -165,3 +167,36 @@ def test_interest_breakdown_pages(world, clerk, finance):
     assert "100%" in staff.get("/counter/deposits/interest/progress/").content.decode()
     staff.force_login(clerk)
     assert staff.post("/counter/deposits/interest/settle/", {"year": "2026"}).status_code == 403
+
+
+def test_the_portal_s_kept_queries_answer_each_depositor_with_their_own_rows(world, clerk):
+    """The portal's own-row queries are compiled once for every depositor (core.visibility.own_rows): the second
+    depositor, served from the SQL kept for the first, sees their own account, deposits and history, never the
+    first one's; a build that reaches the real user by another way is not kept."""
+    from core import compiled, visibility
+    from portal import selectors
+
+    compiled.clear()
+    emp, a, b, _agent = world
+    rem = remittance.generate_list(actor=clerk, employer=emp, month=NOV)
+    remittance.confirm_list(actor=clerk, remittance=rem)
+    users = [type(clerk).objects.get(pk=x.depositor.user_id) for x in (a, b)]
+    for user, own, other in ((users[0], a, b), (users[1], b, a), (users[0], a, b)):
+        assert selectors.current_account(viewer=user).pk == own.pk
+        assert selectors.account_of(viewer=user, number=own.number).pk == own.pk
+        with pytest.raises(Http404):
+            selectors.account_of(viewer=user, number=other.number)
+    kept = [k for k, entry in compiled._cache.items() if k[0][0] in ("portal_accounts", "portal_account")]
+    assert len(kept) == 2 and all(compiled._cache[k] is not None for k in kept)  # one for both people
+
+    client = login_depositor(b)
+    page = client.get("/portal/").content.decode()
+    assert b.number in page and a.number not in page and "乙" in page and "甲" not in page
+    assert client.get(f"/portal/accounts/{a.number}/deposits/").status_code == 404
+
+    def careless(user):  # closes over the real viewer instead of the stand-in it is given
+        return FundAccount.objects.filter(depositor__user=users[1])
+
+    assert [x.pk for x in visibility.own_rows("careless", users[1], careless)] == [b.pk]
+    assert compiled._cache[(("careless", visibility.shape_key(users[1])[1:]), (False,))] is None
+    assert [x.pk for x in visibility.own_rows("careless", users[0], careless)] == [b.pk]  # the ORM, as written
