@@ -224,9 +224,7 @@ def ageing_for_page(aged):
     aged = ordered_ageing(aged)
     if not aged or not isinstance(aged.get("items"), list):
         return aged
-    items = [dict(item) for item in aged["items"] if isinstance(item, dict)]
-    names = dict(Account.objects.filter(code__in={str(item.get("account")) for item in items})
-                 .values_list("code", "name"))
+    items = with_account_names([item for item in aged["items"] if isinstance(item, dict)])
     for item in items:
         record = str(item.get("record") or "")
         for prefix, words in AGED_RECORDS:
@@ -234,5 +232,15 @@ def ageing_for_page(aged):
                 record = words % {"ref": record[len(prefix):]}
                 break
         item["record_words"] = record
-        item["account_name"] = names.get(str(item.get("account")), "")
     return {**aged, "items": items}
+
+
+def with_account_names(rows) -> list[dict]:
+    """Copies of ``rows`` (dicts naming a ledger account by its code under ``"account"``), each with
+    ``account_name`` beside the code ("" for an unknown code): one query for all of them."""
+    rows = [dict(row) for row in rows]
+    names = dict(Account.objects.filter(code__in={str(row.get("account")) for row in rows})
+                 .values_list("code", "name"))
+    for row in rows:
+        row["account_name"] = names.get(str(row.get("account")), "")
+    return rows

@@ -7,8 +7,7 @@ from django.utils.module_loading import import_string
 
 from core import audit, compiled, policy, roles, visibility
 from core.business_date import today
-from ledger.models import Account
-from ledger.selectors import unmatched_incoming
+from ledger.selectors import unmatched_incoming, with_account_names
 from withdrawals import rules
 from withdrawals.filters import ApplicationFilter
 from withdrawals.models import (
@@ -104,12 +103,7 @@ def _with_account_names(effect):
     """The effect with each ledger line's account named (``account_name``) beside its code."""
     if not isinstance(effect, dict) or not isinstance(effect.get("lines"), list):
         return effect
-    lines = [dict(line) for line in effect["lines"] if isinstance(line, dict)]
-    names = dict(Account.objects.filter(code__in={str(line.get("account")) for line in lines})
-                 .values_list("code", "name"))
-    for line in lines:
-        line["account_name"] = names.get(str(line.get("account")), "")
-    return {**effect, "lines": lines}
+    return {**effect, "lines": with_account_names(line for line in effect["lines"] if isinstance(line, dict))}
 
 
 def _history(app):

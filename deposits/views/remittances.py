@@ -6,6 +6,7 @@ bad row). The services check the roles again."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -113,7 +114,8 @@ def remittance_upload_progress(request, reference):
 
 def _upload_runs(remittance):
     runs = list_uploads.recent(remittance)
-    return {"upload_runs": runs, "upload_running": any(r.status in list_uploads.LIVE for r in runs)}
+    return {"upload_runs": runs, "upload_running": any(r.status in list_uploads.LIVE for r in runs),
+            "upload_progress_url": reverse("deposits:remittance_upload_progress", args=[remittance.reference])}
 
 
 @require_POST
