@@ -15,7 +15,7 @@ from django.db.models import Case, Count, IntegerField, Q, Value, When
 from accounts.contributions import monthly_expression
 from accounts.filters import EmployerFilter
 from accounts.models import AccountEvent, Depositor, Employer, FundAccount
-from core import audit, compiled, roles, visibility
+from core import audit, roles, visibility
 from core.identity import resident_id_check_char
 from ledger.selectors import active_holds, lines_with_running_balance
 
@@ -69,8 +69,8 @@ def search_depositors(*, viewer, q, limit=SEARCH_LIMIT):
     if kind == "name":
         return list(_search_query(viewer, kind, value)[:limit])
     # an exact search's SQL is the same for every value: compiled once (a name's patterns are made from it)
-    return compiled.objects(("search", visibility.shape_key(viewer), kind, limit),
-                            lambda v: _search_query(viewer, kind, v)[:limit], (value,))
+    return visibility.own_rows(("search", kind, limit), viewer, lambda user, v: _search_query(user, kind, v)[:limit],
+                               (value,))
 
 
 def _search_query(viewer, kind, value):
@@ -122,13 +122,13 @@ def account_detail(*, viewer, number: str) -> AccountDetail:
     """Everything the account page shows, of the account ``number`` (``FundAccount.DoesNotExist`` if the viewer
     may not see it). Records that ``viewer`` looked at this person's data."""
     _require_reader(viewer)
-    shape = visibility.shape_key(viewer)
-    account = compiled.get(("account_detail", shape), lambda n: fund_accounts(viewer=viewer).filter(number=n),
-                           (number,))
-    events = compiled.objects(("account_events", shape), lambda pk: AccountEvent.objects.visible_to(viewer).filter(
+    own_rows = visibility.own_rows
+    account = own_rows("account_detail", viewer, lambda user, n: fund_accounts(viewer=user).filter(number=n),
+                       (number,), get=True)
+    events = own_rows("account_events", viewer, lambda user, pk: AccountEvent.objects.visible_to(user).filter(
         account=pk).select_related("employer", "actor").order_by("-id"), (account.pk,))
-    holds = compiled.objects(("active_holds", shape), lambda pk: active_holds(pk, viewer=viewer),
-                             (account.ledger_account_id,))
+    holds = own_rows("active_holds", viewer, lambda user, pk: active_holds(pk, viewer=user),
+                     (account.ledger_account_id,))
     lines = lines_with_running_balance(account.ledger_account, viewer=viewer, limit=None)
     audit.record_view(viewer=viewer, action="account.view", obj=account, depositor_id=account.depositor_id,
                       number=account.number)

@@ -29,6 +29,8 @@ def employer_id_of(user):
     """The employer an agent acts for, or ``None``."""
     if not roles.has_role(user, roles.EMPLOYER_AGENT):
         return None
+    if hasattr(user, "_agent_employer_id"):  # a stand-in of as_user
+        return user._agent_employer_id
     agent = getattr(user, "employer_agent", None)
     return agent.employer_id if agent is not None else None
 
@@ -44,24 +46,27 @@ def shape_key(user) -> tuple:
 
 
 def as_user(viewer, pk):
-    """A stand-in for ``viewer`` with another primary key and the same roles and flags, for a query kept once for
-    everyone with the viewer's roles (:func:`own_rows`); the system actor and a missing or anonymous user as
-    they are."""
+    """A stand-in for ``viewer`` with another primary key and the same roles, flags and employer (an agent's), for
+    a query kept once for everyone with the viewer's roles (:func:`own_rows`); the system actor and a missing or
+    anonymous user as they are."""
     if roles.is_system(viewer) or viewer is None or not getattr(viewer, "is_authenticated", False):
         return viewer
     user = viewer.__class__(pk=pk, is_active=viewer.is_active, is_superuser=viewer.is_superuser)
     user._role_names = set(roles.roles_of(viewer))
+    user._agent_employer_id = employer_id_of(viewer)
     return user
 
 
-def own_rows(name, viewer, build, values=(), *, as_values=False) -> list:
+def own_rows(name, viewer, build, values=(), *, as_values=False, get=False):
     """``list(build(viewer, *values))`` with its SQL compiled once for every user of the viewer's roles (and
     employer, for an agent), the user's id being one of the query's values (``core.compiled``): the pages each
     person sees of their own data (the portals), where a kept query per user would be compiled for nearly every
-    visit. ``build`` must reach the user only through its first argument."""
+    visit, and the staff pages, where it would be compiled again for each member of staff. ``build`` must reach
+    the user only through its first argument. ``as_values``: rows as dicts (a ``values()`` queryset); ``get``: the
+    one instance found, as ``QuerySet.get``."""
     shape = shape_key(viewer)
     key = (name, shape[1:] if isinstance(shape[0], int) else shape)  # without the user's id
-    run = compiled.values_rows if as_values else compiled.objects
+    run = compiled.values_rows if as_values else compiled.get if get else compiled.objects
     return run(key, lambda pk, *rest: build(as_user(viewer, pk), *rest), (getattr(viewer, "pk", None), *values))
 
 

@@ -9,10 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from core import bounds, compiled, roles, visibility
+from core import bounds, roles
 from core.business_date import today
 from core.errors import ApplicationError, InvalidInput
 from core.models import BatchRun
+from core.visibility import own_rows
 from documents.models import AnnualStatement, Certificate, StatementDocument, VerificationLog
 from documents.services.certificates import CODE_PATTERN, ISSUE_ROLES, REVOKE_ROLES
 from documents.services.statement_pdfs import PDF_ROLES
@@ -46,8 +47,8 @@ def account_panel(*, viewer, account):
     if not roles.is_staff_user(viewer):
         return None
     return {"template": "documents/_account_certificates.html",
-            "certificates": compiled.objects(("account_certificates", visibility.shape_key(viewer)),
-                                             lambda pk: certificates(viewer=viewer, account=pk)[:20], (account.pk,)),
+            "certificates": own_rows("account_certificates", viewer,
+                                     lambda user, pk: certificates(viewer=user, account=pk)[:20], (account.pk,)),
             "can_issue": roles.has_role(viewer, *ISSUE_ROLES) and not account.is_closed,
             "can_revoke": roles.has_role(viewer, *REVOKE_ROLES), "today": today(),
             "can_statement": roles.has_role(viewer, *PDF_ROLES)}

@@ -4,7 +4,7 @@ import datetime
 
 from django.utils.translation import gettext_lazy as _
 
-from core import compiled, roles, visibility
+from core import roles, visibility
 from core.business_date import today
 from core.money import ZERO, format_yuan
 from judicial.models import Freeze, JudicialDocument, JudicialRequest
@@ -182,10 +182,9 @@ def account_freezes(*, viewer, account):
     for other viewers."""
     if not roles.has_role(viewer, *HOLD_VIEW_ROLES):
         return None
-    return compiled.objects(
-        ("account_freezes", visibility.shape_key(viewer)),
-        lambda pk: Freeze.objects.visible_to(viewer).filter(account=pk, state__in=Freeze.LIVE_STATES)
-        .select_related("court", "request").order_by("queue_position"), (account.pk,))
+    return visibility.own_rows("account_freezes", viewer, lambda user, pk: Freeze.objects.visible_to(user).filter(
+        account=pk, state__in=Freeze.LIVE_STATES).select_related("court", "request").order_by("queue_position"),
+        (account.pk,))
 
 
 def account_panel(*, viewer, account):

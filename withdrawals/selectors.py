@@ -5,8 +5,9 @@ from django.db.models import BooleanField, Case, Max, Q, Value, When
 from django.utils import translation
 from django.utils.module_loading import import_string
 
-from core import audit, compiled, policy, roles, visibility
+from core import audit, compiled, policy, roles
 from core.business_date import today
+from core.visibility import own_rows
 from ledger.selectors import unmatched_incoming, with_account_names
 from withdrawals import rules
 from withdrawals.filters import ApplicationFilter
@@ -64,12 +65,12 @@ def case_page(*, viewer, pk=None, number=None) -> dict:
     A member of staff opening it is recorded (``withdrawal.view``)."""
     from withdrawals import services
 
-    def case(on, key):  # the rules read the holder
-        cases = applications(viewer=viewer, on=on).select_related("account__depositor")
+    def case(user, on, key):  # the rules read the holder
+        cases = applications(viewer=user, on=on).select_related("account__depositor")
         return cases.filter(pk=key) if number is None else cases.filter(number=key)
 
-    shape = visibility.shape_key(viewer)
-    app = compiled.get(("withdrawal_case", shape, number is None), case, (today(), pk if number is None else number))
+    app = own_rows(("withdrawal_case", number is None), viewer, case, (today(), pk if number is None else number),
+                   get=True)
     if roles.is_staff_user(viewer):
         audit.record_view(viewer=viewer, action="withdrawal.view", obj=app, depositor_id=app.depositor_id,
                           number=app.number)
@@ -77,8 +78,8 @@ def case_page(*, viewer, pk=None, number=None) -> dict:
     language = translation.get_language() or settings.LANGUAGE_CODE
     live = _with_account_names(services.compute_effect(app, languages=(language,)) if app.state in OPEN_STATES
                                else app.effect)
-    found = compiled.objects(("withdrawal_recovery", shape),
-                             lambda pk: Recovery.objects.visible_to(viewer).filter(application=pk)[:1], (app.pk,))
+    found = own_rows("withdrawal_recovery", viewer,
+                     lambda user, pk: Recovery.objects.visible_to(user).filter(application=pk)[:1], (app.pk,))
     recovery = found[0] if found else None
     receipts = []
     if recovery is not None and recovery.status == Recovery.Status.OPEN and roles.has_role(viewer, roles.FINANCE):

@@ -200,3 +200,23 @@ def test_the_portal_s_kept_queries_answer_each_depositor_with_their_own_rows(wor
     assert [x.pk for x in visibility.own_rows("careless", users[1], careless)] == [b.pk]
     assert compiled._cache[(("careless", visibility.shape_key(users[1])[1:]), (False,))] is None
     assert [x.pk for x in visibility.own_rows("careless", users[0], careless)] == [b.pk]  # the ORM, as written
+
+
+def test_an_agent_s_kept_query_keeps_to_their_employer(world, clerk):
+    """An employer agent's own rows through a kept query: their employer's accounts, never another employer's,
+    for the agent whose employer made the key and for an agent of another employer."""
+    from core import compiled, visibility
+
+    compiled.clear()
+    emp, a, b, agent = world
+    other_emp = factories.employer(clerk)
+    c = factories.account(clerk, other_emp, name="丙")
+    other_agent = make_user("agent2", "employer_agent")
+    account_services.link_employer_agent(actor=clerk, user=other_agent, employer=other_emp)
+
+    def employees(user):
+        return FundAccount.objects.visible_to(user).order_by("pk")
+
+    for _ in range(2):
+        assert [x.pk for x in visibility.own_rows("agent_accounts", agent, employees)] == [a.pk, b.pk]
+        assert [x.pk for x in visibility.own_rows("agent_accounts", other_agent, employees)] == [c.pk]
