@@ -29,7 +29,7 @@ _cache: dict = {}
 
 def _stand_in(value, i: int, variant: int):
     """A value of the same type as ``value`` that no real row has: negative ids, texts with a control character,
-    dates of the eleventh century."""
+    dates and times of the eleventh century."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -38,7 +38,9 @@ def _stand_in(value, i: int, variant: int):
         return -(variant * 1_000_000_007 + i + 1)
     if isinstance(value, str):
         return f"\x1f{variant}:{i}\x1f"
-    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+    if isinstance(value, datetime.datetime):
+        return datetime.datetime(1000 + variant, 1, 1, tzinfo=value.tzinfo) + datetime.timedelta(seconds=i)
+    if isinstance(value, datetime.date):
         return datetime.date(1000 + variant, 1, 1) + datetime.timedelta(days=i)
     raise TypeError(f"no stand-in for a value of type {type(value).__name__}")
 

@@ -369,6 +369,7 @@ DOCUMENTS_VERIFY_RATE_PER_MINUTE = int(os.environ.get("DOCUMENTS_VERIFY_RATE_PER
 DOCUMENTS_UPLOAD_MAX_BYTES = int(os.environ.get("DOCUMENTS_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
 
 SESSION_COOKIE_HTTPONLY = True
+SESSION_ENGINE = "core.sessions"  # Django's database sessions, their query compiled once
 # The largest request body accepted (MB), refused before it is read: room for an application's scans.
 REQUEST_BODY_MAX_MB = int(os.environ.get("REQUEST_BODY_MAX_MB", "100"))
 # Staff sessions end after 30 minutes without a request (core.middleware.StaffSecurityMiddleware).

@@ -147,3 +147,20 @@ def test_demo_users_print_a_totp_key_for_the_money_roles(db):
     assert not TOTPDevice.objects.filter(user__username="auditor").exists()
     call_command("demo_users", stdout=io.StringIO())  # idempotent: the keys stay
     assert TOTPDevice.objects.filter(user__username="finance").count() == 1
+
+
+def test_sessions_are_read_through_sql_kept_once_and_an_expired_one_is_not_found(client):
+    """core.sessions: the session row is read by a query compiled once (core.compiled); its expiry is checked
+    against the time of each request, not the time it was compiled."""
+    from core import compiled
+
+    make_user("fin10", roles.FINANCE)
+    log_in(client, "fin10")
+    assert client.get(reverse("core:home")).status_code == 200
+    assert compiled._cache[(("session",), (False, False))] is not None
+    key = client.session.session_key
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + datetime.timedelta(seconds=2))
+    assert client.get(reverse("core:home")).status_code == 200
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("core:login"))
