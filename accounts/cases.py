@@ -24,7 +24,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Depositor, Employer, FundAccount
-from core import compiled, roles
+from core import roles, visibility
 
 # Names: at most this many people (and employers) are searched for their cases; more means "type more".
 NAME_MATCH_LIMIT = 200
@@ -314,18 +314,18 @@ def decorate(rows) -> list:
 
 def _person_rows(viewer, account, limit) -> list[dict]:
     """The newest ``limit`` case rows of the account's holder. The query (a ``UNION`` of every kind) is the same for
-    every account but for the person's and account's ids, ID number and employer, so its SQL is compiled once per
-    viewer and roles (``core.compiled``) instead of on every account page."""
+    every account but for the person's and account's ids, ID number and employer, so its SQL is compiled once for
+    everyone with the viewer's roles (``core.visibility.own_rows``) instead of on every account page."""
 
-    def build(depositor_pk, id_number, account_pk, employer_id):
+    def build(user, depositor_pk, id_number, account_pk, employer_id):
         person = FundAccount(pk=account_pk, employer_id=employer_id,
                              depositor=Depositor(pk=depositor_pk, id_number=id_number))
-        rows = search_cases(viewer=viewer, account=person).rows
+        rows = search_cases(viewer=user, account=person).rows
         return rows[:limit] if rows != [] else []
 
-    key = ("person_cases", viewer.pk, tuple(sorted(roles.roles_of(viewer))), limit)
     depositor = account.depositor
-    return compiled.values_rows(key, build, (depositor.pk, depositor.id_number, account.pk, account.employer_id))
+    return visibility.own_rows(("person_cases", limit), viewer, build,
+                               (depositor.pk, depositor.id_number, account.pk, account.employer_id), as_values=True)
 
 
 def person_cases(*, viewer, account, limit=PANEL_ROWS) -> dict:

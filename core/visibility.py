@@ -36,13 +36,13 @@ def employer_id_of(user):
 
 
 def shape_key(user) -> tuple:
-    """What decides the SQL of ``visible_to(user)`` besides the model: who the user is, their roles and, for an
-    employer agent, the employer; the key under which ``core.compiled`` keeps a query that starts from it."""
+    """What decides the SQL of ``visible_to(user)`` besides the model and the user's id: their roles and, for an
+    employer agent, the employer; the key under which :func:`own_rows` keeps a query that starts from it."""
     if roles.is_system(user):
         return ("system",)
     if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return ("nobody",)
-    return (user.pk, tuple(sorted(roles.roles_of(user))), employer_id_of(user))
+    return (tuple(sorted(roles.roles_of(user))), employer_id_of(user))
 
 
 def as_user(viewer, pk):
@@ -64,8 +64,7 @@ def own_rows(name, viewer, build, values=(), *, as_values=False, get=False):
     visit, and the staff pages, where it would be compiled again for each member of staff. ``build`` must reach
     the user only through its first argument. ``as_values``: rows as dicts (a ``values()`` queryset); ``get``: the
     one instance found, as ``QuerySet.get``."""
-    shape = shape_key(viewer)
-    key = (name, shape[1:] if isinstance(shape[0], int) else shape)  # without the user's id
+    key = (name, shape_key(viewer))
     run = compiled.values_rows if as_values else compiled.get if get else compiled.objects
     return run(key, lambda pk, *rest: build(as_user(viewer, pk), *rest), (getattr(viewer, "pk", None), *values))
 
