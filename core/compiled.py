@@ -24,6 +24,9 @@ from django.db.models.query import ModelIterable
 
 MAX_ENTRIES = 512
 _UNSET = object()
+_UNSURE = object()  # not kept this time: a constant of the query equals one of the values
+MAX_TRIES = 3  # a query found unsure this many times is never kept
+_unsure: dict = {}
 _cache: dict = {}
 
 
@@ -64,8 +67,9 @@ class _Kept:
         return params
 
 
-def _template(build, values) -> _Kept | None:
-    """The kept query, or None when the SQL depends on more than the values (or there is nothing to compile)."""
+def _template(build, values):
+    """The kept query; None when the SQL depends on more than the values (or there is nothing to compile);
+    ``_UNSURE`` when one of the real values appears unchanged in both compilations."""
     first = tuple(_stand_in(v, i, 1) for i, v in enumerate(values))
     second = tuple(_stand_in(v, i, 2) for i, v in enumerate(values))
     qs, other = build(*first), build(*second)
@@ -85,7 +89,9 @@ def _template(build, values) -> _Kept | None:
             if any(a is not None and a == s for s in first if s is not None):
                 return None  # a stand-in the query uses unchanged: cannot tell it apart
             if any(a is not None and type(a) is type(v) and a == v for v in values):
-                return None  # a real value reached the SQL by another way than the build's arguments
+                # a real value reached the SQL by another way than the build's arguments, or a constant of the
+                # query happens to equal it (a content type's id and a user's): asked again with other values
+                return _UNSURE
             continue
         index = next((i for i, s in enumerate(first) if s is not None and s == a), None)
         if index is None or second[index] != b:
@@ -99,6 +105,13 @@ def _kept(key, build, values) -> _Kept | None:
     entry = _cache.get(full_key, _UNSET)
     if entry is _UNSET:
         entry = _template(build, values)
+        if entry is _UNSURE:
+            if len(_unsure) >= MAX_ENTRIES:
+                _unsure.clear()
+            tries = _unsure[full_key] = _unsure.get(full_key, 0) + 1
+            if tries < MAX_TRIES:
+                return None
+            entry = None
         if len(_cache) >= MAX_ENTRIES:
             _cache.clear()
         _cache[full_key] = entry
@@ -150,3 +163,4 @@ def get(key, build, values):
 
 def clear() -> None:
     _cache.clear()
+    _unsure.clear()

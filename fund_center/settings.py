@@ -96,7 +96,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "core.sessions.OTPMiddleware",  # django-otp's, its device read through kept SQL
     "core.middleware.StaffSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -164,7 +164,7 @@ else:
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "core.sessions.UserBackend",  # Django's ModelBackend, the session's user read through kept SQL
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -228,7 +228,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "core.static_storage.StaticStorage"  # WhiteNoise's compressed manifest storage, URLs remembered
     },
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
@@ -369,7 +369,7 @@ DOCUMENTS_VERIFY_RATE_PER_MINUTE = int(os.environ.get("DOCUMENTS_VERIFY_RATE_PER
 DOCUMENTS_UPLOAD_MAX_BYTES = int(os.environ.get("DOCUMENTS_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_ENGINE = "core.sessions"  # Django's database sessions, their query compiled once
+SESSION_ENGINE = "core.sessions"  # Django's database sessions, their query compiled once (and the user's)
 # The largest request body accepted (MB), refused before it is read: room for an application's scans.
 REQUEST_BODY_MAX_MB = int(os.environ.get("REQUEST_BODY_MAX_MB", "100"))
 # Staff sessions end after 30 minutes without a request (core.middleware.StaffSecurityMiddleware).

@@ -121,3 +121,33 @@ def test_a_prefetching_query_is_not_kept(people):
     build = lambda pk: Depositor.objects.filter(pk=pk).prefetch_related("accounts")  # noqa: E731
     assert [d.pk for d in compiled.objects("m4", build, (a.pk,))] == [a.pk]
     assert compiled._cache[("m4", (False,))] is None
+
+
+def test_a_constant_equal_to_the_value_is_asked_again_and_a_closed_over_value_is_never_kept(people):
+    """A value that reaches the SQL unchanged in both stand-in compilations is either a constant of the query that
+    happens to equal it (kept once a call with another value tells them apart) or a value the build reached by
+    closing over it (never kept: after MAX_TRIES the query runs through the ORM for good). The answers are the
+    ORM's every time."""
+    a, b, c = people
+
+    def with_constant(pk):  # the constant is a's id: unsure while the value is a's id too
+        return Depositor.objects.filter(Q(pk=pk) | Q(pk=a.pk)).order_by("pk").values("pk")
+
+    assert compiled.values_rows("t9", with_constant, (a.pk,)) == [{"pk": a.pk}]
+    assert ("t9", (False,)) not in compiled._cache
+    assert compiled.values_rows("t9", with_constant, (b.pk,)) == [{"pk": a.pk}, {"pk": b.pk}]
+    assert compiled._cache[("t9", (False,))] is not None
+    assert compiled.values_rows("t9", with_constant, (c.pk,)) == [{"pk": a.pk}, {"pk": c.pk}]
+
+    real = {"pk": b.pk}
+
+    def closed_over(pk):  # ignores its argument: the real value reaches the SQL
+        return Depositor.objects.filter(pk=real["pk"]).values("pk")
+
+    for _ in range(compiled.MAX_TRIES - 1):
+        assert compiled.values_rows("t10", closed_over, (b.pk,)) == [{"pk": b.pk}]
+        assert ("t10", (False,)) not in compiled._cache
+    assert compiled.values_rows("t10", closed_over, (b.pk,)) == [{"pk": b.pk}]
+    assert compiled._cache[("t10", (False,))] is None
+    real["pk"] = c.pk
+    assert compiled.values_rows("t10", closed_over, (c.pk,)) == [{"pk": c.pk}]

@@ -164,3 +164,41 @@ def test_sessions_are_read_through_sql_kept_once_and_an_expired_one_is_not_found
     Session.objects.filter(session_key=key).update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
     response = client.get(reverse("core:home"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("core:login"))
+
+
+def test_the_user_and_the_second_factor_device_are_read_through_kept_sql_and_still_checked(client, enforced):
+    """core.sessions.UserBackend and OTPMiddleware: the user and the TOTP device are read by queries compiled once;
+    a deactivated user is logged out, and a device that is deleted, unconfirmed or moved to another user no longer
+    counts as the second factor, on the very next request."""
+    from core import compiled
+
+    user = make_user("fin11", roles.FINANCE)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    log_in(client, "fin11")
+    client.post(reverse("core:two_factor"), {"token": code(device), "next": "/counter/"})
+    assert client.get(reverse("core:home")).status_code == 200
+    assert compiled._cache[(("session user",), (False,))] is not None
+    assert compiled._cache[(("otp device",), (False,))] is not None
+    assert client.get(reverse("core:home")).status_code == 200  # the kept queries answer again
+
+    TOTPDevice.objects.filter(pk=device.pk).update(confirmed=False)
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("core:two_factor"))
+    assert "otp_device_id" not in client.session  # django-otp forgets a device that does not count
+
+    TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+    client.post(reverse("core:two_factor"), {"token": code(device, drift=1), "next": "/counter/"})
+    assert client.get(reverse("core:home")).status_code == 200
+    other = make_user("fin12", roles.FINANCE)
+    TOTPDevice.objects.filter(pk=device.pk).update(user=other)
+    assert client.get(reverse("core:home")).status_code == 302
+
+    TOTPDevice.objects.filter(pk=device.pk).update(user=user)
+    client.post(reverse("core:two_factor"), {"token": code(device, drift=2), "next": "/counter/"})
+    assert client.get(reverse("core:home")).status_code == 200
+    TOTPDevice.objects.filter(pk=device.pk).delete()
+    assert client.get(reverse("core:home")).status_code == 302
+
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("core:login"))

@@ -197,7 +197,8 @@ def test_the_portal_s_kept_queries_answer_each_depositor_with_their_own_rows(wor
     def careless(user):  # closes over the real viewer instead of the stand-in it is given
         return FundAccount.objects.filter(depositor__user=users[1])
 
-    assert [x.pk for x in visibility.own_rows("careless", users[1], careless)] == [b.pk]
+    for _ in range(compiled.MAX_TRIES):
+        assert [x.pk for x in visibility.own_rows("careless", users[1], careless)] == [b.pk]
     assert compiled._cache[(("careless", visibility.shape_key(users[1])), (False,))] is None
     assert [x.pk for x in visibility.own_rows("careless", users[0], careless)] == [b.pk]  # the ORM, as written
 

@@ -222,12 +222,21 @@ def test_messages_are_new_until_the_inbox_shows_them(staff, funded, portal):
     Notification.objects.create(recipient_type=ContentType.objects.get_for_model(Depositor),
                                 recipient_id=depositor.pk, channel="inbox", subject="按月提取已支付", body="x")
     Notification.objects.create(user=depositor.user, channel="sms", subject="短信", body="不在站内信中")
-    Notification.objects.create(user=make_user("someone_else", roles.DEPOSITOR), channel="inbox", subject="别人的",
-                                body="x")
+    someone_else = make_user("someone_else", roles.DEPOSITOR)
+    Notification.objects.create(user=someone_else, channel="inbox", subject="别人的", body="x")
     unread = Notification.objects.filter(read_at=None, channel="inbox")
     assert unread.count() == 3
     # every portal page shows the count of the depositor's own unread inbox messages (not SMS, not others')
     assert unread_badge(portal.get(f"/portal/withdrawals/{app.number}/").content.decode()) == 2
+    # the count's query is kept once for every depositor (core.visibility.own_rows): each still counts their own
+    from portal import case_selectors
+
+    assert case_selectors.unread_count(viewer=someone_else) == 1
+    assert case_selectors.unread_count(viewer=depositor.user) == 2
+    from core import compiled
+
+    kept = [v is not None for k, v in compiled._cache.items() if k[0][0] == "portal unread"]
+    assert kept and all(kept)
     page = portal.get("/portal/messages/").content.decode()
     assert page.count("message-new") == 2 and page.count(">新消息</span>") == 2
     assert unread_badge(page) == 0  # shown now: read
