@@ -122,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.center",
             ],
+            "builtins": ["core.templatetags.remembered_urls"],  # {% url %}, its URLs reversed once
         },
     },
 ]
