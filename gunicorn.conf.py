@@ -12,6 +12,7 @@ Environment: WEB_CONCURRENCY (workers; default two per core), GUNICORN_THREADS (
 (seconds, default 60).
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -22,3 +23,15 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 60)
 graceful_timeout = 30
 # No control socket: the container's user has no home directory to put one in, and nothing here uses it.
 control_socket_disable = True
+GC_THRESHOLDS = (50_000, 20, 100)  # see post_worker_init
+
+
+def post_worker_init(worker):
+    """Once a worker has loaded the application: keep the cyclic garbage collector off the objects loaded with it
+    (models, URL patterns, settings: ``gc.freeze``), which live as long as the process, and let it run after every
+    50,000 new objects rather than every 700. A page creates tens of thousands of short-lived objects, nearly all
+    freed by reference counting; with Python's defaults the collector ran about every other request and walked the
+    whole application at times (0.7 ms a page measured in bench/web.py's page mix; 0.15 ms after this)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)

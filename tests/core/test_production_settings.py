@@ -110,3 +110,16 @@ def test_the_dockerfile_starts_gunicorn_with_the_server_settings_file():
     assert conf["timeout"] == 60 and conf["control_socket_disable"] is True
     conf = gunicorn_config(WEB_CONCURRENCY="3", GUNICORN_THREADS="4", GUNICORN_TIMEOUT="30")
     assert (conf["workers"], conf["threads"], conf["worker_class"], conf["timeout"]) == (3, 4, "gthread", 30)
+
+
+def test_each_worker_keeps_the_collector_off_the_loaded_application():
+    """gunicorn.conf.py's post_worker_init freezes what the worker has loaded and raises the collector's first
+    threshold (in a process of its own: the test process keeps Python's defaults)."""
+    probe = ("import gc, json, runpy; import django.db.models; conf = runpy.run_path('gunicorn.conf.py'); "
+             "before = gc.get_freeze_count(); conf['post_worker_init'](None); "
+             "print(json.dumps([before, gc.get_freeze_count(), gc.get_threshold()]))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=production_env(), capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    before, frozen, thresholds = json.loads(result.stdout)
+    assert before == 0 and frozen > 10_000 and thresholds == [50_000, 20, 100]
