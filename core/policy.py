@@ -19,7 +19,7 @@ from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
-from core import bounds
+from core import bounds, compiled
 from core.errors import InvalidInput
 
 DEFAULT_EFFECTIVE_FROM = datetime.date(2000, 1, 1)
@@ -120,14 +120,10 @@ def get(key, on=None):
     from core.models import PolicyValue
 
     param = parameter(key)
-    on = on or today()
-    row = (
-        PolicyValue.objects.filter(key=key, effective_from__lte=on)
-        .order_by("-effective_from")
-        .values_list("value", flat=True)
-        .first()
-    )
-    return param.default if row is None else param.parse(row)
+    rows = compiled.values_rows(("policy value",), lambda k, day: (
+        PolicyValue.objects.filter(key=k, effective_from__lte=day).order_by("-effective_from").values("value")[:1]),
+        (key, on or today()))
+    return param.default if not rows else param.parse(rows[0]["value"])
 
 
 def snapshot(prefix="", on=None) -> dict:
@@ -139,13 +135,13 @@ def snapshot(prefix="", on=None) -> dict:
     on = on or today()
     keys = [k for k in REGISTRY if k.startswith(prefix)]
     values = {k: REGISTRY[k].default for k in keys}
-    rows = (
-        PolicyValue.objects.filter(key__in=keys, effective_from__lte=on)
-        .order_by("key", "effective_from")
-        .values_list("key", "value")
-    )
-    for key, text in rows:  # ascending dates: the last one wins
-        values[key] = REGISTRY[key].parse(text)
+    if not keys:
+        return values
+    rows = compiled.values_rows(("policy snapshot", tuple(keys)), lambda day: (
+        PolicyValue.objects.filter(key__in=keys, effective_from__lte=day).order_by("key", "effective_from")
+        .values("key", "value")), (on,))
+    for row in rows:  # ascending dates: the last one wins
+        values[row["key"]] = REGISTRY[row["key"]].parse(row["value"])
     return values
 
 
