@@ -27,18 +27,20 @@ _UNSET = object()
 _UNSURE = object()  # not kept this time: a constant of the query equals one of the values
 MAX_TRIES = 3  # a query found unsure this many times is never kept
 _unsure: dict = {}
+POSITIVE = 3  # the first variant of stand-ins whose numbers are positive (and fit a small integer field)
 _cache: dict = {}
 
 
 def _stand_in(value, i: int, variant: int):
-    """A value of the same type as ``value`` that no real row has: negative ids, texts with a control character,
-    dates and times of the eleventh century."""
+    """A value of the same type as ``value``, only ever compiled, never run: negative numbers (positive ones from
+    variant 3 on, for a field that takes no negative number: Django compiles such a lookup to nothing), texts with
+    a control character, dates and times of the eleventh century."""
     if value is None:
         return None
     if isinstance(value, bool):
         raise TypeError("a flag changes the shape of a query: put it in the key")
     if isinstance(value, int):
-        return -(variant * 1_000_000_007 + i + 1)
+        return 30_000 + (variant - 3) * 1_000 + i if variant >= POSITIVE else -(variant * 1_000_000_007 + i + 1)
     if isinstance(value, str):
         return f"\x1f{variant}:{i}\x1f"
     if isinstance(value, datetime.datetime):
@@ -70,16 +72,20 @@ class _Kept:
 def _template(build, values):
     """The kept query; None when the SQL depends on more than the values (or there is nothing to compile);
     ``_UNSURE`` when one of the real values appears unchanged in both compilations."""
-    first = tuple(_stand_in(v, i, 1) for i, v in enumerate(values))
-    second = tuple(_stand_in(v, i, 2) for i, v in enumerate(values))
-    qs, other = build(*first), build(*second)
-    if not hasattr(qs, "query") or not hasattr(other, "query") or qs._prefetch_related_lookups:
-        return None  # nothing to compile (the caller's build answered a list), or more than one query
-    compiler = qs.query.get_compiler(qs.db)
-    try:
-        sql_a, params_a = compiler.as_sql()
-        sql_b, params_b = other.query.get_compiler(other.db).as_sql()
-    except EmptyResultSet:
+    for variant in (1, POSITIVE):
+        first = tuple(_stand_in(v, i, variant) for i, v in enumerate(values))
+        second = tuple(_stand_in(v, i, variant + 1) for i, v in enumerate(values))
+        qs, other = build(*first), build(*second)
+        if not hasattr(qs, "query") or not hasattr(other, "query") or qs._prefetch_related_lookups:
+            return None  # nothing to compile (the caller's build answered a list), or more than one query
+        compiler = qs.query.get_compiler(qs.db)
+        try:
+            sql_a, params_a = compiler.as_sql()
+            sql_b, params_b = other.query.get_compiler(other.db).as_sql()
+            break
+        except EmptyResultSet:
+            continue  # a negative number where none can be: try positive ones
+    else:
         return None
     if sql_a != sql_b or len(params_a) != len(params_b):
         return None

@@ -151,3 +151,26 @@ def test_a_constant_equal_to_the_value_is_asked_again_and_a_closed_over_value_is
     assert compiled._cache[("t10", (False,))] is None
     real["pk"] = c.pk
     assert compiled.values_rows("t10", closed_over, (c.pk,)) == [{"pk": c.pk}]
+
+
+def test_a_field_that_takes_no_negative_number_is_kept_with_positive_stand_ins(people):
+    """A lookup on a positive integer field compiles to nothing for a negative stand-in (Django's EmptyResultSet):
+    the stand-ins are tried again with positive numbers, and the query is kept."""
+    import datetime
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.models import CaseTransition
+
+    a, b, _c = people
+    kind = ContentType.objects.get_for_model(Depositor)
+    for person, action in ((a, "open"), (b, "open"), (b, "seal")):
+        CaseTransition.objects.create(case_type=kind, case_id=person.pk, action=action, to_state="x",
+                                      business_date=datetime.date(2026, 6, 30))
+
+    def history(kind_id, case_id):
+        return CaseTransition.objects.filter(case_type=kind_id, case_id=case_id).order_by("id")
+
+    assert [t.action for t in compiled.objects("t11", history, (kind.pk, b.pk))] == ["open", "seal"]
+    assert compiled._cache[("t11", (False, False))] is not None
+    assert [t.action for t in compiled.objects("t11", history, (kind.pk, a.pk))] == ["open"]
