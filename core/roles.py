@@ -75,8 +75,10 @@ def load_roles(users) -> None:
     if not todo:
         return
     names = {u.pk: set() for u in todo}
-    for user_id, name in Group.objects.filter(user__in=list(names)).values_list("user", "name"):
-        names[user_id].add(name)
+    ids = tuple(sorted(names))
+    for row in compiled.values_rows(("load_roles", len(ids)), lambda *i: (
+            Group.objects.filter(user__in=i).values("user", "name")), ids):
+        names[row["user"]].add(row["name"])
     for user in todo:  # several objects may be the same user (one per row)
         user._role_names = names[user.pk] | ({SYSADMIN} if user.is_superuser else set())
 

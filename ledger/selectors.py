@@ -4,7 +4,7 @@ from django.db.models import Case, DecimalField, F, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from core import roles, visibility
+from core import compiled, roles, visibility
 from core.actors import is_system
 from core.money import ZERO
 from ledger import chart
@@ -239,8 +239,9 @@ def with_account_names(rows) -> list[dict]:
     """Copies of ``rows`` (dicts naming a ledger account by its code under ``"account"``), each with
     ``account_name`` beside the code ("" for an unknown code): one query for all of them."""
     rows = [dict(row) for row in rows]
-    names = dict(Account.objects.filter(code__in={str(row.get("account")) for row in rows})
-                 .values_list("code", "name"))
+    codes = tuple(sorted({str(row.get("account")) for row in rows}))
+    names = {found["code"]: found["name"] for found in compiled.values_rows(
+        ("account names", len(codes)), lambda *c: Account.objects.filter(code__in=c).values("code", "name"), codes)}
     for row in rows:
         row["account_name"] = names.get(str(row.get("account")), "")
     return rows

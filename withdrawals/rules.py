@@ -17,7 +17,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from accounts.models import FundAccount
-from core import policy
+from core import compiled, policy
 from core.actors import system_actor
 from core.money import ZERO, format_yuan, round_money, to_decimal
 from withdrawals.models import DocumentType as Doc
@@ -158,8 +158,9 @@ class Rule:
     def common(self, ctx: Context, out: Outcome):
         if ctx.account.is_closed:
             out.refuse(_("The account is closed."))
-        bans = FraudBan.objects.filter(depositor=ctx.depositor, kind=FraudBan.Kind.WITHDRAWAL,
-                                       starts_on__lte=ctx.on, ends_on__gte=ctx.on).order_by("-ends_on").first()
+        bans = next(iter(compiled.objects(("rules: fraud ban",), lambda pk, on: (
+            FraudBan.objects.filter(depositor=pk, kind=FraudBan.Kind.WITHDRAWAL, starts_on__lte=on, ends_on__gte=on)
+            .order_by("-ends_on")[:1]), (ctx.depositor.pk, ctx.on))), None)
         if bans:
             out.refuse(_("Withdrawals are banned until %(d)s because of an earlier fraudulent withdrawal.")
                        % {"d": bans.ends_on})
@@ -194,7 +195,9 @@ class Rule:
         if amount is None or amount <= 0:
             out.refuse(_("Give the amount on the %(k)s.") % {"k": label})
             return
-        known = Evidence.objects.filter(kind=kind, number=number).values_list("pk", "amount").first()
+        rows = compiled.values_rows(("rules: evidence",), lambda k, n: (
+            Evidence.objects.filter(kind=k, number=n).order_by("pk").values("pk", "amount")[:1]), (str(kind), number))
+        known = (rows[0]["pk"], rows[0]["amount"]) if rows else None
         if known and known[1] != amount:
             out.refuse(_("%(k)s %(n)s is on record for %(a)s; the amount given differs.")
                        % {"k": label, "n": number, "a": format_yuan(known[1])})
@@ -645,14 +648,23 @@ def household_ids(depositor) -> list[int]:
 def build_context(*, account: FundAccount, on, facts, application_id=None, closing_interest=ZERO) -> Context:
     from ledger.models import Account
 
-    acc = Account.objects.values("balance", "held").get(pk=account.ledger_account_id)
+    found = compiled.values_rows(("rules: balance",), lambda pk: (
+        Account.objects.filter(pk=pk).values("balance", "held")), (account.ledger_account_id,))
+    if not found:
+        raise Account.DoesNotExist(f"ledger account {account.ledger_account_id} does not exist")
+    acc = found[0]
     depositor = account.depositor
     ids = {"self": depositor.id_number.upper()}
-    spouse = depositor.spouse if depositor.spouse_id else type(depositor).objects.filter(spouse=depositor).first()
+    if depositor.spouse_id:
+        spouse = depositor.spouse
+    else:  # recorded on the other side only
+        spouse = next(iter(compiled.objects(("rules: spouse",), lambda pk: (
+            type(depositor).objects.filter(spouse=pk)[:1]), (depositor.pk,))), None)
     if spouse is not None:
         ids["spouse"] = spouse.id_number.upper()
-    props = list(PropertyRecord.objects.filter(
-        Q(owner_id_number__in=list(ids.values())), cancelled_on=None))
+    id_numbers = tuple(ids.values())
+    props = compiled.objects(("rules: properties", len(id_numbers)), lambda *n: (
+        PropertyRecord.objects.filter(Q(owner_id_number__in=n), cancelled_on=None)), id_numbers)
     return Context(on=on, account=account, p=policy.snapshot("withdrawals.", on=on), balance=acc["balance"],
                    held=acc["held"], facts=facts or {}, application_id=application_id, property_ids=ids,
                    properties=props, closing_interest=closing_interest)

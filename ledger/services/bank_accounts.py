@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core import audit
+from core import audit, compiled
 from core.errors import StateError
 from core.money import to_decimal
 from ledger import chart
@@ -25,7 +25,9 @@ def create_bank_account(*, bank, number, name, purpose=BankAccount.Purpose.DEPOS
 
 
 def default_bank_account(purpose=BankAccount.Purpose.DEPOSIT) -> BankAccount:
-    bank_account = BankAccount.objects.filter(purpose=purpose).select_related("ledger_account").order_by("pk").first()
+    found = compiled.objects(("default bank account", str(purpose)), lambda: (
+        BankAccount.objects.filter(purpose=purpose).select_related("ledger_account").order_by("pk")[:1]), ())
+    bank_account = found[0] if found else None
     if bank_account is None:
         raise StateError(_("No bank account of the center is set up for this purpose."), code="no_bank_account")
     return bank_account

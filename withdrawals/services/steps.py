@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core import workflow
+from core import compiled, workflow
 from core.actors import system_actor
 from core.business_date import today
 from core.errors import InvalidInput, StateError
@@ -35,7 +35,8 @@ def compute_effect(app, outcome=None, *, languages=LANGUAGES) -> dict:
     texts in ``languages``: both when the effect is stored with the case)."""
     outcome = outcome or _evaluate(app, account=app.account, reason=app.reason, on=app.application_date,
                                    facts=app.facts)
-    ledger = Account.objects.get(pk=app.account.ledger_account_id)
+    ledger = compiled.get(("rules: ledger account",), lambda pk: Account.objects.filter(pk=pk),
+                          (app.account.ledger_account_id,))
     if no_heirs(app):
         counter_code = chart.VALUE_ADDED
     else:
