@@ -192,6 +192,12 @@ def test_the_portal_s_kept_queries_answer_each_depositor_with_their_own_rows(wor
     client = login_depositor(b)
     page = client.get("/portal/").content.decode()
     assert b.number in page and a.number not in page and "乙" in page and "甲" not in page
+    menu_bar = '<span class="navbar-text text-white me-2">{}</span>'
+    assert menu_bar.format("乙") in page  # the menu bar's name, kept once for every depositor
+    assert menu_bar.format("甲") in login_depositor(a).get("/portal/").content.decode()
+    staff = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    staff.force_login(clerk)
+    assert menu_bar.format("clerk1") in staff.get("/counter/").content.decode()  # staff: by name, else user name
     assert client.get(f"/portal/accounts/{a.number}/deposits/").status_code == 404
 
     def careless(user):  # closes over the real viewer instead of the stand-in it is given
