@@ -16,7 +16,7 @@ and the query is not kept). The cache is per process and bounded.
 
 import copy
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -61,6 +61,8 @@ class _Kept:
     alias: str
     queryset: object
     compiler: object
+    # the converters of the rows' columns, worked out once for each connection (by its identity: one per thread)
+    converters: dict = field(default_factory=dict, compare=False)
 
     def params_for(self, values) -> list:
         params = list(self.params)
@@ -150,6 +152,11 @@ def objects(key, build, values) -> list:
     runner.connection = connections[entry.alias]  # this thread's connection
     sql, params = entry.sql, entry.params_for(values)
     runner.as_sql = lambda *args, **kwargs: (sql, params)
+    converters = entry.converters.get(id(runner.connection))
+    if converters is None:
+        converters = runner.get_converters([column[0] for column in runner.select[:runner.col_count]])
+        entry.converters[id(runner.connection)] = converters
+    runner.get_converters = lambda expressions: converters
     queryset = entry.queryset._chain()
     queryset.query.get_compiler = lambda *args, **kwargs: runner
     return list(ModelIterable(queryset))
