@@ -123,7 +123,6 @@ TEMPLATES = [
                 "core.context_processors.center",
             ],
             "builtins": ["core.templatetags.remembered_urls"],  # {% url %}, its URLs reversed once
-            "libraries": {"i18n": "core.templatetags.i18n_remembered"},  # Django's, fixed texts translated once
         },
     },
 ]
