@@ -11,7 +11,8 @@ the result is the same either way.
 The contract with the caller: the shape of what ``build`` returns may depend on the key (the viewer, their roles,
 a limit) and on which values are ``None`` (part of the key here), never on the content of a value; a value must
 reach the SQL as a parameter of its own, unchanged (a parameter made from it, such as ``'%name%'``, is detected
-and the query is not kept). The cache is per process and bounded.
+and the query is not kept). Anything read from the database (a content type's id) is a value, never a constant of
+the build: the kept SQL would keep it after the row changed. The cache is per process and bounded.
 """
 
 import copy

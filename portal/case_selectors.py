@@ -272,12 +272,13 @@ def unread_count(*, viewer) -> int:
     query, on every portal page, kept once for every depositor (``own_rows``): the person is found inside it."""
     if not roles.has_role(viewer, roles.DEPOSITOR):
         return 0
-    rows = visibility.own_rows("portal unread", viewer, _unread, as_values=True)
+    person_type = ContentType.objects.get_for_model(Depositor).pk  # a value, not a constant: read from the database
+    rows = visibility.own_rows("portal unread", viewer, _unread, (person_type,), as_values=True)
     return rows[0]["unread"] if rows else 0
 
 
-def _unread(viewer):
-    person = Q(recipient_type=ContentType.objects.get_for_model(Depositor),
+def _unread(viewer, person_type):
+    person = Q(recipient_type=person_type,
                recipient_id__in=Depositor.objects.visible_to(viewer).filter(user=viewer).values("pk"))
     return (Notification.objects.filter(Q(user=viewer) | person, channel=Notification.Channel.INBOX, read_at=None)
             .order_by().values("channel").annotate(unread=Count("pk")))
