@@ -135,8 +135,6 @@ def snapshot(prefix="", on=None) -> dict:
     on = on or today()
     keys = [k for k in REGISTRY if k.startswith(prefix)]
     values = {k: REGISTRY[k].default for k in keys}
-    if not keys:
-        return values
     rows = compiled.values_rows(("policy snapshot", tuple(keys)), lambda day: (
         PolicyValue.objects.filter(key__in=keys, effective_from__lte=day).order_by("key", "effective_from")
         .values("key", "value")), (on,))

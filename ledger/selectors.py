@@ -68,7 +68,6 @@ class RunningBalanceLines:
     def __init__(self, account: Account, *, viewer):
         self.account = account
         self.viewer = viewer
-        self.lines = JournalLine.objects.visible_to(viewer).filter(account=account)
         self._count = None
 
     def count(self):
