@@ -53,11 +53,16 @@ def roles_of(user) -> set[str]:
         return set()
     cached = getattr(user, "_role_names", None)
     if cached is None:
-        cached = {row["name"] for row in compiled.values_rows(("roles_of",), _group_names, (user.pk,))}
-        if user.is_superuser:
-            cached |= {SYSADMIN}
-        user._role_names = cached
+        cached = remember_roles(user, [row["name"] for row in compiled.values_rows(("roles_of",), _group_names,
+                                                                                   (user.pk,))])
     return cached
+
+
+def remember_roles(user, group_names) -> set[str]:
+    """Keep on ``user`` the roles of its groups ``group_names`` (read with it, say), as :func:`roles_of` answers
+    them: a superuser is a system administrator too."""
+    user._role_names = set(group_names) | ({SYSADMIN} if user.is_superuser else set())
+    return user._role_names
 
 
 def _group_names(user_id):
@@ -80,7 +85,7 @@ def load_roles(users) -> None:
             Group.objects.filter(user__in=i).values("user", "name")), ids):
         names[row["user"]].add(row["name"])
     for user in todo:  # several objects may be the same user (one per row)
-        user._role_names = names[user.pk] | ({SYSADMIN} if user.is_superuser else set())
+        remember_roles(user, names[user.pk])
 
 
 def has_role(user, *roles) -> bool:

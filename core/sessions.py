@@ -1,22 +1,25 @@
 """Who sent a request, read through SQL compiled once: the session row (``SESSION_ENGINE``), the logged-in user
 (``AUTHENTICATION_BACKENDS``) and the device that passed the second factor (the OTP middleware).
 
-Every request of a logged-in user reads these three rows before the page's own; building and compiling those
-queries cost the ORM more CPU than running them. What is read, the checks made on it (the session's expiry, an
-inactive user, a device of another user or not confirmed) and what happens when a row is missing are Django's
-(``django.contrib.sessions.backends.db``, ``django.contrib.auth.backends.ModelBackend``) and django-otp's own."""
+Every request of a logged-in user reads these rows (the user's with its roles) before the page's own; building and
+compiling those queries cost the ORM more CPU than running them. What is read, the checks made on it (the
+session's expiry, an inactive user, a device of another user or not confirmed) and what happens when a row is
+missing are Django's (``django.contrib.sessions.backends.db``, ``django.contrib.auth.backends.ModelBackend``) and
+django-otp's own."""
 
 import logging
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core.exceptions import SuspiciousOperation
+from django.db.models import OuterRef
 from django.utils import timezone
 from django_otp.middleware import OTPMiddleware as DeviceMiddleware
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core import compiled
+from core import compiled, roles
 
 TOTP_LABEL = f"{TOTPDevice._meta.app_label}.{TOTPDevice._meta.model_name}"
 
@@ -35,17 +38,26 @@ class SessionStore(DatabaseSessionStore):
 
 
 class UserBackend(ModelBackend):
-    """Django's model backend (passwords, permissions); the session's user read through kept SQL."""
+    """Django's model backend (passwords, permissions); the session's user read through kept SQL, with the names
+    of its roles (groups) in the same query: every page asks for them (``core.roles.roles_of``)."""
 
     def get_user(self, user_id):
         model = get_user_model()
         if not isinstance(user_id, int):
             return super().get_user(user_id)
         try:
-            user = compiled.get(("session user",), lambda pk: model._default_manager.filter(pk=pk), (user_id,))
+            user = compiled.get(("session user",), _user_with_roles, (user_id,))
         except model.DoesNotExist:
             return None
+        roles.remember_roles(user, user.role_list)
         return user if self.user_can_authenticate(user) else None
+
+
+def _user_with_roles(pk):
+    from django.contrib.auth.models import Group
+
+    names = Group.objects.filter(user=OuterRef("pk")).values("name")
+    return get_user_model()._default_manager.filter(pk=pk).annotate(role_list=ArraySubquery(names))
 
 
 class OTPMiddleware(DeviceMiddleware):

@@ -6,7 +6,8 @@ from django import template
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
-from django.utils.html import format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core import business_date as business_date_module
@@ -198,8 +199,8 @@ _menus: dict = {}
 
 
 def _menu_entries(context, user) -> list:
-    """[(url, label, active rule)] of the staff menu for the user's roles in the current language, worked out once
-    per process for each roles and language (every staff page shows it)."""
+    """[(url, active rule, its item's HTML when not active, when active)] of the staff menu for the user's roles in
+    the current language, worked out once per process for each roles and language (every staff page shows it)."""
     language = translation.get_language() or settings.LANGUAGE_CODE
     key = (frozenset(roles.roles_of(user)), bool(getattr(user, "is_staff", False)), language)
     if key not in _menus:
@@ -214,11 +215,15 @@ def _menu_entries(context, user) -> list:
             else:
                 shown = True
             if shown:
-                entries.append((reverse(url_name), str(label), active))
+                url = reverse(url_name)
+                entries.append((url, active, *(format_html(MENU_ITEM, on, url, str(label)) for on in ("", " active"))))
         if len(_menus) > 256:
             _menus.clear()
         _menus[key] = entries
     return _menus[key]
+
+
+MENU_ITEM = '<li class="nav-item"><a class="nav-link{}" href="{}">{}</a></li>'
 
 
 @register.simple_tag(takes_context=True)
@@ -228,7 +233,7 @@ def staff_menu(context):
     user = getattr(request, "user", None) or context.get("user")
     path = getattr(request, "path", "")
     items = []
-    for url, label, active in _menu_entries(context, user):
-        on = (active == "exact" and path == url) or (active == "within" and url in path)
-        items.append((" active" if on else "", url, label))
-    return format_html_join("\n", '<li class="nav-item"><a class="nav-link{}" href="{}">{}</a></li>', items)
+    for url, active, off, on in _menu_entries(context, user):
+        shown_active = (active == "exact" and path == url) or (active == "within" and url in path)
+        items.append(on if shown_active else off)
+    return mark_safe("\n".join(items))  # noqa: S308 - each item built by format_html

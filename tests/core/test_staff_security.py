@@ -202,3 +202,34 @@ def test_the_user_and_the_second_factor_device_are_read_through_kept_sql_and_sti
     type(user).objects.filter(pk=user.pk).update(is_active=False)
     response = client.get(reverse("core:home"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("core:login"))
+
+
+def test_the_users_roles_are_read_with_the_user_and_a_removed_role_counts_on_the_next_request(client, enforced):
+    """core.sessions.UserBackend reads the user's groups in the same query as the user (no query of its own for
+    the roles); a role taken away stops counting on the very next request, and a superuser is a system
+    administrator as core.roles.roles_of says."""
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.sessions import UserBackend
+
+    user = make_user("aud11", roles.AUDITOR)
+    loaded = UserBackend().get_user(user.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert roles.roles_of(loaded) == {roles.AUDITOR}
+        assert roles.is_staff_user(loaded)
+    assert len(queries) == 0
+
+    log_in(client, "aud11")
+    assert client.get(reverse("core:home")).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("core:home")).status_code == 200
+    assert [q["sql"] for q in queries if q["sql"].startswith('SELECT "auth_group"')] == []
+
+    user.groups.remove(Group.objects.get(name=roles.AUDITOR))
+    assert client.get(reverse("core:home")).status_code == 403  # no staff role any more
+    assert roles.roles_of(UserBackend().get_user(user.pk)) == set()
+
+    type(user).objects.filter(pk=user.pk).update(is_superuser=True)
+    assert roles.roles_of(UserBackend().get_user(user.pk)) == {roles.SYSADMIN}
