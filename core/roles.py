@@ -53,19 +53,20 @@ def roles_of(user) -> set[str]:
         return set()
     cached = getattr(user, "_role_names", None)
     if cached is None:
-        cached = remember_roles(user, [row["name"] for row in compiled.values_rows(("roles_of",), _group_names,
+        cached = remember_roles(user, [row["name"] for row in compiled.values_rows(("roles_of",), group_names,
                                                                                    (user.pk,))])
     return cached
 
 
-def remember_roles(user, group_names) -> set[str]:
-    """Keep on ``user`` the roles of its groups ``group_names`` (read with it, say), as :func:`roles_of` answers
+def remember_roles(user, names) -> set[str]:
+    """Keep on ``user`` the roles of its groups named ``names`` (read with it, say), as :func:`roles_of` answers
     them: a superuser is a system administrator too."""
-    user._role_names = set(group_names) | ({SYSADMIN} if user.is_superuser else set())
+    user._role_names = set(names) | ({SYSADMIN} if user.is_superuser else set())
     return user._role_names
 
 
-def _group_names(user_id):
+def group_names(user_id):
+    """The names of the user's groups, as a ``values("name")`` queryset (``user_id`` may be an ``OuterRef``)."""
     from django.contrib.auth.models import Group
 
     return Group.objects.filter(user=user_id).values("name")

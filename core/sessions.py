@@ -54,10 +54,8 @@ class UserBackend(ModelBackend):
 
 
 def _user_with_roles(pk):
-    from django.contrib.auth.models import Group
-
-    names = Group.objects.filter(user=OuterRef("pk")).values("name")
-    return get_user_model()._default_manager.filter(pk=pk).annotate(role_list=ArraySubquery(names))
+    return get_user_model()._default_manager.filter(pk=pk).annotate(
+        role_list=ArraySubquery(roles.group_names(OuterRef("pk"))))
 
 
 class OTPMiddleware(DeviceMiddleware):

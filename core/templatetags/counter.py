@@ -196,6 +196,7 @@ STAFF_MENU = (
     ("admin:index", _("Administration"), "", "admin"),
 )
 _menus: dict = {}
+MENU_ITEM = '<li class="nav-item"><a class="nav-link{}" href="{}">{}</a></li>'
 
 
 def _menu_entries(context, user) -> list:
@@ -221,9 +222,6 @@ def _menu_entries(context, user) -> list:
             _menus.clear()
         _menus[key] = entries
     return _menus[key]
-
-
-MENU_ITEM = '<li class="nav-item"><a class="nav-link{}" href="{}">{}</a></li>'
 
 
 @register.simple_tag(takes_context=True)
