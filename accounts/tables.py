@@ -90,7 +90,7 @@ class LedgerLineTable(PlainRowsTable):
                 "running": self.default if running in (None, "") else format_yuan(running)}
 
     def render_memo(self, record):
-        return record.memo or record.entry.memo
+        return record.localized_memo
 
     def value_memo(self, record):
         return self.render_memo(record)

@@ -19,6 +19,7 @@ The PostgreSQL balance trigger stays on and checks every entry at each chunk's c
 
 import datetime
 import hashlib
+import json
 import random
 import time
 from collections import defaultdict
@@ -28,6 +29,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.calculations import clamp_base
 from accounts.contributions import monthly_parts_many
@@ -38,7 +40,9 @@ from core.identity import organisation_code_check_char, resident_id_check_char, 
 from deposits.models import RemittanceLine, RemittanceList
 from ledger import chart
 from ledger import services as ledger_services
+from ledger.memos import Memo
 from ledger.models import Account, Bank, BankAccount, BankInstruction, BankStatementLine, JournalEntry, JournalLine
+from withdrawals.models import Reason
 
 DEFAULT_MONTHS = 24
 LINES_PER_CHUNK = 50_000  # journal lines per transaction
@@ -423,6 +427,10 @@ def _account_plan(rng, person, emp, window, floor, cap, rounding):
 
 # --- loading ---------------------------------------------------------------------------------------
 
+def _json(message) -> str:
+    return json.dumps(message, ensure_ascii=False)
+
+
 def _copy_text(value) -> str:
     if value is None:
         return r"\N"
@@ -696,8 +704,11 @@ def _load_employers(plan, emps, writer, fund, now):
                                  "business_date", "reason", "actor_id", "created_at"), events)
 
 
-ENTRY_COLUMNS = ("id", "business_date", "posted_at", "business_type", "memo", "source", "idempotency_key",
-                 "lines_hash", "line_count", "total", "reversal_of_id", "actor_id")
+ENTRY_COLUMNS = ("id", "business_date", "posted_at", "business_type", "memo", "memo_message", "source",
+                 "idempotency_key", "lines_hash", "line_count", "total", "reversal_of_id", "actor_id")
+# The withdrawal grounds of the accounts closed in the history, by the closing reason written on the account.
+CLOSE_GROUNDS = {"退休销户提取": Reason.RETIREMENT, "出境定居销户提取": Reason.EMIGRATION,
+                 "完全丧失劳动能力并与单位终止劳动关系销户提取": Reason.DISABILITY}
 LINE_COLUMNS = ("entry_id", "account_id", "side", "amount", "business_date", "memo")
 LINE_FMT = "%d\t%d\t%s\t%s\t%s\t%s\n"  # values are ints, dates, Decimals and our own memos: nothing to escape
 STATEMENT_COLUMNS = ("bank_account_id", "bank_reference", "value_date", "direction", "amount", "counterparty_name",
@@ -736,23 +747,25 @@ def _load_postings(plan, employers, writer, banks, rng, tz):
         bdate, month = emp.remit_days[m], months[m]
         yyyymm = f"{month:%Y%m}"
         label = f"{month.year}年{month.month:02d}月汇缴"
+        reference = f"S{emp.number}{yyyymm}"  # the list's, as the remittance posting writes on its lines
+        memo = Memo(gettext_noop("Remittance %(r)s"), r=reference)
         bank = banks[emp.bank]
         total = Decimal(0)
         pairs = []
         for acc in accs:
-            lines.append((entry_id, acc.ledger_pk, "C", acc.monthly, bdate, label))
+            lines.append((entry_id, acc.ledger_pk, "C", acc.monthly, bdate, reference))
             pairs.append((acc.ledger_pk, "C", acc.monthly))
             total += acc.monthly
             part = acc.monthly / 2  # both sides have the employer's ratio, each part rounded the same way
             list_lines.append((list_id, acc.pk, month, acc.base, emp.ratio, emp.ratio, part, part, acc.monthly, True))
         # The employer's list for the month (汇缴清册), posted by this entry: what continuity and arrears read.
         lists.append((list_id, emp.pk, RemittanceList.Kind.REGULAR, month, RemittanceList.Status.POSTED,
-                      f"S{emp.number}{yyyymm}", total / 2, total / 2, total, len(accs), "", _at(bdate, tz),
+                      reference, total / 2, total / 2, total, len(accs), "", _at(bdate, tz),
                       _at(bdate, tz), entry_id))
-        lines.append((entry_id, bank.ledger_account_id, "D", total, bdate, emp.name[:120]))
+        lines.append((entry_id, bank.ledger_account_id, "D", total, bdate, reference))
         pairs.append((bank.ledger_account_id, "D", total))
         deltas[bank.ledger_account_id] += total  # net debit
-        entries.append((entry_id, bdate, _at(bdate, tz), "01", f"{emp.name} {label}"[:200],
+        entries.append((entry_id, bdate, _at(bdate, tz), "01", str(memo), _json(memo.message),
                         f"remittance:{emp.number}:{yyyymm}", f"seed:{emp.number}:{yyyymm}", _entry_hash(pairs),
                         len(accs) + 1, total, None, None))
         statement.append((bank.pk, f"HJ{emp.number}{yyyymm}", bdate, BankStatementLine.Direction.CREDIT, total,
@@ -764,16 +777,16 @@ def _load_postings(plan, employers, writer, banks, rng, tz):
         bank = banks[acc.employer.bank]
         bdate = acc.closed_on
         pairs = [(acc.ledger_pk, "D", amount), (bank.ledger_account_id, "C", amount)]
-        memo = f"{acc.person.name} {acc.close_reason}"
-        lines += [(entry_id, acc.ledger_pk, "D", amount, bdate, acc.close_reason),
-                  (entry_id, bank.ledger_account_id, "C", amount, bdate, acc.close_reason)]
+        memo = Memo(gettext_noop("Withdrawal %(n)s %(r)s"), n=acc.number, r=CLOSE_GROUNDS[acc.close_reason].label)
+        lines += [(entry_id, acc.ledger_pk, "D", amount, bdate, ""),
+                  (entry_id, bank.ledger_account_id, "C", amount, bdate, "")]
         deltas[bank.ledger_account_id] -= amount
-        entries.append((entry_id, bdate, _at(bdate, tz), "12", memo, f"account:{acc.pk}",
+        entries.append((entry_id, bdate, _at(bdate, tz), "12", str(memo), _json(memo.message), f"account:{acc.pk}",
                         f"seed:close:{acc.number}", _entry_hash(pairs), 2, amount, None, None))
         reference = f"PAYSEED{acc.number}"
         card = _card_number(rng)
         instructions.append((instruction_id, reference, bank.pk, amount, acc.person.name, card,
-                             BANK_NAMES_ZH[acc.employer.bank], acc.close_reason, BankInstruction.Status.SETTLED,
+                             BANK_NAMES_ZH[acc.employer.bank], str(memo)[:120], BankInstruction.Status.SETTLED,
                              entry_id, bdate, bdate, "", f"account:{acc.pk}"))
         statement.append((bank.pk, f"ZF{acc.number}", bdate, BankStatementLine.Direction.DEBIT, amount,
                           acc.person.name, card, reference, BankStatementLine.Match.BOOKED, entry_id,

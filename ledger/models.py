@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from core.money import MoneyField, format_yuan
 from core.visibility import StaffOnlyQuerySet, VisibleQuerySet
+from ledger import memos
 
 
 class AccountKind(models.TextChoices):
@@ -87,7 +88,9 @@ class JournalEntry(models.Model):
     posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
     business_type = models.CharField(_("business type"), max_length=4, blank=True,
                                      help_text=_("GJHTQYWLX code, e.g. 01 remittance, 09 interest"))
-    memo = models.CharField(_("memo"), max_length=200)
+    memo = models.CharField(_("memo"), max_length=200, help_text=_("In the center's language"))
+    memo_message = models.JSONField(_("memo message"), null=True, blank=True, editable=False,
+                                    help_text=_("The memo's message and arguments, to say it in another language"))
     source = models.CharField(_("source"), max_length=80, blank=True, help_text=_("The business record posted"))
     idempotency_key = models.CharField(_("idempotency key"), max_length=120, null=True, blank=True)
     lines_hash = models.CharField(max_length=64, editable=False)
@@ -109,6 +112,11 @@ class JournalEntry(models.Model):
     def __str__(self):
         return f"#{self.pk} {self.business_date} {self.memo}"
 
+    @property
+    def localized_memo(self):
+        """The memo in the reader's language."""
+        return memos.localized(self.memo, self.memo_message)
+
 
 class JournalLineQuerySet(VisibleQuerySet):
     """Lines of a personal fund account are its holder's; every other line is the center's (staff only)."""
@@ -124,6 +132,8 @@ class JournalLine(models.Model):
     amount = MoneyField(_("amount"))
     business_date = models.DateField(_("business date"))
     memo = models.CharField(_("memo"), max_length=120, blank=True)
+    # Only when the line says something of its own (the entry's message is not repeated on every line).
+    memo_message = models.JSONField(_("memo message"), null=True, blank=True, editable=False)
 
     objects = JournalLineQuerySet.as_manager()
 
@@ -139,6 +149,16 @@ class JournalLine(models.Model):
 
     def __str__(self):
         return f"{self.side} {format_yuan(self.amount)} {self.account_id}"
+
+    @property
+    def localized_memo(self):
+        """The line's memo in the reader's language; the entry's when the line has none of its own (or repeats
+        the entry's)."""
+        if self.memo_message:
+            return memos.localized(self.memo, self.memo_message)
+        if not self.memo or self.memo == self.entry.memo[:120]:
+            return self.entry.localized_memo
+        return self.memo
 
 
 class HoldQuerySet(VisibleQuerySet):

@@ -9,17 +9,20 @@ return the first entry; the same key with other lines is a conflict.
 """
 
 import hashlib
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.actors import require_actor
 from core.business_date import today
 from core.errors import Conflict, InsufficientFunds, InvalidInput, StateError
 from core.money import FEN, format_yuan, to_decimal
+from ledger.memos import Memo, message_of
 from ledger.models import Account, Hold, JournalEntry, Side
 
 LINE_BATCH = 5000
@@ -120,7 +123,7 @@ def _refusal(kind, *, account_id=None, code="", balance=None, held=None, delta=N
 
 
 POST_ENTRY_SQL = ("SELECT * FROM ledger_post_entry(%s::date, %s, %s, %s, %s, %s, %s, %s::numeric, %s::bigint,"
-                  " %s::bigint, %s, %s::bigint[], %s::text[], %s::numeric[], %s::text[])")
+                  " %s::bigint, %s, %s::bigint[], %s::text[], %s::numeric[], %s::text[], %s::jsonb, %s::jsonb[])")
 
 
 def _post_entry(*, business_date, reversal_of, lines, check_available, **fields):
@@ -130,8 +133,19 @@ def _post_entry(*, business_date, reversal_of, lines, check_available, **fields)
               fields["idempotency_key"], fields["lines_hash"], fields["total"],
               reversal_of.pk if reversal_of is not None else None, fields["actor_id"], check_available,
               [ln.account_id for ln in lines], [str(ln.side) for ln in lines], [ln.amount for ln in lines],
-              [ln.memo[:120] for ln in lines]]
+              [ln.memo[:120] for ln in lines], _json(fields["memo_message"]), _line_messages(lines, fields)]
     return _run_post_entry(POST_ENTRY_SQL, params, reversal_of=reversal_of, fields=fields)
+
+
+def _json(message):
+    return None if message is None else json.dumps(message, ensure_ascii=False)
+
+
+def _line_messages(lines, fields):
+    """The lines' own memo messages (JSON texts), or None when no line says more than the entry."""
+    own = [message_of(ln.memo) for ln in lines]
+    own = [None if m is None or m == fields["memo_message"] else m for m in own]
+    return [_json(m) for m in own] if any(own) else None
 
 
 def _run_post_entry(sql, params, *, reversal_of, fields):
@@ -187,7 +201,8 @@ def post(*, lines, memo, actor, idempotency_key=None, business_date=None, busine
     total = _check_lines(lines)
     digest = lines_hash(lines)
     idempotency_key = idempotency_key or None
-    fields = {"memo": memo[:200], "source": source[:80], "business_type": business_type,
+    fields = {"memo": memo[:200], "memo_message": message_of(memo), "source": source[:80],
+              "business_type": business_type,
               "idempotency_key": idempotency_key, "lines_hash": digest, "line_count": len(lines), "total": total,
               "actor_id": actor.pk if getattr(actor, "pk", None) else None}
     if not consume_holds:
@@ -215,11 +230,12 @@ def reverse(*, entry, actor, memo=None, business_date=None):
     if JournalEntry.objects.filter(reversal_of=entry).exists():
         raise StateError(_("This entry has already been reversed."), code="already_reversed")
     mirror = [
-        Line(ln.account_id, Side.CREDIT if ln.side == Side.DEBIT else Side.DEBIT, ln.amount, ln.memo)
+        Line(ln.account_id, Side.CREDIT if ln.side == Side.DEBIT else Side.DEBIT, ln.amount,
+             Memo.kept(ln.memo, ln.memo_message))
         for ln in entry.lines.all()
     ]
     return post(
-        lines=mirror, memo=memo or _("Reversal of entry #%(n)s") % {"n": entry.pk}, actor=actor,
+        lines=mirror, memo=memo or Memo(gettext_noop("Reversal of entry #%(n)s"), n=entry.pk), actor=actor,
         idempotency_key=f"reversal:{entry.pk}", business_date=business_date, business_type=entry.business_type,
         source=entry.source, reversal_of=entry,
     )
@@ -309,7 +325,7 @@ SET_POST_ENTRY_SQL = (
     " array_agg(%s::text) || %s::text AS s, array_agg(amount ORDER BY account_id) || %s::numeric AS m,"
     f" array_fill(%s::text, ARRAY[count(*)::int + 1]) AS t FROM {SET_TABLE}) AS x,"
     " LATERAL ledger_post_entry(%s::date, %s, %s, %s, %s, %s, %s, %s::numeric, NULL::bigint, %s::bigint, %s,"
-    " x.a, x.s, x.m, x.t) AS p")
+    " x.a, x.s, x.m, x.t, %s::jsonb, NULL::jsonb[]) AS p")
 
 
 def _post_set_pg(cur, *, memo, business_type, idempotency_key, business_date, counter_account_id, side,
@@ -334,10 +350,11 @@ def _post_set_pg(cur, *, memo, business_type, idempotency_key, business_date, co
                     list(lock_params))
         if cur.fetchone()[0]:
             raise InvalidInput(_("A line of the set is on an account that was not locked."), code="unlocked_account")
-    fields = {"memo": memo[:200], "source": source[:80], "business_type": business_type,
+    fields = {"memo": memo[:200], "memo_message": message_of(memo), "source": source[:80],
+              "business_type": business_type,
               "idempotency_key": idempotency_key, "lines_hash": digest, "line_count": count + 1, "total": total,
               "actor_id": actor.pk if getattr(actor, "pk", None) else None}
     return _run_post_entry(SET_POST_ENTRY_SQL, [
         counter_account_id, side, counter_side, total, line_memo[:120],
         business_date, settings.TIME_ZONE, business_type, fields["memo"], fields["source"], idempotency_key, digest,
-        total, fields["actor_id"], check_available], reversal_of=None, fields=fields)
+        total, fields["actor_id"], check_available, _json(fields["memo_message"])], reversal_of=None, fields=fields)

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts import rules
 from accounts.models import AccountEvent, Depositor, Employer, FundAccount
@@ -12,6 +13,7 @@ from core.business_date import today
 from core.errors import Forbidden, InvalidInput, StateError
 from core.identity import validate_resident_id
 from ledger import services as ledger_services
+from ledger.memos import Memo
 from ledger.models import Account
 from ledger.posting import credit, debit, lock_accounts, post
 
@@ -172,7 +174,7 @@ def merge_accounts(*, actor, source: FundAccount, target: FundAccount, reason) -
     if ledger_acc.balance > 0:
         post(lines=[debit(source.ledger_account_id, ledger_acc.balance),
                     credit(target.ledger_account_id, ledger_acc.balance)],
-             memo=_("Merge %(s)s into %(t)s") % {"s": source.number, "t": target.number}, actor=actor,
+             memo=Memo(gettext_noop("Merge %(s)s into %(t)s"), s=source.number, t=target.number), actor=actor,
              idempotency_key=f"merge:{source.pk}", business_type="71", source=f"account:{source.pk}")
     status_before = source.status
     source.status = FundAccount.Status.CLOSED_MERGED

@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts import rules
 from accounts.contributions import monthly_parts
@@ -28,6 +29,7 @@ from deposits import selectors
 from deposits.models import RemittanceLine, RemittanceList
 from deposits.services import interest, remittance_files
 from ledger import services as ledger_services
+from ledger.memos import Memo
 from ledger.models import Account, BankStatementLine
 from ledger.posting import credit, debit, lock_accounts, post
 
@@ -336,7 +338,7 @@ def pay_from_statement(*, actor, remittance, line: BankStatementLine) -> Remitta
                            % {"p": format_yuan(line.amount), "d": format_yuan(remittance.total)}, code="amount")
     _check_months_unpaid(remittance)
     entry = _post(remittance, source_account_id=line.bank_account.ledger_account_id, actor=actor,
-                  memo=_("Remittance %(r)s") % {"r": remittance.reference}, value_date=line.value_date)
+                  memo=Memo(gettext_noop("Remittance %(r)s"), r=remittance.reference), value_date=line.value_date)
     ledger_services.mark_booked(line, entry)
     remittance.paid_by = line
     remittance.save(update_fields=["paid_by"])
@@ -361,7 +363,7 @@ def allocate_from_suspense(*, actor, remittance, suspense: Account | None = None
                          code="insufficient_funds")
     _check_months_unpaid(remittance)
     _post(remittance, source_account_id=suspense.pk, actor=actor,
-          memo=_("Remittance %(r)s allocated from suspense") % {"r": remittance.reference},
+          memo=Memo(gettext_noop("Remittance %(r)s allocated from suspense"), r=remittance.reference),
           value_date=_received_by(suspense.pk, remittance.total))
     audit.record(actor=actor, action="remittance.allocate", obj=remittance, after={"suspense": suspense.code})
     return remittance
@@ -478,8 +480,8 @@ def reverse_list(*, actor, remittance, reason) -> RemittanceList:
     journal = [debit(acc_id, amount, remittance.reference) for acc_id, amount in per_account.items()]
     journal.append(credit(remittance.employer.suspense_account_id, remittance.total, remittance.reference))
     # dated like the credit it takes back, so the wrong money earned no interest (within the unsettled years)
-    entry = post(lines=journal, memo=_("Correction of remittance %(r)s: %(why)s")
-                 % {"r": remittance.reference, "why": reason}, actor=actor,
+    entry = post(lines=journal, memo=Memo(gettext_noop("Correction of remittance %(r)s: %(why)s"),
+                                                 r=remittance.reference, why=reason), actor=actor,
                  business_date=interest.booking_date(remittance.entry.business_date),
                  idempotency_key=f"remittance-reversal:{remittance.pk}", business_type="73",
                  source=f"remittance:{remittance.pk}")
@@ -514,7 +516,7 @@ def refund_suspense(*, actor, employer, amount, payee_account, payee_name, reaso
     bank = ledger_services.default_bank_account()
     return ledger_services.create_payment(
         from_account=employer.suspense_account, amount=amount, bank_account=bank, payee_name=payee_name,
-        payee_account=payee_account, purpose=_("Refund of overpayment: %(r)s") % {"r": reason}, actor=actor,
+        payee_account=payee_account, purpose=Memo(gettext_noop("Refund of overpayment: %(r)s"), r=reason), actor=actor,
         business_type="05", source=f"employer:{employer.pk}")
 
 

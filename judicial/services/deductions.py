@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core import audit, policy, workflow
 from core.business_date import today
@@ -15,6 +16,7 @@ from judicial.services.common import lock_freezes
 from judicial.services.flow import FLOW
 from judicial.services.freezes import Refusal, activate_waiting, end_freezes, hold_reference
 from ledger import services as ledger_services
+from ledger.memos import Memo
 from ledger.models import BankInstruction, Hold
 from ledger.posting import lock_accounts
 
@@ -74,11 +76,11 @@ def execute_deduct(req: JudicialRequest, actor) -> dict:
 
     require_second_review(req)  # a flagged deduction runs only after the second-level review let it proceed
     court = req.court
-    purpose = _("Court deduction %(c)s %(n)s") % {"c": court.code, "n": req.case_number}
+    purpose = Memo(gettext_noop("Court deduction %(c)s %(n)s"), c=court.code, n=req.case_number)
     instruction = ledger_services.create_payment(
         from_account=acc, amount=amount, bank_account=ledger_services.default_bank_account(),
         payee_name=court.enforcement_account_name, payee_account=court.enforcement_account_number,
-        payee_bank=court.enforcement_bank, purpose=purpose[:120], actor=actor, idempotency_key=f"judicial:{req.pk}",
+        payee_bank=court.enforcement_bank, purpose=purpose, actor=actor, idempotency_key=f"judicial:{req.pk}",
         source=f"judicial:{req.pk}", business_type=DEDUCTION_BUSINESS_TYPE, consume_holds=[freeze.hold_id])
     remainder = freeze.amount_frozen - amount
     if remainder > 0:  # the rest stays frozen under the same freeze

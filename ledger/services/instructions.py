@@ -5,11 +5,13 @@ import uuid
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core import audit
 from core.business_date import today
 from core.errors import InvalidInput, StateError
 from core.money import ZERO, to_decimal
+from ledger.memos import Memo
 from ledger.models import Account, BankAccount, BankInstruction, BankStatementLine
 from ledger.posting import credit, debit, post, reverse
 
@@ -29,7 +31,7 @@ def create_payment(*, from_account: Account, amount, bank_account: BankAccount, 
                  business_type=business_type, consume_holds=consume_holds)
     instruction = BankInstruction.objects.create(
         reference=f"PAY{uuid.uuid4().hex[:20].upper()}", bank_account=bank_account, amount=amount,
-        payee_name=payee_name, payee_account=payee_account, payee_bank=payee_bank, purpose=purpose,
+        payee_name=payee_name, payee_account=payee_account, payee_bank=payee_bank, purpose=purpose[:120],
         entry=entry, created_on=entry.business_date, source=source,
     )
     audit.record(actor=actor, action="ledger.payment.create", obj=instruction,
@@ -90,7 +92,7 @@ def fail_instruction(*, instruction: BankInstruction, reason, actor):
     instruction = BankInstruction.objects.select_for_update().get(pk=instruction.pk)
     if instruction.status != BankInstruction.Status.PENDING:
         raise StateError(_("Instruction %(r)s is not pending.") % {"r": instruction.reference})
-    reverse(entry=instruction.entry, actor=actor, memo=_("Payment failed: %(r)s") % {"r": reason})
+    reverse(entry=instruction.entry, actor=actor, memo=Memo(gettext_noop("Payment failed: %(r)s"), r=reason))
     instruction.status = BankInstruction.Status.FAILED
     instruction.failure_reason = reason[:200]
     instruction.save(update_fields=["status", "failure_reason"])

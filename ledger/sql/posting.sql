@@ -10,7 +10,8 @@
 CREATE OR REPLACE FUNCTION public.ledger_post_entry(p_business_date date, p_time_zone text,
     p_business_type text, p_memo text, p_source text, p_key text, p_hash text, p_total numeric,
     p_reversal_of bigint, p_actor bigint, p_check_available boolean,
-    p_accounts bigint[], p_sides text[], p_amounts numeric[], p_memos text[], OUT o_outcome text,
+    p_accounts bigint[], p_sides text[], p_amounts numeric[], p_memos text[], p_memo_message jsonb,
+    p_line_messages jsonb[], OUT o_outcome text,
     OUT o_entry_id bigint, OUT o_business_date date, OUT o_posted_at timestamp with time zone,
     OUT o_account_id bigint, OUT o_code text, OUT o_balance numeric, OUT o_held numeric, OUT o_delta numeric)
  RETURNS record
@@ -57,12 +58,12 @@ BEGIN
         RETURN;
     END IF;
 
-    INSERT INTO ledger_journalentry (business_date, posted_at, business_type, memo, source, idempotency_key,
-                                     lines_hash, line_count, total, reversal_of_id, actor_id)
+    INSERT INTO ledger_journalentry (business_date, posted_at, business_type, memo, memo_message, source,
+                                     idempotency_key, lines_hash, line_count, total, reversal_of_id, actor_id)
     VALUES (COALESCE(p_business_date, (SELECT current FROM core_businessday WHERE id = 1),
                      (now() AT TIME ZONE p_time_zone)::date),
-            now(), p_business_type, p_memo, p_source, p_key, p_hash, cardinality(p_accounts), p_total,
-            p_reversal_of, p_actor)
+            now(), p_business_type, p_memo, p_memo_message, p_source, p_key, p_hash, cardinality(p_accounts),
+            p_total, p_reversal_of, p_actor)
     ON CONFLICT DO NOTHING
     RETURNING id, business_date, posted_at INTO o_entry_id, o_business_date, o_posted_at;
     IF NOT FOUND THEN  -- the key or the reversed entry was taken by a transaction that committed meanwhile
@@ -72,9 +73,10 @@ BEGIN
         RETURN;
     END IF;
 
-    INSERT INTO ledger_journalline (entry_id, account_id, side, amount, business_date, memo)
-    SELECT o_entry_id, u.a, u.s, u.m, o_business_date, u.t
-      FROM unnest(p_accounts, p_sides, p_amounts, p_memos) AS u(a, s, m, t);
+    -- p_line_messages is NULL when no line has a message of its own (unnest pads it with NULLs).
+    INSERT INTO ledger_journalline (entry_id, account_id, side, amount, business_date, memo, memo_message)
+    SELECT o_entry_id, u.a, u.s, u.m, o_business_date, u.t, u.g
+      FROM unnest(p_accounts, p_sides, p_amounts, p_memos, p_line_messages) AS u(a, s, m, t, g);
 
     UPDATE ledger_account AS acc SET balance = acc.balance + CASE WHEN acc.debit_normal THEN u.net ELSE -u.net END
       FROM (SELECT t.a AS id, sum(CASE WHEN t.s = 'D' THEN t.m ELSE -t.m END) AS net

@@ -14,11 +14,12 @@ import datetime
 import uuid
 
 from django.db import connection, transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core import bounds
 from core.business_date import today
 from ledger import chart
+from ledger.memos import Memo
 from ledger.models import Account
 from ledger.posting import credit, debit, post
 from loans.models import LoanContract
@@ -72,7 +73,7 @@ def _accrue_chunk(ids, on, actor):
         amounts = [row[0] for row in cur.fetchall()]
     total = sum(amounts, 0)
     if total:
-        memo = _("Loan interest due %(d)s") % {"d": on.isoformat()}
+        memo = Memo(gettext_noop("Loan interest due %(d)s"), d=on.isoformat())
         post(
             lines=[
                 debit(Account.objects.get(code=chart.INTEREST_RECEIVABLE), total, memo),

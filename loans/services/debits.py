@@ -38,7 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from core import audit, batch, bounds, policy, roles, tabular
 from core.actors import system_actor
@@ -49,6 +49,7 @@ from core.money import ZERO
 from ledger import chart
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
+from ledger.memos import Memo
 from ledger.models import Account, BankStatement
 from ledger.posting import credit, debit, post
 from loans.models import LoanContract, LoanDebit, LoanDebitBatch, LoanRepayment
@@ -507,7 +508,7 @@ def apply_batch(*, batch: LoanDebitBatch, actor) -> LoanDebitBatch:
         lines += repayments.penalty_lines(penalty, penalty_receivable, b.reference)
         if excess:
             lines.append(credit(Account.objects.get(code=chart.GENERAL_SUSPENSE), excess, b.reference))
-        entry = post(lines=lines, memo=_("Loan debit batch %(b)s") % {"b": b.reference}, actor=actor,
+        entry = post(lines=lines, memo=Memo(gettext_noop("Loan debit batch %(b)s"), b=b.reference), actor=actor,
                      idempotency_key=f"loan-debit-batch:{b.pk}", business_date=on, business_type="L02",
                      source=f"loan-debit-batch:{b.pk}")
         ledger_services.mark_booked(line, entry)

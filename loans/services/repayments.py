@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core import audit, policy, roles
 from core.business_date import today
@@ -25,6 +26,7 @@ from core.errors import InvalidInput, StateError
 from core.money import ZERO, format_yuan
 from ledger import chart
 from ledger import services as ledger_services
+from ledger.memos import Memo
 from ledger.models import Account
 from ledger.posting import credit, debit, post
 from loans import calculations as calc
@@ -137,9 +139,9 @@ def loan_lines(c, *, principal, overdue_after, memo="", held=None) -> list:
     out = []
     for account_id, amount in ((c.ledger_account_id, principal - from_overdue), (c.overdue_account_id, from_overdue)):
         if amount > 0:
-            out.append(credit(account_id, amount, memo[:120]))
+            out.append(credit(account_id, amount, memo))
         elif amount < 0:
-            out.append(debit(account_id, -amount, memo[:120]))
+            out.append(debit(account_id, -amount, memo))
     return out
 
 
@@ -149,9 +151,9 @@ def interest_lines(interest, receivable, memo) -> list:
     its installment fell due) is income of 401 at once."""
     out = []
     if receivable:
-        out.append(credit(Account.objects.get(code=chart.INTEREST_RECEIVABLE), receivable, memo[:120]))
+        out.append(credit(Account.objects.get(code=chart.INTEREST_RECEIVABLE), receivable, memo))
     if interest - receivable:
-        out.append(credit(Account.objects.get(code=chart.LOAN_INTEREST_INCOME), interest - receivable, memo[:120]))
+        out.append(credit(Account.objects.get(code=chart.LOAN_INTEREST_INCOME), interest - receivable, memo))
     return out
 
 
@@ -162,12 +164,12 @@ def penalty_lines(penalty, receivable, memo) -> list:
     amount fell after a partial payment) takes the accrual it will never receive back out of 403."""
     out = []
     if receivable:
-        out.append(credit(Account.objects.get(code=chart.INTEREST_RECEIVABLE), receivable, memo[:120]))
+        out.append(credit(Account.objects.get(code=chart.INTEREST_RECEIVABLE), receivable, memo))
     income = penalty - receivable
     if income > 0:
-        out.append(credit(Account.objects.get(code=chart.PENALTY_INCOME), income, memo[:120]))
+        out.append(credit(Account.objects.get(code=chart.PENALTY_INCOME), income, memo))
     elif income < 0:
-        out.append(debit(Account.objects.get(code=chart.PENALTY_INCOME), -income, memo[:120]))
+        out.append(debit(Account.objects.get(code=chart.PENALTY_INCOME), -income, memo))
     return out
 
 
@@ -194,13 +196,13 @@ def _post(
     total = principal + interest + penalty
     if sum((amount for _account, amount in sources), ZERO) != total:
         raise _bad("amount", _("The money drawn does not add up to the amount applied."), "sources_total")
-    lines = [debit(account_id, amount, memo[:120]) for account_id, amount in sources if amount > 0]
+    lines = [debit(account_id, amount, memo) for account_id, amount in sources if amount > 0]
     lines += loan_lines(c, principal=principal, overdue_after=overdue_after, memo=memo)
     lines += interest_lines(interest, receivable, memo)
     lines += penalty_lines(penalty, penalty_receivable, memo)
     return post(
         lines=lines,
-        memo=memo[:200],
+        memo=memo,
         actor=actor,
         idempotency_key=key,
         business_date=on,
@@ -355,7 +357,8 @@ def apply_installments(
         penalty_receivable=applied.penalty_receivable,
         penalty=penalty,
         overdue_after=overdue_principal(rows, on, grace),
-        memo=(_("Loan repayment from fund accounts %(n)s") if fund else _("Loan repayment %(n)s")) % {"n": c.number},
+        memo=Memo(gettext_noop("Loan repayment from fund accounts %(n)s") if fund
+                  else gettext_noop("Loan repayment %(n)s"), n=c.number),
         key=key,
         business_type="L05" if fund else ("L04" if overdue else "L02"),
         actor=actor,
@@ -495,7 +498,8 @@ def apply_prepayment(
         interest=ZERO,
         penalty=ZERO,
         overdue_after=ZERO,
-        memo=(_("Loan prepayment from fund accounts %(n)s") if fund else _("Loan prepayment %(n)s")) % {"n": c.number},
+        memo=Memo(gettext_noop("Loan prepayment from fund accounts %(n)s") if fund
+                  else gettext_noop("Loan prepayment %(n)s"), n=c.number),
         key=key,
         business_type="L05" if fund else "L03",
         actor=actor,
@@ -601,7 +605,8 @@ def apply_payoff(c, *, quote, sources, key, actor, on, statement_line=None, sour
         interest=quote.interest,
         penalty=ZERO,
         overdue_after=ZERO,
-        memo=(_("Loan payoff from fund accounts %(n)s") if fund else _("Loan payoff %(n)s")) % {"n": c.number},
+        memo=Memo(gettext_noop("Loan payoff from fund accounts %(n)s") if fund else gettext_noop("Loan payoff %(n)s"),
+                  n=c.number),
         key=key,
         business_type="L05" if fund else "L06",
         actor=actor,

@@ -78,6 +78,23 @@ def test_english_pages_and_rule_texts(demo):
         bad, read = crawl(client_for(User.objects.get(username=username), "en"), ["/counter/"], limit=30,
                           per_prefix=5, chinese=False)
         assert read >= 10 and not bad, (username, report(bad))
+    # the journal's memos read in English: interest, withdrawals, repayments (a line's reference reads as it is)
+    from django.db.models import Count
+
+    from accounts.models import FundAccount
+
+    clerk = client_for(User.objects.get(username="clerk"), "en")
+    busiest = (FundAccount.objects.annotate(n=Count("ledger_account__lines")).order_by("-n", "pk")
+               .values_list("number", flat=True)[:5])
+    memos = []
+    for number in busiest:
+        table = re.search(r'<table[^>]*id="ledger-lines".*?</table>', clerk.get(f"/counter/accounts/{number}/")
+                          .content.decode(), re.S).group(0)
+        rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)
+        memos += [re.sub(r"<[^>]+>", "", row.split("</td>")[1]) for row in rows if "</td>" in row]
+    assert any("Year-end interest" in m for m in memos), memos[:20]
+    case_number = re.compile(r"\(\d{4}\)\S*号")  # a court's case number, (2026)浙0102执1206号, is data
+    assert not [m for m in memos if CJK.search(case_number.sub("", m))], [m for m in memos if CJK.search(m)][:10]
     # the rules' texts stored with a case read in the viewer's language
     from loans.models import LoanApplication
     from withdrawals.models import WithdrawalApplication

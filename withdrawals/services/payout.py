@@ -5,6 +5,7 @@ balance; the account is closed when the bank has paid)."""
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts import services as account_services
 from accounts.models import FundAccount
@@ -15,6 +16,7 @@ from core.errors import Forbidden, InsufficientFunds, StateError
 from core.money import ZERO, format_yuan, round_money, to_decimal
 from ledger import chart
 from ledger import services as ledger_services
+from ledger.memos import Memo
 from ledger.models import Account, BankInstruction
 from ledger.posting import credit, debit, lock_accounts, post
 from withdrawals.models import Reason, WithdrawalApplication
@@ -66,7 +68,7 @@ def _pay_effect(app, actor):
     if amount <= 0:
         raise StateError(_("There is nothing to pay."), code="nothing_to_pay")
     app.payments += 1
-    purpose = _("Withdrawal %(n)s %(r)s") % {"n": app.number, "r": app.get_reason_display()}
+    purpose = Memo(gettext_noop("Withdrawal %(n)s %(r)s"), n=app.number, r=Reason(app.reason).label)
     if no_heirs(app):
         _to_value_added(app, account, amount, purpose, actor)
         return
@@ -75,7 +77,7 @@ def _pay_effect(app, actor):
         return
     app.instruction = ledger_services.create_payment(
         from_account=account.ledger_account, amount=amount, bank_account=bank, payee_name=app.payee_name,
-        payee_account=app.payee_card, payee_bank=app.payee_bank, purpose=purpose[:120], actor=actor,
+        payee_account=app.payee_card, payee_bank=app.payee_bank, purpose=purpose, actor=actor,
         idempotency_key=f"withdrawal:{app.pk}:{app.payments}", source=f"withdrawal:{app.pk}",
         business_type="12" if app.closes_account else "11")
 
@@ -84,7 +86,7 @@ def _to_value_added(app, account, amount, purpose, actor):
     """Death with no heir or legatee: the balance becomes value-added income (Regulations Art. 24 para. 3).
     No money leaves the center, so there is no bank instruction."""
     value_added = Account.objects.get(code=chart.VALUE_ADDED)
-    post(lines=[debit(account.ledger_account_id, amount), credit(value_added.pk, amount)], memo=purpose[:200],
+    post(lines=[debit(account.ledger_account_id, amount), credit(value_added.pk, amount)], memo=purpose,
          actor=actor, idempotency_key=f"withdrawal:{app.pk}:{app.payments}", business_type="12",
          source=f"withdrawal:{app.pk}")
     app.instruction = None
@@ -102,7 +104,7 @@ def _pay_heirs(app, account, bank, purpose, actor):
             continue
         instruction = ledger_services.create_payment(
             from_account=account.ledger_account, amount=to_decimal(heir["amount"]), bank_account=bank,
-            payee_name=heir["name"], payee_account=heir["card"], purpose=purpose[:120], actor=actor,
+            payee_name=heir["name"], payee_account=heir["card"], purpose=purpose, actor=actor,
             idempotency_key=f"withdrawal:{app.pk}:{app.payments}:{i}", source=f"withdrawal:{app.pk}",
             business_type="12")
         first = first or instruction

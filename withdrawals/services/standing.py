@@ -19,6 +19,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts import contributions
 from accounts.models import FundAccount
@@ -29,6 +30,7 @@ from core.errors import Forbidden, InvalidInput, StateError
 from core.models import BatchRun, CaseTransition
 from core.money import ZERO
 from ledger import services as ledger_services
+from ledger.memos import Memo
 from ledger.models import BankInstruction, Side
 from ledger.posting import credit, debit, post, post_set
 from withdrawals import rules
@@ -247,7 +249,7 @@ def _pay_chunk(run_id, month, lo, hi, candidates, skipped, p):
     on = today()
     total = sum((amount for _r, amount in pay), ZERO)
     tag = f"{month:%Y-%m}"
-    memo = _("Standing withdrawals %(m)s (%(n)d)") % {"m": tag, "n": len(pay)}
+    memo = Memo(gettext_noop("Standing withdrawals %(m)s (%(n)d)"), m=tag, n=len(pay))
     actor = system_actor()
     entry = post_set(actor=actor, memo=memo, business_type="11", idempotency_key=f"standing:{tag}:{lo}-{hi}",
                      business_date=on, counter_account_id=bank.ledger_account_id, counter_side=Side.CREDIT,
@@ -400,8 +402,8 @@ def settle_batch(*, instruction, bank_reference=None, actor, failed=None) -> int
     if returned:  # one entry gives every returned amount back to its fund account
         post(lines=[debit(instruction.bank_account.ledger_account_id, total_returned)]
              + [credit(app.account.ledger_account_id, app.amount_approved, app.number) for app in returned],
-             memo=_("Batch %(b)s: %(n)d payments returned by the bank") % {"b": instruction.reference,
-                                                                          "n": len(returned)},
+             memo=Memo(gettext_noop("Batch %(b)s: %(n)d payments returned by the bank"), b=instruction.reference,
+                       n=len(returned)),
              actor=actor, idempotency_key=f"batch:{instruction.pk}:returned", business_type="11",
              source=f"instruction:{instruction.pk}")
     for app in returned:

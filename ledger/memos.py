@@ -1,0 +1,77 @@
+"""Journal memos that read in the reader's language.
+
+A posting's memo is stored as text in the center's language (``settings.LANGUAGE_CODE``), whoever posted it and
+in whatever language their page was: that text is what the auditors' exports, the admin, the reconciliation and
+the bank instructions show. Beside it the entry keeps the memo's *message*, ``{"key": msgid, "args": {...}}``, so
+a page in another language says the same memo in that language (:func:`localized`).
+
+A :class:`Memo` is that text (a ``str``, so it goes wherever a memo or a payment purpose went before) carrying its
+message. An argument may itself be translatable: a lazy text (a choice's label) or another :class:`Memo`.
+"""
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+
+
+class Memo(str):
+    """``Memo(gettext_noop("Remittance %(r)s"), r="R202611...")``: the text in the center's language, with its
+    message in ``message``. A slice of it is plain text."""
+
+    message: dict
+
+    def __new__(cls, key, **args):
+        message = {"key": str(key), "args": {name: _argument(value) for name, value in args.items()}}
+        with translation.override(settings.LANGUAGE_CODE):
+            text = say(message)
+        memo = super().__new__(cls, text)
+        memo.message = message
+        return memo
+
+    @classmethod
+    def kept(cls, text: str, message: dict | None):
+        """A stored memo with its stored message (a reversal repeats its entry's lines)."""
+        if not message:
+            return text
+        memo = str.__new__(cls, text)
+        memo.message = message
+        return memo
+
+    def __reduce__(self):  # pickled (a task's argument, a cache) as plain text
+        return str, (str(self),)
+
+
+def _argument(value):
+    if isinstance(value, Memo):
+        return value.message
+    if isinstance(value, Promise):  # a lazy translation: keep its msgid
+        with translation.override(None):
+            return {"key": str(value), "args": {}}
+    if isinstance(value, int | str) and not isinstance(value, bool):
+        return str(value) if isinstance(value, str) else value
+    return str(value)  # dates, decimals: as they print
+
+
+def say(message: dict) -> str:
+    """The message in the active language."""
+    text = gettext(message["key"])
+    args = message.get("args") or {}
+    if not args:
+        return text
+    return text % {name: say(value) if isinstance(value, dict) else value for name, value in args.items()}
+
+
+def message_of(memo) -> dict | None:
+    return getattr(memo, "message", None)
+
+
+def localized(text: str, message: dict | None) -> str:
+    """A stored memo in the active language: ``text`` itself in the center's language or when the message is
+    unknown (postings from before memos kept one) or no longer fits its translation."""
+    if not message or translation.get_language() == settings.LANGUAGE_CODE:
+        return text
+    try:
+        return say(message)
+    except (KeyError, TypeError, ValueError):
+        return text
