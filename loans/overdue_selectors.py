@@ -24,12 +24,12 @@ from loans.models import (
     RiskGradeChange,
 )
 
-BUCKET_LABELS = {
-    "m1_3": "1–3个月",
-    "m3_6": "3–6个月",
-    "m6_12": "6–12个月",
-    "y1_3": "1–3年",
-    "y3": "3年以上",
+BUCKET_LABELS = {  # how long overdue
+    "m1_3": gettext_lazy("1–3 months"),
+    "m3_6": gettext_lazy("3–6 months"),
+    "m6_12": gettext_lazy("6–12 months"),
+    "y1_3": gettext_lazy("1–3 years"),
+    "y3": gettext_lazy("Over 3 years"),
 }
 
 FIGURES_SQL = f"""

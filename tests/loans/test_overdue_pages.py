@@ -33,6 +33,11 @@ def test_finance_closes_from_the_dashboard_and_reads_the_figures(client, finance
     assert LoanCloseOfBusiness.objects.get().status == "done"
     page = client.get("/counter/loans/overdue/").content.decode()
     assert 'id="ratio-generic">3.10‰' in page and 'id="overdue-count">1<' in page
+    assert "1–3个月" in page and "3年以上" in page  # the buckets of how long overdue, in the reader's language
+    client.cookies["django_language"] = "en"
+    english = client.get("/counter/loans/overdue/").content.decode()
+    assert "1–3 months" in english and "Over 3 years" in english and "个月" not in english
+    client.cookies["django_language"] = "zh-hans"
     csv = client.get("/counter/loans/overdue/credit-report/?month=2026-03&format=csv")
     assert csv.status_code == 200 and overdue_loan.number in csv.content.decode("utf-8-sig")
     assert client.get("/counter/loans/overdue/credit-report/?month=bad").status_code == 302
