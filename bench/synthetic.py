@@ -37,10 +37,10 @@ from accounts.models import AccountEvent, Depositor, EconomicType, Employer, Fun
 from core import audit, numbering, policy
 from core.business_date import today as business_today
 from core.identity import organisation_code_check_char, resident_id_check_char, uscc_check_char
+from core.translatable import StoredText
 from deposits.models import RemittanceLine, RemittanceList
 from ledger import chart
 from ledger import services as ledger_services
-from ledger.memos import Memo
 from ledger.models import Account, Bank, BankAccount, BankInstruction, BankStatementLine, JournalEntry, JournalLine
 from withdrawals.models import Reason
 
@@ -748,7 +748,7 @@ def _load_postings(plan, employers, writer, banks, rng, tz):
         yyyymm = f"{month:%Y%m}"
         label = f"{month.year}年{month.month:02d}月汇缴"
         reference = f"S{emp.number}{yyyymm}"  # the list's, as the remittance posting writes on its lines
-        memo = Memo(gettext_noop("Remittance %(r)s"), r=reference)
+        memo = StoredText(gettext_noop("Remittance %(r)s"), r=reference)
         bank = banks[emp.bank]
         total = Decimal(0)
         pairs = []
@@ -777,7 +777,7 @@ def _load_postings(plan, employers, writer, banks, rng, tz):
         bank = banks[acc.employer.bank]
         bdate = acc.closed_on
         pairs = [(acc.ledger_pk, "D", amount), (bank.ledger_account_id, "C", amount)]
-        memo = Memo(gettext_noop("Withdrawal %(n)s %(r)s"), n=acc.number, r=CLOSE_GROUNDS[acc.close_reason].label)
+        memo = StoredText(gettext_noop("Withdrawal %(n)s %(r)s"), n=acc.number, r=CLOSE_GROUNDS[acc.close_reason].label)
         lines += [(entry_id, acc.ledger_pk, "D", amount, bdate, ""),
                   (entry_id, bank.ledger_account_id, "C", amount, bdate, "")]
         deltas[bank.ledger_account_id] -= amount

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core import translatable
 from core.visibility import StaffOnlyQuerySet, VisibleQuerySet
 
 
@@ -170,6 +171,8 @@ class CaseTransition(models.Model):
     rule = models.CharField(_("automatic rule"), max_length=80, blank=True,
                             help_text=_("Set when the system took the step by rule (auto-approval)."))
     comment = models.TextField(_("comment"), blank=True)
+    # A comment the system wrote (core.translatable): its message, to say it in the reader's language.
+    comment_message = models.JSONField(_("comment message"), null=True, blank=True, editable=False)
     at = models.DateTimeField(_("time"), auto_now_add=True)
     business_date = models.DateField(_("business date"))
 
@@ -181,6 +184,11 @@ class CaseTransition(models.Model):
 
     def __str__(self):
         return f"{self.case_type_id}#{self.case_id} {self.from_state}->{self.to_state} ({self.action})"
+
+    @property
+    def localized_comment(self):
+        """The comment in the reader's language (a comment a person typed reads as typed)."""
+        return translatable.localized(self.comment, self.comment_message)
 
 
 class NotificationQuerySet(VisibleQuerySet):

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from core import audit, compiled, roles
 from core.business_date import today
 from core.errors import Forbidden, StateError
+from core.translatable import message_of
 
 ACCEPT, REVIEW, APPROVE = "accept", "review", "approve"
 FOUR_EYES_STEPS = (ACCEPT, REVIEW, APPROVE)
@@ -177,7 +178,7 @@ def record(case, *, workflow: Workflow, action, from_state, to_state, actor, ste
     return CaseTransition.objects.create(
         case_type=_content_type(case), case_id=case.pk, action=action, from_state=from_state or "",
         to_state=to_state, step=step, actor=actor if getattr(actor, "pk", None) else None, rule=rule[:80],
-        comment=comment or "", business_date=today())
+        comment=comment or "", comment_message=message_of(comment), business_date=today())
 
 
 @transaction.atomic

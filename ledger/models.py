@@ -10,9 +10,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core import translatable
 from core.money import MoneyField, format_yuan
 from core.visibility import StaffOnlyQuerySet, VisibleQuerySet
-from ledger import memos
 
 
 class AccountKind(models.TextChoices):
@@ -115,7 +115,7 @@ class JournalEntry(models.Model):
     @property
     def localized_memo(self):
         """The memo in the reader's language."""
-        return memos.localized(self.memo, self.memo_message)
+        return translatable.localized(self.memo, self.memo_message)
 
 
 class JournalLineQuerySet(VisibleQuerySet):
@@ -155,7 +155,7 @@ class JournalLine(models.Model):
         """The line's memo in the reader's language; the entry's when the line has none of its own (or repeats
         the entry's)."""
         if self.memo_message:
-            return memos.localized(self.memo, self.memo_message)
+            return translatable.localized(self.memo, self.memo_message)
         if not self.memo or self.memo == self.entry.memo[:120]:
             return self.entry.localized_memo
         return self.memo

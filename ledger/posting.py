@@ -22,7 +22,7 @@ from core.actors import require_actor
 from core.business_date import today
 from core.errors import Conflict, InsufficientFunds, InvalidInput, StateError
 from core.money import FEN, format_yuan, to_decimal
-from ledger.memos import Memo, message_of
+from core.translatable import StoredText, message_of
 from ledger.models import Account, Hold, JournalEntry, Side
 
 LINE_BATCH = 5000
@@ -231,11 +231,11 @@ def reverse(*, entry, actor, memo=None, business_date=None):
         raise StateError(_("This entry has already been reversed."), code="already_reversed")
     mirror = [
         Line(ln.account_id, Side.CREDIT if ln.side == Side.DEBIT else Side.DEBIT, ln.amount,
-             Memo.kept(ln.memo, ln.memo_message))
+             StoredText.kept(ln.memo, ln.memo_message))
         for ln in entry.lines.all()
     ]
     return post(
-        lines=mirror, memo=memo or Memo(gettext_noop("Reversal of entry #%(n)s"), n=entry.pk), actor=actor,
+        lines=mirror, memo=memo or StoredText(gettext_noop("Reversal of entry #%(n)s"), n=entry.pk), actor=actor,
         idempotency_key=f"reversal:{entry.pk}", business_date=business_date, business_type=entry.business_type,
         source=entry.source, reversal_of=entry,
     )

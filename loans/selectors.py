@@ -317,7 +317,7 @@ def steps(app) -> list[dict]:
             "at": t.at,
             "action": t.action,
             "state": states.get(t.to_state, t.to_state),
-            "comment": t.comment if t.action in PUBLIC_COMMENTS else "",
+            "comment": t.localized_comment if t.action in PUBLIC_COMMENTS else "",
         }
         for t in workflow.history(app)
     ]

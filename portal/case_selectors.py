@@ -75,7 +75,7 @@ class Timeline:
 def _transitions(case):
     ctype = ContentType.objects.get_for_model(type(case), for_concrete_model=True)
     return list(CaseTransition.objects.filter(case_type=ctype, case_id=case.pk).order_by("id")
-                .only("action", "from_state", "to_state", "rule", "comment", "business_date"))
+                .only("action", "from_state", "to_state", "rule", "comment", "comment_message", "business_date"))
 
 
 def build(transitions, *, reached_by_state, submit_actions=("submit",)) -> tuple[list[Step], dict]:
@@ -121,7 +121,7 @@ def _finish(steps, replay, *, case_state, reason, waiting) -> Timeline:
     at = min(reached + 1, len(steps) - 1) if reached < len(steps) - 1 else None
     if case_state in (RETURNED, REFUSED, CANCELLED):
         stopped = replay["stopped"]
-        timeline.reason = reason or (stopped.comment if stopped else "")
+        timeline.reason = reason or (stopped.localized_comment if stopped else "")
         timeline.outcome = {RETURNED: "returned", REFUSED: "refused", CANCELLED: "cancelled"}[case_state]
         status = timeline.outcome
         at = at if at is not None else len(steps) - 1
@@ -202,7 +202,7 @@ def _withdrawal_waiting(app, replay, missing_docs) -> dict:
     return {
         ACCEPT: accept,
         **_deciding(app.decision_due),
-        PAY: (_("The bank could not pay: %(r)s. The payment will be made again.") % {"r": last.comment}
+        PAY: (_("The bank could not pay: %(r)s. The payment will be made again.") % {"r": last.localized_comment}
               if failed else _("Approved; the payment is being prepared.")),
         CLOSE: _paid_waiting(app),
     }
@@ -248,7 +248,7 @@ def loan_timeline(app, contract=None) -> Timeline:
     reason = ""
     if app.state in (RETURNED, REFUSED, CANCELLED):
         stopped = replay["stopped"]
-        reason = stopped.comment if stopped else ""
+        reason = stopped.localized_comment if stopped else ""
     return _finish(steps, replay, case_state=app.state, reason=reason, waiting=waiting)
 
 

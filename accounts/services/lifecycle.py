@@ -12,8 +12,8 @@ from core import audit, roles
 from core.business_date import today
 from core.errors import Forbidden, InvalidInput, StateError
 from core.identity import validate_resident_id
+from core.translatable import StoredText
 from ledger import services as ledger_services
-from ledger.memos import Memo
 from ledger.models import Account
 from ledger.posting import credit, debit, lock_accounts, post
 
@@ -174,7 +174,7 @@ def merge_accounts(*, actor, source: FundAccount, target: FundAccount, reason) -
     if ledger_acc.balance > 0:
         post(lines=[debit(source.ledger_account_id, ledger_acc.balance),
                     credit(target.ledger_account_id, ledger_acc.balance)],
-             memo=Memo(gettext_noop("Merge %(s)s into %(t)s"), s=source.number, t=target.number), actor=actor,
+             memo=StoredText(gettext_noop("Merge %(s)s into %(t)s"), s=source.number, t=target.number), actor=actor,
              idempotency_key=f"merge:{source.pk}", business_type="71", source=f"account:{source.pk}")
     status_before = source.status
     source.status = FundAccount.Status.CLOSED_MERGED

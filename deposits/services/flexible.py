@@ -30,13 +30,13 @@ from core import audit, numbering, policy, roles
 from core.business_date import today
 from core.errors import Conflict, Forbidden, InvalidInput, StateError
 from core.money import ZERO, format_yuan
+from core.translatable import StoredText
 from deposits.models import FlexibleDeposit, FlexibleDepositMonth
 from deposits.selectors import covered_months
 from deposits.services import interest
 from deposits.services.common import user_or_none
 from deposits.services.remittance import month_start
 from ledger import services as ledger_services
-from ledger.memos import Memo
 from ledger.models import Account, BankStatementLine, JournalLine, Side
 from ledger.posting import credit, debit, post
 
@@ -233,7 +233,7 @@ def flexible_deposit(*, actor, account, months, statement_line) -> FlexibleDepos
     reference = _reference(account, months[0])
     entry = post(lines=[debit(source_account_id, total, reference),
                         credit(account.ledger_account_id, total, reference)],
-                 memo=Memo(gettext_noop("Flexible worker deposit %(r)s"), r=reference), actor=actor,
+                 memo=StoredText(gettext_noop("Flexible worker deposit %(r)s"), r=reference), actor=actor,
                  idempotency_key=f"flexible:{line.pk}", business_type="01", source=f"account:{account.pk}",
                  business_date=interest.booking_date(line.value_date))  # interest from the day the bank got it
     if line.match_status == BankStatementLine.Match.UNMATCHED:

@@ -41,9 +41,9 @@ from core.actors import system_actor
 from core.business_date import today
 from core.errors import InvalidInput, StateError
 from core.models import BatchChunk, BatchRun
+from core.translatable import StoredText
 from deposits import calculations as calc
 from ledger import chart
-from ledger.memos import Memo
 from ledger.models import Account, JournalEntry, JournalLine, Side
 from ledger.posting import credit, debit, lock_accounts, post, post_set
 
@@ -419,7 +419,7 @@ class Settlement:
 
 
 def _interest_memo(terms: Terms):
-    return Memo(gettext_noop("Year-end interest %(start)s – %(end)s"), start=terms.start, end=terms.end - ONE_DAY)
+    return StoredText(gettext_noop("Year-end interest %(start)s – %(end)s"), start=terms.start, end=terms.end - ONE_DAY)
 
 
 def plan_settlement(*, year: int, actor, chunk_size=10000) -> tuple[BatchRun, bool]:
@@ -637,8 +637,8 @@ def post_closure_interest(*, account, closing_date, actor) -> list:
                          idempotency_key=f"{run_key(year)}:account:{account.pk}",
                          business_date=terms.settlement_day, source=f"account:{account.pk}")
         else:
-            memo = Memo(gettext_noop("Interest %(start)s – %(end)s before closing"), start=terms.start,
-                        end=terms.end - ONE_DAY)
+            memo = StoredText(gettext_noop("Interest %(start)s – %(end)s before closing"), start=terms.start,
+                              end=terms.end - ONE_DAY)
             entry = post(lines=lines, memo=memo, actor=actor, idempotency_key=closing_key(account.pk, closing_date),
                          business_date=closing_date, business_type=CLOSING_TYPE, source=f"account:{account.pk}")
         audit.record(actor=actor, action="interest.closing.post", obj=account,

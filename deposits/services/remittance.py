@@ -24,12 +24,12 @@ from core import audit, policy, roles
 from core.business_date import today
 from core.errors import ApplicationError, Conflict, Forbidden, InvalidInput, StateError
 from core.money import ZERO, format_yuan
+from core.translatable import StoredText
 from deposits import rules as deposit_rules
 from deposits import selectors
 from deposits.models import RemittanceLine, RemittanceList
 from deposits.services import interest, remittance_files
 from ledger import services as ledger_services
-from ledger.memos import Memo
 from ledger.models import Account, BankStatementLine
 from ledger.posting import credit, debit, lock_accounts, post
 
@@ -338,7 +338,7 @@ def pay_from_statement(*, actor, remittance, line: BankStatementLine) -> Remitta
                            % {"p": format_yuan(line.amount), "d": format_yuan(remittance.total)}, code="amount")
     _check_months_unpaid(remittance)
     entry = _post(remittance, source_account_id=line.bank_account.ledger_account_id, actor=actor,
-                  memo=Memo(gettext_noop("Remittance %(r)s"), r=remittance.reference), value_date=line.value_date)
+                  memo=StoredText(gettext_noop("Remittance %(r)s"), r=remittance.reference), value_date=line.value_date)
     ledger_services.mark_booked(line, entry)
     remittance.paid_by = line
     remittance.save(update_fields=["paid_by"])
@@ -363,7 +363,7 @@ def allocate_from_suspense(*, actor, remittance, suspense: Account | None = None
                          code="insufficient_funds")
     _check_months_unpaid(remittance)
     _post(remittance, source_account_id=suspense.pk, actor=actor,
-          memo=Memo(gettext_noop("Remittance %(r)s allocated from suspense"), r=remittance.reference),
+          memo=StoredText(gettext_noop("Remittance %(r)s allocated from suspense"), r=remittance.reference),
           value_date=_received_by(suspense.pk, remittance.total))
     audit.record(actor=actor, action="remittance.allocate", obj=remittance, after={"suspense": suspense.code})
     return remittance
@@ -480,7 +480,7 @@ def reverse_list(*, actor, remittance, reason) -> RemittanceList:
     journal = [debit(acc_id, amount, remittance.reference) for acc_id, amount in per_account.items()]
     journal.append(credit(remittance.employer.suspense_account_id, remittance.total, remittance.reference))
     # dated like the credit it takes back, so the wrong money earned no interest (within the unsettled years)
-    entry = post(lines=journal, memo=Memo(gettext_noop("Correction of remittance %(r)s: %(why)s"),
+    entry = post(lines=journal, memo=StoredText(gettext_noop("Correction of remittance %(r)s: %(why)s"),
                                                  r=remittance.reference, why=reason), actor=actor,
                  business_date=interest.booking_date(remittance.entry.business_date),
                  idempotency_key=f"remittance-reversal:{remittance.pk}", business_type="73",
@@ -516,7 +516,8 @@ def refund_suspense(*, actor, employer, amount, payee_account, payee_name, reaso
     bank = ledger_services.default_bank_account()
     return ledger_services.create_payment(
         from_account=employer.suspense_account, amount=amount, bank_account=bank, payee_name=payee_name,
-        payee_account=payee_account, purpose=Memo(gettext_noop("Refund of overpayment: %(r)s"), r=reason), actor=actor,
+        payee_account=payee_account, purpose=StoredText(gettext_noop("Refund of overpayment: %(r)s"), r=reason),
+        actor=actor,
         business_type="05", source=f"employer:{employer.pk}")
 
 

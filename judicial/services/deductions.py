@@ -11,12 +11,12 @@ from core import audit, policy, workflow
 from core.business_date import today
 from core.errors import StateError
 from core.money import ZERO, format_yuan
+from core.translatable import StoredText
 from judicial.models import Freeze, JudicialRequest
 from judicial.services.common import lock_freezes
 from judicial.services.flow import FLOW
 from judicial.services.freezes import Refusal, activate_waiting, end_freezes, hold_reference
 from ledger import services as ledger_services
-from ledger.memos import Memo
 from ledger.models import BankInstruction, Hold
 from ledger.posting import lock_accounts
 
@@ -76,7 +76,7 @@ def execute_deduct(req: JudicialRequest, actor) -> dict:
 
     require_second_review(req)  # a flagged deduction runs only after the second-level review let it proceed
     court = req.court
-    purpose = Memo(gettext_noop("Court deduction %(c)s %(n)s"), c=court.code, n=req.case_number)
+    purpose = StoredText(gettext_noop("Court deduction %(c)s %(n)s"), c=court.code, n=req.case_number)
     instruction = ledger_services.create_payment(
         from_account=acc, amount=amount, bank_account=ledger_services.default_bank_account(),
         payee_name=court.enforcement_account_name, payee_account=court.enforcement_account_number,

@@ -11,7 +11,7 @@ from core import audit
 from core.business_date import today
 from core.errors import InvalidInput, StateError
 from core.money import ZERO, to_decimal
-from ledger.memos import Memo
+from core.translatable import StoredText
 from ledger.models import Account, BankAccount, BankInstruction, BankStatementLine
 from ledger.posting import credit, debit, post, reverse
 
@@ -92,7 +92,7 @@ def fail_instruction(*, instruction: BankInstruction, reason, actor):
     instruction = BankInstruction.objects.select_for_update().get(pk=instruction.pk)
     if instruction.status != BankInstruction.Status.PENDING:
         raise StateError(_("Instruction %(r)s is not pending.") % {"r": instruction.reference})
-    reverse(entry=instruction.entry, actor=actor, memo=Memo(gettext_noop("Payment failed: %(r)s"), r=reason))
+    reverse(entry=instruction.entry, actor=actor, memo=StoredText(gettext_noop("Payment failed: %(r)s"), r=reason))
     instruction.status = BankInstruction.Status.FAILED
     instruction.failure_reason = reason[:200]
     instruction.save(update_fields=["status", "failure_reason"])

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_noop
 from core import audit, bounds, roles, tabular
 from core.actors import is_system
 from core.errors import Forbidden, InvalidInput, StateError
+from core.translatable import StoredText
 from ledger import chart
-from ledger.memos import Memo
 from ledger.models import Account, BankAccount, BankStatement, BankStatementLine
 from ledger.posting import credit, debit, post
 
@@ -317,7 +317,8 @@ def book_to_suspense(*, line: BankStatementLine, actor, suspense: Account | None
     suspense = suspense or Account.objects.get(code=chart.GENERAL_SUSPENSE)
     entry = post(
         lines=[debit(line.bank_account.ledger_account, line.amount), credit(suspense, line.amount)],
-        memo=Memo(gettext_noop("Unallocated receipt %(r)s %(n)s"), r=line.bank_reference, n=line.counterparty_name),
+        memo=StoredText(gettext_noop("Unallocated receipt %(r)s %(n)s"), r=line.bank_reference,
+                        n=line.counterparty_name),
         actor=actor, idempotency_key=f"statement:{line.pk}", business_date=line.value_date, business_type="01",
         source=f"statement:{line.pk}",
     )

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_noop
 
 from core import bounds
 from core.business_date import today
+from core.translatable import StoredText
 from ledger import chart
-from ledger.memos import Memo
 from ledger.models import Account
 from ledger.posting import credit, debit, post
 from loans.models import LoanContract
@@ -73,7 +73,7 @@ def _accrue_chunk(ids, on, actor):
         amounts = [row[0] for row in cur.fetchall()]
     total = sum(amounts, 0)
     if total:
-        memo = Memo(gettext_noop("Loan interest due %(d)s"), d=on.isoformat())
+        memo = StoredText(gettext_noop("Loan interest due %(d)s"), d=on.isoformat())
         post(
             lines=[
                 debit(Account.objects.get(code=chart.INTEREST_RECEIVABLE), total, memo),

@@ -53,8 +53,8 @@ from core.business_date import today
 from core.errors import InvalidInput
 from core.models import BatchChunk, BatchRun
 from core.money import ZERO
+from core.translatable import StoredText
 from ledger import chart
-from ledger.memos import Memo
 from ledger.models import Account
 from ledger.posting import credit, debit, post
 from loans import calculations as calc
@@ -455,7 +455,7 @@ def _post_penalty_accrual(on, lo, accrual, actor):
     payment lowered an installment's unpaid amount and so its penalty so far."""
     if not accrual:
         return
-    memo = Memo(gettext_noop("Penalty interest accrued %(d)s"), d=on.isoformat())
+    memo = StoredText(gettext_noop("Penalty interest accrued %(d)s"), d=on.isoformat())
     receivable = Account.objects.get(code=chart.INTEREST_RECEIVABLE)
     income = Account.objects.get(code=chart.PENALTY_INCOME)
     if accrual > 0:
@@ -491,7 +491,7 @@ def _move_overdue_principal(on, lo, loans, rows, actor) -> tuple[int, Decimal]:
     if lines:
         post(
             lines=lines,
-            memo=Memo(gettext_noop("Overdue principal classification %(d)s"), d=on.isoformat()),
+            memo=StoredText(gettext_noop("Overdue principal classification %(d)s"), d=on.isoformat()),
             actor=actor,
             idempotency_key=f"{run_key(on)}:{lo}:moves",
             business_date=on,
@@ -550,8 +550,8 @@ def _deduct_from_funds(on, lo, loans, rows, s, actor) -> dict:
                 drawn.append((a, take))
                 available[a] -= take
                 left -= take
-        memo = Memo(gettext_noop("Deduction from fund accounts for overdue loan %(n)s (reason %(r)s)"),
-                    n=loan.number, r=RECOVERY_REASON)
+        memo = StoredText(gettext_noop("Deduction from fund accounts for overdue loan %(n)s (reason %(r)s)"),
+                          n=loan.number, r=RECOVERY_REASON)
         lines += [debit(a, take, memo) for a, take in drawn]
         recoveries += [{"ledger_account_id": a, "amount": take, "contract": loan.number} for a, take in drawn]
         after = sum(
@@ -592,8 +592,8 @@ def _deduct_from_funds(on, lo, loans, rows, s, actor) -> dict:
     lines += rp.penalty_lines(penalty, penalty_receivable, "")  # so does the penalty accrued
     entry = post(
         lines=lines,
-        memo=Memo(gettext_noop("Deductions from fund accounts for overdue loans %(d)s (reason %(r)s)"),
-                  d=on.isoformat(), r=RECOVERY_REASON),
+        memo=StoredText(gettext_noop("Deductions from fund accounts for overdue loans %(d)s (reason %(r)s)"),
+                        d=on.isoformat(), r=RECOVERY_REASON),
         actor=actor,
         idempotency_key=f"{run_key(on)}:{lo}:funds",
         business_date=on,

@@ -22,8 +22,8 @@ from core import audit, roles, workflow
 from core.business_date import today
 from core.errors import InvalidInput, StateError
 from core.money import ZERO
+from core.translatable import StoredText
 from ledger import chart
-from ledger.memos import Memo
 from ledger.models import Account
 from ledger.posting import credit, debit, post
 from loans.models import CollectionLog, LoanActionRequest, LoanContract, ScheduleInstallment
@@ -199,7 +199,7 @@ def _write_off(c, actor, req):
         lines.append(debit(Account.objects.get(code=chart.PENALTY_INCOME), penalty))
     post(
         lines=lines,
-        memo=Memo(gettext_noop("Write-off of loan %(n)s"), n=c.number),
+        memo=StoredText(gettext_noop("Write-off of loan %(n)s"), n=c.number),
         actor=actor,
         idempotency_key=f"loan-write-off:{c.pk}",
         business_date=on,

@@ -46,10 +46,10 @@ from core.business_date import today
 from core.errors import Forbidden, InvalidInput, StateError
 from core.models import BatchChunk, BatchRun
 from core.money import ZERO
+from core.translatable import StoredText
 from ledger import chart
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
-from ledger.memos import Memo
 from ledger.models import Account, BankStatement
 from ledger.posting import credit, debit, post
 from loans.models import LoanContract, LoanDebit, LoanDebitBatch, LoanRepayment
@@ -508,7 +508,7 @@ def apply_batch(*, batch: LoanDebitBatch, actor) -> LoanDebitBatch:
         lines += repayments.penalty_lines(penalty, penalty_receivable, b.reference)
         if excess:
             lines.append(credit(Account.objects.get(code=chart.GENERAL_SUSPENSE), excess, b.reference))
-        entry = post(lines=lines, memo=Memo(gettext_noop("Loan debit batch %(b)s"), b=b.reference), actor=actor,
+        entry = post(lines=lines, memo=StoredText(gettext_noop("Loan debit batch %(b)s"), b=b.reference), actor=actor,
                      idempotency_key=f"loan-debit-batch:{b.pk}", business_date=on, business_type="L02",
                      source=f"loan-debit-batch:{b.pk}")
         ledger_services.mark_booked(line, entry)

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_noop
 from core import audit, roles, workflow
 from core.business_date import today
 from core.errors import Forbidden, InvalidInput, StateError
+from core.translatable import StoredText
 from ledger import chart
 from ledger import services as ledger_services
-from ledger.memos import Memo
 from ledger.models import Account, BankInstruction
 from loans import calculations as calc
 from loans.models import EscrowAccount, LoanContract, PayeeKind, PropertyKind, Purpose, ScheduleInstallment
@@ -146,10 +146,10 @@ def disburse(*, actor, contract: LoanContract, payee_kind, payee_account, payee_
     kind, name, account, bank = _check_payee(c.application, payee_kind, payee_name, payee_account, payee_bank)
     loan_account = _ledger_account(c)
     attempt = BankInstruction.objects.filter(source=f"loan:{c.pk}").count() + 1
-    purpose = Memo(gettext_noop("Loan disbursement %(n)s"), n=c.number)
+    purpose = StoredText(gettext_noop("Loan disbursement %(n)s"), n=c.number)
     if kind == PayeeKind.COMMERCIAL_BANK and c.application.commercial_loan_number:
-        purpose = Memo(gettext_noop("Loan disbursement %(n)s, paying off commercial loan %(l)s"), n=c.number,
-                       l=c.application.commercial_loan_number)
+        purpose = StoredText(gettext_noop("Loan disbursement %(n)s, paying off commercial loan %(l)s"), n=c.number,
+                             l=c.application.commercial_loan_number)
     instruction = ledger_services.create_payment(
         from_account=loan_account,
         amount=c.principal,

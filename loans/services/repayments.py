@@ -24,9 +24,9 @@ from core import audit, policy, roles
 from core.business_date import today
 from core.errors import InvalidInput, StateError
 from core.money import ZERO, format_yuan
+from core.translatable import StoredText
 from ledger import chart
 from ledger import services as ledger_services
-from ledger.memos import Memo
 from ledger.models import Account
 from ledger.posting import credit, debit, post
 from loans import calculations as calc
@@ -357,8 +357,8 @@ def apply_installments(
         penalty_receivable=applied.penalty_receivable,
         penalty=penalty,
         overdue_after=overdue_principal(rows, on, grace),
-        memo=Memo(gettext_noop("Loan repayment from fund accounts %(n)s") if fund
-                  else gettext_noop("Loan repayment %(n)s"), n=c.number),
+        memo=StoredText(gettext_noop("Loan repayment from fund accounts %(n)s") if fund
+                        else gettext_noop("Loan repayment %(n)s"), n=c.number),
         key=key,
         business_type="L05" if fund else ("L04" if overdue else "L02"),
         actor=actor,
@@ -498,8 +498,8 @@ def apply_prepayment(
         interest=ZERO,
         penalty=ZERO,
         overdue_after=ZERO,
-        memo=Memo(gettext_noop("Loan prepayment from fund accounts %(n)s") if fund
-                  else gettext_noop("Loan prepayment %(n)s"), n=c.number),
+        memo=StoredText(gettext_noop("Loan prepayment from fund accounts %(n)s") if fund
+                        else gettext_noop("Loan prepayment %(n)s"), n=c.number),
         key=key,
         business_type="L05" if fund else "L03",
         actor=actor,
@@ -605,8 +605,8 @@ def apply_payoff(c, *, quote, sources, key, actor, on, statement_line=None, sour
         interest=quote.interest,
         penalty=ZERO,
         overdue_after=ZERO,
-        memo=Memo(gettext_noop("Loan payoff from fund accounts %(n)s") if fund else gettext_noop("Loan payoff %(n)s"),
-                  n=c.number),
+        memo=StoredText(gettext_noop("Loan payoff from fund accounts %(n)s") if fund
+                        else gettext_noop("Loan payoff %(n)s"), n=c.number),
         key=key,
         business_type="L05" if fund else "L06",
         actor=actor,

@@ -7,10 +7,12 @@ The decision clock restarts when the documents come back (see :mod:`loans.servic
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core import roles, workflow
 from core.business_date import today
 from core.errors import Forbidden, InvalidInput
+from core.translatable import StoredText
 from loans.models import LoanApplication
 from loans.services import applications, clocks, documents
 from loans.services.flow import APPLICANT_MAY_CANCEL, FLOW
@@ -84,6 +86,5 @@ def cancel(*, actor, application: LoanApplication, reason="") -> LoanApplication
             )
         case.fast_lane = False
 
-    return workflow.apply(
-        FLOW, app, action="cancel", actor=actor, comment=reason or _("Cancelled by the applicant."), effect=effect
-    )
+    comment = reason or StoredText(gettext_noop("Cancelled by the applicant."))
+    return workflow.apply(FLOW, app, action="cancel", actor=actor, comment=comment, effect=effect)

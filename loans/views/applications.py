@@ -184,7 +184,7 @@ def case(request, number):
             "from_state": states.get(t.from_state, ""),
             "to_state": states.get(t.to_state, t.to_state),
             "actor": t.actor,
-            "comment": t.comment,
+            "comment": t.localized_comment,
         }
         for t in page["history"]
     ]

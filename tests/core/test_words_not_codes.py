@@ -95,6 +95,18 @@ def test_english_pages_and_rule_texts(demo):
     assert any("Year-end interest" in m for m in memos), memos[:20]
     case_number = re.compile(r"\(\d{4}\)\S*号")  # a court's case number, (2026)浙0102执1206号, is data
     assert not [m for m in memos if CJK.search(case_number.sub("", m))], [m for m in memos if CJK.search(m)][:10]
+    # a comment the system wrote on a step reads in the viewer's language; one a person typed reads as typed
+    from core.models import CaseTransition
+    from withdrawals.models import WithdrawalApplication
+
+    auto = CaseTransition.objects.filter(action="auto_approve").first()
+    case_number = WithdrawalApplication.objects.get(pk=auto.case_id).number
+    english_case = client_for(User.objects.get(username="approver"), "en").get(
+        f"/counter/withdrawals/{case_number}/").content.decode()
+    chinese_case = client_for(User.objects.get(username="approver")).get(
+        f"/counter/withdrawals/{case_number}/").content.decode()
+    assert "Approved by rule: every data check passed." in english_case and "数据核验全部通过" not in english_case
+    assert "按规则自动审批：数据核验全部通过。" in chinese_case
     # the rules' texts stored with a case read in the viewer's language
     from loans.models import LoanApplication
     from withdrawals.models import WithdrawalApplication

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_noop
 
 from core.actors import system_actor
 from core.business_date import set_business_date
+from core.translatable import StoredText, localized
 from deposits.services import remittance
 from ledger import chart
-from ledger.memos import Memo, localized
 from ledger.models import Account, JournalEntry, JournalLine
 from ledger.posting import credit, debit, post, reverse
 from tests import factories
@@ -23,7 +23,7 @@ from withdrawals.models import Reason
 
 def test_a_memo_is_the_centers_text_with_its_message_whatever_the_active_language(db):
     with translation.override("en"):
-        memo = Memo(gettext_noop("Withdrawal %(n)s %(r)s"), n="TQ2026000001", r=Reason.DEATH.label)
+        memo = StoredText(gettext_noop("Withdrawal %(n)s %(r)s"), n="TQ2026000001", r=Reason.DEATH.label)
     assert memo == "提取 TQ2026000001 死亡或被宣告死亡"
     assert memo.message == {"key": "Withdrawal %(n)s %(r)s",
                             "args": {"n": "TQ2026000001", "r": {"key": "Death or declared death", "args": {}}}}
@@ -31,11 +31,11 @@ def test_a_memo_is_the_centers_text_with_its_message_whatever_the_active_languag
         assert localized(memo, memo.message) == "Withdrawal TQ2026000001 Death or declared death"
     assert localized(memo, memo.message) == memo
     # dates and numbers as they print; a slice or a pickled memo is plain text
-    dated = Memo(gettext_noop("Year-end interest %(start)s – %(end)s"), start=datetime.date(2025, 7, 1),
-                 end=datetime.date(2026, 6, 30))
+    dated = StoredText(gettext_noop("Year-end interest %(start)s – %(end)s"), start=datetime.date(2025, 7, 1),
+                       end=datetime.date(2026, 6, 30))
     assert dated == "年终结息 2025-07-01 至 2026-06-30"
     assert dated.message["args"] == {"start": "2025-07-01", "end": "2026-06-30"}
-    counted = Memo(gettext_noop("Standing withdrawals %(m)s (%(n)d)"), m="2026-11", n=3)
+    counted = StoredText(gettext_noop("Standing withdrawals %(m)s (%(n)d)"), m="2026-11", n=3)
     with translation.override("en"):
         assert localized(counted, counted.message) == "Standing withdrawals 2026-11 (3)"
     assert type(dated[:4]) is str and type(pickle.loads(pickle.dumps(dated))) is str
@@ -58,8 +58,9 @@ def funded(clerk):
 
 def test_a_posting_keeps_the_message_of_the_entry_and_of_a_line_that_says_more(funded):
     bank = factories.bank_account()
-    own = Memo(gettext_noop("Deduction from fund accounts for overdue loan %(n)s (reason %(r)s)"), n="DK1", r="25")
-    entry_memo = Memo(gettext_noop("Payment failed: %(r)s"), r="卡号错误")
+    own = StoredText(gettext_noop("Deduction from fund accounts for overdue loan %(n)s (reason %(r)s)"), n="DK1",
+                     r="25")
+    entry_memo = StoredText(gettext_noop("Payment failed: %(r)s"), r="卡号错误")
     with translation.override("en"):  # an English page posts: the stored text is still the center's
         entry = post(actor=system_actor(), memo=entry_memo,
                      lines=[debit(funded.ledger_account, Decimal("120.00"), own),
@@ -138,8 +139,8 @@ def test_the_account_page_says_the_entrys_memo_in_the_readers_language_and_a_lin
     with translation.override("en"):
         post(actor=system_actor(),
              lines=[debit(expense, Decimal("3.21")), credit(account.ledger_account, Decimal("3.21"))],
-             memo=Memo(gettext_noop("Interest %(start)s – %(end)s before closing"), start=datetime.date(2026, 7, 1),
-                       end=datetime.date(2026, 11, 19)))
+             memo=StoredText(gettext_noop("Interest %(start)s – %(end)s before closing"),
+                             start=datetime.date(2026, 7, 1), end=datetime.date(2026, 11, 19)))
     url = f"/counter/accounts/{account.number}/"
     english, chinese = page(clerk, url, "en"), page(clerk, url, "zh-hans")
     assert "Interest 2026-07-01 – 2026-11-19 before closing" in english and "结息" not in english

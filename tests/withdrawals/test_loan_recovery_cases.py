@@ -32,6 +32,11 @@ def test_cases_are_shown_and_never_acted_on(staff, funded, client):
     page = client.get(f"/counter/withdrawals/{case.number}/").content.decode()
     assert "强制扣划公积金还贷款" in page and re.search(r"1,?234\.56", page) and "DK2026000001" in page
     assert f'action="/counter/withdrawals/{case.number}/' not in page  # no workflow button
+    # the step's comment, written by the system in bulk, reads in the viewer's language
+    client.cookies["django_language"] = "en"
+    assert "Deducted for overdue housing loan DK2026000001" in client.get(
+        f"/counter/withdrawals/{case.number}/").content.decode()
+    client.cookies["django_language"] = "zh-hans"
     for action in ("accept", "review", "approve", "pay", "cancel"):
         response = client.post(f"/counter/withdrawals/{case.number}/{action}/")
         assert response.status_code in (302, 400, 403, 404, 409)

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import FundAccount
 from core import audit, policy, roles, workflow
@@ -9,6 +10,7 @@ from core.actors import system_actor
 from core.business_date import today
 from core.errors import ApplicationError, Forbidden, InvalidInput, StateError
 from core.money import format_yuan
+from core.translatable import StoredText
 from ledger.models import Account
 from withdrawals import rules
 from withdrawals.models import Reason, WithdrawalApplication, WithdrawalDocument
@@ -110,7 +112,7 @@ def _try_auto_approve(app, outcome):
         return app
     rule_name = f"auto:{app.reason}:{type(rules.rule_for(app.reason, app.application_date)).__name__}"
     app = workflow.apply(FLOW, app, action="auto_approve", actor=system_actor(), rule=rule_name,
-                         comment=_("Approved by rule: every data check passed."),
+                         comment=StoredText(gettext_noop("Approved by rule: every data check passed.")),
                          effect=lambda case: _approve_effect(case, rule_name=rule_name))
     _notify_approved(app)
     try:

@@ -15,10 +15,12 @@ No withdrawal page or service can pay, settle, fail or change such a case (:func
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import FundAccount
 from core import audit, workflow
 from core.errors import StateError
+from core.translatable import StoredText
 from ledger.models import BankInstruction
 from withdrawals.models import Reason, WithdrawalApplication
 from withdrawals.services import common as svc
@@ -55,9 +57,10 @@ def record_court_deduction(*, actor, account_id, instruction_id, court_name, cas
         payee_name=instruction.payee_name[:60], payee_bank=instruction.payee_bank[:120], accepted_on=on,
         decided_on=on, auto_rule=RULE, instruction=instruction, payments=1)
     workflow.start(FLOW, app, state=W.State.APPROVED, actor=actor, step=workflow.APPROVE, rule=RULE,
-                   comment=_("Court deduction %(n)s, case %(c)s") % {"n": request_number, "c": case_number})
+                   comment=StoredText(gettext_noop("Court deduction %(n)s, case %(c)s"), n=request_number,
+                                      c=case_number))
     workflow.record(app, workflow=FLOW, action="pay", from_state=W.State.APPROVED, to_state=W.State.PAID,
-                    actor=actor, rule=RULE, comment=_("Paid to %(p)s") % {"p": instruction.payee_name})
+                    actor=actor, rule=RULE, comment=StoredText(gettext_noop("Paid to %(p)s"), p=instruction.payee_name))
     audit.record(actor=actor, action="withdrawal.court_deduction", obj=app,
                  after={"amount": instruction.amount, "instruction": instruction.reference,
                         "case_number": case_number, "ground": ground})
@@ -95,4 +98,5 @@ def court_deduction_returned(*, actor, instruction_id, reason) -> WithdrawalAppl
     """The bank returned the payment and the money is back on the account, frozen again: the case is cancelled
     with the bank's reason (it no longer counts as withdrawn)."""
     return _move(instruction_id=instruction_id, to_state=W.State.CANCELLED, action="payment_returned",
-                 actor=actor, comment=_("The bank returned the payment to the court: %(r)s") % {"r": reason})
+                 actor=actor, comment=StoredText(gettext_noop("The bank returned the payment to the court: %(r)s"),
+                                                 r=reason))

@@ -16,12 +16,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import FundAccount
 from core import audit, policy, roles, workflow
 from core.business_date import today
 from core.errors import Forbidden, InvalidInput, StateError
 from core.money import format_yuan
+from core.translatable import StoredText
 from withdrawals import rules
 from withdrawals.models import FraudBan, Reason, StandingInstruction, WithdrawalApplication
 from withdrawals.services import common as svc
@@ -62,7 +64,7 @@ def _record_case(*, actor, account, amount, contract, channel, on, rule, facts, 
         decided_on=on, auto_rule=rule, standing=standing, period=period)
     workflow.start(FLOW, app, state=W.State.APPROVED, actor=actor, step="approve", rule=rule)
     workflow.record(app, workflow=FLOW, action="pay", from_state=W.State.APPROVED, to_state=W.State.CLOSED,
-                    actor=actor, comment=_("Paid to loan %(n)s") % {"n": contract})
+                    actor=actor, comment=StoredText(gettext_noop("Paid to loan %(n)s"), n=contract))
     return app
 
 

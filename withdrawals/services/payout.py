@@ -14,9 +14,9 @@ from core.actors import system_actor
 from core.business_date import today
 from core.errors import Forbidden, InsufficientFunds, StateError
 from core.money import ZERO, format_yuan, round_money, to_decimal
+from core.translatable import StoredText
 from ledger import chart
 from ledger import services as ledger_services
-from ledger.memos import Memo
 from ledger.models import Account, BankInstruction
 from ledger.posting import credit, debit, lock_accounts, post
 from withdrawals.models import Reason, WithdrawalApplication
@@ -68,7 +68,7 @@ def _pay_effect(app, actor):
     if amount <= 0:
         raise StateError(_("There is nothing to pay."), code="nothing_to_pay")
     app.payments += 1
-    purpose = Memo(gettext_noop("Withdrawal %(n)s %(r)s"), n=app.number, r=Reason(app.reason).label)
+    purpose = StoredText(gettext_noop("Withdrawal %(n)s %(r)s"), n=app.number, r=Reason(app.reason).label)
     if no_heirs(app):
         _to_value_added(app, account, amount, purpose, actor)
         return

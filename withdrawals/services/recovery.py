@@ -14,10 +14,12 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import FundAccount
 from core import numbering
 from core.models import CaseTransition
+from core.translatable import StoredText
 from withdrawals.models import Reason, WithdrawalApplication
 
 W = WithdrawalApplication
@@ -74,7 +76,9 @@ def record_loan_recoveries(*, actor, on: datetime.date, entry_id: int, items: li
                 to_state=W.State.CLOSED,
                 actor_id=actor_id,
                 rule=RULE,
-                comment=_("Deducted for overdue housing loan %(n)s") % {"n": case.facts["contract"]},
+                comment=(comment := StoredText(gettext_noop("Deducted for overdue housing loan %(n)s"),
+                                               n=case.facts["contract"])),
+                comment_message=comment.message,
                 business_date=on,
             )
             for case in cases

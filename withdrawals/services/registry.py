@@ -13,8 +13,8 @@ from core.actors import system_actor
 from core.business_date import today
 from core.errors import InvalidInput, StateError
 from core.money import format_yuan
+from core.translatable import StoredText
 from ledger import services as ledger_services
-from ledger.memos import Memo
 from ledger.posting import credit, debit, post
 from withdrawals import rules
 from withdrawals.models import ORDERED_REASONS, FraudBan, PropertyRecord, Recovery, WithdrawalApplication
@@ -89,8 +89,8 @@ def apply_recovery_receipt(*, actor, recovery, statement_line) -> Recovery:
                          code="account_closed")
     entry = post(
         lines=[debit(line.bank_account.ledger_account_id, line.amount), credit(account.ledger_account_id, line.amount)],
-        memo=Memo(gettext_noop("Return of fraudulent withdrawal %(n)s (%(r)s)"), n=recovery.application.number,
-                  r=line.bank_reference),
+        memo=StoredText(gettext_noop("Return of fraudulent withdrawal %(n)s (%(r)s)"), n=recovery.application.number,
+                        r=line.bank_reference),
         actor=actor, idempotency_key=f"statement:{line.pk}", business_date=line.value_date, business_type="11",
         source=f"recovery:{recovery.pk}")
     ledger_services.mark_booked(line, entry)

@@ -29,8 +29,8 @@ from core.business_date import today
 from core.errors import Forbidden, InvalidInput, StateError
 from core.models import BatchRun, CaseTransition
 from core.money import ZERO
+from core.translatable import StoredText, message_of
 from ledger import services as ledger_services
-from ledger.memos import Memo
 from ledger.models import BankInstruction, Side
 from ledger.posting import credit, debit, post, post_set
 from withdrawals import rules
@@ -249,7 +249,7 @@ def _pay_chunk(run_id, month, lo, hi, candidates, skipped, p):
     on = today()
     total = sum((amount for _r, amount in pay), ZERO)
     tag = f"{month:%Y-%m}"
-    memo = Memo(gettext_noop("Standing withdrawals %(m)s (%(n)d)"), m=tag, n=len(pay))
+    memo = StoredText(gettext_noop("Standing withdrawals %(m)s (%(n)d)"), m=tag, n=len(pay))
     actor = system_actor()
     entry = post_set(actor=actor, memo=memo, business_type="11", idempotency_key=f"standing:{tag}:{lo}-{hi}",
                      business_date=on, counter_account_id=bank.ledger_account_id, counter_side=Side.CREDIT,
@@ -402,8 +402,8 @@ def settle_batch(*, instruction, bank_reference=None, actor, failed=None) -> int
     if returned:  # one entry gives every returned amount back to its fund account
         post(lines=[debit(instruction.bank_account.ledger_account_id, total_returned)]
              + [credit(app.account.ledger_account_id, app.amount_approved, app.number) for app in returned],
-             memo=Memo(gettext_noop("Batch %(b)s: %(n)d payments returned by the bank"), b=instruction.reference,
-                       n=len(returned)),
+             memo=StoredText(gettext_noop("Batch %(b)s: %(n)d payments returned by the bank"), b=instruction.reference,
+                             n=len(returned)),
              actor=actor, idempotency_key=f"batch:{instruction.pk}:returned", business_type="11",
              source=f"instruction:{instruction.pk}")
     for app in returned:
@@ -432,7 +432,8 @@ def _move_batch(instruction, to_state, action, actor, comment, ids=None):
     on = today()
     CaseTransition.objects.bulk_create([
         CaseTransition(case_type=ct, case_id=i, action=action, from_state=W.State.PAID, to_state=to_state,
-                       actor=actor if getattr(actor, "pk", None) else None, comment=comment, business_date=on)
+                       actor=actor if getattr(actor, "pk", None) else None, comment=comment,
+                       comment_message=message_of(comment), business_date=on)
         for i in ids], batch_size=5000)
     return len(ids)
 

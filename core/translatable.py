@@ -1,12 +1,14 @@
-"""Journal memos that read in the reader's language.
+"""Texts the system writes and stores (journal memos, payment purposes, the comments of the steps it takes on a
+case) that read in the reader's language.
 
-A posting's memo is stored as text in the center's language (``settings.LANGUAGE_CODE``), whoever posted it and
-in whatever language their page was: that text is what the auditors' exports, the admin, the reconciliation and
-the bank instructions show. Beside it the entry keeps the memo's *message*, ``{"key": msgid, "args": {...}}``, so
-a page in another language says the same memo in that language (:func:`localized`).
+Such a text is stored in the center's language (``settings.LANGUAGE_CODE``), whoever caused it and in whatever
+language their page was: that is what the auditors' exports, the admin, the reconciliation and the bank
+instructions show. Beside it the record keeps the text's *message*, ``{"key": msgid, "args": {...}}``, so a page
+in another language says the same thing in that language (:func:`localized`).
 
-A :class:`Memo` is that text (a ``str``, so it goes wherever a memo or a payment purpose went before) carrying its
-message. An argument may itself be translatable: a lazy text (a choice's label) or another :class:`Memo`.
+A :class:`StoredText` is that text (a ``str``, so it goes wherever a memo, a purpose or a comment went before)
+carrying its message. An argument may itself be translatable: a lazy text (a choice's label) or another
+:class:`StoredText`.
 """
 
 from django.conf import settings
@@ -15,8 +17,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 
 
-class Memo(str):
-    """``Memo(gettext_noop("Remittance %(r)s"), r="R202611...")``: the text in the center's language, with its
+class StoredText(str):
+    """``StoredText(gettext_noop("Remittance %(r)s"), r="R202611...")``: the text in the center's language, with its
     message in ``message``. A slice of it is plain text."""
 
     message: dict
@@ -31,7 +33,7 @@ class Memo(str):
 
     @classmethod
     def kept(cls, text: str, message: dict | None):
-        """A stored memo with its stored message (a reversal repeats its entry's lines)."""
+        """A stored text with its stored message (a reversal repeats its entry's lines)."""
         if not message:
             return text
         memo = str.__new__(cls, text)
@@ -43,7 +45,7 @@ class Memo(str):
 
 
 def _argument(value):
-    if isinstance(value, Memo):
+    if isinstance(value, StoredText):
         return value.message
     if isinstance(value, Promise):  # a lazy translation: keep its msgid
         with translation.override(None):
@@ -67,8 +69,8 @@ def message_of(memo) -> dict | None:
 
 
 def localized(text: str, message: dict | None) -> str:
-    """A stored memo in the active language: ``text`` itself in the center's language or when the message is
-    unknown (postings from before memos kept one) or no longer fits its translation."""
+    """A stored text in the active language: ``text`` itself in the center's language, or when the message is
+    unknown (a text typed by a person, or stored before messages were kept) or no longer fits its translation."""
     if not message or translation.get_language() == settings.LANGUAGE_CODE:
         return text
     try:
