@@ -216,6 +216,10 @@ class Notification(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True, help_text=_("Phone number or e-mail."))
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"))
+    # What the system wrote (core.translatable): the messages, to show the inbox in the reader's language. The
+    # SMS and e-mail are sent as stored, in the center's language.
+    subject_message = models.JSONField(_("subject message"), null=True, blank=True, editable=False)
+    body_message = models.JSONField(_("text message"), null=True, blank=True, editable=False)
     key = models.CharField(_("key"), max_length=120, unique=True, null=True, blank=True,
                            help_text=_("Makes a job that runs twice write one message."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -233,3 +237,11 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.channel} {self.subject}"
+
+    @property
+    def localized_subject(self):
+        return translatable.localized(self.subject, self.subject_message)
+
+    @property
+    def localized_body(self):
+        return translatable.localized(self.body, self.body_message)

@@ -259,7 +259,8 @@ def notify(*, subject, body, user=None, recipient=None, channels=("inbox",), add
             continue
         notes.append(Notification.objects.create(
             user=user, recipient_type=rtype, recipient_id=getattr(recipient, "pk", None), channel=channel,
-            address=address if channel != "inbox" else "", subject=subject[:200], body=body, key=ckey))
+            address=address if channel != "inbox" else "", subject=subject[:200], body=body, key=ckey,
+            subject_message=message_of(subject), body_message=message_of(body)))
     ids = [n.pk for n in notes]
     if ids:
         transaction.on_commit(lambda: send(ids))

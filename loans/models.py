@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Depositor, FundAccount
-from core import roles
+from core import roles, translatable
 from core.money import MoneyField, RateField, format_yuan
 from core.visibility import VisibleQuerySet
 from ledger.models import Account, BankInstruction, BankStatementLine, JournalEntry
@@ -1071,6 +1071,8 @@ class CollectionLog(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     amount = MoneyField(_("amount"), default=0)
     text = models.CharField(_("text"), max_length=500, blank=True)
+    # What the system wrote (core.translatable): its message, to say it in the reader's language.
+    text_message = models.JSONField(_("text message"), null=True, blank=True, editable=False)
     key = models.CharField(_("key"), max_length=120, null=True, blank=True, unique=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -1085,6 +1087,11 @@ class CollectionLog(models.Model):
 
     def __str__(self):
         return f"{self.contract_id} {self.on} {self.kind}"
+
+    @property
+    def localized_text(self):
+        """The text in the reader's language (what a member of staff typed reads as typed)."""
+        return translatable.localized(self.text, self.text_message)
 
 
 class DefaulterEntry(models.Model):

@@ -53,7 +53,7 @@ from core.business_date import today
 from core.errors import InvalidInput
 from core.models import BatchChunk, BatchRun
 from core.money import ZERO
-from core.translatable import StoredText
+from core.translatable import StoredText, message_of
 from ledger import chart
 from ledger.models import Account
 from ledger.posting import credit, debit, post
@@ -87,6 +87,7 @@ C = LoanContract.Status
 ACTIVE = [C.NORMAL, C.OVERDUE]
 JOB = "loans.close_of_business"
 RUN_ROLES = (roles.FINANCE,)
+REMINDER = gettext_noop("Reminder: an installment of your housing loan is due on %(d)s")
 RECOVERY_REASON = "25"  # [YLGJJ] 025 强制扣划公积金还贷款: the withdrawal reason of a deduction for an overdue loan
 
 
@@ -350,8 +351,9 @@ def close_chunk(run_id, on: datetime.date, lo: int, hi: int) -> int:
                     "c": cid,
                     "k": CollectionLog.Kind.OVERDUE_NOTICE,
                     "a": str(sum((r.principal + r.interest - r.principal_paid - r.interest_paid for r in items), ZERO)),
-                    "x": _("Installment %(n)s is overdue since %(d)s; please repay it with the penalty interest.")
-                    % {"n": items[0].number, "d": (items[0].due_date + datetime.timedelta(days=grace + 1)).isoformat()},
+                    "x": StoredText(gettext_noop("Installment %(n)s is overdue since %(d)s; please repay it with the "
+                                                 "penalty interest."), n=items[0].number,
+                                    d=(items[0].due_date + datetime.timedelta(days=grace + 1)).isoformat()),
                     "key": f"overdue:{cid}:{items[0].id}",
                 }
             )
@@ -361,8 +363,8 @@ def close_chunk(run_id, on: datetime.date, lo: int, hi: int) -> int:
                     "c": cid,
                     "k": CollectionLog.Kind.LETTER,
                     "a": str(sum((r.principal + r.interest - r.principal_paid - r.interest_paid for r in items), ZERO)),
-                    "x": _("Written demand (催收通知书) to the borrower and the co-borrowers: %(n)d periods overdue.")
-                    % {"n": periods},
+                    "x": StoredText(gettext_noop("Written demand (催收通知书) to the borrower and the co-borrowers: "
+                                                 "%(n)d periods overdue."), n=periods),
                     "key": f"letter:{cid}:{items[0].id}:{periods}",
                 }
             )
@@ -386,14 +388,14 @@ def close_chunk(run_id, on: datetime.date, lo: int, hi: int) -> int:
                     "c": cid,
                     "k": CollectionLog.Kind.DEFAULTER,
                     "a": "0",
-                    "x": _("Put on the defaulter list: %(k)d consecutive, %(u)d cumulative overdue periods.")
-                    % {"k": entry["k"], "u": entry["u"]},
+                    "x": StoredText(gettext_noop("Put on the defaulter list: %(k)d consecutive, %(u)d cumulative "
+                                                 "overdue periods."), k=entry["k"], u=entry["u"]),
                     "key": f"defaulter:{cid}:{on.isoformat()}",
                 }
             )
     logs += deducted["logs"]
     if logs:
-        _exec(LOG_SQL, [on, actor.pk, _js(logs)])
+        _exec(LOG_SQL, [on, actor.pk, _js([{**log, "m": message_of(log["x"])} for log in logs])])
     reminders = _exec(
         REMINDERS_SQL,
         params
@@ -401,7 +403,8 @@ def close_chunk(run_id, on: datetime.date, lo: int, hi: int) -> int:
             "on": on,
             "due": on + datetime.timedelta(days=s["overdue.reminder_days_before"]),
             "actor": actor.pk,
-            "text": _("Reminder: an installment of your housing loan is due on "),
+            "text": StoredText(REMINDER, d="%(d)s"),  # the date is put in by the statement
+            "text_key": REMINDER,
         },
     )
     _notify(on, lo, hi)
@@ -437,7 +440,8 @@ def _notify(on, lo, hi):
             "lo": lo,
             "hi": hi,
             "on": on,
-            "subject": _("Housing loan repayment"),
+            "subject": (subject := StoredText(gettext_noop("Housing loan repayment"))),
+            "subject_message": json.dumps(subject.message),
             "kinds": [
                 CollectionLog.Kind.REMINDER,
                 CollectionLog.Kind.OVERDUE_NOTICE,
@@ -582,7 +586,8 @@ def _deduct_from_funds(on, lo, loans, rows, s, actor) -> dict:
                 "c": cid,
                 "k": CollectionLog.Kind.FUND_DEDUCTION,
                 "a": str(amount),
-                "x": _("%(a)s deducted from the fund accounts for the overdue installments.") % {"a": amount},
+                "x": StoredText(gettext_noop("%(a)s deducted from the fund accounts for the overdue installments."),
+                                a=amount),
                 "key": f"fund:{cid}:{on.isoformat()}",
             }
         )

@@ -82,17 +82,20 @@ ON CONFLICT (contract_id, "on") DO UPDATE SET to_grade = EXCLUDED.to_grade, dpd 
 """
 
 LOG_SQL = """
-INSERT INTO loans_collectionlog (contract_id, "on", kind, amount, text, key, created_by_id, created_at)
-SELECT t.c, %s, t.k, t.a, t.x, t.key, %s, now()
-  FROM jsonb_to_recordset(%s::jsonb) AS t(c bigint, k text, a numeric, x text, key text)
+INSERT INTO loans_collectionlog (contract_id, "on", kind, amount, text, text_message, key, created_by_id, created_at)
+SELECT t.c, %s, t.k, t.a, t.x, t.m, t.key, %s, now()
+  FROM jsonb_to_recordset(%s::jsonb) AS t(c bigint, k text, a numeric, x text, m jsonb, key text)
 ON CONFLICT (key) DO NOTHING
 RETURNING contract_id, kind, key
 """
 
 REMINDERS_SQL = f"""
-INSERT INTO loans_collectionlog (contract_id, "on", kind, amount, text, key, created_by_id, created_at)
+INSERT INTO loans_collectionlog (contract_id, "on", kind, amount, text, text_message, key, created_by_id, created_at)
 SELECT i.contract_id, %(on)s, 'reminder', i.principal + i.interest - i.principal_paid - i.interest_paid,
-       %(text)s || to_char(i.due_date, 'YYYY-MM-DD'), 'reminder:' || i.id, %(actor)s, now()
+       replace(%(text)s, '%%(d)s', to_char(i.due_date, 'YYYY-MM-DD')),
+       jsonb_build_object('key', %(text_key)s::text,
+                          'args', jsonb_build_object('d', to_char(i.due_date, 'YYYY-MM-DD'))),
+       'reminder:' || i.id, %(actor)s, now()
   FROM loans_scheduleinstallment i JOIN loans_loancontract c ON c.id = i.contract_id
  WHERE i.due_date = %(due)s AND i.contract_id BETWEEN %(lo)s AND %(hi)s AND i.superseded_on IS NULL AND {UNPAID}
    AND c.status = ANY(%(active)s)
@@ -100,9 +103,10 @@ ON CONFLICT (key) DO NOTHING
 """
 
 NOTIFY_SQL = """
-INSERT INTO core_notification (user_id, recipient_type_id, recipient_id, channel, address, subject, body, key,
-                               created_at, error)
-SELECT d.user_id, %(ctype)s, d.id, 'inbox', '', %(subject)s, l.text, 'loan-collection:' || l.key, now(), ''
+INSERT INTO core_notification (user_id, recipient_type_id, recipient_id, channel, address, subject, body,
+                               subject_message, body_message, key, created_at, error)
+SELECT d.user_id, %(ctype)s, d.id, 'inbox', '', %(subject)s, l.text, %(subject_message)s::jsonb, l.text_message,
+       'loan-collection:' || l.key, now(), ''
   FROM loans_collectionlog l
   JOIN loans_loancontract c ON c.id = l.contract_id
   JOIN accounts_depositor d ON d.id = c.borrower_id

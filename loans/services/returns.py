@@ -47,7 +47,7 @@ def return_for_documents(*, actor, application: LoanApplication, reason) -> Loan
     count = workflow.history(app).filter(action="return").count()
     _notify(
         app,
-        _("Loan application %(n)s: more documents needed") % {"n": app.number},
+        StoredText(gettext_noop("Loan application %(n)s: more documents needed"), n=app.number),
         reason,
         key=f"loan:{app.pk}:return:{count}",
     )

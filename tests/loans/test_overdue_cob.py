@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from core import workflow
 from core.errors import InvalidInput
@@ -183,6 +184,20 @@ def test_missed_installments_go_overdue_accrue_are_deducted_and_cured(staff, hou
     assert (state.dpd, state.periods, state.consecutive, state.cumulative) == (35, 2, 2, 2)
     assert (state.principal, state.interest, state.penalty) == (D("3099.86"), D("882.04"), D("0.00"))
     assert reminders == 1  # 3 days before 10 April (10 March's was before the first close)
+    # what the close of business wrote is stored in the center's language and read in the reader's: the collection
+    # log and the borrower's inbox (written in SQL, from the log)
+    reminder = CollectionLog.objects.get(contract=contract, kind="reminder")
+    note = Notification.objects.get(key=f"loan-collection:{notice.key}")
+    assert reminder.text == "温馨提示：您的住房公积金贷款本期还款日为 2026-04-10"
+    assert log.text == "已从公积金账户扣划 1500.00 元归还逾期贷款。"
+    assert (note.subject, note.body) == ("住房公积金贷款还款", "第 1 期自 2026-03-14 起逾期，请连同罚息尽快归还。")
+    with translation.override("en"):
+        assert reminder.localized_text == "Reminder: an installment of your housing loan is due on 2026-04-10"
+        assert log.localized_text == "1500.00 deducted from the fund accounts for the overdue installments."
+        assert (note.localized_subject, note.localized_body) == (
+            "Housing loan repayment",
+            "Installment 1 is overdue since 2026-03-14; please repay it with the penalty interest.")
+    assert (reminder.localized_text, note.localized_body) == (reminder.text, note.body)
     # the penalty deducted cleared 131 of what was accrued: left there, installment 2's interest not deducted
     assert balance(chart.INTEREST_RECEIVABLE) == D("882.04")
     assert balance(chart.PENALTY_INCOME) - income == D("10.72")

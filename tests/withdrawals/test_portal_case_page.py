@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from accounts.models import Depositor
 from core import roles
@@ -325,3 +326,20 @@ def test_a_failed_payment_reopens_the_payment_step_with_the_banks_reason(staff, 
     page = page_of(portal, app)
     assert steps(page)[2:] == [("approve", "done", "2026-10-12"), ("pay", "current", "—"), ("close", "pending", "—")]
     assert "银行未能付款：账户已冻结。中心将重新付款。" in page
+
+
+def test_the_inbox_reads_in_the_depositors_language_whoever_wrote_in_which(staff, funded, portal):
+    with translation.override("en"):  # the clerk works in English
+        app = rent_at_counter(staff, funded)
+        app = services.return_for_documents(actor=staff["reviewer"], application=app, reason="请补交租赁合同原件")
+    returned = Notification.objects.get(key__startswith=f"withdrawal:{app.pk}:returned:", channel="inbox")
+    # stored (and sent by SMS) in the center's language, the reason as the reviewer typed it
+    assert (returned.subject, returned.body) == (
+        "需要补充材料", f"您的提取申请 {app.number} 需要补充材料：请补交租赁合同原件")
+    chinese = portal.get("/portal/messages/").content.decode()
+    assert f"您的提取申请 {app.number} 需要补充材料：请补交租赁合同原件" in chinese
+    portal.cookies["django_language"] = "en"
+    english = portal.get("/portal/messages/").content.decode()
+    assert "More documents needed" in english
+    assert f"Your withdrawal application {app.number} needs more documents: 请补交租赁合同原件" in english
+    assert f"Your withdrawal application {app.number} for 5,400.00 has been received." in english

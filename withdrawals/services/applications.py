@@ -97,9 +97,9 @@ def apply(*, actor, account: FundAccount, reason, amount=None, facts=None, payee
                        comment=comment)
     audit.record(actor=actor, action="withdrawal.apply", obj=app,
                  after={"reason": reason, "amount": amount, "channel": app.channel})
-    _notify(app, _("Withdrawal application received"),
-            _("Your withdrawal application %(n)s for %(a)s has been received.")
-            % {"n": app.number, "a": format_yuan(amount)}, "received")
+    _notify(app, StoredText(gettext_noop("Withdrawal application received")),
+            StoredText(gettext_noop("Your withdrawal application %(n)s for %(a)s has been received."),
+                       n=app.number, a=format_yuan(amount)), "received")
     if online:
         app = _try_auto_approve(app, outcome)
     return app

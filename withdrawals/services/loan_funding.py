@@ -90,9 +90,9 @@ def repay_loan_from_fund(*, actor, account: FundAccount, contract_number, amount
     app = _record_case(actor=actor, account=account, amount=result["amount"], contract=result["contract"],
                        channel=W.Channel.ONLINE, on=on, rule=FUND_RULE,
                        facts={"repayments": result["repayments"], "payoff": result["payoff"], "keep": keep})
-    svc._notify(app, _("Loan repaid from your fund account"),
-                _("%(a)s of your fund balance repaid loan %(n)s.") % {"a": format_yuan(result["amount"]),
-                                                                      "n": result["contract"]}, "loan_fund")
+    svc._notify(app, StoredText(gettext_noop("Loan repaid from your fund account")),
+                StoredText(gettext_noop("%(a)s of your fund balance repaid loan %(n)s."),
+                           a=format_yuan(result["amount"]), n=result["contract"]), "loan_fund")
     audit.record(actor=actor, action="withdrawal.loan_fund", obj=app,
                  after={"amount": result["amount"], "contract": result["contract"], "payoff": result["payoff"]})
     return app

@@ -134,8 +134,9 @@ def pay(*, actor, application) -> WithdrawalApplication:
         return refuse_payment(actor=actor, application=application, reason=exc.message)
     if no_heirs(app):  # nothing for a bank to pay: completed at once, the account closes
         return settle_payment(application=app, actor=system_actor())
-    _notify(app, _("Withdrawal paid"), _("%(a)s of your withdrawal %(n)s has been sent to your card ending %(c)s.")
-            % {"a": format_yuan(app.amount_approved), "n": app.number, "c": app.payee_card[-4:]},
+    _notify(app, StoredText(gettext_noop("Withdrawal paid")),
+            StoredText(gettext_noop("%(a)s of your withdrawal %(n)s has been sent to your card ending %(c)s."),
+                       a=format_yuan(app.amount_approved), n=app.number, c=app.payee_card[-4:]),
             f"paid:{app.payments}")
     return app
 
@@ -144,15 +145,16 @@ def pay(*, actor, application) -> WithdrawalApplication:
 def refuse_payment(*, actor, application, reason) -> WithdrawalApplication:
     """An approved case whose payment cannot be made: rejected with the reason (nothing was posted), and the
     applicant is notified. A new application may be made when the money is available again."""
-    text = _("The payment was refused: %(r)s") % {"r": reason}
+    text = StoredText(gettext_noop("The payment was refused: %(r)s"), r=reason)
 
     def effect(case):
         case.refusal_reason = text
         case.decided_on = today()
 
     app = workflow.apply(FLOW, application, action="payment_refused", actor=actor, comment=text, effect=effect)
-    _notify(app, _("Withdrawal rejected"), _("Your withdrawal application %(n)s was rejected: %(r)s")
-            % {"n": app.number, "r": text}, "payment_refused")
+    _notify(app, StoredText(gettext_noop("Withdrawal rejected")),
+            StoredText(gettext_noop("Your withdrawal application %(n)s was rejected: %(r)s"), n=app.number, r=text),
+            "payment_refused")
     return app
 
 
@@ -184,8 +186,9 @@ def fail_payment(*, application, reason, actor) -> WithdrawalApplication:
     for instruction in attempt_instructions(app).filter(status=BankInstruction.Status.PENDING):
         ledger_services.fail_instruction(instruction=instruction, reason=reason, actor=actor)
     app = workflow.apply(FLOW, app, action="payment_failed", actor=actor, comment=reason)
-    _notify(app, _("Withdrawal payment failed"), _("The bank could not pay withdrawal %(n)s: %(r)s")
-            % {"n": app.number, "r": reason}, f"failed:{app.payments}")
+    _notify(app, StoredText(gettext_noop("Withdrawal payment failed")),
+            StoredText(gettext_noop("The bank could not pay withdrawal %(n)s: %(r)s"), n=app.number, r=reason),
+            f"failed:{app.payments}")
     return app
 
 

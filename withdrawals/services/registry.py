@@ -62,9 +62,10 @@ def _order_return(*, actor, application, reason, on):
     recovery = Recovery.objects.create(application=application, depositor=application.depositor, amount_due=due,
                                        reason=reason, ordered_on=on, created_by=actor)
     audit.record(actor=actor, action="withdrawal.recovery.order", obj=application, after={"amount_due": due})
-    _notify(application, _("Order to return a withdrawal"),
-            _("Withdrawal %(n)s was found to be fraudulent: return %(a)s to the center's account. Withdrawals are "
-              "banned for 3 years and fund loans for 5 years.") % {"n": application.number, "a": format_yuan(due)},
+    _notify(application, StoredText(gettext_noop("Order to return a withdrawal")),
+            StoredText(gettext_noop("Withdrawal %(n)s was found to be fraudulent: return %(a)s to the center's "
+                                    "account. Withdrawals are banned for 3 years and fund loans for 5 years."),
+                       n=application.number, a=format_yuan(due)),
             "recovery")
     return recovery
 

@@ -407,8 +407,9 @@ def settle_batch(*, instruction, bank_reference=None, actor, failed=None) -> int
              actor=actor, idempotency_key=f"batch:{instruction.pk}:returned", business_type="11",
              source=f"instruction:{instruction.pk}")
     for app in returned:
-        svc._notify(app, _("Withdrawal payment failed"), _("The bank could not pay withdrawal %(n)s: %(r)s")
-                    % {"n": app.number, "r": failed[app.pk]}, f"failed:{app.payments}")
+        svc._notify(app, StoredText(gettext_noop("Withdrawal payment failed")),
+                    StoredText(gettext_noop("The bank could not pay withdrawal %(n)s: %(r)s"), n=app.number,
+                               r=failed[app.pk]), f"failed:{app.payments}")
         _move_batch(instruction, W.State.APPROVED, "payment_failed", actor, failed[app.pk], ids=[app.pk])
     return _move_batch(instruction, W.State.CLOSED, "settle", actor, "")
 

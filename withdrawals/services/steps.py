@@ -2,12 +2,14 @@
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core import compiled, workflow
 from core.actors import system_actor
 from core.business_date import today
 from core.errors import InvalidInput, StateError
 from core.money import ZERO, format_yuan
+from core.translatable import StoredText
 from ledger import chart
 from ledger import services as ledger_services
 from ledger.models import Account
@@ -67,9 +69,9 @@ def accept(*, actor, application, comment="") -> WithdrawalApplication:
         _set_clock(app, today())
 
     app = workflow.apply(FLOW, application, action="accept", actor=actor, comment=comment, effect=effect)
-    _notify(app, _("Withdrawal application accepted"),
-            _("Your withdrawal application %(n)s has been accepted; a decision is due by %(d)s.")
-            % {"n": app.number, "d": app.decision_due}, "accepted")
+    _notify(app, StoredText(gettext_noop("Withdrawal application accepted")),
+            StoredText(gettext_noop("Your withdrawal application %(n)s has been accepted; a decision is due by %(d)s."),
+                       n=app.number, d=app.decision_due), "accepted")
     return app
 
 
@@ -113,8 +115,9 @@ def _approve_effect(app, *, rule_name=""):
 
 
 def _notify_approved(app):
-    _notify(app, _("Withdrawal approved"), _("Your withdrawal application %(n)s has been approved for %(a)s.")
-            % {"n": app.number, "a": format_yuan(app.amount_approved)}, "approved")
+    _notify(app, StoredText(gettext_noop("Withdrawal approved")),
+            StoredText(gettext_noop("Your withdrawal application %(n)s has been approved for %(a)s."), n=app.number,
+                       a=format_yuan(app.amount_approved)), "approved")
 
 
 @transaction.atomic
@@ -138,8 +141,9 @@ def reject(*, actor, application, reason) -> WithdrawalApplication:
         app.decided_on = today()
 
     app = workflow.apply(FLOW, application, action="reject", actor=actor, comment=reason, effect=effect)
-    _notify(app, _("Withdrawal rejected"), _("Your withdrawal application %(n)s was rejected: %(r)s")
-            % {"n": app.number, "r": reason}, "rejected")
+    _notify(app, StoredText(gettext_noop("Withdrawal rejected")),
+            StoredText(gettext_noop("Your withdrawal application %(n)s was rejected: %(r)s"), n=app.number, r=reason),
+            "rejected")
     return app
 
 
@@ -152,8 +156,9 @@ def return_for_documents(*, actor, application, reason) -> WithdrawalApplication
         app.refusal_reason = reason.strip()
 
     app = workflow.apply(FLOW, application, action="return", actor=actor, comment=reason, effect=effect)
-    _notify(app, _("More documents needed"), _("Your withdrawal application %(n)s needs more documents: %(r)s")
-            % {"n": app.number, "r": reason}, f"returned:{app.updated_at:%Y%m%d%H%M%S%f}")
+    _notify(app, StoredText(gettext_noop("More documents needed")),
+            StoredText(gettext_noop("Your withdrawal application %(n)s needs more documents: %(r)s"), n=app.number,
+                       r=reason), f"returned:{app.updated_at:%Y%m%d%H%M%S%f}")
     return app
 
 
