@@ -46,6 +46,16 @@ def account(actor, emp: Employer = None, name="张三", base="10000", **kw):
                                          **kw)
 
 
+def portal_login(fund_account):
+    """Give the account's depositor a portal login (the ID number as the user name); returns the user."""
+    from tests.conftest import make_user
+
+    user = make_user(fund_account.depositor.id_number, "depositor")
+    fund_account.depositor.user = user
+    fund_account.depositor.save(update_fields=["user"])
+    return user
+
+
 def bank_account(number="110000000001"):
     existing = BankAccount.objects.filter(number=number).first()
     return existing or ledger_services.create_bank_account(actor=system_actor(),

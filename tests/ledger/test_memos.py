@@ -17,7 +17,6 @@ from ledger import chart
 from ledger.models import Account, JournalEntry, JournalLine
 from ledger.posting import credit, debit, post, reverse
 from tests import factories
-from tests.conftest import make_user
 from withdrawals.models import Reason
 
 
@@ -99,9 +98,7 @@ def paid(clerk):
     set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
     emp = factories.employer(clerk)
     account = factories.account(clerk, emp, name="甲", base="9000")
-    user = make_user(account.depositor.id_number, "depositor")
-    account.depositor.user = user
-    account.depositor.save(update_fields=["user"])
+    user = factories.portal_login(account)
     rem = remittance.generate_list(actor=clerk, employer=emp, month=datetime.date(2026, 11, 1))
     remittance.confirm_list(actor=clerk, remittance=rem)
     (line,) = factories.statement(bank_account=factories.bank_account(), rows=[

@@ -35,9 +35,7 @@ def world(clerk):
     set_business_date(actor=system_actor(), date=datetime.date(2026, 11, 20))
     emp = factories.employer(clerk)
     a = factories.account(clerk, emp, name="甲", base="9000")
-    user = make_user(a.depositor.id_number, "depositor")
-    a.depositor.user = user
-    a.depositor.save(update_fields=["user"])
+    user = factories.portal_login(a)
     agent = make_user("agent1", "employer_agent")
     account_services.link_employer_agent(actor=clerk, user=agent, employer=emp)
     return emp, a, user, agent
