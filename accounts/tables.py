@@ -71,7 +71,7 @@ class LedgerLineTable(PlainRowsTable):
     methods as before."""
 
     business_date = tables.DateColumn(verbose_name=_("Business date"), format="Y-m-d", orderable=False)
-    memo = tables.Column(verbose_name=_("StoredText"), orderable=False, empty_values=())
+    memo = tables.Column(verbose_name=_("Memo"), orderable=False, empty_values=())
     debit = MoneyColumn(verbose_name=_("Debit"), accessor="amount", orderable=False, empty_values=())
     credit = MoneyColumn(verbose_name=_("Credit"), accessor="amount", orderable=False, empty_values=())
     running = MoneyColumn(verbose_name=_("Balance"), orderable=False)

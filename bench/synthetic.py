@@ -19,7 +19,6 @@ The PostgreSQL balance trigger stays on and checks every entry at each chunk's c
 
 import datetime
 import hashlib
-import json
 import random
 import time
 from collections import defaultdict
@@ -37,7 +36,7 @@ from accounts.models import AccountEvent, Depositor, EconomicType, Employer, Fun
 from core import audit, numbering, policy
 from core.business_date import today as business_today
 from core.identity import organisation_code_check_char, resident_id_check_char, uscc_check_char
-from core.translatable import StoredText
+from core.translatable import StoredText, message_json
 from deposits.models import RemittanceLine, RemittanceList
 from ledger import chart
 from ledger import services as ledger_services
@@ -427,10 +426,6 @@ def _account_plan(rng, person, emp, window, floor, cap, rounding):
 
 # --- loading ---------------------------------------------------------------------------------------
 
-def _json(message) -> str:
-    return json.dumps(message, ensure_ascii=False)
-
-
 def _copy_text(value) -> str:
     if value is None:
         return r"\N"
@@ -765,7 +760,7 @@ def _load_postings(plan, employers, writer, banks, rng, tz):
         lines.append((entry_id, bank.ledger_account_id, "D", total, bdate, reference))
         pairs.append((bank.ledger_account_id, "D", total))
         deltas[bank.ledger_account_id] += total  # net debit
-        entries.append((entry_id, bdate, _at(bdate, tz), "01", str(memo), _json(memo.message),
+        entries.append((entry_id, bdate, _at(bdate, tz), "01", str(memo), message_json(memo),
                         f"remittance:{emp.number}:{yyyymm}", f"seed:{emp.number}:{yyyymm}", _entry_hash(pairs),
                         len(accs) + 1, total, None, None))
         statement.append((bank.pk, f"HJ{emp.number}{yyyymm}", bdate, BankStatementLine.Direction.CREDIT, total,
@@ -781,7 +776,7 @@ def _load_postings(plan, employers, writer, banks, rng, tz):
         lines += [(entry_id, acc.ledger_pk, "D", amount, bdate, ""),
                   (entry_id, bank.ledger_account_id, "C", amount, bdate, "")]
         deltas[bank.ledger_account_id] -= amount
-        entries.append((entry_id, bdate, _at(bdate, tz), "12", str(memo), _json(memo.message), f"account:{acc.pk}",
+        entries.append((entry_id, bdate, _at(bdate, tz), "12", str(memo), message_json(memo), f"account:{acc.pk}",
                         f"seed:close:{acc.number}", _entry_hash(pairs), 2, amount, None, None))
         reference = f"PAYSEED{acc.number}"
         card = _card_number(rng)

@@ -11,6 +11,8 @@ carrying its message. An argument may itself be translatable: a lazy text (a cho
 :class:`StoredText`.
 """
 
+import json
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
@@ -50,9 +52,9 @@ def _argument(value):
     if isinstance(value, Promise):  # a lazy translation: keep its msgid
         with translation.override(None):
             return {"key": str(value), "args": {}}
-    if isinstance(value, int | str) and not isinstance(value, bool):
-        return str(value) if isinstance(value, str) else value
-    return str(value)  # dates, decimals: as they print
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value  # for %(n)d
+    return str(value)  # text, dates, decimals: as they print
 
 
 def say(message: dict) -> str:
@@ -64,8 +66,19 @@ def say(message: dict) -> str:
     return text % {name: say(value) if isinstance(value, dict) else value for name, value in args.items()}
 
 
-def message_of(memo) -> dict | None:
-    return getattr(memo, "message", None)
+def message_of(text) -> dict | None:
+    """The message of a :class:`StoredText`; None for plain text."""
+    return getattr(text, "message", None)
+
+
+def to_json(message: dict | None) -> str | None:
+    """A message as JSON text, for SQL that writes it (None stays None)."""
+    return None if message is None else json.dumps(message, ensure_ascii=False)
+
+
+def message_json(text) -> str | None:
+    """The message of ``text`` as JSON text (None for plain text)."""
+    return to_json(message_of(text))
 
 
 def localized(text: str, message: dict | None) -> str:

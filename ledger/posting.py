@@ -9,7 +9,6 @@ return the first entry; the same key with other lines is a conflict.
 """
 
 import hashlib
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,7 +21,7 @@ from core.actors import require_actor
 from core.business_date import today
 from core.errors import Conflict, InsufficientFunds, InvalidInput, StateError
 from core.money import FEN, format_yuan, to_decimal
-from core.translatable import StoredText, message_of
+from core.translatable import StoredText, message_json, message_of, to_json
 from ledger.models import Account, Hold, JournalEntry, Side
 
 LINE_BATCH = 5000
@@ -133,19 +132,15 @@ def _post_entry(*, business_date, reversal_of, lines, check_available, **fields)
               fields["idempotency_key"], fields["lines_hash"], fields["total"],
               reversal_of.pk if reversal_of is not None else None, fields["actor_id"], check_available,
               [ln.account_id for ln in lines], [str(ln.side) for ln in lines], [ln.amount for ln in lines],
-              [ln.memo[:120] for ln in lines], _json(fields["memo_message"]), _line_messages(lines, fields)]
+              [ln.memo[:120] for ln in lines], to_json(fields["memo_message"]), _line_messages(lines, fields)]
     return _run_post_entry(POST_ENTRY_SQL, params, reversal_of=reversal_of, fields=fields)
-
-
-def _json(message):
-    return None if message is None else json.dumps(message, ensure_ascii=False)
 
 
 def _line_messages(lines, fields):
     """The lines' own memo messages (JSON texts), or None when no line says more than the entry."""
-    own = [message_of(ln.memo) for ln in lines]
-    own = [None if m is None or m == fields["memo_message"] else m for m in own]
-    return [_json(m) for m in own] if any(own) else None
+    own = [message_json(ln.memo) if message_of(ln.memo) not in (None, fields["memo_message"]) else None
+           for ln in lines]
+    return own if any(own) else None
 
 
 def _run_post_entry(sql, params, *, reversal_of, fields):
@@ -202,8 +197,8 @@ def post(*, lines, memo, actor, idempotency_key=None, business_date=None, busine
     digest = lines_hash(lines)
     idempotency_key = idempotency_key or None
     fields = {"memo": memo[:200], "memo_message": message_of(memo), "source": source[:80],
-              "business_type": business_type,
-              "idempotency_key": idempotency_key, "lines_hash": digest, "line_count": len(lines), "total": total,
+              "business_type": business_type, "idempotency_key": idempotency_key, "lines_hash": digest,
+              "line_count": len(lines), "total": total,
               "actor_id": actor.pk if getattr(actor, "pk", None) else None}
     if not consume_holds:
         return _post_entry(business_date=business_date, reversal_of=reversal_of, lines=lines,
@@ -351,10 +346,10 @@ def _post_set_pg(cur, *, memo, business_type, idempotency_key, business_date, co
         if cur.fetchone()[0]:
             raise InvalidInput(_("A line of the set is on an account that was not locked."), code="unlocked_account")
     fields = {"memo": memo[:200], "memo_message": message_of(memo), "source": source[:80],
-              "business_type": business_type,
-              "idempotency_key": idempotency_key, "lines_hash": digest, "line_count": count + 1, "total": total,
+              "business_type": business_type, "idempotency_key": idempotency_key, "lines_hash": digest,
+              "line_count": count + 1, "total": total,
               "actor_id": actor.pk if getattr(actor, "pk", None) else None}
     return _run_post_entry(SET_POST_ENTRY_SQL, [
         counter_account_id, side, counter_side, total, line_memo[:120],
         business_date, settings.TIME_ZONE, business_type, fields["memo"], fields["source"], idempotency_key, digest,
-        total, fields["actor_id"], check_available, _json(fields["memo_message"])], reversal_of=None, fields=fields)
+        total, fields["actor_id"], check_available, to_json(fields["memo_message"])], reversal_of=None, fields=fields)

@@ -53,7 +53,7 @@ from core.business_date import today
 from core.errors import InvalidInput
 from core.models import BatchChunk, BatchRun
 from core.money import ZERO
-from core.translatable import StoredText, message_of
+from core.translatable import StoredText, message_json, message_of
 from ledger import chart
 from ledger.models import Account
 from ledger.posting import credit, debit, post
@@ -441,7 +441,7 @@ def _notify(on, lo, hi):
             "hi": hi,
             "on": on,
             "subject": (subject := StoredText(gettext_noop("Housing loan repayment"))),
-            "subject_message": json.dumps(subject.message),
+            "subject_message": message_json(subject),
             "kinds": [
                 CollectionLog.Kind.REMINDER,
                 CollectionLog.Kind.OVERDUE_NOTICE,

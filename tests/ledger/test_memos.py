@@ -2,6 +2,7 @@
 
 import datetime
 import pickle
+import re
 from decimal import Decimal
 
 import pytest
@@ -141,5 +142,6 @@ def test_the_account_page_says_the_entrys_memo_in_the_readers_language_and_a_lin
     url = f"/counter/accounts/{account.number}/"
     english, chinese = page(clerk, url, "en"), page(clerk, url, "zh-hans")
     assert "Interest 2026-07-01 – 2026-11-19 before closing" in english and "结息" not in english
+    assert re.search(r">\s*Memo\s*<", english) and re.search(r">\s*摘要\s*<", chinese)  # the column's header
     assert "Interest 2026-07-01" not in chinese
     assert rem.reference in english and rem.reference in chinese  # the remittance's line carries its reference
